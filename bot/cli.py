@@ -1,0 +1,128 @@
+"""The `community-voice` command: run, chat, validate, graph."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import logs
+from bot.app import load_flows, open_core
+from bot.config import ConfigError, Settings
+from bot.conversation import Who
+from bot.flows.graph import to_mermaid
+from bot.flows.registry import InvalidFlows, check_flows, default_flows_dir
+
+log = logging.getLogger("community_voice")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"Configuration problem: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level if args.command != "chat" else "WARNING")
+    command = args.command or "run"
+    try:
+        if command == "validate":
+            return _validate(args.paths or [settings.flows_dir or default_flows_dir()])
+        if command == "graph":
+            return _graph(settings, args.flow_id)
+        if command == "chat":
+            return asyncio.run(_chat(settings, args.flow, args.lang, args.user))
+        return _run(settings)
+    except InvalidFlows as exc:
+        print("The bot cannot start because some flows have problems:", file=sys.stderr)
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="community-voice",
+        description="Community Voice: a Telegram bot for community engagement (NICE QS148).",
+    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the terminal simulator when BOT_TOKEN is unset)")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--flow", help="start this flow straight away (after onboarding)")
+    chat.add_argument("--lang", help="your language code, as a phone would report it (e.g. pl)")
+    chat.add_argument("--user", help="who you are, so separate residents can be tried")
+    validate = sub.add_parser("validate", help="check flow files and list every problem")
+    validate.add_argument("paths", nargs="*", type=Path, help="flow files or folders")
+    graph = sub.add_parser("graph", help="print a Mermaid flowchart of a flow")
+    graph.add_argument("flow_id")
+    return parser
+
+
+def _validate(paths: Sequence[Path]) -> int:
+    flows, problems = check_flows(list(paths))
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    print(f"{len(flows)} flow(s) OK: {', '.join(sorted(flows))}")
+    return 0
+
+
+def _graph(settings: Settings, flow_id: str) -> int:
+    flows = load_flows(settings)
+    if flow_id not in flows:
+        print(
+            f"No flow called {flow_id!r}. Flows: {', '.join(sorted(flows.ids()))}",
+            file=sys.stderr,
+        )
+        return 1
+    print(to_mermaid(flows.get(flow_id)))
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    if not settings.bot_token:
+        print(
+            "No BOT_TOKEN is set, so this is the terminal simulator. "
+            "Set BOT_TOKEN in .env to run the Telegram bot."
+        )
+        return asyncio.run(_chat(settings, None, None, None))
+    from bot.telegram.runner import run_telegram
+
+    return run_telegram(settings)
+
+
+async def _chat(settings: Settings, flow: str | None, lang: str | None, user: str | None) -> int:
+    from bot.console.simulator import HELP, Simulator, run
+
+    name = user or _default_user()
+    async with open_core(settings) as core:
+        if flow is not None and flow not in core.flows:
+            print(f"No flow called {flow!r}. Flows: {', '.join(sorted(core.flows.ids()))}")
+            return 1
+        who = Who("console", name, name, lang)
+        interactive = sys.stdin.isatty()
+        if interactive:
+            print(HELP)
+        simulator = Simulator(core.conversation, who, echo_input=not interactive)
+        await run(simulator, sys.stdin, flow)
+    return 0
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "resident"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The terminal simulator: the same engine and store, with numbered options."""

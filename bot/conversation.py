@@ -1,0 +1,362 @@
+"""The host around the pure engine: loads state, runs a step, writes it through, renders.
+
+Both channels (Telegram and the terminal simulator) call this with the same inputs, so they
+behave identically; it knows nothing about either.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot import deeplinks
+from bot.flows import engine
+from bot.flows.events import (
+    ApplyEffect,
+    Choose,
+    Context,
+    Finished,
+    Input,
+    SaveAnswer,
+    Step,
+)
+from bot.flows.model import Flow, Option
+from bot.flows.registry import FlowRegistry
+from bot.flows.session import Session
+from bot.i18n.catalogs import Catalogs, Translator
+from bot.i18n.markers import N_
+from bot.render import render
+from bot.replies import Button, Message, Question, Reply
+from bot.store.records import Participant, StoredSession
+from bot.store.repository import NewAnswer, ParticipantChanges, SessionWrite, Store
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onboarding"
+MENU = "menu"
+LANGUAGE_NODE = "language-picker"  # not a flow node: ids with this shape never reach the engine
+
+LEFT_FLOW = N_(
+    "You have stopped these questions. Your answers so far are saved. "
+    "Send /menu to choose something else."
+)
+FLOW_GONE = N_("Those questions are no longer available. Here is the menu.")
+NOTHING_TO_CANCEL = N_(
+    "You are not answering any questions right now. Send /menu to see what you can do."
+)
+PICK_LANGUAGE = N_("Which language would you like?")
+LANGUAGE_CHANGED = N_("From now on I will write in {language}.")
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who sent an input, as the channel knows them."""
+
+    channel: str
+    user_id: str
+    chat_id: str
+    language_code: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a call produced: replies to show, and the participant afterwards."""
+
+    replies: list[Reply] = field(default_factory=list)
+    participant: Participant | None = None
+    locale: str = "en"
+
+
+class Conversation:
+    """Runs participants through flows, writing every step through before replying."""
+
+    def __init__(
+        self,
+        store: Store,
+        flows: FlowRegistry,
+        catalogs: Catalogs,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        default_locale: str = "en",
+        organisation: str = "your local health and wellbeing team",
+    ) -> None:
+        self.store = store
+        self.flows = flows
+        self.catalogs = catalogs
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.default_locale = default_locale
+        self.params = {"organisation": organisation}
+
+    # -- entry points ----------------------------------------------------------------------
+
+    async def handle(self, who: Who, received: Input, *, session_id: int | None = None) -> Outcome:
+        """Feed one input from `who`; `session_id` binds a button press to its session."""
+        participant = await self._participant(who)
+        if isinstance(received, Choose) and received.node_id == LANGUAGE_NODE:
+            return await self.set_language(who, received.option_id)
+        stored = await self.store.active_session(participant.id)
+        if stored is None:
+            return await self.begin(who)
+        flow = self._flow(stored.flow_id)
+        if flow is None:
+            out = await self.begin(who, MENU if participant.consented else ONBOARDING)
+            out.replies.insert(0, Message(self._tr(participant, who).gettext(FLOW_GONE)))
+            return out
+        session = _session(stored)
+        if session_id is not None and session_id != stored.id:
+            # A button from an earlier session: same answer as a stale node.
+            received = Choose(received.option_id if isinstance(received, Choose) else "", "~")
+        step = engine.resume(flow, session, received, self._context())
+        return await self._apply(who, participant, stored.id, step)
+
+    async def begin(self, who: Who, flow_id: str | None = None) -> Outcome:
+        """Start `flow_id` (default: onboarding for newcomers, else the menu)."""
+        participant = await self._participant(who)
+        if not participant.consented:
+            # Nobody skips onboarding: consent comes before any other question.
+            flow_id = ONBOARDING
+        elif flow_id is None:
+            flow_id = MENU
+        flow = self._flow(flow_id) or self.flows.get(MENU)
+        step = engine.start(flow, self._context(), self._seed(participant, who, flow))
+        return await self._apply(who, participant, None, step)
+
+    async def start(self, who: Who, payload: str | None = None) -> Outcome:
+        """/start: undo /stop, follow a deep link, then pick up or begin."""
+        participant = await self._participant(who)
+        link = deeplinks.parse(payload)
+        changes = ParticipantChanges()
+        if participant.opted_out_at is not None:
+            changes.set("opted_out_at", None)
+        wanted: str | None = None
+        if link is not None and link.kind == "flow" and link.value in self.flows:
+            wanted = link.value
+            if not participant.consented:
+                changes.set("next_flow", wanted)
+        elif link is not None and link.kind == "referral":
+            await self._attribute(participant, link.value)
+        elif link is not None:
+            log.info("ignored deep link payload (%s)", link.kind)
+        await self.store.update_participant(participant.id, changes)
+        if wanted is not None:
+            return await self.begin(who, wanted)
+        active = await self.store.active_session(participant.id)
+        if active is not None:
+            return await self.repeat(who)
+        return await self.begin(who)
+
+    async def _attribute(self, participant: Participant, code: str) -> None:
+        champion = await self.store.champion_by_code(code)
+        if champion is None:
+            log.info("unknown referral code ignored")
+            return
+        if participant.consented or champion.participant_id == participant.id:
+            # Only people who join through the link count; residents already taking part
+            # (and champions opening their own link) are not referrals.
+            return
+        await self.store.record_referral(participant.id, champion.id, code, self._now())
+
+    async def stop(self, who: Who) -> Outcome:
+        """/stop: no more broadcasts until /start."""
+        participant = await self._participant(who)
+        changes = ParticipantChanges()
+        changes.set("opted_out_at", self._now())
+        await self.store.update_participant(participant.id, changes)
+        tr = self._tr(participant, who)
+        text = tr.gettext(
+            "You will not get any more news from us. Your answers are kept. "
+            "Send /start if you want news again, or /delete to remove everything."
+        )
+        return Outcome([Message(text)], participant, tr.locale)
+
+    async def export(self, who: Who) -> dict[str, list[dict[str, Any]]]:
+        """Every row kept about the participant (for /mydata)."""
+        participant = await self._participant(who)
+        return await self.store.export_participant(participant.id)
+
+    async def forget(self, who: Who) -> Outcome:
+        """/delete, confirmed: erase every row about the participant."""
+        participant = await self._participant(who)
+        tr = self._tr(participant, who)
+        await self.store.forget_participant(participant.id)
+        text = tr.gettext(
+            "Done. We have deleted everything we kept about you. "
+            "If you send another message, we will start again as if we had never met."
+        )
+        return Outcome([Message(text)], None, tr.locale)
+
+    async def repeat(self, who: Who) -> Outcome:
+        """Ask the current question again (or begin, if there is none)."""
+        participant = await self._participant(who)
+        stored = await self.store.active_session(participant.id)
+        flow = self._flow(stored.flow_id) if stored else None
+        if stored is None or flow is None:
+            return await self.begin(who)
+        step = engine.current(flow, _session(stored), self._context())
+        tr = self._tr(participant, who)
+        return Outcome(render(step.events, tr, stored.id, self.params), participant, tr.locale)
+
+    async def cancel(self, who: Who) -> Outcome:
+        """Leave the current flow; answers already given are kept."""
+        participant = await self._participant(who)
+        stored = await self.store.active_session(participant.id)
+        tr = self._tr(participant, who)
+        if stored is None:
+            return Outcome([Message(tr.gettext(NOTHING_TO_CANCEL))], participant, tr.locale)
+        flow = self._flow(stored.flow_id)
+        if flow is None:
+            return await self.begin(who)
+        step = engine.resume(flow, _session(stored), Choose("_cancel"), self._context())
+        return await self._apply(who, participant, stored.id, step)
+
+    def language_question(self, who_locale: str | None) -> Question:
+        """The language picker: every language we have, each in its own name."""
+        tr = self.catalogs.get(who_locale)
+        buttons = tuple(
+            Button(Catalogs.display_name(code), code, selected=code == who_locale)
+            for code in self.catalogs.available()
+        )
+        return Question(tr.gettext(PICK_LANGUAGE), buttons, (), 0, LANGUAGE_NODE, "choice")
+
+    async def set_language(self, who: Who, code: str) -> Outcome:
+        """Change the participant's language, then ask the current question again in it."""
+        participant = await self._participant(who)
+        if code not in self.catalogs.available():
+            tr = self._tr(participant, who)
+            return Outcome([self.language_question(tr.locale)], participant, tr.locale)
+        changes = ParticipantChanges()
+        changes.set("locale", code)
+        await self.store.update_participant(participant.id, changes)
+        out = await self.repeat(who)
+        said = self.catalogs.get(code).gettext(
+            LANGUAGE_CHANGED, language=Catalogs.display_name(code)
+        )
+        out.replies.insert(0, Message(said))
+        return out
+
+    # -- the step --------------------------------------------------------------------------
+
+    async def _apply(
+        self, who: Who, participant: Participant, session_id: int | None, step: Step
+    ) -> Outcome:
+        """Write the step through, chain into a follow-on flow, then render."""
+        events = list(step.events)
+        session_id, forgotten, changed = await self._commit(who, participant, session_id, step)
+        replies_session = session_id
+        finished = next((e for e in events if isinstance(e, Finished)), None)
+        if forgotten:
+            participant_after = None
+        else:
+            participant_after = await self.store.participant(participant.id)
+        locale = self._locale(participant_after or changed, who)
+        tr = self.catalogs.get(locale)
+        replies = render(events, tr, replies_session, self.params)
+        if finished is not None and participant_after is not None:
+            replies.extend(await self._after(who, participant_after, finished, tr))
+        return Outcome(replies, participant_after, locale)
+
+    async def _after(
+        self, who: Who, participant: Participant, finished: Finished, tr: Translator
+    ) -> list[Reply]:
+        if finished.outcome == "cancelled":
+            return [Message(tr.gettext(LEFT_FLOW))]
+        then = finished.then
+        if then == MENU and participant.next_flow:
+            # A deep link asked for a flow before onboarding: open it now, once.
+            then = participant.next_flow if participant.next_flow in self.flows else MENU
+            changes = ParticipantChanges()
+            changes.set("next_flow", None)
+            await self.store.update_participant(participant.id, changes)
+        if then:
+            nxt = await self.begin(who, then)
+            return nxt.replies
+        return []
+
+    async def _commit(
+        self, who: Who, participant: Participant, session_id: int | None, step: Step
+    ) -> tuple[int | None, bool, Participant]:
+        answers: list[NewAnswer] = []
+        changes = ParticipantChanges()
+        negotiated = self.catalogs.negotiate(who.language_code)
+        if participant.locale is None and negotiated:
+            # Keep the language the phone asked for, so later news arrives in it too.
+            changes.set("locale", negotiated)
+        forget = False
+        for event in step.events:
+            if isinstance(event, SaveAnswer):
+                answers.append(NewAnswer(event.flow_id, event.node_id, event.key, event.value))
+            elif isinstance(event, ApplyEffect):
+                forget = forget or _effect(event, changes)
+        session = step.session
+        write = SessionWrite(
+            session_id=session_id,
+            flow_id=session.flow_id,
+            flow_hash=session.flow_hash,
+            node_id=session.node_id,
+            state_json=session.to_json(),
+            status=session.status,
+        )
+        new_id = await self.store.commit_step(
+            participant.id, write, answers, changes, self._now(), forget=forget
+        )
+        return new_id, forget, _with(participant, changes.values)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _participant(self, who: Who) -> Participant:
+        return await self.store.ensure_participant(
+            who.channel, who.user_id, who.chat_id, self._now()
+        )
+
+    def _flow(self, flow_id: str) -> Flow | None:
+        return self.flows.get(flow_id) if flow_id in self.flows else None
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+    def _context(self) -> Context:
+        locales = tuple(
+            Option(code, Catalogs.display_name(code)) for code in self.catalogs.available()
+        )
+        return Context(now=self.clock(), options={"locales": locales})
+
+    def _seed(self, participant: Participant, who: Who, flow: Flow) -> dict[str, Any]:
+        """Facts a flow may branch on before asking anything."""
+        known = participant.locale or self.catalogs.negotiate(who.language_code)
+        return {"language_known": "yes" if known else "no"}
+
+    def _locale(self, participant: Participant | None, who: Who) -> str:
+        if participant is not None and participant.locale:
+            return participant.locale
+        return self.catalogs.negotiate(who.language_code) or self.default_locale
+
+    def _tr(self, participant: Participant | None, who: Who) -> Translator:
+        return self.catalogs.get(self._locale(participant, who))
+
+
+def _session(stored: StoredSession) -> Session:
+    return Session.from_row(
+        stored.flow_id, stored.flow_hash, stored.node_id, stored.state_json, stored.status
+    )
+
+
+def _effect(event: ApplyEffect, changes: ParticipantChanges) -> bool:
+    """Record an effect in `changes`; True when the participant must be forgotten."""
+    if event.action == "forget":
+        return True
+    if event.action == "set" and event.target in ("locale", "area"):
+        value = event.value
+        if isinstance(value, dict):  # a location answer: keep the place name or nothing
+            value = value.get("place")
+        changes.set(event.target, value)
+    elif event.action == "record" and event.target == "consent":
+        agreed = isinstance(event.value, dict) and bool(event.value.get("agreed"))
+        changes.set("consent_at", event.value["at"] if agreed else None)
+    return False
+
+
+def _with(participant: Participant, values: dict[str, Any]) -> Participant:
+    return replace(participant, **values) if values else participant

@@ -1,0 +1,1 @@
+"""Flows: the declarative dialogue model, its loader and validator, and the pure engine."""

@@ -1,0 +1,483 @@
+"""The pure flow engine: `start` and `resume` turn a flow, a session and an input into a Step.
+
+No I/O, no clock, no randomness: the host passes a Context with the time and any outside
+option lists, and applies the returned events. Input a question cannot accept is a normal
+outcome (a Rejected event and the question again), never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from bot.flows.events import (
+    Answered,
+    ApplyEffect,
+    Ask,
+    Choose,
+    Context,
+    Event,
+    Finished,
+    Input,
+    Location,
+    Rejected,
+    SaveAnswer,
+    Say,
+    Step,
+    Text,
+    Voice,
+)
+from bot.flows.model import (
+    BACK,
+    CANCEL,
+    CONSENT_NO,
+    CONSENT_YES,
+    DONE,
+    SKIP,
+    Flow,
+    Node,
+    NodeKind,
+    Option,
+)
+from bot.flows.session import ACTIVE, CANCELLED, FINISHED, Session
+from bot.i18n.markers import N_
+
+DEFAULT_MAX_LENGTH = 500
+
+CONSENT_OPTIONS = (
+    Option(CONSENT_YES, N_("Yes, I agree")),
+    Option(CONSENT_NO, N_("No, thank you")),
+)
+
+# Words a participant may type instead of tapping a control (English; channels map
+# translated words and numbers to Choose before calling the engine).
+TYPED_CONTROLS = {"skip": SKIP, "back": BACK, "done": DONE, "cancel": CANCEL}
+
+MOVED_ON = N_("That question has moved on. Here is where you are now.")
+QUESTIONS_CHANGED = N_(
+    "The questions have changed since you started, so we will start this part again. "
+    "Your answers so far are kept."
+)
+THANKS_FOR_VOICE = N_("Thank you for your voice note.")
+
+
+class _Walk:
+    """Accumulates events while the engine moves through a flow for one call."""
+
+    def __init__(self, flow: Flow, session: Session, ctx: Context) -> None:
+        self.flow = flow
+        self.session = session
+        self.ctx = ctx
+        self.events: list[Event] = []
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def step(self) -> Step:
+        return Step(self.session, tuple(self.events))
+
+    # -- moving ----------------------------------------------------------------------------
+
+    def enter(self, node_id: str) -> None:
+        """Move to `node_id` and run every node that does not wait, until a question or end."""
+        # More automatic hops than nodes means a loop with no question in it: stop rather
+        # than spin. The validator refuses such flows; this guards hand-edited files.
+        for _ in range(len(self.flow.nodes) + 1):
+            node = self.flow.node(node_id)
+            self.session = self.session.evolve(node_id=node.id, pending=())
+            if node.is_question:
+                if node.kind is NodeKind.RANK and self._rank_is_trivial(node):
+                    continue_to = self._finish_trivial_rank(node)
+                    if continue_to is None:
+                        return
+                    node_id = continue_to
+                    continue
+                self.ask(node)
+                return
+            if node.kind is NodeKind.MESSAGE:
+                self._say(node)
+                node_id = self._next_of(node)
+            elif node.kind is NodeKind.GOTO:
+                node_id = self._next_of(node)
+            elif node.kind is NodeKind.BRANCH:
+                node_id = self._branch(node)
+            else:  # END
+                self._end(node)
+                return
+        self.session = self.session.evolve(node_id=None, status=FINISHED)
+        self.emit(Finished(self.flow.id, "broken"))
+
+    def _say(self, node: Node) -> None:
+        if node.text:
+            self.emit(Say(node.text))
+
+    def _next_of(self, node: Node, option: Option | None = None) -> str:
+        target = (option.next if option is not None else None) or node.next
+        assert target is not None, f"validator lets no dead end through: {node.id}"
+        return target
+
+    def _branch(self, node: Node) -> str:
+        value = self.session.answers.get(node.on or "")
+        for case in node.cases:
+            if _matches(value, case.when):
+                return case.next
+        assert node.default is not None
+        return node.default
+
+    def _end(self, node: Node) -> None:
+        self._say(node)
+        for effect in node.effects:
+            self.emit(ApplyEffect(effect.action, effect.target))
+        self.session = self.session.evolve(node_id=None, status=FINISHED, pending=())
+        self.emit(Finished(self.flow.id, "completed", node.then))
+
+    # -- asking ----------------------------------------------------------------------------
+
+    def options_for(self, node: Node) -> tuple[Option, ...]:
+        """The options a question offers now (rank: the items not yet placed)."""
+        if node.kind is NodeKind.CONSENT:
+            return CONSENT_OPTIONS
+        if node.kind is NodeKind.RANK:
+            placed = set(self.session.pending)
+            return tuple(o for o in self._rank_items(node) if o.id not in placed)
+        if node.options_from:
+            return self.ctx.options.get(node.options_from, ())
+        return node.options
+
+    def controls_for(self, node: Node) -> tuple[str, ...]:
+        controls: list[str] = []
+        if node.kind is NodeKind.MULTI_CHOICE:
+            controls.append(DONE)
+        if node.optional:
+            controls.append(SKIP)
+        if self.session.history:
+            controls.append(BACK)
+        return tuple(controls)
+
+    def ask(self, node: Node, *, refresh: bool = False) -> None:
+        placed: tuple[Option, ...] = ()
+        if node.kind is NodeKind.RANK:
+            by_id = {o.id: o for o in self._rank_items(node)}
+            placed = tuple(by_id[i] for i in self.session.pending if i in by_id)
+        self.emit(
+            Ask(
+                node=node,
+                options=self.options_for(node),
+                selected=self.session.pending,
+                controls=self.controls_for(node),
+                refresh=refresh,
+                placed=placed,
+            )
+        )
+
+    def reject(self, node: Node, reason: str, **params: str) -> None:
+        self.emit(Rejected(reason, params))
+        self.ask(node)
+
+    # -- answering -------------------------------------------------------------------------
+
+    def answer(
+        self, node: Node, value: Any, shown: tuple[str, ...], option: Option | None = None
+    ) -> None:
+        """Record the answer to `node`, apply its effects, and move on."""
+        self.emit(Answered(node.id, shown))
+        if node.save_as:
+            self.session = self.session.evolve(
+                answers={**self.session.answers, node.save_as: value}
+            )
+            self.emit(SaveAnswer(self.flow.id, node.id, node.save_as, value))
+        for effect in node.effects:
+            self.emit(ApplyEffect(effect.action, effect.target, self._effect_value(node, value)))
+        self.session = self.session.evolve(history=(*self.session.history, node.id), pending=())
+        self.enter(self._next_of(node, option))
+
+    def _effect_value(self, node: Node, value: Any) -> Any:
+        if node.kind is NodeKind.CONSENT:
+            return {"agreed": value == CONSENT_YES, "at": self.ctx.now.isoformat()}
+        return value
+
+    def skip(self, node: Node) -> None:
+        self.answer(node, None, ())
+
+    def back(self) -> None:
+        previous = self.session.history[-1]
+        self.session = self.session.evolve(history=self.session.history[:-1], pending=())
+        self.enter(previous)
+
+    def cancel(self) -> None:
+        self.session = self.session.evolve(node_id=None, status=CANCELLED, pending=())
+        self.emit(Finished(self.flow.id, "cancelled"))
+
+    # -- rank helpers ----------------------------------------------------------------------
+
+    def _rank_items(self, node: Node) -> tuple[Option, ...]:
+        if not node.items_from:
+            return node.options
+        chosen = self.session.answers.get(node.items_from) or []
+        source = next((n for n in self.flow.nodes.values() if n.save_as == node.items_from), None)
+        pool = self.options_for(source) if source is not None else ()
+        by_id = {o.id: o for o in pool}
+        return tuple(by_id[c] for c in chosen if c in by_id)
+
+    def _rank_is_trivial(self, node: Node) -> bool:
+        return len(self._rank_items(node)) <= 1
+
+    def _finish_trivial_rank(self, node: Node) -> str | None:
+        """With one item or none there is nothing to order: save it as it is and go on."""
+        items = tuple(o.id for o in self._rank_items(node))
+        if node.save_as:
+            self.session = self.session.evolve(
+                answers={**self.session.answers, node.save_as: list(items)}
+            )
+            self.emit(SaveAnswer(self.flow.id, node.id, node.save_as, list(items)))
+        return self._next_of(node)
+
+
+def _matches(value: Any, expected: str) -> bool:
+    if isinstance(value, list):
+        return expected in [str(v) for v in value]
+    if isinstance(value, bool):
+        return expected == ("true" if value else "false")
+    return value is not None and str(value) == expected
+
+
+def _label_match(options: tuple[Option, ...], typed: str) -> Option | None:
+    folded = typed.strip().casefold()
+    for opt in options:
+        if folded in (opt.id.casefold(), opt.label.casefold()):
+            return opt
+    return None
+
+
+def start(flow: Flow, ctx: Context, answers: dict[str, Any] | None = None) -> Step:
+    """Begin `flow` for a participant; `answers` carries answers kept from an earlier run."""
+    session = Session(flow.id, flow.content_hash, flow.start, dict(answers or {}))
+    walk = _Walk(flow, session, ctx)
+    walk.enter(flow.start)
+    return walk.step()
+
+
+def current(flow: Flow, session: Session, ctx: Context) -> Step:
+    """Ask the current question again, changing nothing (after /language, or a stale press)."""
+    walk = _Walk(flow, session, ctx)
+    if session.node_id is None or session.node_id not in flow.nodes:
+        return walk.step()
+    walk.ask(flow.node(session.node_id))
+    return walk.step()
+
+
+def resume(flow: Flow, session: Session, received: Input, ctx: Context) -> Step:
+    """Feed one input to the question the session waits at."""
+    node_id = session.node_id
+    if session.status != ACTIVE or node_id is None:
+        return start(flow, ctx, session.answers)
+    if session.flow_hash != flow.content_hash:
+        changed = flow.nodes.get(node_id)
+        if changed is None or not changed.is_question:
+            restarted = start(flow, ctx, session.answers)
+            return Step(restarted.session, (Say(QUESTIONS_CHANGED), *restarted.events))
+        # The file changed but this question is still there: carry on under the new version.
+        session = session.evolve(flow_hash=flow.content_hash)
+    walk = _Walk(flow, session, ctx)
+    _feed(walk, flow.node(node_id), received)
+    return walk.step()
+
+
+def _feed(walk: _Walk, node: Node, received: Input) -> None:
+    if isinstance(received, Choose) and received.node_id not in (None, node.id):
+        walk.emit(Rejected(MOVED_ON))
+        walk.ask(node)
+        return
+    control = _control_of(walk, node, received)
+    if control == CANCEL:
+        walk.cancel()
+        return
+    if control == BACK:
+        if walk.session.history:
+            walk.back()
+        else:
+            walk.reject(node, N_("This is the first question, so there is nothing to go back to."))
+        return
+    if control == SKIP:
+        if node.optional:
+            walk.skip(node)
+        else:
+            walk.reject(node, N_("This question needs an answer."))
+        return
+    handler = _HANDLERS[node.kind]
+    handler(walk, node, received, control)
+
+
+def _control_of(walk: _Walk, node: Node, received: Input) -> str | None:
+    if isinstance(received, Choose) and received.option_id.startswith("_"):
+        return received.option_id
+    if isinstance(received, Text):
+        word = TYPED_CONTROLS.get(received.text.strip().casefold())
+        # A typed word is only a control if it is not also an answer the node accepts.
+        if word and _label_match(walk.options_for(node), received.text) is None:
+            if node.kind not in (NodeKind.TEXT, NodeKind.LOCATION) or word in (CANCEL, BACK):
+                return word
+    return None
+
+
+def _feed_choice(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    options = walk.options_for(node)
+    option = _pick(options, received)
+    if option is None:
+        walk.reject(node, N_("Please tap one of the buttons."))
+        return
+    walk.answer(node, option.id, (option.label,), option)
+
+
+def _pick(options: tuple[Option, ...], received: Input) -> Option | None:
+    if isinstance(received, Choose):
+        return next((o for o in options if o.id == received.option_id), None)
+    if isinstance(received, Text):
+        return _label_match(options, received.text)
+    return None
+
+
+def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    options = walk.options_for(node)
+    selected = walk.session.pending
+    limit = node.max_choices or len(options)
+    if control == DONE:
+        if not selected:
+            if node.optional:
+                walk.skip(node)
+            else:
+                walk.reject(node, N_("Please choose at least one, then tap Done."))
+            return
+        labels = {o.id: o.label for o in options}
+        walk.answer(node, list(selected), tuple(labels.get(s, s) for s in selected))
+        return
+    option = _pick(options, received)
+    if option is None:
+        walk.reject(node, N_("Please tap the buttons to choose, then tap Done."))
+        return
+    if option.id in selected:
+        walk.session = walk.session.evolve(pending=tuple(s for s in selected if s != option.id))
+    elif len(selected) >= limit:
+        walk.emit(
+            Rejected(
+                N_("You can choose up to {count}. Tap one you chose to remove it."),
+                {"count": str(limit)},
+            )
+        )
+        walk.ask(node, refresh=True)
+        return
+    else:
+        walk.session = walk.session.evolve(pending=(*selected, option.id))
+    walk.ask(node, refresh=True)
+
+
+def _feed_rank(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    remaining = walk.options_for(node)
+    option = _pick(remaining, received)
+    if option is None:
+        walk.reject(node, N_("Please tap one of the buttons."))
+        return
+    order = (*walk.session.pending, option.id)
+    left = [o for o in remaining if o.id != option.id]
+    if len(left) > 1:
+        walk.session = walk.session.evolve(pending=order)
+        walk.ask(node, refresh=True)
+        return
+    order = (*order, *(o.id for o in left))
+    labels = {o.id: o.label for o in walk._rank_items(node)}
+    walk.answer(node, list(order), tuple(labels[i] for i in order))
+
+
+def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if isinstance(received, Voice):
+        walk.emit(Say(THANKS_FOR_VOICE))
+        value = {"voice": received.file_id, "duration": received.duration}
+        walk.answer(node, value, ("🎤",))
+        return
+    if not isinstance(received, Text) or not received.text.strip():
+        walk.reject(node, N_("Please type your answer, or send a voice note."))
+        return
+    text = received.text.strip()
+    limit = node.max_length or DEFAULT_MAX_LENGTH
+    if len(text) > limit:
+        walk.reject(
+            node,
+            N_("That is a bit long. Please keep it under {count} characters."),
+            count=str(limit),
+        )
+        return
+    walk.answer(node, text, (text,))
+
+
+def _feed_number(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    number = _parse_number(received.text) if isinstance(received, Text) else None
+    if number is None or (node.integer and not float(number).is_integer()):
+        walk.reject(node, N_("Please type a number, like 3."))
+        return
+    low = node.min_value if node.min_value is not None else -math.inf
+    high = node.max_value if node.max_value is not None else math.inf
+    if not low <= number <= high:
+        walk.reject(
+            node,
+            N_("Please type a number from {low} to {high}."),
+            low=_show(node.min_value),
+            high=_show(node.max_value),
+        )
+        return
+    value: int | float = int(number) if node.integer else number
+    walk.answer(node, value, (_show(value),))
+
+
+def _parse_number(text: str) -> float | None:
+    # float() already reads other scripts' digits (Arabic-Indic, Bengali, ...), which matters
+    # for residents typing in their own script.
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _show(number: float | None) -> str:
+    if number is None:
+        return ""
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if isinstance(received, Location):
+        value = {"latitude": received.latitude, "longitude": received.longitude}
+        walk.answer(node, value, ("📍",))
+        return
+    if isinstance(received, Text) and received.text.strip():
+        place = received.text.strip()[: node.max_length or DEFAULT_MAX_LENGTH]
+        walk.answer(node, {"place": place}, (place,))
+        return
+    if isinstance(received, Voice):
+        walk.emit(Say(THANKS_FOR_VOICE))
+        walk.answer(node, {"voice": received.file_id, "duration": received.duration}, ("🎤",))
+        return
+    walk.reject(node, N_("Please share a location, or type the name of the place."))
+
+
+def _feed_consent(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    option = _pick(CONSENT_OPTIONS, received)
+    if option is None and isinstance(received, Text):
+        option = {"yes": CONSENT_OPTIONS[0], "no": CONSENT_OPTIONS[1]}.get(
+            received.text.strip().casefold()
+        )
+    if option is None:
+        walk.reject(node, N_("Please tap Yes or No."))
+        return
+    walk.answer(node, option.id, (option.label,), option)
+
+
+_HANDLERS = {
+    NodeKind.CHOICE: _feed_choice,
+    NodeKind.MULTI_CHOICE: _feed_multi,
+    NodeKind.RANK: _feed_rank,
+    NodeKind.TEXT: _feed_text,
+    NodeKind.NUMBER: _feed_number,
+    NodeKind.LOCATION: _feed_location,
+    NodeKind.CONSENT: _feed_consent,
+}

@@ -1,0 +1,146 @@
+"""What the engine asks its host to do, and what the host feeds back in.
+
+The engine never sends or stores anything itself: it returns these values and the host (the
+Telegram adapter or the terminal simulator) applies them, so both behave identically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.flows.model import Node, Option
+from bot.flows.session import Session
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    """A tapped button (or a numbered choice in the simulator).
+
+    `node_id` binds the press to the question it was shown on, so an old button cannot answer
+    a newer question.
+    """
+
+    option_id: str
+    node_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Typed text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A shared map location."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """A voice note: we keep Telegram's file id and its length, not the audio."""
+
+    file_id: str
+    duration: int
+
+
+Input = Choose | Text | Location | Voice
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the host injects: the clock and any option lists that come from outside the flow."""
+
+    now: datetime
+    options: dict[str, tuple[Option, ...]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Send a message. `text` is an English msgid; `params` fill its placeholders."""
+
+    text: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """Ask (or show again) a question with its current options and controls.
+
+    `refresh` is true when only the ticks changed, so a channel may edit the shown question
+    in place instead of sending a new one.
+    """
+
+    node: Node
+    options: tuple[Option, ...]
+    selected: tuple[str, ...] = ()
+    controls: tuple[str, ...] = ()
+    refresh: bool = False
+    placed: tuple[Option, ...] = ()  # rank: the items already put in order
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """The input did not fit the question; `reason` is a msgid. An Ask always follows."""
+
+    reason: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The question was answered: `shown` is what the channel may echo back in the message."""
+
+    node_id: str
+    shown: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAnswer:
+    """Append this answer to the log (the write happens before any reply is sent)."""
+
+    flow_id: str
+    node_id: str
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyEffect:
+    """Change something about the participant: `set locale`, `record consent`, `forget`."""
+
+    action: str
+    target: str
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The flow ended: `outcome` is completed or cancelled; `then` names a flow to start."""
+
+    flow_id: str
+    outcome: str
+    then: str | None = None
+
+
+Event = Say | Ask | Rejected | Answered | SaveAnswer | ApplyEffect | Finished
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The result of one engine call: the new session state and what the host must do."""
+
+    session: Session
+    events: tuple[Event, ...]

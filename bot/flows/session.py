@@ -1,0 +1,64 @@
+"""A participant's place in a flow: plain data, serialisable to JSON for the store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+ACTIVE = "active"
+FINISHED = "finished"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Where a participant is in a flow, and what they have answered in it so far."""
+
+    flow_id: str
+    flow_hash: str
+    node_id: str | None
+    answers: dict[str, Any] = field(default_factory=dict, hash=False)
+    # Work in progress on the current question: ticked options of a multi_choice, or the
+    # order so far of a rank. Cleared whenever the session moves to another node.
+    pending: tuple[str, ...] = ()
+    # Question nodes answered, most recent last, so "back" can step to the previous one.
+    history: tuple[str, ...] = ()
+    status: str = ACTIVE
+
+    @property
+    def active(self) -> bool:
+        """True while the flow waits for the participant."""
+        return self.status == ACTIVE
+
+    def evolve(self, **changes: Any) -> Session:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        """The state as compact JSON for the sessions table."""
+        return json.dumps(
+            {
+                "answers": self.answers,
+                "pending": list(self.pending),
+                "history": list(self.history),
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_row(
+        cls, flow_id: str, flow_hash: str, node_id: str | None, state_json: str, status: str
+    ) -> Session:
+        """Rebuild a session from its stored columns."""
+        state = json.loads(state_json) if state_json else {}
+        return cls(
+            flow_id=flow_id,
+            flow_hash=flow_hash,
+            node_id=node_id,
+            answers=dict(state.get("answers", {})),
+            pending=tuple(state.get("pending", ())),
+            history=tuple(state.get("history", ())),
+            status=status,
+        )

@@ -1,0 +1,1 @@
+"""Languages: gettext catalogs through babel, locale negotiation and formatting."""

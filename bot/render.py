@@ -1,0 +1,103 @@
+"""Turn engine events into translated, channel-neutral replies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from bot.flows.events import Answered, Ask, Event, Rejected, Say
+from bot.flows.model import BACK, CANCEL, DONE, SKIP, NodeKind
+from bot.i18n.catalogs import Translator
+from bot.i18n.markers import N_
+from bot.replies import Button, Confirmation, Message, Question, Reply
+
+CONTROL_LABELS = {
+    DONE: N_("✔️ Done"),
+    SKIP: N_("Skip"),
+    BACK: N_("◀️ Back"),
+    CANCEL: N_("Stop these questions"),
+}
+
+
+def render(
+    events: Iterable[Event],
+    tr: Translator,
+    session_id: int | None,
+    params: Mapping[str, str] | None = None,
+) -> list[Reply]:
+    """Translate `events` into replies for a participant reading `tr`'s language.
+
+    `params` fill placeholders any flow text may use, such as {organisation}.
+    """
+    common = dict(params or {})
+    replies: list[Reply] = []
+    for event in events:
+        if isinstance(event, Say):
+            replies.append(Message(tr.gettext(event.text, **{**common, **event.params})))
+        elif isinstance(event, Rejected):
+            replies.append(Message(tr.gettext(event.reason, **event.params)))
+        elif isinstance(event, Ask) and session_id is not None:
+            replies.append(question(event, tr, session_id, common))
+        elif isinstance(event, Answered) and session_id is not None:
+            shown = ", ".join(tr.gettext(s) for s in event.shown)
+            replies.append(Confirmation(session_id, event.node_id, "✅ " + shown))
+    return replies
+
+
+def question(
+    ask: Ask, tr: Translator, session_id: int, params: Mapping[str, str] | None = None
+) -> Question:
+    """One question, with its hint line and buttons, in the participant's language."""
+    node = ask.node
+    lines = [tr.gettext(node.text or "", **(params or {}))]
+    hint = _hint(ask, tr)
+    if hint:
+        lines.append(hint)
+    buttons = tuple(
+        Button(
+            ("✅ " if o.id in ask.selected and node.kind is NodeKind.MULTI_CHOICE else "")
+            + tr.gettext(o.label),
+            o.id,
+            selected=o.id in ask.selected,
+        )
+        for o in ask.options
+    )
+    controls = tuple(Button(tr.gettext(CONTROL_LABELS[c]), c) for c in ask.controls)
+    return Question(
+        text="\n\n".join(lines),
+        buttons=buttons,
+        controls=controls,
+        session_id=session_id,
+        node_id=node.id,
+        kind=str(node.kind),
+        refresh=ask.refresh,
+        wants_location=node.kind is NodeKind.LOCATION,
+        wants_text=node.kind in (NodeKind.TEXT, NodeKind.NUMBER, NodeKind.LOCATION),
+    )
+
+
+def _hint(ask: Ask, tr: Translator) -> str | None:
+    node = ask.node
+    if node.kind is NodeKind.MULTI_CHOICE:
+        limit = node.max_choices or len(ask.options)
+        return tr.ngettext(
+            "Choose up to {count}, then tap Done.", "Choose up to {count}, then tap Done.", limit
+        )
+    if node.kind is NodeKind.RANK:
+        placed = "\n".join(f"{i}. {tr.gettext(o.label)}" for i, o in enumerate(ask.placed, start=1))
+        hint = tr.gettext("Tap them in order, the most important first.")
+        return f"{placed}\n\n{hint}" if placed else hint
+    if node.kind is NodeKind.TEXT:
+        return tr.gettext("Type your answer, or send a voice note.")
+    if node.kind is NodeKind.LOCATION:
+        return tr.gettext("Share a location, or type the name of the place.")
+    if node.kind is NodeKind.NUMBER and node.min_value is not None and node.max_value is not None:
+        return tr.gettext(
+            "Type a number from {low} to {high}.",
+            low=_num(node.min_value),
+            high=_num(node.max_value),
+        )
+    return None
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,51 @@
+"""What a conversation step gives a channel to show: already translated, channel-neutral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One tappable option. `option_id` goes back to the engine; `label` is shown."""
+
+    label: str
+    option_id: str
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Plain text to send."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question with its buttons, bound to the session and node that asked it.
+
+    `refresh` means the same question with new ticks: a channel may edit it in place.
+    """
+
+    text: str
+    buttons: tuple[Button, ...]
+    controls: tuple[Button, ...]
+    session_id: int
+    node_id: str
+    kind: str
+    refresh: bool = False
+    wants_location: bool = False
+    wants_text: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The question `node_id` was answered with `text`: a channel may show it on the question."""
+
+    session_id: int
+    node_id: str
+    text: str
+
+
+Reply = Message | Question | Confirmation

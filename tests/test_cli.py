@@ -1,0 +1,91 @@
+"""The `community-voice` command as a newcomer uses it: validate, graph, chat and run."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def cli(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command as a newcomer would: no token unless the test gives one."""
+    full_env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    full_env.update({"LOG_LEVEL": "WARNING", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_validate_passes_on_the_shipped_flows() -> None:
+    result = cli("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "flow(s) OK" in result.stdout and "onboarding" in result.stdout
+
+
+def test_validate_lists_every_problem_with_file_and_line_and_fails() -> None:
+    broken = REPO / "tests" / "flows" / "broken" / "many.yaml"
+    result = cli("validate", str(broken))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) >= 4
+    assert all(line.startswith(f"{broken}:") for line in lines)
+    assert "problem(s) found" in result.stderr
+
+
+def test_graph_prints_a_mermaid_flowchart() -> None:
+    result = cli("graph", "onboarding")
+    assert result.returncode == 0
+    assert result.stdout.startswith("flowchart TD")
+    assert "consent" in result.stdout
+
+
+def test_graph_of_an_unknown_flow_names_the_flows_there_are() -> None:
+    result = cli("graph", "nope")
+    assert result.returncode == 1 and "menu" in result.stderr
+
+
+def test_the_bot_refuses_to_start_with_an_invalid_flow(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("id: bad\ntitle: Bad\nstart: nowhere\nnodes: []\n")
+    result = cli("run", env={"FLOWS_DIR": str(tmp_path), "DATABASE_PATH": str(tmp_path / "d.db")})
+    assert result.returncode == 2
+    assert "cannot start" in result.stderr and "bad.yaml" in result.stderr
+
+
+def test_run_without_a_token_is_the_simulator_and_a_piped_onboarding_is_stored(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "data" / "cv.sqlite3"
+    env = {"DATABASE_PATH": str(db)}
+    result = cli("run", stdin="1\n1\nRiverside\n2\n", env=env)
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert "terminal simulator" in first and "BOT_TOKEN" in first
+    assert "Thank you! You are all set." in result.stdout
+    with sqlite3.connect(db) as conn:
+        keys = [r[0] for r in conn.execute("SELECT key FROM answers ORDER BY id")]
+        consent = conn.execute("SELECT consent_at, area FROM participants").fetchone()
+    assert keys == ["locale", "consent", "area", "equality_opt_in"]
+    assert consent[0] is not None and consent[1] == "Riverside"
+
+    # A second run resumes: the same participant, at the menu they were left at.
+    again = cli("chat", stdin="4\n", env=env)
+    assert "Thank you. Send /menu any time to come back." in again.stdout
+
+
+def test_default_database_is_created_under_data(tmp_path: Path) -> None:
+    result = cli("chat", stdin="", env={"DATABASE_PATH": ""}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "community-voice.sqlite3").exists()
