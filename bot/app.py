@@ -26,7 +26,7 @@ class Core:
 
 def load_flows(settings: Settings) -> FlowRegistry:
     """Load and validate every flow; raises InvalidFlows listing each problem."""
-    return FlowRegistry.load([settings.flows_dir or default_flows_dir()])
+    return FlowRegistry.load(list(settings.flows_dirs) or [default_flows_dir()])
 
 
 @asynccontextmanager

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "validate":
-            return _validate(args.paths or [settings.flows_dir or default_flows_dir()])
+            return _validate(args.paths or list(settings.flows_dirs) or [default_flows_dir()])
         if command == "graph":
             return _graph(settings, args.flow_id)
         if command == "chat":

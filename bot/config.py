@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ class Settings:
 
     bot_token: str | None
     database: Path
-    flows_dir: Path | None
+    flows_dirs: tuple[Path, ...]  # empty: the shipped flows/ folder
     locales_dir: Path | None
     default_locale: str
     log_level: str
@@ -46,19 +47,29 @@ class Settings:
             value = env.get(name, "").strip()
             return value or default
 
+        webhook_url, webhook_secret = get("WEBHOOK_URL"), get("WEBHOOK_SECRET")
+        if webhook_url and not webhook_secret:
+            raise ConfigError(
+                "WEBHOOK_SECRET must be set when WEBHOOK_URL is: Telegram sends it with every "
+                "update so that nobody else can post fake ones"
+            )
+        if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook_secret):
+            raise ConfigError(
+                "WEBHOOK_SECRET may use only letters, digits, _ and - (1 to 256 characters)"
+            )
         return cls(
             bot_token=get("BOT_TOKEN"),
             database=Path(get("DATABASE_PATH", DEFAULT_DATABASE) or DEFAULT_DATABASE),
-            flows_dir=_path(get("FLOWS_DIR")),
+            flows_dirs=tuple(Path(p) for p in (get("FLOWS_DIR") or "").split(os.pathsep) if p),
             locales_dir=_path(get("LOCALES_DIR")),
             default_locale=get("DEFAULT_LOCALE", "en") or "en",
             log_level=(get("LOG_LEVEL", "INFO") or "INFO").upper(),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE)
             or DEFAULT_API_BASE,
-            webhook_url=get("WEBHOOK_URL"),
+            webhook_url=webhook_url,
             webhook_listen=get("WEBHOOK_LISTEN", "0.0.0.0") or "0.0.0.0",
             webhook_port=_int("WEBHOOK_PORT", get("WEBHOOK_PORT", "8443")),
-            webhook_secret=get("WEBHOOK_SECRET"),
+            webhook_secret=webhook_secret,
             staff_telegram_ids=_ids(get("STAFF_TELEGRAM_IDS", "") or ""),
             organisation=get("ORGANISATION_NAME", "your local health and wellbeing team")
             or "your local health and wellbeing team",

@@ -16,19 +16,22 @@ from bot import deeplinks
 from bot.flows import engine
 from bot.flows.events import (
     ApplyEffect,
+    Ask,
     Choose,
     Context,
     Finished,
     Input,
+    Rejected,
     SaveAnswer,
     Step,
+    Text,
 )
-from bot.flows.model import Flow, Option
+from bot.flows.model import Flow, NodeKind, Option
 from bot.flows.registry import FlowRegistry
 from bot.flows.session import Session
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
-from bot.render import render
+from bot.render import CONTROL_LABELS, render
 from bot.replies import Button, Message, Question, Reply
 from bot.store.records import Participant, StoredSession
 from bot.store.repository import NewAnswer, ParticipantChanges, SessionWrite, Store
@@ -37,7 +40,10 @@ log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
 MENU = "menu"
-LANGUAGE_NODE = "language-picker"  # not a flow node: ids with this shape never reach the engine
+# Questions the host asks itself, outside any flow. Flow node ids can never clash with these
+# because the host checks them before the engine sees the input.
+LANGUAGE_NODE = "language-picker"
+DELETE_NODE = "delete-confirm"
 
 LEFT_FLOW = N_(
     "You have stopped these questions. Your answers so far are saved. "
@@ -46,6 +52,22 @@ LEFT_FLOW = N_(
 FLOW_GONE = N_("Those questions are no longer available. Here is the menu.")
 NOTHING_TO_CANCEL = N_(
     "You are not answering any questions right now. Send /menu to see what you can do."
+)
+HELP = N_(
+    "Tap the buttons to answer. You can also type the number of an answer.\n"
+    "/menu – choose what to do\n"
+    "/language – change language\n"
+    "/cancel – stop the current questions (your answers are kept)\n"
+    "/privacy – how we use your answers\n"
+    "/mydata – get a copy of everything we keep about you\n"
+    "/delete – delete everything we keep about you\n"
+    "/stop – no more news from us"
+)
+PRIVACY = N_(
+    "This bot is run by {organisation}. We keep your answers, your language and your area, "
+    "for 2 years. We do not ask for your name. Only our team can see them. We use them to plan "
+    "local health work and to tell you what happened.\n"
+    "Send /mydata to get a copy, or /delete to remove everything."
 )
 PICK_LANGUAGE = N_("Which language would you like?")
 LANGUAGE_CHANGED = N_("From now on I will write in {language}.")
@@ -68,6 +90,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     participant: Participant | None = None
     locale: str = "en"
+    stale: bool = False  # a button for a question that has moved on was pressed
 
 
 class Conversation:
@@ -97,9 +120,14 @@ class Conversation:
         participant = await self._participant(who)
         if isinstance(received, Choose) and received.node_id == LANGUAGE_NODE:
             return await self.set_language(who, received.option_id)
+        if isinstance(received, Choose) and received.node_id == DELETE_NODE:
+            return await self._delete_answer(who, participant, received.option_id)
         stored = await self.store.active_session(participant.id)
+        pressed = isinstance(received, Choose) and received.node_id is not None
         if stored is None:
-            return await self.begin(who)
+            out = await self.begin(who)
+            out.stale = pressed
+            return out
         flow = self._flow(stored.flow_id)
         if flow is None:
             out = await self.begin(who, MENU if participant.consented else ONBOARDING)
@@ -107,10 +135,37 @@ class Conversation:
             return out
         session = _session(stored)
         if session_id is not None and session_id != stored.id:
-            # A button from an earlier session: same answer as a stale node.
+            # A button from an earlier session: treat it like a button for an old question.
             received = Choose(received.option_id if isinstance(received, Choose) else "", "~")
+        elif isinstance(received, Text):
+            received = self._typed(flow, session, received, self._tr(participant, who))
         step = engine.resume(flow, session, received, self._context())
-        return await self._apply(who, participant, stored.id, step)
+        out = await self._apply(who, participant, stored.id, step)
+        out.stale = any(
+            isinstance(e, Rejected) and e.reason == engine.MOVED_ON for e in step.events
+        )
+        return out
+
+    def _typed(self, flow: Flow, session: Session, typed: Text, tr: Translator) -> Input:
+        """Typed text that matches a button (its number, or its label in the resident's
+        language) counts as tapping it, so people who cannot use buttons are not stuck."""
+        asked = [e for e in engine.current(flow, session, self._context()).events]
+        ask = next((e for e in asked if isinstance(e, Ask)), None)
+        if ask is None:
+            return typed
+        word = typed.text.strip()
+        if word.isdigit() and ask.options and 1 <= int(word) <= len(ask.options):
+            if ask.node.kind not in (NodeKind.NUMBER, NodeKind.TEXT):
+                return Choose(ask.options[int(word) - 1].id, ask.node.id)
+        folded = word.casefold()
+        for option in ask.options:
+            if folded == tr.gettext(option.label).casefold():
+                return Choose(option.id, ask.node.id)
+        for control in ask.controls:
+            label = tr.gettext(CONTROL_LABELS[control]).casefold()
+            if folded in (label, label.split(" ", 1)[-1]):
+                return Choose(control, ask.node.id)
+        return typed
 
     async def begin(self, who: Who, flow_id: str | None = None) -> Outcome:
         """Start `flow_id` (default: onboarding for newcomers, else the menu)."""
@@ -131,6 +186,8 @@ class Conversation:
         changes = ParticipantChanges()
         if participant.opted_out_at is not None:
             changes.set("opted_out_at", None)
+        if participant.unreachable_at is not None:
+            changes.set("unreachable_at", None)
         wanted: str | None = None
         if link is not None and link.kind == "flow" and link.value in self.flows:
             wanted = link.value
@@ -220,6 +277,38 @@ class Conversation:
             for code in self.catalogs.available()
         )
         return Question(tr.gettext(PICK_LANGUAGE), buttons, (), 0, LANGUAGE_NODE, "choice")
+
+    async def delete_question(self, who: Who) -> Outcome:
+        """/delete: ask for confirmation before erasing anything."""
+        participant = await self._participant(who)
+        tr = self._tr(participant, who)
+        question = Question(
+            tr.gettext(
+                "Do you want us to delete everything we keep about you? This cannot be undone."
+            ),
+            (
+                Button(tr.gettext("Yes, delete everything"), "yes"),
+                Button(tr.gettext("No, keep it"), "no"),
+            ),
+            (),
+            0,
+            DELETE_NODE,
+            "choice",
+        )
+        return Outcome([question], participant, tr.locale)
+
+    async def _delete_answer(self, who: Who, participant: Participant, choice: str) -> Outcome:
+        if choice == "yes":
+            return await self.forget(who)
+        tr = self._tr(participant, who)
+        return Outcome([Message(tr.gettext("Nothing was deleted."))], participant, tr.locale)
+
+    async def info(self, who: Who, topic: str) -> Outcome:
+        """/help or /privacy, in the resident's language."""
+        participant = await self._participant(who)
+        tr = self._tr(participant, who)
+        text = tr.gettext(HELP if topic == "help" else PRIVACY, **self.params)
+        return Outcome([Message(text)], participant, tr.locale)
 
     async def set_language(self, who: Who, code: str) -> Outcome:
         """Change the participant's language, then ask the current question again in it."""

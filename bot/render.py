@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from bot.flows.engine import MOVED_ON
 from bot.flows.events import Answered, Ask, Event, Rejected, Say
 from bot.flows.model import BACK, CANCEL, DONE, SKIP, NodeKind
 from bot.i18n.catalogs import Translator
@@ -34,7 +35,8 @@ def render(
         if isinstance(event, Say):
             replies.append(Message(tr.gettext(event.text, **{**common, **event.params})))
         elif isinstance(event, Rejected):
-            replies.append(Message(tr.gettext(event.reason, **event.params)))
+            text = tr.gettext(event.reason, **event.params)
+            replies.append(Message(text, stale=event.reason == MOVED_ON))
         elif isinstance(event, Ask) and session_id is not None:
             replies.append(question(event, tr, session_id, common))
         elif isinstance(event, Answered) and session_id is not None:

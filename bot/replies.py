@@ -16,9 +16,11 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """Plain text to send."""
+    """Plain text to send. `stale` marks "that question has moved on", which a channel may
+    show another way (Telegram: as the pressed button's pop-up)."""
 
     text: str
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)

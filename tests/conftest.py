@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,9 @@ from bot.conversation import Conversation
 from bot.flows.registry import FlowRegistry, default_flows_dir
 from bot.i18n.catalogs import Catalogs
 from bot.store.repository import Store
+
+# As bot/telegram does: PTB's time periods as timedelta, without deprecation warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXED_NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)

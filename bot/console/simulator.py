@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,8 @@ _LOCATION = re.compile(r"^/location\s+(-?\d+(?:\.\d+)?)\s*,?\s*(-?\d+(?:\.\d+)?)
 HELP = """\
 How to answer: type the number of an option, or the letter of a control (d = done, s = skip,
 b = back). Type text where text is asked. Commands: /menu, /cancel, /language, /start,
-/location LAT,LON (share a location), /voice SECONDS (send a pretend voice note), /help, /quit.\
+/privacy, /mydata, /delete, /stop, /location LAT,LON (share a location),
+/voice SECONDS (send a pretend voice note), /help, /quit.\
 """
 
 
@@ -86,12 +88,19 @@ class Simulator:
             "/start": lambda: self.conversation.begin(self.who),
             "/menu": lambda: self.conversation.begin(self.who, "menu"),
             "/cancel": lambda: self.conversation.cancel(self.who),
+            "/stop": lambda: self.conversation.stop(self.who),
+            "/delete": lambda: self.conversation.delete_question(self.who),
+            "/privacy": lambda: self.conversation.info(self.who, "privacy"),
         }
         if command in actions:
             self.show(await actions[command]())
             return True
         if command == "/help":
             self.out.write(HELP + "\n")
+            return True
+        if command == "/mydata":
+            export = await self.conversation.export(self.who)
+            self.out.write(json.dumps(export, ensure_ascii=False, indent=2) + "\n")
             return True
         if command == "/language":
             outcome = await self.conversation.repeat(self.who)

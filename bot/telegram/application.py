@@ -1,0 +1,110 @@
+"""Build the python-telegram-bot Application: handlers, ordering, commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.app import Core
+from bot.i18n.catalogs import SOURCE_LOCALE, Catalogs
+from bot.i18n.markers import N_
+from bot.telegram.channel import TelegramChannel
+from bot.telegram.ordering import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+# (command, description): registered with setMyCommands in every language we have.
+COMMANDS = (
+    ("start", N_("Start, or carry on where you left off")),
+    ("menu", N_("Choose what to do")),
+    ("language", N_("Change language")),
+    ("cancel", N_("Stop the current questions (answers are kept)")),
+    ("help", N_("How to use this bot")),
+    ("privacy", N_("How we use your answers")),
+    ("mydata", N_("Get a copy of your data")),
+    ("delete", N_("Delete everything we keep about you")),
+    ("stop", N_("No more news from us")),
+)
+
+
+def build_application(
+    core: Core,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The bot's Application, talking to `TELEGRAM_API_BASE_URL` (or through `request`)."""
+    settings = core.settings
+    assert settings.bot_token, "a token is needed to talk to Telegram"
+    quiet_http_logs()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app = builder.build()
+    channel = TelegramChannel(app.bot, core.conversation, core.store, core.catalogs)
+    add_handlers(app, channel)
+    return app
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and Bot API URLs contain the token."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: ignore[type-arg]
+    """Route every update kind to the channel."""
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    app.add_handler(MessageHandler(groups & ~filters.UpdateType.EDITED, channel.on_group))
+    commands = {
+        "start": channel.on_start,
+        "menu": channel.on_menu,
+        "language": channel.on_language,
+        "cancel": channel.on_cancel,
+        "help": channel.on_help,
+        "privacy": channel.on_privacy,
+        "mydata": channel.on_mydata,
+        "delete": channel.on_delete,
+        "stop": channel.on_stop,
+    }
+    for name, callback in commands.items():
+        app.add_handler(
+            CommandHandler(name, callback, filters=private & ~filters.UpdateType.EDITED)
+        )
+    app.add_handler(CallbackQueryHandler(channel.on_button))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, channel.on_edited))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, channel.on_text))
+    app.add_handler(MessageHandler(private & filters.LOCATION, channel.on_location))
+    app.add_handler(MessageHandler(private & filters.VOICE, channel.on_voice))
+    # Anything else a resident sends in private (stickers, photos, polls, unknown commands).
+    app.add_handler(MessageHandler(private, channel.on_unsupported))
+    app.add_error_handler(channel.on_error)
+
+
+async def register_commands(app: Application, catalogs: Catalogs) -> None:  # type: ignore[type-arg]
+    """setMyCommands in every language we have, so the command menu reads in each."""
+    for code in catalogs.available():
+        tr = catalogs.get(code)
+        commands = [BotCommand(name, tr.gettext(text)) for name, text in COMMANDS]
+        # The source language's list is the default for every language without its own.
+        language = None if code == SOURCE_LOCALE else code
+        await app.bot.set_my_commands(commands, language_code=language)

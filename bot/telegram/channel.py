@@ -1,0 +1,386 @@
+"""Telegram updates in, conversation outcomes out. Thin: every decision is in the conversation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram import Message as TgMessage
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.conversation import Conversation, Outcome, Who
+from bot.flows.callback import decode_callback
+from bot.flows.events import Choose, Input, Location, Text, Voice
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.markers import N_
+from bot.replies import Confirmation, Question, Reply
+from bot.replies import Message as TextReply
+from bot.store.repository import ParticipantChanges, Store
+from bot.telegram.keyboards import (
+    inline_keyboard,
+    location_keyboard,
+    parse_session_id,
+    split_text,
+)
+from bot.telegram.outbox import Blocked, Outbox
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHANNEL = "telegram"
+SHARE_LOCATION = N_("📍 Share my location")
+MOVED_ON_TOAST = N_("That question has moved on.")
+UNSUPPORTED = N_("Sorry, I can only read text, button taps, locations and voice notes.")
+EDITED = N_(
+    "I saw you edited a message. I keep the first version. "
+    "To change an answer, tap Back, or send /menu."
+)
+GROUP_ONLY_PRIVATE = N_(
+    "Hello! I only ask questions in a private chat, so that your answers stay private. "
+    "Tap here to talk to me: {link}"
+)
+SORRY = N_("Sorry, something went wrong. Your answers so far are saved. Please try again.")
+MYDATA_CAPTION = N_("Here is everything we keep about you.")
+
+
+@dataclass(slots=True)
+class _Shown:
+    """The last question we sent to a chat, so a typed answer can close its keyboard."""
+
+    message_id: int
+    text: str
+    session_id: int
+    node_id: str
+    location: bool
+
+
+class TelegramChannel:
+    """Handlers for every kind of update the bot accepts."""
+
+    def __init__(
+        self, bot: Bot, conversation: Conversation, store: Store, catalogs: Catalogs
+    ) -> None:
+        self._bot = bot
+        self.conversation = conversation
+        self.store = store
+        self.catalogs = catalogs
+        self.outbox = Outbox(self._blocked)
+        # Last question per chat: a cache only. After a restart it is empty and the worst
+        # case is an old keyboard left on screen; pressing it is handled as a stale button.
+        self._shown: dict[int, _Shown] = {}
+        self._groups_told: set[int] = set()
+
+    # -- who -------------------------------------------------------------------------------
+
+    @staticmethod
+    def who(update: Update) -> Who:
+        """The resident behind an update."""
+        user = update.effective_user
+        chat = update.effective_chat
+        assert user is not None and chat is not None
+        return Who(CHANNEL, str(user.id), str(chat.id), user.language_code)
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start [payload]: deep links, undoing /stop, or picking up where they were."""
+        payload = context.args[0] if context.args else None
+        await self._show(update, await self.conversation.start(self.who(update), payload))
+
+    async def on_menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/menu."""
+        await self._show(update, await self.conversation.begin(self.who(update), "menu"))
+
+    async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel: leave the current flow, answers kept."""
+        await self._show(update, await self.conversation.cancel(self.who(update)))
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/language: the language picker."""
+        who = self.who(update)
+        outcome = await self.conversation.repeat(who)
+        picker = self.conversation.language_question(outcome.locale)
+        await self._show(update, Outcome([picker], outcome.participant, outcome.locale))
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/help."""
+        await self._show(update, await self.conversation.info(self.who(update), "help"))
+
+    async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/privacy."""
+        await self._show(update, await self.conversation.info(self.who(update), "privacy"))
+
+    async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/stop: no more broadcasts."""
+        await self._show(update, await self.conversation.stop(self.who(update)))
+
+    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/delete: ask to confirm (the answer arrives as a button press)."""
+        await self._show(update, await self.conversation.delete_question(self.who(update)))
+
+    async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mydata: a JSON file of every row kept about the resident."""
+        who = self.who(update)
+        export = await self.conversation.export(who)
+        outcome = await self.conversation.repeat(who)
+        tr = self.catalogs.get(outcome.locale)
+        body = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
+        chat_id = int(who.chat_id)
+        await self._call(
+            chat_id,
+            lambda: context.bot.send_document(
+                chat_id,
+                document=body,
+                filename="my-community-voice-data.json",
+                caption=tr.gettext(MYDATA_CAPTION),
+            ),
+        )
+
+    # -- answers ---------------------------------------------------------------------------
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Typed text."""
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        await self._answer(update, Text(message.text))
+
+    async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared location."""
+        message = update.effective_message
+        assert message is not None and message.location is not None
+        where = message.location
+        await self._answer(update, Location(where.latitude, where.longitude))
+
+    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A voice note: we keep its file id and length."""
+        message = update.effective_message
+        assert message is not None and message.voice is not None
+        voice = message.voice
+        duration = voice.duration
+        seconds = duration if isinstance(duration, int) else int(duration.total_seconds())
+        await self._answer(update, Voice(voice.file_id, seconds))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press, bound to a session and node by its callback data."""
+        query = update.callback_query
+        assert query is not None
+        decoded = decode_callback(query.data or "")
+        session_id = parse_session_id(decoded[0]) if decoded else None
+        if decoded is None or session_id is None:
+            # Forged or from another version of the bot: show where they really are.
+            log.info("unreadable callback data ignored")
+            received: Input = Choose("_stale", "~")
+            outcome = await self.conversation.handle(self.who(update), received, session_id=-1)
+        else:
+            _, node_id, option_id = decoded
+            received = Choose(option_id, node_id)
+            outcome = await self.conversation.handle(
+                self.who(update), received, session_id=session_id or None
+            )
+        tr = self.catalogs.get(outcome.locale)
+        toast = tr.gettext(MOVED_ON_TOAST) if outcome.stale else None
+        await self._answer_query(query, toast)
+        if outcome.stale:
+            # The pop-up already said it; the chat only needs the current question again.
+            outcome.replies = [
+                r for r in outcome.replies if not (isinstance(r, TextReply) and r.stale)
+            ]
+        pressed = query.message if isinstance(query.message, TgMessage) else None
+        await self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded)
+
+    async def _answer(self, update: Update, received: Input) -> None:
+        await self._show(update, await self.conversation.handle(self.who(update), received))
+
+    # -- things we do not take -------------------------------------------------------------
+
+    async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, polls...: a kind word and the current question again."""
+        await self._remind(update, UNSUPPORTED)
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: we keep the first version and say so."""
+        await self._remind(update, EDITED)
+
+    async def _remind(self, update: Update, text: str) -> None:
+        who = self.who(update)
+        outcome = await self.conversation.repeat(who)
+        note = TextReply(self.catalogs.get(outcome.locale).gettext(text))
+        await self._show(
+            update, Outcome([note, *outcome.replies], outcome.participant, outcome.locale)
+        )
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """In a group: say once that surveys happen in private, with a link."""
+        chat = update.effective_chat
+        if chat is None or chat.id in self._groups_told:
+            return
+        self._groups_told.add(chat.id)
+        language = update.effective_user.language_code if update.effective_user else None
+        tr = self.catalogs.get(self.catalogs.negotiate(language))
+        link = f"https://t.me/{context.bot.username}"
+        text = tr.gettext(GROUP_ONLY_PRIVATE, link=link)
+        await self._call(chat.id, partial(context.bot.send_message, chat.id, text))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure (no message text, never the token) and tell the resident."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "update %s failed: %s",
+            update_id,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != "private" or isinstance(error, Blocked):
+            return
+        language = update.effective_user.language_code if update.effective_user else None
+        tr = self.catalogs.get(self.catalogs.negotiate(language))
+        chat_id = update.effective_chat.id
+        try:
+            await context.bot.send_message(chat_id, tr.gettext(SORRY))
+        except TelegramError:
+            log.warning("could not tell chat %s about the failure", chat_id)
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def _show(self, update: Update, outcome: Outcome) -> None:
+        await self._deliver(int(self.who(update).chat_id), outcome, None, None)
+
+    async def _deliver(
+        self,
+        chat_id: int,
+        outcome: Outcome,
+        pressed: Message | None,
+        pressed_on: tuple[str, str, str] | None,
+    ) -> None:
+        tr = self.catalogs.get(outcome.locale)
+        try:
+            for reply in outcome.replies:
+                await self._send(chat_id, reply, tr.gettext(SHARE_LOCATION), pressed, pressed_on)
+        except Blocked:
+            return  # already marked unreachable; nothing more to say to them
+
+    async def _send(
+        self,
+        chat_id: int,
+        reply: Reply,
+        share_label: str,
+        pressed: Message | None,
+        pressed_on: tuple[str, str, str] | None,
+    ) -> None:
+        bot = self._bot
+        if isinstance(reply, TextReply):
+            shown = self._shown.get(chat_id)
+            remove = shown is not None and shown.location
+            if remove:
+                self._shown.pop(chat_id, None)
+            for piece in split_text(reply.text):
+                markup = ReplyKeyboardRemove() if remove else None
+                await self._call(
+                    chat_id, partial(bot.send_message, chat_id, piece, reply_markup=markup)
+                )
+                remove = False
+            return
+        if isinstance(reply, Confirmation):
+            await self._confirm(chat_id, reply, pressed, pressed_on)
+            return
+        assert isinstance(reply, Question)
+        if reply.refresh and pressed is not None and pressed_on and pressed_on[1] == reply.node_id:
+            # Only the ticks changed: edit the question in place instead of sending it again.
+            await self._call(
+                chat_id,
+                partial(
+                    bot.edit_message_text,
+                    reply.text,
+                    chat_id=chat_id,
+                    message_id=pressed.message_id,
+                    reply_markup=inline_keyboard(reply),
+                ),
+            )
+            return
+        keyboard: InlineKeyboardMarkup | Any = (
+            location_keyboard(reply, share_label)
+            if reply.wants_location
+            else inline_keyboard(reply)
+        )
+        pieces = split_text(reply.text)
+        for piece in pieces[:-1]:
+            await self._call(chat_id, partial(bot.send_message, chat_id, piece))
+        sent = await self._call(
+            chat_id, lambda: bot.send_message(chat_id, pieces[-1], reply_markup=keyboard)
+        )
+        if isinstance(sent, TgMessage):
+            self._shown[chat_id] = _Shown(
+                sent.message_id, pieces[-1], reply.session_id, reply.node_id, reply.wants_location
+            )
+
+    async def _confirm(
+        self,
+        chat_id: int,
+        reply: Confirmation,
+        pressed: Message | None,
+        pressed_on: tuple[str, str, str] | None,
+    ) -> None:
+        """Show the chosen answer on the question and take its buttons away."""
+        bot = self._bot
+        if pressed is not None and pressed_on is not None and pressed_on[1] == reply.node_id:
+            message_id, text = pressed.message_id, pressed.text or ""
+        else:
+            shown = self._shown.get(chat_id)
+            if shown is None or (shown.session_id, shown.node_id) != (
+                reply.session_id,
+                reply.node_id,
+            ):
+                return
+            if shown.location:
+                # A reply keyboard cannot be edited away: a new message removes it.
+                self._shown.pop(chat_id, None)
+                await self._call(
+                    chat_id,
+                    lambda: bot.send_message(
+                        chat_id, reply.text, reply_markup=ReplyKeyboardRemove()
+                    ),
+                )
+                return
+            message_id, text = shown.message_id, shown.text
+        self._shown.pop(chat_id, None)
+        await self._call(
+            chat_id,
+            lambda: bot.edit_message_text(
+                f"{text}\n\n{reply.text}", chat_id=chat_id, message_id=message_id, reply_markup=None
+            ),
+        )
+
+    async def _answer_query(self, query: CallbackQuery, text: str | None) -> None:
+        try:
+            await query.answer(text)
+        except TelegramError as exc:
+            # An old query cannot be answered any more; the reply that follows still helps.
+            log.info("callback query not answered: %s", exc)
+
+    async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
+        return await self.outbox.call(chat_id, make)
+
+    async def _blocked(self, chat_id: int) -> None:
+        participant = await self.store.find_participant(CHANNEL, str(chat_id))
+        if participant is None:
+            return
+        changes = ParticipantChanges()
+        changes.set("unreachable_at", datetime.now(UTC).isoformat())
+        await self.store.update_participant(participant.id, changes)

@@ -1,0 +1,96 @@
+"""Questions as Telegram keyboards, and long texts split to Telegram's limit."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from bot.flows.callback import encode_callback
+from bot.replies import Button, Question
+
+MESSAGE_LIMIT = 4096
+# Short answers (Yes/No, a few words) sit side by side; longer ones get a row each so that
+# they are not cut off on small phones.
+SHORT_LABEL = 14
+MAX_PER_ROW = 3
+
+
+def callback_for(question: Question, button: Button) -> str:
+    """Callback data bound to the question's session and node (always <= 64 bytes)."""
+    return encode_callback(_base36(question.session_id), question.node_id, button.option_id)
+
+
+def inline_keyboard(question: Question) -> InlineKeyboardMarkup | None:
+    """The buttons of a question; None when it has none."""
+    rows = _rows(question, list(question.buttons))
+    if question.controls:
+        rows.append(
+            [
+                InlineKeyboardButton(b.label, callback_data=callback_for(question, b))
+                for b in question.controls
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def location_keyboard(question: Question, share_label: str) -> ReplyKeyboardMarkup:
+    """A keyboard with a share-location button (inline buttons cannot ask for a location)."""
+    rows = [[KeyboardButton(share_label, request_location=True)]]
+    if question.controls:
+        rows.append([KeyboardButton(b.label) for b in question.controls])
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+
+
+def _rows(question: Question, buttons: list[Button]) -> list[list[InlineKeyboardButton]]:
+    def button(b: Button) -> InlineKeyboardButton:
+        return InlineKeyboardButton(b.label, callback_data=callback_for(question, b))
+
+    if (
+        buttons
+        and len(buttons) <= MAX_PER_ROW
+        and all(len(b.label) <= SHORT_LABEL for b in buttons)
+    ):
+        return [[button(b) for b in buttons]]
+    return [[button(b)] for b in buttons]
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split `text` into pieces of at most `limit` characters, at a paragraph, line or word
+    break in the second half of each piece where there is one, else exactly at the limit."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = next(
+            (pos for sep in ("\n\n", "\n", " ") if (pos := window.rfind(sep)) > limit // 2),
+            limit,
+        )
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+        if cut < limit:  # drop the break we cut at, not the text
+            rest = rest.lstrip("\n ") if rest[:1] in ("\n", " ") else rest
+    pieces.append(rest)
+    return pieces
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    if number == 0:
+        return "0"
+    out = ""
+    while number:
+        number, remainder = divmod(number, 36)
+        out = digits[remainder] + out
+    return out
+
+
+def parse_session_id(text: str) -> int | None:
+    """The session id in callback data, or None if it is not one."""
+    try:
+        return int(text, 36)
+    except ValueError:
+        return None

@@ -1,0 +1,109 @@
+"""A real python-telegram-bot Application on the offline Bot API double, over HTTP."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Core, open_core
+from bot.config import Settings
+from bot.flows.registry import default_flows_dir
+from bot.telegram.application import build_application, register_commands
+from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
+
+HERE = Path(__file__).parent
+
+
+@dataclass
+class Harness:
+    """The double, the running bot's core, and shortcuts to act as residents."""
+
+    api: FakeBotAPI
+    core: Core
+    db: Path
+
+    async def settle(self) -> None:
+        """Wait until the bot has handled everything sent so far."""
+        await self.api.wait_idle(quiet=0.05, timeout=10)
+
+    async def command(self, user: int, command: str, payload: str | None = None, **kw: Any) -> None:
+        self.api.send_command(user, command, payload, **kw)
+        await self.settle()
+
+    async def text(self, user: int, text: str, **kw: Any) -> None:
+        self.api.send_text(user, text, **kw)
+        await self.settle()
+
+    async def tap(self, user: int, label: str) -> None:
+        self.api.tap(user, label)
+        await self.settle()
+
+    def texts(self, chat: int) -> list[str]:
+        return [m.text or "" for m in self.api.sent(chat)]
+
+    def last(self, chat: int) -> SentMessage:
+        message = self.api.last(chat)
+        assert message is not None
+        return message
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.db) as conn:
+            return list(conn.execute(sql, params))
+
+
+def settings_for(
+    server: DoubleServer,
+    db: Path,
+    flows: tuple[Path, ...] = (),
+    organisation: str = "Riverside Health Team",
+) -> Settings:
+    env = {
+        "BOT_TOKEN": TEST_TOKEN,
+        "DATABASE_PATH": str(db),
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "ORGANISATION_NAME": organisation,
+    }
+    if flows:
+        env["FLOWS_DIR"] = ":".join(str(f) for f in flows)
+    return Settings.from_env(env, dotenv=False)
+
+
+@asynccontextmanager
+async def bot_running(
+    server: DoubleServer, db: Path, organisation: str = "Riverside Health Team"
+) -> AsyncIterator[Core]:
+    """The whole bot as `run` starts it, on the double; stopped and closed on exit."""
+    settings = settings_for(server, db, (default_flows_dir(), HERE / "flows"), organisation)
+    async with open_core(settings) as core:
+        app = build_application(core)
+        async with running(app, poll_interval=0.0, timeout=1):
+            await register_commands(app, core.catalogs)
+            yield core
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    fake = FakeBotAPI()
+    yield fake
+    await fake.aclose()
+
+
+@pytest.fixture
+async def server(api: FakeBotAPI) -> AsyncIterator[DoubleServer]:
+    async with DoubleServer(api) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def tg(api: FakeBotAPI, server: DoubleServer, tmp_path: Path) -> AsyncIterator[Harness]:
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db) as core:
+        harness = Harness(api, core, db)
+        await harness.settle()
+        yield harness

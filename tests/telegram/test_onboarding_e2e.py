@@ -1,0 +1,203 @@
+"""Residents in Telegram, end to end through the real Application and the HTTP double."""
+
+from __future__ import annotations
+
+import json
+
+from tests.telegram.conftest import Harness
+
+AMINA = 1001
+
+
+async def test_commands_are_registered(tg: Harness) -> None:
+    calls = tg.api.calls("setMyCommands")
+    assert calls, "setMyCommands was not called"
+    names = [c["command"] for c in calls[0].params["commands"]]
+    assert names == [
+        "start",
+        "menu",
+        "language",
+        "cancel",
+        "help",
+        "privacy",
+        "mydata",
+        "delete",
+        "stop",
+    ]
+
+
+async def test_onboarding_in_telegram(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    texts = tg.texts(AMINA)
+    assert texts[0].startswith("Hello! This is Community Voice, run by Riverside Health Team.")
+    assert texts[1].startswith("Your privacy:")
+    consent = tg.last(AMINA)
+    assert consent.text == "Are you happy to take part?"
+    assert consent.labels == ["Yes, I agree", "No, thank you"]
+
+    await tg.tap(AMINA, "Yes, I agree")
+    answered = tg.api.sent(AMINA)[2]
+    assert answered.text == "Are you happy to take part?\n\n✅ Yes, I agree"
+    assert answered.buttons == [] and answered.edited
+    assert tg.last(AMINA).text.startswith("Which area do you live in?")
+    assert tg.last(AMINA).labels == ["Skip", "◀️ Back"]
+
+    await tg.text(AMINA, "Riverside")
+    area_question = tg.api.sent(AMINA)[3]
+    assert area_question.text.endswith("✅ Riverside") and area_question.buttons == []
+
+    await tg.tap(AMINA, "No, thanks")
+    assert tg.texts(AMINA)[-2] == "Thank you! You are all set."
+    assert tg.last(AMINA).text == "What would you like to do?"
+
+    [(consent_at, area, locale)] = tg.rows(
+        "SELECT consent_at, area, locale FROM participants WHERE channel_user_id = ?", str(AMINA)
+    )
+    assert consent_at and area == "Riverside" and locale == "en"
+    keys = [k for (k,) in tg.rows("SELECT key FROM answers ORDER BY id")]
+    assert keys == ["consent", "area", "equality_opt_in"]
+
+
+async def test_typing_the_label_or_number_works_like_a_tap(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    await tg.text(AMINA, "yes, i agree")
+    assert tg.last(AMINA).text.startswith("Which area")
+    await tg.text(AMINA, "skip")
+    assert tg.last(AMINA).text.startswith("Would you answer a few questions")
+    await tg.text(AMINA, "2")
+    assert tg.last(AMINA).text == "What would you like to do?"
+
+
+async def test_no_consent_keeps_nothing(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    await tg.tap(AMINA, "No, thank you")
+    assert tg.last(AMINA).text.startswith("That is fine. We have not kept anything about you.")
+    for table in ("participants", "sessions", "answers", "referrals", "champions"):
+        assert tg.rows(f"SELECT * FROM {table}") == [], table
+
+
+async def test_a_stale_button_says_it_moved_on_and_asks_again(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    consent = tg.last(AMINA)
+    data = consent.button_data("Yes, I agree")
+    assert data is not None
+    await tg.tap(AMINA, "Yes, I agree")
+    before = len(tg.api.sent(AMINA))
+    tg.api.press(AMINA, consent.message_id, data)  # the same button again: a double tap
+    await tg.settle()
+    assert tg.api.callback_answers[-1][1] == "That question has moved on."
+    again = tg.api.sent(AMINA)[before:]
+    assert [m.text.split("\n")[0] for m in again] == [
+        "Which area do you live in? You can type your neighbourhood, or the first part of "
+        "your postcode (like CF10)."
+    ]
+    assert tg.rows("SELECT COUNT(*) FROM answers WHERE key = 'consent'") == [(1,)]
+
+
+async def test_a_forged_button_is_treated_as_stale(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    question = tg.last(AMINA)
+    tg.api.press(AMINA, question.message_id, "v1:zzzz:consent:yes")
+    await tg.settle()
+    tg.api.press(AMINA, question.message_id, "not our data at all")
+    await tg.settle()
+    assert [a[1] for a in tg.api.callback_answers[-2:]] == ["That question has moved on."] * 2
+    assert tg.rows("SELECT COUNT(*) FROM answers") == [(0,)]
+    assert tg.last(AMINA).text == "Are you happy to take part?"
+
+
+async def _onboard(tg: Harness, user: int) -> None:
+    await tg.command(user, "start")
+    await tg.tap(user, "Yes, I agree")
+    await tg.text(user, "Riverside")
+    await tg.tap(user, "No, thanks")
+
+
+async def test_mydata_sends_a_file_of_everything_kept(tg: Harness) -> None:
+    await _onboard(tg, AMINA)
+    await tg.command(AMINA, "mydata")
+    document = tg.last(AMINA)
+    assert document.document_name == "my-community-voice-data.json"
+    assert document.caption == "Here is everything we keep about you."
+    data = json.loads(document.document_bytes or b"")
+    assert data["participants"][0]["area"] == "Riverside"
+    assert [a["key"] for a in data["answers"]] == ["consent", "area", "equality_opt_in"]
+    assert data["sessions"]
+
+
+async def test_delete_asks_then_erases_every_row(tg: Harness) -> None:
+    await _onboard(tg, AMINA)
+    await _onboard(tg, 2002)
+    await tg.command(AMINA, "delete")
+    assert tg.last(AMINA).labels == ["Yes, delete everything", "No, keep it"]
+    await tg.tap(AMINA, "No, keep it")
+    assert tg.last(AMINA).text == "Nothing was deleted."
+    await tg.command(AMINA, "delete")
+    await tg.tap(AMINA, "Yes, delete everything")
+    assert tg.last(AMINA).text.startswith("Done. We have deleted everything")
+    [(pid,)] = tg.rows("SELECT id FROM participants WHERE channel_user_id = '2002'")
+    # Scan every table: no row may mention the deleted resident any more.
+    tables = [t for (t,) in tg.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        columns = [c[1] for c in tg.rows(f'PRAGMA table_info("{table}")')]
+        for row in tg.rows(f'SELECT * FROM "{table}"'):
+            assert str(AMINA) not in [str(v) for v in row], (table, row)
+        if "participant_id" in columns:
+            ids = {r[0] for r in tg.rows(f'SELECT participant_id FROM "{table}"')}
+            assert ids <= {pid}, table
+
+
+async def test_stop_and_start_again(tg: Harness) -> None:
+    await _onboard(tg, AMINA)
+    await tg.command(AMINA, "stop")
+    assert tg.last(AMINA).text.startswith("You will not get any more news from us.")
+    assert tg.rows("SELECT opted_out_at IS NOT NULL FROM participants") == [(1,)]
+    await tg.command(AMINA, "start")
+    assert tg.rows("SELECT opted_out_at IS NULL FROM participants") == [(1,)]
+    assert tg.last(AMINA).text == "What would you like to do?"
+
+
+async def test_group_chats_get_one_pointer_to_a_private_chat(tg: Harness) -> None:
+    group = -500
+    await tg.text(AMINA, "hello everyone", chat_type="group", chat_id=group)
+    await tg.command(AMINA, "start", chat_type="group", chat_id=group)
+    sent = tg.api.sent(group)
+    assert len(sent) == 1
+    assert "private chat" in (sent[0].text or "")
+    assert "https://t.me/community_voice_test_bot" in (sent[0].text or "")
+    assert tg.rows("SELECT COUNT(*) FROM participants") == [(0,)]
+
+
+async def test_unsupported_input_gets_a_kind_re_ask(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    before = len(tg.api.sent(AMINA))
+    tg.api.send_sticker(AMINA)
+    await tg.settle()
+    tg.api.send_poll(AMINA)
+    await tg.settle()
+    replies = tg.texts(AMINA)[before:]
+    assert (
+        replies
+        == [
+            "Sorry, I can only read text, button taps, locations and voice notes.",
+            "Are you happy to take part?",
+        ]
+        * 2
+    )
+
+
+async def test_an_edited_message_is_explained_not_applied(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    await tg.tap(AMINA, "Yes, I agree")
+    await tg.text(AMINA, "Riverside")
+    tg.api.edit_text(AMINA, 1, "Hillside")
+    await tg.settle()
+    assert tg.texts(AMINA)[-2].startswith("I saw you edited a message.")
+    assert tg.rows("SELECT area FROM participants") == [("Riverside",)]
+
+
+async def test_help_and_privacy(tg: Harness) -> None:
+    await tg.command(AMINA, "help")
+    assert "/mydata" in tg.last(AMINA).text
+    await tg.command(AMINA, "privacy")
+    assert tg.last(AMINA).text.startswith("This bot is run by Riverside Health Team.")

@@ -1,0 +1,73 @@
+"""One resident's updates in order; a slow resident never holds up another."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.conversation import Conversation, Outcome, Who
+from bot.flows.events import Input
+from bot.telegram.ordering import PerChatUpdateProcessor
+from tests.telegram.conftest import Harness
+
+
+async def test_processor_keeps_one_chat_in_order_and_others_concurrent() -> None:
+    from telegram import Chat, Message, Update
+
+    processor = PerChatUpdateProcessor(max_concurrent_updates=16)
+    finished: list[tuple[int, int]] = []
+
+    def update(chat_id: int, number: int) -> Update:
+        chat = Chat(chat_id, "private")
+        return Update(number, message=Message(number, None, chat))  # type: ignore[arg-type]
+
+    async def work(chat_id: int, number: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        finished.append((chat_id, number))
+
+    async with processor:
+        tasks = [
+            asyncio.create_task(processor.process_update(update(1, 1), work(1, 1, 0.05))),
+            asyncio.create_task(processor.process_update(update(1, 2), work(1, 2, 0.0))),
+            asyncio.create_task(processor.process_update(update(2, 3), work(2, 3, 0.0))),
+        ]
+        await asyncio.gather(*tasks)
+    # Chat 1's second update waited for its first, although it was quicker; chat 2 did not wait.
+    assert finished == [(2, 3), (1, 1), (1, 2)]
+    assert processor._locks == {}  # idle chats are forgotten
+
+
+async def test_a_slow_resident_does_not_block_another(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Conversation.handle
+
+    async def slow_for_one(self: Conversation, who: Who, received: Input, **kw: object) -> Outcome:
+        if who.user_id == "1":
+            await asyncio.sleep(1.0)
+        return await real(self, who, received, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Conversation, "handle", slow_for_one)
+    await tg.command(1, "start")
+    await tg.command(2, "start")
+    started = time.monotonic()
+    tg.api.send_text(1, "hello")
+    tg.api.send_text(2, "hello")
+    await tg.api.wait_sent(2, len(tg.api.sent(2)) + 2, timeout=5)
+    assert time.monotonic() - started < 0.8  # resident 2 was answered while 1 was slow
+    await tg.settle()
+
+
+async def test_one_residents_messages_are_answered_in_order(tg: Harness) -> None:
+    await tg.command(7, "start")
+    await tg.tap(7, "Yes, I agree")
+    for text in ("Riverside", "no thanks", "1"):
+        tg.api.send_text(7, text)
+    await tg.settle()
+    # Area first, then a rejected word, then option 1 ("Yes") of the about-you question.
+    assert tg.rows("SELECT area FROM participants") == [("Riverside",)]
+    keys = [k for (k,) in tg.rows("SELECT key FROM answers ORDER BY id")]
+    assert keys == ["consent", "area", "equality_opt_in"]
+    assert tg.last(7).text == "How old are you?"

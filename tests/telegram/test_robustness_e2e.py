@@ -1,0 +1,140 @@
+"""Deep links, Telegram failures, restarts and errors, through the real Application."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.conversation import Conversation
+from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI
+from tests.telegram.conftest import Harness, bot_running
+
+AMINA, BEN, CHAMPION = 1001, 1002, 3003
+
+
+async def _champion(tg: Harness, code: str, user: int = CHAMPION) -> int:
+    store = tg.core.store
+    participant = await store.ensure_participant("telegram", str(user), str(user), "2026-01-01")
+    return await store.create_champion(participant.id, code, "2026-01-01", status="active")
+
+
+def _referral_of(tg: Harness, user: int) -> list[tuple[object, ...]]:
+    return tg.rows(
+        "SELECT r.code FROM referrals r JOIN participants p ON p.id = r.participant_id "
+        "WHERE p.channel_user_id = ?",
+        str(user),
+    )
+
+
+async def test_a_champion_link_attributes_the_new_resident_once(tg: Harness) -> None:
+    await _champion(tg, "c-first")
+    await _champion(tg, "c-second", user=3004)
+    await tg.command(AMINA, "start", "c-first")
+    assert tg.last(AMINA).text == "Are you happy to take part?"  # onboarding as usual
+    await tg.command(AMINA, "start", "c-second")  # a second link never overwrites the first
+    assert _referral_of(tg, AMINA) == [("c-first",)]
+
+
+async def test_residents_already_taking_part_are_not_referrals(tg: Harness) -> None:
+    await _champion(tg, "c-first")
+    await tg.command(BEN, "start")
+    await tg.tap(BEN, "Yes, I agree")
+    await tg.command(BEN, "start", "c-first")
+    assert _referral_of(tg, BEN) == []
+
+
+async def test_unknown_and_malformed_codes_are_ignored_politely(
+    tg: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await tg.command(AMINA, "start", "c-nobody")
+    await tg.command(BEN, "start", "bad!code")
+    for user in (AMINA, BEN):
+        assert tg.last(user).text == "Are you happy to take part?"
+    assert tg.rows("SELECT COUNT(*) FROM referrals") == [(0,)]
+    assert "unknown referral code ignored" in caplog.text
+    assert "ignored deep link payload (invalid)" in caplog.text
+
+
+async def test_a_flow_link_opens_that_flow_after_onboarding(tg: Harness) -> None:
+    await tg.command(AMINA, "start", "flow-area")
+    await tg.tap(AMINA, "Yes, I agree")
+    await tg.text(AMINA, "Riverside")
+    await tg.tap(AMINA, "No, thanks")
+    # Instead of the menu, the flow the link named (the area flow) opens.
+    assert tg.last(AMINA).text.startswith("Which area do you live in?")
+    await tg.text(AMINA, "Hillside")
+    assert tg.texts(AMINA)[-2] == "Thank you. We have changed your area."
+    assert tg.last(AMINA).text == "What would you like to do?"
+
+
+async def test_a_resident_who_blocked_the_bot_is_marked_unreachable(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    tg.api.inject_403("sendMessage", AMINA, times=None)
+    await tg.tap(AMINA, "Yes, I agree")
+    [(unreachable,)] = tg.rows("SELECT unreachable_at FROM participants")
+    assert unreachable is not None
+    # The answer was written before the reply failed: nothing is lost.
+    assert tg.rows("SELECT key FROM answers") == [("consent",)]
+    tg.api.clear_faults()
+    await tg.command(AMINA, "start")  # coming back makes them reachable again
+    assert tg.rows("SELECT unreachable_at FROM participants") == [(None,)]
+
+
+async def test_429_is_waited_out_and_the_message_still_arrives(tg: Harness) -> None:
+    tg.api.inject_429("sendMessage", retry_after=1, chat_id=AMINA)
+    started = time.monotonic()
+    tg.api.send_command(AMINA, "help")
+    [reply] = await tg.api.wait_sent(AMINA, 1, timeout=10)
+    assert time.monotonic() - started >= 1.0
+    assert "/mydata" in (reply.text or "")
+    statuses = [c.status for c in tg.api.calls("sendMessage")]
+    assert statuses == [429, 200]
+
+
+async def test_server_errors_are_retried_a_bounded_number_of_times(tg: Harness) -> None:
+    tg.api.inject_500("sendMessage", times=2, chat_id=AMINA)
+    tg.api.send_command(AMINA, "help")
+    await tg.api.wait_sent(AMINA, 1, timeout=10)
+    assert [c.status for c in tg.api.calls("sendMessage")] == [500, 500, 200]
+
+
+async def test_restart_mid_flow_resumes_at_the_same_question(
+    api: FakeBotAPI, server: DoubleServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db):
+        h = Harness(api, None, db)  # type: ignore[arg-type]
+        await h.settle()
+        await h.command(AMINA, "start")
+        await h.tap(AMINA, "Yes, I agree")
+    async with bot_running(server, db) as core:
+        h = Harness(api, core, db)
+        await h.settle()
+        await h.text(AMINA, "Riverside")
+        assert h.last(AMINA).text.startswith("Would you answer a few questions")
+        assert h.rows("SELECT area FROM participants") == [("Riverside",)]
+
+
+async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(
+    tg: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(Conversation, "handle", broken)
+    await tg.text(AMINA, "my secret answer")
+    assert tg.last(AMINA).text == (
+        "Sorry, something went wrong. Your answers so far are saved. Please try again."
+    )
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failures and "failed: RuntimeError" in failures[0].getMessage()
+    assert "update" in failures[0].getMessage()
+    info_and_up = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "my secret answer" not in info_and_up
+    assert TEST_TOKEN not in caplog.text
