@@ -8,6 +8,7 @@ from telegram import BotCommand
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -42,6 +43,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    processor: BaseUpdateProcessor | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot's Application, talking to `TELEGRAM_API_BASE_URL` (or through `request`)."""
     settings = core.settings
@@ -52,7 +54,7 @@ def build_application(
         .token(settings.bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(processor or PerChatUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request)
