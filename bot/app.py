@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.engagement.hooks import Hooks
 from bot.flows.registry import FlowRegistry, default_flows_dir
 from bot.i18n.catalogs import Catalogs
+from bot.store.engagement import Engagement
 from bot.store.repository import Store
 
 
@@ -42,6 +44,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             catalogs,
             default_locale=settings.default_locale,
             organisation=settings.organisation,
+            hooks=Hooks(Engagement(store)),
         )
         yield Core(settings, store, flows, catalogs, conversation)
     finally:

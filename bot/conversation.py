@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot import deeplinks
+from bot.engagement.hooks import HookContext, Hooks
 from bot.flows import engine
 from bot.flows.events import (
     ApplyEffect,
@@ -27,12 +28,14 @@ from bot.flows.events import (
     Text,
 )
 from bot.flows.model import Flow, NodeKind, Option
-from bot.flows.registry import FlowRegistry
+from bot.flows.needs import Provided, needs_problems, placeholders, sources
+from bot.flows.registry import FlowRegistry, InvalidFlows
 from bot.flows.session import Session
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
 from bot.render import CONTROL_LABELS, render
 from bot.replies import Button, Message, Question, Reply
+from bot.store.engagement import Writer
 from bot.store.records import Participant, StoredSession
 from bot.store.repository import NewAnswer, ParticipantChanges, SessionWrite, Store
 
@@ -105,6 +108,8 @@ class Conversation:
         clock: Callable[[], datetime] | None = None,
         default_locale: str = "en",
         organisation: str = "your local health and wellbeing team",
+        hooks: Hooks | None = None,
+        bot_username: str = "community_voice_bot",
     ) -> None:
         self.store = store
         self.flows = flows
@@ -112,6 +117,11 @@ class Conversation:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.default_locale = default_locale
         self.params = {"organisation": organisation}
+        self.hooks = hooks
+        self.bot_username = bot_username
+        problems = needs_problems(flows, hooks.provided() if hooks else Provided())
+        if problems:
+            raise InvalidFlows(problems)
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -138,18 +148,30 @@ class Conversation:
             # A button from an earlier session: treat it like a button for an old question.
             received = Choose(received.option_id if isinstance(received, Choose) else "", "~")
         elif isinstance(received, Text):
-            received = self._typed(flow, session, received, self._tr(participant, who))
-        step = engine.resume(flow, session, received, self._context())
-        out = await self._apply(who, participant, stored.id, step)
+            received = await self._typed(
+                participant, flow, session, received, self._tr(participant, who)
+            )
+        tr = self._tr(participant, who)
+        step = await self._run(
+            participant,
+            flow,
+            session.answers,
+            tr,
+            lambda ctx: engine.resume(flow, session, received, ctx),
+        )
+        out = await self._apply(who, participant, stored.id, step, flow)
         out.stale = any(
             isinstance(e, Rejected) and e.reason == engine.MOVED_ON for e in step.events
         )
         return out
 
-    def _typed(self, flow: Flow, session: Session, typed: Text, tr: Translator) -> Input:
+    async def _typed(
+        self, participant: Participant, flow: Flow, session: Session, typed: Text, tr: Translator
+    ) -> Input:
         """Typed text that matches a button (its number, or its label in the resident's
         language) counts as tapping it, so people who cannot use buttons are not stuck."""
-        asked = [e for e in engine.current(flow, session, self._context()).events]
+        ctx = await self._context(participant, flow, session.answers, tr)
+        asked = engine.current(flow, session, ctx).events
         ask = next((e for e in asked if isinstance(e, Ask)), None)
         if ask is None:
             return typed
@@ -176,8 +198,12 @@ class Conversation:
         elif flow_id is None:
             flow_id = MENU
         flow = self._flow(flow_id) or self.flows.get(MENU)
-        step = engine.start(flow, self._context(), self._seed(participant, who, flow))
-        return await self._apply(who, participant, None, step)
+        tr = self._tr(participant, who)
+        seed = await self._seed(participant, who, flow, tr)
+        step = await self._run(
+            participant, flow, seed, tr, lambda ctx: engine.start(flow, ctx, seed)
+        )
+        return await self._apply(who, participant, None, step, flow)
 
     async def start(self, who: Who, payload: str | None = None) -> Outcome:
         """/start: undo /stop, follow a deep link, then pick up or begin."""
@@ -252,9 +278,12 @@ class Conversation:
         flow = self._flow(stored.flow_id) if stored else None
         if stored is None or flow is None:
             return await self.begin(who)
-        step = engine.current(flow, _session(stored), self._context())
         tr = self._tr(participant, who)
-        return Outcome(render(step.events, tr, stored.id, self.params), participant, tr.locale)
+        session = _session(stored)
+        ctx = await self._context(participant, flow, session.answers, tr)
+        step = engine.current(flow, session, ctx)
+        params = await self._params(participant, step, tr)
+        return Outcome(render(step.events, tr, stored.id, params), participant, tr.locale)
 
     async def cancel(self, who: Who) -> Outcome:
         """Leave the current flow; answers already given are kept."""
@@ -266,8 +295,10 @@ class Conversation:
         flow = self._flow(stored.flow_id)
         if flow is None:
             return await self.begin(who)
-        step = engine.resume(flow, _session(stored), Choose("_cancel"), self._context())
-        return await self._apply(who, participant, stored.id, step)
+        session = _session(stored)
+        ctx = await self._context(participant, flow, session.answers, tr)
+        step = engine.resume(flow, session, Choose("_cancel"), ctx)
+        return await self._apply(who, participant, stored.id, step, flow)
 
     def language_question(self, who_locale: str | None) -> Question:
         """The language picker: every language we have, each in its own name."""
@@ -329,7 +360,7 @@ class Conversation:
     # -- the step --------------------------------------------------------------------------
 
     async def _apply(
-        self, who: Who, participant: Participant, session_id: int | None, step: Step
+        self, who: Who, participant: Participant, session_id: int | None, step: Step, flow: Flow
     ) -> Outcome:
         """Write the step through, chain into a follow-on flow, then render."""
         events = list(step.events)
@@ -342,7 +373,8 @@ class Conversation:
             participant_after = await self.store.participant(participant.id)
         locale = self._locale(participant_after or changed, who)
         tr = self.catalogs.get(locale)
-        replies = render(events, tr, replies_session, self.params)
+        params = await self._params(participant_after or changed, step, tr)
+        replies = render(events, tr, replies_session, params)
         if finished is not None and participant_after is not None:
             replies.extend(await self._after(who, participant_after, finished, tr))
         return Outcome(replies, participant_after, locale)
@@ -374,11 +406,15 @@ class Conversation:
             # Keep the language the phone asked for, so later news arrives in it too.
             changes.set("locale", negotiated)
         forget = False
+        writers: list[Writer] = []
         for event in step.events:
             if isinstance(event, SaveAnswer):
                 answers.append(NewAnswer(event.flow_id, event.node_id, event.key, event.value))
             elif isinstance(event, ApplyEffect):
                 forget = forget or _effect(event, changes)
+                writer = await self._record(participant, event, step, who)
+                if writer is not None:
+                    writers.append(writer)
         session = step.session
         write = SessionWrite(
             session_id=session_id,
@@ -389,13 +425,17 @@ class Conversation:
             status=session.status,
         )
         new_id = await self.store.commit_step(
-            participant.id, write, answers, changes, self._now(), forget=forget
+            participant.id, write, answers, changes, self._now(), forget=forget, writers=writers
         )
         return new_id, forget, _with(participant, changes.values)
 
     # -- helpers ---------------------------------------------------------------------------
 
     async def _participant(self, who: Who) -> Participant:
+        # Reading first keeps the common case (a known resident) free of a write.
+        known = await self.store.find_participant(who.channel, who.user_id)
+        if known is not None:
+            return known
         return await self.store.ensure_participant(
             who.channel, who.user_id, who.chat_id, self._now()
         )
@@ -406,16 +446,84 @@ class Conversation:
     def _now(self) -> str:
         return self.clock().isoformat()
 
-    def _context(self) -> Context:
+    async def _run(
+        self,
+        participant: Participant,
+        flow: Flow,
+        answers: dict[str, Any],
+        tr: Translator,
+        run: Callable[[Context], Step],
+    ) -> Step:
+        """Run the engine with option lists that match the answers it ends up with.
+
+        Some lists depend on answers given in the same step (the measures of the initiative
+        just chosen), and the engine is pure, so it is simply run again with lists rebuilt
+        from its own result until they stop changing.
+        """
+        ctx = await self._context(participant, flow, answers, tr)
+        step = run(ctx)
+        for _ in range(3):
+            fresh = await self._context(participant, flow, step.session.answers, tr)
+            if fresh.options == ctx.options:
+                break
+            ctx = fresh
+            step = run(ctx)
+        return step
+
+    def _hook_context(
+        self, participant: Participant, answers: dict[str, Any], tr: Translator
+    ) -> HookContext:
+        return HookContext(participant, answers, tr, self.clock(), self.bot_username)
+
+    async def _context(
+        self, participant: Participant, flow: Flow, answers: dict[str, Any], tr: Translator
+    ) -> Context:
         locales = tuple(
             Option(code, Catalogs.display_name(code)) for code in self.catalogs.available()
         )
-        return Context(now=self.clock(), options={"locales": locales})
+        options: dict[str, tuple[Option, ...]] = {"locales": locales}
+        if self.hooks is not None:
+            hc = self._hook_context(participant, answers, tr)
+            for name in sources(flow):
+                if name in self.hooks.options:
+                    options[name] = await self.hooks.options[name](hc)
+        return Context(now=self.clock(), options=options)
 
-    def _seed(self, participant: Participant, who: Who, flow: Flow) -> dict[str, Any]:
-        """Facts a flow may branch on before asking anything."""
+    async def _seed(
+        self, participant: Participant, who: Who, flow: Flow, tr: Translator
+    ) -> dict[str, Any]:
+        """Facts a flow may branch on before asking anything (its `given`)."""
         known = participant.locale or self.catalogs.negotiate(who.language_code)
-        return {"language_known": "yes" if known else "no"}
+        seed: dict[str, Any] = {"language_known": "yes" if known else "no"}
+        if self.hooks is not None:
+            hc = self._hook_context(participant, {}, tr)
+            for name in flow.given:
+                if name in self.hooks.facts:
+                    seed[name] = await self.hooks.facts[name](hc)
+        return seed
+
+    async def _params(self, participant: Participant, step: Step, tr: Translator) -> dict[str, str]:
+        """Values for the placeholders in the texts this step will show."""
+        params = dict(self.params)
+        if self.hooks is None:
+            return params
+        wanted = placeholders(step.events) & set(self.hooks.params)
+        if wanted:
+            hc = self._hook_context(participant, step.session.answers, tr)
+            for name in sorted(wanted):
+                params[name] = await self.hooks.params[name](hc)
+        return params
+
+    async def _record(
+        self, participant: Participant, event: ApplyEffect, step: Step, who: Who
+    ) -> Writer | None:
+        if event.action != "record" or self.hooks is None:
+            return None
+        make = self.hooks.records.get(event.target)
+        if make is None:
+            return None
+        hc = self._hook_context(participant, step.session.answers, self._tr(participant, who))
+        return await make(hc)
 
     def _locale(self, participant: Participant | None, who: Who) -> str:
         if participant is not None and participant.locale:

@@ -50,7 +50,10 @@ def question(
 ) -> Question:
     """One question, with its hint line and buttons, in the participant's language."""
     node = ask.node
-    lines = [tr.gettext(node.text or "", **(params or {}))]
+    values = dict(params or {})
+    if ask.item is not None:
+        values["item"] = tr.gettext(ask.item.label)
+    lines = [tr.gettext(node.text or "", **values)]
     hint = _hint(ask, tr)
     if hint:
         lines.append(hint)
@@ -69,7 +72,7 @@ def question(
         buttons=buttons,
         controls=controls,
         session_id=session_id,
-        node_id=node.id,
+        node_id=ask.binding,
         kind=str(node.kind),
         refresh=ask.refresh,
         wants_location=node.kind is NodeKind.LOCATION,

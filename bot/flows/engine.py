@@ -86,6 +86,15 @@ class _Walk:
             node = self.flow.node(node_id)
             self.session = self.session.evolve(node_id=node.id, pending=())
             if node.is_question:
+                if node.kind is NodeKind.MULTI_CHOICE and not self.options_for(node):
+                    # A host list with nothing in it (no measures proposed yet): nothing to
+                    # pick, so an empty answer, and on.
+                    node_id = self._finish_empty(node, [])
+                    continue
+                if node.for_each and not self.items(node):
+                    # Nothing to go through: an empty answer, and on.
+                    node_id = self._finish_empty(node, {})
+                    continue
                 if node.kind is NodeKind.RANK and self._rank_is_trivial(node):
                     continue_to = self._finish_trivial_rank(node)
                     if continue_to is None:
@@ -159,6 +168,7 @@ class _Walk:
         if node.kind is NodeKind.RANK:
             by_id = {o.id: o for o in self._rank_items(node)}
             placed = tuple(by_id[i] for i in self.session.pending if i in by_id)
+        item = self.current_item(node)
         self.emit(
             Ask(
                 node=node,
@@ -167,8 +177,28 @@ class _Walk:
                 controls=self.controls_for(node),
                 refresh=refresh,
                 placed=placed,
+                item=item,
+                ref=self.ref(node),
             )
         )
+
+    # -- for_each helpers ------------------------------------------------------------------
+
+    def items(self, node: Node) -> tuple[Option, ...]:
+        """The host's items a for_each question goes through, in order."""
+        return self.ctx.options.get(node.for_each, ()) if node.for_each else ()
+
+    def current_item(self, node: Node) -> Option | None:
+        if not node.for_each:
+            return None
+        done = len(self.session.pending)
+        items = self.items(node)
+        return items[done] if done < len(items) else None
+
+    def ref(self, node: Node) -> str:
+        # Each item gets its own binding, so a button left on an earlier item's question
+        # cannot answer the current one.
+        return f"{node.id}.{len(self.session.pending)}" if node.for_each else node.id
 
     def reject(self, node: Node, reason: str, **params: str) -> None:
         self.emit(Rejected(reason, params))
@@ -177,10 +207,17 @@ class _Walk:
     # -- answering -------------------------------------------------------------------------
 
     def answer(
-        self, node: Node, value: Any, shown: tuple[str, ...], option: Option | None = None
+        self,
+        node: Node,
+        value: Any,
+        shown: tuple[str, ...],
+        option: Option | None = None,
+        *,
+        confirm: bool = True,
     ) -> None:
         """Record the answer to `node`, apply its effects, and move on."""
-        self.emit(Answered(node.id, shown))
+        if confirm:
+            self.emit(Answered(self.ref(node), shown))
         if node.save_as:
             self.session = self.session.evolve(
                 answers={**self.session.answers, node.save_as: value}
@@ -209,6 +246,14 @@ class _Walk:
         self.emit(Finished(self.flow.id, "cancelled"))
 
     # -- rank helpers ----------------------------------------------------------------------
+
+    def _finish_empty(self, node: Node, empty: Any) -> str:
+        if node.save_as:
+            self.session = self.session.evolve(
+                answers={**self.session.answers, node.save_as: empty}
+            )
+            self.emit(SaveAnswer(self.flow.id, node.id, node.save_as, empty))
+        return self._next_of(node)
 
     def _rank_items(self, node: Node) -> tuple[Option, ...]:
         if not node.items_from:
@@ -284,7 +329,7 @@ def resume(flow: Flow, session: Session, received: Input, ctx: Context) -> Step:
 
 
 def _feed(walk: _Walk, node: Node, received: Input) -> None:
-    if isinstance(received, Choose) and received.node_id not in (None, node.id):
+    if isinstance(received, Choose) and received.node_id not in (None, node.id, walk.ref(node)):
         walk.emit(Rejected(MOVED_ON))
         walk.ask(node)
         return
@@ -326,7 +371,17 @@ def _feed_choice(walk: _Walk, node: Node, received: Input, control: str | None) 
     if option is None:
         walk.reject(node, N_("Please tap one of the buttons."))
         return
-    walk.answer(node, option.id, (option.label,), option)
+    item = walk.current_item(node)
+    if item is None:
+        walk.answer(node, option.id, (option.label,), option)
+        return
+    walk.emit(Answered(walk.ref(node), (option.label,)))
+    walk.session = walk.session.evolve(pending=(*walk.session.pending, f"{item.id}={option.id}"))
+    if walk.current_item(node) is not None:
+        walk.ask(node)
+        return
+    ratings = dict(entry.split("=", 1) for entry in walk.session.pending)
+    walk.answer(node, ratings, (), confirm=False)
 
 
 def _pick(options: tuple[Option, ...], received: Input) -> Option | None:

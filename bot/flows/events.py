@@ -89,6 +89,13 @@ class Ask:
     controls: tuple[str, ...] = ()
     refresh: bool = False
     placed: tuple[Option, ...] = ()  # rank: the items already put in order
+    item: Option | None = None  # for_each: the item this question is about
+    ref: str = ""  # what a button must name to answer this question (node id, or id.item)
+
+    @property
+    def binding(self) -> str:
+        """The id a channel binds buttons to: one per item of a for_each question."""
+        return self.ref or self.node.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 FLOW_SUFFIXES = (".yaml", ".yml")
 EFFECT_ACTIONS = ("set", "record", "forget")
 
-_FLOW_KEYS = frozenset({"id", "title", "description", "start", "nodes"})
+_FLOW_KEYS = frozenset({"id", "title", "description", "start", "given", "nodes"})
 _OPTION_KEYS = frozenset({"id", "label", "next"})
 _CASE_KEYS = frozenset({"when", "next"})
 
@@ -38,16 +38,16 @@ _ASKS = _ANY | _SAYS | {"next", "save_as", "optional", "set", "record"}
 # validator can explain what to do instead.
 _NODE_KEYS: dict[NodeKind, frozenset[str]] = {
     NodeKind.MESSAGE: _ANY | _SAYS | {"next"},
-    NodeKind.CHOICE: _ASKS | {"options", "options_from"},
+    NodeKind.CHOICE: _ASKS | {"options", "options_from", "for_each"},
     NodeKind.MULTI_CHOICE: _ASKS | {"options", "options_from", "max_choices"},
     NodeKind.RANK: _ASKS | {"options", "items_from"},
     NodeKind.TEXT: _ASKS | {"max_length"},
     NodeKind.NUMBER: _ASKS | {"min", "max", "integer"},
-    NodeKind.LOCATION: _ASKS,
+    NodeKind.LOCATION: _ASKS | {"max_length"},
     NodeKind.CONSENT: _ASKS | {"options"},
     NodeKind.BRANCH: _ANY | {"on", "cases", "default"},
     NodeKind.GOTO: _ANY | {"next"},
-    NodeKind.END: _ANY | _SAYS | {"then", "next"},
+    NodeKind.END: _ANY | _SAYS | {"then", "next", "record"},
 }
 _ALL_NODE_KEYS = frozenset().union(*_NODE_KEYS.values())
 
@@ -219,6 +219,7 @@ class _Reader:
         title = self.text(root, fields, "title", required=True)
         description = self.text(root, fields, "description")
         start = self.text(root, fields, "start", required=True)
+        given = self.given(fields)
         nodes: dict[str, Node] = {}
         for item in self.items(root, fields, "nodes", required=True):
             node = self.node_from(item)
@@ -242,7 +243,31 @@ class _Reader:
             source=self.source(root),
             content_hash=content_hash,
             description=description,
+            given=given,
         )
+
+    def given(self, fields: _Fields) -> dict[str, tuple[str, ...]]:
+        """`given: {round_open: [yes, no]}`: answers the host seeds, with their values."""
+        if "given" not in fields:
+            return {}
+        value = fields["given"][1]
+        entries = self.fields(value, "'given' (key: [values] lines)")
+        if entries is None:
+            return {}
+        given: dict[str, tuple[str, ...]] = {}
+        for key, (key_node, values) in entries.items():
+            if not ID_PATTERN.fullmatch(key):
+                self.problem(key_node, f"'{key}' is not a valid key for 'given'")
+                continue
+            if not isinstance(values, SequenceNode) or not all(
+                isinstance(v, ScalarNode) for v in values.value
+            ):
+                self.problem(
+                    values, f"'given: {key}' must list its possible values, like [yes, no]"
+                )
+                continue
+            given[key] = tuple(str(v.value) for v in values.value)
+        return given
 
     def node_from(self, item: YamlNode) -> Node | None:
         self.node = _peek_id(item)
@@ -271,6 +296,7 @@ class _Reader:
                 if (option := self.option_from(entry)) is not None
             ),
             options_from=self.ident(item, fields, "options_from", "option list name", False),
+            for_each=self.ident(item, fields, "for_each", "item list name", False),
             save_as=self.ident(item, fields, "save_as", "save_as key", False),
             optional=self.boolean(fields, "optional", False),
             max_choices=self.integer(fields, "max_choices"),

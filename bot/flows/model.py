@@ -98,6 +98,7 @@ class Node:
     next: str | None = None
     options: tuple[Option, ...] = ()
     options_from: str | None = None  # a host-provided option list, e.g. "locales"
+    for_each: str | None = None  # choice: ask once per item of this host list, e.g. "measures"
     save_as: str | None = None
     optional: bool = False
     max_choices: int | None = None  # multi_choice
@@ -136,6 +137,9 @@ class Flow:
     source: Source
     content_hash: str
     description: str | None = None
+    # Answers the host provides before the flow starts (e.g. round_open), with their possible
+    # values; branches may look at them like at the flow's own answers.
+    given: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     def node(self, node_id: str) -> Node:
         """The node with this id (KeyError if missing: the validator rules that out)."""

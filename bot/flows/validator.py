@@ -21,12 +21,9 @@ from bot.flows.problems import Problem, by_position, did_you_mean
 # What each effect may touch; the host only knows how to apply these.
 EFFECT_TARGETS: dict[str, frozenset[str]] = {
     "set": frozenset({"locale", "area"}),
-    "record": frozenset({"consent"}),
+    "record": frozenset({"consent", "priorities", "measures", "asset", "evaluation", "champion"}),
     "forget": frozenset({"participant"}),
 }
-# Answers the host puts in a session before the flow starts (conversation._seed), with their
-# possible values: a branch may look at these as well as at the flow's own save_as keys.
-SEEDED_ANSWERS: dict[str, tuple[str, ...]] = {"language_known": ("yes", "no")}
 # Option lists filled by the host (options_from) are unknown here, so assume ids this long.
 HOST_OPTION_ID_MAX = 16
 TEXT_MAX_LENGTH = 4096  # Telegram's message limit
@@ -235,8 +232,8 @@ class _Check:
     def branch(self, node: Node) -> None:
         if node.on is None:
             self.problem(node.source, node, "a branch node needs 'on' (a save_as key)")
-        elif node.on not in self.savers and node.on not in SEEDED_ANSWERS:
-            hint = did_you_mean(node.on, [*self.savers, *SEEDED_ANSWERS])
+        elif node.on not in self.savers and node.on not in self.flow.given:
+            hint = did_you_mean(node.on, [*self.savers, *self.flow.given])
             self.problem(node.source, node, f"'on' names '{node.on}', which no node saves{hint}")
         answers = self.possible_answers(node.on)
         if not node.cases:
@@ -268,7 +265,8 @@ class _Check:
         """Every answer saved under `key`, or None when some node takes open answers."""
         savers = self.savers.get(key or "")
         if not savers:
-            return list(SEEDED_ANSWERS[key]) if key in SEEDED_ANSWERS else None
+            given = self.flow.given.get(key or "")
+            return list(given) if given else None
         answers: dict[str, None] = {}  # ordered and without repeats
         for saver in savers:
             if saver.kind is NodeKind.CONSENT:

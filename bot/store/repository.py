@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,11 +104,13 @@ class Store:
                 raise
             await self._db.execute("COMMIT")
 
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """One row of a read query (for the store's own modules)."""
         async with self._lock, self._db.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Every row of a read query (for the store's own modules)."""
         async with self._lock, self._db.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
@@ -116,12 +118,12 @@ class Store:
 
     async def schema_version(self) -> int:
         """The migration version the database is at."""
-        row = await self._one("SELECT MAX(version) FROM schema_version")
+        row = await self.fetch_one("SELECT MAX(version) FROM schema_version")
         return int(row[0]) if row and row[0] is not None else 0
 
     async def tables(self) -> list[str]:
         """Every table name, for tests and exports that must cover them all."""
-        rows = await self._all(
+        rows = await self.fetch_all(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name"
         )
@@ -131,7 +133,7 @@ class Store:
 
     async def find_participant(self, channel: str, channel_user_id: str) -> Participant | None:
         """The participant known on `channel` by that user id, if any."""
-        row = await self._one(
+        row = await self.fetch_one(
             "SELECT * FROM participants WHERE channel = ? AND channel_user_id = ?",
             (channel, channel_user_id),
         )
@@ -139,7 +141,7 @@ class Store:
 
     async def participant(self, participant_id: int) -> Participant | None:
         """The participant with this id, if they still exist."""
-        row = await self._one("SELECT * FROM participants WHERE id = ?", (participant_id,))
+        row = await self.fetch_one("SELECT * FROM participants WHERE id = ?", (participant_id,))
         return _participant(row) if row else None
 
     async def ensure_participant(
@@ -170,7 +172,7 @@ class Store:
     async def forget_participant(self, participant_id: int) -> None:
         """Erase the participant and, through ON DELETE CASCADE, every row about them."""
         async with self.transaction() as db:
-            await db.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
+            await _forget(db, participant_id)
 
     async def export_participant(self, participant_id: int) -> dict[str, list[dict[str, Any]]]:
         """Every row about the participant, table by table (for /mydata)."""
@@ -182,18 +184,18 @@ class Store:
                 sql = f'SELECT * FROM "{table}" WHERE participant_id = ? ORDER BY rowid'
             else:
                 continue
-            export[table] = [dict(row) for row in await self._all(sql, (participant_id,))]
+            export[table] = [dict(row) for row in await self.fetch_all(sql, (participant_id,))]
         return export
 
     async def _columns(self, table: str) -> set[str]:
-        rows = await self._all(f'PRAGMA table_info("{table}")')
+        rows = await self.fetch_all(f'PRAGMA table_info("{table}")')
         return {str(r["name"]) for r in rows}
 
     # -- sessions and answers --------------------------------------------------------------
 
     async def active_session(self, participant_id: int) -> StoredSession | None:
         """The session the participant is in the middle of, if any."""
-        row = await self._one(
+        row = await self.fetch_one(
             "SELECT * FROM sessions WHERE participant_id = ? AND status = 'active'",
             (participant_id,),
         )
@@ -201,7 +203,7 @@ class Store:
 
     async def latest_session(self, participant_id: int) -> StoredSession | None:
         """The most recently touched session, finished or not."""
-        row = await self._one(
+        row = await self.fetch_one(
             "SELECT * FROM sessions WHERE participant_id = ? ORDER BY updated_at DESC, id DESC "
             "LIMIT 1",
             (participant_id,),
@@ -217,6 +219,7 @@ class Store:
         now: str,
         *,
         forget: bool = False,
+        writers: Sequence[Callable[[aiosqlite.Connection], Awaitable[None]]] = (),
     ) -> int | None:
         """Write a step's session, answers and participant changes in one transaction.
 
@@ -225,7 +228,7 @@ class Store:
         """
         async with self.transaction() as db:
             if forget:
-                await db.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
+                await _forget(db, participant_id)
                 return None
             session_id = session.session_id
             if session_id is None:
@@ -281,6 +284,8 @@ class Store:
                     ],
                 )
             await _apply_changes(db, participant_id, changes)
+            for write in writers:
+                await write(db)
         return session_id
 
     # -- champions and referrals -----------------------------------------------------------
@@ -300,7 +305,7 @@ class Store:
 
     async def champion_by_code(self, code: str) -> Champion | None:
         """The champion whose referral code this is, if any."""
-        row = await self._one("SELECT * FROM champions WHERE code = ?", (code,))
+        row = await self.fetch_one("SELECT * FROM champions WHERE code = ?", (code,))
         return (
             Champion(row["id"], row["participant_id"], row["code"], row["status"]) if row else None
         )
@@ -319,7 +324,7 @@ class Store:
 
     async def referred_by(self, champion_id: int) -> list[int]:
         """Participant ids who joined through this champion's link."""
-        rows = await self._all(
+        rows = await self.fetch_all(
             "SELECT participant_id FROM referrals WHERE champion_id = ? ORDER BY created_at",
             (champion_id,),
         )
@@ -332,8 +337,17 @@ class Store:
         if flow_id is not None:
             sql += " AND flow_id = ?"
             params.append(flow_id)
-        rows = await self._all(sql + " ORDER BY id", params)
+        rows = await self.fetch_all(sql + " ORDER BY id", params)
         return [_answer(r) for r in rows]
+
+
+async def _forget(db: aiosqlite.Connection, participant_id: int) -> None:
+    # A measure they proposed goes too, unless staff adopted it into an evaluation plan: then
+    # it belongs to the plan and only loses its link to them (ON DELETE SET NULL).
+    await db.execute(
+        "DELETE FROM measures WHERE proposed_by = ? AND status != 'adopted'", (participant_id,)
+    )
+    await db.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
 
 
 async def _apply_changes(

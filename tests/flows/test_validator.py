@@ -58,7 +58,8 @@ EXPECTED: dict[str, list[str]] = {
     "effects": [
         "effects.yaml:5: flow 'effects' node 'where': 'set' cannot target 'postcode' (use "
         "area or locale)",
-        "effects.yaml:5: flow 'effects' node 'where': 'record' cannot target 'area' (use consent)",
+        "effects.yaml:5: flow 'effects' node 'where': 'record' cannot target 'area' "
+        "(use asset or champion or consent or evaluation or measures or priorities)",
         "effects.yaml:12: flow 'effects' node 'bye': 'forget' cannot target 'everything' "
         "(use participant)",
     ],
@@ -264,6 +265,8 @@ def test_branch_may_look_at_answers_the_host_seeds(tmp_path: Path) -> None:
 id: f
 title: T
 start: known
+given:
+  language_known: ["yes", "no"]
 nodes:
   - id: known
     kind: branch
@@ -278,7 +281,7 @@ nodes:
     flow, _ = load_flow(write(tmp_path, text))
     assert flow is not None
     assert [str(p) for p in validate_flow(flow)] == [
-        f"{tmp_path}/flow.yaml:10: flow 'f' node 'known': "
+        f"{tmp_path}/flow.yaml:12: flow 'f' node 'known': "
         "case 'maybe' can never match: 'language_known' is one of 'yes', 'no'"
     ]
 

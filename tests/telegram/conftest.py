@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,22 +16,63 @@ from bot.app import Core, open_core
 from bot.config import Settings
 from bot.flows.registry import default_flows_dir
 from bot.telegram.application import build_application, register_commands
+from bot.telegram.ordering import PerChatUpdateProcessor
 from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
 
 HERE = Path(__file__).parent
 
 
+class CountingProcessor(PerChatUpdateProcessor):
+    """The bot's own processor, counting updates in hand so tests know when it is done."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self.in_flight += 1
+        try:
+            await super().do_process_update(update, coroutine)
+        finally:
+            self.in_flight -= 1
+
+
+@dataclass
+class Running:
+    """A started bot: its core, its Application and its processor."""
+
+    core: Core
+    app: Any
+    processor: CountingProcessor
+
+    def busy(self) -> bool:
+        return self.processor.in_flight > 0 or not self.app.update_queue.empty()
+
+
 @dataclass
 class Harness:
-    """The double, the running bot's core, and shortcuts to act as residents."""
+    """The double, the running bot, and shortcuts to act as residents."""
 
     api: FakeBotAPI
-    core: Core
+    bot: Running
     db: Path
 
+    @property
+    def core(self) -> Core:
+        return self.bot.core
+
     async def settle(self) -> None:
-        """Wait until the bot has handled everything sent so far."""
-        await self.api.wait_idle(quiet=0.05, timeout=10)
+        """Wait until the bot has fetched and fully handled everything sent so far."""
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            await self.api.wait_idle(quiet=0.01, timeout=10)
+            if not self.bot.busy() and not self.api.pending_updates:
+                await asyncio.sleep(0.005)  # one more look: a handler may just be starting
+                if not self.bot.busy() and not self.api.pending_updates:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the bot is still busy after 10 s")
+            await asyncio.sleep(0.005)
 
     async def command(self, user: int, command: str, payload: str | None = None, **kw: Any) -> None:
         self.api.send_command(user, command, payload, **kw)
@@ -77,14 +119,15 @@ def settings_for(
 @asynccontextmanager
 async def bot_running(
     server: DoubleServer, db: Path, organisation: str = "Riverside Health Team"
-) -> AsyncIterator[Core]:
+) -> AsyncIterator[Running]:
     """The whole bot as `run` starts it, on the double; stopped and closed on exit."""
     settings = settings_for(server, db, (default_flows_dir(), HERE / "flows"), organisation)
     async with open_core(settings) as core:
-        app = build_application(core)
+        processor = CountingProcessor()
+        app = build_application(core, processor=processor)
         async with running(app, poll_interval=0.0, timeout=1):
             await register_commands(app, core.catalogs)
-            yield core
+            yield Running(core, app, processor)
 
 
 @pytest.fixture
@@ -103,7 +146,7 @@ async def server(api: FakeBotAPI) -> AsyncIterator[DoubleServer]:
 @pytest.fixture
 async def tg(api: FakeBotAPI, server: DoubleServer, tmp_path: Path) -> AsyncIterator[Harness]:
     db = tmp_path / "bot.sqlite3"
-    async with bot_running(server, db) as core:
-        harness = Harness(api, core, db)
+    async with bot_running(server, db) as bot:
+        harness = Harness(api, bot, db)
         await harness.settle()
         yield harness

@@ -80,8 +80,8 @@ async def test_long_messages_are_split_at_telegram_s_limit(
     api: FakeBotAPI, server: DoubleServer, tmp_path: Path
 ) -> None:
     long_name = ("Riverside " * 450).strip()  # about 4,500 characters
-    async with bot_running(server, tmp_path / "db.sqlite3", organisation=long_name) as core:
-        tg = Harness(api, core, tmp_path / "db.sqlite3")
+    async with bot_running(server, tmp_path / "db.sqlite3", organisation=long_name) as bot:
+        tg = Harness(api, bot, tmp_path / "db.sqlite3")
         await tg.settle()
         await _to_kitchen(tg)
         await tg.tap(AMINA, "Parks")

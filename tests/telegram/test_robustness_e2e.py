@@ -106,13 +106,13 @@ async def test_restart_mid_flow_resumes_at_the_same_question(
     api: FakeBotAPI, server: DoubleServer, tmp_path: Path
 ) -> None:
     db = tmp_path / "bot.sqlite3"
-    async with bot_running(server, db):
-        h = Harness(api, None, db)  # type: ignore[arg-type]
+    async with bot_running(server, db) as bot:
+        h = Harness(api, bot, db)
         await h.settle()
         await h.command(AMINA, "start")
         await h.tap(AMINA, "Yes, I agree")
-    async with bot_running(server, db) as core:
-        h = Harness(api, core, db)
+    async with bot_running(server, db) as bot:
+        h = Harness(api, bot, db)
         await h.settle()
         await h.text(AMINA, "Riverside")
         assert h.last(AMINA).text.startswith("Would you answer a few questions")
