@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import logs
+from bot import admin_cli, logs
 from bot.app import load_flows, open_core
 from bot.config import ConfigError, Settings
 from bot.conversation import Who
@@ -29,13 +29,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level if args.command != "chat" else "WARNING")
+    quiet = args.command in ("chat", "admin", "seed-demo")
+    logs.configure("WARNING" if quiet else settings.log_level)
     command = args.command or "run"
     try:
         if command == "validate":
             return _validate(args.paths or list(settings.flows_dirs) or [default_flows_dir()])
         if command == "graph":
             return _graph(settings, args.flow_id)
+        if command in ("admin", "seed-demo"):
+            return admin_cli.run(settings, args)
         if command == "chat":
             return asyncio.run(_chat(settings, args.flow, args.lang, args.user))
         return _run(settings)
@@ -62,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="*", type=Path, help="flow files or folders")
     graph = sub.add_parser("graph", help="print a Mermaid flowchart of a flow")
     graph.add_argument("flow_id")
+    admin_cli.add_parsers(sub)
     return parser
 
 

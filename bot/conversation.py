@@ -338,8 +338,20 @@ class Conversation:
         """/help or /privacy, in the resident's language."""
         participant = await self._participant(who)
         tr = self._tr(participant, who)
-        text = tr.gettext(HELP if topic == "help" else PRIVACY, **self.params)
+        if topic == "help":
+            text = tr.gettext(HELP, **self.params)
+        else:
+            text = tr.gettext(PRIVACY, **self.params)
         return Outcome([Message(text)], participant, tr.locale)
+
+    async def champion_notice(self, participant_id: int, message: str) -> tuple[str, str] | None:
+        """(chat id, text) telling a champion, in their language, with their `{link}`."""
+        participant = await self.store.participant(participant_id)
+        if participant is None or self.hooks is None:
+            return None
+        tr = self.catalogs.get(participant.locale or self.default_locale)
+        link = await self.hooks.params["champion_link"](self._hook_context(participant, {}, tr))
+        return participant.chat_id, tr.gettext(message, link=link)
 
     async def set_language(self, who: Who, code: str) -> Outcome:
         """Change the participant's language, then ask the current question again in it."""

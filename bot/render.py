@@ -40,7 +40,7 @@ def render(
         elif isinstance(event, Ask) and session_id is not None:
             replies.append(question(event, tr, session_id, common))
         elif isinstance(event, Answered) and session_id is not None:
-            shown = ", ".join(tr.gettext(s) for s in event.shown)
+            shown = "; ".join(tr.gettext(s) for s in event.shown)
             replies.append(Confirmation(session_id, event.node_id, "✅ " + shown))
     return replies
 
@@ -53,7 +53,7 @@ def question(
     values = dict(params or {})
     if ask.item is not None:
         values["item"] = tr.gettext(ask.item.label)
-    lines = [tr.gettext(node.text or "", **values)]
+    lines = [tr.gettext(node.text, **values) if node.text else ""]
     hint = _hint(ask, tr)
     if hint:
         lines.append(hint)
@@ -83,7 +83,9 @@ def question(
 def _hint(ask: Ask, tr: Translator) -> str | None:
     node = ask.node
     if node.kind is NodeKind.MULTI_CHOICE:
-        limit = node.max_choices or len(ask.options)
+        if node.max_choices is None:
+            return tr.gettext("Choose as many as you like, then tap Done.")
+        limit = node.max_choices
         return tr.ngettext(
             "Choose up to {count}, then tap Done.", "Choose up to {count}, then tap Done.", limit
         )

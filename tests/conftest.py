@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import Conversation
+from bot.engagement.hooks import Hooks
+from bot.store.engagement import Engagement
 from bot.flows.registry import FlowRegistry, default_flows_dir
 from bot.i18n.catalogs import Catalogs
 from bot.store.repository import Store
@@ -46,5 +48,10 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 @pytest.fixture
 def conversation(store: Store, flows: FlowRegistry, catalogs: Catalogs) -> Conversation:
     return Conversation(
-        store, flows, catalogs, clock=fixed_clock, organisation="Riverside Health Team"
+        store,
+        flows,
+        catalogs,
+        clock=fixed_clock,
+        organisation="Riverside Health Team",
+        hooks=Hooks(Engagement(store)),
     )

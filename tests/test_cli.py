@@ -81,7 +81,7 @@ def test_run_without_a_token_is_the_simulator_and_a_piped_onboarding_is_stored(
     assert consent[0] is not None and consent[1] == "Riverside"
 
     # A second run resumes: the same participant, at the menu they were left at.
-    again = cli("chat", stdin="4\n", env=env)
+    again = cli("chat", stdin="9\n", env=env)
     assert "Thank you. Send /menu any time to come back." in again.stdout
 
 

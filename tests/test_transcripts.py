@@ -19,6 +19,9 @@ import yaml
 
 from bot.console.simulator import Simulator
 from bot.conversation import Conversation, Who
+from bot.engagement.hooks import Hooks
+from bot.engagement.staff import Staff
+from bot.store.engagement import Engagement
 from bot.flows.registry import FlowRegistry
 from bot.i18n.catalogs import Catalogs
 from bot.store.repository import Store
@@ -51,10 +54,18 @@ async def _play(
     def simulator(s: Store) -> tuple[Simulator, io.StringIO]:
         buffer = io.StringIO()
         conv = Conversation(
-            s, flows, catalogs, clock=fixed_clock, organisation="Riverside Health Team"
+            s,
+            flows,
+            catalogs,
+            clock=fixed_clock,
+            organisation="Riverside Health Team",
+            hooks=Hooks(Engagement(s), new_code=lambda: "c-transcript-code"),
         )
         return Simulator(conv, who, buffer, echo_input=False), buffer
 
+    staff = Staff(Engagement(store), fixed_clock)
+    if case.get("setup") == "demo":
+        await staff.seed_demo()
     sim, buffer = simulator(store)
     await sim.start(case.get("flow_start"))
     for turn in case["turns"]:
@@ -64,6 +75,8 @@ async def _play(
             store = await Store.open(db)
             sim, buffer = simulator(store)
             await sim.start()
+        elif typed.startswith("#approve-champion "):
+            await Staff(Engagement(store), fixed_clock).set_champion(int(typed.split()[1]))
         else:
             await sim.feed(typed)
         outputs.append(buffer.getvalue())
@@ -101,7 +114,7 @@ async def _stored(store: Store, user: str) -> dict[str, Any]:
     if participant is None:
         return {"participant": None}
     answers = await store.answers_for(participant.id)
-    return {
+    stored: dict[str, Any] = {
         "participant": {
             "locale": participant.locale,
             "area": participant.area,
@@ -109,3 +122,18 @@ async def _stored(store: Store, user: str) -> dict[str, Any]:
         },
         "answers": [{a.key: a.value} for a in answers],
     }
+    # Rows the flows wrote in the engagement tables, without ids and times.
+    export = await store.export_participant(participant.id)
+    for table, rows in export.items():
+        if table in ("participants", "sessions", "answers") or not rows:
+            continue
+        stored[table] = [
+            {k: v for k, v in row.items() if not _noise(k)} for row in rows
+        ]
+    return stored
+
+
+def _noise(column: str) -> bool:
+    return column in ("id", "participant_id", "submission_id", "evaluation_id", "code") or (
+        column.endswith("_at")
+    )

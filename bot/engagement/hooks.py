@@ -50,6 +50,8 @@ class Hooks:
     """Named providers, looked up by the names flows use."""
 
     engagement: Engagement
+    # Referral codes are random; tests pass a fixed one so transcripts stay the same.
+    new_code: Callable[[], str] = deeplinks.new_referral_code
     options: dict[str, Callable[[HookContext], Awaitable[tuple[Option, ...]]]] = field(
         default_factory=dict
     )
@@ -102,7 +104,7 @@ class Hooks:
                 "measures": lambda c: _record_measures(e, c),
                 "evaluation": lambda c: _record_evaluation(e, c),
                 "asset": lambda c: _record_asset(e, c),
-                "champion": lambda c: _record_champion(e, c),
+                "champion": lambda c: _record_champion(e, c, self.new_code),
             }
         )
 
@@ -192,11 +194,14 @@ async def _record_priorities(e: Engagement, c: HookContext) -> Writer | None:
 
 
 async def _measure_initiatives(e: Engagement, c: HookContext) -> tuple[Option, ...]:
-    """Planned or active initiatives that answer one of a round's top topics."""
+    """Planned or active initiatives that answer one of a round's top topics.
+
+    Before anyone has answered, a round's order is the order staff gave its topics.
+    """
     top: set[int] = set()
     for found in await e.rounds():
         results = await e.round_results(found.id)
-        top.update(t.id for t, points, _ in results[:TOP_TOPICS] if points > 0)
+        top.update(t.id for t, _, _ in results[:TOP_TOPICS])
     chosen: list[Initiative] = []
     for initiative in await e.initiatives(("planned", "active")):
         if top & set(await e.initiative_topics(initiative.id)):
@@ -305,9 +310,11 @@ async def _champion_link(e: Engagement, c: HookContext) -> str:
     return deeplinks.link(c.bot_username, found.code) if found else ""
 
 
-async def _record_champion(e: Engagement, c: HookContext) -> Writer | None:
+async def _record_champion(
+    e: Engagement, c: HookContext, new_code: Callable[[], str]
+) -> Writer | None:
     found = await e.champion_of(c.participant.id)
-    code = found.code if found else deeplinks.new_referral_code()
+    code = found.code if found else new_code()
     return e.champion_writer(
         c.participant.id,
         code,

@@ -59,6 +59,7 @@ QUESTIONS_CHANGED = N_(
     "Your answers so far are kept."
 )
 THANKS_FOR_VOICE = N_("Thank you for your voice note.")
+SKIPPED = N_("Skipped")
 
 
 class _Walk:
@@ -234,7 +235,7 @@ class _Walk:
         return value
 
     def skip(self, node: Node) -> None:
-        self.answer(node, None, ())
+        self.answer(node, None, (SKIPPED,))
 
     def back(self) -> None:
         previous = self.session.history[-1]

@@ -17,10 +17,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.app import Core
-from bot.i18n.catalogs import SOURCE_LOCALE, Catalogs
+from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
+from bot.store.engagement import Engagement
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.staff import StaffCommands
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,11 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
     channel = TelegramChannel(app.bot, core.conversation, core.store, core.catalogs)
+    staff = StaffCommands(
+        settings.staff_telegram_ids, Engagement(core.store), core.conversation, core.catalogs
+    )
+    staff.add_to(app)  # before the residents' handlers, which catch every other command
+    app.bot_data["staff"] = staff
     add_handlers(app, channel)
     return app
 
@@ -102,11 +109,17 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
     app.add_error_handler(channel.on_error)
 
 
-async def register_commands(app: Application, catalogs: Catalogs) -> None:  # type: ignore[type-arg]
-    """setMyCommands in every language we have, so the command menu reads in each."""
-    for code in catalogs.available():
-        tr = catalogs.get(code)
+async def register_commands(app: Application, core: Core) -> None:  # type: ignore[type-arg]
+    """After getMe: the command menu in every language (and staff's own), and the username
+    champion links are made with."""
+    for code in core.catalogs.available():
+        tr = core.catalogs.get(code)
         commands = [BotCommand(name, tr.gettext(text)) for name, text in COMMANDS]
         # The source language's list is the default for every language without its own.
         language = None if code == SOURCE_LOCALE else code
         await app.bot.set_my_commands(commands, language_code=language)
+    staff = app.bot_data.get("staff")
+    if isinstance(staff, StaffCommands):
+        await staff.register(app)
+    if app.bot.username:
+        core.conversation.bot_username = app.bot.username

@@ -36,7 +36,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with open_core(settings) as core:
         app = build_application(core)
         async with app:
-            await register_commands(app, core.catalogs)
+            await register_commands(app, core)
             await app.start()
             assert app.updater is not None
             if settings.webhook_url:

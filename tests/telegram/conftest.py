@@ -20,6 +20,7 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
 
 HERE = Path(__file__).parent
+STAFF_ID = 9000
 
 
 class CountingProcessor(PerChatUpdateProcessor):
@@ -110,6 +111,7 @@ def settings_for(
         "DATABASE_PATH": str(db),
         "TELEGRAM_API_BASE_URL": server.base_url,
         "ORGANISATION_NAME": organisation,
+        "STAFF_TELEGRAM_IDS": str(STAFF_ID),
     }
     if flows:
         env["FLOWS_DIR"] = ":".join(str(f) for f in flows)
@@ -126,7 +128,7 @@ async def bot_running(
         processor = CountingProcessor()
         app = build_application(core, processor=processor)
         async with running(app, poll_interval=0.0, timeout=1):
-            await register_commands(app, core.catalogs)
+            await register_commands(app, core)
             yield Running(core, app, processor)
 
 

@@ -37,7 +37,7 @@ async def test_multi_select_ticks_in_place_then_done(tg: Harness) -> None:
         "Safe streets",
     ]
     await tg.tap(AMINA, "✔️ Done")
-    assert tg.api.sent(AMINA)[count - 1].text.endswith("✅ Parks, Healthy food")
+    assert tg.api.sent(AMINA)[count - 1].text.endswith("✅ Parks; Healthy food")
     rank = tg.last(AMINA)
     assert rank.text.startswith("Which matters most?")
     assert rank.labels[:2] == ["Parks", "Healthy food"]

@@ -1,0 +1,358 @@
+"""Checks that the translation template and catalogs are complete and safe to ship.
+
+`check_template` compares a fresh extraction (babel.cfg: the Python code and the flows) with
+locales/messages.pot, so a string added without running `make i18n` is caught.
+`check_catalogs` checks every locales/<code>/LC_MESSAGES/messages.po against the template:
+every message translated (all plural forms), nothing fuzzy, the language's CLDR plural rule in
+the Plural-Forms header, the same {placeholders} as the English, and that it compiles.
+
+Every function returns human-readable problems, one string each; an empty list means all is well.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import string
+from collections.abc import Callable, Iterable
+from gettext import c2py
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog, Message, parse_separated_header
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import PoFileError, read_po, unescape
+
+from bot.i18n.catalogs import DOMAIN
+
+if TYPE_CHECKING:
+    from babel.messages.plurals import _PluralTuple
+
+MAPPING_FILE = "babel.cfg"
+TEMPLATE = Path("locales") / f"{DOMAIN}.pot"
+# babel.cfg names the flow extractor by its entry point; here it is imported directly, so the
+# check works without the project being installed.
+FLOW_METHOD = "community_voice_flows"
+FLOW_EXTRACTOR = "bot.i18n.extract:extract_flow"
+# The same keywords and comment tag as `make i18n` passes to pybabel extract.
+KEYWORDS: dict[str, Any] = {
+    **DEFAULT_KEYWORDS,
+    "N_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+}
+COMMENT_TAGS = ("TRANSLATORS:",)
+COUNT = "count"  # Translator.ngettext fills {count} with n
+# Plural rules are compared on these numbers.
+SAMPLE = range(1000)
+_LONG = 60
+# The header entry: an empty msgid directly followed by its msgstr lines.
+_QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_HEADER = re.compile(rf'^msgid ""[ \t]*\r?\nmsgstr((?:[ \t]*{_QUOTED.pattern}[ \t]*\r?\n?)+)', re.M)
+_READ_ERRORS = (OSError, ValueError, UnicodeDecodeError, PoFileError, UnknownLocaleError)
+
+_Key = str | tuple[str, str]
+
+
+# -- the template ----------------------------------------------------------------------------
+
+
+def extract_catalog(repo_root: Path) -> Catalog:
+    """Extract every message, as `make i18n` does, into a catalog (not written anywhere)."""
+    with (repo_root / MAPPING_FILE).open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, MAPPING_FILE)  # type: ignore[no-untyped-call]
+    methods = [
+        (pattern, FLOW_EXTRACTOR if method == FLOW_METHOD else method)
+        for pattern, method in method_map
+    ]
+    catalog = Catalog(domain=DOMAIN)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(repo_root), methods, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def extract_messages(repo_root: Path) -> set[str]:
+    """The msgids (for plurals: the singular) that extraction finds now."""
+    return {_singular(message) for message in _messages(extract_catalog(repo_root))}
+
+
+def template_messages(pot: Path) -> set[str]:
+    """The msgids (for plurals: the singular) in a template or catalog file."""
+    return {_singular(message) for message in _messages(_read(pot))}
+
+
+def check_template(repo_root: Path, pot: Path | None = None) -> list[str]:
+    """Differences between a fresh extraction and the template, each naming the msgid."""
+    pot = pot or repo_root / TEMPLATE
+    if not pot.is_file():
+        return [f"{_shown(pot, repo_root)} is missing: run make i18n"]
+    try:
+        template = _read(pot)
+    except _READ_ERRORS as exc:
+        return [f"{_shown(pot, repo_root)} cannot be read: {exc}"]
+    current = {_key(message): message for message in _messages(extract_catalog(repo_root))}
+    shipped = {_key(message): message for message in _messages(template)}
+    name = _shown(pot, repo_root)
+    problems = [
+        f"{name} lacks {_describe(message)} from {_where(message)}: run make i18n"
+        for key, message in current.items()
+        if key not in shipped
+    ]
+    problems += [
+        f"{name} has {_describe(message)}, which is no longer used: run make i18n"
+        for key, message in shipped.items()
+        if key not in current
+    ]
+    problems += [
+        f"{name} has {_describe(shipped[key])} with a different plural: run make i18n"
+        for key, message in current.items()
+        if key in shipped and _plural_id(message) != _plural_id(shipped[key])
+    ]
+    return problems
+
+
+# -- the catalogs ----------------------------------------------------------------------------
+
+
+def check_catalogs(locales_dir: Path, pot: Path) -> list[str]:
+    """Problems with every locales_dir/<code>/LC_MESSAGES/messages.po, checked against `pot`."""
+    try:
+        template = _read(pot)
+    except _READ_ERRORS as exc:
+        return [f"{pot.name} cannot be read: {exc}"]
+    problems: list[str] = []
+    for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        problems += check_catalog(po, template)
+    return problems
+
+
+def check_catalog(po: Path, template: Catalog) -> list[str]:
+    """Problems with one catalog; its locale code is the name of its folder."""
+    code = po.parent.parent.name
+    try:
+        locale = Locale.parse(code)
+        rule = get_plural(locale)
+    except (UnknownLocaleError, ValueError):
+        return [f"{code}: '{code}' is not a locale code babel knows"]
+    try:
+        raw = po.read_bytes()
+        catalog = _read_bytes(raw, locale)
+        header = _header(raw.decode(catalog.charset or "utf-8", errors="replace"))
+    except _READ_ERRORS as exc:
+        return [f"{code}: {po.name} cannot be read: {exc}"]
+    language = locale.english_name or code
+    header_problems = _header_problems(header, catalog.fuzzy, language, rule)
+    problems = [f"{code}: {p}" for p in header_problems]
+    # With a wrong plural rule nobody knows which form is which yet, so any may drop {count}.
+    rule_form = c2py(rule.plural_expr) if not header_problems else None
+
+    wanted = {_key(message) for message in _messages(template)}
+    for expected in _messages(template):
+        entry = catalog.get(expected.id, context=expected.context)
+        name = _describe(expected)
+        if entry is None:
+            old = catalog.obsolete.get(_key(expected))
+            hint = " (only as an obsolete #~ entry)" if old is not None else ""
+            problems.append(f"{code}: {name} is missing{hint}: run make i18n")
+            continue
+        if _plural_id(entry) != _plural_id(expected):
+            if _plural(entry) == _plural(expected):
+                wrong = "has a different msgid_plural from the template's"
+            else:
+                wrong = "should be a plural entry" if _plural(expected) else "should not be plural"
+            problems.append(f"{code}: {name} {wrong}: run make i18n")
+            continue
+        if entry.fuzzy:
+            problems.append(
+                f"{code}: {name} is fuzzy: check the translation, then remove the fuzzy flag"
+            )
+            continue
+        problems += [f"{code}: {p}" for p in _translation_problems(expected, entry, rule_form)]
+    problems += [
+        f"{code}: {_describe(message)} is not in the template: run make i18n"
+        for message in _messages(catalog)
+        if _key(message) not in wanted
+    ]
+    try:
+        write_mo(io.BytesIO(), catalog, use_fuzzy=False)
+    except Exception as exc:  # any failure here would stop the bot from starting
+        problems.append(f"{code}: {po.name} does not compile: {exc}")
+    return problems
+
+
+def _header_problems(
+    header: dict[str, str], fuzzy: bool, language: str, rule: _PluralTuple
+) -> list[str]:
+    expected = f"use {rule.plural_forms}"
+    if not header:
+        return [f'the header entry (msgid "") is missing; it needs Plural-Forms: {expected}']
+    problems = []
+    if fuzzy:
+        # pybabel compile skips a catalog whose header is fuzzy.
+        problems.append("the header is marked fuzzy: remove '#, fuzzy' above msgid \"\"")
+    # Read from the file itself: babel's Catalog quietly falls back to the locale's rule when
+    # the header has none, but other gettext tools would not.
+    if "plural-forms" not in header:
+        return [*problems, f"the Plural-Forms header is missing: {expected}"]
+    params = parse_separated_header(f" ;{header['plural-forms']}")
+    nplurals, expression = params.get("nplurals", ""), params.get("plural", "")
+    if not nplurals.isdigit() or not expression:
+        return [*problems, f"Plural-Forms needs nplurals and plural: {expected}"]
+    return problems + _rule_problems(int(nplurals), expression, language, rule)
+
+
+def _rule_problems(nplurals: int, expression: str, language: str, rule: _PluralTuple) -> list[str]:
+    expected = f"use {rule.plural_forms}"
+    if nplurals != rule.num_plurals:
+        return [
+            f"Plural-Forms has nplurals={nplurals}, but {language} has {rule.num_plurals} "
+            f"plural forms: {expected}"
+        ]
+    try:
+        form = c2py(expression)
+    except (ValueError, SyntaxError):
+        return [f"Plural-Forms has an invalid plural expression {expression!r}: {expected}"]
+    right = c2py(rule.plural_expr)
+    for n in SAMPLE:
+        try:
+            picked = form(n)
+        except ArithmeticError:
+            return [f"Plural-Forms fails for n={n} ({expression}): {expected}"]
+        if picked != right(n):
+            return [
+                f"Plural-Forms picks form {picked} for n={n}, but {language} uses form "
+                f"{right(n)}: {expected}"
+            ]
+    return []
+
+
+def _translation_problems(
+    expected: Message, entry: Message, rule: Callable[[int], int] | None
+) -> list[str]:
+    name = _describe(expected)
+    if not _plural(expected):
+        translation = entry.string if isinstance(entry.string, str) else ""
+        if not translation.strip():
+            return [f"{name} is not translated"]
+        return _placeholder_problems(name, "", _singular(expected), translation, set())
+    forms = list(entry.string) if isinstance(entry.string, list | tuple) else []
+    untranslated = [i for i, form in enumerate(forms) if not form.strip()]
+    if untranslated:
+        shown = ", ".join(f"msgstr[{i}]" for i in untranslated)
+        return [f"{name} is not translated ({shown})"]
+    # A form used for a single number ("one", "two") may say it in words instead of {count}.
+    uses = [sum(1 for n in SAMPLE if rule(n) == i) if rule else 1 for i in range(len(forms))]
+    problems: list[str] = []
+    for i, form in enumerate(forms):
+        may_drop = {COUNT} if uses[i] == 1 else set()
+        problems += _placeholder_problems(name, f"msgstr[{i}]", expected.id[1], form, may_drop)
+    return problems
+
+
+def _placeholder_problems(
+    name: str, which: str, original: str, translation: str, may_drop: set[str]
+) -> list[str]:
+    want = _placeholders(original)
+    if want is None:
+        return []  # the English itself is not a format string; nothing to compare
+    where = f"{name} {which}".rstrip()
+    have = _placeholders(translation)
+    if have is None:
+        return [f"{where}: the braces do not pair up (write {{{{ and }}}} for a literal brace)"]
+    missing, unknown = want - have - may_drop, have - want
+    parts = []
+    if missing:
+        parts.append(f"missing {_names(missing)}")
+    if unknown:
+        parts.append(f"unknown {_names(unknown)}")
+    if not parts:
+        return []
+    return [f"{where}: {'; '.join(parts)} (copy placeholders exactly as in the English)"]
+
+
+def _placeholders(text: str) -> set[str] | None:
+    """The {names} a str.format text fills, or None if its braces do not pair up."""
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError:
+        return None
+    return {re.split(r"[.\[]", field, maxsplit=1)[0] for field in fields}
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join("{" + name + "}" for name in sorted(names))
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> Catalog:
+    return _read_bytes(path.read_bytes(), None)
+
+
+def _read_bytes(raw: bytes, locale: Locale | None) -> Catalog:
+    """A .po/.pot file's catalog; anything malformed raises PoFileError instead of printing."""
+    return read_po(io.BytesIO(raw), locale=locale, abort_invalid=True)
+
+
+def _header(text: str) -> dict[str, str]:
+    """The header entry's fields (names in lower case) of a .po file's text."""
+    found = _HEADER.search(text)
+    if found is None:
+        return {}
+    value = "".join(unescape(part) for part in _QUOTED.findall(found.group(1)))
+    fields: dict[str, str] = {}
+    for line in value.splitlines():
+        name, colon, rest = line.partition(":")
+        if colon:
+            fields.setdefault(name.strip().lower(), rest.strip())
+    return fields
+
+
+def _messages(catalog: Catalog) -> list[Message]:
+    """The catalog's messages without the header entry."""
+    return [message for message in catalog if message.id]
+
+
+def _plural(message: Message) -> bool:
+    return isinstance(message.id, list | tuple)
+
+
+def _plural_id(message: Message) -> str | None:
+    return str(message.id[1]) if _plural(message) else None
+
+
+def _key(message: Message) -> _Key:
+    """How a catalog indexes a message: its singular msgid, with its context if any."""
+    return (_singular(message), message.context) if message.context else _singular(message)
+
+
+def _singular(message: Message) -> str:
+    return str(message.id[0]) if _plural(message) else str(message.id)
+
+
+def _describe(message: Message) -> str:
+    """A msgid as people can recognise it: quoted, on one line, shortened if long."""
+    text = _singular(message).replace("\n", "\\n")
+    if len(text) > _LONG:
+        text = text[: _LONG - 1] + "…"
+    context = f" (context {message.context!r})" if message.context else ""
+    return f'"{text}"{context}'
+
+
+def _where(message: Message) -> str:
+    return ", ".join(f"{file}:{line}" for file, line in message.locations) or "somewhere"
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

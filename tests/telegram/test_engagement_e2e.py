@@ -1,0 +1,226 @@
+"""One path through each engagement flow in Telegram, staff commands, and the stored rows."""
+
+from __future__ import annotations
+
+from tests.telegram.conftest import STAFF_ID, Harness
+
+RESIDENT, OTHER = 1001, 1002
+
+
+async def _onboard(tg: Harness, user: int) -> None:
+    await tg.command(user, "start")
+    await tg.tap(user, "Yes, I agree")
+    await tg.tap(user, "Skip")
+    await tg.tap(user, "No, thanks")
+    assert tg.last(user).text == "What would you like to do?"
+
+
+async def _staff(tg: Harness, text: str) -> str:
+    await tg.text(STAFF_ID, text)
+    return tg.last(STAFF_ID).text or ""
+
+
+async def _demo(tg: Harness) -> None:
+    from datetime import UTC, datetime
+
+    from bot.engagement.staff import Staff
+    from bot.store.engagement import Engagement
+
+    await Staff(Engagement(tg.core.store), lambda: datetime.now(UTC)).seed_demo()
+
+
+async def test_non_staff_are_refused_every_staff_command(tg: Harness) -> None:
+    for command in ("round_open 2099-01-01", "rounds", "champion_approve 1", "asset_hide 1"):
+        await tg.text(RESIDENT, f"/{command}")
+        assert tg.last(RESIDENT).text == (
+            "Sorry, only staff can do that. Send /menu to see what you can do."
+        )
+    assert tg.rows("SELECT COUNT(*) FROM rounds") == [(0,)]
+
+
+async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
+    opened = await _staff(
+        tg, "/round_open 2099-01-31 What should we do first?\ncy: Beth ddylen ni ei wneud gyntaf?"
+    )
+    assert opened.startswith("Opened round 1.")
+    assert "1. Mental health and loneliness (topic 1)" in opened
+    assert (await _staff(tg, "/topic_add 1 Better bus routes")).startswith("Added topic 11")
+
+    # Two residents answer.
+    for user, picks in ((RESIDENT, ["Better bus routes", "Safe streets"]), (OTHER, ["Safe streets"])):
+        await _onboard(tg, user)
+        await tg.tap(user, "🗳️ Help choose what we work on first")
+        assert "What should we do first?" in tg.texts(user)[-2]
+        for label in picks:
+            await tg.tap(user, label)
+        await tg.tap(user, "✔️ Done")
+        if len(picks) > 1:
+            await tg.tap(user, picks[0])
+        await tg.tap(user, "No")
+        await tg.tap(user, "Yes, send it")
+        assert tg.texts(user)[-2].startswith("Thank you! When the question closes")
+
+    results = await _staff(tg, "/results 1")
+    assert "2 people took part." in results
+    assert "1. Safe streets (topic 6): 5 points from 2 people" in results
+    assert "2. Better bus routes (topic 11): 3 points from 1 people" in results
+    # "Who chose topic T in round R" is one indexed query.
+    assert await tg.core.store.fetch_all(
+        "SELECT participant_id FROM priority_choices WHERE round_id = 1 AND topic_id = 6"
+    )
+    closed = await _staff(tg, "/round_close 1")
+    assert closed.startswith("Closed round 1.") and "(closed," in closed
+    assert (await _staff(tg, "/round_close 1")) == "Not done: Round 1 is already closed."
+
+    # With the round closed, residents are told there is nothing to answer.
+    await tg.command(RESIDENT, "menu")
+    await tg.tap(RESIDENT, "🗳️ Help choose what we work on first")
+    assert tg.texts(RESIDENT)[-2].startswith("There is no question to answer right now.")
+
+
+async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: Harness) -> None:
+    await _staff(tg, "/round_open 2099-01-31")
+    assert (await _staff(tg, "/initiative_add 2,1 Walking group")).startswith(
+        "Recorded initiative 1 (planned)."
+    )
+    assert (await _staff(tg, "/measure_add 1 More people join the walks")).startswith(
+        "Added measure 1"
+    )
+    assert (await _staff(tg, "/initiative_update 1 active We held the first walk")) == (
+        "Updated initiative 1."
+    )
+    assert (await _staff(tg, "/initiative_update 1 sleeping")) == (
+        "Not done: Status must be one of: planned, active, paused, finished."
+    )
+    assert (await _staff(tg, "/initiative_add 2,99 Nope")) == (
+        "Not done: There is no topic 99. 'results ROUND' lists them."
+    )
+    assert (await _staff(tg, "/measure_adopt x")).startswith("Not done: 'x' is not a number.")
+    assert (await _staff(tg, "/round_open yesterday")).startswith("Not done: 'yesterday' is not")
+    assert tg.rows("SELECT status FROM initiatives") == [("active",)]
+    assert tg.rows("SELECT status, note FROM initiative_updates") == [
+        ("active", '{"en": "We held the first walk"}')
+    ]
+
+
+async def test_evaluation_in_telegram(tg: Harness) -> None:
+    await _demo(tg)
+    await _onboard(tg, RESIDENT)
+    await tg.tap(RESIDENT, "⭐ Tell us how a project is going")
+    await tg.tap(RESIDENT, "Walking group in the park")
+    first = tg.last(RESIDENT)
+    assert first.text == "More people join the walks\nHow is this going?"
+    assert first.labels[:5] == ["😞 Very badly", "🙁 Badly", "😐 OK", "🙂 Well", "😀 Very well"]
+    await tg.tap(RESIDENT, "🙂 Well")
+    assert tg.api.sent(RESIDENT)[-2].text.endswith("✅ 🙂 Well")  # the first rating, closed
+    # A button left on the first measure's question cannot rate the second.
+    tg.api.press(RESIDENT, first.message_id, first.button_data("😀 Very well") or "")
+    await tg.settle()
+    assert tg.api.callback_answers[-1][1] == "That question has moved on."
+    await tg.tap(RESIDENT, "😀 Very well")
+    await tg.text(RESIDENT, "Friendly people")
+    tg.api.send_voice(RESIDENT, "voice-better", 5)
+    await tg.settle()
+    assert tg.rows("SELECT measure_id, rating FROM evaluation_ratings ORDER BY measure_id") == [
+        (1, 4),
+        (2, 5),
+    ]
+    assert tg.rows("SELECT worked, better FROM evaluations") == [
+        ('"Friendly people"', '{"voice": "voice-better", "duration": 5}')
+    ]
+    who = await tg.core.store.fetch_all(
+        "SELECT DISTINCT participant_id FROM evaluations WHERE initiative_id = 1"
+    )
+    assert len(who) == 1
+
+
+async def test_assets_in_telegram(tg: Harness) -> None:
+    await _onboard(tg, RESIDENT)
+    await tg.tap(RESIDENT, "🌳 Tell us about something good in your area")
+    await tg.tap(RESIDENT, "🏠 A place, like a hall, park or library")
+    tg.api.send_voice(RESIDENT, "voice-what", 20)
+    await tg.settle()
+    tg.api.send_location(RESIDENT, 51.48, -3.18)
+    await tg.settle()
+    await tg.tap(RESIDENT, "Skip")
+    await tg.tap(RESIDENT, "Yes")
+    assert tg.rows(
+        "SELECT category, what, latitude, longitude, may_contact, status FROM assets"
+    ) == [("facilities", '{"voice": "voice-what", "duration": 20}', 51.48, -3.18, 1, "new")]
+    assert (await _staff(tg, "/asset_verify 1")) == "Asset 1 verified."
+    assert tg.rows("SELECT status FROM assets") == [("verified",)]
+
+
+async def test_measures_in_telegram(tg: Harness) -> None:
+    await _demo(tg)
+    await _onboard(tg, RESIDENT)
+    await tg.tap(RESIDENT, "📏 Help decide how to judge a project")
+    await tg.tap(RESIDENT, "Warm homes advice sessions")
+    await tg.tap(RESIDENT, "Fewer people say their home is too cold")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Yes")
+    await tg.text(RESIDENT, "Lower heating bills")
+    assert tg.rows("SELECT measure_id FROM measure_votes") == [(4,)]
+    assert tg.rows("SELECT text, status FROM measures WHERE id = 5") == [
+        ('{"en": "Lower heating bills"}', "proposed")
+    ]
+    assert (await _staff(tg, "/measure_adopt 5")) == "Measure 5 adopted."
+
+
+async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:
+    await _onboard(tg, RESIDENT)
+    await tg.tap(RESIDENT, "🤝 Help others as a community champion")
+    await tg.tap(RESIDENT, "Connector")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Polski")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Weekends")
+    await tg.tap(RESIDENT, "Skip")
+    await tg.tap(RESIDENT, "Yes")
+    assert tg.rows("SELECT status, roles, languages FROM champions") == [
+        ("interested", '["connector"]', '["pl"]')
+    ]
+    listing = await _staff(tg, "/champions")
+    assert listing.startswith("champion 1 [interested] roles connector; languages pl")
+    assert (await _staff(tg, "/champion_approve 1")) == (
+        "Approved champion 1. They have their link."
+    )
+    told = tg.last(RESIDENT).text or ""
+    assert told.startswith("Good news: you are now a community champion!")
+    link = told.splitlines()[-1]
+    assert link.startswith("https://t.me/community_voice_test_bot?start=c-")
+    code = link.split("start=")[1]
+
+    # Someone new opens the champion's link: attributed to the champion.
+    await tg.command(OTHER, "start", code)
+    await tg.tap(OTHER, "Yes, I agree")
+    referred = await tg.core.store.fetch_all(
+        "SELECT p.channel_user_id FROM referrals r JOIN participants p "
+        "ON p.id = r.participant_id WHERE r.champion_id = 1"
+    )
+    assert [r[0] for r in referred] == [str(OTHER)]
+
+    # The champion's own menu now gives the link and a message to forward.
+    await tg.command(RESIDENT, "menu")
+    await tg.tap(RESIDENT, "🤝 Help others as a community champion")
+    assert code in (tg.texts(RESIDENT)[-3] or "")
+
+
+async def test_delete_removes_engagement_rows_too(tg: Harness) -> None:
+    await _demo(tg)
+    await _onboard(tg, RESIDENT)
+    await tg.tap(RESIDENT, "📏 Help decide how to judge a project")
+    await tg.tap(RESIDENT, "Walking group in the park")
+    await tg.tap(RESIDENT, "People walk more in the week")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Yes")
+    await tg.text(RESIDENT, "My own idea")
+    await tg.command(RESIDENT, "mydata")
+    assert b"My own idea" in (tg.last(RESIDENT).document_bytes or b"")
+    await tg.command(RESIDENT, "delete")
+    await tg.tap(RESIDENT, "Yes, delete everything")
+    for table in ("participants", "measure_votes", "answers", "sessions"):
+        assert tg.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+    # Their unadopted proposal goes too; the demo's own measures stay.
+    assert tg.rows("SELECT COUNT(*) FROM measures WHERE text LIKE '%My own idea%'") == [(0,)]
+    assert tg.rows("SELECT COUNT(*) FROM measures") == [(4,)]
