@@ -11,9 +11,9 @@ import pytest
 
 from bot.conversation import Conversation
 from bot.engagement.hooks import Hooks
-from bot.store.engagement import Engagement
 from bot.flows.registry import FlowRegistry, default_flows_dir
 from bot.i18n.catalogs import Catalogs
+from bot.store.engagement import Engagement
 from bot.store.repository import Store
 
 # As bot/telegram does: PTB's time periods as timedelta, without deprecation warnings.

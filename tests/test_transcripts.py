@@ -21,9 +21,9 @@ from bot.console.simulator import Simulator
 from bot.conversation import Conversation, Who
 from bot.engagement.hooks import Hooks
 from bot.engagement.staff import Staff
-from bot.store.engagement import Engagement
 from bot.flows.registry import FlowRegistry
 from bot.i18n.catalogs import Catalogs
+from bot.store.engagement import Engagement
 from bot.store.repository import Store
 from tests.conftest import fixed_clock
 
@@ -127,9 +127,7 @@ async def _stored(store: Store, user: str) -> dict[str, Any]:
     for table, rows in export.items():
         if table in ("participants", "sessions", "answers") or not rows:
             continue
-        stored[table] = [
-            {k: v for k, v in row.items() if not _noise(k)} for row in rows
-        ]
+        stored[table] = [{k: v for k, v in row.items() if not _noise(k)} for row in rows]
     return stored
 
 

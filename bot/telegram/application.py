@@ -21,6 +21,7 @@ from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
 from bot.store.engagement import Engagement
 from bot.telegram.channel import TelegramChannel
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.staff import StaffCommands
 
@@ -58,10 +59,9 @@ def build_application(
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .concurrent_updates(processor or PerChatUpdateProcessor())
     )
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    builder = builder.request(request or AiohttpRequest()).get_updates_request(
+        get_updates_request or AiohttpRequest(connection_limit=1)
+    )
     app = builder.build()
     channel = TelegramChannel(app.bot, core.conversation, core.store, core.catalogs)
     staff = StaffCommands(

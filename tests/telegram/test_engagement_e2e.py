@@ -47,7 +47,10 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
     assert (await _staff(tg, "/topic_add 1 Better bus routes")).startswith("Added topic 11")
 
     # Two residents answer.
-    for user, picks in ((RESIDENT, ["Better bus routes", "Safe streets"]), (OTHER, ["Safe streets"])):
+    for user, picks in (
+        (RESIDENT, ["Better bus routes", "Safe streets"]),
+        (OTHER, ["Safe streets"]),
+    ):
         await _onboard(tg, user)
         await tg.tap(user, "🗳️ Help choose what we work on first")
         assert "What should we do first?" in tg.texts(user)[-2]
