@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -34,6 +38,12 @@ class Settings:
     webhook_secret: str | None
     staff_telegram_ids: frozenset[int]
     organisation: str
+    broadcast_rate: float = 30.0
+    paid_broadcast: bool = False
+    quiet_hours: str = "21:00-08:00"
+    timezone: str = "Europe/London"
+    reminder_after: timedelta = timedelta(hours=24)
+    sweep_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -73,6 +83,7 @@ class Settings:
             staff_telegram_ids=_ids(get("STAFF_TELEGRAM_IDS", "") or ""),
             organisation=get("ORGANISATION_NAME", "your local health and wellbeing team")
             or "your local health and wellbeing team",
+            **_broadcast_settings(get),
         )
 
 
@@ -100,3 +111,48 @@ def _ids(value: str) -> frozenset[int]:
             )
         ids.add(int(part))
     return frozenset(ids)
+
+
+# Telegram's limits: about 30 messages a second overall for free, up to 1000 a second with
+# paid broadcasts (allow_paid_broadcast, charged in Stars).
+FREE_RATE, PAID_RATE = 30.0, 1000.0
+
+
+def _broadcast_settings(get: Callable[[str, str | None], str | None]) -> dict[str, Any]:
+    paid = (get("PAID_BROADCAST", "false") or "false").lower() in ("1", "true", "yes")
+    rate = _float("BROADCAST_RATE", get("BROADCAST_RATE", str(FREE_RATE)))
+    ceiling = PAID_RATE if paid else FREE_RATE
+    if not 0 < rate <= ceiling:
+        hint = "" if paid else " (set PAID_BROADCAST=true to go up to 1000)"
+        raise ConfigError(f"BROADCAST_RATE must be more than 0 and at most {ceiling:g}{hint}")
+    quiet = get("QUIET_HOURS", "21:00-08:00") or ""
+    zone = get("TIMEZONE", "Europe/London") or "Europe/London"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {zone!r} is not a time zone name like Europe/London") from None
+    if quiet and not re.fullmatch(r"\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*", quiet):
+        raise ConfigError(f"QUIET_HOURS must look like 21:00-08:00 (or be empty), not {quiet!r}")
+    return {
+        "broadcast_rate": rate,
+        "paid_broadcast": paid,
+        "quiet_hours": quiet,
+        "timezone": zone,
+        "reminder_after": _duration("REMINDER_AFTER", get("REMINDER_AFTER", "24h") or "24h"),
+        "sweep_seconds": _float("SWEEP_SECONDS", get("SWEEP_SECONDS", "60")),
+    }
+
+
+def _float(name: str, value: str | None) -> float:
+    try:
+        return float(value or "")
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+
+
+def _duration(name: str, value: str) -> timedelta:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
+    if not match:
+        raise ConfigError(f"{name} must look like 24h, 90m or 2d, not {value!r}")
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}[match.group(2)]
+    return timedelta(seconds=float(match.group(1)) * unit)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot import deeplinks
+from bot import deeplinks, hostnodes
 from bot.engagement.hooks import HookContext, Hooks
 from bot.flows import engine
 from bot.flows.events import (
@@ -43,10 +43,10 @@ log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
 MENU = "menu"
-# Questions the host asks itself, outside any flow. Flow node ids can never clash with these
-# because the host checks them before the engine sees the input.
-LANGUAGE_NODE = "language-picker"
-DELETE_NODE = "delete-confirm"
+LANGUAGE_NODE = hostnodes.LANGUAGE
+DELETE_NODE = hostnodes.DELETE
+SUPPORT_THANKS = N_("Thank you for telling us. Someone from our team will get in touch soon.")
+ALL_GOOD = N_("Good to hear. Thank you for all you do!")
 
 LEFT_FLOW = N_(
     "You have stopped these questions. Your answers so far are saved. "
@@ -132,6 +132,12 @@ class Conversation:
             return await self.set_language(who, received.option_id)
         if isinstance(received, Choose) and received.node_id == DELETE_NODE:
             return await self._delete_answer(who, participant, received.option_id)
+        if isinstance(received, Choose) and received.node_id == hostnodes.OPEN_FLOW:
+            return await self.begin(who, received.option_id)
+        if isinstance(received, Choose) and received.node_id == hostnodes.RESUME_FLOW:
+            return await self.repeat(who)
+        if isinstance(received, Choose) and received.node_id == hostnodes.CHAMPION_SUPPORT:
+            return await self._champion_support(who, participant, received.option_id)
         stored = await self.store.active_session(participant.id)
         pressed = isinstance(received, Choose) and received.node_id is not None
         if stored is None:
@@ -333,6 +339,21 @@ class Conversation:
             return await self.forget(who)
         tr = self._tr(participant, who)
         return Outcome([Message(tr.gettext("Nothing was deleted."))], participant, tr.locale)
+
+    async def _champion_support(self, who: Who, participant: Participant, choice: str) -> Outcome:
+        """A champion's answer to the monthly check-in: kept as an answer staff can list."""
+        value = "help" if choice == "help" else "ok"
+        await self.store.record_answer(
+            participant.id,
+            "champion-checkin",
+            hostnodes.CHAMPION_SUPPORT,
+            "support",
+            value,
+            self._now(),
+        )
+        tr = self._tr(participant, who)
+        reply = SUPPORT_THANKS if value == "help" else ALL_GOOD
+        return Outcome([Message(tr.gettext(reply))], participant, tr.locale)
 
     async def info(self, who: Who, topic: str) -> Outcome:
         """/help or /privacy, in the resident's language."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.engagement.defaults import DEFAULT_QUESTION, DEFAULT_TOPICS
+from bot.store.broadcasts import Audience, Broadcasts
 from bot.store.engagement import Engagement, Round, Texts, pick_text
 
 INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
@@ -188,9 +189,22 @@ class Staff:
             raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
         if status is None and note is None:
             raise StaffError("Give a new status, a note of what was done, or both.")
-        return await self.engagement.update_initiative(
+        update_id = await self.engagement.update_initiative(
             initiative_id, self._now(), status=status, note=note
         )
+        # "You said, we did": everyone who chose its topics or evaluated it hears about it.
+        await Broadcasts(self.engagement.store).create(
+            "initiative",
+            Audience("initiative_people", initiative_id),
+            {"initiative_id": initiative_id, "status": status, "note": note},
+            self._now(),
+            status="scheduled",
+            send_at=self._now(),
+            initiative_id=initiative_id,
+            dedupe_key=f"initiative-update:{update_id}",
+            created_by="staff",
+        )
+        return update_id
 
     async def add_measure(self, initiative_id: int, text: Texts, adopt: bool = True) -> int:
         """Add a measure to an initiative's evaluation plan (adopted unless told not to)."""

@@ -330,6 +330,17 @@ class Store:
         )
         return [int(r[0]) for r in rows]
 
+    async def record_answer(
+        self, participant_id: int, flow_id: str, node_id: str, key: str, value: Any, now: str
+    ) -> None:
+        """Append one answer given outside a flow session (e.g. a check-in button)."""
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO answers (participant_id, session_id, flow_id, node_id, key, "
+                "value_json, created_at) VALUES (?, NULL, ?, ?, ?, ?, ?)",
+                (participant_id, flow_id, node_id, key, json.dumps(value), now),
+            )
+
     async def answers_for(self, participant_id: int, flow_id: str | None = None) -> list[Answer]:
         """The participant's answer log, oldest first."""
         sql = "SELECT * FROM answers WHERE participant_id = ?"

@@ -20,6 +20,7 @@ from bot.app import Core
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
 from bot.store.engagement import Engagement
+from bot.telegram.broadcasting import BroadcastDesk
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ordering import PerChatUpdateProcessor
@@ -69,6 +70,9 @@ def build_application(
     )
     staff.add_to(app)  # before the residents' handlers, which catch every other command
     app.bot_data["staff"] = staff
+    desk = BroadcastDesk(app, core)
+    desk.add_to(app)
+    app.bot_data["desk"] = desk
     add_handlers(app, channel)
     return app
 
@@ -109,6 +113,22 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
     app.add_error_handler(channel.on_error)
 
 
+async def start_services(app: Application, core: Core) -> None:  # type: ignore[type-arg]
+    """Once the Application has started: the command menus, champion links' username, and
+    the scheduled work (which first catches up on anything that came due while down)."""
+    await register_commands(app, core)
+    desk = app.bot_data.get("desk")
+    if isinstance(desk, BroadcastDesk):
+        await desk.jobs.start()
+
+
+async def stop_services(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop the scheduled work before the Application stops."""
+    desk = app.bot_data.get("desk")
+    if isinstance(desk, BroadcastDesk):
+        await desk.jobs.stop()
+
+
 async def register_commands(app: Application, core: Core) -> None:  # type: ignore[type-arg]
     """After getMe: the command menu in every language (and staff's own), and the username
     champion links are made with."""
@@ -121,5 +141,6 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
     staff = app.bot_data.get("staff")
     if isinstance(staff, StaffCommands):
         await staff.register(app)
+    # /broadcast shows in staff chats' command menus too.
     if app.bot.username:
         core.conversation.bot_username = app.bot.username

@@ -11,8 +11,10 @@ from telegram import (
 
 from bot.flows.callback import encode_callback
 from bot.replies import Button, Question
+from bot.textsplit import MESSAGE_LIMIT, split_text
 
-MESSAGE_LIMIT = 4096
+__all__ = ["MESSAGE_LIMIT", "callback_for", "inline_keyboard", "location_keyboard", "split_text"]
+
 # Short answers (Yes/No, a few words) sit side by side; longer ones get a row each so that
 # they are not cut off on small phones.
 SHORT_LABEL = 14
@@ -56,25 +58,6 @@ def _rows(question: Question, buttons: list[Button]) -> list[list[InlineKeyboard
     ):
         return [[button(b) for b in buttons]]
     return [[button(b)] for b in buttons]
-
-
-def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split `text` into pieces of at most `limit` characters, at a paragraph, line or word
-    break in the second half of each piece where there is one, else exactly at the limit."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = next(
-            (pos for sep in ("\n\n", "\n", " ") if (pos := window.rfind(sep)) > limit // 2),
-            limit,
-        )
-        pieces.append(rest[:cut])
-        rest = rest[cut:]
-        if cut < limit:  # drop the break we cut at, not the text
-            rest = rest.lstrip("\n ") if rest[:1] in ("\n", " ") else rest
-    pieces.append(rest)
-    return pieces
 
 
 def _base36(number: int) -> str:

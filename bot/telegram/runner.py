@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.app import open_core
 from bot.config import Settings
-from bot.telegram.application import build_application, register_commands
+from bot.telegram.application import build_application, start_services, stop_services
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     async with open_core(settings) as core:
         app = build_application(core)
         async with app:
-            await register_commands(app, core)
+            await start_services(app, core)
             await app.start()
             assert app.updater is not None
             if settings.webhook_url:
@@ -56,5 +56,6 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
                 log.info("polling Telegram as @%s", app.bot.username)
             await stop.wait()
             log.info("stopping")
+            await stop_services(app)
             await app.updater.stop()
             await app.stop()

@@ -29,6 +29,10 @@ NOW_CHAMPION = N_(
 # command: (usage, what it does)
 COMMANDS: dict[str, tuple[str, str]] = {
     "staff": ("", "list the staff commands"),
+    "broadcast": (
+        "AUDIENCE [at=...] [spread=H] [template=NAME]",
+        "send a message to many (message on the next lines)",
+    ),
     "rounds": ("", "list rounds"),
     "round_open": (
         "DATE [question]",
@@ -77,7 +81,8 @@ class StaffCommands:
         """Register every staff command (before the residents' catch-all handler)."""
         private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
         for name in COMMANDS:
-            app.add_handler(CommandHandler(name, self._guarded(name), filters=private))
+            if name != "broadcast":  # its own handler: bot/telegram/broadcasting.py
+                app.add_handler(CommandHandler(name, self._guarded(name), filters=private))
 
     async def register(self, app: Application) -> None:  # type: ignore[type-arg]
         """Show the staff commands in the command menu of staff chats only."""
@@ -154,7 +159,10 @@ class StaffCommands:
             status = None if words[1] == "-" else words[1]
             note = texts(rest(2), translations) if len(words) > 2 else None
             await staff.update_initiative(number(words[0]), status, note)
-            return f"Updated initiative {words[0]}."
+            desk = context.application.bot_data.get("desk")
+            if desk is not None:
+                await desk.jobs.sweep()  # tell the people it concerns now, not at the next sweep
+            return f"Updated initiative {words[0]}. The people it concerns are being told."
         if name == "measure_add":
             need(2)
             new = await staff.add_measure(number(words[0]), texts(rest(1), translations))

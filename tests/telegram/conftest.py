@@ -15,7 +15,7 @@ import pytest
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.flows.registry import default_flows_dir
-from bot.telegram.application import build_application, register_commands
+from bot.telegram.application import build_application, start_services, stop_services
 from bot.telegram.ordering import PerChatUpdateProcessor
 from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
 
@@ -128,8 +128,11 @@ async def bot_running(
         processor = CountingProcessor()
         app = build_application(core, processor=processor)
         async with running(app, poll_interval=0.0, timeout=1):
-            await register_commands(app, core)
-            yield Running(core, app, processor)
+            await start_services(app, core)
+            try:
+                yield Running(core, app, processor)
+            finally:
+                await stop_services(app)
 
 
 @pytest.fixture

@@ -90,7 +90,7 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
         "Added measure 1"
     )
     assert (await _staff(tg, "/initiative_update 1 active We held the first walk")) == (
-        "Updated initiative 1."
+        "Updated initiative 1. The people it concerns are being told."
     )
     assert (await _staff(tg, "/initiative_update 1 sleeping")) == (
         "Not done: Status must be one of: planned, active, paused, finished."

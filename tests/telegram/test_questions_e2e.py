@@ -70,10 +70,26 @@ async def test_rank_location_voice_and_finish(tg: Harness) -> None:
 async def test_language_picker_mid_flow_asks_the_question_again(tg: Harness) -> None:
     await tg.command(AMINA, "start")
     await tg.command(AMINA, "language")
-    assert tg.last(AMINA).labels == ["English"]
-    await tg.tap(AMINA, "English")
-    assert tg.texts(AMINA)[-2] == "From now on I will write in English."
-    assert tg.last(AMINA).text == "Are you happy to take part?"
+    picker = tg.last(AMINA)
+    # Every language we have, each in its own name and script.
+    assert picker.labels == [
+        "English",
+        "العربية",
+        "বাংলা",
+        "Cymraeg",
+        "Español",
+        "ਪੰਜਾਬੀ",
+        "Polski",
+        "Português",
+        "Română",
+        "اردو",
+    ]
+    await tg.tap(AMINA, "Polski")
+    assert tg.texts(AMINA)[-2].startswith("Od teraz")
+    # The same consent question, now in Polish, with Polish buttons.
+    assert tg.last(AMINA).text != "Are you happy to take part?"
+    assert len(tg.last(AMINA).labels) == 2
+    assert tg.rows("SELECT locale FROM participants") == [("pl",)]
 
 
 async def test_long_messages_are_split_at_telegram_s_limit(

@@ -1,0 +1,1 @@
+"""Scheduled work: rounds closing, broadcasts, reminders and check-ins."""

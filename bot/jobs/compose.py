@@ -1,0 +1,211 @@
+"""What each recipient of a broadcast receives, in their own language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from babel.numbers import format_percent
+
+from bot.flows.callback import encode_callback
+from bot.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
+from bot.i18n.catalogs import Catalogs, Translator
+from bot.i18n.markers import N_
+from bot.jobs.charts import Bar, ChartImage, render_results_chart
+from bot.jobs.outbound import OutMessage
+from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
+from bot.store.engagement import Engagement, pick_text
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
+RESULT_LINES = 5
+
+
+# Ready-made messages staff can pick instead of writing their own: translated for everyone.
+TEMPLATES: dict[str, str] = {
+    "new-round": N_(
+        "We have a new question for you about what we should work on first. "
+        "Send /menu and choose “Help choose what we work on first”."
+    ),
+    "thank-you": N_(
+        "Thank you for taking part. What you tell us is shaping what happens in our area."
+    ),
+    "evaluation": N_(
+        "Please tell us how our projects are going. "
+        "Send /menu and choose “Tell us how a project is going”."
+    ),
+}
+
+STATUS_WORDS = {
+    "planned": N_("Planned"),
+    "active": N_("Started"),
+    "paused": N_("Paused"),
+    "finished": N_("Finished"),
+}
+
+
+def button(label: str, node: str, option: str) -> tuple[str, str]:
+    """A button for a host question; session 0 means "not bound to a flow session"."""
+    return label, encode_callback("0", node, option)
+
+
+@dataclass(frozen=True, slots=True)
+class _Round:
+    question: str
+    participants: int
+    ranking: list[tuple[int, str, float]]  # topic id, label (stored), share of points
+
+
+class BroadcastComposer:
+    """Builds each recipient's messages; results charts are cached per language and choices."""
+
+    def __init__(
+        self,
+        broadcasts: Broadcasts,
+        engagement: Engagement,
+        catalogs: Catalogs,
+        chart: Callable[..., ChartImage] = render_results_chart,
+    ) -> None:
+        self.broadcasts = broadcasts
+        self.engagement = engagement
+        self.catalogs = catalogs
+        self.chart = chart
+        self._rounds: dict[int, _Round] = {}
+        # Charts differ only by language and the recipient's choices (at most 3 of a
+        # round's topics), so a few hundred renders serve thousands of recipients.
+        self._charts = lru_cache(maxsize=512)(self._render)
+
+    async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
+        """The messages for one recipient."""
+        tr = self.catalogs.get(recipient.locale)
+        kind = broadcast.kind
+        if kind == "staff":
+            return [OutMessage(staff_text(broadcast.content, tr))]
+        if kind == "results" and broadcast.round_id is not None:
+            return await self._results(broadcast.round_id, recipient, tr)
+        if kind == "initiative":
+            return [await self._initiative(broadcast.content, tr)]
+        if kind == "reminder":
+            text = tr.gettext(
+                "You started answering some questions but did not finish. "
+                "Would you like to carry on? Your answers so far are saved."
+            )
+            return [OutMessage(text, buttons=(button(tr.gettext("Carry on"), RESUME_FLOW, "go"),))]
+        if kind == "checkin":
+            initiative = await self.engagement.initiative(int(broadcast.content["initiative_id"]))
+            title = pick_text(initiative.title, tr.locale) if initiative else ""
+            text = tr.gettext(
+                "How is “{title}” going? It only takes a minute to tell us.", title=title
+            )
+            label = tr.gettext("⭐ Tell us")
+            return [OutMessage(text, buttons=(button(label, OPEN_FLOW, "evaluation"),))]
+        if kind == "champion":
+            text = tr.gettext(
+                "Hello, community champion! How are things going? If you would like support, "
+                "training or a chat with our team, tap below."
+            )
+            return [
+                OutMessage(
+                    text,
+                    buttons=(
+                        button(tr.gettext("👍 All good"), CHAMPION_SUPPORT, "ok"),
+                        button(tr.gettext("🙋 I would like support"), CHAMPION_SUPPORT, "help"),
+                    ),
+                )
+            ]
+        raise ValueError(f"broadcast {broadcast.id}: cannot compose a {kind!r} message")
+
+    async def _initiative(self, content: dict[str, Any], tr: Translator) -> OutMessage:
+        initiative = await self.engagement.initiative(int(content["initiative_id"]))
+        title = pick_text(initiative.title, tr.locale) if initiative else ""
+        lines = [tr.gettext("📣 You said, we did: news about “{title}”.", title=title)]
+        status = content.get("status")
+        if status in STATUS_WORDS:
+            lines.append(tr.gettext("Now: {status}", status=tr.gettext(STATUS_WORDS[status])))
+        note = content.get("note")
+        if note:
+            lines.append(pick_text_dict(note, tr.locale))
+        return OutMessage("\n".join(lines))
+
+    async def _results(
+        self, round_id: int, recipient: Recipient, tr: Translator
+    ) -> list[OutMessage]:
+        summary = await self._round(round_id)
+        mine = tuple(await self.broadcasts.choices(recipient.participant_id, round_id))
+        image = self._charts(round_id, tr.locale, mine)
+        lines = [
+            tr.ngettext(
+                "📊 The question has closed. Here is what {count} person chose:",
+                "📊 The question has closed. Here is what {count} people chose:",
+                summary.participants,
+            )
+        ]
+        shown = summary.ranking if not image.labels_drawn else summary.ranking[:RESULT_LINES]
+        for place, (topic_id, label, share) in enumerate(shown, start=1):
+            star = " ★" if topic_id in mine else ""
+            percent = format_percent(share, locale=tr.locale)
+            lines.append(f"{place}. {tr.gettext(pick_text(label, tr.locale))} – {percent}{star}")
+        if mine:
+            lines.append(tr.gettext("★ = your choices"))
+        lines.append(
+            tr.gettext(
+                "What happens next: our team will plan work on the top choices with local "
+                "people, and we will keep you posted."
+            )
+        )
+        caption = "\n".join(lines)
+        if len(caption) > CAPTION_LIMIT:
+            return [OutMessage("", photo=image.png), OutMessage(caption)]
+        return [OutMessage(caption, photo=image.png)]
+
+    async def _round(self, round_id: int) -> _Round:
+        cached = self._rounds.get(round_id)
+        if cached is not None:
+            return cached
+        found = await self.engagement.round(round_id)
+        results = await self.engagement.round_results(round_id)
+        total = sum(points for _, points, _ in results) or 1
+        summary = _Round(
+            question=found.question if found else "",
+            participants=await self.engagement.round_participants(round_id),
+            ranking=[(t.id, t.label, points / total) for t, points, _ in results],
+        )
+        self._rounds[round_id] = summary
+        return summary
+
+    def _render(self, round_id: int, locale: str, mine: tuple[int, ...]) -> ChartImage:
+        summary = self._rounds[round_id]
+        tr = self.catalogs.get(locale)
+        bars = [
+            Bar(tr.gettext(pick_text(label, locale)), share, topic_id in mine)
+            for topic_id, label, share in summary.ranking
+        ]
+        return self.chart(
+            bars,
+            title=tr.gettext("What people chose"),
+            locale=locale,
+            highlight_note=tr.gettext("★ = your choices") if mine else "",
+        )
+
+
+def staff_text(content: dict[str, Any], tr: Translator) -> str:
+    """A staff message in the recipient's language: their text, a template, or English."""
+    template = content.get("template")
+    if template in TEMPLATES:
+        return tr.gettext(TEMPLATES[template])
+    texts = content.get("texts") or {}
+    return pick_text_dict(texts, tr.locale)
+
+
+def pick_text_dict(texts: dict[str, str], locale: str) -> str:
+    """The text for a locale, else English, else any."""
+    return texts.get(locale) or texts.get("en") or next(iter(texts.values()), "")
+
+
+def fallback_count(content: dict[str, Any], per_locale: dict[str, int]) -> int:
+    """How many recipients will get the English text because theirs was not given."""
+    if content.get("template") in TEMPLATES:
+        return 0  # templates are translated through the catalogs
+    given = set((content.get("texts") or {}).keys())
+    return sum(n for locale, n in per_locale.items() if locale not in given)

@@ -1,0 +1,181 @@
+"""Staff broadcasts from a request to a confirmed send: parse, preview, confirm.
+
+Used by the staff `/broadcast` command in Telegram and by `community-voice broadcast`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.engagement.staff import StaffError, split_translations, texts
+from bot.jobs.compose import TEMPLATES, fallback_count
+from bot.jobs.sender import Progress
+from bot.store.broadcasts import Audience, Broadcasts
+
+AUDIENCE_HELP = (
+    "everyone, champions, round:ID (took part in a round), topic:ID (chose a topic), "
+    "initiative:ID (evaluated it), people:ID (chose its topics or evaluated it), "
+    'area:NAME (use quotes for spaces: area:"Riverside Park")'
+)
+_PREFIXES = {
+    "round": "round",
+    "topic": "topic",
+    "initiative": "initiative",
+    "people": "initiative_people",
+    "area": "area",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A staff request, parsed: who, what, and when."""
+
+    audience: Audience
+    content: dict[str, Any]
+    send_at: datetime | None
+    spread_hours: float | None
+
+
+def parse_audience(text: str) -> Audience:
+    """`everyone`, `champions`, `round:3`, `area:Riverside`..."""
+    word = text.strip()
+    if word in ("everyone", "champions"):
+        return Audience(word)
+    prefix, _, value = word.partition(":")
+    kind = _PREFIXES.get(prefix)
+    if kind is None or not value:
+        raise StaffError(f"Unknown audience {word!r}. Use one of: {AUDIENCE_HELP}.")
+    if kind == "area":
+        return Audience(kind, value)
+    if not value.isdigit():
+        raise StaffError(f"{prefix}: needs a number, like {prefix}:3.")
+    return Audience(kind, int(value))
+
+
+def parse_when(text: str, zone: str, now: datetime) -> datetime:
+    """A local date and time (2026-12-01T10:00 or '2026-12-01 10:00') in the bot's zone."""
+    try:
+        local = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise StaffError(f"{text!r} is not a time. Write it like 2026-12-01T10:00.") from None
+    when = local if local.tzinfo else local.replace(tzinfo=ZoneInfo(zone))
+    if when <= now:
+        raise StaffError("That time has already passed. Choose a later time.")
+    return when.astimezone(UTC)
+
+
+def parse_request(message: str, zone: str, now: datetime) -> Request:
+    """The `/broadcast` text: first line `AUDIENCE [at=...] [spread=H] [template=NAME]`,
+    then the message, then `cy: ...` lines for other languages."""
+    lines = message.strip().splitlines()
+    if not lines or not lines[0].strip():
+        raise StaffError(f"Say who it is for first: {AUDIENCE_HELP}.")
+    try:
+        words = shlex.split(lines[0])
+    except ValueError as exc:
+        raise StaffError(f"Could not read the first line: {exc}.") from None
+    audience = parse_audience(words[0])
+    options = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    strays = [w for w in words[1:] if "=" not in w]
+    if strays or set(options) - {"at", "spread", "template"}:
+        raise StaffError(
+            "After the audience, only at=..., spread=... and template=... are understood."
+        )
+    send_at = parse_when(options["at"], zone, now) if "at" in options else None
+    spread = None
+    if "spread" in options:
+        try:
+            spread = float(options["spread"])
+        except ValueError:
+            raise StaffError("spread= takes a number of hours, like spread=3.") from None
+        if not 0 < spread <= 72:
+            raise StaffError("spread= must be between 0 and 72 hours.")
+    content: dict[str, Any]
+    if "template" in options:
+        if options["template"] not in TEMPLATES:
+            raise StaffError(f"Templates: {', '.join(TEMPLATES)}.")
+        content = {"template": options["template"]}
+    else:
+        body, translations = split_translations("\n".join(lines[1:]))
+        if not body:
+            raise StaffError("Write the message on the lines after the audience, or use template=.")
+        content = {"texts": texts(body, translations)}
+    return Request(audience, content, send_at, spread)
+
+
+async def draft(broadcasts: Broadcasts, request: Request, by: str, now: datetime) -> int:
+    """Save the request as a draft broadcast (nothing is sent until it is confirmed)."""
+    new = await broadcasts.create(
+        "staff",
+        request.audience,
+        request.content,
+        now.isoformat(),
+        status="draft",
+        send_at=request.send_at.isoformat() if request.send_at else None,
+        spread_hours=request.spread_hours,
+        created_by=by,
+    )
+    assert new is not None
+    return new
+
+
+async def preview(broadcasts: Broadcasts, broadcast_id: int, zone: str) -> str:
+    """Who would receive it, per language, and how many will get the English fallback."""
+    found = await broadcasts.get(broadcast_id)
+    if found is None:
+        raise StaffError(f"There is no broadcast {broadcast_id}.")
+    per_locale = await broadcasts.preview(found.audience)
+    total = sum(per_locale.values())
+    lines = [f"Broadcast {found.id} ({found.status}) to {total} people."]
+    if per_locale:
+        lines.append(" · ".join(f"{code} {n}" for code, n in per_locale.items()))
+    fallback = fallback_count(found.content, per_locale)
+    if fallback:
+        given = ", ".join(sorted((found.content.get("texts") or {}).keys()))
+        lines.append(f"{fallback} will get the English text (texts given: {given}).")
+    elif "template" in found.content:
+        lines.append(f"Template '{found.content['template']}', translated for everyone.")
+    if found.send_at:
+        local = datetime.fromisoformat(found.send_at).astimezone(ZoneInfo(zone))
+        lines.append(f"Starts {local:%Y-%m-%d %H:%M} ({zone}).")
+    if found.spread_hours:
+        lines.append(f"Spread over {found.spread_hours:g} hours.")
+    text = (found.content.get("texts") or {}).get("en")
+    if text:
+        lines.append(f"Message: {text}")
+    return "\n".join(lines)
+
+
+async def confirm(broadcasts: Broadcasts, broadcast_id: int, now: datetime) -> str:
+    """Send now (queue the ledger) or, with a start time, schedule it."""
+    found = await broadcasts.get(broadcast_id)
+    if found is None or found.status != "draft":
+        raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
+    if found.send_at and datetime.fromisoformat(found.send_at) > now:
+        await broadcasts.set_status(broadcast_id, "scheduled", now.isoformat())
+        return "scheduled"
+    await broadcasts.start(broadcast_id, now.isoformat())
+    return "sending"
+
+
+def progress_text(progress: Progress) -> str:
+    """The staff member's status message."""
+    lines = [
+        f"Broadcast {progress.broadcast_id} · {progress.status}",
+        f"Sent {progress.sent} of {progress.total} · unreachable {progress.unreachable} · "
+        f"failed {progress.failed}",
+    ]
+    if progress.sending and progress.status != "sending":
+        lines.append(
+            f"{progress.sending} were being sent when the bot stopped; they are not sent again."
+        )
+    if progress.status == "sending" and progress.eta_seconds:
+        minutes = progress.eta_seconds / 60
+        lines.append(
+            f"About {minutes:.0f} minutes left." if minutes >= 1 else "Less than a minute left."
+        )
+    return "\n".join(lines)

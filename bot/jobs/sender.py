@@ -1,0 +1,205 @@
+"""Sends a broadcast from its delivery ledger, paced, resumable after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.jobs.outbound import Outbound, OutMessage, RateLimited, SendFailed, Unreachable
+from bot.jobs.pacing import Pacer
+from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
+from bot.textsplit import MESSAGE_LIMIT, split_text
+
+log = logging.getLogger(__name__)
+
+Result = tuple[int, str, str | None]
+
+
+class Composer(Protocol):
+    """Builds what one recipient receives (in their language)."""
+
+    async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
+        """The messages for this recipient."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a broadcast has got to, for the staff member's status message."""
+
+    broadcast_id: int
+    status: str
+    total: int
+    sent: int
+    failed: int
+    unreachable: int
+    sending: int
+    queued: int
+    eta_seconds: float | None
+
+    @property
+    def done(self) -> int:
+        """Deliveries that have ended, one way or another."""
+        return self.sent + self.failed + self.unreachable
+
+
+ProgressHook = Callable[[Broadcast, Progress], Awaitable[None]]
+
+
+class BroadcastSender:
+    """Runs one broadcast to its end (or until paused or cancelled)."""
+
+    def __init__(
+        self,
+        broadcasts: Broadcasts,
+        composer: Composer,
+        outbound: Outbound,
+        pacer: Pacer,
+        *,
+        clock: Callable[[], datetime],
+        batch_size: int | None = None,
+        concurrency: int = 64,
+        max_attempts: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_progress: ProgressHook | None = None,
+        progress_every: float = 3.0,
+    ) -> None:
+        self.broadcasts = broadcasts
+        self.composer = composer
+        self.outbound = outbound
+        self.pacer = pacer
+        self.clock = clock
+        # A batch is marked "sending" before it goes out, so a crash leaves at most one batch
+        # in doubt: keep it to about half a second of sending.
+        self.batch_size = batch_size or max(10, int(0.5 / pacer.interval))
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.sleep = sleep
+        self.on_progress = on_progress
+        self.progress_every = progress_every
+        # The pacer is shared by every sender, so together they keep the overall rate; a
+        # broadcast spread over hours also waits for its own, slower pacer.
+        self.spread: Pacer | None = None
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+    async def run(self, broadcast_id: int) -> Progress | None:
+        """Send every queued delivery; returns the final progress (None if not sending)."""
+        broadcast = await self.broadcasts.get(broadcast_id)
+        if broadcast is None or broadcast.status != "sending":
+            return None
+        stuck = (await self.broadcasts.counts(broadcast_id)).get("sending", 0)
+        if stuck:
+            # Left by a crash between "sending" and "sent": we cannot know whether Telegram
+            # got them, and sending twice is worse than once too few.
+            log.warning(
+                "broadcast %s: %s deliveries were in flight when the bot stopped; "
+                "they are not sent again",
+                broadcast_id,
+                stuck,
+            )
+        self._apply_spread(broadcast, await self.broadcasts.counts(broadcast_id))
+        last_report = 0.0
+        gate = asyncio.Semaphore(self.concurrency)
+        while True:
+            current = await self.broadcasts.get(broadcast_id)
+            if current is None or current.status != "sending":
+                break
+            batch = await self.broadcasts.claim(broadcast_id, self.batch_size, self._now())
+            if not batch:
+                await self.broadcasts.set_status(broadcast_id, "done", self._now())
+                break
+
+            async def one(recipient: Recipient, b: Broadcast = current) -> Result:
+                async with gate:
+                    return await self._deliver(b, recipient)
+
+            results = await asyncio.gather(*(one(r) for r in batch))
+            await self.broadcasts.settle(broadcast_id, results, self._now())
+            if self.on_progress and time.monotonic() - last_report >= self.progress_every:
+                last_report = time.monotonic()
+                await self._report(broadcast_id)
+        return await self._report(broadcast_id)
+
+    def _apply_spread(self, broadcast: Broadcast, counts: dict[str, int]) -> None:
+        remaining = counts.get("queued", 0)
+        if broadcast.spread_hours and remaining:
+            rate = max(remaining / (broadcast.spread_hours * 3600), 1e-4)
+            self.spread = Pacer(
+                rate, per_chat=0.0, monotonic=self.pacer.monotonic, sleep=self.pacer.sleep
+            )
+
+    async def _deliver(self, broadcast: Broadcast, recipient: Recipient) -> Result:
+        pid = recipient.participant_id
+        if recipient.stopped:
+            return pid, "failed", "stopped"
+        try:
+            messages = _split(await self.composer.compose(broadcast, recipient))
+        except Exception as exc:
+            log.exception("broadcast %s: could not compose for %s", broadcast.id, pid)
+            return pid, "failed", f"compose: {type(exc).__name__}"
+        for message in messages:
+            failures = 0
+            while True:
+                if self.spread is not None:
+                    await self.spread.turn(recipient.chat_id)
+                await self.pacer.turn(recipient.chat_id)
+                try:
+                    await self.outbound.send(recipient.chat_id, message)
+                    break
+                except RateLimited as exc:
+                    self.pacer.pause(exc.seconds)
+                except Unreachable:
+                    return pid, "unreachable", None
+                except SendFailed as exc:
+                    failures += 1
+                    if failures >= self.max_attempts:
+                        return pid, "failed", str(exc)[:200]
+                    await self.sleep(self.backoff * 2 ** (failures - 1))
+        return pid, "sent", None
+
+    async def _report(self, broadcast_id: int) -> Progress | None:
+        broadcast = await self.broadcasts.get(broadcast_id)
+        if broadcast is None:
+            return None
+        counts = await self.broadcasts.counts(broadcast_id)
+        queued = counts.get("queued", 0)
+        rate = 1.0 / max(self.pacer.interval, self.spread.interval if self.spread else 0.0)
+        progress = Progress(
+            broadcast_id=broadcast_id,
+            status=broadcast.status,
+            total=sum(counts.values()),
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+            unreachable=counts.get("unreachable", 0),
+            sending=counts.get("sending", 0),
+            queued=queued,
+            eta_seconds=queued / rate if queued else 0.0,
+        )
+        if self.on_progress is not None:
+            try:
+                await self.on_progress(broadcast, progress)
+            except Exception:
+                log.warning("broadcast %s: progress report failed", broadcast_id, exc_info=True)
+        return progress
+
+
+def _split(messages: list[OutMessage]) -> list[OutMessage]:
+    """Long texts as several messages (buttons on the last), each paced on its own."""
+    out: list[OutMessage] = []
+    for message in messages:
+        if message.photo is not None or len(message.text) <= MESSAGE_LIMIT:
+            out.append(message)
+            continue
+        pieces = split_text(message.text)
+        out += [OutMessage(p) for p in pieces[:-1]]
+        out.append(OutMessage(pieces[-1], buttons=message.buttons))
+    return out

@@ -1,0 +1,78 @@
+"""A virtual clock and a recording outbound, so pacing and sending run in no real time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
+from bot.store.repository import ParticipantChanges, Store
+
+
+@dataclass
+class VirtualClock:
+    """monotonic() and wall() that move only when something sleeps."""
+
+    now: float = 0.0
+    start: datetime = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall(self) -> datetime:
+        return self.start + timedelta(seconds=self.now)
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+@dataclass
+class RecordingOutbound:
+    """Records (virtual time, chat, message); fails as scripted per chat."""
+
+    clock: VirtualClock
+    sent: list[tuple[float, str, OutMessage]] = field(default_factory=list)
+    script: dict[str, list[Exception]] = field(default_factory=dict)
+
+    async def send(self, chat_id: str, message: OutMessage) -> None:
+        failures = self.script.get(chat_id)
+        if failures:
+            raise failures.pop(0)
+        self.sent.append((self.clock.now, chat_id, message))
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def outbound(clock: VirtualClock) -> RecordingOutbound:
+    return RecordingOutbound(clock)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "jobs.sqlite3")
+    yield s
+    await s.close()
+
+
+async def residents(store: Store, count: int, locale: str = "en", start: int = 1) -> list[int]:
+    """Consenting participants, chat ids start, start+1, ..."""
+    ids = []
+    for n in range(start, start + count):
+        p = await store.ensure_participant("telegram", str(n), str(n), "2026-11-01T00:00:00+00:00")
+        changes = ParticipantChanges()
+        changes.set("consent_at", "2026-11-01T00:00:00+00:00")
+        changes.set("locale", locale)
+        await store.update_participant(p.id, changes)
+        ids.append(p.id)
+    return ids
+
+
+__all__ = ["RateLimited", "SendFailed", "Unreachable", "residents"]

@@ -1,0 +1,87 @@
+"""Pacing: the overall rate, one message a second per chat, RetryAfter, quiet hours."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.jobs.pacing import Pacer, QuietHours
+from tests.jobs.conftest import VirtualClock
+
+
+def _pacer(clock: VirtualClock, rate: float, quiet: QuietHours | None = None) -> Pacer:
+    return Pacer(rate, quiet=quiet, monotonic=clock.monotonic, wall=clock.wall, sleep=clock.sleep)
+
+
+async def test_overall_rate_is_never_exceeded(clock: VirtualClock) -> None:
+    pacer = _pacer(clock, 30)
+    times = []
+    for n in range(300):
+        await pacer.turn(str(n))
+        times.append(clock.now)
+    per_second = Counter(int(t) for t in times)
+    assert max(per_second.values()) <= 30
+    assert times[-1] == pytest.approx(299 / 30, rel=1e-3)  # and no slower than the rate
+
+
+async def test_one_message_a_second_per_chat(clock: VirtualClock) -> None:
+    pacer = _pacer(clock, 1000)
+    times = []
+    for _ in range(3):
+        await pacer.turn("same-chat")
+        times.append(clock.now)
+    assert [round(b - a, 3) for a, b in zip(times, times[1:], strict=False)] == [1.0, 1.0]
+
+
+async def test_concurrent_turns_share_one_rate() -> None:
+    # Real time: many tasks waiting at once must still go out at the overall rate.
+    pacer = Pacer(100)
+    times: list[float] = []
+
+    async def one(n: int) -> None:
+        await pacer.turn(str(n))
+        times.append(time.monotonic())
+
+    await asyncio.gather(*(one(n) for n in range(150)))
+    times.sort()
+    # Any 101 consecutive sends span at least a second: never more than 100 in a second.
+    windows = [b - a for a, b in zip(times, times[100:], strict=False)]
+    assert len(windows) == 50 and min(windows) >= 0.99
+
+
+async def test_retry_after_pauses_every_turn(clock: VirtualClock) -> None:
+    pacer = _pacer(clock, 30)
+    await pacer.turn("a")
+    pacer.pause(7)
+    await pacer.turn("b")
+    assert clock.now >= 7
+
+
+def test_quiet_hours_cross_midnight_in_the_local_zone() -> None:
+    quiet = QuietHours.parse("21:00-08:00", "Europe/London")
+    assert quiet is not None
+    winter_evening = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)  # 22:30 in London
+    assert quiet.resume_at(winter_evening) == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    summer_morning = datetime(2026, 7, 1, 6, 30, tzinfo=UTC)  # 07:30 BST
+    assert quiet.resume_at(summer_morning) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+    assert quiet.resume_at(datetime(2026, 12, 1, 12, 0, tzinfo=UTC)) is None
+
+
+def test_quiet_hours_are_checked() -> None:
+    assert QuietHours.parse("", "Europe/London") is None
+    with pytest.raises(ValueError, match="21:00-08:00"):
+        QuietHours.parse("9pm till 8", "Europe/London")
+
+
+async def test_sending_holds_during_quiet_hours_until_morning() -> None:
+    clock = VirtualClock(start=datetime(2026, 12, 1, 20, 59, 58, tzinfo=UTC))
+    pacer = _pacer(clock, 30, QuietHours.parse("21:00-08:00", "Europe/London"))
+    await pacer.turn("a")  # 20:59:58: still allowed
+    assert clock.now == 0
+    clock.now = 5  # now 21:00:03
+    await pacer.turn("b")
+    assert clock.wall() >= datetime(2026, 12, 2, 8, 0, tzinfo=UTC)

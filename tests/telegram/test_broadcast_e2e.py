@@ -1,0 +1,66 @@
+"""Broadcasts end to end in Telegram: staff preview and confirm, languages, results charts."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from tests.telegram.conftest import STAFF_ID, Harness
+
+WELSH, ENGLISH, POLISH = 2001, 2002, 2003
+
+
+async def _wait_status(tg: Harness, broadcast_id: int, status: str) -> None:
+    for _ in range(200):
+        rows = tg.rows("SELECT status FROM broadcasts WHERE id = ?", broadcast_id)
+        if rows and rows[0][0] == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"broadcast {broadcast_id} never became {status}: {rows}")
+
+
+async def test_non_staff_cannot_broadcast(tg: Harness) -> None:
+    await tg.text(ENGLISH, "/broadcast everyone\nHello")
+    assert (
+        tg.last(ENGLISH).text == "Sorry, only staff can do that. Send /menu to see what you can do."
+    )
+    assert tg.rows("SELECT COUNT(*) FROM broadcasts") == [(0,)]
+
+
+async def _participants(tg: Harness, locales: dict[int, str]) -> None:
+    for user, locale in locales.items():
+        await tg.command(user, "start")
+        await tg.tap(user, tg.last(user).labels[0])  # agree, in whatever language
+        with sqlite3.connect(tg.db) as conn:
+            conn.execute(
+                "UPDATE participants SET locale = ? WHERE channel_user_id = ?", (locale, str(user))
+            )
+
+
+async def test_staff_broadcast_preview_confirm_languages_and_fallback(tg: Harness) -> None:
+    await _participants(tg, {WELSH: "cy", ENGLISH: "en", POLISH: "pl"})
+    await tg.text(
+        STAFF_ID, "/broadcast everyone\nThe walk is on Saturday.\ncy: Mae'r daith ddydd Sadwrn."
+    )
+    preview = tg.last(STAFF_ID)
+    assert (preview.text or "").splitlines() == [
+        "Broadcast 1 (draft) to 3 people.",
+        "cy 1 · en 1 · pl 1",
+        "1 will get the English text (texts given: cy, en).",
+        "Message: The walk is on Saturday.",
+    ]
+    assert preview.labels == ["✅ Send now", "✖️ Cancel"]
+    await tg.tap(STAFF_ID, "✅ Send now")
+    await _wait_status(tg, 1, "done")
+    await tg.settle()
+    assert tg.last(WELSH).text == "Mae'r daith ddydd Sadwrn."
+    assert tg.last(ENGLISH).text == "The walk is on Saturday."
+    assert tg.last(POLISH).text == "The walk is on Saturday."  # no Polish text: English
+    assert tg.rows("SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("sent", 3)]
+    status = tg.api.sent(STAFF_ID)[-1]
+    assert (status.text or "").startswith("Broadcast 1 · done\nSent 3 of 3")
+
+
+async def test_a_bad_broadcast_request_is_explained(tg: Harness) -> None:
+    await tg.text(STAFF_ID, "/broadcast nobody\nHi")
+    assert (tg.last(STAFF_ID).text or "").startswith("Not done: Unknown audience 'nobody'.")

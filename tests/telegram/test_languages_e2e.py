@@ -1,0 +1,62 @@
+"""Languages in Telegram: the phone's language from the first message, right-to-left text,
+and the language picker when we do not have the phone's language."""
+
+from __future__ import annotations
+
+from bot.i18n.catalogs import FSI, PDI, Catalogs
+from tests.telegram.conftest import Harness
+
+CATALOGS = Catalogs()
+
+
+def tr(code: str, text: str, **params: object) -> str:
+    return CATALOGS.get(code).gettext(text, **params)
+
+
+async def test_a_polish_phone_gets_polish_from_the_first_message(tg: Harness) -> None:
+    tg.api.send_command(3001, "start", language_code="pl")
+    await tg.settle()
+    first = tg.api.sent(3001)[0].text or ""
+    assert first == tr(
+        "pl",
+        "Hello! This is Community Voice, run by {organisation}.\n"
+        "We want to hear what matters to you about health and wellbeing where you live. "
+        "You can help choose what we work on, tell us about good things in your area, "
+        "and tell us how it is going.",
+        organisation="Riverside Health Team",
+    )
+    assert first != tr("en", "Hello! This is Community Voice, run by {organisation}.")
+    assert tg.last(3001).labels == [tr("pl", "Yes, I agree"), tr("pl", "No, thank you")]
+
+
+async def test_arabic_onboarding_reads_right_to_left(tg: Harness) -> None:
+    user = 3002
+    tg.api.send_command(user, "start", language_code="ar")
+    await tg.settle()
+    welcome = tg.api.sent(user)[0].text or ""
+    # The inserted English name is isolated so it cannot scramble the Arabic sentence.
+    assert f"{FSI}Riverside Health Team{PDI}" in welcome
+    tg.api.tap(user, tr("ar", "Yes, I agree"))
+    await tg.settle()
+    tg.api.send_text(user, "حي الزهور", language_code="ar")
+    await tg.settle()
+    tg.api.tap(user, tr("ar", "No, thanks"))
+    await tg.settle()
+    assert tg.last(user).text == tr("ar", "What would you like to do?")
+    assert tg.rows("SELECT locale, area, consent_at IS NOT NULL FROM participants") == [
+        ("ar", "حي الزهور", 1)
+    ]
+
+
+async def test_regional_codes_are_negotiated_and_unknown_ones_get_the_picker(tg: Harness) -> None:
+    tg.api.send_command(3003, "start", language_code="pt-BR")
+    await tg.settle()
+    assert tg.last(3003).labels == [tr("pt", "Yes, I agree"), tr("pt", "No, thank you")]
+    tg.api.send_command(3004, "start", language_code="ja")
+    await tg.settle()
+    picker = tg.last(3004)
+    assert picker.text == "Which language would you like?"
+    assert "Cymraeg" in picker.labels and "اردو" in picker.labels
+    await tg.tap(3004, "Cymraeg")
+    assert tg.rows("SELECT locale FROM participants WHERE channel_user_id = '3004'") == [("cy",)]
+    assert tg.last(3004).text == tr("cy", "Are you happy to take part?")
