@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -10,18 +11,39 @@ from functools import partial
 from bot.app import open_core
 from bot.config import Settings
 from bot.engagement.staff import Staff, StaffError, texts
+from bot.jobs import drafts
+from bot.jobs.compose import TEMPLATES
+from bot.store.broadcasts import Broadcasts
 from bot.store.engagement import Engagement
+from bot.store.repository import Store
 
 LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The admin and seed-demo subcommands."""
+    """The admin, broadcast and seed-demo subcommands."""
     sub.add_parser("seed-demo", help="load a demo round, initiatives and measures")
+    b = sub.add_parser(
+        "broadcast",
+        help="queue a message to many (the running bot sends it)",
+        description="Preview a broadcast; with --yes, queue it. The running bot sends it "
+        "within SWEEP_SECONDS (or at --at), paced and in each person's language.",
+    )
+    b.add_argument("audience", help=drafts.AUDIENCE_HELP)
+    b.add_argument("--text", help="the message in English")
+    b.add_argument("--tr", action="append", default=[], metavar="LANG=TEXT")
+    b.add_argument("--template", help=f"a translated template: {', '.join(TEMPLATES)}")
+    b.add_argument("--at", help="local start time, e.g. '2026-12-01 10:00'")
+    b.add_argument("--spread", type=float, help="spread sending over this many hours")
+    b.add_argument("--yes", action="store_true", help="queue it (without: preview only)")
     admin = sub.add_parser("admin", help="staff: run rounds, initiatives, champions, assets")
     actions = admin.add_subparsers(dest="action", required=True)
     for name in LISTINGS:
         actions.add_parser(name, help=f"list {name}")
+    actions.add_parser("broadcasts", help="list broadcasts and their delivery counts")
+    actions.add_parser(
+        "feedback-report", help="QS148: initiatives with a plan that gave feedback to people"
+    )
 
     def tr(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -92,6 +114,18 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
         staff = Staff(Engagement(core.store), lambda: datetime.now(UTC))
         if args.command == "seed-demo":
             return await staff.seed_demo()
+        if args.command == "broadcast":
+            return await _broadcast(core.store, settings, args)
+        if args.action == "broadcasts":
+            return await _list_broadcasts(Broadcasts(core.store))
+        if args.action == "feedback-report":
+            report = await Broadcasts(core.store).feedback_report()
+            share = report["proportion"]
+            return (
+                f"Initiatives with an evaluation plan: {report['initiatives_with_plan']}\n"
+                f"...that gave feedback to the people engaged: {report['gave_feedback']}"
+                + (f" ({share:.0%})" if share is not None else "")
+            )
         action: Callable[[], Awaitable[str]] = _actions(staff, args)[args.action]
         return await action()
 
@@ -169,3 +203,43 @@ def _actions(staff: Staff, a: argparse.Namespace) -> dict[str, Callable[[], Awai
         }
     )
     return actions
+
+
+async def _broadcast(store: Store, settings: Settings, a: argparse.Namespace) -> str:
+    now = datetime.now(UTC)
+    first = [a.audience]
+    if a.at:
+        first.append(f"at={a.at.replace(' ', 'T')}")
+    if a.spread:
+        first.append(f"spread={a.spread}")
+    if a.template:
+        first.append(f"template={a.template}")
+    lines = [" ".join(shlex.quote(w) for w in first)]
+    if a.text:
+        lines.append(a.text)
+        lines += [t.replace("=", ": ", 1) for t in a.tr]
+    request = drafts.parse_request("\n".join(lines), settings.timezone, now)
+    broadcasts = Broadcasts(store)
+    new = await drafts.draft(broadcasts, request, "cli", now)
+    preview = await drafts.preview(broadcasts, new, settings.timezone)
+    if not a.yes:
+        await broadcasts.set_status(new, "cancelled", now.isoformat())
+        return preview + "\n\nNothing queued: add --yes to send it."
+    when = request.send_at.isoformat() if request.send_at else now.isoformat()
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE broadcasts SET status = 'scheduled', send_at = ? WHERE id = ?", (when, new)
+        )
+    start = "at that time" if request.send_at else f"within {settings.sweep_seconds:g} s"
+    return f"{preview}\n\nQueued. The running bot starts it {start}."
+
+
+async def _list_broadcasts(broadcasts: Broadcasts) -> str:
+    lines = []
+    for b in await broadcasts.with_status(
+        "draft", "scheduled", "sending", "paused", "cancelled", "done"
+    ):
+        counts = await broadcasts.counts(b.id)
+        summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "-"
+        lines.append(f"broadcast {b.id} [{b.status}] {b.kind} to {b.audience.type}: {summary}")
+    return "\n".join(lines) or "No broadcasts yet."

@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)
         return 2
-    quiet = args.command in ("chat", "admin", "seed-demo")
+    quiet = args.command in ("chat", "admin", "seed-demo", "broadcast")
     logs.configure("WARNING" if quiet else settings.log_level)
     command = args.command or "run"
     try:
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.paths or list(settings.flows_dirs) or [default_flows_dir()])
         if command == "graph":
             return _graph(settings, args.flow_id)
-        if command in ("admin", "seed-demo"):
+        if command in ("admin", "seed-demo", "broadcast"):
             return admin_cli.run(settings, args)
         if command == "chat":
             return asyncio.run(_chat(settings, args.flow, args.lang, args.user))

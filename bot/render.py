@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from babel.numbers import format_decimal
+
 from bot.flows.engine import MOVED_ON
 from bot.flows.events import Answered, Ask, Event, Rejected, Say
 from bot.flows.model import BACK, CANCEL, DONE, SKIP, NodeKind
@@ -100,11 +102,7 @@ def _hint(ask: Ask, tr: Translator) -> str | None:
     if node.kind is NodeKind.NUMBER and node.min_value is not None and node.max_value is not None:
         return tr.gettext(
             "Type a number from {low} to {high}.",
-            low=_num(node.min_value),
-            high=_num(node.max_value),
+            low=format_decimal(node.min_value, locale=tr.locale),
+            high=format_decimal(node.max_value, locale=tr.locale),
         )
     return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

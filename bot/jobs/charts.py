@@ -79,6 +79,7 @@ HATCH: Final = "//"
 
 WIDTH_IN: Final = 8.0
 DPI: Final = 120
+MAX_HEIGHT_PX: Final = 1000  # tall charts (many bars) get a lower DPI: PNG stays < 150 KB
 LABEL_SIZE: Final = 13
 VALUE_SIZE: Final = 12
 TITLE_SIZE: Final = 15
@@ -142,12 +143,9 @@ def render_results_chart(
         labels = [_mark(str(rank), bar.highlighted) for rank, bar in enumerate(bars, start=1)]
         label_fonts = _label_fonts(labels, bars)
 
-    fig = Figure(
-        figsize=(WIDTH_IN, min(10.0, max(4.0, 1.7 + 0.55 * len(bars)))),
-        dpi=DPI,
-        layout="constrained",
-        facecolor="white",
-    )
+    height = min(10.0, max(4.0, 1.7 + 0.55 * len(bars)))
+    dpi = min(DPI, MAX_HEIGHT_PX / height)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=dpi, layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
     try:
         _draw(fig, bars, labels, label_fonts, code, shares, rtl)
@@ -155,7 +153,7 @@ def render_results_chart(
         if _inspect is not None:
             _inspect(fig)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     finally:
         # Break the figure's reference cycles now rather than at the next GC pass.
         fig.clear()

@@ -130,7 +130,8 @@ async def preview(broadcasts: Broadcasts, broadcast_id: int, zone: str) -> str:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
     per_locale = await broadcasts.preview(found.audience)
     total = sum(per_locale.values())
-    lines = [f"Broadcast {found.id} ({found.status}) to {total} people."]
+    people = "person" if total == 1 else "people"
+    lines = [f"Broadcast {found.id} ({found.status}) to {total} {people}."]
     if per_locale:
         lines.append(" · ".join(f"{code} {n}" for code, n in per_locale.items()))
     fallback = fallback_count(found.content, per_locale)

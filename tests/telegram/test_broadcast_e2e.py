@@ -64,3 +64,47 @@ async def test_staff_broadcast_preview_confirm_languages_and_fallback(tg: Harnes
 async def test_a_bad_broadcast_request_is_explained(tg: Harness) -> None:
     await tg.text(STAFF_ID, "/broadcast nobody\nHi")
     assert (tg.last(STAFF_ID).text or "").startswith("Not done: Unknown audience 'nobody'.")
+
+
+async def test_closing_a_round_sends_each_person_a_chart_in_their_language(tg: Harness) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.engagement.staff import Staff
+    from bot.i18n.catalogs import Catalogs
+    from bot.store.engagement import Engagement
+    from bot.telegram.broadcasting import BroadcastDesk
+
+    await _participants(tg, {WELSH: "ar", ENGLISH: "en"})
+    engagement = Engagement(tg.core.store)
+    round_id = await Staff(engagement, lambda: datetime.now(UTC)).open_round(
+        (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    )
+    topics = await engagement.topics(round_id)
+    for user, picks in ((WELSH, [topics[0].id, topics[4].id]), (ENGLISH, [topics[4].id])):
+        [(pid,)] = tg.rows("SELECT id FROM participants WHERE channel_user_id = ?", str(user))
+        write = engagement.priorities_writer(pid, round_id, picks, None, "2026-11-25T10:00:00")
+        async with tg.core.store.transaction() as db:
+            await write(db)
+    with sqlite3.connect(tg.db) as conn:  # the closing time passes
+        conn.execute("UPDATE rounds SET closes_at = '2000-01-01T00:00:00+00:00'")
+    desk = tg.bot.app.bot_data["desk"]
+    assert isinstance(desk, BroadcastDesk)
+    report = await desk.jobs.sweep()
+    assert report.rounds_closed == [round_id]
+    await asyncio.gather(*desk.jobs.running.values())
+    await tg.settle()
+
+    arabic = Catalogs().get("ar")
+    chart = tg.last(WELSH)
+    assert chart.method == "sendPhoto" and (chart.photo_bytes or b"").startswith(b"\x89PNG")
+    caption = chart.caption or ""
+    assert caption.splitlines()[0] == arabic.ngettext(
+        "📊 The question has closed. Here is what {count} person chose:",
+        "📊 The question has closed. Here is what {count} people chose:",
+        2,
+    )
+    top = arabic.gettext("Housing and warm homes")
+    assert caption.splitlines()[1].startswith(f"1. {top}") and "★" in caption.splitlines()[1]
+    english = tg.last(ENGLISH).caption or ""
+    assert english.splitlines()[1].startswith("1. Housing and warm homes – 62% ★")  # 5 of 8 points
+    assert tg.rows("SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("sent", 2)]
