@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -133,7 +134,9 @@ class BroadcastComposer:
     ) -> list[OutMessage]:
         summary = await self._round(round_id)
         mine = tuple(await self.broadcasts.choices(recipient.participant_id, round_id))
-        image = self._charts(round_id, tr.locale, mine)
+        # Drawing takes tens of milliseconds: off the event loop, so residents are not kept
+        # waiting while results go out.
+        image = await asyncio.to_thread(self._charts, round_id, tr.locale, mine)
         lines = [
             tr.ngettext(
                 "📊 The question has closed. Here is what {count} person chose:",

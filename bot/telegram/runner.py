@@ -28,11 +28,21 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Start the bot and keep it running until `stop` is set (or a signal arrives)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    handled = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
         except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
             pass
+    try:
+        await _serve(settings, stop)
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     async with open_core(settings) as core:
         app = build_application(core)
         async with app:

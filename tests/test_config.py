@@ -1,0 +1,45 @@
+"""Settings: every one documented, bad values refused with a message naming the setting."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from bot.config import ConfigError, Settings
+from tests.conftest import REPO
+
+
+def test_every_setting_read_is_documented_in_env_example_and_readme() -> None:
+    source = (REPO / "bot" / "config.py").read_text("utf-8")
+    read = set(re.findall(r'get\("([A-Z_]+)"', source))
+    documented = set(re.findall(r"^([A-Z_]+)=", (REPO / ".env.example").read_text(), re.M))
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert read and read <= documented, read - documented
+    assert all(f"`{name}`" in readme for name in read), [n for n in read if f"`{n}`" not in readme]
+
+
+def test_defaults() -> None:
+    s = Settings.from_env({}, dotenv=False)
+    assert str(s.database) == "data/community-voice.sqlite3"
+    assert (s.broadcast_rate, s.quiet_hours, s.timezone) == (30.0, "21:00-08:00", "Europe/London")
+    assert s.reminder_after == timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STAFF_TELEGRAM_IDS": "12, bob"}, "STAFF_TELEGRAM_IDS"),
+        ({"WEBHOOK_URL": "https://example.org/hook"}, "WEBHOOK_SECRET must be set"),
+        ({"WEBHOOK_PORT": "eighty"}, "WEBHOOK_PORT"),
+        ({"BROADCAST_RATE": "100"}, "PAID_BROADCAST=true"),
+        ({"BROADCAST_RATE": "2000", "PAID_BROADCAST": "true"}, "at most 1000"),
+        ({"QUIET_HOURS": "late"}, "QUIET_HOURS"),
+        ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"REMINDER_AFTER": "tomorrow"}, "REMINDER_AFTER"),
+    ],
+)
+def test_bad_values_are_refused_clearly(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env, dotenv=False)
