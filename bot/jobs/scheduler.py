@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
+import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
@@ -181,16 +183,12 @@ class Jobs:
         """Every closed round gets exactly one results broadcast to its participants."""
         queued = []
         for found in await self.engagement.rounds("closed"):
-            new = await self.broadcasts.create(
+            new = await self._queue(
                 "results",
                 Audience("round", found.id),
                 {"round_id": found.id},
-                self._now(),
-                status="scheduled",
-                send_at=self._now(),
+                f"results:{found.id}",
                 round_id=found.id,
-                dedupe_key=f"results:{found.id}",
-                created_by="scheduler",
             )
             if new is not None:
                 queued.append(new)
@@ -214,15 +212,11 @@ class Jobs:
         # The broadcast and the "reminded" marks commit together: a crash can neither lose
         # the reminder nor send it twice.
         async with self.store.transaction() as db:
-            await self.broadcasts.create(
+            await self._queue(
                 "reminder",
                 Audience("participants", people),
                 {},
-                self._now(),
-                status="scheduled",
-                send_at=self._now(),
-                dedupe_key=f"reminder:{sessions[0]}:{sessions[-1]}:{self._now()}",
-                created_by="scheduler",
+                f"reminder:{sessions[0]}:{sessions[-1]}:{self._now()}",
                 db=db,
             )
             await mark_reminded(db, sessions, self._now())
@@ -239,16 +233,12 @@ class Jobs:
             if (today - datetime.fromisoformat(anchor).date()).days < initiative.check_in_days:
                 continue  # the first check-in comes one period after the start
             period = period_start(initiative, today)
-            new = await self.broadcasts.create(
+            new = await self._queue(
                 "checkin",
                 Audience("initiative_people", initiative.id),
                 {"initiative_id": initiative.id},
-                self._now(),
-                status="scheduled",
-                send_at=self._now(),
+                f"checkin:{initiative.id}:{period}",
                 initiative_id=initiative.id,
-                dedupe_key=f"checkin:{initiative.id}:{period}",
-                created_by="scheduler",
             )
             if new is not None:
                 queued.append(new)
@@ -259,17 +249,34 @@ class Jobs:
         if not await self.engagement.champions("active"):
             return []
         month = self.clock().strftime("%Y-%m")
-        new = await self.broadcasts.create(
-            "champion",
-            Audience("champions"),
-            {},
+        new = await self._queue("champion", Audience("champions"), {}, f"champion:{month}")
+        return [new] if new is not None else []
+
+    async def _queue(
+        self,
+        kind: str,
+        audience: Audience,
+        content: dict[str, Any],
+        key: str,
+        *,
+        round_id: int | None = None,
+        initiative_id: int | None = None,
+        db: aiosqlite.Connection | None = None,
+    ) -> int | None:
+        """A broadcast due now, made at most once per `key`."""
+        return await self.broadcasts.create(
+            kind,
+            audience,
+            content,
             self._now(),
             status="scheduled",
             send_at=self._now(),
-            dedupe_key=f"champion:{month}",
+            round_id=round_id,
+            initiative_id=initiative_id,
+            dedupe_key=key,
             created_by="scheduler",
+            db=db,
         )
-        return [new] if new is not None else []
 
     async def _start_due(self) -> list[int]:
         started = []
