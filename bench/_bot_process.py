@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import inspect
 import json
 import logging
@@ -26,7 +27,7 @@ import time
 from collections.abc import Awaitable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +46,66 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 MAX_CONCURRENT_UPDATES = PerChatUpdateProcessor().max_concurrent_updates
 
 
+class GcPauses:
+    """Records every garbage collection in this process: (generation, start, end).
+
+    Use as a `gc.callbacks` entry. A collection stops the whole process, the event loop
+    included, so its pauses add to every update in flight.
+    """
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float, float]] = []
+        self._start: float | None = None
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.monotonic()
+        elif self._start is not None:
+            self.pauses.append((info["generation"], self._start, time.monotonic()))
+            self._start = None
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with suppress(ValueError):
+            gc.callbacks.remove(self)
+
+
+class TimedLock(asyncio.Lock):
+    """An asyncio.Lock that records (asked, got, released) for every hold, in monotonic s.
+
+    Measurement only: put in place of the store's one connection lock (see `time_store_lock`)
+    to see how long updates queue for the database.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holds: list[tuple[float, float, float]] = []
+        self._asked = self._got = 0.0
+
+    async def acquire(self) -> Literal[True]:
+        asked = time.monotonic()
+        result = await super().acquire()
+        self._asked, self._got = asked, time.monotonic()
+        return result
+
+    def release(self) -> None:
+        self.holds.append((self._asked, self._got, time.monotonic()))
+        super().release()
+
+
+def time_store_lock(store: object) -> TimedLock | None:
+    """Swap the store's connection lock for a TimedLock, if it has the one we know of."""
+    lock = getattr(store, "_lock", None)
+    if type(lock) is not asyncio.Lock or lock.locked():
+        return None  # the store changed: measure nothing rather than guess
+    timed = TimedLock()
+    store._lock = timed  # type: ignore[attr-defined]
+    return timed
+
+
 class Timing:
     """Records how long each update's handling coroutine runs, start to finish.
 
@@ -54,8 +115,10 @@ class Timing:
     """
 
     def __init__(self, profile: cProfile.Profile | None = None) -> None:
-        # (update kind, start, end) in time.monotonic() seconds: comparable across processes.
-        self.samples: list[tuple[str, float, float]] = []
+        # (update kind, start, end, chat id or None, event-loop thread CPU seconds between
+        # start and end); times are time.monotonic() seconds, comparable across processes.
+        # The CPU figure is the update's own only when nothing else runs at the same time.
+        self.samples: list[tuple[str, float, float, int | None, float]] = []
         self.failures = 0
         self.cpu_first: float | None = None
         self.cpu_last: float | None = None
@@ -64,6 +127,8 @@ class Timing:
         self.threads_stop: dict[str, float] = {}
         self._profile = profile
         self._profiling = False
+        self.gc = GcPauses()
+        self.store_lock: TimedLock | None = None
 
     async def timed(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await `coroutine`, recording its duration."""
@@ -73,15 +138,15 @@ class Timing:
             if self._profile is not None:
                 self._profile.enable()
                 self._profiling = True
-        start = time.monotonic()
+        start, cpu_start = time.monotonic(), time.thread_time()
         try:
             await coroutine
         except BaseException:
             self.failures += 1
             raise
         finally:
-            end = time.monotonic()
-            self.samples.append((_kind(update), start, end))
+            end, cpu = time.monotonic(), time.thread_time() - cpu_start
+            self.samples.append((_kind(update), start, end, _chat_id(update), cpu))
             self.cpu_last = time.process_time()
 
     def stop_profile(self) -> None:
@@ -105,6 +170,8 @@ class Timing:
                 name: seconds - self.threads_first.get(name, 0.0)
                 for name, seconds in self.threads_stop.items()
             },
+            "gc_pauses": self.gc.pauses,
+            "store_lock_holds": self.store_lock.holds if self.store_lock is not None else None,
             "clock": time.get_clock_info("monotonic").implementation,
         }
 
@@ -126,6 +193,11 @@ def threads_cpu() -> dict[str, float]:
         name = names.get(int(task.name), f"thread {task.name}")
         used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return used
+
+
+def _chat_id(update: object) -> int | None:
+    chat = update.effective_chat if isinstance(update, Update) else None
+    return chat.id if chat is not None else None
 
 
 def _kind(update: object) -> str:
@@ -191,6 +263,7 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
         dotenv=False,
     )
     async with open_core(settings) as core:
+        timing.store_lock = time_store_lock(core.store)
         app = build_application(core, processor=TimedPerChatProcessor(timing))
         async with app:
             # register_commands takes the core (it used to take the catalogs): either works.
@@ -227,7 +300,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         loop.add_signal_handler(sig, on_signal)
     runner = run_ours if args.kind == "ours" else run_echo
     try:
-        await runner(args, timing, stop)
+        with timing.gc:
+            await runner(args, timing, stop)
     finally:
         timing.stop_profile()
         if profile is not None:
