@@ -20,7 +20,7 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/community-voice run
+	@$(BIN)/community-voice run
 
 test: $(DEVSTAMP)
 	$(BIN)/ruff check bot tests bench

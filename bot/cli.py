@@ -29,7 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)
         return 2
-    quiet = args.command in ("chat", "admin", "seed-demo", "broadcast")
+    # In the terminal, log lines would break up the conversation: warnings only.
+    simulator = args.command in (None, "run") and not settings.bot_token
+    quiet = simulator or args.command in ("chat", "admin", "seed-demo", "broadcast")
     logs.configure("WARNING" if quiet else settings.log_level)
     command = args.command or "run"
     try:
