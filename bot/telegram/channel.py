@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHANNEL = "telegram"
+SHOWN_CHATS = 50_000  # chats whose last question we remember (about 10 MB at most)
 SHARE_LOCATION = N_("📍 Share my location")
 MOVED_ON_TOAST = N_("That question has moved on.")
 UNSUPPORTED = N_("Sorry, I can only read text, button taps, locations and voice notes.")
@@ -79,9 +81,10 @@ class TelegramChannel:
         self.store = store
         self.catalogs = catalogs
         self.outbox = Outbox(self._blocked)
-        # Last question per chat: a cache only. After a restart it is empty and the worst
-        # case is an old keyboard left on screen; pressing it is handled as a stale button.
-        self._shown: dict[int, _Shown] = {}
+        # Last question per chat: a cache only, of the most recent chats. After a restart (or
+        # for a chat pushed out) the worst case is an old keyboard left on screen; pressing it
+        # is handled as a stale button.
+        self._shown: OrderedDict[int, _Shown] = OrderedDict()
         self._groups_told: set[int] = set()
 
     # -- who -------------------------------------------------------------------------------
@@ -329,6 +332,9 @@ class TelegramChannel:
             self._shown[chat_id] = _Shown(
                 sent.message_id, pieces[-1], reply.session_id, reply.node_id, reply.wants_location
             )
+            self._shown.move_to_end(chat_id)
+            if len(self._shown) > SHOWN_CHATS:
+                self._shown.popitem(last=False)
 
     async def _confirm(
         self,
