@@ -4,9 +4,12 @@ for, and quiet hours. Clocks and sleep are injected so tests run in no time."""
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as dtime
@@ -63,6 +66,12 @@ class Pacer:
     so concurrent senders together never exceed the rate; a chat's next turn is at least
     `per_chat` seconds after its last; `pause(seconds)` (Telegram's RetryAfter) holds every
     turn; quiet hours hold turns until morning.
+
+    Telegram counts a message when it arrives, and arrivals jitter by milliseconds, so spacing
+    the starts alone lets the (rate+1)th message land within a second of the first. Sends made
+    with `async with pacer.sending(chat)` are also anchored on their answers: a send starts at
+    least a second after the answer to the send `rate` places before it, and a chat's next send
+    at least `per_chat` after the answer to its last, which no jitter can squeeze.
     """
 
     def __init__(
@@ -86,10 +95,14 @@ class Pacer:
         self._next = 0.0
         self._paused_until = 0.0
         self._last_chat: dict[str, float] = {}
+        self._limit = _per_second(rate)
+        # The last `_limit` sends, oldest first: when each was answered (pending in flight).
+        self._recent: deque[asyncio.Future[float]] = deque()
 
     def set_rate(self, rate: float) -> None:
         """Change the overall rate (e.g. to spread a broadcast over hours)."""
         self.interval = _spacing(rate)
+        self._limit = _per_second(rate)
 
     def pause(self, seconds: float) -> None:
         """Hold every turn for `seconds` (Telegram said to wait)."""
@@ -97,23 +110,59 @@ class Pacer:
 
     async def turn(self, chat_id: str) -> None:
         """Wait until it is this chat's turn to be sent a message."""
+        answered = await self._reserve(chat_id)
+        answered.set_result(self.monotonic())
+
+    @asynccontextmanager
+    async def sending(self, chat_id: str) -> AsyncIterator[None]:
+        """`turn`, then the block sends; the next turns count from when it returns."""
+        answered = await self._reserve(chat_id)
+        try:
+            yield
+        finally:
+            now = self.monotonic()
+            answered.set_result(now)
+            self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
+
+    async def _reserve(self, chat_id: str) -> asyncio.Future[float]:
         await self._quiet_wait()
+        loop = asyncio.get_running_loop()
         while True:
             now = self.monotonic()
             if now < self._paused_until:
                 await self.sleep(self._paused_until - now)
                 continue
-            slot = max(now, self._next, self._last_chat.get(chat_id, -1e18) + self.per_chat)
+            window = -1e18
+            while len(self._recent) >= self._limit:
+                oldest = self._recent[0]
+                if not oldest.done():
+                    break
+                window = oldest.result() + 1.0 + _MARGIN
+                self._recent.popleft()
+            if len(self._recent) >= self._limit:
+                await asyncio.shield(self._recent[0])  # the oldest is still in flight
+                continue
+            slot = max(
+                now, self._next, self._last_chat.get(chat_id, -1e18) + self.per_chat, window
+            )
             self._next = max(self._next, slot) + self.interval
             self._last_chat[chat_id] = slot
-            if slot > now:
-                await self.sleep(slot - now)
+            answered: asyncio.Future[float] = loop.create_future()
+            self._recent.append(answered)
+            try:
+                if slot > now:
+                    await self.sleep(slot - now)
+            except BaseException:
+                answered.set_result(self.monotonic())  # cancelled: never block later turns
+                raise
             if self.monotonic() >= self._paused_until:
                 break
+            answered.set_result(self.monotonic())  # held by a pause: counts as sent now
         if len(self._last_chat) > 10_000:
             # Only recent chats matter for the one-a-second rule.
             horizon = self.monotonic() - self.per_chat
             self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
+        return answered
 
     async def _quiet_wait(self) -> None:
         if self.quiet is None or self.wall is None:
@@ -124,3 +173,8 @@ class Pacer:
 
 def _spacing(rate: float) -> float:
     return 1.0 / rate + _MARGIN
+
+
+def _per_second(rate: float) -> int:
+    """Sends allowed in any one second (at least one)."""
+    return max(1, math.floor(rate + 1e-9))

@@ -151,9 +151,9 @@ class BroadcastSender:
             while True:
                 if self.spread is not None:
                     await self.spread.turn(recipient.chat_id)
-                await self.pacer.turn(recipient.chat_id)
                 try:
-                    await self.outbound.send(recipient.chat_id, message)
+                    async with self.pacer.sending(recipient.chat_id):
+                        await self.outbound.send(recipient.chat_id, message)
                     break
                 except RateLimited as exc:
                     self.pacer.pause(exc.seconds)
