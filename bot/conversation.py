@@ -182,7 +182,7 @@ class Conversation:
         if ask is None:
             return typed
         word = typed.text.strip()
-        if word.isdigit() and ask.options and 1 <= int(word) <= len(ask.options):
+        if word.isascii() and word.isdigit() and ask.options and 1 <= int(word) <= len(ask.options):
             if ask.node.kind not in (NodeKind.NUMBER, NodeKind.TEXT):
                 return Choose(ask.options[int(word) - 1].id, ask.node.id)
         folded = word.casefold()
@@ -533,6 +533,7 @@ class Conversation:
             for name in flow.given:
                 if name in self.hooks.facts:
                     seed[name] = await self.hooks.facts[name](hc)
+            seed.update(await self.hooks.context_for(flow.given, hc))
         return seed
 
     async def _params(self, participant: Participant, step: Step, tr: Translator) -> dict[str, str]:

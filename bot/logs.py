@@ -7,9 +7,27 @@ import logging
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def configure(level: str) -> None:
-    """Set up the root logger once."""
+class RedactingFormatter(logging.Formatter):
+    """Formats records as usual, then blanks out secrets (the bot token) wherever they appear,
+    tracebacks included."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__(FORMAT)
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted line, with every secret replaced."""
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure(level: str, secrets: list[str] | None = None) -> None:
+    """Set up the root logger once; `secrets` never appear in what it writes."""
     logging.basicConfig(level=getattr(logging, level, logging.INFO), format=FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(secrets or []))
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -113,7 +113,7 @@ class Simulator:
     def _parse(self, line: str) -> tuple[Input, int | None]:
         q = self.question
         if q is not None:
-            if line.isdigit() and 1 <= int(line) <= len(q.buttons):
+            if line.isascii() and line.isdigit() and 1 <= int(line) <= len(q.buttons):
                 button = q.buttons[int(line) - 1]
                 return Choose(button.option_id, q.node_id), q.session_id or None
             for control in q.controls:

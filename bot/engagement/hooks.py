@@ -8,7 +8,8 @@ store, in the participant's language, so the flows stay pure data.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 from bot.store.engagement import Engagement, Initiative, Writer, pick_text
 from bot.store.records import Participant
+
+log = logging.getLogger(__name__)
 
 TOP_TOPICS = 3  # measures are agreed for initiatives answering a round's top topics
 
@@ -69,6 +72,14 @@ class Hooks:
             frozenset(self.params),
             frozenset(self.records),
         )
+
+    async def context_for(self, given: Iterable[str], c: HookContext) -> dict[str, Any]:
+        """Answers a flow starts with besides its facts: the round a priorities flow is
+        about, so answers given across a round's closing are never filed under another."""
+        if "round_open" not in given:
+            return {}
+        found = await self.engagement.open_round_for(c.participant.area, c.now.isoformat())
+        return {"round": found.id} if found else {}
 
     def __post_init__(self) -> None:
         e = self.engagement
@@ -185,6 +196,11 @@ async def _record_priorities(e: Engagement, c: HookContext) -> Writer | None:
     order = c.answers.get("topic_order") or c.answers.get("topics") or []
     topic_ids = [t for t in (_unref("t", ref) for ref in order) if t is not None]
     if found is None or not topic_ids:
+        return None
+    if found.status != "open":
+        # The round closed while they were answering: their answers stay in the answer log,
+        # but they cannot change a result that has been sent out.
+        log.info("priorities for closed round %s not counted", found.id)
         return None
     other = c.answers.get("other") if c.answers.get("has_other") == "yes" else None
     return e.priorities_writer(c.participant.id, found.id, topic_ids, other, c.now.isoformat())

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+import aiosqlite
+
 from bot.engagement.defaults import DEFAULT_QUESTION, DEFAULT_TOPICS
 from bot.store.broadcasts import Audience, Broadcasts
 from bot.store.engagement import Engagement, Round, Texts, pick_text
@@ -56,7 +58,8 @@ def parse_day(value: str, *, end_of_day: bool = True) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise StaffError(f"{value!r} is not a date. Write it like 2026-12-31.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # Stored times are compared as text, so they must all be in UTC.
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def slug(text: str) -> str:
@@ -189,20 +192,25 @@ class Staff:
             raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
         if status is None and note is None:
             raise StaffError("Give a new status, a note of what was done, or both.")
+
+        async def tell_people(db: aiosqlite.Connection, update_id: int) -> None:
+            # "You said, we did": everyone who chose its topics or evaluated it hears about
+            # it. Queued in the update's own transaction, so the news cannot be lost.
+            await Broadcasts(self.engagement.store).create(
+                "initiative",
+                Audience("initiative_people", initiative_id),
+                {"initiative_id": initiative_id, "status": status, "note": note},
+                self._now(),
+                status="scheduled",
+                send_at=self._now(),
+                initiative_id=initiative_id,
+                dedupe_key=f"initiative-update:{update_id}",
+                created_by="staff",
+                db=db,
+            )
+
         update_id = await self.engagement.update_initiative(
-            initiative_id, self._now(), status=status, note=note
-        )
-        # "You said, we did": everyone who chose its topics or evaluated it hears about it.
-        await Broadcasts(self.engagement.store).create(
-            "initiative",
-            Audience("initiative_people", initiative_id),
-            {"initiative_id": initiative_id, "status": status, "note": note},
-            self._now(),
-            status="scheduled",
-            send_at=self._now(),
-            initiative_id=initiative_id,
-            dedupe_key=f"initiative-update:{update_id}",
-            created_by="staff",
+            initiative_id, self._now(), status=status, note=note, then=tell_people
         )
         return update_id
 

@@ -322,8 +322,10 @@ def resume(flow: Flow, session: Session, received: Input, ctx: Context) -> Step:
         if changed is None or not changed.is_question:
             restarted = start(flow, ctx, session.answers)
             return Step(restarted.session, (Say(QUESTIONS_CHANGED), *restarted.events))
-        # The file changed but this question is still there: carry on under the new version.
-        session = session.evolve(flow_hash=flow.content_hash)
+        # The file changed but this question is still there: carry on under the new version,
+        # forgetting earlier questions it no longer has (so "back" cannot reach them).
+        history = tuple(n for n in session.history if n in flow.nodes)
+        session = session.evolve(flow_hash=flow.content_hash, history=history)
     walk = _Walk(flow, session, ctx)
     _feed(walk, flow.node(node_id), received)
     return walk.step()

@@ -51,7 +51,7 @@ def parse_audience(text: str) -> Audience:
         raise StaffError(f"Unknown audience {word!r}. Use one of: {AUDIENCE_HELP}.")
     if kind == "area":
         return Audience(kind, value)
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise StaffError(f"{prefix}: needs a number, like {prefix}:3.")
     return Audience(kind, int(value))
 

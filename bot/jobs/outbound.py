@@ -34,6 +34,10 @@ class SendFailed(Exception):
     """Anything else (network, server error): retried a few times with backoff."""
 
 
+class InDoubt(Exception):
+    """No answer in time: Telegram may well have delivered it, so it is never retried."""
+
+
 class Outbound(Protocol):
     """Sends one message to one chat, raising the errors above."""
 

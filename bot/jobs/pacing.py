@@ -142,9 +142,7 @@ class Pacer:
             if len(self._recent) >= self._limit:
                 await asyncio.shield(self._recent[0])  # the oldest is still in flight
                 continue
-            slot = max(
-                now, self._next, self._last_chat.get(chat_id, -1e18) + self.per_chat, window
-            )
+            slot = max(now, self._next, self._last_chat.get(chat_id, -1e18) + self.per_chat, window)
             self._next = max(self._next, slot) + self.interval
             self._last_chat[chat_id] = slot
             answered: asyncio.Future[float] = loop.create_future()
@@ -163,6 +161,10 @@ class Pacer:
             horizon = self.monotonic() - self.per_chat
             self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
         return answered
+
+    async def until_allowed(self) -> None:
+        """Wait out quiet hours (if any)."""
+        await self._quiet_wait()
 
     async def _quiet_wait(self) -> None:
         if self.quiet is None or self.wall is None:

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.jobs.outbound import Outbound, OutMessage, RateLimited, SendFailed, Unreachable
+from bot.jobs.outbound import (
+    InDoubt,
+    Outbound,
+    OutMessage,
+    RateLimited,
+    SendFailed,
+    Unreachable,
+)
 from bot.jobs.pacing import Pacer
 from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
 from bot.textsplit import MESSAGE_LIMIT, split_text
@@ -110,24 +117,51 @@ class BroadcastSender:
         last_report = 0.0
         gate = asyncio.Semaphore(self.concurrency)
         while True:
+            # Quiet hours are waited out before anything is claimed, so a stop during the
+            # night leaves nothing in doubt, and a pause or cancel in the night is seen.
+            await self.pacer.until_allowed()
             current = await self.broadcasts.get(broadcast_id)
             if current is None or current.status != "sending":
                 break
-            batch = await self.broadcasts.claim(broadcast_id, self.batch_size, self._now())
+            batch = await self.broadcasts.claim(broadcast_id, self._batch(), self._now())
             if not batch:
                 await self.broadcasts.set_status(broadcast_id, "done", self._now())
                 break
-
-            async def one(recipient: Recipient, b: Broadcast = current) -> Result:
-                async with gate:
-                    return await self._deliver(b, recipient)
-
-            results = await asyncio.gather(*(one(r) for r in batch))
-            await self.broadcasts.settle(broadcast_id, results, self._now())
+            await self._send_batch(current, batch, gate)
             if self.on_progress and time.monotonic() - last_report >= self.progress_every:
                 last_report = time.monotonic()
                 await self._report(broadcast_id)
         return await self._report(broadcast_id)
+
+    def _batch(self) -> int:
+        if self.spread is not None:
+            # Spread thin, one recipient is minutes of sending: claim one at a time.
+            return max(1, min(self.batch_size, int(0.5 / self.spread.interval)))
+        return self.batch_size
+
+    async def _send_batch(
+        self, broadcast: Broadcast, batch: list[Recipient], gate: asyncio.Semaphore
+    ) -> None:
+        """Send a claimed batch and record each outcome; if stopped part-way, record what
+        ended, and put back in the queue whoever was not tried yet."""
+        attempted: set[int] = set()
+        results: list[Result] = []
+
+        async def one(recipient: Recipient) -> None:
+            async with gate:
+                results.append(await self._deliver(broadcast, recipient, attempted))
+
+        try:
+            await asyncio.gather(*(one(r) for r in batch))
+        except asyncio.CancelledError:
+            done = {pid for pid, _, _ in results}
+            untried = [r.participant_id for r in batch if r.participant_id not in attempted]
+            await self.broadcasts.settle(broadcast.id, results, self._now())
+            await self.broadcasts.requeue(
+                broadcast.id, [p for p in untried if p not in done], self._now()
+            )
+            raise
+        await self.broadcasts.settle(broadcast.id, results, self._now())
 
     def _apply_spread(self, broadcast: Broadcast, counts: dict[str, int]) -> None:
         remaining = counts.get("queued", 0)
@@ -137,10 +171,26 @@ class BroadcastSender:
                 rate, per_chat=0.0, monotonic=self.pacer.monotonic, sleep=self.pacer.sleep
             )
 
-    async def _deliver(self, broadcast: Broadcast, recipient: Recipient) -> Result:
+    async def _deliver(
+        self, broadcast: Broadcast, recipient: Recipient, attempted: set[int] | None = None
+    ) -> Result:
         pid = recipient.participant_id
         if recipient.stopped:
             return pid, "failed", "stopped"
+        try:
+            return await self._deliver_to(
+                broadcast, recipient, attempted if attempted is not None else set()
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("broadcast %s: delivery to %s failed", broadcast.id, pid)
+            return pid, "failed", f"{type(exc).__name__}"
+
+    async def _deliver_to(
+        self, broadcast: Broadcast, recipient: Recipient, attempted: set[int]
+    ) -> Result:
+        pid = recipient.participant_id
         try:
             messages = _split(await self.composer.compose(broadcast, recipient))
         except Exception as exc:
@@ -153,12 +203,16 @@ class BroadcastSender:
                     await self.spread.turn(recipient.chat_id)
                 try:
                     async with self.pacer.sending(recipient.chat_id):
+                        attempted.add(pid)
                         await self.outbound.send(recipient.chat_id, message)
                     break
                 except RateLimited as exc:
                     self.pacer.pause(exc.seconds)
                 except Unreachable:
                     return pid, "unreachable", None
+                except InDoubt:
+                    # Sending it again could mean sending it twice.
+                    return pid, "failed", "timed out: may have been delivered"
                 except SendFailed as exc:
                     failures += 1
                     if failures >= self.max_attempts:

@@ -18,7 +18,11 @@ import aiosqlite
 
 from bot.store.repository import Store
 
-REACHABLE = "p.consent_at IS NOT NULL AND p.opted_out_at IS NULL AND p.unreachable_at IS NULL"
+# Broadcasts go out on Telegram only: residents of the terminal simulator are left out.
+REACHABLE = (
+    "p.channel = 'telegram' AND p.consent_at IS NOT NULL AND p.opted_out_at IS NULL "
+    "AND p.unreachable_at IS NULL"
+)
 AUDIENCE_TYPES = (
     "everyone",
     "round",
@@ -297,6 +301,17 @@ class Broadcasts:
                     "WHERE id = ?",
                     [(now, pid) for pid in unreachable],
                 )
+
+    async def requeue(self, broadcast_id: int, participant_ids: Sequence[int], now: str) -> None:
+        """Put claimed deliveries that were never attempted back in the queue."""
+        if not participant_ids:
+            return
+        async with self.store.transaction() as db:
+            await db.executemany(
+                "UPDATE deliveries SET state = 'queued', attempts = attempts - 1, updated_at = ? "
+                "WHERE broadcast_id = ? AND participant_id = ? AND state = 'sending'",
+                [(now, broadcast_id, pid) for pid in participant_ids],
+            )
 
     async def counts(self, broadcast_id: int) -> dict[str, int]:
         """Deliveries by state."""

@@ -33,7 +33,10 @@ def pick_text(stored: str | None, locale: str, fallback: str = "en") -> str:
     texts = json.loads(stored)
     if not isinstance(texts, dict):
         return str(texts)
-    return str(texts.get(locale) or texts.get(fallback) or next(iter(texts.values()), ""))
+    found = texts.get(locale) or texts.get(fallback)
+    if not found and "voice" in texts:
+        return "🎤"  # a resident's spoken proposal: staff listen to it; others see a mic
+    return str(found or next(iter(texts.values()), ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,9 +322,18 @@ class Engagement:
         return initiative_id
 
     async def update_initiative(
-        self, initiative_id: int, now: str, *, status: str | None = None, note: Texts | None = None
+        self,
+        initiative_id: int,
+        now: str,
+        *,
+        status: str | None = None,
+        note: Texts | None = None,
+        then: Callable[[aiosqlite.Connection, int], Awaitable[None]] | None = None,
     ) -> int:
-        """Change status and/or record what was done; returns the update's id."""
+        """Change status and/or record what was done; returns the update's id.
+
+        `then(db, update_id)` runs in the same transaction (to queue the news of it).
+        """
         async with self.store.transaction() as db:
             if status is not None:
                 await db.execute(
@@ -333,6 +345,8 @@ class Engagement:
                 "VALUES (?, ?, ?, ?)",
                 (initiative_id, status, texts_json(note) if note else None, now),
             )
+            if then is not None:
+                await then(db, _id(cur))
         return _id(cur)
 
     async def initiative(self, initiative_id: int) -> Initiative | None:

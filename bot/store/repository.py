@@ -180,6 +180,9 @@ class Store:
         for table in await self.tables():
             if table == "participants":
                 sql = "SELECT * FROM participants WHERE id = ?"
+            elif table == "measures":
+                # Measures they proposed (the only rows that name them as proposed_by).
+                sql = "SELECT * FROM measures WHERE proposed_by = ? ORDER BY id"
             elif "participant_id" in await self._columns(table):
                 sql = f'SELECT * FROM "{table}" WHERE participant_id = ? ORDER BY rowid'
             else:
@@ -356,7 +359,9 @@ async def _forget(db: aiosqlite.Connection, participant_id: int) -> None:
     # A measure they proposed goes too, unless staff adopted it into an evaluation plan: then
     # it belongs to the plan and only loses its link to them (ON DELETE SET NULL).
     await db.execute(
-        "DELETE FROM measures WHERE proposed_by = ? AND status != 'adopted'", (participant_id,)
+        "DELETE FROM measures WHERE proposed_by = ? AND (status != 'adopted' "
+        "OR text LIKE '%\"voice\"%')",  # a voice note is their own voice: it always goes
+        (participant_id,),
     )
     await db.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
 

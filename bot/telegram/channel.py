@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram import Message as TgMessage
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import Conversation, Outcome, Who
@@ -259,6 +259,12 @@ class TelegramChannel:
             await context.bot.send_message(chat_id, tr.gettext(SORRY))
         except TelegramError:
             log.warning("could not tell chat %s about the failure", chat_id)
+            return
+        try:
+            # Show where they are, so the next thing they type answers the question they see.
+            await self._show(update, await self.conversation.repeat(self.who(update)))
+        except Exception:
+            log.warning("could not ask chat %s the current question again", chat_id)
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -306,7 +312,7 @@ class TelegramChannel:
         assert isinstance(reply, Question)
         if reply.refresh and pressed is not None and pressed_on and pressed_on[1] == reply.node_id:
             # Only the ticks changed: edit the question in place instead of sending it again.
-            await self._call(
+            edited = await self._edit(
                 chat_id,
                 partial(
                     bot.edit_message_text,
@@ -316,7 +322,9 @@ class TelegramChannel:
                     reply_markup=inline_keyboard(reply),
                 ),
             )
-            return
+            if edited:
+                return
+            # The message is gone (deleted by the resident): send the question anew.
         keyboard: InlineKeyboardMarkup | Any = (
             location_keyboard(reply, share_label)
             if reply.wants_location
@@ -366,12 +374,26 @@ class TelegramChannel:
                 return
             message_id, text = shown.message_id, shown.text
         self._shown.pop(chat_id, None)
-        await self._call(
+        await self._edit(
             chat_id,
-            lambda: bot.edit_message_text(
-                f"{text}\n\n{reply.text}", chat_id=chat_id, message_id=message_id, reply_markup=None
+            partial(
+                bot.edit_message_text,
+                f"{text}\n\n{reply.text}",
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=None,
             ),
         )
+
+    async def _edit(self, chat_id: int, make: Callable[[], Awaitable[object]]) -> bool:
+        """An edit is a courtesy: if it fails (the message was deleted, or is too old), the
+        conversation goes on and the next question is still sent."""
+        try:
+            await self._call(chat_id, make)
+        except BadRequest as exc:
+            log.info("message edit skipped: %s", exc.message)
+            return False
+        return True
 
     async def _answer_query(self, query: CallbackQuery, text: str | None) -> None:
         try:

@@ -92,10 +92,12 @@ class AiohttpRequest(BaseRequest):
                 timeout=timeout,
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as err:
-            raise TimedOut from err
+        except TimeoutError:
+            # "from None" and no message text: aiohttp's messages carry the request URL, and
+            # Bot API URLs contain the token.
+            raise TimedOut() from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}") from None
 
 
 def _seconds(value: object) -> float | None:

@@ -18,7 +18,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     a slow resident never holds up anyone else.
     """
 
-    def __init__(self, max_concurrent_updates: int = 1024) -> None:
+    # PTB takes one of these slots before our per-chat lock, so a chat flooding updates holds
+    # slots while it waits; with this many, it cannot hold them all and starve other chats.
+    def __init__(self, max_concurrent_updates: int = 65_536) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
-from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
+from bot.jobs.outbound import InDoubt, OutMessage, RateLimited, SendFailed, Unreachable
 
 # Answers Telegram gives for a chat that will never receive anything from us again.
 _GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
@@ -47,6 +47,8 @@ class TelegramOutbound:
             await self.bot.send_message(
                 int(chat_id), message.text, reply_markup=markup, allow_paid_broadcast=paid
             )
+        except TimedOut:
+            raise InDoubt(chat_id) from None
         except RetryAfter as exc:
             wait = exc.retry_after
             raise RateLimited(

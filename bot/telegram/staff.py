@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.conversation import Conversation
@@ -88,7 +89,12 @@ class StaffCommands:
         """Show the staff commands in the command menu of staff chats only."""
         commands = [BotCommand(name, text[:256]) for name, (_, text) in COMMANDS.items()]
         for staff_id in sorted(self.staff_ids):
-            await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(staff_id))
+            try:
+                await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(staff_id))
+            except TelegramError as exc:
+                # Usually: they have not opened a chat with the bot yet. Their commands still
+                # work; only the menu waits until the next start.
+                log.warning("staff menu not set for user %s: %s", staff_id, exc)
 
     def _guarded(self, name: str) -> Handler:
         async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -124,7 +130,7 @@ class StaffCommands:
             return words
 
         def number(value: str) -> int:
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 raise StaffError(f"{value!r} is not a number. Use: /{name} {COMMANDS[name][0]}")
             return int(value)
 

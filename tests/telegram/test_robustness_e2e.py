@@ -129,9 +129,13 @@ async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(
 
     monkeypatch.setattr(Conversation, "handle", broken)
     await tg.text(AMINA, "my secret answer")
-    assert tg.last(AMINA).text == (
+    texts = tg.texts(AMINA)
+    assert texts[0] == (
         "Sorry, something went wrong. Your answers so far are saved. Please try again."
     )
+    # ...and then where they are (here: the start), so what they type next answers what
+    # they see.
+    assert texts[-1] == "Are you happy to take part?"
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert failures and "failed: RuntimeError" in failures[0].getMessage()
     assert "update" in failures[0].getMessage()
