@@ -74,15 +74,16 @@ class GcPauses:
 
 
 class TimedLock(asyncio.Lock):
-    """An asyncio.Lock that records (asked, got, released) for every hold, in monotonic s.
+    """An asyncio.Lock that records every hold: (asked, got, released, task).
 
-    Measurement only: put in place of the store's one connection lock (see `time_store_lock`)
-    to see how long updates queue for the database.
+    Times are time.monotonic() seconds; task is `_task_id()` of the holder, which ties the
+    hold to the update being handled. Measurement only: put in place of the store's one
+    connection lock (see `time_store_lock`) to see how long updates queue for the database.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.holds: list[tuple[float, float, float]] = []
+        self.holds: list[tuple[float, float, float, int]] = []
         self._asked = self._got = 0.0
 
     async def acquire(self) -> Literal[True]:
@@ -92,8 +93,16 @@ class TimedLock(asyncio.Lock):
         return result
 
     def release(self) -> None:
-        self.holds.append((self._asked, self._got, time.monotonic()))
+        self.holds.append((self._asked, self._got, time.monotonic(), _task_id()))
         super().release()
+
+
+def _task_id() -> int:
+    """The running asyncio task's id() (0 outside one): PTB handles each update in a task."""
+    try:
+        return id(asyncio.current_task())
+    except RuntimeError:
+        return 0
 
 
 def time_store_lock(store: object) -> TimedLock | None:
@@ -116,9 +125,9 @@ class Timing:
 
     def __init__(self, profile: cProfile.Profile | None = None) -> None:
         # (update kind, start, end, chat id or None, event-loop thread CPU seconds between
-        # start and end); times are time.monotonic() seconds, comparable across processes.
-        # The CPU figure is the update's own only when nothing else runs at the same time.
-        self.samples: list[tuple[str, float, float, int | None, float]] = []
+        # start and end, task id); times are time.monotonic() seconds, comparable across
+        # processes. The CPU figure is the update's own only when nothing else ran meanwhile.
+        self.samples: list[tuple[str, float, float, int | None, float, int]] = []
         self.failures = 0
         self.cpu_first: float | None = None
         self.cpu_last: float | None = None
@@ -146,7 +155,7 @@ class Timing:
             raise
         finally:
             end, cpu = time.monotonic(), time.thread_time() - cpu_start
-            self.samples.append((_kind(update), start, end, _chat_id(update), cpu))
+            self.samples.append((_kind(update), start, end, _chat_id(update), cpu, _task_id()))
             self.cpu_last = time.process_time()
 
     def stop_profile(self) -> None:
