@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import cProfile
 import gc
-import inspect
 import json
 import logging
 import os
@@ -259,7 +258,7 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
     """The real bot, wired as `community-voice run` wires it, with a timed processor."""
     from bot.app import open_core
     from bot.config import Settings
-    from bot.telegram.application import build_application, register_commands
+    from bot.telegram.application import build_application, start_services, stop_services
 
     settings = Settings.from_env(
         {
@@ -275,10 +274,12 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
         timing.store_lock = time_store_lock(core.store)
         app = build_application(core, processor=TimedPerChatProcessor(timing))
         async with app:
-            # register_commands takes the core (it used to take the catalogs): either works.
-            wants_core = "core" in inspect.signature(register_commands).parameters
-            await register_commands(app, cast(Any, core if wants_core else core.catalogs))
-            await _poll_until(app, stop)
+            # As bot/telegram/runner.py does: command menus, scheduled work, then polling.
+            await start_services(app, core)
+            try:
+                await _poll_until(app, stop)
+            finally:
+                await stop_services(app)
 
 
 async def run_echo(args: argparse.Namespace, timing: Timing, stop: asyncio.Event) -> None:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_percent
 
@@ -14,10 +14,12 @@ from bot.flows.callback import encode_callback
 from bot.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
-from bot.jobs.charts import Bar, ChartImage, render_results_chart
 from bot.jobs.outbound import OutMessage
 from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
 from bot.store.engagement import Engagement, pick_text
+
+if TYPE_CHECKING:
+    from bot.jobs.charts import ChartImage
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 RESULT_LINES = 5
@@ -66,11 +68,13 @@ class BroadcastComposer:
         broadcasts: Broadcasts,
         engagement: Engagement,
         catalogs: Catalogs,
-        chart: Callable[..., ChartImage] = render_results_chart,
+        chart: Callable[..., ChartImage] | None = None,
     ) -> None:
         self.broadcasts = broadcasts
         self.engagement = engagement
         self.catalogs = catalogs
+        # matplotlib is imported on the first chart, not at start: it is most of the bot's
+        # memory, and every long-lived object makes the garbage collector's full passes longer.
         self.chart = chart
         self._rounds: dict[int, _Round] = {}
         # Charts differ only by language and the recipient's choices (at most 3 of a
@@ -178,13 +182,16 @@ class BroadcastComposer:
         return summary
 
     def _render(self, round_id: int, locale: str, mine: tuple[int, ...]) -> ChartImage:
+        from bot.jobs.charts import Bar, render_results_chart
+
         summary = self._rounds[round_id]
         tr = self.catalogs.get(locale)
         bars = [
             Bar(tr.gettext(pick_text(label, locale)), share, topic_id in mine)
             for topic_id, label, share in summary.ranking
         ]
-        return self.chart(
+        draw = self.chart or render_results_chart
+        return draw(
             bars,
             title=tr.gettext("What people chose"),
             locale=locale,
