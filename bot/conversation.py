@@ -119,6 +119,10 @@ class Conversation:
         self.params = {"organisation": organisation}
         self.hooks = hooks
         self.bot_username = bot_username
+        # Every language we have, each in its own name: fixed once the catalogs are loaded.
+        self._locale_options = tuple(
+            Option(code, Catalogs.display_name(code)) for code in catalogs.available()
+        )
         problems = needs_problems(flows, hooks.provided() if hooks else Provided())
         if problems:
             raise InvalidFlows(problems)
@@ -398,16 +402,13 @@ class Conversation:
         """Write the step through, chain into a follow-on flow, then render."""
         events = list(step.events)
         session_id, forgotten, changed = await self._commit(who, participant, session_id, step)
-        replies_session = session_id
         finished = next((e for e in events if isinstance(e, Finished)), None)
-        if forgotten:
-            participant_after = None
-        else:
-            participant_after = await self.store.participant(participant.id)
-        locale = self._locale(participant_after or changed, who)
+        # `changed` is the participant as just committed: no need to read it back.
+        participant_after = None if forgotten else changed
+        locale = self._locale(changed, who)
         tr = self.catalogs.get(locale)
-        params = await self._params(participant_after or changed, step, tr)
-        replies = render(events, tr, replies_session, params)
+        params = await self._params(changed, step, tr)
+        replies = render(events, tr, session_id, params)
         if finished is not None and participant_after is not None:
             replies.extend(await self._after(who, participant_after, finished, tr))
         return Outcome(replies, participant_after, locale)
@@ -495,6 +496,8 @@ class Conversation:
         """
         ctx = await self._context(participant, flow, answers, tr)
         step = run(ctx)
+        if self.hooks is None or not sources(flow) & set(self.hooks.options):
+            return step  # nothing in this flow's lists depends on its answers
         for _ in range(3):
             fresh = await self._context(participant, flow, step.session.answers, tr)
             if fresh.options == ctx.options:
@@ -511,10 +514,7 @@ class Conversation:
     async def _context(
         self, participant: Participant, flow: Flow, answers: dict[str, Any], tr: Translator
     ) -> Context:
-        locales = tuple(
-            Option(code, Catalogs.display_name(code)) for code in self.catalogs.available()
-        )
-        options: dict[str, tuple[Option, ...]] = {"locales": locales}
+        options: dict[str, tuple[Option, ...]] = {"locales": self._locale_options}
         if self.hooks is not None:
             hc = self._hook_context(participant, answers, tr)
             for name in sources(flow):

@@ -49,6 +49,23 @@ class Progress:
     queued: int
     eta_seconds: float | None
 
+    @classmethod
+    def from_counts(
+        cls, broadcast_id: int, status: str, counts: dict[str, int], eta: float | None
+    ) -> Progress:
+        """Progress from the ledger's counts by state."""
+        return cls(
+            broadcast_id=broadcast_id,
+            status=status,
+            total=sum(counts.values()),
+            sent=counts.get("sent", 0),
+            failed=counts.get("failed", 0),
+            unreachable=counts.get("unreachable", 0),
+            sending=counts.get("sending", 0),
+            queued=counts.get("queued", 0),
+            eta_seconds=eta,
+        )
+
     @property
     def done(self) -> int:
         """Deliveries that have ended, one way or another."""
@@ -227,16 +244,8 @@ class BroadcastSender:
         counts = await self.broadcasts.counts(broadcast_id)
         queued = counts.get("queued", 0)
         rate = 1.0 / max(self.pacer.interval, self.spread.interval if self.spread else 0.0)
-        progress = Progress(
-            broadcast_id=broadcast_id,
-            status=broadcast.status,
-            total=sum(counts.values()),
-            sent=counts.get("sent", 0),
-            failed=counts.get("failed", 0),
-            unreachable=counts.get("unreachable", 0),
-            sending=counts.get("sending", 0),
-            queued=queued,
-            eta_seconds=queued / rate if queued else 0.0,
+        progress = Progress.from_counts(
+            broadcast_id, broadcast.status, counts, queued / rate if queued else 0.0
         )
         if self.on_progress is not None:
             try:

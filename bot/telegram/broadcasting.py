@@ -183,17 +183,7 @@ class BroadcastDesk:
             return
         if progress is None or progress.status != found.status:
             counts = await self.broadcasts.counts(broadcast_id)
-            progress = Progress(
-                broadcast_id,
-                found.status,
-                sum(counts.values()),
-                counts.get("sent", 0),
-                counts.get("failed", 0),
-                counts.get("unreachable", 0),
-                counts.get("sending", 0),
-                counts.get("queued", 0),
-                None,
-            )
+            progress = Progress.from_counts(broadcast_id, found.status, counts, None)
         buttons = {
             "sending": [("⏸ Pause", "pause"), ("✖️ Cancel", "cancel")],
             "paused": [("▶️ Resume", "resume"), ("✖️ Cancel", "cancel")],
