@@ -1,22 +1,32 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
+# Both install exactly the committed lock files (pip, with hashes): see "Locked installs" in
+# README.md. `make lock` refreshes the locks; `make test-latest` tries the newest releases.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+# uv resolves the locks (`make lock` only); pip alone installs them.
+UV_VERSION := 0.13.9
+TOOLS := .venv-tools
+LATEST := .venv-latest
 
-.PHONY: run test lint typecheck pytest bench clean validate i18n
+.PHONY: run test lint typecheck pytest bench clean validate i18n lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# The lock holds every package, the build tools included, each pinned with its hashes: pip
+# refuses anything else. The project itself is then installed without looking anything up.
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(DEVSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(DEVSTAMP): requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(STAMP)
 
 run: $(STAMP)
@@ -32,6 +42,31 @@ validate: $(STAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/throughput.py
+
+# Refresh the locks after changing a range in pyproject.toml, or to take new releases
+# (UPGRADE=1 upgrades everything; otherwise the current pins are kept where they still fit).
+# Then run `make test` and read the diff of the lock files before committing them.
+lock:
+	test -x $(TOOLS)/bin/uv || ($(PYTHON) -m venv $(TOOLS) && \
+		$(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION))
+	$(TOOLS)/bin/uv pip compile pyproject.toml --extra dev --group build --universal \
+		--python-version 3.11 --generate-hashes $(if $(UPGRADE),--upgrade) \
+		-o requirements-dev.lock
+	$(TOOLS)/bin/uv pip compile pyproject.toml --group build --universal \
+		--python-version 3.11 --generate-hashes -c requirements-dev.lock \
+		-o requirements.lock
+
+# The newest releases allowed by the ranges in pyproject.toml, in a separate environment, so a
+# breaking release is seen here before a new user meets it. Not part of `make test` or CI.
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[dev]'
+	$(LATEST)/bin/python -m pip list --format=freeze | grep -i -v -e '^-e' -e '^community-voice'
+	$(LATEST)/bin/ruff check bot tests bench
+	$(LATEST)/bin/mypy
+	$(LATEST)/bin/pytest -q
 
 # Translations: extract every string from bot/ and flows/ into locales/messages.pot (see
 # babel.cfg), bring each locales/<code>/LC_MESSAGES/messages.po up to date, compile .mo files.
@@ -56,4 +91,4 @@ i18n: $(STAMP)
 	else echo "no locales/<code>/LC_MESSAGES/messages.po yet: nothing to update"; fi
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) $(LATEST) .mypy_cache .pytest_cache .ruff_cache

@@ -47,14 +47,22 @@ async def test_transport_errors_do_not_carry_the_request_url() -> None:
 
     from bot.telegram.http import AiohttpRequest
 
-    request = AiohttpRequest(connect_timeout=1)
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()  # a server that drops every connection at once
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(connect_timeout=30)
     await request.initialize()
     try:
         with pytest.raises(NetworkError) as caught:
-            # Nothing listens on port 9 of this machine: the connection is refused.
-            await request.do_request(f"http://127.0.0.1:9/bot{TOKEN}/getMe", "POST", RequestData())
+            await request.do_request(
+                f"http://127.0.0.1:{port}/bot{TOKEN}/getMe", "POST", RequestData()
+            )
     finally:
         await request.shutdown()
+        server.close()
+        await server.wait_closed()
     assert TOKEN not in str(caught.value) and caught.value.__cause__ is None
 
 
@@ -67,21 +75,23 @@ async def test_stopping_during_quiet_hours_leaves_nothing_in_doubt(store: Store)
     assert bid is not None
     await b.start(bid, FIXED_NOW.isoformat())
     night = VirtualClock(start=datetime(2026, 12, 1, 23, 0, tzinfo=UTC))
+    waiting = asyncio.Event()
 
-    async def real_sleep(seconds: float) -> None:
-        await asyncio.sleep(3600)  # the night goes on until the bot is stopped
+    async def the_night(seconds: float) -> None:
+        waiting.set()  # the sender is waiting for the morning
+        await asyncio.Event().wait()  # ... until the bot is stopped
 
     pacer = Pacer(
         30,
         quiet=QuietHours.parse("21:00-08:00", "Europe/London"),
         wall=night.wall,
-        sleep=real_sleep,
+        sleep=the_night,
     )
     sender = BroadcastSender(
         b, TextComposer(), RecordingOutbound(night), pacer, clock=lambda: FIXED_NOW
     )
     task = asyncio.create_task(sender.run(bid))
-    await asyncio.sleep(0.05)
+    await asyncio.wait_for(waiting.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

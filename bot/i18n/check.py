@@ -15,9 +15,10 @@ import io
 import re
 import string
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from gettext import c2py
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message, parse_separated_header
@@ -28,9 +29,6 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import PoFileError, read_po, unescape
 
 from bot.i18n.catalogs import DOMAIN
-
-if TYPE_CHECKING:
-    from babel.messages.plurals import _PluralTuple
 
 MAPPING_FILE = "babel.cfg"
 TEMPLATE = Path("locales") / f"{DOMAIN}.pot"
@@ -48,8 +46,9 @@ KEYWORDS: dict[str, Any] = {
 }
 COMMENT_TAGS = ("TRANSLATORS:",)
 COUNT = "count"  # Translator.ngettext fills {count} with n
-# Plural rules are compared on these numbers.
-SAMPLE = range(1000)
+# Plural rules are compared on these numbers: 0-999 and some millions, where Spanish, Portuguese
+# and others have a form of their own ("many": 1 000 000 de personas).
+SAMPLE = (*range(1000), 1_000_000, 1_000_001, 2_000_000, 1_000_000_000)
 _LONG = 60
 # The header entry: an empty msgid directly followed by its msgstr lines.
 _QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
@@ -121,25 +120,63 @@ def check_template(repo_root: Path, pot: Path | None = None) -> list[str]:
 # -- the catalogs ----------------------------------------------------------------------------
 
 
-def check_catalogs(locales_dir: Path, pot: Path) -> list[str]:
-    """Problems with every locales_dir/<code>/LC_MESSAGES/messages.po, checked against `pot`."""
+@dataclass(frozen=True, slots=True)
+class PluralRule:
+    """A language's plural rule as gettext needs it: the number of forms, the expression that
+    picks one, and the CLDR category (zero, one, two, few, many, other) of each form."""
+
+    forms: int
+    expression: str
+    categories: tuple[str, ...]
+
+    @property
+    def header(self) -> str:
+        """The value Plural-Forms should have."""
+        return f"nplurals={self.forms}; plural={self.expression};"
+
+    def pick(self) -> Callable[[int], int]:
+        """The expression as a function of n."""
+        return c2py(self.expression)
+
+
+RuleSource = Callable[[str], PluralRule]
+
+
+def cldr_rule(code: str) -> PluralRule:
+    """The CLDR plural rule of a language, as the installed babel gives it."""
+    locale = Locale.parse(code)
+    rule = get_plural(locale)
+    pick = c2py(rule.plural_expr)
+    categories = [""] * rule.num_plurals
+    for n in SAMPLE:
+        form = pick(n)
+        if not categories[form]:
+            categories[form] = str(locale.plural_form(n))
+    return PluralRule(rule.num_plurals, rule.plural_expr, tuple(categories))
+
+
+def check_catalogs(locales_dir: Path, pot: Path, rules: RuleSource = cldr_rule) -> list[str]:
+    """Problems with every locales_dir/<code>/LC_MESSAGES/messages.po, checked against `pot`.
+
+    `rules` gives each language's plural rule (default: CLDR through the installed babel).
+    """
     try:
         template = _read(pot)
     except _READ_ERRORS as exc:
         return [f"{pot.name} cannot be read: {exc}"]
     problems: list[str] = []
     for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        problems += check_catalog(po, template)
+        problems += check_catalog(po, template, rules)
     return problems
 
 
-def check_catalog(po: Path, template: Catalog) -> list[str]:
+def check_catalog(po: Path, template: Catalog, rules: RuleSource = cldr_rule) -> list[str]:
     """Problems with one catalog; its locale code is the name of its folder."""
     code = po.parent.parent.name
     try:
         locale = Locale.parse(code)
-        rule = get_plural(locale)
-    except (UnknownLocaleError, ValueError):
+        rule = rules(code)
+    except (UnknownLocaleError, ValueError, KeyError):
         return [f"{code}: '{code}' is not a locale code babel knows"]
     try:
         raw = po.read_bytes()
@@ -151,7 +188,7 @@ def check_catalog(po: Path, template: Catalog) -> list[str]:
     header_problems = _header_problems(header, catalog.fuzzy, language, rule)
     problems = [f"{code}: {p}" for p in header_problems]
     # With a wrong plural rule nobody knows which form is which yet, so any may drop {count}.
-    rule_form = c2py(rule.plural_expr) if not header_problems else None
+    rule_form = rule.pick() if not header_problems else None
 
     wanted = {_key(message) for message in _messages(template)}
     for expected in _messages(template):
@@ -188,9 +225,9 @@ def check_catalog(po: Path, template: Catalog) -> list[str]:
 
 
 def _header_problems(
-    header: dict[str, str], fuzzy: bool, language: str, rule: _PluralTuple
+    header: dict[str, str], fuzzy: bool, language: str, rule: PluralRule
 ) -> list[str]:
-    expected = f"use {rule.plural_forms}"
+    expected = f"use {rule.header}"
     if not header:
         return [f'the header entry (msgid "") is missing; it needs Plural-Forms: {expected}']
     problems = []
@@ -208,18 +245,18 @@ def _header_problems(
     return problems + _rule_problems(int(nplurals), expression, language, rule)
 
 
-def _rule_problems(nplurals: int, expression: str, language: str, rule: _PluralTuple) -> list[str]:
-    expected = f"use {rule.plural_forms}"
-    if nplurals != rule.num_plurals:
+def _rule_problems(nplurals: int, expression: str, language: str, rule: PluralRule) -> list[str]:
+    expected = f"use {rule.header}"
+    right = rule.pick()
+    if nplurals != rule.forms:
         return [
-            f"Plural-Forms has nplurals={nplurals}, but {language} has {rule.num_plurals} "
-            f"plural forms: {expected}"
+            f"Plural-Forms has nplurals={nplurals}, but {language} has {rule.forms} plural "
+            f"forms ({_forms_by_example(rule, right)}): {expected}"
         ]
     try:
         form = c2py(expression)
     except (ValueError, SyntaxError):
         return [f"Plural-Forms has an invalid plural expression {expression!r}: {expected}"]
-    right = c2py(rule.plural_expr)
     for n in SAMPLE:
         try:
             picked = form(n)
@@ -228,9 +265,20 @@ def _rule_problems(nplurals: int, expression: str, language: str, rule: _PluralT
         if picked != right(n):
             return [
                 f"Plural-Forms picks form {picked} for n={n}, but {language} uses form "
-                f"{right(n)}: {expected}"
+                f"{right(n)} ({rule.categories[right(n)]}) for it: {expected}"
             ]
     return []
+
+
+def _forms_by_example(rule: PluralRule, pick: Callable[[int], int]) -> str:
+    """Each form's category and the first number that takes it: "zero n=0, one n=1, ..."."""
+    first: dict[int, int] = {}
+    for n in SAMPLE:
+        first.setdefault(pick(n), n)
+    return ", ".join(
+        f"{category} n={first[i]}" if i in first else category
+        for i, category in enumerate(rule.categories)
+    )
 
 
 def _translation_problems(

@@ -28,16 +28,17 @@ import textwrap
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal
 
 import arabic_reshaper
+import matplotlib
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from bidi.algorithm import get_display
 from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
 
 __all__ = [
@@ -359,9 +360,27 @@ def _needs_glyph(ch: str) -> bool:
 _WEIGHTS: Final = {"normal": range(350, 500), "bold": range(600, 800)}
 
 
+# Charts are drawn only with fonts that ship with matplotlib and with this package
+# (bot/jobs/fonts/), never with whatever else a server has installed: a resident's chart looks
+# the same on every machine, and so do the tests.
+SHIPPED_FONTS: Final = Path(__file__).with_name("fonts")
+
+
+@functools.cache
+def _own_faces() -> tuple[font_manager.FontEntry, ...]:
+    for path in sorted(SHIPPED_FONTS.glob("*.[ot]tf")):
+        font_manager.fontManager.addfont(str(path))
+    roots = (Path(matplotlib.get_data_path()) / "fonts", SHIPPED_FONTS)
+    return tuple(
+        entry
+        for entry in font_manager.fontManager.ttflist
+        if any(Path(entry.fname).resolve().is_relative_to(root.resolve()) for root in roots)
+    )
+
+
 @functools.cache
 def _families() -> tuple[str, ...]:
-    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    installed = {entry.name for entry in _own_faces()}
     preferred = [BASE_FAMILY, *(name for name in PREFERRED_FAMILIES if name in installed)]
     others = sorted(
         name
@@ -375,27 +394,18 @@ def _families() -> tuple[str, ...]:
 
 @functools.cache
 def _font_file(family: str, weight: Weight) -> str | None:
-    """The file matplotlib draws ``family`` at ``weight`` from, if it has that weight.
+    """The file of ``family`` at ``weight``, if one of our fonts has that weight.
 
     (Asked for a weight a family lacks, matplotlib logs a warning and uses another.)
     """
-    faces = [
-        entry
-        for entry in font_manager.fontManager.ttflist
+    faces = sorted(
+        entry.fname
+        for entry in _own_faces()
         if entry.name == family
         and entry.style == "normal"
         and _weight_number(entry.weight) in _WEIGHTS[weight]
-    ]
-    if not faces:
-        return None
-    try:
-        return str(
-            font_manager.fontManager.findfont(
-                FontProperties(family=family, weight=weight), fallback_to_default=False
-            )
-        )
-    except ValueError:
-        return None
+    )
+    return faces[0] if faces else None
 
 
 def _weight_number(weight: object) -> int:

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.i18n.check import (
+    PluralRule,
     check_catalogs,
     check_template,
+    cldr_rule,
     extract_messages,
     template_messages,
 )
@@ -35,7 +37,44 @@ def test_the_template_is_current() -> None:
 
 
 def test_the_shipped_catalogs_are_complete() -> None:
+    """Against the plural rules of the babel in the lock (CLDR data), not fixed ones."""
     assert check_catalogs(LOCALES, POT) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "categories"),
+    [
+        ("cy", ("zero", "one", "two", "few", "many", "other")),
+        ("ar", ("zero", "one", "two", "few", "many", "other")),
+        ("pt", ("one", "many", "other")),
+        ("es", ("one", "many", "other")),
+        ("bn", ("one", "other")),
+        ("pa", ("one", "other")),
+        ("pl", ("one", "few", "many")),
+    ],
+)
+def test_the_locked_babel_has_cldr_plural_categories(code: str, categories: tuple[str]) -> None:
+    """What the catalogs were written for (babel 2.19, CLDR 47): a babel whose data moves on
+    shows up here first, with the language named."""
+    assert cldr_rule(code).categories == categories
+
+
+def test_welsh_results_read_right_for_each_form() -> None:
+    """Each Welsh form of the results line, as residents read it for 0, 1, 2, 3, 6 and 11."""
+    from bot.i18n.catalogs import Catalogs
+
+    tr = Catalogs(LOCALES).get("cy")
+    singular = "📊 The question has closed. Here is what {count} person chose:"
+    plural = "📊 The question has closed. Here is what {count} people chose:"
+    said = {n: tr.ngettext(singular, plural, n).split(". ", 1)[1] for n in (0, 1, 2, 3, 6, 11)}
+    assert said == {
+        0: "Dyma beth ddewisodd 0 o bobl:",
+        1: "Dyma beth ddewisodd un person:",
+        2: "Dyma beth ddewisodd dau berson:",
+        3: "Dyma beth ddewisodd tri pherson:",
+        6: "Dyma beth ddewisodd chwe pherson:",
+        11: "Dyma beth ddewisodd 11 o bobl:",
+    }
 
 
 # -- check_catalogs on small catalogs ----------------------------------------------------------
@@ -57,14 +96,24 @@ msgstr[0] ""
 msgstr[1] ""
 """
 
-WELSH_FORMS = "nplurals=5; plural=(n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 0);"
-POLISH_FORMS = (
-    "nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+# The checker's own tests use rules fixed here, not babel's CLDR data, so that they keep
+# testing the checker when CLDR changes (as it did in babel 2.19). Deliberately not CLDR 47's:
+# Welsh with 5 forms, as older CLDR had it.
+WELSH = PluralRule(
+    5, "(n==1 ? 1 : n==2 ? 2 : n==3 ? 3 : n==6 ? 4 : 0)", ("other", "one", "two", "few", "many")
 )
-ARABIC_FORMS = (
-    "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
-    "n%100>=0 && n%100<=2 ? 4 : 5);"
+POLISH = PluralRule(
+    3,
+    "(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
+    ("one", "few", "many"),
 )
+ARABIC = PluralRule(
+    6,
+    "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5)",
+    ("zero", "one", "two", "few", "many", "other"),
+)
+RULES = {"cy": WELSH, "pl": POLISH, "ar": ARABIC}
+WELSH_FORMS, POLISH_FORMS, ARABIC_FORMS = WELSH.header, POLISH.header, ARABIC.header
 GOOD = {
     "cy": (
         WELSH_FORMS,
@@ -121,7 +170,7 @@ def write(locales: Path, code: str, text: str) -> None:
 
 
 def problems(locales: Path) -> list[str]:
-    return check_catalogs(locales, locales / "messages.pot")
+    return check_catalogs(locales, locales / "messages.pot", rules=RULES.__getitem__)
 
 
 def test_complete_catalogs_have_no_problems(locales: Path) -> None:
@@ -168,7 +217,8 @@ def test_arabic_needs_six_forms(locales: Path) -> None:
     two = ["تخطي", "مرحبا {name}.", ["واحد", "{count} أخرى"]]
     write(locales, "ar", po("nplurals=2; plural=(n != 1);", two))
     assert problems(locales) == [
-        f"ar: Plural-Forms has nplurals=2, but Arabic has 6 plural forms: use {ARABIC_FORMS}"
+        "ar: Plural-Forms has nplurals=2, but Arabic has 6 plural forms (zero n=0, one n=1, "
+        f"two n=2, few n=3, many n=11, other n=100): use {ARABIC_FORMS}"
     ]
 
 
@@ -182,7 +232,8 @@ def test_welsh_needs_babels_count(locales: Path) -> None:
         ),
     )
     assert problems(locales) == [
-        f"cy: Plural-Forms has nplurals=6, but Welsh has 5 plural forms: use {WELSH_FORMS}"
+        "cy: Plural-Forms has nplurals=6, but Welsh has 5 plural forms (other n=0, one n=1, "
+        f"two n=2, few n=3, many n=6): use {WELSH_FORMS}"
     ]
 
 
@@ -193,7 +244,8 @@ def test_polish_needs_three_forms(locales: Path) -> None:
         po("nplurals=2; plural=(n != 1);", ["Pomiń", "Cześć, {name}.", ["Jeden", "Do {count}"]]),
     )
     assert problems(locales) == [
-        f"pl: Plural-Forms has nplurals=2, but Polish has 3 plural forms: use {POLISH_FORMS}"
+        "pl: Plural-Forms has nplurals=2, but Polish has 3 plural forms (one n=1, few n=2, "
+        f"many n=0): use {POLISH_FORMS}"
     ]
 
 
@@ -203,7 +255,8 @@ def test_polish_plural_expression_must_match_cldr(locales: Path) -> None:
     _, entries = GOOD["pl"]
     write(locales, "pl", po(wrong, list(entries)))
     assert problems(locales) == [
-        f"pl: Plural-Forms picks form 1 for n=12, but Polish uses form 2: use {POLISH_FORMS}"
+        "pl: Plural-Forms picks form 1 for n=12, but Polish uses form 2 (many) for it: "
+        f"use {POLISH_FORMS}"
     ]
 
 
@@ -288,6 +341,23 @@ def test_missing_and_stale_entries(locales: Path) -> None:
 def test_unknown_locale_folder(locales: Path) -> None:
     write(locales, "zz", po(None, ["a", "b", ["c", "d"]]))
     assert problems(locales) == ["zz: 'zz' is not a locale code babel knows"]
+
+
+def test_a_form_for_millions_is_checked(locales: Path) -> None:
+    """Spanish's "many" form only starts at a million: a rule that forgets it is caught."""
+    spanish = PluralRule(
+        3, "(n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2)", ("one", "many", "other")
+    )
+    write(
+        locales,
+        "es",
+        po("nplurals=3; plural=(n == 1 ? 0 : 2);", ["a", "{name}", ["1", "{count}", "{count}"]]),
+    )
+    found = check_catalogs(locales, locales / "messages.pot", rules={"es": spanish}.__getitem__)
+    assert found == [
+        "es: Plural-Forms picks form 2 for n=1000000, but Spanish uses form 1 (many) for it: "
+        f"use {spanish.header}"
+    ]
 
 
 def test_malformed_catalog(locales: Path) -> None:

@@ -11,11 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import arabic_reshaper
-import numpy as np
 import pytest
-from babel.numbers import format_decimal, format_percent
 from bidi.algorithm import get_display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.jobs.charts import (
@@ -125,8 +122,7 @@ def test_latin_chart_draws_labels_ranked_with_own_choices_marked() -> None:
     assert drawn.note == "★ = your choices"
     assert not drawn.rtl
     width, height = png_size(image.png)
-    assert width == 960 and 400 <= height <= 1200
-    assert len(image.png) < 150_000
+    assert width == 960 and height <= 1000  # 8 in at 120 dpi: a phone screen's width
 
 
 def test_many_bars_stay_small_enough_for_a_phone() -> None:
@@ -135,9 +131,10 @@ def test_many_bars_stay_small_enough_for_a_phone() -> None:
     image, drawn = render(labels, locale="en", values=values, chosen=(1, 4))
 
     assert len(drawn.labels) == 15
+    shown = [label.replace("\n", " ") for label in drawn.labels]
+    assert shown[1] == starred(labels[1]) and shown[4] == starred(labels[4])
     width, height = png_size(image.png)
-    assert height <= 1000 and width >= 800
-    assert len(image.png) < 150_000
+    assert height <= 1000 and width >= 800  # tall charts get a lower resolution, not taller
 
 
 def test_long_labels_wrap() -> None:
@@ -164,52 +161,24 @@ def test_arabic_chart_draws_shaped_text_right_to_left() -> None:
     assert drawn.rtl  # bars grow from the right, labels on the right
 
 
-@pytest.mark.skipif(not NATIVE_SHAPING, reason="matplotlib without libraqm")
-@pytest.mark.parametrize("text", [ARABIC[0], "لا للعنف", URDU[1]])
-def test_native_shaping_draws_what_reshaping_and_reordering_would(text: str) -> None:
-    """Why text is not pre-shaped on matplotlib 3.11+: drawn as is, it comes out pixel for
-    pixel as the reshaped, reordered text forced left to right; pre-shaped, it would be
-    reordered a second time (mirrored)."""
-
-    def pixels(string: str) -> np.ndarray:
-        fig = Figure(figsize=(4, 0.6), dpi=100)
-        canvas = FigureCanvasAgg(fig)
-        fig.text(0.02, 0.3, string, fontsize=16, fontfamily="DejaVu Sans")
-        canvas.draw()
-        return np.asarray(canvas.buffer_rgba())[..., 0].astype(int)
-
-    visual = get_display(arabic_reshaper.reshape(text))
-    forced = pixels("\u202d" + visual + "\u202c")  # LEFT-TO-RIGHT OVERRIDE ... POP
-    assert np.array_equal(pixels(display_text(text)), forced)
-    assert not np.array_equal(pixels(visual), forced)
-
-
-def test_urdu_chart_draws_labels_exactly_when_fonts_cover_them() -> None:
+def test_urdu_chart_numbers_bars_without_an_urdu_font() -> None:
+    """Charts use only the fonts shipped with matplotlib and this package: DejaVu Sans lacks
+    Urdu's heh goal and yeh barree, so the bars are numbered (the message lists the labels)."""
     image, drawn = render(URDU, locale="ur")
 
-    drawable = all(can_draw(label) for label in URDU)
-    assert image.labels_drawn is drawable
-    if drawable:
-        assert drawn.labels == [
-            display_text(starred(URDU[0])),
-            display_text(URDU[1]),
-            display_text(starred(URDU[2])),
-        ]
-    else:
-        assert drawn.labels == [starred("1"), "2", starred("3")]
+    assert not can_draw(URDU[0])  # one label is enough to number them all
+    assert not image.labels_drawn
+    assert drawn.labels == [starred("1"), "2", starred("3")]
     assert drawn.rtl
 
 
 def test_bengali_chart_numbers_bars_without_a_bengali_font() -> None:
     image, drawn = render(BENGALI, locale="bn", title="মানুষ কী বেছে নিয়েছে", note="★ = আপনার পছন্দ")
 
-    if all(can_draw(label) for label in BENGALI):  # a Bengali font is installed
-        assert image.labels_drawn
-        assert drawn.labels == [starred(BENGALI[0]), BENGALI[1], starred(BENGALI[2])]
-    else:
-        assert not image.labels_drawn
-        assert drawn.labels == [starred("1"), "2", starred("3")]
-        assert drawn.title == "" and drawn.note == ""  # left out rather than tofu
+    assert not image.labels_drawn
+    assert drawn.labels == [starred("1"), "2", starred("3")]
+    assert drawn.title == "" and drawn.note == ""  # left out rather than tofu
+    assert drawn.values == ["45%", "35%", "20%"]  # Bengali digits cannot be drawn either
 
 
 def test_text_no_font_covers_gives_numbered_bars_and_no_title() -> None:
@@ -236,18 +205,25 @@ def test_can_draw() -> None:
     assert not can_draw(OL_CHIKI[0])
 
 
-@pytest.mark.parametrize("locale", ["pl", "ar", "es", "cy", "ur"])
-def test_percentages_follow_the_locale(locale: str) -> None:
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [
+        ("pl", ["45%", "35%", "20%"]),
+        ("es", ["45\u00a0%", "35\u00a0%", "20\u00a0%"]),  # a space before % in Spanish
+        ("ar", ["45%", "35%", "20%"]),
+        ("cy", ["45%", "35%", "20%"]),
+    ],
+)
+def test_percentages_follow_the_locale(locale: str, shown: list[str]) -> None:
     _, drawn = render(ENGLISH, locale=locale)
 
-    expected = [format_percent(share, locale=locale) for share in SHARES]
-    assert drawn.values == [display_text(text) for text in expected]
+    assert drawn.values == shown
 
 
 def test_points_are_shown_as_numbers() -> None:
     points = [12.5, 7.0, 3.0]
     _, drawn = render(ENGLISH, locale="pl", values=points)
-    assert drawn.values == [format_decimal(value, locale="pl") for value in points]
+    assert drawn.values == ["12,5", "7", "3"]
 
     _, drawn = render(ENGLISH, locale="pl", values=[1.0, 0.0, 0.0], as_share=False)
     assert drawn.values == ["1", "0", "0"]
@@ -269,7 +245,8 @@ def test_rejects_bad_bars(bars: list[Bar]) -> None:
         render_results_chart(bars, title="t", locale="en", highlight_note="")
 
 
-def test_figures_are_freed_and_memory_stays_flat() -> None:
+def test_figures_are_freed() -> None:
+    """Nothing keeps a drawn figure alive (memory over many charts: bench/chart_memory.py)."""
     figures: list[weakref.ref[Figure]] = []
 
     def keep(fig: Figure) -> None:
@@ -283,9 +260,3 @@ def test_figures_are_freed_and_memory_stays_flat() -> None:
         render_results_chart(bars, title="t", locale="en", highlight_note="n", _inspect=keep)
     gc.collect()
     assert all(ref() is None for ref in figures)
-
-    before = resident_mib()
-    for _ in range(20):  # a kept figure and canvas would be >2 MB each
-        render_results_chart(bars, title="t", locale="en", highlight_note="n")
-    gc.collect()
-    assert resident_mib() - before < 20

@@ -201,22 +201,24 @@ async def test_exact_time_jobs_close_a_round_without_waiting_for_the_sweep(
     store: Store, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
     people = await residents(store, 1)
-    closes = datetime.now(UTC) + timedelta(seconds=1.2)
+    # APScheduler runs on the real clock: a round closing tomorrow, real time.
+    today = Clock(datetime.now(UTC).replace(microsecond=0))
+    closes = today.now + timedelta(days=1)
     round_id = await _round_with_answers(store, people, closes)
-
-    def sender() -> BroadcastSender:
-        return BroadcastSender(
-            Broadcasts(store), KindComposer(), outbound, Pacer(30), clock=lambda: datetime.now(UTC)
-        )
-
-    jobs = Jobs(store, sender, settings=JobSettings(sweep_seconds=3600))
+    jobs = _jobs(store, today, outbound, clock)
+    jobs.settings = JobSettings(sweep_seconds=3600)  # the sweep would come an hour late
     await jobs.start()
     try:
-        for _ in range(60):
-            found = await Engagement(store).round(round_id)
-            if found is not None and found.status == "closed" and outbound.sent:
-                break
-            await asyncio.sleep(0.1)
+        assert jobs.scheduler is not None
+        job = jobs.scheduler.get_job(f"round-{round_id}")
+        assert job is not None and job.next_run_time == closes
+        # When the job fires (its time has come: the clock moves on), the round closes and
+        # its results go out.
+        today.now = closes + timedelta(seconds=1)
+        await job.func()
+        await _settle(jobs)
     finally:
         await jobs.stop()
+    found = await Engagement(store).round(round_id)
+    assert found is not None and found.status == "closed"
     assert [m.text for _, _, m in outbound.sent] == ["results"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -43,21 +42,28 @@ async def test_a_slow_resident_does_not_block_another(
     tg: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = Conversation.handle
+    # Resident 1's update is held until resident 2 has been answered: if one chat could hold
+    # up another, resident 2 would never be answered and the wait below would time out.
+    release = asyncio.Event()
 
-    async def slow_for_one(self: Conversation, who: Who, received: Input, **kw: object) -> Outcome:
+    async def held_for_one(self: Conversation, who: Who, received: Input, **kw: object) -> Outcome:
         if who.user_id == "1":
-            await asyncio.sleep(1.0)
+            await release.wait()
         return await real(self, who, received, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Conversation, "handle", slow_for_one)
     await tg.command(1, "start")
     await tg.command(2, "start")
-    started = time.monotonic()
+    monkeypatch.setattr(Conversation, "handle", held_for_one)
+    before_1, before_2 = len(tg.api.sent(1)), len(tg.api.sent(2))
     tg.api.send_text(1, "hello")
     tg.api.send_text(2, "hello")
-    await tg.api.wait_sent(2, len(tg.api.sent(2)) + 2, timeout=5)
-    assert time.monotonic() - started < 0.8  # resident 2 was answered while 1 was slow
+    try:
+        await tg.api.wait_sent(2, before_2 + 2, timeout=30)
+        assert len(tg.api.sent(1)) == before_1  # resident 1 is still waiting
+    finally:
+        release.set()
     await tg.settle()
+    assert len(tg.api.sent(1)) == before_1 + 2  # and is answered once released
 
 
 async def test_one_residents_messages_are_answered_in_order(tg: Harness) -> None:
