@@ -33,7 +33,7 @@ run: $(STAMP)
 	@$(BIN)/community-voice run
 
 test: $(DEVSTAMP)
-	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff check bot tgdouble tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
@@ -64,7 +64,7 @@ test-latest:
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
 	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[dev]'
 	$(LATEST)/bin/python -m pip list --format=freeze | grep -i -v -e '^-e' -e '^community-voice'
-	$(LATEST)/bin/ruff check bot tests bench
+	$(LATEST)/bin/ruff check bot tgdouble tests bench
 	$(LATEST)/bin/mypy
 	$(LATEST)/bin/pytest -q
 

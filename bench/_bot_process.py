@@ -284,7 +284,7 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
 
 async def run_echo(args: argparse.Namespace, timing: Timing, stop: asyncio.Event) -> None:
     """The baseline: a bare PTB echo bot, PTB defaults except concurrent updates."""
-    from tests.double import echo_application
+    from tgdouble import echo_application
 
     # echo_application passes this straight to ApplicationBuilder.concurrent_updates, which
     # takes an update processor as well as a bool or an int.

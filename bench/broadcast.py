@@ -53,7 +53,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 
 from bot.store.broadcasts import Audience, Broadcasts
 from bot.store.repository import Store
-from tests.double import DoubleServer, FakeBotAPI, Limits, SentMessage
+from tgdouble import DoubleServer, FakeBotAPI, Limits, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.95

@@ -63,7 +63,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 import telegram
 
 from bench._bot_process import GcPauses
-from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage
+from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 0.7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.double.plugin import double_server, fake_api, ptb_timedelta, transport
+from tgdouble.plugin import double_server, fake_api, ptb_timedelta, transport
 
 # Imported so pytest registers them here: only the root conftest may use pytest_plugins.
 __all__ = ["double_server", "fake_api", "ptb_timedelta", "transport"]

@@ -19,9 +19,9 @@ from telegram.ext import (
     filters,
 )
 
-from tests.double import BOT_ID, BOT_USERNAME, FakeBotAPI, Limits, decode_params, running
-from tests.double.app import echo_application
-from tests.double.plugin import Transport
+from tgdouble import BOT_ID, BOT_USERNAME, FakeBotAPI, Limits, decode_params, running
+from tgdouble.app import echo_application
+from tgdouble.plugin import Transport
 
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 RESIDENT = 1001

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram.helpers import escape_markdown
 
-from tests.double.formatting import EntityParseError, render
+from tgdouble.formatting import EntityParseError, render
 
 NASTY = "Ward 5 (north) - survey #2: 10% done! a_b *c* [d] {e} ~f~ `g` > h | i = j + k. \\"
 

@@ -24,7 +24,7 @@ from bot.store.engagement import Engagement
 from bot.store.repository import Store
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.outbound import TelegramOutbound
-from tests.double import TEST_TOKEN
+from tgdouble import TEST_TOKEN
 
 
 async def run(db: Path, base_url: str, broadcast_id: int, rate: float, paid: bool) -> None:

@@ -14,9 +14,9 @@ from pathlib import Path
 from bot.store.broadcasts import Audience, Broadcasts
 from bot.store.repository import Store
 from tests.conftest import REPO
-from tests.double import DoubleServer, FakeBotAPI, Limits
 from tests.jobs.broadcast_worker import run
 from tests.jobs.conftest import residents
+from tgdouble import DoubleServer, FakeBotAPI, Limits
 
 RECIPIENTS = 200
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).isoformat()

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.flows.registry import default_flows_dir
 from bot.telegram.application import build_application, start_services, stop_services
 from bot.telegram.ordering import PerChatUpdateProcessor
-from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
+from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
 
 HERE = Path(__file__).parent
 STAFF_ID = 9000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.double import DoubleServer, FakeBotAPI
 from tests.telegram.conftest import Harness, bot_running
+from tgdouble import DoubleServer, FakeBotAPI
 
 AMINA = 1001
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import Conversation
-from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI
 from tests.telegram.conftest import Harness, bot_running
+from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
 
 AMINA, BEN, CHAMPION = 1001, 1002, 3003
 

@@ -10,7 +10,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.telegram.runner import serve
-from tests.double import TEST_TOKEN, DoubleServer, FakeBotAPI
+from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
 
 
 def _free_port() -> int:

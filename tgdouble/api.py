@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from tests.double.formatting import EntityParseError, render
+from tgdouble.formatting import EntityParseError, render
 
 __all__ = [
     "BOT_FIRST_NAME",

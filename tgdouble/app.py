@@ -17,9 +17,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from tests.double.api import TEST_TOKEN, FakeBotAPI
-from tests.double.request import DoubleRequest
-from tests.double.server import DoubleServer
+from tgdouble.api import TEST_TOKEN, FakeBotAPI
+from tgdouble.request import DoubleRequest
+from tgdouble.server import DoubleServer
 
 __all__ = ["double_builder", "echo_application", "running"]
 

@@ -13,7 +13,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from tests.double.api import FakeBotAPI, decode_params
+from tgdouble.api import FakeBotAPI, decode_params
 
 __all__ = ["DoubleRequest", "parse_api_path"]
 

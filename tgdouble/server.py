@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.double.api import FakeBotAPI, decode_params
+from tgdouble.api import FakeBotAPI, decode_params
 
 __all__ = ["DoubleServer"]
 

@@ -1,4 +1,4 @@
-"""Pytest fixtures for the double; enable with ``pytest_plugins = ["tests.double.plugin"]``."""
+"""Pytest fixtures for the double; enable with ``pytest_plugins = ["tgdouble.plugin"]``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder
 
-from tests.double.api import FakeBotAPI
-from tests.double.app import double_builder
-from tests.double.server import DoubleServer
+from tgdouble.api import FakeBotAPI
+from tgdouble.app import double_builder
+from tgdouble.server import DoubleServer
 
 __all__ = ["Transport", "double_server", "fake_api", "ptb_timedelta", "transport"]
 
