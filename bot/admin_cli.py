@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import shlex
+import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from functools import partial
 
-from bot.app import open_core
+from bot.app import Core, open_core
 from bot.config import Settings
-from bot.engagement.staff import Staff, StaffError, texts
-from bot.jobs import drafts
 from bot.jobs.compose import TEMPLATES
-from bot.store.broadcasts import Broadcasts
-from bot.store.engagement import Engagement
-from bot.store.repository import Store
-
-LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
+from bot.staff import broadcasts as drafts
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.desk import LISTINGS, StaffDesk
+from bot.staff.parsing import texts
+from bot.store import broadcasts, initiatives
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The admin, broadcast and seed-demo subcommands."""
-    sub.add_parser("seed-demo", help="load a demo round, initiatives and measures")
+
+    def operator(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--as",
+            dest="operator",
+            metavar="NAME",
+            help="who is doing this, for the audit log (default: your login name)",
+        )
+
+    operator(sub.add_parser("seed-demo", help="load a demo round, initiatives and measures"))
     b = sub.add_parser(
         "broadcast",
         help="queue a message to many (the running bot sends it)",
@@ -36,7 +44,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     b.add_argument("--at", help="local start time, e.g. '2026-12-01 10:00'")
     b.add_argument("--spread", type=float, help="spread sending over this many hours")
     b.add_argument("--yes", action="store_true", help="queue it (without: preview only)")
+    operator(b)
     admin = sub.add_parser("admin", help="staff: run rounds, initiatives, champions, assets")
+    operator(admin)
     actions = admin.add_subparsers(dest="action", required=True)
     for name in LISTINGS:
         actions.add_parser(name, help=f"list {name}")
@@ -109,28 +119,48 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def actor(args: argparse.Namespace) -> Actor:
+    """The operator at the command line: an admin (whoever runs the command on the server
+    can read the database anyway), named for the audit log."""
+    name = getattr(args, "operator", None) or _login()
+    return Actor(f"cli:{name}", Role.ADMIN, "cli")
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
 async def _run(settings: Settings, args: argparse.Namespace) -> str:
     async with open_core(settings) as core:
-        staff = Staff(Engagement(core.store), lambda: datetime.now(UTC))
+        who = actor(args)
         if args.command == "seed-demo":
-            return await staff.seed_demo()
+            return await core.desk.seed_demo(who)
         if args.command == "broadcast":
-            return await _broadcast(core.store, settings, args)
+            return await _broadcast(core, who, args)
         if args.action == "broadcasts":
-            return await _list_broadcasts(Broadcasts(core.store))
+            return await core.db.read(_list_broadcasts)
         if args.action == "feedback-report":
-            report = await Broadcasts(core.store).feedback_report()
-            share = report["proportion"]
-            return (
-                f"Initiatives with an evaluation plan: {report['initiatives_with_plan']}\n"
-                f"...that gave feedback to the people engaged: {report['gave_feedback']}"
-                + (f" ({share:.0%})" if share is not None else "")
-            )
-        action: Callable[[], Awaitable[str]] = _actions(staff, args)[args.action]
+            return await core.db.read(_feedback_report)
+        action: Callable[[], Awaitable[str]] = _actions(core.desk, who, args)[args.action]
         return await action()
 
 
-def _actions(staff: Staff, a: argparse.Namespace) -> dict[str, Callable[[], Awaitable[str]]]:
+def _feedback_report(conn: sqlite3.Connection) -> str:
+    with_plan = initiatives.with_adopted_measures(conn)
+    gave = broadcasts.gave_feedback(conn) & with_plan
+    share = f" ({len(gave) / len(with_plan):.0%})" if with_plan else ""
+    return (
+        f"Initiatives with an evaluation plan: {len(with_plan)}\n"
+        f"...that gave feedback to the people engaged: {len(gave)}{share}"
+    )
+
+
+def _actions(
+    desk: StaffDesk, who: Actor, a: argparse.Namespace
+) -> dict[str, Callable[[], Awaitable[str]]]:
     def ids(text: str) -> list[int]:
         try:
             return [int(x) for x in text.replace(" ", "").split(",") if x]
@@ -140,18 +170,19 @@ def _actions(staff: Staff, a: argparse.Namespace) -> dict[str, Callable[[], Awai
     async def round_open() -> str:
         question = texts(a.question, a.tr) if a.question else None
         topics = [texts(t) for t in a.topic] or None
-        new = await staff.open_round(a.closes, question, topics, a.area)
-        return f"Opened round {new}.\n" + await staff.results(new)
+        new = await desk.open_round(who, a.closes, question, topics, a.area)
+        return f"Opened round {new}.\n" + await desk.results(who, new)
 
     async def round_close() -> str:
-        await staff.close_round(a.round)
-        return f"Closed round {a.round}.\n" + await staff.results(a.round)
+        await desk.close_round(who, a.round)
+        return f"Closed round {a.round}.\n" + await desk.results(who, a.round)
 
     async def topic_add() -> str:
-        return f"Added topic {await staff.add_topic(a.round, texts(a.label, a.tr))}."
+        return f"Added topic {await desk.add_topic(who, a.round, texts(a.label, a.tr))}."
 
     async def initiative_add() -> str:
-        new = await staff.create_initiative(
+        new = await desk.create_initiative(
+            who,
             texts(a.title, a.tr),
             ids(a.topics),
             description=texts(a.description) if a.description else None,
@@ -163,11 +194,11 @@ def _actions(staff: Staff, a: argparse.Namespace) -> dict[str, Callable[[], Awai
 
     async def initiative_update() -> str:
         note = texts(a.note, a.tr) if a.note else None
-        await staff.update_initiative(a.initiative, a.status, note)
+        await desk.update_initiative(who, a.initiative, a.status, note)
         return f"Updated initiative {a.initiative}."
 
     async def measure_add() -> str:
-        new = await staff.add_measure(a.initiative, texts(a.text, a.tr), adopt=not a.proposed)
+        new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=not a.proposed)
         return f"Added measure {new} ({'proposed' if a.proposed else 'adopted'})."
 
     async def simple(coro: Awaitable[object], said: str) -> str:
@@ -175,38 +206,41 @@ def _actions(staff: Staff, a: argparse.Namespace) -> dict[str, Callable[[], Awai
         return said
 
     actions: dict[str, Callable[[], Awaitable[str]]] = {
-        name: partial(staff.listing, name) for name in LISTINGS
+        name: partial(desk.listing, who, name) for name in LISTINGS
     }
     actions.update(
         {
             "round-open": round_open,
             "round-close": round_close,
-            "results": lambda: staff.results(a.round),
+            "results": lambda: desk.results(who, a.round),
             "topic-add": topic_add,
             "initiative-add": initiative_add,
             "initiative-update": initiative_update,
             "measure-add": measure_add,
             "measure-adopt": lambda: simple(
-                staff.set_measure(a.id, "adopted"), f"Adopted measure {a.id}."
+                desk.set_measure(who, a.id, "adopted"), f"Adopted measure {a.id}."
             ),
             "measure-reject": lambda: simple(
-                staff.set_measure(a.id, "rejected"), f"Rejected measure {a.id}."
+                desk.set_measure(who, a.id, "rejected"), f"Rejected measure {a.id}."
             ),
             "champion-approve": lambda: simple(
-                staff.set_champion(a.id, "active"),
+                desk.set_champion(who, a.id, "active"),
                 f"Approved champion {a.id}. Their link is in the champions menu.",
             ),
             "asset-verify": lambda: simple(
-                staff.set_asset(a.id, "verified"), f"Asset {a.id} verified."
+                desk.set_asset(who, a.id, "verified"), f"Asset {a.id} verified."
             ),
-            "asset-hide": lambda: simple(staff.set_asset(a.id, "hidden"), f"Asset {a.id} hidden."),
+            "asset-hide": lambda: simple(
+                desk.set_asset(who, a.id, "hidden"), f"Asset {a.id} hidden."
+            ),
         }
     )
     return actions
 
 
-async def _broadcast(store: Store, settings: Settings, a: argparse.Namespace) -> str:
-    now = datetime.now(UTC)
+async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
+    settings = core.settings
+    now = core.clock()
     first = [a.audience]
     if a.at:
         first.append(f"at={a.at.replace(' ', 'T')}")
@@ -219,27 +253,22 @@ async def _broadcast(store: Store, settings: Settings, a: argparse.Namespace) ->
         lines.append(a.text)
         lines += [t.replace("=", ": ", 1) for t in a.tr]
     request = drafts.parse_request("\n".join(lines), settings.timezone, now)
-    broadcasts = Broadcasts(store)
-    new = await drafts.draft(broadcasts, request, "cli", now)
-    preview = await drafts.preview(broadcasts, new, settings.timezone)
+    new = await drafts.draft(core.desk, who, request)
+    preview = await drafts.preview(core.desk, new, settings.timezone)
     if not a.yes:
-        await broadcasts.set_status(new, "cancelled", now.isoformat())
+        await drafts.discard(core.desk, who, new)
         return preview + "\n\nNothing queued: add --yes to send it."
-    when = request.send_at.isoformat() if request.send_at else now.isoformat()
-    async with store.transaction() as db:
-        await db.execute(
-            "UPDATE broadcasts SET status = 'scheduled', send_at = ? WHERE id = ?", (when, new)
-        )
+    await drafts.queue(core.desk, who, new)
     start = "at that time" if request.send_at else f"within {settings.sweep_seconds:g} s"
     return f"{preview}\n\nQueued. The running bot starts it {start}."
 
 
-async def _list_broadcasts(broadcasts: Broadcasts) -> str:
+def _list_broadcasts(conn: sqlite3.Connection) -> str:
     lines = []
-    for b in await broadcasts.with_status(
-        "draft", "scheduled", "sending", "paused", "cancelled", "done"
+    for b in broadcasts.with_status(
+        conn, "draft", "scheduled", "sending", "paused", "cancelled", "done"
     ):
-        counts = await broadcasts.counts(b.id)
+        counts = broadcasts.counts(conn, b.id)
         summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "-"
         lines.append(f"broadcast {b.id} [{b.status}] {b.kind} to {b.audience.type}: {summary}")
     return "\n".join(lines) or "No broadcasts yet."

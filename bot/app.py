@@ -1,18 +1,37 @@
-"""Wiring: build the store, flows, catalogs and conversation from settings."""
+"""Wiring: build the database, flows, catalogs, host and staff desk from settings, and run
+the scheduled work for whichever channels this process serves."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.engagement.hooks import Hooks
-from bot.flows.registry import FlowRegistry, default_flows_dir
+from bot.console.outbound import ConsoleOutbound
+from bot.flows.registry import default_flows_dir
+from bot.host.checks import load_library
+from bot.host.deeplinks import new_referral_code
+from bot.host.hooks import registry as default_registry
+from bot.host.host import Host
+from bot.host.library import FlowLibrary
+from bot.host.registry import Registry
 from bot.i18n.catalogs import Catalogs
-from bot.store.engagement import Engagement
-from bot.store.repository import Store
+from bot.jobs.compose import BroadcastComposer
+from bot.jobs.outbound import Outbound
+from bot.jobs.pacing import Pacer, QuietHours
+from bot.jobs.scheduler import Jobs, JobSettings
+from bot.jobs.sender import BroadcastSender, ProgressHook
+from bot.staff.desk import StaffDesk
+from bot.store.db import Database
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,32 +39,104 @@ class Core:
     """Everything a channel needs, built once at start."""
 
     settings: Settings
-    store: Store
-    flows: FlowRegistry
+    db: Database
+    flows: FlowLibrary
     catalogs: Catalogs
-    conversation: Conversation
+    registry: Registry
+    host: Host
+    desk: StaffDesk
+    clock: Clock
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder the database is in; charts for simulator residents go there too."""
+        return self.settings.database.parent
 
 
-def load_flows(settings: Settings) -> FlowRegistry:
-    """Load and validate every flow; raises InvalidFlows listing each problem."""
-    return FlowRegistry.load(list(settings.flows_dirs) or [default_flows_dir()])
+def flow_paths(settings: Settings) -> list[Path]:
+    """The flow folders to load."""
+    return list(settings.flows_dirs) or [default_flows_dir()]
 
 
 @asynccontextmanager
-async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    """Open the database and load flows and catalogs; closes the store on exit."""
-    flows = load_flows(settings)
+async def open_core(
+    settings: Settings,
+    *,
+    clock: Clock = _utc_now,
+    new_code: Callable[[], str] = new_referral_code,
+) -> AsyncIterator[Core]:
+    """Check the flows, open the database, load catalogs; closes the database on exit.
+    InvalidFlows (listing every problem) when a flow has one."""
+    registry = default_registry(new_code)
+    flows = load_library(flow_paths(settings), registry)
     catalogs = Catalogs(settings.locales_dir)
-    store = await Store.open(settings.database)
+    db = await Database.open(settings.database)
     try:
-        conversation = Conversation(
-            store,
+        await db.write(flows.remember, clock().isoformat())
+        host = Host(
+            db,
             flows,
             catalogs,
+            registry,
+            clock=clock,
             default_locale=settings.default_locale,
             organisation=settings.organisation,
-            hooks=Hooks(Engagement(store)),
         )
-        yield Core(settings, store, flows, catalogs, conversation)
+        yield Core(settings, db, flows, catalogs, registry, host, StaffDesk(db, clock), clock)
     finally:
-        await store.close()
+        await db.close()
+
+
+class Services:
+    """The scheduled work (sweeps, exact-time jobs, broadcast senders) of one running bot,
+    sending through the channels it can reach: the simulator's inbox always, Telegram when
+    the process has a token."""
+
+    def __init__(
+        self,
+        core: Core,
+        outbounds: Mapping[str, Outbound],
+        *,
+        on_progress: ProgressHook | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        settings = core.settings
+        self.core = core
+        self.outbounds: dict[str, Outbound] = {
+            "console": ConsoleOutbound(core.db, core.data_dir / "charts", core.clock),
+            **outbounds,
+        }
+        self.on_progress = on_progress
+        self.pacer = pacer or Pacer(
+            settings.broadcast_rate,
+            quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
+            wall=core.clock,
+        )
+        self.composer = BroadcastComposer(core.db, core.catalogs)
+        self.jobs = Jobs(
+            core.db,
+            self.sender,
+            settings=JobSettings(
+                reminder_after=settings.reminder_after, sweep_seconds=settings.sweep_seconds
+            ),
+            clock=core.clock,
+        )
+
+    def sender(self) -> BroadcastSender:
+        """A sender sharing the bot's pacer (so all broadcasts together keep the rate)."""
+        return BroadcastSender(
+            self.core.db,
+            self.composer,
+            self.outbounds,
+            self.pacer,
+            clock=self.core.clock,
+            on_progress=self.on_progress,
+        )
+
+    async def start(self) -> None:
+        """Catch up on everything that came due while stopped, then keep sweeping."""
+        await self.jobs.start()
+
+    async def stop(self) -> None:
+        """Stop the sweeps and the senders (deliveries in flight stay recorded)."""
+        await self.jobs.stop()

@@ -11,11 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import admin_cli, logs
-from bot.app import load_flows, open_core
+from bot.app import Services, flow_paths, open_core
 from bot.config import ConfigError, Settings
-from bot.conversation import Who
 from bot.flows.graph import to_mermaid
-from bot.flows.registry import InvalidFlows, check_flows, default_flows_dir
+from bot.flows.registry import InvalidFlows
+from bot.host.checks import check_all, load_library
+from bot.host.deeplinks import new_referral_code
+from bot.host.hooks import registry
+from bot.host.steps import Who
 
 log = logging.getLogger("community_voice")
 
@@ -36,13 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "validate":
-            return _validate(args.paths or list(settings.flows_dirs) or [default_flows_dir()])
+            return _validate(args.paths or flow_paths(settings))
         if command == "graph":
             return _graph(settings, args.flow_id)
         if command in ("admin", "seed-demo", "broadcast"):
             return admin_cli.run(settings, args)
         if command == "chat":
-            return asyncio.run(_chat(settings, args.flow, args.lang, args.user))
+            return asyncio.run(_chat(settings, args.flow, args.lang, args.user, args.start))
         return _run(settings)
     except InvalidFlows as exc:
         print("The bot cannot start because some flows have problems:", file=sys.stderr)
@@ -63,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--flow", help="start this flow straight away (after onboarding)")
     chat.add_argument("--lang", help="your language code, as a phone would report it (e.g. pl)")
     chat.add_argument("--user", help="who you are, so separate residents can be tried")
+    chat.add_argument(
+        "--start",
+        metavar="PAYLOAD",
+        help="open the chat as a deep link would: a champion's code (c-...) or flow-<id>",
+    )
     validate = sub.add_parser("validate", help="check flow files and list every problem")
     validate.add_argument("paths", nargs="*", type=Path, help="flow files or folders")
     graph = sub.add_parser("graph", help="print a Mermaid flowchart of a flow")
@@ -72,7 +80,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(paths: Sequence[Path]) -> int:
-    flows, problems = check_flows(list(paths))
+    # Every pass the bot runs at start-up: shape, graph, and the names the bot provides.
+    flows, problems = check_all(list(paths), registry(new_referral_code))
     for problem in problems:
         print(problem)
     if problems:
@@ -83,7 +92,7 @@ def _validate(paths: Sequence[Path]) -> int:
 
 
 def _graph(settings: Settings, flow_id: str) -> int:
-    flows = load_flows(settings)
+    flows = load_library(flow_paths(settings), registry(new_referral_code))
     if flow_id not in flows:
         print(
             f"No flow called {flow_id!r}. Flows: {', '.join(sorted(flows.ids()))}",
@@ -100,13 +109,15 @@ def _run(settings: Settings) -> int:
             "No BOT_TOKEN is set, so this is the terminal simulator. "
             "Set BOT_TOKEN in .env to run the Telegram bot."
         )
-        return asyncio.run(_chat(settings, None, None, None))
+        return asyncio.run(_chat(settings, None, None, None, None))
     from bot.telegram.runner import run_telegram
 
     return run_telegram(settings)
 
 
-async def _chat(settings: Settings, flow: str | None, lang: str | None, user: str | None) -> int:
+async def _chat(
+    settings: Settings, flow: str | None, lang: str | None, user: str | None, start: str | None
+) -> int:
     from bot.console.simulator import HELP, Simulator, run
 
     name = user or _default_user()
@@ -118,8 +129,15 @@ async def _chat(settings: Settings, flow: str | None, lang: str | None, user: st
         interactive = sys.stdin.isatty()
         if interactive:
             print(HELP)
-        simulator = Simulator(core.conversation, who, echo_input=not interactive)
-        await run(simulator, sys.stdin, flow)
+        # The same scheduled work as the Telegram bot: rounds close, news goes out (to the
+        # simulator's inbox, shown here), reminders and check-ins are sent.
+        services = Services(core, {})
+        await services.start()
+        try:
+            simulator = Simulator(core.host, who, echo_input=not interactive)
+            await run(simulator, sys.stdin, flow, start)
+        finally:
+            await services.stop()
     return 0
 
 

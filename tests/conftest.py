@@ -1,4 +1,5 @@
-"""Shared fixtures: a fixed clock, a fresh store, the shipped flows and catalogs."""
+"""Shared fixtures: a fixed clock, a fresh database, the shipped flows and catalogs, a host and
+a staff desk over them."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Conversation
-from bot.engagement.hooks import Hooks
-from bot.flows.registry import FlowRegistry, default_flows_dir
+from bot.flows.registry import default_flows_dir
+from bot.host.checks import load_library
+from bot.host.hooks import registry
+from bot.host.host import Host
+from bot.host.library import FlowLibrary
+from bot.host.registry import Registry
 from bot.i18n.catalogs import Catalogs
-from bot.store.engagement import Engagement
-from bot.store.repository import Store
+from bot.staff.actor import Actor, Role
+from bot.staff.desk import StaffDesk
+from bot.store.db import Database
 
 # As bot/telegram does: PTB's time periods as timedelta, without deprecation warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 FIXED_NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+STAFF = Actor("test:staff", Role.ADMIN, "test")
+CODE = "c-transcript-code"  # champions' referral code in tests
 
 
 def fixed_clock() -> datetime:
@@ -29,8 +36,13 @@ def fixed_clock() -> datetime:
 
 
 @pytest.fixture(scope="session")
-def flows() -> FlowRegistry:
-    return FlowRegistry.load([default_flows_dir()])
+def hooks() -> Registry:
+    return registry(lambda: CODE)
+
+
+@pytest.fixture(scope="session")
+def flows(hooks: Registry) -> FlowLibrary:
+    return load_library([default_flows_dir()], hooks)
 
 
 @pytest.fixture(scope="session")
@@ -39,19 +51,22 @@ def catalogs() -> Catalogs:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "test.sqlite3")
-    yield s
-    await s.close()
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "test.sqlite3")
+    yield database
+    await database.close()
+
+
+def make_host(db: Database, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry) -> Host:
+    """The host as the bot builds it, on a fixed clock."""
+    return Host(db, flows, catalogs, hooks, clock=fixed_clock, organisation="Riverside Health Team")
 
 
 @pytest.fixture
-def conversation(store: Store, flows: FlowRegistry, catalogs: Catalogs) -> Conversation:
-    return Conversation(
-        store,
-        flows,
-        catalogs,
-        clock=fixed_clock,
-        organisation="Riverside Health Team",
-        hooks=Hooks(Engagement(store)),
-    )
+def host(db: Database, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry) -> Host:
+    return make_host(db, flows, catalogs, hooks)
+
+
+@pytest.fixture
+def desk(db: Database) -> StaffDesk:
+    return StaffDesk(db, fixed_clock)

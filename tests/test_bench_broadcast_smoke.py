@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.broadcast import broadcast_text, busiest_second
-from bot.textsplit import split_text
+from bot.host.textsplit import split_text
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = ("--free-recipients", "40", "--paid-recipients", "200", "--paid-rate", "200")

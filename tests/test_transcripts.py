@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,14 @@ import pytest
 import yaml
 
 from bot.console.simulator import Simulator
-from bot.conversation import Conversation, Who
-from bot.engagement.hooks import Hooks
-from bot.engagement.staff import Staff
-from bot.flows.registry import FlowRegistry
+from bot.host.library import FlowLibrary
+from bot.host.registry import Registry
+from bot.host.steps import Who
 from bot.i18n.catalogs import Catalogs
-from bot.store.engagement import Engagement
-from bot.store.repository import Store
-from tests.conftest import fixed_clock
+from bot.staff.desk import StaffDesk
+from bot.store import participants, sessions
+from bot.store.db import Database
+from tests.conftest import STAFF, fixed_clock, make_host
 
 HERE = Path(__file__).parent / "transcripts"
 CASES = sorted(HERE.glob("*.yaml"))
@@ -43,58 +44,50 @@ yaml.SafeDumper.add_representer(_Literal, _literal)
 
 
 async def _play(
-    case: dict[str, Any], db: Path, flows: FlowRegistry, catalogs: Catalogs
-) -> tuple[list[str], Store]:
+    case: dict[str, Any], path: Path, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry
+) -> tuple[list[str], Database]:
     who = Who(
         "console", case.get("user", "resident"), case.get("user", "resident"), case.get("lang")
     )
-    store = await Store.open(db)
+    db = await Database.open(path)
     outputs: list[str] = []
 
-    def simulator(s: Store) -> tuple[Simulator, io.StringIO]:
+    def simulator(database: Database) -> tuple[Simulator, io.StringIO]:
         buffer = io.StringIO()
-        conv = Conversation(
-            s,
-            flows,
-            catalogs,
-            clock=fixed_clock,
-            organisation="Riverside Health Team",
-            hooks=Hooks(Engagement(s), new_code=lambda: "c-transcript-code"),
-        )
-        return Simulator(conv, who, buffer, echo_input=False), buffer
+        host = make_host(database, flows, catalogs, hooks)
+        return Simulator(host, who, buffer, echo_input=False), buffer
 
-    staff = Staff(Engagement(store), fixed_clock)
     if case.get("setup") == "demo":
-        await staff.seed_demo()
-    sim, buffer = simulator(store)
+        await StaffDesk(db, fixed_clock).seed_demo(STAFF)
+    sim, buffer = simulator(db)
     await sim.start(case.get("flow_start"))
     for turn in case["turns"]:
         typed = turn["input"]
         if typed == "#restart":
-            await store.close()
-            store = await Store.open(db)
-            sim, buffer = simulator(store)
+            await db.close()
+            db = await Database.open(path)
+            sim, buffer = simulator(db)
             await sim.start()
         elif typed.startswith("#approve-champion "):
-            await Staff(Engagement(store), fixed_clock).set_champion(int(typed.split()[1]))
+            await StaffDesk(db, fixed_clock).set_champion(STAFF, int(typed.split()[1]))
         else:
             await sim.feed(typed)
         outputs.append(buffer.getvalue())
         buffer.seek(0)
         buffer.truncate()
-    return outputs, store
+    return outputs, db
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 async def test_transcript(
-    path: Path, tmp_path: Path, flows: FlowRegistry, catalogs: Catalogs
+    path: Path, tmp_path: Path, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry
 ) -> None:
     case = yaml.safe_load(path.read_text("utf-8"))
-    outputs, store = await _play(case, tmp_path / "t.sqlite3", flows, catalogs)
+    outputs, db = await _play(case, tmp_path / "t.sqlite3", flows, catalogs, hooks)
     try:
-        stored = await _stored(store, case.get("user", "resident"))
+        stored = await db.read(_stored, case.get("user", "resident"))
     finally:
-        await store.close()
+        await db.close()
     if os.environ.get("UPDATE_TRANSCRIPTS"):
         for turn, out in zip(case["turns"], outputs, strict=True):
             turn["output"] = _Literal(out)
@@ -108,12 +101,12 @@ async def test_transcript(
     assert stored == case["stored"]
 
 
-async def _stored(store: Store, user: str) -> dict[str, Any]:
+def _stored(conn: sqlite3.Connection, user: str) -> dict[str, Any]:
     """The participant's row and answers, in a form stable enough to compare."""
-    participant = await store.find_participant("console", user)
+    participant = participants.find(conn, "console", user)
     if participant is None:
         return {"participant": None}
-    answers = await store.answers_for(participant.id)
+    answers = sessions.answers_for(conn, participant.id)
     stored: dict[str, Any] = {
         "participant": {
             "locale": participant.locale,
@@ -123,7 +116,7 @@ async def _stored(store: Store, user: str) -> dict[str, Any]:
         "answers": [{a.key: a.value} for a in answers],
     }
     # Rows the flows wrote in the engagement tables, without ids and times.
-    export = await store.export_participant(participant.id)
+    export = participants.export(conn, participant.id)
     for table, rows in export.items():
         if table in ("participants", "sessions", "answers") or not rows:
             continue

@@ -1,4 +1,9 @@
-"""Talk to the bot in a terminal. Works with piped stdin, so conversations can be scripted."""
+"""Talk to the bot in a terminal. Works with piped stdin, so conversations can be scripted.
+
+News the bot sends a simulator resident (round results, "you said, we did", broadcasts,
+reminders, check-ins) arrives in their inbox and is shown as soon as it is there while the
+chat is open, or when they next open it.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,22 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from bot.conversation import Conversation, Outcome, Who
+from bot.flows.callback import decode_callback
 from bot.flows.events import Choose, Input, Location, Text, Voice
 from bot.flows.model import BACK, CANCEL, DONE, SKIP
-from bot.replies import Confirmation, Message, Question, Reply
+from bot.host.host import Host
+from bot.host.replies import Button, Confirmation, Message, Question, Reply
+from bot.host.steps import Outcome, Who
+from bot.store import inbox
 
 # Letters for the controls, so numbers stay for the answers themselves.
 CONTROL_KEYS = {DONE: "d", SKIP: "s", BACK: "b", CANCEL: "x"}
 _LOCATION = re.compile(r"^/location\s+(-?\d+(?:\.\d+)?)\s*,?\s*(-?\d+(?:\.\d+)?)\s*$")
+INBOX_EVERY = 1.0  # seconds between looks at the inbox while waiting for input
 
 HELP = """\
 How to answer: type the number of an option, or the letter of a control (d = done, s = skip,
-b = back). Type text where text is asked. Commands: /menu, /cancel, /language, /start,
+b = back). Type text where text is asked. Commands: /menu, /cancel, /language, /start [CODE],
 /privacy, /mydata, /delete, /stop, /location LAT,LON (share a location),
 /voice SECONDS (send a pretend voice note), /help, /quit.\
 """
@@ -30,14 +39,9 @@ class Simulator:
     """One resident's terminal conversation."""
 
     def __init__(
-        self,
-        conversation: Conversation,
-        who: Who,
-        out: TextIO = sys.stdout,
-        *,
-        echo_input: bool = False,
+        self, host: Host, who: Who, out: TextIO = sys.stdout, *, echo_input: bool = False
     ) -> None:
-        self.conversation = conversation
+        self.host = host
         self.who = who
         self.out = out
         self.echo_input = echo_input
@@ -69,12 +73,35 @@ class Simulator:
         for line in lines[1:]:
             self.out.write(f"     {line}".rstrip() + "\n")
 
-    async def start(self, flow_id: str | None = None) -> None:
-        """Pick up where the participant left off, or begin."""
-        if flow_id:
-            self.show(await self.conversation.begin(self.who, flow_id))
+    async def start(self, flow_id: str | None = None, payload: str | None = None) -> None:
+        """Open the chat: news first, then pick up where they left off (or a deep link)."""
+        await self.show_inbox()
+        if payload:
+            self.show(await self.host.start(self.who, payload))
+        elif flow_id:
+            self.show(await self.host.begin(self.who, flow_id))
         else:
-            self.show(await self.conversation.repeat(self.who))
+            self.show(await self.host.repeat(self.who))
+
+    async def show_inbox(self) -> bool:
+        """Print news waiting for this resident; True if there was any."""
+        notes = await self.host.db.write(
+            inbox.take, self.who.user_id, self.host.clock().isoformat()
+        )
+        for note in notes:
+            self._say(
+                note.text if not note.image_path else f"{note.text}\n[chart: {note.image_path}]"
+            )
+            if note.buttons:
+                buttons = []
+                for label, data in note.buttons:
+                    decoded = decode_callback(data)
+                    if decoded is not None:
+                        buttons.append(Button(label, f"{decoded[1]}:{decoded[2]}"))
+                if buttons:
+                    self._print(Question("", tuple(buttons), (), 0, "~inbox", "choice"))
+        self.out.flush()
+        return bool(notes)
 
     async def feed(self, line: str) -> bool:
         """Handle one typed line; False when the resident wants to quit."""
@@ -84,30 +111,29 @@ class Simulator:
         command = line.strip()
         if command in ("/quit", "/exit"):
             return False
+        host, who = self.host, self.who
         actions: dict[str, Callable[[], Awaitable[Outcome]]] = {
-            "/start": lambda: self.conversation.begin(self.who),
-            "/menu": lambda: self.conversation.begin(self.who, "menu"),
-            "/cancel": lambda: self.conversation.cancel(self.who),
-            "/stop": lambda: self.conversation.stop(self.who),
-            "/delete": lambda: self.conversation.delete_question(self.who),
-            "/privacy": lambda: self.conversation.info(self.who, "privacy"),
+            "/start": lambda: host.start(who),
+            "/menu": lambda: host.begin(who, "menu"),
+            "/cancel": lambda: host.cancel(who),
+            "/stop": lambda: host.stop(who),
+            "/delete": lambda: host.delete_question(who),
+            "/privacy": lambda: host.info(who, "privacy"),
+            "/language": lambda: host.language_question(who),
         }
         if command in actions:
             self.show(await actions[command]())
-            return True
-        if command == "/help":
+        elif command.startswith("/start "):
+            self.show(await host.start(who, command.split(maxsplit=1)[1]))
+        elif command == "/help":
             self.out.write(HELP + "\n")
-            return True
-        if command == "/mydata":
-            export = await self.conversation.export(self.who)
+        elif command == "/mydata":
+            export, _ = await host.export(who)
             self.out.write(json.dumps(export, ensure_ascii=False, indent=2) + "\n")
-            return True
-        if command == "/language":
-            outcome = await self.conversation.repeat(self.who)
-            self._print(self.conversation.language_question(outcome.locale))
-            return True
-        received, session_id = self._parse(command)
-        self.show(await self.conversation.handle(self.who, received, session_id=session_id))
+        else:
+            received, session_id = self._parse(command)
+            self.show(await host.handle(who, received, session_id=session_id))
+        await self.show_inbox()
         return True
 
     def _parse(self, line: str) -> tuple[Input, int | None]:
@@ -115,6 +141,9 @@ class Simulator:
         if q is not None:
             if line.isascii() and line.isdigit() and 1 <= int(line) <= len(q.buttons):
                 button = q.buttons[int(line) - 1]
+                if q.node_id == "~inbox":  # a news message's button: "node:option"
+                    node, _, option = button.option_id.partition(":")
+                    return Choose(option, node), None
                 return Choose(button.option_id, q.node_id), q.session_id or None
             for control in q.controls:
                 if line.lower() == CONTROL_KEYS.get(control.option_id):
@@ -128,14 +157,28 @@ class Simulator:
         return Text(line), None
 
 
-async def run(simulator: Simulator, stream: TextIO = sys.stdin, flow_id: str | None = None) -> None:
-    """Read lines until EOF or /quit. Everything is saved as it goes, so a rerun resumes."""
-    await simulator.start(flow_id)
+async def run(
+    simulator: Simulator,
+    stream: TextIO = sys.stdin,
+    flow_id: str | None = None,
+    payload: str | None = None,
+) -> None:
+    """Read lines until EOF or /quit, showing news as it arrives. Everything is saved as it
+    goes, so a rerun resumes."""
+    await simulator.start(flow_id, payload)
     while True:
         if stream.isatty():
             simulator.out.write("you> ")
             simulator.out.flush()
-        line = await asyncio.to_thread(stream.readline)
+        reading = asyncio.ensure_future(asyncio.to_thread(stream.readline))
+        while True:
+            done, _ = await asyncio.wait({reading}, timeout=INBOX_EVERY)
+            if done:
+                break
+            if await simulator.show_inbox() and stream.isatty():
+                simulator.out.write("you> ")
+                simulator.out.flush()
+        line = reading.result()
         if not line:
             break
         if not await simulator.feed(line):

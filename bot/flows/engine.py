@@ -49,10 +49,6 @@ CONSENT_OPTIONS = (
     Option(CONSENT_NO, N_("No, thank you")),
 )
 
-# Words a participant may type instead of tapping a control (English; channels map
-# translated words and numbers to Choose before calling the engine).
-TYPED_CONTROLS = {"skip": SKIP, "back": BACK, "done": DONE, "cancel": CANCEL}
-
 MOVED_ON = N_("That question has moved on. Here is where you are now.")
 QUESTIONS_CHANGED = N_(
     "The questions have changed since you started, so we will start this part again. "
@@ -151,7 +147,7 @@ class _Walk:
             placed = set(self.session.pending)
             return tuple(o for o in self._rank_items(node) if o.id not in placed)
         if node.options_from:
-            return self.ctx.options.get(node.options_from, ())
+            return self.ctx.lists(node.options_from, self.session.answers)
         return node.options
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
@@ -187,7 +183,7 @@ class _Walk:
 
     def items(self, node: Node) -> tuple[Option, ...]:
         """The host's items a for_each question goes through, in order."""
-        return self.ctx.options.get(node.for_each, ()) if node.for_each else ()
+        return self.ctx.lists(node.for_each, self.session.answers) if node.for_each else ()
 
     def current_item(self, node: Node) -> Option | None:
         if not node.for_each:
@@ -287,14 +283,6 @@ def _matches(value: Any, expected: str) -> bool:
     return value is not None and str(value) == expected
 
 
-def _label_match(options: tuple[Option, ...], typed: str) -> Option | None:
-    folded = typed.strip().casefold()
-    for opt in options:
-        if folded in (opt.id.casefold(), opt.label.casefold()):
-            return opt
-    return None
-
-
 def start(flow: Flow, ctx: Context, answers: dict[str, Any] | None = None) -> Step:
     """Begin `flow` for a participant; `answers` carries answers kept from an earlier run."""
     session = Session(flow.id, flow.content_hash, flow.start, dict(answers or {}))
@@ -304,10 +292,19 @@ def start(flow: Flow, ctx: Context, answers: dict[str, Any] | None = None) -> St
 
 
 def current(flow: Flow, session: Session, ctx: Context) -> Step:
-    """Ask the current question again, changing nothing (after /language, or a stale press)."""
+    """Ask the current question again (after /language, /start or a stale press).
+
+    Nothing changes, unless the flow changed under the session: then it carries on under the
+    new version if its question is still there, and otherwise says so and starts the flow
+    again with the answers kept. Either way the host saves the returned session.
+    """
     walk = _Walk(flow, session, ctx)
-    if session.node_id is None or session.node_id not in flow.nodes:
+    if session.status != ACTIVE or session.node_id is None:
         return walk.step()
+    adopted = _adopt(flow, session)
+    if adopted is None:
+        return _restart(flow, session, ctx)
+    walk = _Walk(flow, adopted, ctx)
     walk.ask(flow.node(session.node_id))
     return walk.step()
 
@@ -317,18 +314,31 @@ def resume(flow: Flow, session: Session, received: Input, ctx: Context) -> Step:
     node_id = session.node_id
     if session.status != ACTIVE or node_id is None:
         return start(flow, ctx, session.answers)
-    if session.flow_hash != flow.content_hash:
-        changed = flow.nodes.get(node_id)
-        if changed is None or not changed.is_question:
-            restarted = start(flow, ctx, session.answers)
-            return Step(restarted.session, (Say(QUESTIONS_CHANGED), *restarted.events))
-        # The file changed but this question is still there: carry on under the new version,
-        # forgetting earlier questions it no longer has (so "back" cannot reach them).
-        history = tuple(n for n in session.history if n in flow.nodes)
-        session = session.evolve(flow_hash=flow.content_hash, history=history)
-    walk = _Walk(flow, session, ctx)
+    adopted = _adopt(flow, session)
+    if adopted is None:
+        return _restart(flow, session, ctx)
+    walk = _Walk(flow, adopted, ctx)
     _feed(walk, flow.node(node_id), received)
     return walk.step()
+
+
+def _adopt(flow: Flow, session: Session) -> Session | None:
+    """The session under `flow`'s version, or None when its question is gone from it."""
+    if session.flow_hash == flow.content_hash:
+        return session
+    node = flow.nodes.get(session.node_id or "")
+    if node is None or not node.is_question:
+        return None
+    # The file changed but this question is still there: carry on under the new version,
+    # forgetting earlier questions it no longer has (so "back" cannot reach them). Ticks on
+    # the current question are kept.
+    history = tuple(n for n in session.history if n in flow.nodes)
+    return session.evolve(flow_hash=flow.content_hash, history=history)
+
+
+def _restart(flow: Flow, session: Session, ctx: Context) -> Step:
+    restarted = start(flow, ctx, session.answers)
+    return Step(restarted.session, (Say(QUESTIONS_CHANGED), *restarted.events))
 
 
 def _feed(walk: _Walk, node: Node, received: Input) -> None:
@@ -360,9 +370,10 @@ def _control_of(walk: _Walk, node: Node, received: Input) -> str | None:
     if isinstance(received, Choose) and received.option_id.startswith("_"):
         return received.option_id
     if isinstance(received, Text):
-        word = TYPED_CONTROLS.get(received.text.strip().casefold())
-        # A typed word is only a control if it is not also an answer the node accepts.
-        if word and _label_match(walk.options_for(node), received.text) is None:
+        word = walk.ctx.words.control(received.text)
+        # A typed word is only a control if it is not also an answer the node accepts; on a
+        # free-text question "skip" may well be the answer, but never "cancel" or "back".
+        if word and _pick(walk, walk.options_for(node), received) is None:
             if node.kind not in (NodeKind.TEXT, NodeKind.LOCATION) or word in (CANCEL, BACK):
                 return word
     return None
@@ -370,7 +381,7 @@ def _control_of(walk: _Walk, node: Node, received: Input) -> str | None:
 
 def _feed_choice(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
     options = walk.options_for(node)
-    option = _pick(options, received)
+    option = _pick(walk, options, received)
     if option is None:
         walk.reject(node, N_("Please tap one of the buttons."))
         return
@@ -387,11 +398,11 @@ def _feed_choice(walk: _Walk, node: Node, received: Input, control: str | None) 
     walk.answer(node, ratings, (), confirm=False)
 
 
-def _pick(options: tuple[Option, ...], received: Input) -> Option | None:
+def _pick(walk: _Walk, options: tuple[Option, ...], received: Input) -> Option | None:
     if isinstance(received, Choose):
         return next((o for o in options if o.id == received.option_id), None)
     if isinstance(received, Text):
-        return _label_match(options, received.text)
+        return walk.ctx.words.option(received.text, options)
     return None
 
 
@@ -409,7 +420,7 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
         labels = {o.id: o.label for o in options}
         walk.answer(node, list(selected), tuple(labels.get(s, s) for s in selected))
         return
-    option = _pick(options, received)
+    option = _pick(walk, options, received)
     if option is None:
         walk.reject(node, N_("Please tap the buttons to choose, then tap Done."))
         return
@@ -431,7 +442,7 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
 
 def _feed_rank(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
     remaining = walk.options_for(node)
-    option = _pick(remaining, received)
+    option = _pick(walk, remaining, received)
     if option is None:
         walk.reject(node, N_("Please tap one of the buttons."))
         return
@@ -468,7 +479,7 @@ def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) ->
 
 
 def _feed_number(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
-    number = _parse_number(received.text) if isinstance(received, Text) else None
+    number = walk.ctx.words.number(received.text) if isinstance(received, Text) else None
     if number is None or (node.integer and not float(number).is_integer()):
         walk.reject(node, N_("Please type a number, like 3."))
         return
@@ -484,16 +495,6 @@ def _feed_number(walk: _Walk, node: Node, received: Input, control: str | None) 
         return
     value: int | float = int(number) if node.integer else number
     walk.answer(node, value, (_show(value),))
-
-
-def _parse_number(text: str) -> float | None:
-    # float() already reads other scripts' digits (Arabic-Indic, Bengali, ...), which matters
-    # for residents typing in their own script.
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _show(number: float | None) -> str:
@@ -519,11 +520,10 @@ def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None
 
 
 def _feed_consent(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
-    option = _pick(CONSENT_OPTIONS, received)
+    option = _pick(walk, CONSENT_OPTIONS, received)
     if option is None and isinstance(received, Text):
-        option = {"yes": CONSENT_OPTIONS[0], "no": CONSENT_OPTIONS[1]}.get(
-            received.text.strip().casefold()
-        )
+        said = walk.ctx.words.consent(received.text)
+        option = next((o for o in CONSENT_OPTIONS if o.id == said), None)
     if option is None:
         walk.reject(node, N_("Please tap Yes or No."))
         return

@@ -6,12 +6,14 @@ Telegram adapter or the terminal simulator) applies them, so both behave identic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.flows.model import Node, Option
 from bot.flows.session import Session
+from bot.flows.words import PLAIN, Words
 
 # ---------------------------------------------------------------------------------------------
 # Inputs
@@ -55,12 +57,39 @@ class Voice:
 Input = Choose | Text | Location | Voice
 
 
+class Lists(Protocol):
+    """Option lists the host provides (`options_from`, `for_each`), by name.
+
+    The engine passes the answers so far, so a list may depend on them (the measures of the
+    initiative just chosen). Must be pure: the same name and answers give the same list.
+    """
+
+    def __call__(self, name: str, answers: Mapping[str, Any], /) -> tuple[Option, ...]: ...
+
+
+def no_lists(name: str, answers: Mapping[str, Any], /) -> tuple[Option, ...]:
+    """A host with no option lists."""
+    return ()
+
+
+def fixed_lists(lists: Mapping[str, tuple[Option, ...]]) -> Lists:
+    """Lists that do not depend on answers (for tests and simple hosts)."""
+    frozen = dict(lists)
+
+    def get(name: str, answers: Mapping[str, Any], /) -> tuple[Option, ...]:
+        return frozen.get(name, ())
+
+    return get
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What the host injects: the clock and any option lists that come from outside the flow."""
+    """What the host injects: the clock, the option lists that come from outside the flow,
+    and how typed text is read in the resident's language."""
 
     now: datetime
-    options: dict[str, tuple[Option, ...]] = field(default_factory=dict)
+    lists: Lists = no_lists
+    words: Words = PLAIN
 
 
 # ---------------------------------------------------------------------------------------------

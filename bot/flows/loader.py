@@ -61,6 +61,11 @@ def load_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(file, 0, None, None, f"cannot read the file: {exc.strerror}")]
+    return load_flow_bytes(raw, file)
+
+
+def load_flow_bytes(raw: bytes, file: str) -> tuple[Flow | None, list[Problem]]:
+    """Read one flow from its file's bytes (`file` names it in problems)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -70,10 +75,15 @@ def load_flow(path: Path) -> tuple[Flow | None, list[Problem]]:
     if root is None:
         return None, problems
     reader = _Reader(file)
-    flow = reader.flow_from(root, hashlib.sha256(raw).hexdigest()[:16])
+    flow = reader.flow_from(root, content_hash(raw))
     if reader.problems:
         return None, by_position(reader.problems)
     return flow, []
+
+
+def content_hash(raw: bytes) -> str:
+    """The version of a flow file: a hash of its bytes."""
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def load_flows(paths: Path | Iterable[Path]) -> tuple[dict[str, Flow], list[Problem]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.flows.loader import load_flows
@@ -32,35 +32,3 @@ class InvalidFlows(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
-
-
-class FlowRegistry:
-    """The loaded flows by id, in the order their files were read."""
-
-    def __init__(self, flows: Mapping[str, Flow]) -> None:
-        self._flows = dict(flows)
-
-    @classmethod
-    def load(cls, paths: Path | Iterable[Path]) -> FlowRegistry:
-        """Load and validate flow files and directories; InvalidFlows on any problem."""
-        flows, problems = check_flows(paths)
-        if problems:
-            raise InvalidFlows(problems)
-        return cls(flows)
-
-    def get(self, flow_id: str) -> Flow:
-        """The flow with this id (KeyError if there is none)."""
-        return self._flows[flow_id]
-
-    def ids(self) -> tuple[str, ...]:
-        """Every flow id."""
-        return tuple(self._flows)
-
-    def __contains__(self, flow_id: object) -> bool:
-        return flow_id in self._flows
-
-    def __iter__(self) -> Iterator[Flow]:
-        return iter(self._flows.values())
-
-    def __len__(self) -> int:
-        return len(self._flows)

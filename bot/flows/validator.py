@@ -18,12 +18,6 @@ from bot.flows.model import (
 )
 from bot.flows.problems import Problem, by_position, did_you_mean
 
-# What each effect may touch; the host only knows how to apply these.
-EFFECT_TARGETS: dict[str, frozenset[str]] = {
-    "set": frozenset({"locale", "area"}),
-    "record": frozenset({"consent", "priorities", "measures", "asset", "evaluation", "champion"}),
-    "forget": frozenset({"participant"}),
-}
 # Option lists filled by the host (options_from) are unknown here, so assume ids this long.
 HOST_OPTION_ID_MAX = 16
 TEXT_MAX_LENGTH = 4096  # Telegram's message limit
@@ -79,7 +73,6 @@ class _Check:
             self.onward(node)
             self.options(node)
             self.kind_rules(node)
-            self.effects(node)
             self.callback_data(node)
         self.reachable()
         self.loops()
@@ -277,17 +270,6 @@ class _Check:
                 return None
             answers.update(dict.fromkeys(found))
         return list(answers) or None
-
-    def effects(self, node: Node) -> None:
-        for effect in node.effects:
-            allowed = EFFECT_TARGETS[effect.action]
-            if effect.target not in allowed:
-                self.problem(
-                    node.source,
-                    node,
-                    f"'{effect.action}' cannot target '{effect.target}' "
-                    f"(use {' or '.join(sorted(allowed))})",
-                )
 
     def callback_data(self, node: Node) -> None:
         if node.kind not in QUESTION_KINDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 from babel.numbers import format_percent
 
 from bot.flows.callback import encode_callback
-from bot.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
+from bot.host.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
 from bot.jobs.outbound import OutMessage
-from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
-from bot.store.engagement import Engagement, pick_text
+from bot.store import initiatives, rounds
+from bot.store.broadcasts import Broadcast, Recipient
+from bot.store.db import Database
+from bot.store.texts import Texts
 
 if TYPE_CHECKING:
     from bot.jobs.charts import ChartImage
@@ -55,9 +58,9 @@ def button(label: str, node: str, option: str) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class _Round:
-    question: str
+    question: Texts
     participants: int
-    ranking: list[tuple[int, str, float]]  # topic id, label (stored), share of points
+    ranking: list[tuple[int, Texts, float]]  # topic id, label, share of points
 
 
 class BroadcastComposer:
@@ -65,13 +68,11 @@ class BroadcastComposer:
 
     def __init__(
         self,
-        broadcasts: Broadcasts,
-        engagement: Engagement,
+        db: Database,
         catalogs: Catalogs,
         chart: Callable[..., ChartImage] | None = None,
     ) -> None:
-        self.broadcasts = broadcasts
-        self.engagement = engagement
+        self.db = db
         self.catalogs = catalogs
         # matplotlib is imported on the first chart, not at start: it is most of the bot's
         # memory, and every long-lived object makes the garbage collector's full passes longer.
@@ -98,8 +99,8 @@ class BroadcastComposer:
             )
             return [OutMessage(text, buttons=(button(tr.gettext("Carry on"), RESUME_FLOW, "go"),))]
         if kind == "checkin":
-            initiative = await self.engagement.initiative(int(broadcast.content["initiative_id"]))
-            title = pick_text(initiative.title, tr.locale) if initiative else ""
+            found = await self.db.read(initiatives.get, int(broadcast.content["initiative_id"]))
+            title = pick_text(found.title, tr) if found else ""
             text = tr.gettext(
                 "How is “{title}” going? It only takes a minute to tell us.", title=title
             )
@@ -122,22 +123,22 @@ class BroadcastComposer:
         raise ValueError(f"broadcast {broadcast.id}: cannot compose a {kind!r} message")
 
     async def _initiative(self, content: dict[str, Any], tr: Translator) -> OutMessage:
-        initiative = await self.engagement.initiative(int(content["initiative_id"]))
-        title = pick_text(initiative.title, tr.locale) if initiative else ""
+        found = await self.db.read(initiatives.get, int(content["initiative_id"]))
+        title = pick_text(found.title, tr) if found else ""
         lines = [tr.gettext("📣 You said, we did: news about “{title}”.", title=title)]
         status = content.get("status")
         if status in STATUS_WORDS:
             lines.append(tr.gettext("Now: {status}", status=tr.gettext(STATUS_WORDS[status])))
         note = content.get("note")
         if note:
-            lines.append(pick_text_dict(note, tr.locale))
+            lines.append(pick_text(note, tr))
         return OutMessage("\n".join(lines))
 
     async def _results(
         self, round_id: int, recipient: Recipient, tr: Translator
     ) -> list[OutMessage]:
         summary = await self._round(round_id)
-        mine = tuple(await self.broadcasts.choices(recipient.participant_id, round_id))
+        mine = tuple(await self.db.read(rounds.choices, recipient.participant_id, round_id))
         # Drawing takes tens of milliseconds: off the event loop, so residents are not kept
         # waiting while results go out.
         image = await asyncio.to_thread(self._charts, round_id, tr.locale, mine)
@@ -152,7 +153,7 @@ class BroadcastComposer:
         for place, (topic_id, label, share) in enumerate(shown, start=1):
             star = " ★" if topic_id in mine else ""
             percent = format_percent(share, locale=tr.locale)
-            lines.append(f"{place}. {tr.gettext(pick_text(label, tr.locale))} – {percent}{star}")
+            lines.append(f"{place}. {pick_text(label, tr)} – {percent}{star}")
         if mine:
             lines.append(tr.gettext("★ = your choices"))
         lines.append(
@@ -170,13 +171,12 @@ class BroadcastComposer:
         cached = self._rounds.get(round_id)
         if cached is not None:
             return cached
-        found = await self.engagement.round(round_id)
-        results = await self.engagement.round_results(round_id)
-        total = sum(points for _, points, _ in results) or 1
+        found, results, count = await self.db.read(_round_summary, round_id)
+        total = sum(r.points for r in results) or 1
         summary = _Round(
-            question=found.question if found else "",
-            participants=await self.engagement.round_participants(round_id),
-            ranking=[(t.id, t.label, points / total) for t, points, _ in results],
+            question=found.question if found else {},
+            participants=count,
+            ranking=[(r.topic.id, r.topic.label, r.points / total) for r in results],
         )
         self._rounds[round_id] = summary
         return summary
@@ -187,7 +187,7 @@ class BroadcastComposer:
         summary = self._rounds[round_id]
         tr = self.catalogs.get(locale)
         bars = [
-            Bar(tr.gettext(pick_text(label, locale)), share, topic_id in mine)
+            Bar(pick_text(label, tr), share, topic_id in mine)
             for topic_id, label, share in summary.ranking
         ]
         draw = self.chart or render_results_chart
@@ -204,13 +204,14 @@ def staff_text(content: dict[str, Any], tr: Translator) -> str:
     template = content.get("template")
     if template in TEMPLATES:
         return tr.gettext(TEMPLATES[template])
-    texts = content.get("texts") or {}
-    return pick_text_dict(texts, tr.locale)
+    return pick_text(content.get("texts") or {}, tr)
 
 
-def pick_text_dict(texts: dict[str, str], locale: str) -> str:
-    """The text for a locale, else English, else any."""
-    return texts.get(locale) or texts.get("en") or next(iter(texts.values()), "")
+def pick_text(texts: Texts, tr: Translator) -> str:
+    """Staff text in the reader's language, else English, else any; built-in texts (English
+    msgids) are translated through the catalogs."""
+    chosen = texts.get(tr.locale) or texts.get("en") or next(iter(texts.values()), "")
+    return tr.gettext(chosen) if chosen else ""
 
 
 def fallback_count(content: dict[str, Any], per_locale: dict[str, int]) -> int:
@@ -219,3 +220,13 @@ def fallback_count(content: dict[str, Any], per_locale: dict[str, int]) -> int:
         return 0  # templates are translated through the catalogs
     given = set((content.get("texts") or {}).keys())
     return sum(n for locale, n in per_locale.items() if locale not in given)
+
+
+def _round_summary(
+    conn: sqlite3.Connection, round_id: int
+) -> tuple[rounds.Round | None, list[rounds.TopicResult], int]:
+    return (
+        rounds.get(conn, round_id),
+        rounds.results(conn, round_id),
+        rounds.participant_count(conn, round_id),
+    )

@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-import aiosqlite
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.engagement.hooks import period_start
 from bot.jobs.sender import BroadcastSender
-from bot.store.broadcasts import REACHABLE, Audience, Broadcasts, mark_reminded
-from bot.store.engagement import Engagement
-from bot.store.repository import Store
+from bot.store import broadcasts, champions, initiatives, rounds, sessions
+from bot.store.broadcasts import Audience
+from bot.store.db import Database
+from bot.store.initiatives import period_start
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +63,13 @@ class Jobs:
 
     def __init__(
         self,
-        store: Store,
+        db: Database,
         sender_for: Callable[[], BroadcastSender],
         *,
         settings: JobSettings | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.store = store
-        self.engagement = Engagement(store)
-        self.broadcasts = Broadcasts(store)
+        self.db = db
         self.sender_for = sender_for
         self.settings = settings or JobSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -124,24 +122,14 @@ class Jobs:
     async def _schedule_exact(self) -> None:
         if self.scheduler is None:
             return
-        now = self.clock()
-        for found in await self.engagement.rounds("open"):
-            closes = datetime.fromisoformat(found.closes_at)
-            if closes > now:
-                self.scheduler.add_job(
-                    self.sweep,
-                    DateTrigger(run_date=closes),
-                    id=f"round-{found.id}",
-                    replace_existing=True,
-                )
-        for broadcast in await self.broadcasts.with_status("scheduled"):
-            if broadcast.send_at and datetime.fromisoformat(broadcast.send_at) > now:
-                self.scheduler.add_job(
-                    self.sweep,
-                    DateTrigger(run_date=datetime.fromisoformat(broadcast.send_at)),
-                    id=f"broadcast-{broadcast.id}",
-                    replace_existing=True,
-                )
+        now = self.clock().isoformat()
+        for job_id, when in await self.db.read(_upcoming, now):
+            self.scheduler.add_job(
+                self.sweep,
+                DateTrigger(run_date=datetime.fromisoformat(when)),
+                id=job_id,
+                replace_existing=True,
+            )
 
     # -- the sweep -------------------------------------------------------------------------
 
@@ -172,17 +160,15 @@ class Jobs:
 
     async def _close_rounds(self) -> list[int]:
         closed = []
-        for found in await self.engagement.rounds("open"):
-            if found.closes_at <= self._now() and await self.engagement.close_round(
-                found.id, self._now()
-            ):
-                closed.append(found.id)
+        for round_id in await self.db.read(rounds.due_to_close, self._now()):
+            if await self.db.write(rounds.close, round_id, self._now()):
+                closed.append(round_id)
         return closed
 
     async def _results_broadcasts(self) -> list[int]:
         """Every closed round gets exactly one results broadcast to its participants."""
         queued = []
-        for found in await self.engagement.rounds("closed"):
+        for found in await self.db.read(rounds.all_rounds, "closed"):
             new = await self._queue(
                 "results",
                 Audience("round", found.id),
@@ -197,37 +183,37 @@ class Jobs:
     async def _reminders(self) -> int:
         """One gentle reminder per unfinished flow, after `reminder_after`."""
         cutoff = (self.clock() - self.settings.reminder_after).isoformat()
-        rows = await self.store.fetch_all(
-            "SELECT s.id, s.participant_id FROM sessions s JOIN participants p "
-            "ON p.id = s.participant_id WHERE s.status = 'active' AND s.reminded_at IS NULL "
-            f"AND s.updated_at <= ? AND {REACHABLE} "
-            f"AND s.flow_id NOT IN ({', '.join('?' for _ in NOT_REMINDED)}) "
-            "ORDER BY s.id LIMIT ?",
-            (cutoff, *sorted(NOT_REMINDED), REMINDER_BATCH),
-        )
-        if not rows:
+        return await self.db.write(self._remind, cutoff, self._now())
+
+    def _remind(self, conn: sqlite3.Connection, cutoff: str, now: str) -> int:
+        due = sessions.due_for_reminder(conn, cutoff, NOT_REMINDED, REMINDER_BATCH)
+        if not due:
             return 0
-        sessions = [int(r[0]) for r in rows]
-        people = sorted({int(r[1]) for r in rows})
+        ids = [session for session, _ in due]
+        people = sorted({participant for _, participant in due})
         # The broadcast and the "reminded" marks commit together: a crash can neither lose
         # the reminder nor send it twice.
-        async with self.store.transaction() as db:
-            await self._queue(
-                "reminder",
-                Audience("participants", people),
-                {},
-                f"reminder:{sessions[0]}:{sessions[-1]}:{self._now()}",
-                db=db,
-            )
-            await mark_reminded(db, sessions, self._now())
-        return len(sessions)
+        broadcasts.create(
+            conn,
+            "reminder",
+            Audience("participants", people),
+            {},
+            now,
+            status="scheduled",
+            send_at=now,
+            dedupe_key=f"reminder:{ids[0]}:{ids[-1]}:{now}",
+            created_by="scheduler",
+        )
+        sessions.mark_reminded(conn, ids, now)
+        return len(ids)
 
     async def _evaluation_checkins(self) -> list[int]:
         """Each active initiative asks its people how it is going, once per check-in period."""
         queued = []
         today = self.clock().date()
-        for initiative in await self.engagement.initiatives(("active",)):
-            if not await self.engagement.measures(initiative.id, "adopted"):
+        planned = await self.db.read(initiatives.with_adopted_measures)
+        for initiative in await self.db.read(initiatives.all_initiatives, ("active",)):
+            if initiative.id not in planned:
                 continue
             anchor = (initiative.starts_on or initiative.created_at)[:10]
             if (today - datetime.fromisoformat(anchor).date()).days < initiative.check_in_days:
@@ -246,7 +232,7 @@ class Jobs:
 
     async def _champion_checkins(self) -> list[int]:
         """A monthly support check-in for active champions."""
-        if not await self.engagement.champions("active"):
+        if not await self.db.read(champions.any_with_status, "active"):
             return []
         month = self.clock().strftime("%Y-%m")
         new = await self._queue("champion", Audience("champions"), {}, f"champion:{month}")
@@ -261,10 +247,10 @@ class Jobs:
         *,
         round_id: int | None = None,
         initiative_id: int | None = None,
-        db: aiosqlite.Connection | None = None,
     ) -> int | None:
         """A broadcast due now, made at most once per `key`."""
-        return await self.broadcasts.create(
+        return await self.db.write(
+            broadcasts.create,
             kind,
             audience,
             content,
@@ -275,15 +261,27 @@ class Jobs:
             initiative_id=initiative_id,
             dedupe_key=key,
             created_by="scheduler",
-            db=db,
         )
 
     async def _start_due(self) -> list[int]:
         started = []
-        for broadcast in await self.broadcasts.due(self._now()):
-            await self.broadcasts.start(broadcast.id, self._now())
+        for broadcast in await self.db.read(broadcasts.due, self._now()):
+            await self.db.write(broadcasts.start, broadcast.id, self._now())
             started.append(broadcast.id)
-        for broadcast in await self.broadcasts.with_status("sending"):
+        for broadcast in await self.db.read(broadcasts.with_status, "sending"):
             if broadcast.id not in self.running:
                 self.launch(broadcast.id)
         return started
+
+
+def _upcoming(conn: sqlite3.Connection, now: str) -> list[tuple[str, str]]:
+    """(job id, when) of the round closings and scheduled broadcasts still to come."""
+    jobs = [
+        (f"round-{r.id}", r.closes_at) for r in rounds.all_rounds(conn, "open") if r.closes_at > now
+    ]
+    jobs += [
+        (f"broadcast-{b.id}", b.send_at)
+        for b in broadcasts.with_status(conn, "scheduled")
+        if b.send_at and b.send_at > now
+    ]
+    return jobs

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.host.textsplit import MESSAGE_LIMIT, split_text
 from bot.jobs.outbound import (
     InDoubt,
     Outbound,
@@ -19,8 +20,9 @@ from bot.jobs.outbound import (
     Unreachable,
 )
 from bot.jobs.pacing import Pacer
-from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
-from bot.textsplit import MESSAGE_LIMIT, split_text
+from bot.store import broadcasts
+from bot.store.broadcasts import Broadcast, Recipient
+from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +82,9 @@ class BroadcastSender:
 
     def __init__(
         self,
-        broadcasts: Broadcasts,
+        db: Database,
         composer: Composer,
-        outbound: Outbound,
+        outbounds: Mapping[str, Outbound],
         pacer: Pacer,
         *,
         clock: Callable[[], datetime],
@@ -94,9 +96,11 @@ class BroadcastSender:
         on_progress: ProgressHook | None = None,
         progress_every: float = 3.0,
     ) -> None:
-        self.broadcasts = broadcasts
+        self.db = db
         self.composer = composer
-        self.outbound = outbound
+        # One port per channel this process can reach; recipients on other channels wait in
+        # the ledger for a process that can.
+        self.outbounds = dict(outbounds)
         self.pacer = pacer
         self.clock = clock
         # A batch is marked "sending" before it goes out, so a crash leaves at most one batch
@@ -117,10 +121,11 @@ class BroadcastSender:
 
     async def run(self, broadcast_id: int) -> Progress | None:
         """Send every queued delivery; returns the final progress (None if not sending)."""
-        broadcast = await self.broadcasts.get(broadcast_id)
+        broadcast = await self.db.read(broadcasts.get, broadcast_id)
         if broadcast is None or broadcast.status != "sending":
             return None
-        stuck = (await self.broadcasts.counts(broadcast_id)).get("sending", 0)
+        counts = await self.db.read(broadcasts.counts, broadcast_id)
+        stuck = counts.get("sending", 0)
         if stuck:
             # Left by a crash between "sending" and "sent": we cannot know whether Telegram
             # got them, and sending twice is worse than once too few.
@@ -130,25 +135,40 @@ class BroadcastSender:
                 broadcast_id,
                 stuck,
             )
-        self._apply_spread(broadcast, await self.broadcasts.counts(broadcast_id))
+        self._apply_spread(broadcast, counts)
         last_report = 0.0
         gate = asyncio.Semaphore(self.concurrency)
         while True:
             # Quiet hours are waited out before anything is claimed, so a stop during the
             # night leaves nothing in doubt, and a pause or cancel in the night is seen.
             await self.pacer.until_allowed()
-            current = await self.broadcasts.get(broadcast_id)
+            current = await self.db.read(broadcasts.get, broadcast_id)
             if current is None or current.status != "sending":
                 break
-            batch = await self.broadcasts.claim(broadcast_id, self._batch(), self._now())
+            batch = await self.db.write(
+                broadcasts.claim, broadcast_id, self._batch(), self._now(), tuple(self.outbounds)
+            )
             if not batch:
-                await self.broadcasts.set_status(broadcast_id, "done", self._now())
+                await self._finish(broadcast_id)
                 break
             await self._send_batch(current, batch, gate)
             if self.on_progress and time.monotonic() - last_report >= self.progress_every:
                 last_report = time.monotonic()
                 await self._report(broadcast_id)
         return await self._report(broadcast_id)
+
+    async def _finish(self, broadcast_id: int) -> None:
+        """Nothing left to send from here: done, unless recipients on a channel this process
+        cannot reach are still queued (a process that can will send them)."""
+        waiting = await self.db.read(broadcasts.waiting_channels, broadcast_id)
+        if waiting:
+            log.info(
+                "broadcast %s: the rest waits for a bot that can reach %s",
+                broadcast_id,
+                ", ".join(sorted(waiting)),
+            )
+            return
+        await self.db.write(broadcasts.set_status, broadcast_id, "done", self._now())
 
     def _batch(self) -> int:
         if self.spread is not None:
@@ -173,12 +193,12 @@ class BroadcastSender:
         except asyncio.CancelledError:
             done = {pid for pid, _, _ in results}
             untried = [r.participant_id for r in batch if r.participant_id not in attempted]
-            await self.broadcasts.settle(broadcast.id, results, self._now())
-            await self.broadcasts.requeue(
-                broadcast.id, [p for p in untried if p not in done], self._now()
+            await self.db.write(broadcasts.settle, broadcast.id, results, self._now())
+            await self.db.write(
+                broadcasts.requeue, broadcast.id, [p for p in untried if p not in done], self._now()
             )
             raise
-        await self.broadcasts.settle(broadcast.id, results, self._now())
+        await self.db.write(broadcasts.settle, broadcast.id, results, self._now())
 
     def _apply_spread(self, broadcast: Broadcast, counts: dict[str, int]) -> None:
         remaining = counts.get("queued", 0)
@@ -221,7 +241,7 @@ class BroadcastSender:
                 try:
                     async with self.pacer.sending(recipient.chat_id):
                         attempted.add(pid)
-                        await self.outbound.send(recipient.chat_id, message)
+                        await self.outbounds[recipient.channel].send(recipient.chat_id, message)
                     break
                 except RateLimited as exc:
                     self.pacer.pause(exc.seconds)
@@ -238,10 +258,10 @@ class BroadcastSender:
         return pid, "sent", None
 
     async def _report(self, broadcast_id: int) -> Progress | None:
-        broadcast = await self.broadcasts.get(broadcast_id)
+        broadcast = await self.db.read(broadcasts.get, broadcast_id)
         if broadcast is None:
             return None
-        counts = await self.broadcasts.counts(broadcast_id)
+        counts = await self.db.read(broadcasts.counts, broadcast_id)
         queued = counts.get("queued", 0)
         rate = 1.0 / max(self.pacer.interval, self.spread.interval if self.spread else 0.0)
         progress = Progress.from_counts(

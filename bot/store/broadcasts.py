@@ -4,25 +4,20 @@ One `deliveries` row per (broadcast, participant) moves queued → sending → s
 unreachable. A row is marked `sending` in its own commit before the message goes out, so
 after a crash nothing marked sent is sent again and rows left in `sending` are reported,
 not retried (at-most-once). Recipients are read in small batches, so memory does not grow
-with the audience.
+with the audience. Each process sends to the channels it can reach (Telegram with a token,
+the terminal simulator's inbox always); the others' rows wait for a process that can.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.store.repository import Store
-
-# Broadcasts go out on Telegram only: residents of the terminal simulator are left out.
-REACHABLE = (
-    "p.channel = 'telegram' AND p.consent_at IS NOT NULL AND p.opted_out_at IS NULL "
-    "AND p.unreachable_at IS NULL"
-)
+# Who can be sent news at all: consented, not stopped, not known to have blocked the bot.
+REACHABLE = "p.consent_at IS NOT NULL AND p.opted_out_at IS NULL AND p.unreachable_at IS NULL"
 AUDIENCE_TYPES = (
     "everyone",
     "round",
@@ -78,6 +73,7 @@ class Recipient:
     """One participant to send a broadcast to."""
 
     participant_id: int
+    channel: str
     chat_id: str
     locale: str | None
     stopped: bool  # opted out or unreachable since the broadcast was queued
@@ -125,250 +121,233 @@ def audience_query(audience: Audience) -> tuple[str, list[Any]]:
     raise ValueError(f"unknown audience {kind!r}: use one of {', '.join(AUDIENCE_TYPES)}")
 
 
-class Broadcasts:
-    """The broadcast tables."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    async def create(
-        self,
-        kind: str,
-        audience: Audience,
-        content: dict[str, Any],
-        now: str,
-        *,
-        status: str = "draft",
-        send_at: str | None = None,
-        spread_hours: float | None = None,
-        round_id: int | None = None,
-        initiative_id: int | None = None,
-        dedupe_key: str | None = None,
-        created_by: str | None = None,
-        db: aiosqlite.Connection | None = None,
-    ) -> int | None:
-        """A new broadcast; None when one with the same dedupe key already exists.
-
-        Pass `db` to write inside a transaction the caller holds.
-        """
-        audience_query(audience)  # refuse an unknown audience before writing anything
-        if db is None:
-            async with self.store.transaction() as own:
-                return await self.create(
-                    kind,
-                    audience,
-                    content,
-                    now,
-                    status=status,
-                    send_at=send_at,
-                    spread_hours=spread_hours,
-                    round_id=round_id,
-                    initiative_id=initiative_id,
-                    dedupe_key=dedupe_key,
-                    created_by=created_by,
-                    db=own,
-                )
-        cur = await db.execute(
-            "INSERT INTO broadcasts (kind, audience, content, status, send_at, spread_hours, "
-            "round_id, initiative_id, dedupe_key, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                kind,
-                audience.to_json(),
-                json.dumps(content, ensure_ascii=False),
-                status,
-                send_at,
-                spread_hours,
-                round_id,
-                initiative_id,
-                dedupe_key,
-                created_by,
-                now,
-            ),
-        )
-        return cur.lastrowid if cur.rowcount == 1 else None
-
-    async def get(self, broadcast_id: int) -> Broadcast | None:
-        """A broadcast by id."""
-        row = await self.store.fetch_one("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-        return _broadcast(row) if row else None
-
-    async def with_status(self, *statuses: str) -> list[Broadcast]:
-        """Broadcasts in these states, oldest first."""
-        marks = ", ".join("?" for _ in statuses)
-        rows = await self.store.fetch_all(
-            f"SELECT * FROM broadcasts WHERE status IN ({marks}) ORDER BY id", statuses
-        )
-        return [_broadcast(r) for r in rows]
-
-    async def due(self, now: str) -> list[Broadcast]:
-        """Scheduled broadcasts whose time has come."""
-        rows = await self.store.fetch_all(
-            "SELECT * FROM broadcasts WHERE status = 'scheduled' AND "
-            "(send_at IS NULL OR send_at <= ?) ORDER BY id",
-            (now,),
-        )
-        return [_broadcast(r) for r in rows]
-
-    async def preview(self, audience: Audience) -> dict[str, int]:
-        """How many would receive it, per language (before anything is queued)."""
-        sql, params = audience_query(audience)
-        rows = await self.store.fetch_all(
-            "SELECT COALESCE(p.locale, 'en') AS locale, COUNT(*) FROM participants p "
-            f"WHERE p.id IN ({sql}) GROUP BY 1 ORDER BY 2 DESC, 1",
-            params,
-        )
-        return {str(r[0]): int(r[1]) for r in rows}
-
-    async def set_status(self, broadcast_id: int, status: str, now: str) -> None:
-        """Pause, resume (sending), cancel, schedule or finish a broadcast."""
-        async with self.store.transaction() as db:
-            await db.execute(
-                "UPDATE broadcasts SET status = ?, finished_at = CASE WHEN ? IN "
-                "('done', 'cancelled') THEN ? ELSE finished_at END WHERE id = ?",
-                (status, status, now, broadcast_id),
-            )
-
-    async def set_status_message(self, broadcast_id: int, chat_id: str, message_id: int) -> None:
-        """Remember the staff member's progress message, to edit it as sending goes on."""
-        async with self.store.transaction() as db:
-            await db.execute(
-                "UPDATE broadcasts SET status_chat_id = ?, status_message_id = ? WHERE id = ?",
-                (chat_id, message_id, broadcast_id),
-            )
-
-    async def start(self, broadcast_id: int, now: str) -> int:
-        """Queue one delivery row per recipient and mark the broadcast sending.
-
-        Returns how many were queued (0 if it was already started: starting is idempotent).
-        """
-        broadcast = await self.get(broadcast_id)
-        if broadcast is None:
-            return 0
-        sql, params = audience_query(broadcast.audience)
-        async with self.store.transaction() as db:
-            cur = await db.execute(
-                "UPDATE broadcasts SET status = 'sending', started_at = COALESCE(started_at, ?) "
-                "WHERE id = ? AND status IN ('draft', 'scheduled')",
-                (now, broadcast_id),
-            )
-            if cur.rowcount != 1:
-                return 0
-            inserted = await db.execute(
-                "INSERT INTO deliveries (broadcast_id, participant_id, updated_at) "
-                # "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
-                f"SELECT ?, id, ? FROM ({sql}) WHERE true ON CONFLICT DO NOTHING",
-                (broadcast_id, now, *params),
-            )
-        return inserted.rowcount
-
-    async def claim(self, broadcast_id: int, limit: int, now: str) -> list[Recipient]:
-        """The next queued recipients, marked `sending` (committed) before anything is sent."""
-        async with self.store.transaction() as db:
-            async with db.execute(
-                "SELECT d.participant_id, p.chat_id, p.locale, "
-                "(p.opted_out_at IS NOT NULL OR p.unreachable_at IS NOT NULL) AS stopped "
-                "FROM deliveries d JOIN participants p ON p.id = d.participant_id "
-                "WHERE d.broadcast_id = ? AND d.state = 'queued' "
-                "ORDER BY d.participant_id LIMIT ?",
-                (broadcast_id, limit),
-            ) as cur:
-                rows = list(await cur.fetchall())
-            if rows:
-                await db.executemany(
-                    "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
-                    "updated_at = ? WHERE broadcast_id = ? AND participant_id = ?",
-                    [(now, broadcast_id, r[0]) for r in rows],
-                )
-        return [Recipient(int(r[0]), str(r[1]), r[2], bool(r[3])) for r in rows]
-
-    async def settle(
-        self, broadcast_id: int, results: Sequence[tuple[int, str, str | None]], now: str
-    ) -> None:
-        """Record how each claimed delivery ended: (participant id, state, error)."""
-        if not results:
-            return
-        async with self.store.transaction() as db:
-            await db.executemany(
-                "UPDATE deliveries SET state = ?, error = ?, updated_at = ? "
-                "WHERE broadcast_id = ? AND participant_id = ?",
-                [(state, error, now, broadcast_id, pid) for pid, state, error in results],
-            )
-            unreachable = [pid for pid, state, _ in results if state == "unreachable"]
-            if unreachable:
-                await db.executemany(
-                    "UPDATE participants SET unreachable_at = COALESCE(unreachable_at, ?) "
-                    "WHERE id = ?",
-                    [(now, pid) for pid in unreachable],
-                )
-
-    async def requeue(self, broadcast_id: int, participant_ids: Sequence[int], now: str) -> None:
-        """Put claimed deliveries that were never attempted back in the queue."""
-        if not participant_ids:
-            return
-        async with self.store.transaction() as db:
-            await db.executemany(
-                "UPDATE deliveries SET state = 'queued', attempts = attempts - 1, updated_at = ? "
-                "WHERE broadcast_id = ? AND participant_id = ? AND state = 'sending'",
-                [(now, broadcast_id, pid) for pid in participant_ids],
-            )
-
-    async def counts(self, broadcast_id: int) -> dict[str, int]:
-        """Deliveries by state."""
-        rows = await self.store.fetch_all(
-            "SELECT state, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY state",
-            (broadcast_id,),
-        )
-        return {str(r[0]): int(r[1]) for r in rows}
-
-    async def locales(self, broadcast_id: int) -> dict[str, int]:
-        """Recipients of a started broadcast per language."""
-        rows = await self.store.fetch_all(
-            "SELECT COALESCE(p.locale, 'en'), COUNT(*) FROM deliveries d "
-            "JOIN participants p ON p.id = d.participant_id WHERE d.broadcast_id = ? GROUP BY 1",
-            (broadcast_id,),
-        )
-        return {str(r[0]): int(r[1]) for r in rows}
-
-    async def choices(self, participant_id: int, round_id: int) -> list[int]:
-        """The topic ids a participant chose in a round, first choice first."""
-        rows = await self.store.fetch_all(
-            "SELECT topic_id FROM priority_choices WHERE participant_id = ? AND round_id = ? "
-            "ORDER BY rank",
-            (participant_id, round_id),
-        )
-        return [int(r[0]) for r in rows]
-
-    async def feedback_report(self) -> dict[str, Any]:
-        """QS148 statement 2, process measure b: of the initiatives with an evaluation plan
-        (adopted measures), how many gave feedback to the people engaged with them."""
-        planned = await self.store.fetch_all(
-            "SELECT DISTINCT initiative_id FROM measures WHERE status = 'adopted'"
-        )
-        gave = await self.store.fetch_all(
-            "SELECT DISTINCT b.initiative_id FROM broadcasts b JOIN deliveries d "
-            "ON d.broadcast_id = b.id WHERE d.state = 'sent' AND b.initiative_id IS NOT NULL "
-            "AND b.kind IN ('initiative', 'checkin')"
-        )
-        with_plan = {int(r[0]) for r in planned}
-        with_feedback = {int(r[0]) for r in gave} & with_plan
-        return {
-            "initiatives_with_plan": len(with_plan),
-            "gave_feedback": len(with_feedback),
-            "proportion": (len(with_feedback) / len(with_plan)) if with_plan else None,
-            "initiatives": sorted(with_feedback),
-        }
+def create(
+    conn: sqlite3.Connection,
+    kind: str,
+    audience: Audience,
+    content: dict[str, Any],
+    now: str,
+    *,
+    status: str = "draft",
+    send_at: str | None = None,
+    spread_hours: float | None = None,
+    round_id: int | None = None,
+    initiative_id: int | None = None,
+    dedupe_key: str | None = None,
+    created_by: str | None = None,
+) -> int | None:
+    """A new broadcast; None when one with the same dedupe key already exists."""
+    audience_query(audience)  # refuse an unknown audience before writing anything
+    cur = conn.execute(
+        "INSERT INTO broadcasts (kind, audience, content, status, send_at, spread_hours, "
+        "round_id, initiative_id, dedupe_key, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        (
+            kind,
+            audience.to_json(),
+            json.dumps(content, ensure_ascii=False),
+            status,
+            send_at,
+            spread_hours,
+            round_id,
+            initiative_id,
+            dedupe_key,
+            created_by,
+            now,
+        ),
+    )
+    return cur.lastrowid if cur.rowcount == 1 else None
 
 
-async def mark_reminded(db: aiosqlite.Connection, session_ids: Sequence[int], now: str) -> None:
-    """Record that these sessions got their one reminder."""
-    await db.executemany(
-        "UPDATE sessions SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
-        [(now, s) for s in session_ids],
+def get(conn: sqlite3.Connection, broadcast_id: int) -> Broadcast | None:
+    """A broadcast by id."""
+    row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
+    return _broadcast(row) if row else None
+
+
+def with_status(conn: sqlite3.Connection, *statuses: str) -> list[Broadcast]:
+    """Broadcasts in these states, oldest first."""
+    marks = ", ".join("?" for _ in statuses)
+    rows = conn.execute(f"SELECT * FROM broadcasts WHERE status IN ({marks}) ORDER BY id", statuses)
+    return [_broadcast(r) for r in rows]
+
+
+def due(conn: sqlite3.Connection, now: str) -> list[Broadcast]:
+    """Scheduled broadcasts whose time has come."""
+    rows = conn.execute(
+        "SELECT * FROM broadcasts WHERE status = 'scheduled' AND "
+        "(send_at IS NULL OR send_at <= ?) ORDER BY id",
+        (now,),
+    )
+    return [_broadcast(r) for r in rows]
+
+
+def preview(conn: sqlite3.Connection, audience: Audience) -> dict[str, int]:
+    """How many would receive it, per language (before anything is queued)."""
+    sql, params = audience_query(audience)
+    rows = conn.execute(
+        "SELECT COALESCE(p.locale, 'en') AS locale, COUNT(*) FROM participants p "
+        f"WHERE p.id IN ({sql}) GROUP BY 1 ORDER BY 2 DESC, 1",
+        params,
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def set_status(conn: sqlite3.Connection, broadcast_id: int, status: str, now: str) -> None:
+    """Pause, resume (sending), cancel, schedule or finish a broadcast."""
+    conn.execute(
+        "UPDATE broadcasts SET status = ?, finished_at = CASE WHEN ? IN "
+        "('done', 'cancelled') THEN ? ELSE finished_at END WHERE id = ?",
+        (status, status, now, broadcast_id),
     )
 
 
-def _broadcast(r: aiosqlite.Row) -> Broadcast:
+def schedule(conn: sqlite3.Connection, broadcast_id: int, send_at: str) -> None:
+    """Confirm a draft for sending at `send_at` (a running bot starts it then)."""
+    conn.execute(
+        "UPDATE broadcasts SET status = 'scheduled', send_at = ? WHERE id = ?",
+        (send_at, broadcast_id),
+    )
+
+
+def delete_draft(conn: sqlite3.Connection, broadcast_id: int) -> None:
+    """Forget a draft that was only previewed."""
+    conn.execute("DELETE FROM broadcasts WHERE id = ? AND status = 'draft'", (broadcast_id,))
+
+
+def set_status_message(
+    conn: sqlite3.Connection, broadcast_id: int, chat_id: str, message_id: int
+) -> None:
+    """Remember the staff member's progress message, to edit it as sending goes on."""
+    conn.execute(
+        "UPDATE broadcasts SET status_chat_id = ?, status_message_id = ? WHERE id = ?",
+        (chat_id, message_id, broadcast_id),
+    )
+
+
+def start(conn: sqlite3.Connection, broadcast_id: int, now: str) -> int:
+    """Queue one delivery row per recipient and mark the broadcast sending.
+
+    Returns how many were queued (0 if it was already started: starting is idempotent).
+    """
+    broadcast = get(conn, broadcast_id)
+    if broadcast is None:
+        return 0
+    sql, params = audience_query(broadcast.audience)
+    cur = conn.execute(
+        "UPDATE broadcasts SET status = 'sending', started_at = COALESCE(started_at, ?) "
+        "WHERE id = ? AND status IN ('draft', 'scheduled')",
+        (now, broadcast_id),
+    )
+    if cur.rowcount != 1:
+        return 0
+    inserted = conn.execute(
+        "INSERT INTO deliveries (broadcast_id, participant_id, updated_at) "
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
+        f"SELECT ?, id, ? FROM ({sql}) WHERE true ON CONFLICT DO NOTHING",
+        (broadcast_id, now, *params),
+    )
+    return inserted.rowcount
+
+
+def claim(
+    conn: sqlite3.Connection,
+    broadcast_id: int,
+    limit: int,
+    now: str,
+    channels: Iterable[str],
+) -> list[Recipient]:
+    """The next queued recipients on `channels`, marked `sending` (committed) before anything
+    is sent."""
+    served = sorted(channels)
+    marks = ", ".join("?" for _ in served) or "''"
+    rows = conn.execute(
+        "SELECT d.participant_id, p.channel, p.chat_id, p.locale, "
+        "(p.opted_out_at IS NOT NULL OR p.unreachable_at IS NOT NULL) AS stopped "
+        "FROM deliveries d JOIN participants p ON p.id = d.participant_id "
+        f"WHERE d.broadcast_id = ? AND d.state = 'queued' AND p.channel IN ({marks}) "
+        "ORDER BY d.participant_id LIMIT ?",
+        (broadcast_id, *served, limit),
+    ).fetchall()
+    if rows:
+        conn.executemany(
+            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
+            "updated_at = ? WHERE broadcast_id = ? AND participant_id = ?",
+            [(now, broadcast_id, r[0]) for r in rows],
+        )
+    return [Recipient(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4])) for r in rows]
+
+
+def settle(
+    conn: sqlite3.Connection,
+    broadcast_id: int,
+    results: Sequence[tuple[int, str, str | None]],
+    now: str,
+) -> None:
+    """Record how each claimed delivery ended: (participant id, state, error)."""
+    conn.executemany(
+        "UPDATE deliveries SET state = ?, error = ?, updated_at = ? "
+        "WHERE broadcast_id = ? AND participant_id = ?",
+        [(state, error, now, broadcast_id, pid) for pid, state, error in results],
+    )
+    unreachable = [pid for pid, state, _ in results if state == "unreachable"]
+    conn.executemany(
+        "UPDATE participants SET unreachable_at = COALESCE(unreachable_at, ?) WHERE id = ?",
+        [(now, pid) for pid in unreachable],
+    )
+
+
+def requeue(
+    conn: sqlite3.Connection, broadcast_id: int, participant_ids: Sequence[int], now: str
+) -> None:
+    """Put claimed deliveries that were never attempted back in the queue."""
+    conn.executemany(
+        "UPDATE deliveries SET state = 'queued', attempts = attempts - 1, updated_at = ? "
+        "WHERE broadcast_id = ? AND participant_id = ? AND state = 'sending'",
+        [(now, broadcast_id, pid) for pid in participant_ids],
+    )
+
+
+def counts(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
+    """Deliveries by state."""
+    rows = conn.execute(
+        "SELECT state, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY state",
+        (broadcast_id,),
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def waiting_channels(conn: sqlite3.Connection, broadcast_id: int) -> set[str]:
+    """Channels of the recipients still queued."""
+    rows = conn.execute(
+        "SELECT DISTINCT p.channel FROM deliveries d JOIN participants p "
+        "ON p.id = d.participant_id WHERE d.broadcast_id = ? AND d.state = 'queued'",
+        (broadcast_id,),
+    )
+    return {str(r[0]) for r in rows}
+
+
+def locales(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
+    """Recipients of a started broadcast per language."""
+    rows = conn.execute(
+        "SELECT COALESCE(p.locale, 'en'), COUNT(*) FROM deliveries d "
+        "JOIN participants p ON p.id = d.participant_id WHERE d.broadcast_id = ? GROUP BY 1",
+        (broadcast_id,),
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
+def gave_feedback(conn: sqlite3.Connection) -> set[int]:
+    """Initiatives whose news ("you said, we did") reached at least one person engaged."""
+    rows = conn.execute(
+        "SELECT DISTINCT b.initiative_id FROM broadcasts b JOIN deliveries d "
+        "ON d.broadcast_id = b.id WHERE d.state = 'sent' AND b.initiative_id IS NOT NULL "
+        "AND b.kind = 'initiative'"
+    )
+    return {int(r[0]) for r in rows}
+
+
+def _broadcast(r: sqlite3.Row) -> Broadcast:
     return Broadcast(
         id=r["id"],
         kind=r["kind"],

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
-
-import aiosqlite
 
 log = logging.getLogger(__name__)
 
@@ -33,39 +32,53 @@ def available() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
-async def current_version(db: aiosqlite.Connection) -> int:
+def current_version(conn: sqlite3.Connection) -> int:
     """The schema version recorded in the database (0 for a new file)."""
-    await db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    async with db.execute("SELECT MAX(version) FROM schema_version") as cur:
-        row = await cur.fetchone()
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 
-async def upgrade(db: aiosqlite.Connection, migrations: list[Migration] | None = None) -> int:
-    """Apply every migration newer than the database; returns the version reached."""
-    version = await current_version(db)
+def upgrade(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
+    """Apply every migration newer than the database; returns the version reached.
+
+    `conn` must be in autocommit mode (isolation_level=None): each migration runs statement
+    by statement inside its own BEGIN ... COMMIT, so a failing one leaves the database exactly
+    as it was (executescript() would commit on its own).
+    """
+    version = current_version(conn)
     for migration in migrations if migrations is not None else available():
         if migration.version <= version:
             continue
-        # The connection is in autocommit mode (the store manages transactions itself), and
-        # executescript() would commit on its own: run statement by statement inside BEGIN so a
-        # failing migration leaves the database exactly as it was.
-        await db.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _statements(migration.sql):
-                await db.execute(statement)
-            await db.execute(
-                "INSERT INTO schema_version (version) VALUES (?)", (migration.version,)
-            )
-        except Exception:
-            await db.execute("ROLLBACK")
+            for statement in statements(migration.sql):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (migration.version,))
+        except BaseException:
+            conn.execute("ROLLBACK")
             raise
-        await db.execute("COMMIT")
+        conn.execute("COMMIT")
         log.info("applied migration %s", migration.name)
         version = migration.version
     return version
 
 
-def _statements(sql: str) -> list[str]:
-    without_comments = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return [s.strip() for s in without_comments.split(";") if s.strip()]
+def statements(sql: str) -> list[str]:
+    """A script's statements, split where SQLite itself says one is complete, so a `;` or
+    `--` inside a string literal, or the statements inside a trigger, do not split it."""
+    found: list[str] = []
+    start = 0
+    for end, char in enumerate(sql):
+        if char == ";" and sqlite3.complete_statement(sql[start : end + 1]):
+            if _has_code(sql[start:end]):
+                found.append(sql[start : end + 1].strip())
+            start = end + 1
+    if _has_code(sql[start:]):
+        raise ValueError(f"the last statement is not complete: {sql[start:].strip()[:80]!r}")
+    return found
+
+
+def _has_code(text: str) -> bool:
+    """True when `text` holds more than whitespace and `--` comments."""
+    return any(line.split("--", 1)[0].strip() for line in text.splitlines())

@@ -17,14 +17,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.app import Core
+from bot.app import Core, Services
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
-from bot.store.engagement import Engagement
 from bot.telegram.broadcasting import BroadcastDesk
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.staff import StaffCommands
 
 log = logging.getLogger(__name__)
@@ -65,10 +65,8 @@ def build_application(
         get_updates_request or AiohttpRequest(connection_limit=1)
     )
     app = builder.build()
-    channel = TelegramChannel(app.bot, core.conversation, core.store, core.catalogs)
-    staff = StaffCommands(
-        settings.staff_telegram_ids, Engagement(core.store), core.conversation, core.catalogs
-    )
+    channel = TelegramChannel(app.bot, core.host, core.catalogs)
+    staff = StaffCommands(settings.staff_telegram_ids, core.desk, core.host, core.catalogs)
     staff.add_to(app)  # before the residents' handlers, which catch every other command
     app.bot_data["staff"] = staff
     desk = BroadcastDesk(app, core)
@@ -114,25 +112,30 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
     app.add_error_handler(channel.on_error)
 
 
-async def start_services(app: Application, core: Core) -> None:  # type: ignore[type-arg]
+async def start_services(app: Application, core: Core) -> Services:  # type: ignore[type-arg]
     """Once the Application has started: the command menus, champion links' username, and
     the scheduled work (which first catches up on anything that came due while down)."""
     await register_commands(app, core)
-    desk = app.bot_data.get("desk")
-    if isinstance(desk, BroadcastDesk):
-        await desk.jobs.start()
+    desk = app.bot_data["desk"]
+    assert isinstance(desk, BroadcastDesk)
+    outbound = TelegramOutbound(app.bot, paid=core.settings.paid_broadcast)
+    services = Services(core, {"telegram": outbound}, on_progress=desk.progress)
+    desk.services = services
+    app.bot_data["services"] = services
+    await services.start()
     # Everything alive now (modules, flows, catalogs) lives as long as the bot: moving it out
     # of the collector's sight keeps its full passes short, and with them the pauses that
     # otherwise hold up every resident's reply for tens of milliseconds.
     gc.collect()
     gc.freeze()
+    return services
 
 
 async def stop_services(app: Application) -> None:  # type: ignore[type-arg]
     """Stop the scheduled work before the Application stops."""
-    desk = app.bot_data.get("desk")
-    if isinstance(desk, BroadcastDesk):
-        await desk.jobs.stop()
+    services = app.bot_data.get("services")
+    if isinstance(services, Services):
+        await services.stop()
 
 
 async def register_commands(app: Application, core: Core) -> None:  # type: ignore[type-arg]
@@ -149,4 +152,4 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
         await staff.register(app)
     # /broadcast shows in staff chats' command menus too.
     if app.bot.username:
-        core.conversation.bot_username = app.bot.username
+        core.host.bot_username = app.bot.username

@@ -1,28 +1,23 @@
-"""Broadcasts in Telegram: the staff `/broadcast` command, its preview and buttons, the
-progress message, and the scheduled work (Jobs) running inside the bot."""
+"""Broadcasts in Telegram: the staff `/broadcast` command, its preview and buttons, and the
+progress message. The scheduled work that sends them is the app's (bot.app.Services)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.app import Core
-from bot.engagement.staff import StaffError
+from bot.app import Core, Services
 from bot.flows.callback import decode_callback, encode_callback
-from bot.hostnodes import BROADCAST_CONTROL
+from bot.host.hostnodes import BROADCAST_CONTROL
 from bot.i18n.markers import N_
-from bot.jobs import drafts
-from bot.jobs.compose import BroadcastComposer
-from bot.jobs.pacing import Pacer, QuietHours
-from bot.jobs.scheduler import Jobs, JobSettings
-from bot.jobs.sender import BroadcastSender, Progress
-from bot.store.broadcasts import Broadcast, Broadcasts
-from bot.store.engagement import Engagement
-from bot.telegram.outbound import TelegramOutbound
+from bot.jobs.sender import Progress
+from bot.staff import broadcasts as drafts
+from bot.staff.actor import Actor, Role, StaffError
+from bot.store import broadcasts
+from bot.store.broadcasts import Broadcast
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +27,11 @@ USAGE = (
     "your message\ncy: the same in Welsh (one line per language)\n\n"
     f"AUDIENCE is one of: {drafts.AUDIENCE_HELP}."
 )
+BUTTONS = {
+    "sending": [("⏸ Pause", "pause"), ("✖️ Cancel", "cancel")],
+    "paused": [("▶️ Resume", "resume"), ("✖️ Cancel", "cancel")],
+    "scheduled": [("✖️ Cancel", "cancel")],
+}
 
 
 def control(action: str, broadcast_id: int) -> str:
@@ -40,40 +40,14 @@ def control(action: str, broadcast_id: int) -> str:
 
 
 class BroadcastDesk:
-    """Owns the scheduled work and the staff broadcast controls of one running bot."""
+    """The staff broadcast controls of one running bot."""
 
     def __init__(self, app: Application, core: Core) -> None:  # type: ignore[type-arg]
-        settings = core.settings
         self.app = app
         self.core = core
-        self.staff_ids = settings.staff_telegram_ids
-        self.zone = settings.timezone
-        self.broadcasts = Broadcasts(core.store)
-        self.composer = BroadcastComposer(self.broadcasts, Engagement(core.store), core.catalogs)
-        self.outbound = TelegramOutbound(app.bot, paid=settings.paid_broadcast)
-        self.pacer = Pacer(
-            settings.broadcast_rate,
-            quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
-            wall=lambda: datetime.now(UTC),
-        )
-        self.jobs = Jobs(
-            core.store,
-            self.sender,
-            settings=JobSettings(
-                reminder_after=settings.reminder_after, sweep_seconds=settings.sweep_seconds
-            ),
-        )
-
-    def sender(self) -> BroadcastSender:
-        """A sender sharing the bot's pacer, reporting progress to staff."""
-        return BroadcastSender(
-            self.broadcasts,
-            self.composer,
-            self.outbound,
-            self.pacer,
-            clock=lambda: datetime.now(UTC),
-            on_progress=self.progress,
-        )
+        self.staff_ids = core.settings.staff_telegram_ids
+        self.zone = core.settings.timezone
+        self.services: Services | None = None  # set once the scheduled work runs
 
     def add_to(self, app: Application) -> None:  # type: ignore[type-arg]
         """Register /broadcast and the broadcast buttons (before the residents' handlers)."""
@@ -84,29 +58,31 @@ class BroadcastDesk:
             CallbackQueryHandler(self.on_control, pattern=f"^v1:0:{BROADCAST_CONTROL}:")
         )
 
-    # -- staff ------------------------------------------------------------------------------
+    def _actor(self, update: Update) -> Actor | None:
+        user = update.effective_user
+        if user is None or user.id not in self.staff_ids:
+            return None
+        return Actor(f"tg:{user.id}", Role.ADMIN, "telegram")
 
-    def _is_staff(self, update: Update) -> bool:
-        return update.effective_user is not None and update.effective_user.id in self.staff_ids
+    # -- staff ------------------------------------------------------------------------------
 
     async def on_broadcast(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/broadcast: parse, save a draft, show the preview with Send / Cancel buttons."""
         message = update.effective_message
         if message is None:
             return
-        if not self._is_staff(update):
+        actor = self._actor(update)
+        if actor is None:
             language = update.effective_user.language_code if update.effective_user else None
             tr = self.core.catalogs.get(self.core.catalogs.negotiate(language))
             await message.reply_text(tr.gettext(NOT_STAFF))
             return
         parts = (message.text or "").split(maxsplit=1)
         body = parts[1] if len(parts) > 1 else ""
-        staff_id = str(update.effective_user.id) if update.effective_user else ""
-        now = datetime.now(UTC)
         try:
-            request = drafts.parse_request(body, self.zone, now)
-            new = await drafts.draft(self.broadcasts, request, staff_id, now)
-            text = await drafts.preview(self.broadcasts, new, self.zone)
+            request = drafts.parse_request(body, self.zone, self.core.clock())
+            new = await drafts.draft(self.core.desk, actor, request)
+            text = await drafts.preview(self.core.desk, new, self.zone)
         except StaffError as exc:
             await message.reply_text(f"Not done: {exc}\n\n{USAGE}")
             return
@@ -124,7 +100,8 @@ class BroadcastDesk:
         query = update.callback_query
         if query is None:
             return
-        if not self._is_staff(update):
+        actor = self._actor(update)
+        if actor is None:
             await query.answer("Only staff can do that.")
             return
         decoded = decode_callback(query.data or "")
@@ -133,43 +110,35 @@ class BroadcastDesk:
             await query.answer()
             return
         broadcast_id = int(raw_id)
-        now = datetime.now(UTC)
-        found = await self.broadcasts.get(broadcast_id)
-        if found is None:
-            await query.answer("That broadcast no longer exists.")
-            return
         try:
-            said = await self._act(action, found, now)
+            said = await self._act(actor, action, broadcast_id)
         except StaffError as exc:
             await query.answer(str(exc)[:190])
             return
         await query.answer(said)
-        chat = query.message.chat.id if query.message else None
-        if action == "send" and chat is not None and query.message is not None:
-            await self.broadcasts.set_status_message(
-                broadcast_id, str(chat), query.message.message_id
+        message = query.message
+        if action == "send" and message is not None:
+            await self.core.db.write(
+                broadcasts.set_status_message,
+                broadcast_id,
+                str(message.chat.id),
+                message.message_id,
             )
         await self._show(broadcast_id)
 
-    async def _act(self, action: str, found: Broadcast, now: datetime) -> str:
+    async def _act(self, actor: Actor, action: str, broadcast_id: int) -> str:
         if action == "send":
-            state = await drafts.confirm(self.broadcasts, found.id, now)
-            if state == "sending":
-                self.jobs.launch(found.id)
-                return "Sending."
-            await self.jobs.sweep()  # puts the exact-time job in place
-            return "Scheduled."
-        if action == "pause" and found.status == "sending":
-            await self.broadcasts.set_status(found.id, "paused", now.isoformat())
-            return "Paused."
-        if action == "resume" and found.status == "paused":
-            await self.broadcasts.set_status(found.id, "sending", now.isoformat())
-            self.jobs.launch(found.id)
-            return "Resumed."
-        if action == "cancel" and found.status in ("draft", "scheduled", "sending", "paused"):
-            await self.broadcasts.set_status(found.id, "cancelled", now.isoformat())
-            return "Cancelled."
-        raise StaffError(f"Broadcast {found.id} is {found.status}; it cannot be {action}d now.")
+            state = await drafts.confirm(self.core.desk, actor, broadcast_id)
+            if self.services is not None:
+                if state == "sending":
+                    self.services.jobs.launch(broadcast_id)
+                else:
+                    await self.services.jobs.sweep()  # puts the exact-time job in place
+            return "Sending." if state == "sending" else "Scheduled."
+        state = await drafts.control(self.core.desk, actor, broadcast_id, action)
+        if state == "sending" and self.services is not None:
+            self.services.jobs.launch(broadcast_id)
+        return {"paused": "Paused.", "sending": "Resumed.", "cancelled": "Cancelled."}[state]
 
     # -- progress ---------------------------------------------------------------------------
 
@@ -178,29 +147,19 @@ class BroadcastDesk:
         await self._show(broadcast.id, progress)
 
     async def _show(self, broadcast_id: int, progress: Progress | None = None) -> None:
-        found = await self.broadcasts.get(broadcast_id)
+        found = await self.core.db.read(broadcasts.get, broadcast_id)
         if found is None or not found.status_chat_id or found.status_message_id is None:
             return
         if progress is None or progress.status != found.status:
-            counts = await self.broadcasts.counts(broadcast_id)
+            counts = await self.core.db.read(broadcasts.counts, broadcast_id)
             progress = Progress.from_counts(broadcast_id, found.status, counts, None)
-        buttons = {
-            "sending": [("⏸ Pause", "pause"), ("✖️ Cancel", "cancel")],
-            "paused": [("▶️ Resume", "resume"), ("✖️ Cancel", "cancel")],
-            "scheduled": [("✖️ Cancel", "cancel")],
-        }.get(found.status, [])
-        markup = (
-            InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(t, callback_data=control(a, broadcast_id))
-                        for t, a in buttons
-                    ]
-                ]
-            )
-            if buttons
-            else None
-        )
+        rows = [
+            [
+                InlineKeyboardButton(text, callback_data=control(action, broadcast_id))
+                for text, action in BUTTONS.get(found.status, [])
+            ]
+        ]
+        markup = InlineKeyboardMarkup(rows) if rows[0] else None
         try:
             await self.app.bot.edit_message_text(
                 drafts.progress_text(progress),

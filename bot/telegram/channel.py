@@ -1,4 +1,4 @@
-"""Telegram updates in, conversation outcomes out. Thin: every decision is in the conversation."""
+"""Telegram updates in, host outcomes out. Thin: every decision is in the host."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -23,14 +22,14 @@ from telegram import Message as TgMessage
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversation import Conversation, Outcome, Who
 from bot.flows.callback import decode_callback
 from bot.flows.events import Choose, Input, Location, Text, Voice
+from bot.host.host import Host
+from bot.host.replies import Confirmation, Question, Reply
+from bot.host.replies import Message as TextReply
+from bot.host.steps import Outcome, Who
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
-from bot.replies import Confirmation, Question, Reply
-from bot.replies import Message as TextReply
-from bot.store.repository import ParticipantChanges, Store
 from bot.telegram.keyboards import (
     inline_keyboard,
     location_keyboard,
@@ -73,12 +72,9 @@ class _Shown:
 class TelegramChannel:
     """Handlers for every kind of update the bot accepts."""
 
-    def __init__(
-        self, bot: Bot, conversation: Conversation, store: Store, catalogs: Catalogs
-    ) -> None:
+    def __init__(self, bot: Bot, host: Host, catalogs: Catalogs) -> None:
         self._bot = bot
-        self.conversation = conversation
-        self.store = store
+        self.host = host
         self.catalogs = catalogs
         self.outbox = Outbox(self._blocked)
         # Last question per chat: a cache only, of the most recent chats. After a restart (or
@@ -102,45 +98,41 @@ class TelegramChannel:
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start [payload]: deep links, undoing /stop, or picking up where they were."""
         payload = context.args[0] if context.args else None
-        await self._show(update, await self.conversation.start(self.who(update), payload))
+        await self._show(update, await self.host.start(self.who(update), payload))
 
     async def on_menu(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/menu."""
-        await self._show(update, await self.conversation.begin(self.who(update), "menu"))
+        await self._show(update, await self.host.begin(self.who(update), "menu"))
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel: leave the current flow, answers kept."""
-        await self._show(update, await self.conversation.cancel(self.who(update)))
+        await self._show(update, await self.host.cancel(self.who(update)))
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: the language picker."""
-        who = self.who(update)
-        outcome = await self.conversation.repeat(who)
-        picker = self.conversation.language_question(outcome.locale)
-        await self._show(update, Outcome([picker], outcome.participant, outcome.locale))
+        await self._show(update, await self.host.language_question(self.who(update)))
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help."""
-        await self._show(update, await self.conversation.info(self.who(update), "help"))
+        await self._show(update, await self.host.info(self.who(update), "help"))
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy."""
-        await self._show(update, await self.conversation.info(self.who(update), "privacy"))
+        await self._show(update, await self.host.info(self.who(update), "privacy"))
 
     async def on_stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stop: no more broadcasts."""
-        await self._show(update, await self.conversation.stop(self.who(update)))
+        await self._show(update, await self.host.stop(self.who(update)))
 
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/delete: ask to confirm (the answer arrives as a button press)."""
-        await self._show(update, await self.conversation.delete_question(self.who(update)))
+        await self._show(update, await self.host.delete_question(self.who(update)))
 
     async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mydata: a JSON file of every row kept about the resident."""
         who = self.who(update)
-        export = await self.conversation.export(who)
-        outcome = await self.conversation.repeat(who)
-        tr = self.catalogs.get(outcome.locale)
+        export, locale = await self.host.export(who)
+        tr = self.catalogs.get(locale)
         body = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
         chat_id = int(who.chat_id)
         await self._call(
@@ -187,11 +179,11 @@ class TelegramChannel:
             # Forged or from another version of the bot: show where they really are.
             log.info("unreadable callback data ignored")
             received: Input = Choose("_stale", "~")
-            outcome = await self.conversation.handle(self.who(update), received, session_id=-1)
+            outcome = await self.host.handle(self.who(update), received, session_id=-1)
         else:
             _, node_id, option_id = decoded
             received = Choose(option_id, node_id)
-            outcome = await self.conversation.handle(
+            outcome = await self.host.handle(
                 self.who(update), received, session_id=session_id or None
             )
         tr = self.catalogs.get(outcome.locale)
@@ -206,7 +198,7 @@ class TelegramChannel:
         await self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded)
 
     async def _answer(self, update: Update, received: Input) -> None:
-        await self._show(update, await self.conversation.handle(self.who(update), received))
+        await self._show(update, await self.host.handle(self.who(update), received))
 
     # -- things we do not take -------------------------------------------------------------
 
@@ -220,7 +212,7 @@ class TelegramChannel:
 
     async def _remind(self, update: Update, text: str) -> None:
         who = self.who(update)
-        outcome = await self.conversation.repeat(who)
+        outcome = await self.host.repeat(who)
         note = TextReply(self.catalogs.get(outcome.locale).gettext(text))
         await self._show(
             update, Outcome([note, *outcome.replies], outcome.participant, outcome.locale)
@@ -262,7 +254,7 @@ class TelegramChannel:
             return
         try:
             # Show where they are, so the next thing they type answers the question they see.
-            await self._show(update, await self.conversation.repeat(self.who(update)))
+            await self._show(update, await self.host.repeat(self.who(update)))
         except Exception:
             log.warning("could not ask chat %s the current question again", chat_id)
 
@@ -406,9 +398,5 @@ class TelegramChannel:
         return await self.outbox.call(chat_id, make)
 
     async def _blocked(self, chat_id: int) -> None:
-        participant = await self.store.find_participant(CHANNEL, str(chat_id))
-        if participant is None:
-            return
-        changes = ParticipantChanges()
-        changes.set("unreachable_at", datetime.now(UTC).isoformat())
-        await self.store.update_participant(participant.id, changes)
+        # In a private chat the chat id is the user's id.
+        await self.host.mark_unreachable(CHANNEL, str(chat_id))

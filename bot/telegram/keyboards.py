@@ -10,8 +10,8 @@ from telegram import (
 )
 
 from bot.flows.callback import encode_callback
-from bot.replies import Button, Question
-from bot.textsplit import MESSAGE_LIMIT, split_text
+from bot.host.replies import Button, Question
+from bot.host.textsplit import MESSAGE_LIMIT, split_text
 
 __all__ = ["MESSAGE_LIMIT", "callback_for", "inline_keyboard", "location_keyboard", "split_text"]
 

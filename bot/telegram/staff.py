@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.conversation import Conversation
-from bot.engagement.staff import Staff, StaffError, split_translations, texts
+from bot.host.host import Host
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
-from bot.store.engagement import Engagement
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.desk import LISTINGS, StaffDesk
+from bot.staff.parsing import split_translations, texts
 from bot.telegram.keyboards import split_text
 
 log = logging.getLogger(__name__)
@@ -67,15 +67,11 @@ class StaffCommands:
     """Parses staff commands, checks who sent them, and reports back in plain English."""
 
     def __init__(
-        self,
-        staff_ids: frozenset[int],
-        engagement: Engagement,
-        conversation: Conversation,
-        catalogs: Catalogs,
+        self, staff_ids: frozenset[int], desk: StaffDesk, host: Host, catalogs: Catalogs
     ) -> None:
         self.staff_ids = staff_ids
-        self.staff = Staff(engagement, lambda: datetime.now(UTC))
-        self.conversation = conversation
+        self.desk = desk
+        self.host = host
         self.catalogs = catalogs
 
     def add_to(self, app: Application) -> None:  # type: ignore[type-arg]
@@ -109,8 +105,9 @@ class StaffCommands:
                 return
             text = (message.text or "").split(maxsplit=1)
             body = text[1] if len(text) > 1 else ""
+            actor = Actor(f"tg:{user.id}", Role.ADMIN, "telegram")
             try:
-                answer = await self._do(name, body, context)
+                answer = await self._do(actor, name, body, context)
             except StaffError as exc:
                 answer = f"Not done: {exc}"
             for piece in split_text(answer):
@@ -118,10 +115,12 @@ class StaffCommands:
 
         return handle
 
-    async def _do(self, name: str, body: str, context: ContextTypes.DEFAULT_TYPE) -> str:
+    async def _do(
+        self, actor: Actor, name: str, body: str, context: ContextTypes.DEFAULT_TYPE
+    ) -> str:
         first, translations = split_translations(body)
         words = first.split()
-        staff = self.staff
+        desk = self.desk
 
         def need(count: int) -> list[str]:
             usage, _ = COMMANDS[name]
@@ -139,59 +138,59 @@ class StaffCommands:
 
         if name == "staff":
             return "\n".join(f"/{n} {u}".rstrip() + f": {t}" for n, (u, t) in COMMANDS.items())
-        if name in ("rounds", "initiatives", "measures", "champions", "assets"):
-            return await staff.listing(name)
+        if name in LISTINGS:
+            return await desk.listing(actor, name)
         if name == "round_open":
             need(1)
             question = texts(rest(1), translations) if len(words) > 1 else None
-            new = await staff.open_round(words[0], question)
-            return f"Opened round {new}.\n" + await staff.results(new)
+            new = await desk.open_round(actor, words[0], question)
+            return f"Opened round {new}.\n" + await desk.results(actor, new)
         if name == "round_close":
-            await staff.close_round(number(need(1)[0]))
-            return f"Closed round {words[0]}.\n" + await staff.results(int(words[0]))
+            await desk.close_round(actor, number(need(1)[0]))
+            return f"Closed round {words[0]}.\n" + await desk.results(actor, int(words[0]))
         if name == "results":
-            return await staff.results(number(need(1)[0]))
+            return await desk.results(actor, number(need(1)[0]))
         if name == "topic_add":
             need(2)
-            new = await staff.add_topic(number(words[0]), texts(rest(1), translations))
+            new = await desk.add_topic(actor, number(words[0]), texts(rest(1), translations))
             return f"Added topic {new} to round {words[0]}."
         if name == "initiative_add":
             need(2)
             topic_ids = [number(t) for t in words[0].split(",") if t]
-            new = await staff.create_initiative(texts(rest(1), translations), topic_ids)
+            new = await desk.create_initiative(actor, texts(rest(1), translations), topic_ids)
             return f"Recorded initiative {new} (planned). Add measures with /measure_add {new} ..."
         if name == "initiative_update":
             need(2)
             status = None if words[1] == "-" else words[1]
             note = texts(rest(2), translations) if len(words) > 2 else None
-            await staff.update_initiative(number(words[0]), status, note)
-            desk = context.application.bot_data.get("desk")
-            if desk is not None:
-                await desk.jobs.sweep()  # tell the people it concerns now, not at the next sweep
+            await desk.update_initiative(actor, number(words[0]), status, note)
+            services = context.application.bot_data.get("services")
+            if services is not None:
+                await services.jobs.sweep()  # tell the people it concerns now, not later
             return f"Updated initiative {words[0]}. The people it concerns are being told."
         if name == "measure_add":
             need(2)
-            new = await staff.add_measure(number(words[0]), texts(rest(1), translations))
+            new = await desk.add_measure(actor, number(words[0]), texts(rest(1), translations))
             return f"Added measure {new} to initiative {words[0]}'s evaluation plan."
         if name in ("measure_adopt", "measure_reject"):
             status = "adopted" if name == "measure_adopt" else "rejected"
-            await staff.set_measure(number(need(1)[0]), status)
+            await desk.set_measure(actor, number(need(1)[0]), status)
             return f"Measure {words[0]} {status}."
         if name == "champion_approve":
-            participant_id = await staff.set_champion(number(need(1)[0]), "active")
+            participant_id = await desk.set_champion(actor, number(need(1)[0]), "active")
             told = await self._tell_champion(participant_id, context)
             return f"Approved champion {words[0]}." + (" They have their link." if told else "")
         if name in ("asset_verify", "asset_hide"):
             status = "verified" if name == "asset_verify" else "hidden"
-            await staff.set_asset(number(need(1)[0]), status)
+            await desk.set_asset(actor, number(need(1)[0]), status)
             return f"Asset {words[0]} {status}."
         raise StaffError(f"Unknown staff command /{name}.")
 
     async def _tell_champion(self, participant_id: int, context: ContextTypes.DEFAULT_TYPE) -> bool:
-        notice = await self.conversation.champion_notice(participant_id, NOW_CHAMPION)
-        if notice is None:
+        notice = await self.host.champion_notice(participant_id, NOW_CHAMPION)
+        if notice is None or notice[0] != "telegram":
             return False
-        chat_id, text = notice
+        _, chat_id, text = notice
         try:
             await context.bot.send_message(int(chat_id), text)
         except Exception:

@@ -1,4 +1,4 @@
-"""The store: migrations, write-through of a step, resume, forgetting and exporting."""
+"""The store: migrations, transactions, write-through of a step, forgetting and exporting."""
 
 from __future__ import annotations
 
@@ -7,130 +7,166 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import migrate
-from bot.store.repository import NewAnswer, ParticipantChanges, SessionWrite, Store
+from bot.store import migrate, participants, sessions
+from bot.store.db import Database, connect
+from bot.store.sessions import NewAnswer, SessionState
 
 NOW = "2026-11-25T10:30:00+00:00"
 
 
+def _version(conn: sqlite3.Connection) -> int:
+    return migrate.current_version(conn)
+
+
 async def test_empty_database_is_upgraded_to_head(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "new" / "db.sqlite3")
+    db = await Database.open(tmp_path / "new" / "db.sqlite3")
     try:
         head = migrate.available()[-1].version
-        assert await store.schema_version() == head
-        assert {"participants", "sessions", "answers", "schema_version"} <= set(
-            await store.tables()
-        )
+        assert await db.read(_version) == head
+        tables = set(await db.read(participants.tables))
+        assert {"participants", "sessions", "answers", "schema_version", "audit_log"} <= tables
     finally:
-        await store.close()
+        await db.close()
     # Opening again applies nothing twice.
-    again = await Store.open(tmp_path / "new" / "db.sqlite3")
+    again = await Database.open(tmp_path / "new" / "db.sqlite3")
     try:
-        assert await again.schema_version() == head
+        assert await again.read(_version) == head
     finally:
         await again.close()
 
 
-async def test_a_failing_migration_leaves_the_database_untouched(tmp_path: Path) -> None:
-    import aiosqlite
-
-    db = await aiosqlite.connect(str(tmp_path / "x.sqlite3"), isolation_level=None)
+def test_a_failing_migration_leaves_the_database_untouched(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "x.sqlite3")
     try:
-        bad = migrate.Migration(1, "0001_bad.sql", "CREATE TABLE t (a INTEGER); SELECT nonsense(;")
+        bad = migrate.Migration(1, "0001_bad.sql", "CREATE TABLE t (a INTEGER); SELECT 'open;")
+        with pytest.raises(ValueError, match="not complete"):
+            migrate.upgrade(conn, [bad])  # a string never closed: refused before running
+        broken = migrate.Migration(1, "0001_bad.sql", "CREATE TABLE t (a INTEGER); SELECT x FROM;")
         with pytest.raises(sqlite3.OperationalError):
-            await migrate.upgrade(db, [bad])
-        assert await migrate.current_version(db) == 0
-        async with db.execute("SELECT name FROM sqlite_master WHERE name = 't'") as cur:
-            assert await cur.fetchone() is None
+            migrate.upgrade(conn, [broken])
+        assert migrate.current_version(conn) == 0
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 't'").fetchone() is None
     finally:
-        await db.close()
+        conn.close()
 
 
-async def test_wal_and_foreign_keys_are_on(store: Store) -> None:
-    async with store.transaction() as db:
-        async with db.execute("PRAGMA foreign_keys") as cur:
-            assert (await cur.fetchone())[0] == 1  # type: ignore[index]
-        async with db.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+def test_statements_split_where_sqlite_says_a_statement_ends(tmp_path: Path) -> None:
+    script = """\
+-- A comment; with a semicolon in it.
+CREATE TABLE notes (text TEXT DEFAULT 'a;b');
+INSERT INTO notes VALUES ('-- not a comment;'); INSERT INTO notes VALUES ('x');
+CREATE TRIGGER notes_upper AFTER INSERT ON notes BEGIN
+    UPDATE notes SET text = upper(text) WHERE text = 'x;';
+    DELETE FROM notes WHERE text = ';';
+END;
+"""
+    assert len(migrate.statements(script)) == 4
+    conn = connect(tmp_path / "t.sqlite3")
+    try:
+        assert migrate.upgrade(conn, [migrate.Migration(1, "0001_t.sql", script)]) == 1
+        rows = [r[0] for r in conn.execute("SELECT text FROM notes ORDER BY rowid")]
+        assert rows == ["-- not a comment;", "x"]
+        triggers = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        assert triggers.fetchone()[0] == 1
+    finally:
+        conn.close()
 
 
-async def _participant_with_step(store: Store) -> tuple[int, int]:
-    p = await store.ensure_participant("console", "ann", "ann", NOW)
-    changes = ParticipantChanges()
-    changes.set("locale", "cy")
-    sid = await store.commit_step(
-        p.id,
-        SessionWrite(None, "onboarding", "h1", "area", '{"answers":{"consent":"yes"}}', "active"),
-        [NewAnswer("onboarding", "consent", "consent", "yes")],
-        changes,
-        NOW,
+def _pragmas(conn: sqlite3.Connection) -> tuple[int, str]:
+    return (
+        conn.execute("PRAGMA foreign_keys").fetchone()[0],
+        conn.execute("PRAGMA journal_mode").fetchone()[0],
     )
-    assert sid is not None
+
+
+async def test_wal_and_foreign_keys_are_on(db: Database) -> None:
+    assert await db.write(_pragmas) == (1, "wal")
+    assert await db.read(_pragmas) == (1, "wal")
+
+
+async def test_readers_cannot_write(db: Database) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|attempt to write"):
+        await db.read(participants.find_or_create, "console", "ann", "ann", NOW)
+
+
+def _step(conn: sqlite3.Connection, status: str = "active") -> tuple[int, int]:
+    p = participants.find_or_create(conn, "console", "ann", "ann", NOW)
+    participants.update(conn, p.id, {"locale": "cy"})
+    state = SessionState("onboarding", "h1", "area", '{"answers":{"consent":"yes"}}', status)
+    sid = sessions.create(conn, p.id, state, NOW)
+    sessions.append_answers(
+        conn, p.id, sid, [NewAnswer("onboarding", "consent", "consent", "yes")], NOW
+    )
     return p.id, sid
 
 
 async def test_a_step_is_committed_and_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    store = await Store.open(path)
-    pid, sid = await _participant_with_step(store)
-    await store.close()
+    db = await Database.open(path)
+    pid, sid = await db.write(_step)
+    await db.close()
 
-    reopened = await Store.open(path)
+    reopened = await Database.open(path)
     try:
-        session = await reopened.active_session(pid)
+        session = await reopened.read(sessions.active, pid)
         assert session is not None and session.id == sid and session.node_id == "area"
-        answers = await reopened.answers_for(pid)
+        answers = await reopened.read(sessions.answers_for, pid)
         assert [(a.key, a.value) for a in answers] == [("consent", "yes")]
-        participant = await reopened.participant(pid)
+        participant = await reopened.read(participants.get, pid)
         assert participant is not None and participant.locale == "cy"
     finally:
         await reopened.close()
 
 
-async def test_a_failed_step_writes_nothing(store: Store) -> None:
-    p = await store.ensure_participant("console", "ann", "ann", NOW)
-    changes = ParticipantChanges()
-    changes.set("area", "Riverside")
+async def test_a_failed_step_writes_nothing(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError):
-        await store.commit_step(
-            p.id,
-            # 'paused' breaks the status CHECK constraint after the answer row was inserted.
-            SessionWrite(None, "onboarding", "h1", "area", "{}", "paused"),
-            [NewAnswer("onboarding", "consent", "consent", "yes")],
-            changes,
-            NOW,
-        )
-    assert await store.answers_for(p.id) == []
-    assert (await store.participant(p.id)).area is None  # type: ignore[union-attr]
+        # 'paused' breaks the sessions status CHECK after the participant row was written.
+        await db.write(_step, "paused")
+    assert await db.read(participants.find, "console", "ann") is None
 
 
-async def test_starting_a_new_flow_closes_the_one_in_progress(store: Store) -> None:
-    pid, first = await _participant_with_step(store)
-    second = await store.commit_step(
-        pid, SessionWrite(None, "menu", "h2", "pick", "{}", "active"), [], ParticipantChanges(), NOW
+async def test_starting_a_new_flow_closes_the_one_in_progress(db: Database) -> None:
+    pid, first = await db.write(_step)
+    second = await db.write(
+        sessions.create, pid, SessionState("menu", "h2", "pick", "{}", "active"), NOW
     )
-    active = await store.active_session(pid)
+    active = await db.read(sessions.active, pid)
     assert active is not None and active.id == second != first
 
 
-async def test_forgetting_removes_every_row_in_every_table(store: Store) -> None:
-    pid, _ = await _participant_with_step(store)
-    other = await store.ensure_participant("console", "ben", "ben", NOW)
-    await store.forget_participant(pid)
-    assert await store.participant(pid) is None
-    export = await store.export_participant(pid)
+async def test_forgetting_removes_every_row_in_every_table(db: Database) -> None:
+    pid, _ = await db.write(_step)
+    other = await db.write(participants.find_or_create, "console", "ben", "ben", NOW)
+    await db.write(participants.forget, pid)
+    assert await db.read(participants.get, pid) is None
+    export = await db.read(participants.export, pid)
     assert all(rows == [] for rows in export.values())
-    assert await store.participant(other.id) is not None
+    assert await db.read(participants.get, other.id) is not None
 
 
-async def test_export_covers_every_table_with_participant_rows(store: Store) -> None:
-    pid, _ = await _participant_with_step(store)
-    export = await store.export_participant(pid)
+async def test_export_covers_every_table_with_participant_rows(db: Database) -> None:
+    pid, _ = await db.write(_step)
+    export = await db.read(participants.export, pid)
     assert export["participants"][0]["locale"] == "cy"
     assert export["answers"][0]["key"] == "consent"
     assert export["sessions"][0]["flow_id"] == "onboarding"
 
 
-def test_unknown_participant_fields_are_refused() -> None:
+async def test_unknown_participant_fields_are_refused(db: Database) -> None:
+    pid, _ = await db.write(_step)
     with pytest.raises(ValueError, match="not a participant field"):
-        ParticipantChanges().set("id", 3)
+        await db.write(participants.update, pid, {"id": 3})
+
+
+async def test_the_audit_log_is_append_only(db: Database) -> None:
+    from bot.store import audit
+
+    def write(conn: sqlite3.Connection) -> None:
+        audit.record(conn, at=NOW, actor="t", role="admin", channel="test", action="x")
+
+    await db.write(write)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        await db.write(lambda conn: conn.execute("DELETE FROM audit_log"))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        await db.write(lambda conn: conn.execute("UPDATE audit_log SET actor = 'x'"))
+    assert len(await db.read(audit.entries)) == 1

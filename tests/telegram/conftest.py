@@ -16,6 +16,7 @@ from bot.app import Core, open_core
 from bot.config import Settings
 from bot.flows.registry import default_flows_dir
 from bot.telegram.application import build_application, start_services, stop_services
+from tests.conftest import CODE
 from bot.telegram.ordering import PerChatUpdateProcessor
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
 
@@ -124,7 +125,7 @@ async def bot_running(
 ) -> AsyncIterator[Running]:
     """The whole bot as `run` starts it, on the double; stopped and closed on exit."""
     settings = settings_for(server, db, (default_flows_dir(), HERE / "flows"), organisation)
-    async with open_core(settings) as core:
+    async with open_core(settings, new_code=lambda: CODE) as core:
         processor = CountingProcessor()
         app = build_application(core, processor=processor)
         async with running(app, poll_interval=0.0, timeout=1):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.flows.callback import decode_callback
-from bot.replies import Button, Question
+from bot.host.replies import Button, Question
 from bot.telegram.keyboards import inline_keyboard, parse_session_id, split_text
 
 

@@ -9,9 +9,9 @@ from babel.numbers import format_decimal
 from bot.flows.engine import MOVED_ON
 from bot.flows.events import Answered, Ask, Event, Rejected, Say
 from bot.flows.model import BACK, CANCEL, DONE, SKIP, NodeKind
+from bot.host.replies import Button, Confirmation, Message, Question, Reply
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
-from bot.replies import Button, Confirmation, Message, Question, Reply
 
 CONTROL_LABELS = {
     DONE: N_("✔️ Done"),

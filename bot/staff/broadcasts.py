@@ -1,20 +1,23 @@
-"""Staff broadcasts from a request to a confirmed send: parse, preview, confirm.
-
-Used by the staff `/broadcast` command in Telegram and by `community-voice broadcast`.
-"""
+"""Staff broadcasts from a request to a confirmed send: parse, preview, confirm, and the
+controls while it goes out (pause, resume, cancel). Used by the staff `/broadcast` command in
+Telegram and by `community-voice broadcast`; every change is role-checked and audited."""
 
 from __future__ import annotations
 
 import shlex
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.engagement.staff import StaffError, split_translations, texts
 from bot.jobs.compose import TEMPLATES, fallback_count
 from bot.jobs.sender import Progress
-from bot.store.broadcasts import Audience, Broadcasts
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.desk import Audit, StaffDesk
+from bot.staff.parsing import split_translations, texts
+from bot.store import broadcasts
+from bot.store.broadcasts import Audience
 
 AUDIENCE_HELP = (
     "everyone, champions, round:ID (took part in a round), topic:ID (chose a topic), "
@@ -107,28 +110,37 @@ def parse_request(message: str, zone: str, now: datetime) -> Request:
     return Request(audience, content, send_at, spread)
 
 
-async def draft(broadcasts: Broadcasts, request: Request, by: str, now: datetime) -> int:
+async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
     """Save the request as a draft broadcast (nothing is sent until it is confirmed)."""
-    new = await broadcasts.create(
-        "staff",
-        request.audience,
-        request.content,
-        now.isoformat(),
-        status="draft",
-        send_at=request.send_at.isoformat() if request.send_at else None,
-        spread_hours=request.spread_hours,
-        created_by=by,
-    )
-    assert new is not None
-    return new
+
+    def work(conn: sqlite3.Connection, log: Audit) -> int:
+        new = broadcasts.create(
+            conn,
+            "staff",
+            request.audience,
+            request.content,
+            log.stamp,
+            status="draft",
+            send_at=request.send_at.isoformat() if request.send_at else None,
+            spread_hours=request.spread_hours,
+            created_by=actor.name,
+        )
+        assert new is not None
+        return new
+
+    return int(await desk.act(actor, Role.STAFF, "send a broadcast", work))
 
 
-async def preview(broadcasts: Broadcasts, broadcast_id: int, zone: str) -> str:
+async def preview(desk: StaffDesk, broadcast_id: int, zone: str) -> str:
     """Who would receive it, per language, and how many will get the English fallback."""
-    found = await broadcasts.get(broadcast_id)
+
+    def read(conn: sqlite3.Connection) -> tuple[broadcasts.Broadcast | None, dict[str, int]]:
+        found = broadcasts.get(conn, broadcast_id)
+        return found, broadcasts.preview(conn, found.audience) if found else {}
+
+    found, per_locale = await desk.db.read(read)
     if found is None:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
-    per_locale = await broadcasts.preview(found.audience)
     total = sum(per_locale.values())
     people = "person" if total == 1 else "people"
     lines = [f"Broadcast {found.id} ({found.status}) to {total} {people}."]
@@ -151,16 +163,84 @@ async def preview(broadcasts: Broadcasts, broadcast_id: int, zone: str) -> str:
     return "\n".join(lines)
 
 
-async def confirm(broadcasts: Broadcasts, broadcast_id: int, now: datetime) -> str:
-    """Send now (queue the ledger) or, with a start time, schedule it."""
-    found = await broadcasts.get(broadcast_id)
-    if found is None or found.status != "draft":
-        raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
-    if found.send_at and datetime.fromisoformat(found.send_at) > now:
-        await broadcasts.set_status(broadcast_id, "scheduled", now.isoformat())
-        return "scheduled"
-    await broadcasts.start(broadcast_id, now.isoformat())
-    return "sending"
+async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
+    """Send now (queue the ledger) or, with a start time in the future, schedule it."""
+
+    def work(conn: sqlite3.Connection, log: Audit) -> str:
+        found = broadcasts.get(conn, broadcast_id)
+        if found is None or found.status != "draft":
+            raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
+        if found.send_at and found.send_at > log.stamp:
+            broadcasts.set_status(conn, broadcast_id, "scheduled", log.stamp)
+            log("broadcast.schedule", "broadcast", broadcast_id, after={"send_at": found.send_at})
+            return "scheduled"
+        queued = broadcasts.start(conn, broadcast_id, log.stamp)
+        log("broadcast.send", "broadcast", broadcast_id, after={"recipients": queued})
+        return "sending"
+
+    return str(await desk.act(actor, Role.STAFF, "send a broadcast", work))
+
+
+async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
+    """Confirm a draft for a running bot to start (now, or at its time)."""
+
+    def work(conn: sqlite3.Connection, log: Audit) -> None:
+        found = broadcasts.get(conn, broadcast_id)
+        if found is None or found.status != "draft":
+            raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
+        broadcasts.schedule(conn, broadcast_id, found.send_at or log.stamp)
+        log(
+            "broadcast.queue",
+            "broadcast",
+            broadcast_id,
+            after={"send_at": found.send_at or log.stamp},
+        )
+
+    await desk.act(actor, Role.STAFF, "send a broadcast", work)
+
+
+async def discard(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
+    """Forget a draft that was only previewed (it never shows in the list)."""
+
+    def work(conn: sqlite3.Connection, log: Audit) -> None:
+        broadcasts.delete_draft(conn, broadcast_id)
+
+    await desk.act(actor, Role.STAFF, "send a broadcast", work)
+
+
+# action -> (the statuses it applies to, the status it sets)
+CONTROLS = {
+    "pause": (("sending",), "paused"),
+    "resume": (("paused",), "sending"),
+    "cancel": (("draft", "scheduled", "sending", "paused"), "cancelled"),
+}
+
+
+async def control(desk: StaffDesk, actor: Actor, broadcast_id: int, action: str) -> str:
+    """Pause, resume or cancel a broadcast; returns its new status."""
+    if action not in CONTROLS:
+        raise StaffError(f"A broadcast can be {', '.join(CONTROLS)}d.")
+    applies, becomes = CONTROLS[action]
+
+    def work(conn: sqlite3.Connection, log: Audit) -> str:
+        found = broadcasts.get(conn, broadcast_id)
+        if found is None:
+            raise StaffError(f"There is no broadcast {broadcast_id}.")
+        if found.status not in applies:
+            raise StaffError(
+                f"Broadcast {broadcast_id} is {found.status}; it cannot be {action}d now."
+            )
+        broadcasts.set_status(conn, broadcast_id, becomes, log.stamp)
+        log(
+            f"broadcast.{action}",
+            "broadcast",
+            broadcast_id,
+            before={"status": found.status},
+            after={"status": becomes},
+        )
+        return becomes
+
+    return str(await desk.act(actor, Role.STAFF, f"{action} a broadcast", work))
 
 
 def progress_text(progress: Progress) -> str:

@@ -1,0 +1,98 @@
+"""How typed text is read as an answer: an option's number or label, a control word, a number,
+yes or no. The engine asks a `Words`; the host gives one that knows the resident's language
+(translated labels, their words for yes and no), so people who cannot use buttons are never
+stuck. `PLAIN` is the English, language-free reading the engine uses on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.flows.model import BACK, CANCEL, CONSENT_NO, CONSENT_YES, DONE, SKIP, Option
+
+
+class Words(Protocol):
+    """Reads typed text for the engine."""
+
+    def option(self, typed: str, options: Sequence[Option]) -> Option | None:
+        """The option meant: its number in the list (1 = first), its id or its label."""
+        ...
+
+    def control(self, typed: str) -> str | None:
+        """The control meant (skip, back, done, cancel), if the text names one."""
+        ...
+
+    def number(self, typed: str) -> float | None:
+        """A number, in any script's digits, with a comma or a point for decimals."""
+        ...
+
+    def consent(self, typed: str) -> str | None:
+        """yes or no, if the text says so."""
+        ...
+
+
+ENGLISH_CONTROLS = {"skip": SKIP, "back": BACK, "done": DONE, "cancel": CANCEL}
+ENGLISH_YES_NO = {"yes": CONSENT_YES, "y": CONSENT_YES, "no": CONSENT_NO, "n": CONSENT_NO}
+
+
+def fold(text: str) -> str:
+    """Text as compared: trimmed, case-folded, compatibility-normalised (full-width letters,
+    ligatures), so "Yes", "YES" and "ｙｅｓ" are one word."""
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def _ascii_digits(text: str) -> str:
+    # Decimal digits of every script (Arabic-Indic ٣, Bengali ৩, ...) as 0-9; other "digits"
+    # such as superscript ² are not numbers people type for an answer.
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def to_number(typed: str) -> float | None:
+    """A finite number from text; digits of any script count (Arabic-Indic, Bengali, ...)."""
+    text = _ascii_digits(typed.strip()).replace(",", ".").replace("\u066b", ".")  # ٫
+    if not text.isascii():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def index_in(typed: str, options: Sequence[Option]) -> Option | None:
+    """The option whose number (1 = first) was typed, in any script's digits."""
+    text = typed.strip()
+    if not text or not text.isdecimal():
+        return None
+    number = int(_ascii_digits(text))
+    return options[number - 1] if 1 <= number <= len(options) else None
+
+
+class PlainWords:
+    """English words and the options' own ids and labels."""
+
+    def option(self, typed: str, options: Sequence[Option]) -> Option | None:
+        """By number, id or English label."""
+        found = index_in(typed, options)
+        if found is not None:
+            return found
+        text = fold(typed)
+        return next((o for o in options if text in (fold(o.id), fold(o.label))), None)
+
+    def control(self, typed: str) -> str | None:
+        """skip, back, done, cancel."""
+        return ENGLISH_CONTROLS.get(fold(typed))
+
+    def number(self, typed: str) -> float | None:
+        """See `to_number`."""
+        return to_number(typed)
+
+    def consent(self, typed: str) -> str | None:
+        """yes/y or no/n."""
+        return ENGLISH_YES_NO.get(fold(typed))
+
+
+PLAIN = PlainWords()

@@ -1,0 +1,1 @@
+"""The host around the pure flow engine: steps, resident commands, hooks, rendering."""

@@ -1,0 +1,160 @@
+"""What residents can do besides answering: start, stop, language, delete, help, and the
+buttons of questions the host asks itself (language picker, delete confirmation, check-ins).
+
+Each is a plain function of a `Step`, run inside the step's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.flows.events import Choose, Input
+from bot.host import deeplinks, hostnodes, texts
+from bot.host.replies import Button, Question
+from bot.host.steps import MENU, Step
+from bot.i18n.catalogs import Catalogs
+from bot.store import champions, participants, sessions
+from bot.store.sessions import NewAnswer
+
+log = logging.getLogger(__name__)
+
+
+def handle(step: Step, received: Input, session_id: int | None) -> None:
+    """An input: a host question's button, or an answer to the resident's flow."""
+    if isinstance(received, Choose) and received.node_id in HOST_BUTTONS:
+        HOST_BUTTONS[received.node_id](step, received.option_id)
+        return
+    stored = step.active()
+    if stored is None:
+        step.stale = isinstance(received, Choose) and received.node_id is not None
+        step.begin()
+        return
+    step.resume(stored, received, session_id)
+
+
+def start(step: Step, payload: str | None) -> None:
+    """/start: undo /stop, follow a deep link, then pick up where they were or begin."""
+    step.change(opted_out_at=None, unreachable_at=None)
+    link = deeplinks.parse(payload)
+    if link is not None and link.kind == "flow" and link.value in step.host.flows:
+        if not step.participant.consented:
+            step.change(next_flow=link.value)
+        step.begin(link.value)
+        return
+    if link is not None and link.kind == "referral":
+        _attribute(step, link.value)
+    elif link is not None:
+        log.info("ignored deep link payload (%s)", link.kind)
+    step.repeat()
+
+
+def _attribute(step: Step, code: str) -> None:
+    champion = champions.by_code(step.conn, code)
+    if champion is None:
+        log.info("unknown referral code ignored")
+        return
+    if step.participant.consented or champion.participant_id == step.participant.id:
+        # Only people who join through the link count; residents already taking part (and
+        # champions opening their own link) are not referrals.
+        return
+    champions.record_referral(step.conn, step.participant.id, champion.id, code, step.stamp)
+
+
+def cancel(step: Step) -> None:
+    """/cancel: leave the current flow; answers already given are kept."""
+    stored = step.active()
+    if stored is None:
+        step.say(texts.NOTHING_TO_CANCEL)
+        return
+    step.resume(stored, Choose("_cancel"), None)
+
+
+def stop(step: Step) -> None:
+    """/stop: no more news until /start."""
+    step.change(opted_out_at=step.stamp)
+    step.say(texts.STOPPED)
+
+
+def forget(step: Step) -> None:
+    """/delete, confirmed: erase every row about the participant."""
+    participants.forget(step.conn, step.participant.id)
+    step.forgotten = True
+    step.say(texts.DELETED)
+
+
+def export(step: Step) -> dict[str, list[dict[str, Any]]]:
+    """Every row kept about the participant (for /mydata)."""
+    return participants.export(step.conn, step.participant.id)
+
+
+def set_language(step: Step, code: str) -> None:
+    """Change the resident's language, then ask the current question again in it."""
+    if code not in step.host.catalogs.available():
+        step.replies.append(language_question(step))
+        return
+    step.change(locale=code)
+    step.say(texts.LANGUAGE_CHANGED, language=Catalogs.display_name(code))
+    step.repeat()
+
+
+def language_question(step: Step) -> Question:
+    """The language picker: every language we have, each in its own name."""
+    current = step.locale
+    buttons = tuple(
+        Button(option.label, option.id, selected=option.id == current)
+        for option in step.host.locale_options
+    )
+    return Question(
+        step.tr.gettext(texts.PICK_LANGUAGE), buttons, (), 0, hostnodes.LANGUAGE, "choice"
+    )
+
+
+def delete_question(step: Step) -> None:
+    """/delete: ask for confirmation before erasing anything."""
+    tr = step.tr
+    step.replies.append(
+        Question(
+            tr.gettext(texts.DELETE_QUESTION),
+            (
+                Button(tr.gettext(texts.DELETE_YES), "yes"),
+                Button(tr.gettext(texts.DELETE_NO), "no"),
+            ),
+            (),
+            0,
+            hostnodes.DELETE,
+            "choice",
+        )
+    )
+
+
+def _delete_answer(step: Step, choice: str) -> None:
+    if choice == "yes":
+        forget(step)
+    else:
+        step.say(texts.NOTHING_DELETED)
+
+
+def _open_flow(step: Step, flow_id: str) -> None:
+    step.begin(flow_id if flow_id in step.host.flows else MENU)
+
+
+def _resume_flow(step: Step, option: str) -> None:
+    step.repeat()
+
+
+def _champion_support(step: Step, choice: str) -> None:
+    """A champion's answer to the monthly check-in: kept as an answer staff can list."""
+    value = "help" if choice == "help" else "ok"
+    answer = NewAnswer("champion-checkin", hostnodes.CHAMPION_SUPPORT, "support", value)
+    sessions.append_answers(step.conn, step.participant.id, None, [answer], step.stamp)
+    step.say(texts.SUPPORT_THANKS if value == "help" else texts.ALL_GOOD)
+
+
+HOST_BUTTONS = {
+    hostnodes.LANGUAGE: set_language,
+    hostnodes.DELETE: _delete_answer,
+    hostnodes.OPEN_FLOW: _open_flow,
+    hostnodes.RESUME_FLOW: _resume_flow,
+    hostnodes.CHAMPION_SUPPORT: _champion_support,
+}

@@ -1,0 +1,54 @@
+"""QS148 statement 4: residents sign up for peer and lay roles, and share their link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.flows.model import NodeKind
+from bot.host.deeplinks import link
+from bot.host.registry import Answers, Entry, Fact, Param, Record, View
+from bot.store.champions import STATUSES, SignUp
+from bot.store.records import ChampionSignUp
+
+
+def _status(view: View) -> str:
+    found = view.snapshot.champion()
+    return found.status if found else "none"
+
+
+def _link(view: View, answers: Answers) -> str:
+    found = view.snapshot.champion()
+    return link(view.bot_username, found.code) if found else ""
+
+
+def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
+    """The champion names; `new_code` makes a new referral code (tests pass a fixed one)."""
+
+    def sign_up(view: View, answers: Answers) -> ChampionSignUp:
+        found = view.snapshot.champion()
+        return ChampionSignUp(
+            found.code if found else new_code(),
+            SignUp(
+                tuple(answers.get("roles") or ()),
+                tuple(answers.get("languages") or ()),
+                answers.get("availability"),
+                answers.get("skills"),
+                answers.get("may_contact") == "yes",
+            ),
+        )
+
+    return (
+        Fact("champion_status", ("none", *STATUSES), _status),
+        Param("champion_link", _link),
+        Record(
+            "champion",
+            {
+                "roles": frozenset({NodeKind.MULTI_CHOICE}),
+                "languages": frozenset({NodeKind.MULTI_CHOICE}),
+                "availability": frozenset({NodeKind.CHOICE}),
+                "skills": frozenset({NodeKind.TEXT}),
+                "may_contact": frozenset({NodeKind.CHOICE}),
+            },
+            sign_up,
+        ),
+    )

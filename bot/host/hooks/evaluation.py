@@ -1,0 +1,123 @@
+"""QS148 statement 2: residents agree measures for initiatives and evaluate against them."""
+
+from __future__ import annotations
+
+import json
+
+from bot.flows.model import NodeKind, Option
+from bot.host.hooks.priorities import unref
+from bot.host.registry import Answers, Fact, OptionList, Record, View
+from bot.store.initiatives import Evaluation, Votes, period_start
+
+TOP_TOPICS = 3  # measures are agreed for initiatives answering a round's top topics
+INITIATIVE, MEASURE = "i", "m"
+
+
+def measure_initiatives(view: View, answers: Answers) -> tuple[Option, ...]:
+    """Planned or active initiatives answering one of a round's top topics (before anyone has
+    answered, a round's order is the order staff gave its topics)."""
+    snap = view.snapshot
+    top = snap.top_topic_ids(TOP_TOPICS)
+    return tuple(
+        Option(f"{INITIATIVE}{i.id}", view.text(i.title))
+        for i in snap.initiatives("planned", "active")
+        if top & snap.initiative_topics(i.id)
+    )
+
+
+def proposed_measures(view: View, answers: Answers) -> tuple[Option, ...]:
+    """The chosen initiative's measures that are not rejected, most voted first."""
+    initiative_id = unref(INITIATIVE, answers.get("initiative"))
+    if initiative_id is None:
+        return ()
+    return tuple(
+        Option(f"{MEASURE}{m.id}", view.text(m.text))
+        for m in view.snapshot.measures(initiative_id)
+        if m.status != "rejected"
+    )
+
+
+def _votes(view: View, answers: Answers) -> Votes | None:
+    initiative_id = unref(INITIATIVE, answers.get("initiative"))
+    if initiative_id is None:
+        return None
+    votes = tuple(m for m in (unref(MEASURE, v) for v in answers.get("votes") or []) if m)
+    idea = answers.get("idea") if answers.get("has_idea") == "yes" else None
+    proposal = None
+    if isinstance(idea, str):
+        proposal = {view.locale: idea}
+    elif isinstance(idea, dict):  # a voice note: keep the file id to listen to later
+        proposal = {"voice": json.dumps(idea)}
+    return Votes(initiative_id, votes, proposal)
+
+
+def evaluation_initiatives(view: View, answers: Answers) -> tuple[Option, ...]:
+    """Active initiatives with agreed measures that the resident has not rated this period."""
+    snap, today = view.snapshot, view.now.date()
+    done = snap.evaluated()
+    return tuple(
+        Option(f"{INITIATIVE}{i.id}", view.text(i.title))
+        for i in snap.initiatives("active")
+        if snap.measures(i.id, "adopted") and (i.id, period_start(i, today)) not in done
+    )
+
+
+def initiative_measures(view: View, answers: Answers) -> tuple[Option, ...]:
+    """The chosen initiative's agreed (adopted) measures."""
+    initiative_id = unref(INITIATIVE, answers.get("initiative"))
+    if initiative_id is None:
+        return ()
+    return tuple(
+        Option(f"{MEASURE}{m.id}", view.text(m.text))
+        for m in view.snapshot.measures(initiative_id, "adopted")
+    )
+
+
+def _evaluation(view: View, answers: Answers) -> Evaluation | None:
+    initiative_id = unref(INITIATIVE, answers.get("initiative"))
+    initiative = view.snapshot.initiative(initiative_id) if initiative_id is not None else None
+    if initiative is None:
+        return None
+    raw = answers.get("ratings") or {}
+    ratings = {m: int(v) for k, v in raw.items() if (m := unref(MEASURE, k)) and str(v).isdigit()}
+    return Evaluation(
+        initiative.id,
+        period_start(initiative, view.now.date()),
+        ratings,
+        answers.get("worked"),
+        answers.get("better"),
+    )
+
+
+ENTRIES = (
+    OptionList("measure_initiatives", measure_initiatives),
+    OptionList("proposed_measures", proposed_measures, reads=("initiative",)),
+    OptionList("evaluation_initiatives", evaluation_initiatives),
+    OptionList("initiative_measures", initiative_measures, reads=("initiative",)),
+    Fact("has_measure_projects", ("yes", "no"), lambda v: _yes(measure_initiatives(v, {}))),
+    Fact("has_rating_projects", ("yes", "no"), lambda v: _yes(evaluation_initiatives(v, {}))),
+    Record(
+        "measures",
+        {
+            "initiative": frozenset({NodeKind.CHOICE}),
+            "votes": frozenset({NodeKind.MULTI_CHOICE}),
+            "has_idea": frozenset({NodeKind.CHOICE}),
+            "idea": frozenset({NodeKind.TEXT}),
+        },
+        _votes,
+    ),
+    Record(
+        "evaluation",
+        {
+            "initiative": frozenset({NodeKind.CHOICE}),
+            "ratings": frozenset({NodeKind.CHOICE}),
+            "worked": frozenset({NodeKind.TEXT}),
+            "better": frozenset({NodeKind.TEXT}),
+        },
+        _evaluation,
+    ),
+)
+
+
+def _yes(options: tuple[Option, ...]) -> str:
+    return "yes" if options else "no"

@@ -1,0 +1,164 @@
+"""The host: what every channel (Telegram, the terminal simulator) calls.
+
+Each call is one write transaction in the database's writer thread (see bot.host.steps):
+the step is read, decided, written and rendered there, and committed before the replies come
+back, so an acknowledged answer survives any crash.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from bot.flows.events import Input
+from bot.flows.model import Option
+from bot.flows.words import Words
+from bot.host import commands, deeplinks, texts
+from bot.host.library import FlowLibrary
+from bot.host.registry import Registry
+from bot.host.replies import Message
+from bot.host.steps import Outcome, Step, Who
+from bot.host.words import TranslatedWords
+from bot.i18n.catalogs import Catalogs
+from bot.store import champions, participants
+from bot.store.db import Database
+
+T = TypeVar("T")
+
+
+class Host:
+    """Runs residents through flows and answers their commands."""
+
+    def __init__(
+        self,
+        db: Database,
+        flows: FlowLibrary,
+        catalogs: Catalogs,
+        registry: Registry,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        default_locale: str = "en",
+        organisation: str = "your local health and wellbeing team",
+        bot_username: str = "community_voice_bot",
+    ) -> None:
+        self.db = db
+        self.flows = flows
+        self.catalogs = catalogs
+        self.registry = registry
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.default_locale = default_locale
+        self.organisation = organisation
+        self.bot_username = bot_username
+        # Fixed once the catalogs are loaded: built here, not on every step.
+        self.locale_options = tuple(
+            Option(code, Catalogs.display_name(code)) for code in catalogs.available()
+        )
+        self._words = {code: TranslatedWords(catalogs.get(code)) for code in catalogs.available()}
+
+    def words(self, locale: str) -> Words:
+        """How typed answers are read in this language."""
+        return self._words.get(locale) or self._words[self.catalogs.available()[0]]
+
+    # -- residents -------------------------------------------------------------------------
+
+    async def handle(self, who: Who, received: Input, *, session_id: int | None = None) -> Outcome:
+        """Feed one input from `who`; `session_id` binds a button press to its session."""
+        return await self._step(who, commands.handle, received, session_id)
+
+    async def begin(self, who: Who, flow_id: str | None = None) -> Outcome:
+        """Start `flow_id` (default: onboarding for newcomers, else the menu)."""
+        return await self._step(who, Step.begin, flow_id)
+
+    async def start(self, who: Who, payload: str | None = None) -> Outcome:
+        """/start [payload]: undo /stop, follow a deep link, then pick up or begin."""
+        return await self._step(who, commands.start, payload)
+
+    async def repeat(self, who: Who) -> Outcome:
+        """Ask the current question again (or begin, if there is none)."""
+        return await self._step(who, Step.repeat)
+
+    async def cancel(self, who: Who) -> Outcome:
+        """/cancel: leave the current flow, answers kept."""
+        return await self._step(who, commands.cancel)
+
+    async def stop(self, who: Who) -> Outcome:
+        """/stop: no more news until /start."""
+        return await self._step(who, commands.stop)
+
+    async def forget(self, who: Who) -> Outcome:
+        """Erase everything about the resident (after they confirmed /delete)."""
+        return await self._step(who, commands.forget)
+
+    async def delete_question(self, who: Who) -> Outcome:
+        """/delete: the confirmation question."""
+        return await self._step(who, commands.delete_question)
+
+    async def set_language(self, who: Who, code: str) -> Outcome:
+        """Change language, then ask the current question again in it."""
+        return await self._step(who, commands.set_language, code)
+
+    async def language_question(self, who: Who) -> Outcome:
+        """/language: the language picker."""
+        return await self._step(
+            who, lambda step: step.replies.append(commands.language_question(step))
+        )
+
+    async def export(self, who: Who) -> tuple[dict[str, list[dict[str, Any]]], str]:
+        """/mydata: every row kept about the resident, and the language to caption it in."""
+
+        def run(conn: sqlite3.Connection) -> tuple[dict[str, list[dict[str, Any]]], str]:
+            step = Step(self, conn, who, self.clock())
+            return commands.export(step), step.locale
+
+        return await self.db.write(run)
+
+    async def info(self, who: Who, topic: str) -> Outcome:
+        """/help or /privacy, in the resident's language (nothing is written)."""
+
+        def run(conn: sqlite3.Connection) -> Outcome:
+            known = participants.find(conn, who.channel, who.user_id)
+            locale = (known.locale if known else None) or self.catalogs.negotiate(who.language_code)
+            tr = self.catalogs.get(locale or self.default_locale)
+            msgid = texts.HELP if topic == "help" else texts.PRIVACY
+            text = tr.gettext(msgid, organisation=self.organisation)
+            return Outcome([Message(text)], known, tr.locale)
+
+        return await self.db.read(run)
+
+    async def mark_unreachable(self, channel: str, user_id: str, reachable: bool = False) -> None:
+        """The resident blocked the bot (or unblocked it): no news meanwhile."""
+
+        def run(conn: sqlite3.Connection) -> None:
+            found = participants.find(conn, channel, user_id)
+            if found is not None:
+                stamp = None if reachable else self.clock().isoformat()
+                participants.update(conn, found.id, {"unreachable_at": stamp})
+
+        await self.db.write(run)
+
+    async def champion_notice(self, participant_id: int, msgid: str) -> tuple[str, str, str] | None:
+        """(channel, chat id, text) telling a champion `msgid` in their language, with their
+        `{link}` filled in; None if they are gone."""
+
+        def run(conn: sqlite3.Connection) -> tuple[str, str, str] | None:
+            found = participants.get(conn, participant_id)
+            champion = champions.of_participant(conn, participant_id)
+            if found is None or champion is None:
+                return None
+            tr = self.catalogs.get(found.locale or self.default_locale)
+            text = tr.gettext(msgid, link=deeplinks.link(self.bot_username, champion.code))
+            return found.channel, found.chat_id, text
+
+        return await self.db.read(run)
+
+    # -- the step --------------------------------------------------------------------------
+
+    async def _step(self, who: Who, work: Callable[..., object], *args: object) -> Outcome:
+        def run(conn: sqlite3.Connection) -> Outcome:
+            step = Step(self, conn, who, self.clock())
+            work(step, *args)
+            return step.outcome()
+
+        return await self.db.write(run)

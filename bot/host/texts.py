@@ -1,0 +1,48 @@
+"""What the host itself says to residents (English msgids, translated when shown)."""
+
+from __future__ import annotations
+
+from bot.i18n.markers import N_
+
+SUPPORT_THANKS = N_("Thank you for telling us. Someone from our team will get in touch soon.")
+ALL_GOOD = N_("Good to hear. Thank you for all you do!")
+LEFT_FLOW = N_(
+    "You have stopped these questions. Your answers so far are saved. "
+    "Send /menu to choose something else."
+)
+FLOW_GONE = N_("Those questions are no longer available. Here is the menu.")
+NOTHING_TO_CANCEL = N_(
+    "You are not answering any questions right now. Send /menu to see what you can do."
+)
+HELP = N_(
+    "Tap the buttons to answer. You can also type the number of an answer.\n"
+    "/menu – choose what to do\n"
+    "/language – change language\n"
+    "/cancel – stop the current questions (your answers are kept)\n"
+    "/privacy – how we use your answers\n"
+    "/mydata – get a copy of everything we keep about you\n"
+    "/delete – delete everything we keep about you\n"
+    "/stop – no more news from us"
+)
+PRIVACY = N_(
+    "This bot is run by {organisation}. We keep your answers, your language and your area, "
+    "for 2 years. We do not ask for your name. Only our team can see them. We use them to plan "
+    "local health work and to tell you what happened.\n"
+    "Send /mydata to get a copy, or /delete to remove everything."
+)
+PICK_LANGUAGE = N_("Which language would you like?")
+LANGUAGE_CHANGED = N_("From now on I will write in {language}.")
+STOPPED = N_(
+    "You will not get any more news from us. Your answers are kept. "
+    "Send /start if you want news again, or /delete to remove everything."
+)
+DELETED = N_(
+    "Done. We have deleted everything we kept about you. "
+    "If you send another message, we will start again as if we had never met."
+)
+DELETE_QUESTION = N_(
+    "Do you want us to delete everything we keep about you? This cannot be undone."
+)
+DELETE_YES = N_("Yes, delete everything")
+DELETE_NO = N_("No, keep it")
+NOTHING_DELETED = N_("Nothing was deleted.")

@@ -1,0 +1,63 @@
+"""Demo data, and the topic list a new round starts with unless staff give their own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.i18n.markers import N_
+from bot.staff.actor import Actor
+from bot.store import rounds
+
+if TYPE_CHECKING:
+    from bot.staff.desk import StaffDesk
+
+# (stable key, English label): labels are msgids, translated through the catalogs.
+DEFAULT_TOPICS: tuple[tuple[str, str], ...] = (
+    ("mental-health", N_("Mental health and loneliness")),
+    ("physical-activity", N_("Being more active")),
+    ("healthy-food", N_("Healthy food")),
+    ("smoking-alcohol-drugs", N_("Smoking, alcohol and drugs")),
+    ("housing", N_("Housing and warm homes")),
+    ("safe-streets", N_("Safe streets")),
+    ("gp-access", N_("Getting to see a GP")),
+    ("children-young-people", N_("Children and young people")),
+    ("older-people", N_("Support for older people")),
+    ("money-worries", N_("Money worries")),
+)
+
+DEFAULT_QUESTION = N_("What should we work on first to improve health in our area?")
+
+
+async def seed(desk: StaffDesk, actor: Actor) -> str:
+    """A demo round, two initiatives and their measures, to try every flow."""
+    now = desk.now()
+    closes = (now + timedelta(days=30)).date().isoformat()
+    round_id = await desk.open_round(actor, closes)
+    topics = await desk.db.read(lambda conn: {t.key: t.id for t in rounds.topics(conn, round_id)})
+    walking = await desk.create_initiative(
+        actor,
+        {"en": "Walking group in the park", "cy": "Grŵp cerdded yn y parc"},
+        [topics["physical-activity"], topics["mental-health"]],
+        description={"en": "A free walk every Tuesday and Saturday morning, for everyone."},
+        starts_on=now.date().isoformat(),
+        status="active",
+    )
+    for measure in ("More people join the walks", "People feel less lonely"):
+        await desk.add_measure(actor, walking, {"en": measure})
+    await desk.add_measure(actor, walking, {"en": "People walk more in the week"}, adopt=False)
+    warm = await desk.create_initiative(
+        actor,
+        {"en": "Warm homes advice sessions"},
+        [topics["housing"], topics["money-worries"], topics["mental-health"]],
+        description={"en": "Drop-in help with heating bills and draughty homes."},
+        status="planned",
+    )
+    await desk.add_measure(
+        actor, warm, {"en": "Fewer people say their home is too cold"}, adopt=False
+    )
+    return (
+        f"Demo ready: round {round_id} is open until {closes} with the default topics; "
+        f"initiative {walking} (active, 2 agreed measures) and initiative {warm} "
+        "(planned, measures to agree). Try: community-voice chat"
+    )

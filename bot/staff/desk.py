@@ -1,0 +1,403 @@
+"""Staff actions: run rounds, record initiatives and measures, approve champions, review
+assets. Every mistake is a StaffError that says what to do instead; every action checks the
+actor's role and is audited in the transaction that makes it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.staff import demo
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.parsing import english, parse_day, slug
+from bot.store import assets, audit, broadcasts, champions, initiatives, rounds
+from bot.store.broadcasts import Audience
+from bot.store.db import Database
+from bot.store.texts import Texts
+
+INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
+# Status -> what it is called in the audit log and in "your role cannot ..." messages.
+MEASURE_STATUSES = {"adopted": "adopt", "rejected": "reject", "proposed": "propose"}
+ASSET_STATUSES = ("verified", "hidden", "new")
+LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
+
+
+class StaffDesk:
+    """Staff actions over the database, with the clock injected."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+        self.db = db
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        """The desk's clock."""
+        return self.clock()
+
+    async def act(
+        self, actor: Actor, role: Role, what: str, work: Callable[..., Any], *args: Any
+    ) -> Any:
+        """Check the role, then run `work(conn, audit_as, ...)` in one write transaction."""
+        actor.require(role, what)
+        now = self.clock()
+
+        def run(conn: sqlite3.Connection) -> Any:
+            return work(conn, Audit(conn, actor, now), *args)
+
+        return await self.db.write(run)
+
+    # -- rounds ----------------------------------------------------------------------------
+
+    async def open_round(
+        self,
+        actor: Actor,
+        closes: str,
+        question: Texts | None = None,
+        topics: Sequence[Texts] | None = None,
+        area: str | None = None,
+    ) -> int:
+        """Open a round; without topics it gets the default list (translated for everyone)."""
+        closes_at = parse_day(closes)
+        if closes_at <= self.clock():
+            raise StaffError("The closing date has already passed. Choose a later date.")
+        entries: list[tuple[str, Texts, bool]]
+        if topics:
+            keys = [slug(t["en"]) for t in topics]
+            if len(set(keys)) != len(keys):
+                raise StaffError("Two topics have the same name. Give each topic its own name.")
+            entries = [(k, t, False) for k, t in zip(keys, topics, strict=True)]
+        else:
+            entries = [(key, {"en": label}, True) for key, label in demo.DEFAULT_TOPICS]
+        wording = question or {"en": demo.DEFAULT_QUESTION}
+
+        def work(conn: sqlite3.Connection, log: Audit) -> int:
+            new = rounds.create(conn, wording, closes_at.isoformat(), log.stamp, entries, area)
+            log(
+                "round.open",
+                "round",
+                new,
+                after={
+                    "question": wording,
+                    "closes": closes_at.isoformat(),
+                    "area": area,
+                    "topics": [t for _, t, _ in entries],
+                },
+            )
+            return new
+
+        return int(await self.act(actor, Role.STAFF, "open a round", work))
+
+    async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
+        """Add a topic to an open round."""
+
+        def work(conn: sqlite3.Connection, log: Audit) -> int:
+            found = _round(conn, round_id)
+            if found.status != "open":
+                raise StaffError(
+                    f"Round {round_id} is closed. Topics can only be added while it is open."
+                )
+            key = slug(label["en"])
+            if key in {t.key for t in rounds.topics(conn, round_id)}:
+                raise StaffError(f"Round {round_id} already has a topic called {label['en']!r}.")
+            new = rounds.add_topic(conn, round_id, key, label)
+            log("topic.add", "topic", new, after={"round": round_id, "label": label})
+            return new
+
+        return int(await self.act(actor, Role.STAFF, "add a topic", work))
+
+    async def close_round(self, actor: Actor, round_id: int) -> None:
+        """Close a round now (its results go out)."""
+
+        def work(conn: sqlite3.Connection, log: Audit) -> None:
+            _round(conn, round_id)
+            if not rounds.close(conn, round_id, log.stamp):
+                raise StaffError(f"Round {round_id} is already closed.")
+            log("round.close", "round", round_id)
+
+        await self.act(actor, Role.STAFF, "close a round", work)
+
+    async def results(self, actor: Actor, round_id: int) -> str:
+        """A round's ranked topics as plain text, for staff."""
+        actor.require(Role.VIEWER, "see results")
+
+        def read(conn: sqlite3.Connection) -> str:
+            found = _round(conn, round_id)
+            lines = [
+                f"Round {round_id} ({found.status}, closes {found.closes_at[:10]}): "
+                f"{english(found.question)}",
+                f"{rounds.participant_count(conn, round_id)} people took part.",
+            ]
+            for place, result in enumerate(rounds.results(conn, round_id), start=1):
+                lines.append(
+                    f"{place}. {english(result.topic.label)} (topic {result.topic.id}): "
+                    f"{result.points} points from {result.voters} people"
+                )
+            return "\n".join(lines)
+
+        return await self.db.read(read)
+
+    # -- initiatives and measures ----------------------------------------------------------
+
+    async def create_initiative(
+        self,
+        actor: Actor,
+        title: Texts,
+        topic_ids: Sequence[int],
+        *,
+        description: Texts | None = None,
+        starts_on: str | None = None,
+        status: str = "planned",
+        check_in_days: int = 30,
+    ) -> int:
+        """Record an initiative answering some topics."""
+        if status not in INITIATIVE_STATUSES:
+            raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
+        if check_in_days < 1:
+            raise StaffError("The check-in period must be at least 1 day.")
+        start = parse_day(starts_on, end_of_day=False).date().isoformat() if starts_on else None
+
+        def work(conn: sqlite3.Connection, log: Audit) -> int:
+            round_ids: set[int] = set()
+            for topic_id in topic_ids:
+                found = rounds.topic(conn, topic_id)
+                if found is None:
+                    raise StaffError(f"There is no topic {topic_id}. 'results ROUND' lists them.")
+                round_ids.add(found.round_id)
+            new = initiatives.create(
+                conn,
+                title,
+                log.stamp,
+                description=description,
+                topic_ids=topic_ids,
+                starts_on=start,
+                round_id=min(round_ids) if len(round_ids) == 1 else None,
+                status=status,
+                check_in_days=check_in_days,
+            )
+            log(
+                "initiative.add",
+                "initiative",
+                new,
+                after={"title": title, "topics": list(topic_ids), "status": status},
+            )
+            return new
+
+        return int(await self.act(actor, Role.STAFF, "record an initiative", work))
+
+    async def update_initiative(
+        self, actor: Actor, initiative_id: int, status: str | None = None, note: Texts | None = None
+    ) -> int:
+        """Change an initiative's status and/or say what was done; the people it concerns
+        are told ("you said, we did"), queued in the same transaction so it cannot be lost."""
+        if status is not None and status not in INITIATIVE_STATUSES:
+            raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
+        if status is None and note is None:
+            raise StaffError("Give a new status, a note of what was done, or both.")
+
+        def work(conn: sqlite3.Connection, log: Audit) -> int:
+            found = initiatives.get(conn, initiative_id)
+            if found is None:
+                raise StaffError(f"There is no initiative {initiative_id}.")
+            update_id = initiatives.record_update(
+                conn, initiative_id, log.stamp, status=status, note=note
+            )
+            broadcasts.create(
+                conn,
+                "initiative",
+                Audience("initiative_people", initiative_id),
+                {"initiative_id": initiative_id, "status": status, "note": note},
+                log.stamp,
+                status="scheduled",
+                send_at=log.stamp,
+                initiative_id=initiative_id,
+                dedupe_key=f"initiative-update:{update_id}",
+                created_by=actor.name,
+            )
+            log(
+                "initiative.update",
+                "initiative",
+                initiative_id,
+                before={"status": found.status},
+                after={"status": status or found.status, "note": note},
+            )
+            return update_id
+
+        return int(await self.act(actor, Role.STAFF, "update an initiative", work))
+
+    async def add_measure(
+        self, actor: Actor, initiative_id: int, text: Texts, adopt: bool = True
+    ) -> int:
+        """Add a measure to an initiative's evaluation plan (adopted unless told not to)."""
+        status = "adopted" if adopt else "proposed"
+
+        def work(conn: sqlite3.Connection, log: Audit) -> int:
+            if initiatives.get(conn, initiative_id) is None:
+                raise StaffError(f"There is no initiative {initiative_id}.")
+            new = initiatives.add_measure(conn, initiative_id, text, log.stamp, status=status)
+            log(
+                "measure.add",
+                "measure",
+                new,
+                after={"initiative": initiative_id, "text": text, "status": status},
+            )
+            return new
+
+        return int(await self.act(actor, Role.STAFF, "add a measure", work))
+
+    async def set_measure(self, actor: Actor, measure_id: int, status: str) -> None:
+        """Adopt (or reject) a measure residents proposed or voted for."""
+        if status not in MEASURE_STATUSES:
+            raise StaffError("A measure can be adopted, rejected or proposed.")
+
+        def work(conn: sqlite3.Connection, log: Audit) -> None:
+            found = initiatives.measure(conn, measure_id)
+            if found is None:
+                raise StaffError(f"There is no measure {measure_id}.")
+            initiatives.set_measure_status(conn, measure_id, status, log.stamp)
+            log(
+                f"measure.{MEASURE_STATUSES[status]}",
+                "measure",
+                measure_id,
+                before={"status": found.status},
+                after={"status": status},
+            )
+
+        await self.act(actor, Role.STAFF, f"{MEASURE_STATUSES[status]} a measure", work)
+
+    # -- champions and assets --------------------------------------------------------------
+
+    async def set_champion(self, actor: Actor, champion_id: int, status: str = "active") -> int:
+        """Approve (or pause, end) a champion; returns their participant id."""
+        if status not in champions.STATUSES:
+            raise StaffError("A champion can be active, paused, ended or interested.")
+
+        def work(conn: sqlite3.Connection, log: Audit) -> int:
+            found = champions.get(conn, champion_id)
+            if found is None:
+                raise StaffError(f"There is no champion {champion_id}. 'champions' lists them.")
+            champions.set_status(conn, champion_id, status, log.stamp)
+            log(
+                "champion.status",
+                "champion",
+                champion_id,
+                before={"status": found.status},
+                after={"status": status},
+            )
+            return found.participant_id
+
+        return int(await self.act(actor, Role.STAFF, "change a champion", work))
+
+    async def set_asset(self, actor: Actor, asset_id: int, status: str) -> None:
+        """Mark an asset verified or hidden."""
+        if status not in ASSET_STATUSES:
+            raise StaffError("An asset can be verified, hidden or new.")
+
+        def work(conn: sqlite3.Connection, log: Audit) -> None:
+            found = assets.get(conn, asset_id)
+            if found is None:
+                raise StaffError(f"There is no asset {asset_id}.")
+            assets.set_status(conn, asset_id, status, log.stamp)
+            log(
+                "asset.status",
+                "asset",
+                asset_id,
+                before={"status": found.status},
+                after={"status": status},
+            )
+
+        await self.act(actor, Role.STAFF, "review an asset", work)
+
+    # -- listings --------------------------------------------------------------------------
+
+    async def listing(self, actor: Actor, what: str) -> str:
+        """rounds, initiatives, measures, champions or assets, one per line."""
+        actor.require(Role.VIEWER, f"list {what}")
+        if what not in LISTINGS:
+            raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
+        lines = await self.db.read(_listing, what)
+        return "\n".join(lines) or f"No {what} yet."
+
+    # -- demo ------------------------------------------------------------------------------
+
+    async def seed_demo(self, actor: Actor) -> str:
+        """A demo round, two initiatives and their measures, to try every flow."""
+        return await demo.seed(self, actor)
+
+
+class Audit:
+    """Writes audit entries for one action, in its transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, actor: Actor, now: datetime) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.stamp = now.isoformat()
+
+    def __call__(
+        self,
+        action: str,
+        object_type: str | None = None,
+        object_id: object = None,
+        *,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        audit.record(
+            self.conn,
+            at=self.stamp,
+            actor=self.actor.name,
+            role=self.actor.role.label,
+            channel=self.actor.channel,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+        )
+
+
+def _round(conn: sqlite3.Connection, round_id: int) -> rounds.Round:
+    found = rounds.get(conn, round_id)
+    if found is None:
+        raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+    return found
+
+
+def _listing(conn: sqlite3.Connection, what: str) -> list[str]:
+    lines: list[str] = []
+    if what == "rounds":
+        for r in rounds.all_rounds(conn):
+            area = f" area {r.area}" if r.area else ""
+            lines.append(
+                f"round {r.id} [{r.status}] closes {r.closes_at[:10]}{area}: {english(r.question)}"
+            )
+    elif what == "initiatives":
+        for i in initiatives.all_initiatives(conn):
+            topics = ", ".join(str(t) for t in initiatives.topic_ids(conn, i.id))
+            lines.append(
+                f"initiative {i.id} [{i.status}] topics {topics or '-'}: {english(i.title)}"
+            )
+    elif what == "measures":
+        for i in initiatives.all_initiatives(conn):
+            for m in initiatives.measures(conn, i.id):
+                lines.append(
+                    f"measure {m.id} [{m.status}] initiative {i.id}, {m.votes} votes: "
+                    f"{_measure_text(m.text)}"
+                )
+    elif what == "champions":
+        for c in champions.all_champions(conn):
+            lines.append(
+                f"champion {c.id} [{c.status}] roles {', '.join(c.roles) or '-'}; "
+                f"languages {', '.join(c.languages) or '-'}; "
+                f"{'may' if c.may_contact else 'do not'} contact"
+            )
+    else:
+        for a in assets.all_assets(conn):
+            what_text = a.what if isinstance(a.what, str) else "(voice note)"
+            place = a.place or (f"{a.latitude},{a.longitude}" if a.latitude else "-")
+            lines.append(f"asset {a.id} [{a.status}] {a.category} at {place}: {what_text}")
+    return lines
+
+
+def _measure_text(texts: Texts) -> str:
+    return "(voice note)" if "voice" in texts and len(texts) == 1 else english(texts)

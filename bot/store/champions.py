@@ -1,0 +1,149 @@
+"""Champions (residents in peer and lay roles), their referral codes, and who joined through
+them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.texts import dump, load
+
+STATUSES = ("interested", "active", "paused", "ended")
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    """What a resident said when offering to be a champion."""
+
+    roles: tuple[str, ...]
+    languages: tuple[str, ...]
+    availability: str | None
+    skills: Any
+    may_contact: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Champion:
+    """A resident in a peer or lay role, with their referral code."""
+
+    id: int
+    participant_id: int
+    code: str
+    status: str
+    roles: tuple[str, ...]
+    languages: tuple[str, ...]
+    availability: str | None
+    skills: Any
+    may_contact: bool
+    created_at: str
+    approved_at: str | None
+
+
+def save_signup(
+    conn: sqlite3.Connection, participant_id: int, code: str, signup: SignUp, now: str
+) -> None:
+    """Sign up (or update the details of) a champion; the code stays the same once made."""
+    conn.execute(
+        "INSERT INTO champions (participant_id, code, status, created_at, roles, languages, "
+        "availability, skills, may_contact) VALUES (?, ?, 'interested', ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (participant_id) DO UPDATE SET roles = excluded.roles, "
+        "languages = excluded.languages, availability = excluded.availability, "
+        "skills = excluded.skills, may_contact = excluded.may_contact",
+        (
+            participant_id,
+            code,
+            now,
+            json.dumps(list(signup.roles)),
+            json.dumps(list(signup.languages)),
+            signup.availability,
+            dump(signup.skills),
+            int(signup.may_contact),
+        ),
+    )
+
+
+def create(
+    conn: sqlite3.Connection, participant_id: int, code: str, now: str, status: str = "interested"
+) -> int:
+    """Make the participant a champion with this referral code; returns the champion id."""
+    cur = conn.execute(
+        "INSERT INTO champions (participant_id, code, status, created_at) VALUES (?, ?, ?, ?)",
+        (participant_id, code, status, now),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def of_participant(conn: sqlite3.Connection, participant_id: int) -> Champion | None:
+    """The resident's champion record, if they signed up."""
+    row = conn.execute(
+        "SELECT * FROM champions WHERE participant_id = ?", (participant_id,)
+    ).fetchone()
+    return _champion(row) if row else None
+
+
+def by_code(conn: sqlite3.Connection, code: str) -> Champion | None:
+    """The champion whose referral code this is, if any."""
+    row = conn.execute("SELECT * FROM champions WHERE code = ?", (code,)).fetchone()
+    return _champion(row) if row else None
+
+
+def get(conn: sqlite3.Connection, champion_id: int) -> Champion | None:
+    """A champion by id."""
+    row = conn.execute("SELECT * FROM champions WHERE id = ?", (champion_id,)).fetchone()
+    return _champion(row) if row else None
+
+
+def all_champions(conn: sqlite3.Connection, status: str | None = None) -> list[Champion]:
+    """Champions, oldest first."""
+    if status:
+        rows = conn.execute("SELECT * FROM champions WHERE status = ? ORDER BY id", (status,))
+    else:
+        rows = conn.execute("SELECT * FROM champions ORDER BY id")
+    return [_champion(r) for r in rows]
+
+
+def any_with_status(conn: sqlite3.Connection, status: str) -> bool:
+    """Is there at least one champion with this status?"""
+    row = conn.execute("SELECT 1 FROM champions WHERE status = ? LIMIT 1", (status,)).fetchone()
+    return row is not None
+
+
+def set_status(conn: sqlite3.Connection, champion_id: int, status: str, now: str) -> bool:
+    """Approve (active), pause or end a champion."""
+    cur = conn.execute(
+        "UPDATE champions SET status = ?, approved_at = CASE WHEN ? = 'active' "
+        "THEN COALESCE(approved_at, ?) ELSE approved_at END WHERE id = ?",
+        (status, status, now, champion_id),
+    )
+    return cur.rowcount == 1
+
+
+def record_referral(
+    conn: sqlite3.Connection, participant_id: int, champion_id: int, code: str, now: str
+) -> bool:
+    """Attribute the participant to a champion; first touch wins, never overwritten."""
+    cur = conn.execute(
+        "INSERT INTO referrals (participant_id, champion_id, code, created_at) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (participant_id) DO NOTHING",
+        (participant_id, champion_id, code, now),
+    )
+    return cur.rowcount == 1
+
+
+def _champion(r: sqlite3.Row) -> Champion:
+    return Champion(
+        r["id"],
+        r["participant_id"],
+        r["code"],
+        r["status"],
+        tuple(json.loads(r["roles"] or "[]")),
+        tuple(json.loads(r["languages"] or "[]")),
+        r["availability"],
+        load(r["skills"]),
+        bool(r["may_contact"]),
+        r["created_at"],
+        r["approved_at"],
+    )

@@ -1,0 +1,153 @@
+"""The database: one SQLite file, one writer thread, a few reader threads.
+
+Every piece of work is a plain function of a `sqlite3.Connection`, run in one hop to a
+database thread: `await db.write(fn, ...)` runs it inside BEGIN IMMEDIATE ... COMMIT on the one
+writer connection, `await db.read(fn, ...)` inside a read transaction on a reader connection
+(WAL lets readers work beside the writer, so a long report never holds up a resident's tap).
+
+Why not aiosqlite: it sends each statement to its thread separately, so a tap that reads and
+writes a handful of rows pays a handful of thread round trips and holds a lock across them;
+here a whole step (read, decide, write) is one round trip, and the transaction cannot be left
+open across an `await`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from bot.store import migrate
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Work = Callable[Concatenate[sqlite3.Connection, P], T]
+
+READERS = 2
+# Prepared statements kept per connection; the hot path uses a few dozen distinct ones.
+STATEMENT_CACHE = 256
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection with our settings; transactions are begun and ended explicitly."""
+    conn = sqlite3.connect(
+        path,
+        isolation_level=None,
+        check_same_thread=False,  # each is used by one thread at a time (see Database)
+        cached_statements=STATEMENT_CACHE,
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    if readonly:
+        conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+class Database:
+    """The bot's SQLite database. Open with `await Database.open(path)`; close when done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="db-writer")
+        self._reader_pool = ThreadPoolExecutor(READERS, thread_name_prefix="db-reader")
+        self._writer: sqlite3.Connection | None = None
+        self._readers: dict[int, sqlite3.Connection] = {}
+        self._readers_lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (creating if needed) the database and bring its schema up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = cls(path)
+        try:
+            await db._on_writer(db._open_writer)
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    def _open_writer(self) -> None:
+        conn = connect(self.path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        self._writer = conn
+        migrate.upgrade(conn)
+
+    async def close(self) -> None:
+        """Finish queued work, then close every connection."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self._shutdown)
+
+    def _shutdown(self) -> None:
+        self._writer_pool.shutdown(wait=True)
+        self._reader_pool.shutdown(wait=True)
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        for conn in self._readers.values():
+            conn.close()
+        self._readers.clear()
+
+    # -- work ------------------------------------------------------------------------------
+
+    async def write(self, fn: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `fn(conn, ...)` in one write transaction (committed, or rolled back if it
+        raises); everything it reads is consistent with what it writes."""
+        return await self._on_writer(self._in_transaction, "BEGIN IMMEDIATE", fn, args, kwargs)
+
+    async def read(self, fn: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `fn(conn, ...)` in one read transaction on a reader connection."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(self._read, fn, args, kwargs)
+        return await loop.run_in_executor(self._reader_pool, call)
+
+    def _read(self, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            conn.execute("COMMIT")
+
+    def _reader(self) -> sqlite3.Connection:
+        ident = threading.get_ident()
+        conn = self._readers.get(ident)
+        if conn is None:
+            conn = connect(self.path, readonly=True)
+            with self._readers_lock:
+                self._readers[ident] = conn
+        return conn
+
+    async def _on_writer(self, fn: Callable[..., T], *args: object) -> T:
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer_pool, functools.partial(fn, *args))
+
+    def _in_transaction(
+        self, begin: str, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> T:
+        conn = self._writer
+        assert conn is not None, "the database is not open"
+        conn.execute(begin)
+        try:
+            result = fn(conn, *args, **kwargs)  # type: ignore[arg-type]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result

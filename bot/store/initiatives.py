@@ -1,0 +1,304 @@
+"""Initiatives (what staff do about priorities), their measures, votes and evaluations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.store.texts import Texts, dump, dump_texts, load_texts
+
+
+@dataclass(frozen=True, slots=True)
+class Initiative:
+    """What staff do about a priority."""
+
+    id: int
+    title: Texts
+    description: Texts
+    status: str
+    round_id: int | None
+    starts_on: str | None
+    check_in_days: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """An agreed (or proposed) way to judge an initiative."""
+
+    id: int
+    initiative_id: int
+    text: Texts  # a resident's spoken proposal: {"voice": <json of the voice note>}
+    status: str
+    proposed_by: int | None
+    votes: int
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Votes:
+    """A resident's votes for an initiative's measures, and a measure they proposed."""
+
+    initiative_id: int
+    measure_ids: tuple[int, ...]
+    proposal: Texts | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A resident's ratings (measure id -> 1..5) of an initiative in one check-in period,
+    with what worked and what could be better (text or a voice note)."""
+
+    initiative_id: int
+    period: str
+    ratings: Mapping[int, int]
+    worked: Any = None
+    better: Any = None
+
+
+def period_start(initiative: Initiative, today: date) -> str:
+    """The first day of the check-in period `today` falls in (periods run from the start)."""
+    anchor = date.fromisoformat((initiative.starts_on or initiative.created_at)[:10])
+    if today < anchor:
+        return anchor.isoformat()
+    days = max(initiative.check_in_days, 1)
+    elapsed = (today - anchor).days // days
+    return (anchor + timedelta(days=elapsed * days)).isoformat()
+
+
+def create(
+    conn: sqlite3.Connection,
+    title: Texts,
+    now: str,
+    *,
+    description: Texts | None = None,
+    topic_ids: Iterable[int] = (),
+    starts_on: str | None = None,
+    round_id: int | None = None,
+    status: str = "planned",
+    check_in_days: int = 30,
+) -> int:
+    """Record an initiative and the topics it answers; returns its id."""
+    cur = conn.execute(
+        "INSERT INTO initiatives (title, description, status, round_id, starts_on, "
+        "check_in_days, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            dump_texts(title),
+            dump_texts(description) if description else None,
+            status,
+            round_id,
+            starts_on,
+            check_in_days,
+            now,
+            now,
+        ),
+    )
+    initiative_id = _id(cur)
+    conn.executemany(
+        "INSERT INTO initiative_topics (initiative_id, topic_id) VALUES (?, ?)",
+        [(initiative_id, t) for t in topic_ids],
+    )
+    return initiative_id
+
+
+def record_update(
+    conn: sqlite3.Connection,
+    initiative_id: int,
+    now: str,
+    *,
+    status: str | None = None,
+    note: Texts | None = None,
+) -> int:
+    """Change status and/or record what was done; returns the update's id."""
+    if status is not None:
+        conn.execute(
+            "UPDATE initiatives SET status = ?, updated_at = ? WHERE id = ?",
+            (status, now, initiative_id),
+        )
+    cur = conn.execute(
+        "INSERT INTO initiative_updates (initiative_id, status, note, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        (initiative_id, status, dump_texts(note) if note else None, now),
+    )
+    return _id(cur)
+
+
+def get(conn: sqlite3.Connection, initiative_id: int) -> Initiative | None:
+    """An initiative by id."""
+    row = conn.execute("SELECT * FROM initiatives WHERE id = ?", (initiative_id,)).fetchone()
+    return _initiative(row) if row else None
+
+
+def all_initiatives(
+    conn: sqlite3.Connection, statuses: Iterable[str] | None = None
+) -> list[Initiative]:
+    """Initiatives (optionally of some statuses), oldest first."""
+    wanted = list(statuses or [])
+    if wanted:
+        marks = ", ".join("?" for _ in wanted)
+        rows = conn.execute(
+            f"SELECT * FROM initiatives WHERE status IN ({marks}) ORDER BY id", wanted
+        )
+    else:
+        rows = conn.execute("SELECT * FROM initiatives ORDER BY id")
+    return [_initiative(r) for r in rows]
+
+
+def topic_ids(conn: sqlite3.Connection, initiative_id: int) -> list[int]:
+    """Topic ids an initiative answers."""
+    rows = conn.execute(
+        "SELECT topic_id FROM initiative_topics WHERE initiative_id = ? ORDER BY topic_id",
+        (initiative_id,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def add_measure(
+    conn: sqlite3.Connection,
+    initiative_id: int,
+    text: Texts,
+    now: str,
+    *,
+    status: str = "proposed",
+    proposed_by: int | None = None,
+) -> int:
+    """Add a measure (staff: usually adopted straight away); returns its id."""
+    cur = conn.execute(
+        "INSERT INTO measures (initiative_id, text, proposed_by, status, created_at, adopted_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            initiative_id,
+            dump_texts(text),
+            proposed_by,
+            status,
+            now,
+            now if status == "adopted" else None,
+        ),
+    )
+    return _id(cur)
+
+
+def set_measure_status(conn: sqlite3.Connection, measure_id: int, status: str, now: str) -> bool:
+    """Adopt or reject a measure; False if there is no such measure."""
+    cur = conn.execute(
+        "UPDATE measures SET status = ?, adopted_at = CASE WHEN ? = 'adopted' THEN ? "
+        "ELSE NULL END WHERE id = ?",
+        (status, status, now, measure_id),
+    )
+    return cur.rowcount == 1
+
+
+def measures(
+    conn: sqlite3.Connection, initiative_id: int, status: str | None = None
+) -> list[Measure]:
+    """An initiative's measures with their vote counts, most voted first."""
+    sql = (
+        "SELECT m.*, (SELECT COUNT(*) FROM measure_votes v WHERE v.measure_id = m.id) AS votes "
+        "FROM measures m WHERE m.initiative_id = ?"
+    )
+    params: list[Any] = [initiative_id]
+    if status:
+        sql += " AND m.status = ?"
+        params.append(status)
+    rows = conn.execute(sql + " ORDER BY votes DESC, m.id", params)
+    return [_measure(r) for r in rows]
+
+
+def measure(conn: sqlite3.Connection, measure_id: int) -> Measure | None:
+    """A measure by id."""
+    row = conn.execute(
+        "SELECT m.*, (SELECT COUNT(*) FROM measure_votes v WHERE v.measure_id = m.id) AS votes "
+        "FROM measures m WHERE m.id = ?",
+        (measure_id,),
+    ).fetchone()
+    return _measure(row) if row else None
+
+
+def with_adopted_measures(conn: sqlite3.Connection) -> set[int]:
+    """Initiatives with an evaluation plan (at least one adopted measure)."""
+    rows = conn.execute("SELECT DISTINCT initiative_id FROM measures WHERE status = 'adopted'")
+    return {int(r[0]) for r in rows}
+
+
+def save_votes(conn: sqlite3.Connection, participant_id: int, votes: Votes, now: str) -> None:
+    """Votes for measures (of this initiative only) and an optional new proposal."""
+    conn.executemany(
+        "INSERT INTO measure_votes (measure_id, participant_id, created_at) "
+        "SELECT id, ?, ? FROM measures WHERE id = ? AND initiative_id = ? "
+        "ON CONFLICT DO NOTHING",
+        [(participant_id, now, m, votes.initiative_id) for m in votes.measure_ids],
+    )
+    if votes.proposal:
+        conn.execute(
+            "INSERT INTO measures (initiative_id, text, proposed_by, status, created_at) "
+            "VALUES (?, ?, ?, 'proposed', ?)",
+            (votes.initiative_id, dump_texts(votes.proposal), participant_id, now),
+        )
+
+
+def evaluated_in(conn: sqlite3.Connection, participant_id: int) -> set[tuple[int, str]]:
+    """(initiative id, period) of every evaluation the resident has given."""
+    rows = conn.execute(
+        "SELECT initiative_id, period FROM evaluations WHERE participant_id = ?",
+        (participant_id,),
+    )
+    return {(int(r[0]), str(r[1])) for r in rows}
+
+
+def save_evaluation(
+    conn: sqlite3.Connection, participant_id: int, evaluation: Evaluation, now: str
+) -> None:
+    """An evaluation and its ratings against measures."""
+    cur = conn.execute(
+        "INSERT INTO evaluations (participant_id, initiative_id, period, worked, better, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            participant_id,
+            evaluation.initiative_id,
+            evaluation.period,
+            dump(evaluation.worked),
+            dump(evaluation.better),
+            now,
+        ),
+    )
+    evaluation_id = _id(cur)
+    conn.executemany(
+        "INSERT INTO evaluation_ratings (evaluation_id, participant_id, measure_id, rating) "
+        "VALUES (?, ?, ?, ?)",
+        [(evaluation_id, participant_id, m, r) for m, r in evaluation.ratings.items()],
+    )
+
+
+def _id(cur: sqlite3.Cursor) -> int:
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def _initiative(r: sqlite3.Row) -> Initiative:
+    return Initiative(
+        r["id"],
+        load_texts(r["title"]),
+        load_texts(r["description"]),
+        r["status"],
+        r["round_id"],
+        r["starts_on"],
+        r["check_in_days"],
+        r["created_at"],
+        r["updated_at"],
+    )
+
+
+def _measure(r: sqlite3.Row) -> Measure:
+    return Measure(
+        r["id"],
+        r["initiative_id"],
+        load_texts(r["text"]),
+        r["status"],
+        r["proposed_by"],
+        int(r["votes"]),
+        r["created_at"],
+    )

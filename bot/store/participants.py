@@ -1,0 +1,139 @@
+"""Participants: residents known to the bot, one row per channel user."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+# Fields a step or a resident command may change.
+CHANGEABLE = frozenset(
+    {"locale", "area", "consent_at", "opted_out_at", "unreachable_at", "chat_id", "next_flow"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A resident known to the bot on one channel."""
+
+    id: int
+    channel: str
+    channel_user_id: str
+    chat_id: str
+    locale: str | None
+    area: str | None
+    consent_at: str | None
+    created_at: str
+    opted_out_at: str | None
+    unreachable_at: str | None
+    next_flow: str | None = None  # a flow a deep link asked for, opened after onboarding
+
+    @property
+    def consented(self) -> bool:
+        """True once the participant agreed to take part."""
+        return self.consent_at is not None
+
+
+def find(conn: sqlite3.Connection, channel: str, user_id: str) -> Participant | None:
+    """The participant known on `channel` by that user id, if any."""
+    row = conn.execute(
+        "SELECT * FROM participants WHERE channel = ? AND channel_user_id = ?", (channel, user_id)
+    ).fetchone()
+    return _participant(row) if row else None
+
+
+def get(conn: sqlite3.Connection, participant_id: int) -> Participant | None:
+    """The participant with this id, if they still exist."""
+    row = conn.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
+    return _participant(row) if row else None
+
+
+def find_or_create(
+    conn: sqlite3.Connection, channel: str, user_id: str, chat_id: str, now: str
+) -> Participant:
+    """The participant for this channel user, created on first contact."""
+    found = find(conn, channel, user_id)
+    if found is not None:
+        return found
+    row = conn.execute(
+        "INSERT INTO participants (channel, channel_user_id, chat_id, created_at) "
+        "VALUES (?, ?, ?, ?) RETURNING *",
+        (channel, user_id, chat_id, now),
+    ).fetchone()
+    return _participant(row)
+
+
+def update(conn: sqlite3.Connection, participant_id: int, changes: Mapping[str, Any]) -> None:
+    """Change some fields (only those in CHANGEABLE)."""
+    if not changes:
+        return
+    unknown = set(changes) - CHANGEABLE
+    if unknown:
+        raise ValueError(f"not a participant field: {', '.join(sorted(unknown))}")
+    columns = sorted(changes)
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    conn.execute(
+        f"UPDATE participants SET {assignments} WHERE id = ?",
+        (*(changes[c] for c in columns), participant_id),
+    )
+
+
+def changed(participant: Participant, changes: Mapping[str, Any]) -> Participant:
+    """The participant as it is after `changes` (without reading it back)."""
+    return replace(participant, **changes) if changes else participant
+
+
+def forget(conn: sqlite3.Connection, participant_id: int) -> None:
+    """Erase the participant and, through ON DELETE CASCADE, every row about them."""
+    # A measure they proposed goes too, unless staff adopted it into an evaluation plan: then
+    # it belongs to the plan and only loses its link to them (ON DELETE SET NULL).
+    conn.execute(
+        "DELETE FROM measures WHERE proposed_by = ? AND (status != 'adopted' "
+        "OR text LIKE '%\"voice\"%')",  # a voice note is their own voice: it always goes
+        (participant_id,),
+    )
+    conn.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
+
+
+def tables(conn: sqlite3.Connection) -> list[str]:
+    """Every table name, for exports that must cover them all."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def export(conn: sqlite3.Connection, participant_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row about the participant, table by table (for /mydata)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for table in tables(conn):
+        columns = {str(r["name"]) for r in conn.execute(f'PRAGMA table_info("{table}")')}
+        if table == "participants":
+            sql = "SELECT * FROM participants WHERE id = ?"
+        elif table == "measures":
+            # Measures they proposed (the only rows that name them as proposed_by).
+            sql = "SELECT * FROM measures WHERE proposed_by = ? ORDER BY id"
+        elif "participant_id" in columns:
+            sql = f'SELECT * FROM "{table}" WHERE participant_id = ? ORDER BY rowid'
+        else:
+            continue
+        found[table] = [dict(row) for row in conn.execute(sql, (participant_id,))]
+    return found
+
+
+def _participant(row: sqlite3.Row) -> Participant:
+    return Participant(
+        id=row["id"],
+        channel=row["channel"],
+        channel_user_id=row["channel_user_id"],
+        chat_id=row["chat_id"],
+        locale=row["locale"],
+        area=row["area"],
+        consent_at=row["consent_at"],
+        created_at=row["created_at"],
+        opted_out_at=row["opted_out_at"],
+        unreachable_at=row["unreachable_at"],
+        next_flow=row["next_flow"],
+    )

@@ -1,0 +1,197 @@
+"""Sessions (a participant's place in a flow) and the append-only answer log."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    """A session row: its id binds callback data to it."""
+
+    id: int
+    participant_id: int
+    flow_id: str
+    flow_hash: str
+    node_id: str | None
+    state_json: str
+    status: str
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """What a step leaves a session as."""
+
+    flow_id: str
+    flow_hash: str
+    node_id: str | None
+    state_json: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewAnswer:
+    """An answer to append to the log."""
+
+    flow_id: str
+    node_id: str
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One saved reply from the append-only log."""
+
+    id: int
+    participant_id: int
+    session_id: int | None
+    flow_id: str
+    node_id: str
+    key: str
+    value: Any
+    created_at: str
+
+
+def active(conn: sqlite3.Connection, participant_id: int) -> StoredSession | None:
+    """The session the participant is in the middle of, if any."""
+    row = conn.execute(
+        "SELECT * FROM sessions WHERE participant_id = ? AND status = 'active'", (participant_id,)
+    ).fetchone()
+    return _session(row) if row else None
+
+
+def create(conn: sqlite3.Connection, participant_id: int, state: SessionState, now: str) -> int:
+    """A new session; whatever was in progress is cancelled (its answers are kept)."""
+    conn.execute(
+        "UPDATE sessions SET status = 'cancelled', updated_at = ? "
+        "WHERE participant_id = ? AND status = 'active'",
+        (now, participant_id),
+    )
+    cur = conn.execute(
+        "INSERT INTO sessions (participant_id, flow_id, flow_hash, node_id, state_json, status, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            participant_id,
+            state.flow_id,
+            state.flow_hash,
+            state.node_id,
+            state.state_json,
+            state.status,
+            now,
+            now,
+        ),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def update(conn: sqlite3.Connection, session_id: int, state: SessionState, now: str) -> None:
+    """Save where a session has got to."""
+    conn.execute(
+        "UPDATE sessions SET flow_hash = ?, node_id = ?, state_json = ?, status = ?, "
+        "updated_at = ? WHERE id = ?",
+        (state.flow_hash, state.node_id, state.state_json, state.status, now, session_id),
+    )
+
+
+def append_answers(
+    conn: sqlite3.Connection,
+    participant_id: int,
+    session_id: int | None,
+    answers: Sequence[NewAnswer],
+    now: str,
+) -> None:
+    """Append answers to the log."""
+    if not answers:
+        return
+    conn.executemany(
+        "INSERT INTO answers (participant_id, session_id, flow_id, node_id, key, value_json, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                participant_id,
+                session_id,
+                a.flow_id,
+                a.node_id,
+                a.key,
+                json.dumps(a.value, ensure_ascii=False),
+                now,
+            )
+            for a in answers
+        ],
+    )
+
+
+def answers_for(
+    conn: sqlite3.Connection, participant_id: int, flow_id: str | None = None
+) -> list[Answer]:
+    """The participant's answer log, oldest first."""
+    sql = "SELECT * FROM answers WHERE participant_id = ?"
+    params: list[Any] = [participant_id]
+    if flow_id is not None:
+        sql += " AND flow_id = ?"
+        params.append(flow_id)
+    return [_answer(r) for r in conn.execute(sql + " ORDER BY id", params)]
+
+
+def hashes_in_use(conn: sqlite3.Connection) -> set[str]:
+    """The flow versions active sessions are on."""
+    rows = conn.execute("SELECT DISTINCT flow_hash FROM sessions WHERE status = 'active'")
+    return {str(r[0]) for r in rows}
+
+
+def due_for_reminder(
+    conn: sqlite3.Connection, cutoff: str, exclude_flows: Iterable[str], limit: int
+) -> list[tuple[int, int]]:
+    """(session id, participant id) of unfinished flows untouched since `cutoff`, not yet
+    reminded, of residents who can be sent news."""
+    excluded = sorted(exclude_flows)
+    marks = ", ".join("?" for _ in excluded) or "''"
+    rows = conn.execute(
+        "SELECT s.id, s.participant_id FROM sessions s JOIN participants p "
+        "ON p.id = s.participant_id WHERE s.status = 'active' AND s.reminded_at IS NULL "
+        "AND s.updated_at <= ? AND p.consent_at IS NOT NULL AND p.opted_out_at IS NULL "
+        f"AND p.unreachable_at IS NULL AND s.flow_id NOT IN ({marks}) ORDER BY s.id LIMIT ?",
+        (cutoff, *excluded, limit),
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
+
+
+def mark_reminded(conn: sqlite3.Connection, session_ids: Sequence[int], now: str) -> None:
+    """Record that these sessions got their one reminder."""
+    conn.executemany(
+        "UPDATE sessions SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+        [(now, s) for s in session_ids],
+    )
+
+
+def _session(row: sqlite3.Row) -> StoredSession:
+    return StoredSession(
+        id=row["id"],
+        participant_id=row["participant_id"],
+        flow_id=row["flow_id"],
+        flow_hash=row["flow_hash"],
+        node_id=row["node_id"],
+        state_json=row["state_json"],
+        status=row["status"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _answer(row: sqlite3.Row) -> Answer:
+    return Answer(
+        id=row["id"],
+        participant_id=row["participant_id"],
+        session_id=row["session_id"],
+        flow_id=row["flow_id"],
+        node_id=row["node_id"],
+        key=row["key"],
+        value=json.loads(row["value_json"]),
+        created_at=row["created_at"],
+    )
