@@ -271,7 +271,7 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
         dotenv=False,
     )
     async with open_core(settings) as core:
-        timing.store_lock = time_store_lock(core.store)
+        timing.store_lock = time_store_lock(core.db)  # None: the store has no lock now
         app = build_application(core, processor=TimedPerChatProcessor(timing))
         async with app:
             # As bot/telegram/runner.py does: command menus, scheduled work, then polling.

@@ -4,7 +4,7 @@
 
 This process runs the offline Bot API double (over HTTP on 127.0.0.1) with Telegram's flood
 limits switched on. The sender runs in a process of its own (`python -m
-tests.jobs.broadcast_worker`: BroadcastSender, Pacer and TelegramOutbound over PTB with the
+bench.broadcast_worker`: BroadcastSender, Pacer and TelegramOutbound over PTB with the
 aiohttp transport, on a SQLite database made for the run) and exits when the broadcast is done.
 
 Scenarios:
@@ -51,8 +51,9 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.store.broadcasts import Audience, Broadcasts
-from bot.store.repository import Store
+from bot.store import broadcasts
+from bot.store.broadcasts import Audience
+from bot.store.db import Database
 from tgdouble import DoubleServer, FakeBotAPI, Limits, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,8 +195,8 @@ def broadcast_text(pieces: int) -> str:
 
 async def make_database(path: Path, recipients: int, text: str = "Hi") -> int:
     """A database with `recipients` consenting participants and a started broadcast to all."""
-    store = await Store.open(path)  # creates the schema
-    await store.close()
+    database = await Database.open(path)  # creates the schema
+    await database.close()
     joined = "2026-11-01T00:00:00+00:00"
     with sqlite3.connect(path) as db:  # one transaction for every row
         db.executemany(
@@ -207,24 +208,24 @@ async def make_database(path: Path, recipients: int, text: str = "Hi") -> int:
             ),
         )
     db.close()
-    store = await Store.open(path)
+    database = await Database.open(path)
     try:
-        broadcasts = Broadcasts(store)
-        bid = await broadcasts.create("staff", Audience("everyone"), {"texts": {"en": text}}, NOW)
-        if bid is None or await broadcasts.start(bid, NOW) != recipients:
+        content = {"texts": {"en": text}}
+        bid = await database.write(broadcasts.create, "staff", Audience("everyone"), content, NOW)
+        if bid is None or await database.write(broadcasts.start, bid, NOW) != recipients:
             raise BenchError("could not queue the broadcast")
     finally:
-        await store.close()
+        await database.close()
     return bid
 
 
 async def ledger(path: Path, bid: int) -> dict[str, int]:
     """Deliveries by state, after the run."""
-    store = await Store.open(path)
+    database = await Database.open(path)
     try:
-        return await Broadcasts(store).counts(bid)
+        return await database.read(broadcasts.counts, bid)
     finally:
-        await store.close()
+        await database.close()
 
 
 def _python_path() -> str:
@@ -270,7 +271,7 @@ async def send_broadcast(
     usage = workdir / f"{label}-usage.json"
     log = workdir / f"{label}-worker.log"
     api = BroadcastAPI(limits)
-    command = [sys.executable, "-m", "tests.jobs.broadcast_worker", "--db", str(db)]
+    command = [sys.executable, "-m", "bench.broadcast_worker", "--db", str(db)]
     command += ["--broadcast", str(bid), "--rate", str(rate), "--report-rss", str(usage)]
     if paid:
         command.append("--paid")

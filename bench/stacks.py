@@ -24,8 +24,8 @@ def _any(frames: Sequence[str], *needles: str) -> bool:
 
 # (category, rule on (thread, frames)); the first that matches wins.
 CATEGORIES: list[tuple[str, Rule]] = [
-    ("other threads (aiosqlite: SQL)", lambda thread, _: "MainThread" not in thread),
-    ("store/aiosqlite, event-loop side", lambda _, f: _any(f, "aiosqlite/", "bot/store/")),
+    ("other threads (the database writer: SQL)", lambda thread, _: "MainThread" not in thread),
+    ("store, event-loop side", lambda _, f: _any(f, "bot/store/")),
     ("polling: getUpdates, Update parsing", lambda _, f: _any(f, "ext/_updater.py")),
     (
         "Bot API calls: PTB + HTTP client",

@@ -360,7 +360,7 @@ class Phase:
 
     @property
     def other_threads_cpu(self) -> float | None:
-        """CPU seconds of every thread but the event loop's (for ours: aiosqlite's)."""
+        """CPU seconds of every thread but the event loop's (for ours: the database threads')."""
         if not self.bot_threads_cpu:
             return None
         return sum(s for name, s in self.bot_threads_cpu.items() if name != "MainThread")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import shlex
-import sqlite3
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -17,6 +16,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import LISTINGS, StaffDesk
 from bot.staff.parsing import texts
 from bot.store import broadcasts, initiatives
+from bot.store.db import Tx
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -148,7 +148,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
         return await action()
 
 
-def _feedback_report(conn: sqlite3.Connection) -> str:
+def _feedback_report(conn: Tx) -> str:
     with_plan = initiatives.with_adopted_measures(conn)
     gave = broadcasts.gave_feedback(conn) & with_plan
     share = f" ({len(gave) / len(with_plan):.0%})" if with_plan else ""
@@ -263,7 +263,7 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
     return f"{preview}\n\nQueued. The running bot starts it {start}."
 
 
-def _list_broadcasts(conn: sqlite3.Connection) -> str:
+def _list_broadcasts(conn: Tx) -> str:
     lines = []
     for b in broadcasts.with_status(
         conn, "draft", "scheduled", "sending", "paused", "cancelled", "done"

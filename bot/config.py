@@ -83,7 +83,7 @@ class Settings:
             staff_telegram_ids=_ids(get("STAFF_TELEGRAM_IDS", "") or ""),
             organisation=get("ORGANISATION_NAME", "your local health and wellbeing team")
             or "your local health and wellbeing team",
-            **_broadcast_settings(get),
+            **_broadcast_settings(get, lambda name: name in env),
         )
 
 
@@ -118,14 +118,17 @@ def _ids(value: str) -> frozenset[int]:
 FREE_RATE, PAID_RATE = 30.0, 1000.0
 
 
-def _broadcast_settings(get: Callable[[str, str | None], str | None]) -> dict[str, Any]:
+def _broadcast_settings(
+    get: Callable[[str, str | None], str | None], given: Callable[[str], bool]
+) -> dict[str, Any]:
     paid = (get("PAID_BROADCAST", "false") or "false").lower() in ("1", "true", "yes")
     rate = _float("BROADCAST_RATE", get("BROADCAST_RATE", str(FREE_RATE)))
     ceiling = PAID_RATE if paid else FREE_RATE
     if not 0 < rate <= ceiling:
         hint = "" if paid else " (set PAID_BROADCAST=true to go up to 1000)"
         raise ConfigError(f"BROADCAST_RATE must be more than 0 and at most {ceiling:g}{hint}")
-    quiet = get("QUIET_HOURS", "21:00-08:00") or ""
+    # Set but empty means "no quiet hours"; not set at all means the default.
+    quiet = get("QUIET_HOURS", None) or ("" if given("QUIET_HOURS") else "21:00-08:00")
     zone = get("TIMEZONE", "Europe/London") or "Europe/London"
     try:
         ZoneInfo(zone)

@@ -43,3 +43,12 @@ def test_defaults() -> None:
 def test_bad_values_are_refused_clearly(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env, dotenv=False)
+
+
+def test_empty_quiet_hours_mean_none_and_unset_means_the_default() -> None:
+    assert Settings.from_env({"QUIET_HOURS": ""}, dotenv=False).quiet_hours == ""
+    assert Settings.from_env({"QUIET_HOURS": "  "}, dotenv=False).quiet_hours == ""
+    assert Settings.from_env({}, dotenv=False).quiet_hours == "21:00-08:00"
+    assert Settings.from_env({"QUIET_HOURS": "22:00-07:00"}, dotenv=False).quiet_hours == (
+        "22:00-07:00"
+    )

@@ -9,19 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation import Conversation, Who
-from bot.engagement.staff import Staff, parse_day
+from bot.console.outbound import ConsoleOutbound
 from bot.flows import engine
 from bot.flows.events import Choose, Context, Text
 from bot.flows.loader import load_flow
+from bot.host.host import Host
+from bot.host.steps import Who
 from bot.jobs.outbound import InDoubt
 from bot.jobs.pacing import Pacer, QuietHours
 from bot.jobs.sender import BroadcastSender
 from bot.logs import RedactingFormatter
-from bot.store.broadcasts import Audience, Broadcasts
-from bot.store.engagement import Engagement
-from bot.store.repository import ParticipantChanges, Store
-from tests.conftest import FIXED_NOW
+from bot.staff.desk import StaffDesk
+from bot.staff.parsing import parse_day
+from bot.store import broadcasts, inbox, participants, rounds
+from bot.store.broadcasts import Audience
+from bot.store.db import Database, Tx
+from tests.conftest import FIXED_NOW, STAFF, fixed_clock
 from tests.jobs.conftest import RecordingOutbound, VirtualClock, residents
 from tests.jobs.test_sender import TextComposer
 
@@ -66,14 +69,19 @@ async def test_transport_errors_do_not_carry_the_request_url() -> None:
     assert TOKEN not in str(caught.value) and caught.value.__cause__ is None
 
 
-async def test_stopping_during_quiet_hours_leaves_nothing_in_doubt(store: Store) -> None:
-    await residents(store, 5)
-    b = Broadcasts(store)
-    bid = await b.create(
-        "staff", Audience("everyone"), {"texts": {"en": "Hi"}}, FIXED_NOW.isoformat()
-    )
+async def _started_broadcast(db: Database, text: str = "Hi") -> int:
+    """A staff message to everyone, queued."""
+    content = {"texts": {"en": text}}
+    now = FIXED_NOW.isoformat()
+    bid = await db.write(broadcasts.create, "staff", Audience("everyone"), content, now)
     assert bid is not None
-    await b.start(bid, FIXED_NOW.isoformat())
+    await db.write(broadcasts.start, bid, now)
+    return bid
+
+
+async def test_stopping_during_quiet_hours_leaves_nothing_in_doubt(db: Database) -> None:
+    await residents(db, 5)
+    bid = await _started_broadcast(db)
     night = VirtualClock(start=datetime(2026, 12, 1, 23, 0, tzinfo=UTC))
     waiting = asyncio.Event()
 
@@ -88,48 +96,86 @@ async def test_stopping_during_quiet_hours_leaves_nothing_in_doubt(store: Store)
         sleep=the_night,
     )
     sender = BroadcastSender(
-        b, TextComposer(), RecordingOutbound(night), pacer, clock=lambda: FIXED_NOW
+        db, TextComposer(), {"telegram": RecordingOutbound(night)}, pacer, clock=fixed_clock
     )
     task = asyncio.create_task(sender.run(bid))
     await asyncio.wait_for(waiting.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await b.counts(bid) == {"queued": 5}
+    assert await db.read(broadcasts.counts, bid) == {"queued": 5}
 
 
-async def test_a_timeout_is_not_retried_because_it_may_have_been_delivered(store: Store) -> None:
-    await residents(store, 2)
+async def test_a_timeout_is_not_retried_because_it_may_have_been_delivered(db: Database) -> None:
+    await residents(db, 2)
     clock = VirtualClock()
     outbound = RecordingOutbound(clock)
     outbound.script["1"] = [InDoubt("1")]
-    b = Broadcasts(store)
-    bid = await b.create(
-        "staff", Audience("everyone"), {"texts": {"en": "Hi"}}, FIXED_NOW.isoformat()
-    )
-    assert bid is not None
-    await b.start(bid, FIXED_NOW.isoformat())
+    bid = await _started_broadcast(db)
     pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
     await BroadcastSender(
-        b, TextComposer(), outbound, pacer, clock=lambda: FIXED_NOW, sleep=clock.sleep
+        db, TextComposer(), {"telegram": outbound}, pacer, clock=fixed_clock, sleep=clock.sleep
     ).run(bid)
     assert [c for _, c, _ in outbound.sent] == ["2"]
-    assert await b.counts(bid) == {"failed": 1, "sent": 1}
+    assert await db.read(broadcasts.counts, bid) == {"failed": 1, "sent": 1}
 
 
-async def test_simulator_residents_are_never_in_a_broadcast_audience(store: Store) -> None:
-    await residents(store, 1)
-    console = await store.ensure_participant("console", "amina", "amina", FIXED_NOW.isoformat())
-    changes = ParticipantChanges()
-    changes.set("consent_at", FIXED_NOW.isoformat())
-    await store.update_participant(console.id, changes)
-    assert await Broadcasts(store).preview(Audience("everyone")) == {"en": 1}
+async def test_simulator_residents_get_broadcasts_only_from_a_sender_that_reaches_them(
+    db: Database, tmp_path: Path
+) -> None:
+    await residents(db, 1)  # on Telegram, chat "1"
+
+    def simulator_resident(conn: Tx) -> None:
+        console = participants.find_or_create(
+            conn, "console", "amina", "amina", FIXED_NOW.isoformat()
+        )
+        participants.update(conn, console.id, {"consent_at": FIXED_NOW.isoformat()})
+
+    await db.write(simulator_resident)
+    # Staff see everyone who will get it, the simulator's residents included.
+    assert await db.read(broadcasts.preview, Audience("everyone")) == {"en": 2}
+    bid = await _started_broadcast(db, "Hello from the team")
+    clock = VirtualClock()
+    pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
+
+    # A bot that can only reach Telegram sends to Telegram and leaves Amina's message queued
+    # for a process that can reach her; the broadcast is not done.
+    telegram = RecordingOutbound(clock)
+    only_telegram = BroadcastSender(
+        db, TextComposer(), {"telegram": telegram}, pacer, clock=fixed_clock, sleep=clock.sleep
+    )
+    progress = await only_telegram.run(bid)
+    assert [(chat, m.text) for _, chat, m in telegram.sent] == [("1", "Hello from the team")]
+    assert progress is not None and progress.status == "sending"
+    assert (progress.sent, progress.queued) == (1, 1)
+    assert await db.read(broadcasts.waiting_channels, bid) == {"console"}
+    stored = await db.read(broadcasts.get, bid)
+    assert stored is not None and stored.status == "sending"  # not "done"
+    assert await db.write(inbox.take, "amina", FIXED_NOW.isoformat()) == []
+
+    # A bot with the simulator's inbox delivers it there, once, and the broadcast is done.
+    both = BroadcastSender(
+        db,
+        TextComposer(),
+        {"telegram": telegram, "console": ConsoleOutbound(db, tmp_path / "charts", fixed_clock)},
+        pacer,
+        clock=fixed_clock,
+        sleep=clock.sleep,
+    )
+    done = await both.run(bid)
+    assert done is not None and done.status == "done" and (done.sent, done.queued) == (2, 0)
+    assert len(telegram.sent) == 1  # Telegram's resident was not sent it again
+    [note] = await db.write(inbox.take, "amina", FIXED_NOW.isoformat())
+    assert note.text == "Hello from the team" and note.image_path is None
+    assert await db.read(broadcasts.counts, bid) == {"sent": 2}
+    stored = await db.read(broadcasts.get, bid)
+    assert stored is not None and stored.status == "done"
 
 
-async def test_a_typed_superscript_digit_is_just_text(conversation: Conversation) -> None:
+async def test_a_typed_superscript_digit_is_just_text(host: Host) -> None:
     who = Who("telegram", "77", "77", "en")
-    await conversation.begin(who)
-    out = await conversation.handle(who, Text("²"))
+    await host.begin(who)
+    out = await host.handle(who, Text("²"))
     assert "Please tap Yes or No." in [getattr(r, "text", "") for r in out.replies]
 
 
@@ -160,25 +206,28 @@ nodes:
 
 
 async def test_answers_given_across_a_round_closing_are_not_filed_under_the_next_round(
-    conversation: Conversation, store: Store
+    host: Host, desk: StaffDesk, db: Database
 ) -> None:
-    staff = Staff(Engagement(store), lambda: FIXED_NOW)
-    first = await staff.open_round((FIXED_NOW + timedelta(days=5)).date().isoformat())
+    first = await desk.open_round(STAFF, (FIXED_NOW + timedelta(days=5)).date().isoformat())
     who = Who("telegram", "88", "88", "en")
-    await conversation.begin(who)
-    await conversation.handle(who, Choose("yes"))  # consent
-    await conversation.handle(who, Choose("_skip"))  # area
-    await conversation.handle(who, Choose("no"))  # about you -> menu
-    await conversation.begin(who, "priorities")
-    topic = (await Engagement(store).topics(first))[0]
-    await conversation.handle(who, Choose(f"t{topic.id}"))
-    await conversation.handle(who, Choose("_done"))
-    await conversation.handle(who, Choose("no"))  # nothing else
-    await staff.close_round(first)
-    await staff.open_round((FIXED_NOW + timedelta(days=9)).date().isoformat())
-    await conversation.handle(who, Choose("send"))
-    rows = await store.fetch_all("SELECT round_id FROM priority_submissions")
+    await host.begin(who)
+    await host.handle(who, Choose("yes"))  # consent
+    await host.handle(who, Choose("_skip"))  # area
+    await host.handle(who, Choose("no"))  # about you -> menu
+    await host.begin(who, "priorities")
+    topic = (await db.read(rounds.topics, first))[0]
+    await host.handle(who, Choose(f"t{topic.id}"))
+    await host.handle(who, Choose("_done"))
+    await host.handle(who, Choose("no"))  # nothing else
+    await desk.close_round(STAFF, first)
+    await desk.open_round(STAFF, (FIXED_NOW + timedelta(days=9)).date().isoformat())
+    await host.handle(who, Choose("send"))
+    rows = await db.read(_submitted_rounds)
     assert rows == []  # not under the second round, and not counted after the first closed
+
+
+def _submitted_rounds(conn: Tx) -> list[int]:
+    return [int(r[0]) for r in conn.execute("SELECT round_id FROM priority_submissions")]
 
 
 def test_closing_dates_with_an_offset_are_stored_in_utc() -> None:

@@ -486,12 +486,13 @@ def _feed_number(walk: _Walk, node: Node, received: Input, control: str | None) 
     low = node.min_value if node.min_value is not None else -math.inf
     high = node.max_value if node.max_value is not None else math.inf
     if not low <= number <= high:
-        walk.reject(
-            node,
-            N_("Please type a number from {low} to {high}."),
-            low=_show(node.min_value),
-            high=_show(node.max_value),
-        )
+        if node.min_value is not None and node.max_value is not None:
+            reason = N_("Please type a number from {low} to {high}.")
+        elif node.min_value is not None:
+            reason = N_("Please type a number of at least {low}.")
+        else:
+            reason = N_("Please type a number of at most {high}.")
+        walk.reject(node, reason, low=_show(node.min_value), high=_show(node.max_value))
         return
     value: int | float = int(number) if node.integer else number
     walk.answer(node, value, (_show(value),))

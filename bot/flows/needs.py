@@ -138,17 +138,17 @@ def _effect_messages(
     messages = []
     for key, kinds in needs.reads.items():
         found = savers.get(key, [])
-        wanted = " or ".join(sorted(k.value for k in kinds)) if kinds else "any"
+        wanted = " or ".join(sorted(k.value for k in kinds)) + " " if kinds else ""
         if not found:
             hint = did_you_mean(key, savers)
             messages.append(
                 f"'record: {target}' reads the answer '{key}', but no node of this flow saves "
-                f"it (add 'save_as: {key}' to a {wanted} node){hint}"
+                f"it (add 'save_as: {key}' to a {wanted}node){hint}"
             )
         elif kinds and not any(saver.kind in kinds for saver in found):
             shown = ", ".join(f"'{s.id}' ({s.kind.value})" for s in found)
             messages.append(
-                f"'record: {target}' reads the answer '{key}' from a {wanted} node, but it is "
+                f"'record: {target}' reads the answer '{key}' from a {wanted}node, but it is "
                 f"saved by {shown}"
             )
     return messages

@@ -7,6 +7,7 @@ stuck. `PLAIN` is the English, language-free reading the engine uses on its own.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
@@ -50,16 +51,23 @@ def _ascii_digits(text: str) -> str:
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
 def to_number(typed: str) -> float | None:
-    """A finite number from text; digits of any script count (Arabic-Indic, Bengali, ...)."""
+    """A number as people write one ("3", "-2", "3.5", "3,5"); digits of any script count
+    (Arabic-Indic, Bengali, ...), but not "1e3" or "1_000"."""
     text = _ascii_digits(typed.strip()).replace(",", ".").replace("\u066b", ".")  # ٫
-    if not text.isascii():
+    if not _NUMBER.fullmatch(text):
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
+    value = float(text)
     return value if math.isfinite(value) else None
+
+
+def is_typed_plainly(typed: str) -> bool:
+    """False when the text has digits no one types for an answer (superscripts, circled
+    numbers), which case folding would otherwise turn into plain ones."""
+    return not any(ch.isdigit() and not ch.isdecimal() for ch in typed)
 
 
 def index_in(typed: str, options: Sequence[Option]) -> Option | None:
@@ -77,7 +85,7 @@ class PlainWords:
     def option(self, typed: str, options: Sequence[Option]) -> Option | None:
         """By number, id or English label."""
         found = index_in(typed, options)
-        if found is not None:
+        if found is not None or not is_typed_plainly(typed):
             return found
         text = fold(typed)
         return next((o for o in options if text in (fold(o.id), fold(o.label))), None)

@@ -7,7 +7,6 @@ back, so an acknowledged answer survives any crash.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -23,7 +22,7 @@ from bot.host.steps import Outcome, Step, Who
 from bot.host.words import TranslatedWords
 from bot.i18n.catalogs import Catalogs
 from bot.store import champions, participants
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 
 T = TypeVar("T")
 
@@ -108,7 +107,7 @@ class Host:
     async def export(self, who: Who) -> tuple[dict[str, list[dict[str, Any]]], str]:
         """/mydata: every row kept about the resident, and the language to caption it in."""
 
-        def run(conn: sqlite3.Connection) -> tuple[dict[str, list[dict[str, Any]]], str]:
+        def run(conn: Tx) -> tuple[dict[str, list[dict[str, Any]]], str]:
             step = Step(self, conn, who, self.clock())
             return commands.export(step), step.locale
 
@@ -117,7 +116,7 @@ class Host:
     async def info(self, who: Who, topic: str) -> Outcome:
         """/help or /privacy, in the resident's language (nothing is written)."""
 
-        def run(conn: sqlite3.Connection) -> Outcome:
+        def run(conn: Tx) -> Outcome:
             known = participants.find(conn, who.channel, who.user_id)
             locale = (known.locale if known else None) or self.catalogs.negotiate(who.language_code)
             tr = self.catalogs.get(locale or self.default_locale)
@@ -130,7 +129,7 @@ class Host:
     async def mark_unreachable(self, channel: str, user_id: str, reachable: bool = False) -> None:
         """The resident blocked the bot (or unblocked it): no news meanwhile."""
 
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: Tx) -> None:
             found = participants.find(conn, channel, user_id)
             if found is not None:
                 stamp = None if reachable else self.clock().isoformat()
@@ -142,7 +141,7 @@ class Host:
         """(channel, chat id, text) telling a champion `msgid` in their language, with their
         `{link}` filled in; None if they are gone."""
 
-        def run(conn: sqlite3.Connection) -> tuple[str, str, str] | None:
+        def run(conn: Tx) -> tuple[str, str, str] | None:
             found = participants.get(conn, participant_id)
             champion = champions.of_participant(conn, participant_id)
             if found is None or champion is None:
@@ -156,7 +155,7 @@ class Host:
     # -- the step --------------------------------------------------------------------------
 
     async def _step(self, who: Who, work: Callable[..., object], *args: object) -> Outcome:
-        def run(conn: sqlite3.Connection) -> Outcome:
+        def run(conn: Tx) -> Outcome:
             step = Step(self, conn, who, self.clock())
             work(step, *args)
             return step.outcome()

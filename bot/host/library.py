@@ -9,7 +9,6 @@ session move to the current version, which the engine explains to the resident a
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ from bot.flows.model import Flow
 from bot.flows.needs import Provided, needs_problems
 from bot.flows.validator import validate_flow
 from bot.store import flowversions
+from bot.store.db import Tx
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class FlowLibrary:
     def __len__(self) -> int:
         return len(self._flows)
 
-    def for_session(self, conn: sqlite3.Connection, flow_id: str, content_hash: str) -> Flow | None:
+    def for_session(self, conn: Tx, flow_id: str, content_hash: str) -> Flow | None:
         """The version a session is on: the current one, or the kept older one; None when the
         flow is gone altogether."""
         current = self._flows.get(flow_id)
@@ -67,7 +67,7 @@ class FlowLibrary:
             old = self._old[content_hash]
         return old or current
 
-    def _load_old(self, conn: sqlite3.Connection, flow_id: str, content_hash: str) -> Flow | None:
+    def _load_old(self, conn: Tx, flow_id: str, content_hash: str) -> Flow | None:
         kept = flowversions.source(conn, content_hash)
         if kept is None:
             return None
@@ -86,7 +86,7 @@ class FlowLibrary:
         )
         return None
 
-    def remember(self, conn: sqlite3.Connection, now: str) -> None:
+    def remember(self, conn: Tx, now: str) -> None:
         """Keep the source of every current flow, and forget versions nobody uses."""
         for flow in self._flows.values():
             try:

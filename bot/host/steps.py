@@ -9,7 +9,6 @@ renders the replies. The transaction commits when it returns, before any reply i
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from bot.host.render import render
 from bot.host.replies import Message, Reply
 from bot.i18n.catalogs import Translator
 from bot.store import participants, records, sessions
+from bot.store.db import Tx
 from bot.store.participants import Participant
 from bot.store.sessions import NewAnswer, SessionState, StoredSession
 from bot.store.snapshot import Snapshot
@@ -69,7 +69,7 @@ class Outcome:
 class Step:
     """The work of one host call, on one transaction's connection."""
 
-    def __init__(self, host: Host, conn: sqlite3.Connection, who: Who, now: datetime) -> None:
+    def __init__(self, host: Host, conn: Tx, who: Who, now: datetime) -> None:
         self.host = host
         self.conn = conn
         self.who = who

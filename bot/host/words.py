@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
-from bot.flows.words import PLAIN, fold, index_in, to_number
+from bot.flows.words import PLAIN, fold, index_in, is_typed_plainly, to_number
 from bot.host.render import CONTROL_LABELS
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
 
 # TRANSLATORS: words a resident may type to say yes, separated by commas: every way your
 # language says it (Welsh: "ie, ydw, oes, ydy, do"). Keep "yes" if people use English too.
-YES_WORDS = N_("yes, y, yeah, ok")
+YES_WORDS = N_("yes, yeah, ok")
 # TRANSLATORS: words a resident may type to say no, separated by commas (Welsh: "na, nac ydw,
 # nac oes, naddo"). Keep "no" if people use English too.
-NO_WORDS = N_("no, n, nope")
+NO_WORDS = N_("no, nope")
 
 
 class TranslatedWords:
@@ -37,7 +37,7 @@ class TranslatedWords:
     def option(self, typed: str, options: Sequence[Option]) -> Option | None:
         """By number, translated label, or id and English label."""
         found = index_in(typed, options)
-        if found is not None:
+        if found is not None or not is_typed_plainly(typed):
             return found
         text = fold(typed)
         for option in options:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +17,7 @@ from bot.i18n.markers import N_
 from bot.jobs.outbound import OutMessage
 from bot.store import initiatives, rounds
 from bot.store.broadcasts import Broadcast, Recipient
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
 if TYPE_CHECKING:
@@ -223,7 +222,7 @@ def fallback_count(content: dict[str, Any], per_locale: dict[str, int]) -> int:
 
 
 def _round_summary(
-    conn: sqlite3.Connection, round_id: int
+    conn: Tx, round_id: int
 ) -> tuple[rounds.Round | None, list[rounds.TopicResult], int]:
     return (
         rounds.get(conn, round_id),

@@ -99,11 +99,6 @@ class Pacer:
         # The last `_limit` sends, oldest first: when each was answered (pending in flight).
         self._recent: deque[asyncio.Future[float]] = deque()
 
-    def set_rate(self, rate: float) -> None:
-        """Change the overall rate (e.g. to spread a broadcast over hours)."""
-        self.interval = _spacing(rate)
-        self._limit = _per_second(rate)
-
     def pause(self, seconds: float) -> None:
         """Hold every turn for `seconds` (Telegram said to wait)."""
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)

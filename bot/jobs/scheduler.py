@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +27,7 @@ from apscheduler.triggers.date import DateTrigger
 from bot.jobs.sender import BroadcastSender
 from bot.store import broadcasts, champions, initiatives, rounds, sessions
 from bot.store.broadcasts import Audience
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.store.initiatives import period_start
 
 log = logging.getLogger(__name__)
@@ -185,7 +184,7 @@ class Jobs:
         cutoff = (self.clock() - self.settings.reminder_after).isoformat()
         return await self.db.write(self._remind, cutoff, self._now())
 
-    def _remind(self, conn: sqlite3.Connection, cutoff: str, now: str) -> int:
+    def _remind(self, conn: Tx, cutoff: str, now: str) -> int:
         due = sessions.due_for_reminder(conn, cutoff, NOT_REMINDED, REMINDER_BATCH)
         if not due:
             return 0
@@ -274,7 +273,7 @@ class Jobs:
         return started
 
 
-def _upcoming(conn: sqlite3.Connection, now: str) -> list[tuple[str, str]]:
+def _upcoming(conn: Tx, now: str) -> list[tuple[str, str]]:
     """(job id, when) of the round closings and scheduled broadcasts still to come."""
     jobs = [
         (f"round-{r.id}", r.closes_at) for r in rounds.all_rounds(conn, "open") if r.closes_at > now

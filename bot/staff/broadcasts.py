@@ -5,7 +5,6 @@ Telegram and by `community-voice broadcast`; every change is role-checked and au
 from __future__ import annotations
 
 import shlex
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +17,7 @@ from bot.staff.desk import Audit, StaffDesk
 from bot.staff.parsing import split_translations, texts
 from bot.store import broadcasts
 from bot.store.broadcasts import Audience
+from bot.store.db import Tx
 
 AUDIENCE_HELP = (
     "everyone, champions, round:ID (took part in a round), topic:ID (chose a topic), "
@@ -113,7 +113,7 @@ def parse_request(message: str, zone: str, now: datetime) -> Request:
 async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
     """Save the request as a draft broadcast (nothing is sent until it is confirmed)."""
 
-    def work(conn: sqlite3.Connection, log: Audit) -> int:
+    def work(conn: Tx, log: Audit) -> int:
         new = broadcasts.create(
             conn,
             "staff",
@@ -134,7 +134,7 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
 async def preview(desk: StaffDesk, broadcast_id: int, zone: str) -> str:
     """Who would receive it, per language, and how many will get the English fallback."""
 
-    def read(conn: sqlite3.Connection) -> tuple[broadcasts.Broadcast | None, dict[str, int]]:
+    def read(conn: Tx) -> tuple[broadcasts.Broadcast | None, dict[str, int]]:
         found = broadcasts.get(conn, broadcast_id)
         return found, broadcasts.preview(conn, found.audience) if found else {}
 
@@ -166,7 +166,7 @@ async def preview(desk: StaffDesk, broadcast_id: int, zone: str) -> str:
 async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
     """Send now (queue the ledger) or, with a start time in the future, schedule it."""
 
-    def work(conn: sqlite3.Connection, log: Audit) -> str:
+    def work(conn: Tx, log: Audit) -> str:
         found = broadcasts.get(conn, broadcast_id)
         if found is None or found.status != "draft":
             raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
@@ -184,7 +184,7 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
 async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
     """Confirm a draft for a running bot to start (now, or at its time)."""
 
-    def work(conn: sqlite3.Connection, log: Audit) -> None:
+    def work(conn: Tx, log: Audit) -> None:
         found = broadcasts.get(conn, broadcast_id)
         if found is None or found.status != "draft":
             raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
@@ -202,7 +202,7 @@ async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
 async def discard(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
     """Forget a draft that was only previewed (it never shows in the list)."""
 
-    def work(conn: sqlite3.Connection, log: Audit) -> None:
+    def work(conn: Tx, log: Audit) -> None:
         broadcasts.delete_draft(conn, broadcast_id)
 
     await desk.act(actor, Role.STAFF, "send a broadcast", work)
@@ -222,7 +222,7 @@ async def control(desk: StaffDesk, actor: Actor, broadcast_id: int, action: str)
         raise StaffError(f"A broadcast can be {', '.join(CONTROLS)}d.")
     applies, becomes = CONTROLS[action]
 
-    def work(conn: sqlite3.Connection, log: Audit) -> str:
+    def work(conn: Tx, log: Audit) -> str:
         found = broadcasts.get(conn, broadcast_id)
         if found is None:
             raise StaffError(f"There is no broadcast {broadcast_id}.")

@@ -4,7 +4,6 @@ actor's role and is audited in the transaction that makes it."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.parsing import english, parse_day, slug
 from bot.store import assets, audit, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
 INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
@@ -42,7 +41,7 @@ class StaffDesk:
         actor.require(role, what)
         now = self.clock()
 
-        def run(conn: sqlite3.Connection) -> Any:
+        def run(conn: Tx) -> Any:
             return work(conn, Audit(conn, actor, now), *args)
 
         return await self.db.write(run)
@@ -71,7 +70,7 @@ class StaffDesk:
             entries = [(key, {"en": label}, True) for key, label in demo.DEFAULT_TOPICS]
         wording = question or {"en": demo.DEFAULT_QUESTION}
 
-        def work(conn: sqlite3.Connection, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> int:
             new = rounds.create(conn, wording, closes_at.isoformat(), log.stamp, entries, area)
             log(
                 "round.open",
@@ -91,7 +90,7 @@ class StaffDesk:
     async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
         """Add a topic to an open round."""
 
-        def work(conn: sqlite3.Connection, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> int:
             found = _round(conn, round_id)
             if found.status != "open":
                 raise StaffError(
@@ -109,7 +108,7 @@ class StaffDesk:
     async def close_round(self, actor: Actor, round_id: int) -> None:
         """Close a round now (its results go out)."""
 
-        def work(conn: sqlite3.Connection, log: Audit) -> None:
+        def work(conn: Tx, log: Audit) -> None:
             _round(conn, round_id)
             if not rounds.close(conn, round_id, log.stamp):
                 raise StaffError(f"Round {round_id} is already closed.")
@@ -121,7 +120,7 @@ class StaffDesk:
         """A round's ranked topics as plain text, for staff."""
         actor.require(Role.VIEWER, "see results")
 
-        def read(conn: sqlite3.Connection) -> str:
+        def read(conn: Tx) -> str:
             found = _round(conn, round_id)
             lines = [
                 f"Round {round_id} ({found.status}, closes {found.closes_at[:10]}): "
@@ -157,7 +156,7 @@ class StaffDesk:
             raise StaffError("The check-in period must be at least 1 day.")
         start = parse_day(starts_on, end_of_day=False).date().isoformat() if starts_on else None
 
-        def work(conn: sqlite3.Connection, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> int:
             round_ids: set[int] = set()
             for topic_id in topic_ids:
                 found = rounds.topic(conn, topic_id)
@@ -195,7 +194,7 @@ class StaffDesk:
         if status is None and note is None:
             raise StaffError("Give a new status, a note of what was done, or both.")
 
-        def work(conn: sqlite3.Connection, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> int:
             found = initiatives.get(conn, initiative_id)
             if found is None:
                 raise StaffError(f"There is no initiative {initiative_id}.")
@@ -231,7 +230,7 @@ class StaffDesk:
         """Add a measure to an initiative's evaluation plan (adopted unless told not to)."""
         status = "adopted" if adopt else "proposed"
 
-        def work(conn: sqlite3.Connection, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> int:
             if initiatives.get(conn, initiative_id) is None:
                 raise StaffError(f"There is no initiative {initiative_id}.")
             new = initiatives.add_measure(conn, initiative_id, text, log.stamp, status=status)
@@ -250,7 +249,7 @@ class StaffDesk:
         if status not in MEASURE_STATUSES:
             raise StaffError("A measure can be adopted, rejected or proposed.")
 
-        def work(conn: sqlite3.Connection, log: Audit) -> None:
+        def work(conn: Tx, log: Audit) -> None:
             found = initiatives.measure(conn, measure_id)
             if found is None:
                 raise StaffError(f"There is no measure {measure_id}.")
@@ -272,7 +271,7 @@ class StaffDesk:
         if status not in champions.STATUSES:
             raise StaffError("A champion can be active, paused, ended or interested.")
 
-        def work(conn: sqlite3.Connection, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> int:
             found = champions.get(conn, champion_id)
             if found is None:
                 raise StaffError(f"There is no champion {champion_id}. 'champions' lists them.")
@@ -293,7 +292,7 @@ class StaffDesk:
         if status not in ASSET_STATUSES:
             raise StaffError("An asset can be verified, hidden or new.")
 
-        def work(conn: sqlite3.Connection, log: Audit) -> None:
+        def work(conn: Tx, log: Audit) -> None:
             found = assets.get(conn, asset_id)
             if found is None:
                 raise StaffError(f"There is no asset {asset_id}.")
@@ -328,7 +327,7 @@ class StaffDesk:
 class Audit:
     """Writes audit entries for one action, in its transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, actor: Actor, now: datetime) -> None:
+    def __init__(self, conn: Tx, actor: Actor, now: datetime) -> None:
         self.conn = conn
         self.actor = actor
         self.stamp = now.isoformat()
@@ -356,14 +355,14 @@ class Audit:
         )
 
 
-def _round(conn: sqlite3.Connection, round_id: int) -> rounds.Round:
+def _round(conn: Tx, round_id: int) -> rounds.Round:
     found = rounds.get(conn, round_id)
     if found is None:
         raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
     return found
 
 
-def _listing(conn: sqlite3.Connection, what: str) -> list[str]:
+def _listing(conn: Tx, what: str) -> list[str]:
     lines: list[str] = []
     if what == "rounds":
         for r in rounds.all_rounds(conn):

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.db import Tx
 from bot.store.texts import dump, load
 
 CATEGORIES = ("skills", "knowledge", "networks", "relationships", "facilities")
@@ -40,7 +41,7 @@ class Asset:
     created_at: str
 
 
-def save(conn: sqlite3.Connection, participant_id: int, nomination: Nomination, now: str) -> int:
+def save(conn: Tx, participant_id: int, nomination: Nomination, now: str) -> int:
     """Store a nominated asset, keeping coordinates for a map."""
     where = nomination.where if isinstance(nomination.where, dict) else {}
     cur = conn.execute(
@@ -62,7 +63,7 @@ def save(conn: sqlite3.Connection, participant_id: int, nomination: Nomination, 
     return cur.lastrowid
 
 
-def set_status(conn: sqlite3.Connection, asset_id: int, status: str, now: str) -> bool:
+def set_status(conn: Tx, asset_id: int, status: str, now: str) -> bool:
     """Mark an asset verified or hidden (or new again); False if there is no such asset."""
     cur = conn.execute(
         "UPDATE assets SET status = ?, reviewed_at = ? WHERE id = ?", (status, now, asset_id)
@@ -70,13 +71,13 @@ def set_status(conn: sqlite3.Connection, asset_id: int, status: str, now: str) -
     return cur.rowcount == 1
 
 
-def get(conn: sqlite3.Connection, asset_id: int) -> Asset | None:
+def get(conn: Tx, asset_id: int) -> Asset | None:
     """An asset by id."""
     row = conn.execute("SELECT * FROM assets WHERE id = ?", (asset_id,)).fetchone()
     return _asset(row) if row else None
 
 
-def all_assets(conn: sqlite3.Connection, status: str | None = None) -> list[Asset]:
+def all_assets(conn: Tx, status: str | None = None) -> list[Asset]:
     """Assets, newest first."""
     if status:
         rows = conn.execute("SELECT * FROM assets WHERE status = ? ORDER BY id DESC", (status,))

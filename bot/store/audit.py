@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from bot.store.db import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Entry:
 
 
 def record(
-    conn: sqlite3.Connection,
+    conn: Tx,
     *,
     at: str,
     actor: str,
@@ -55,7 +56,7 @@ def record(
     )
 
 
-def entries(conn: sqlite3.Connection, since: str | None = None, limit: int = 1000) -> list[Entry]:
+def entries(conn: Tx, since: str | None = None, limit: int = 1000) -> list[Entry]:
     """Entries, newest first."""
     rows = conn.execute(
         "SELECT * FROM audit_log WHERE at >= ? ORDER BY id DESC LIMIT ?", (since or "", limit)

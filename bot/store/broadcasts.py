@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.db import Tx
+
 # Who can be sent news at all: consented, not stopped, not known to have blocked the bot.
 REACHABLE = "p.consent_at IS NOT NULL AND p.opted_out_at IS NULL AND p.unreachable_at IS NULL"
 AUDIENCE_TYPES = (
@@ -122,7 +124,7 @@ def audience_query(audience: Audience) -> tuple[str, list[Any]]:
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Tx,
     kind: str,
     audience: Audience,
     content: dict[str, Any],
@@ -159,20 +161,20 @@ def create(
     return cur.lastrowid if cur.rowcount == 1 else None
 
 
-def get(conn: sqlite3.Connection, broadcast_id: int) -> Broadcast | None:
+def get(conn: Tx, broadcast_id: int) -> Broadcast | None:
     """A broadcast by id."""
     row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
     return _broadcast(row) if row else None
 
 
-def with_status(conn: sqlite3.Connection, *statuses: str) -> list[Broadcast]:
+def with_status(conn: Tx, *statuses: str) -> list[Broadcast]:
     """Broadcasts in these states, oldest first."""
     marks = ", ".join("?" for _ in statuses)
     rows = conn.execute(f"SELECT * FROM broadcasts WHERE status IN ({marks}) ORDER BY id", statuses)
     return [_broadcast(r) for r in rows]
 
 
-def due(conn: sqlite3.Connection, now: str) -> list[Broadcast]:
+def due(conn: Tx, now: str) -> list[Broadcast]:
     """Scheduled broadcasts whose time has come."""
     rows = conn.execute(
         "SELECT * FROM broadcasts WHERE status = 'scheduled' AND "
@@ -182,7 +184,7 @@ def due(conn: sqlite3.Connection, now: str) -> list[Broadcast]:
     return [_broadcast(r) for r in rows]
 
 
-def preview(conn: sqlite3.Connection, audience: Audience) -> dict[str, int]:
+def preview(conn: Tx, audience: Audience) -> dict[str, int]:
     """How many would receive it, per language (before anything is queued)."""
     sql, params = audience_query(audience)
     rows = conn.execute(
@@ -193,7 +195,7 @@ def preview(conn: sqlite3.Connection, audience: Audience) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def set_status(conn: sqlite3.Connection, broadcast_id: int, status: str, now: str) -> None:
+def set_status(conn: Tx, broadcast_id: int, status: str, now: str) -> None:
     """Pause, resume (sending), cancel, schedule or finish a broadcast."""
     conn.execute(
         "UPDATE broadcasts SET status = ?, finished_at = CASE WHEN ? IN "
@@ -202,7 +204,7 @@ def set_status(conn: sqlite3.Connection, broadcast_id: int, status: str, now: st
     )
 
 
-def schedule(conn: sqlite3.Connection, broadcast_id: int, send_at: str) -> None:
+def schedule(conn: Tx, broadcast_id: int, send_at: str) -> None:
     """Confirm a draft for sending at `send_at` (a running bot starts it then)."""
     conn.execute(
         "UPDATE broadcasts SET status = 'scheduled', send_at = ? WHERE id = ?",
@@ -210,14 +212,12 @@ def schedule(conn: sqlite3.Connection, broadcast_id: int, send_at: str) -> None:
     )
 
 
-def delete_draft(conn: sqlite3.Connection, broadcast_id: int) -> None:
+def delete_draft(conn: Tx, broadcast_id: int) -> None:
     """Forget a draft that was only previewed."""
     conn.execute("DELETE FROM broadcasts WHERE id = ? AND status = 'draft'", (broadcast_id,))
 
 
-def set_status_message(
-    conn: sqlite3.Connection, broadcast_id: int, chat_id: str, message_id: int
-) -> None:
+def set_status_message(conn: Tx, broadcast_id: int, chat_id: str, message_id: int) -> None:
     """Remember the staff member's progress message, to edit it as sending goes on."""
     conn.execute(
         "UPDATE broadcasts SET status_chat_id = ?, status_message_id = ? WHERE id = ?",
@@ -225,7 +225,7 @@ def set_status_message(
     )
 
 
-def start(conn: sqlite3.Connection, broadcast_id: int, now: str) -> int:
+def start(conn: Tx, broadcast_id: int, now: str) -> int:
     """Queue one delivery row per recipient and mark the broadcast sending.
 
     Returns how many were queued (0 if it was already started: starting is idempotent).
@@ -251,7 +251,7 @@ def start(conn: sqlite3.Connection, broadcast_id: int, now: str) -> int:
 
 
 def claim(
-    conn: sqlite3.Connection,
+    conn: Tx,
     broadcast_id: int,
     limit: int,
     now: str,
@@ -279,7 +279,7 @@ def claim(
 
 
 def settle(
-    conn: sqlite3.Connection,
+    conn: Tx,
     broadcast_id: int,
     results: Sequence[tuple[int, str, str | None]],
     now: str,
@@ -297,9 +297,7 @@ def settle(
     )
 
 
-def requeue(
-    conn: sqlite3.Connection, broadcast_id: int, participant_ids: Sequence[int], now: str
-) -> None:
+def requeue(conn: Tx, broadcast_id: int, participant_ids: Sequence[int], now: str) -> None:
     """Put claimed deliveries that were never attempted back in the queue."""
     conn.executemany(
         "UPDATE deliveries SET state = 'queued', attempts = attempts - 1, updated_at = ? "
@@ -308,7 +306,7 @@ def requeue(
     )
 
 
-def counts(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
+def counts(conn: Tx, broadcast_id: int) -> dict[str, int]:
     """Deliveries by state."""
     rows = conn.execute(
         "SELECT state, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY state",
@@ -317,7 +315,7 @@ def counts(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def waiting_channels(conn: sqlite3.Connection, broadcast_id: int) -> set[str]:
+def waiting_channels(conn: Tx, broadcast_id: int) -> set[str]:
     """Channels of the recipients still queued."""
     rows = conn.execute(
         "SELECT DISTINCT p.channel FROM deliveries d JOIN participants p "
@@ -327,7 +325,7 @@ def waiting_channels(conn: sqlite3.Connection, broadcast_id: int) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def locales(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
+def locales(conn: Tx, broadcast_id: int) -> dict[str, int]:
     """Recipients of a started broadcast per language."""
     rows = conn.execute(
         "SELECT COALESCE(p.locale, 'en'), COUNT(*) FROM deliveries d "
@@ -337,7 +335,7 @@ def locales(conn: sqlite3.Connection, broadcast_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def gave_feedback(conn: sqlite3.Connection) -> set[int]:
+def gave_feedback(conn: Tx) -> set[int]:
     """Initiatives whose news ("you said, we did") reached at least one person engaged."""
     rows = conn.execute(
         "SELECT DISTINCT b.initiative_id FROM broadcasts b JOIN deliveries d "

@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.db import Tx
 from bot.store.texts import dump, load
 
 STATUSES = ("interested", "active", "paused", "ended")
@@ -41,9 +42,7 @@ class Champion:
     approved_at: str | None
 
 
-def save_signup(
-    conn: sqlite3.Connection, participant_id: int, code: str, signup: SignUp, now: str
-) -> None:
+def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: str) -> None:
     """Sign up (or update the details of) a champion; the code stays the same once made."""
     conn.execute(
         "INSERT INTO champions (participant_id, code, status, created_at, roles, languages, "
@@ -64,9 +63,7 @@ def save_signup(
     )
 
 
-def create(
-    conn: sqlite3.Connection, participant_id: int, code: str, now: str, status: str = "interested"
-) -> int:
+def create(conn: Tx, participant_id: int, code: str, now: str, status: str = "interested") -> int:
     """Make the participant a champion with this referral code; returns the champion id."""
     cur = conn.execute(
         "INSERT INTO champions (participant_id, code, status, created_at) VALUES (?, ?, ?, ?)",
@@ -76,7 +73,7 @@ def create(
     return cur.lastrowid
 
 
-def of_participant(conn: sqlite3.Connection, participant_id: int) -> Champion | None:
+def of_participant(conn: Tx, participant_id: int) -> Champion | None:
     """The resident's champion record, if they signed up."""
     row = conn.execute(
         "SELECT * FROM champions WHERE participant_id = ?", (participant_id,)
@@ -84,19 +81,19 @@ def of_participant(conn: sqlite3.Connection, participant_id: int) -> Champion | 
     return _champion(row) if row else None
 
 
-def by_code(conn: sqlite3.Connection, code: str) -> Champion | None:
+def by_code(conn: Tx, code: str) -> Champion | None:
     """The champion whose referral code this is, if any."""
     row = conn.execute("SELECT * FROM champions WHERE code = ?", (code,)).fetchone()
     return _champion(row) if row else None
 
 
-def get(conn: sqlite3.Connection, champion_id: int) -> Champion | None:
+def get(conn: Tx, champion_id: int) -> Champion | None:
     """A champion by id."""
     row = conn.execute("SELECT * FROM champions WHERE id = ?", (champion_id,)).fetchone()
     return _champion(row) if row else None
 
 
-def all_champions(conn: sqlite3.Connection, status: str | None = None) -> list[Champion]:
+def all_champions(conn: Tx, status: str | None = None) -> list[Champion]:
     """Champions, oldest first."""
     if status:
         rows = conn.execute("SELECT * FROM champions WHERE status = ? ORDER BY id", (status,))
@@ -105,13 +102,13 @@ def all_champions(conn: sqlite3.Connection, status: str | None = None) -> list[C
     return [_champion(r) for r in rows]
 
 
-def any_with_status(conn: sqlite3.Connection, status: str) -> bool:
+def any_with_status(conn: Tx, status: str) -> bool:
     """Is there at least one champion with this status?"""
     row = conn.execute("SELECT 1 FROM champions WHERE status = ? LIMIT 1", (status,)).fetchone()
     return row is not None
 
 
-def set_status(conn: sqlite3.Connection, champion_id: int, status: str, now: str) -> bool:
+def set_status(conn: Tx, champion_id: int, status: str, now: str) -> bool:
     """Approve (active), pause or end a champion."""
     cur = conn.execute(
         "UPDATE champions SET status = ?, approved_at = CASE WHEN ? = 'active' "
@@ -121,9 +118,7 @@ def set_status(conn: sqlite3.Connection, champion_id: int, status: str, now: str
     return cur.rowcount == 1
 
 
-def record_referral(
-    conn: sqlite3.Connection, participant_id: int, champion_id: int, code: str, now: str
-) -> bool:
+def record_referral(conn: Tx, participant_id: int, champion_id: int, code: str, now: str) -> bool:
     """Attribute the participant to a champion; first touch wins, never overwritten."""
     cur = conn.execute(
         "INSERT INTO referrals (participant_id, champion_id, code, created_at) "

@@ -1,6 +1,6 @@
 """The database: one SQLite file, one writer thread, a few reader threads.
 
-Every piece of work is a plain function of a `sqlite3.Connection`, run in one hop to a
+Every piece of work is a plain function of a `Tx` (an open transaction), run in one hop to a
 database thread: `await db.write(fn, ...)` runs it inside BEGIN IMMEDIATE ... COMMIT on the one
 writer connection, `await db.read(fn, ...)` inside a read transaction on a reader connection
 (WAL lets readers work beside the writer, so a long report never holds up a resident's tap).
@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, NewType, ParamSpec, TypeVar
 
 from bot.store import migrate
 
@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-Work = Callable[Concatenate[sqlite3.Connection, P], T]
+# An open transaction: what `write` and `read` hand the work they run. Only bot/store/ runs
+# statements on it; the layers above pass it on to store functions and never see SQL.
+Tx = NewType("Tx", sqlite3.Connection)
+Work = Callable[Concatenate[Tx, P], T]
 
 READERS = 2
 # Prepared statements kept per connection; the hot path uses a few dozen distinct ones.
@@ -119,7 +122,7 @@ class Database:
         conn = self._reader()
         conn.execute("BEGIN")
         try:
-            return fn(conn, *args, **kwargs)  # type: ignore[arg-type]
+            return fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
         finally:
             conn.execute("COMMIT")
 
@@ -145,7 +148,7 @@ class Database:
         assert conn is not None, "the database is not open"
         conn.execute(begin)
         try:
-            result = fn(conn, *args, **kwargs)  # type: ignore[arg-type]
+            result = fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
+from bot.store.db import Tx
 
-def remember(
-    conn: sqlite3.Connection, content_hash: str, flow_id: str, file: str, source: str, now: str
-) -> None:
+
+def remember(conn: Tx, content_hash: str, flow_id: str, file: str, source: str, now: str) -> None:
     """Keep a version's source (once per hash)."""
     conn.execute(
         "INSERT INTO flow_versions (hash, flow_id, file, source, first_seen) "
@@ -17,7 +16,7 @@ def remember(
     )
 
 
-def source(conn: sqlite3.Connection, content_hash: str) -> tuple[str, str] | None:
+def source(conn: Tx, content_hash: str) -> tuple[str, str] | None:
     """(file, source text) of a version, if it was kept."""
     row = conn.execute(
         "SELECT file, source FROM flow_versions WHERE hash = ?", (content_hash,)
@@ -25,7 +24,7 @@ def source(conn: sqlite3.Connection, content_hash: str) -> tuple[str, str] | Non
     return (str(row[0]), str(row[1])) if row else None
 
 
-def prune(conn: sqlite3.Connection, keep: Iterable[str]) -> int:
+def prune(conn: Tx, keep: Iterable[str]) -> int:
     """Forget versions that are neither current nor used by an active session."""
     kept = sorted(set(keep))
     marks = ", ".join("?" for _ in kept) or "''"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.store.db import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,7 @@ class Note:
 
 
 def deliver(
-    conn: sqlite3.Connection,
+    conn: Tx,
     user_id: str,
     text: str,
     image_path: str | None,
@@ -47,7 +48,7 @@ def deliver(
     return True
 
 
-def take(conn: sqlite3.Connection, user_id: str, now: str) -> list[Note]:
+def take(conn: Tx, user_id: str, now: str) -> list[Note]:
     """The resident's unseen messages, oldest first, marked seen."""
     rows = conn.execute(
         "SELECT i.* FROM inbox i JOIN participants p ON p.id = i.participant_id "

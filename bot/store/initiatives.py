@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.store.db import Tx
 from bot.store.texts import Texts, dump, dump_texts, load_texts
 
 
@@ -71,7 +72,7 @@ def period_start(initiative: Initiative, today: date) -> str:
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Tx,
     title: Texts,
     now: str,
     *,
@@ -106,7 +107,7 @@ def create(
 
 
 def record_update(
-    conn: sqlite3.Connection,
+    conn: Tx,
     initiative_id: int,
     now: str,
     *,
@@ -127,15 +128,13 @@ def record_update(
     return _id(cur)
 
 
-def get(conn: sqlite3.Connection, initiative_id: int) -> Initiative | None:
+def get(conn: Tx, initiative_id: int) -> Initiative | None:
     """An initiative by id."""
     row = conn.execute("SELECT * FROM initiatives WHERE id = ?", (initiative_id,)).fetchone()
     return _initiative(row) if row else None
 
 
-def all_initiatives(
-    conn: sqlite3.Connection, statuses: Iterable[str] | None = None
-) -> list[Initiative]:
+def all_initiatives(conn: Tx, statuses: Iterable[str] | None = None) -> list[Initiative]:
     """Initiatives (optionally of some statuses), oldest first."""
     wanted = list(statuses or [])
     if wanted:
@@ -148,7 +147,7 @@ def all_initiatives(
     return [_initiative(r) for r in rows]
 
 
-def topic_ids(conn: sqlite3.Connection, initiative_id: int) -> list[int]:
+def topic_ids(conn: Tx, initiative_id: int) -> list[int]:
     """Topic ids an initiative answers."""
     rows = conn.execute(
         "SELECT topic_id FROM initiative_topics WHERE initiative_id = ? ORDER BY topic_id",
@@ -158,7 +157,7 @@ def topic_ids(conn: sqlite3.Connection, initiative_id: int) -> list[int]:
 
 
 def add_measure(
-    conn: sqlite3.Connection,
+    conn: Tx,
     initiative_id: int,
     text: Texts,
     now: str,
@@ -182,7 +181,7 @@ def add_measure(
     return _id(cur)
 
 
-def set_measure_status(conn: sqlite3.Connection, measure_id: int, status: str, now: str) -> bool:
+def set_measure_status(conn: Tx, measure_id: int, status: str, now: str) -> bool:
     """Adopt or reject a measure; False if there is no such measure."""
     cur = conn.execute(
         "UPDATE measures SET status = ?, adopted_at = CASE WHEN ? = 'adopted' THEN ? "
@@ -192,9 +191,7 @@ def set_measure_status(conn: sqlite3.Connection, measure_id: int, status: str, n
     return cur.rowcount == 1
 
 
-def measures(
-    conn: sqlite3.Connection, initiative_id: int, status: str | None = None
-) -> list[Measure]:
+def measures(conn: Tx, initiative_id: int, status: str | None = None) -> list[Measure]:
     """An initiative's measures with their vote counts, most voted first."""
     sql = (
         "SELECT m.*, (SELECT COUNT(*) FROM measure_votes v WHERE v.measure_id = m.id) AS votes "
@@ -208,7 +205,7 @@ def measures(
     return [_measure(r) for r in rows]
 
 
-def measure(conn: sqlite3.Connection, measure_id: int) -> Measure | None:
+def measure(conn: Tx, measure_id: int) -> Measure | None:
     """A measure by id."""
     row = conn.execute(
         "SELECT m.*, (SELECT COUNT(*) FROM measure_votes v WHERE v.measure_id = m.id) AS votes "
@@ -218,13 +215,13 @@ def measure(conn: sqlite3.Connection, measure_id: int) -> Measure | None:
     return _measure(row) if row else None
 
 
-def with_adopted_measures(conn: sqlite3.Connection) -> set[int]:
+def with_adopted_measures(conn: Tx) -> set[int]:
     """Initiatives with an evaluation plan (at least one adopted measure)."""
     rows = conn.execute("SELECT DISTINCT initiative_id FROM measures WHERE status = 'adopted'")
     return {int(r[0]) for r in rows}
 
 
-def save_votes(conn: sqlite3.Connection, participant_id: int, votes: Votes, now: str) -> None:
+def save_votes(conn: Tx, participant_id: int, votes: Votes, now: str) -> None:
     """Votes for measures (of this initiative only) and an optional new proposal."""
     conn.executemany(
         "INSERT INTO measure_votes (measure_id, participant_id, created_at) "
@@ -240,7 +237,7 @@ def save_votes(conn: sqlite3.Connection, participant_id: int, votes: Votes, now:
         )
 
 
-def evaluated_in(conn: sqlite3.Connection, participant_id: int) -> set[tuple[int, str]]:
+def evaluated_in(conn: Tx, participant_id: int) -> set[tuple[int, str]]:
     """(initiative id, period) of every evaluation the resident has given."""
     rows = conn.execute(
         "SELECT initiative_id, period FROM evaluations WHERE participant_id = ?",
@@ -249,9 +246,7 @@ def evaluated_in(conn: sqlite3.Connection, participant_id: int) -> set[tuple[int
     return {(int(r[0]), str(r[1])) for r in rows}
 
 
-def save_evaluation(
-    conn: sqlite3.Connection, participant_id: int, evaluation: Evaluation, now: str
-) -> None:
+def save_evaluation(conn: Tx, participant_id: int, evaluation: Evaluation, now: str) -> None:
     """An evaluation and its ratings against measures."""
     cur = conn.execute(
         "INSERT INTO evaluations (participant_id, initiative_id, period, worked, better, "

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.store.db import Tx
+
 # Fields a step or a resident command may change.
 CHANGEABLE = frozenset(
     {"locale", "area", "consent_at", "opted_out_at", "unreachable_at", "chat_id", "next_flow"}
@@ -35,7 +37,7 @@ class Participant:
         return self.consent_at is not None
 
 
-def find(conn: sqlite3.Connection, channel: str, user_id: str) -> Participant | None:
+def find(conn: Tx, channel: str, user_id: str) -> Participant | None:
     """The participant known on `channel` by that user id, if any."""
     row = conn.execute(
         "SELECT * FROM participants WHERE channel = ? AND channel_user_id = ?", (channel, user_id)
@@ -43,15 +45,13 @@ def find(conn: sqlite3.Connection, channel: str, user_id: str) -> Participant | 
     return _participant(row) if row else None
 
 
-def get(conn: sqlite3.Connection, participant_id: int) -> Participant | None:
+def get(conn: Tx, participant_id: int) -> Participant | None:
     """The participant with this id, if they still exist."""
     row = conn.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
     return _participant(row) if row else None
 
 
-def find_or_create(
-    conn: sqlite3.Connection, channel: str, user_id: str, chat_id: str, now: str
-) -> Participant:
+def find_or_create(conn: Tx, channel: str, user_id: str, chat_id: str, now: str) -> Participant:
     """The participant for this channel user, created on first contact."""
     found = find(conn, channel, user_id)
     if found is not None:
@@ -64,7 +64,7 @@ def find_or_create(
     return _participant(row)
 
 
-def update(conn: sqlite3.Connection, participant_id: int, changes: Mapping[str, Any]) -> None:
+def update(conn: Tx, participant_id: int, changes: Mapping[str, Any]) -> None:
     """Change some fields (only those in CHANGEABLE)."""
     if not changes:
         return
@@ -84,7 +84,7 @@ def changed(participant: Participant, changes: Mapping[str, Any]) -> Participant
     return replace(participant, **changes) if changes else participant
 
 
-def forget(conn: sqlite3.Connection, participant_id: int) -> None:
+def forget(conn: Tx, participant_id: int) -> None:
     """Erase the participant and, through ON DELETE CASCADE, every row about them."""
     # A measure they proposed goes too, unless staff adopted it into an evaluation plan: then
     # it belongs to the plan and only loses its link to them (ON DELETE SET NULL).
@@ -96,7 +96,7 @@ def forget(conn: sqlite3.Connection, participant_id: int) -> None:
     conn.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
 
 
-def tables(conn: sqlite3.Connection) -> list[str]:
+def tables(conn: Tx) -> list[str]:
     """Every table name, for exports that must cover them all."""
     rows = conn.execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
@@ -105,7 +105,7 @@ def tables(conn: sqlite3.Connection) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def export(conn: sqlite3.Connection, participant_id: int) -> dict[str, list[dict[str, Any]]]:
+def export(conn: Tx, participant_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row about the participant, table by table (for /mydata)."""
     found: dict[str, list[dict[str, Any]]] = {}
     for table in tables(conn):

@@ -3,10 +3,10 @@ transaction of the step that finished the flow."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from bot.store import assets, champions, initiatives, rounds
+from bot.store.db import Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ RecordData = (
 )
 
 
-def write(conn: sqlite3.Connection, participant_id: int, data: RecordData, now: str) -> None:
+def write(conn: Tx, participant_id: int, data: RecordData, now: str) -> None:
     """Write one record's data for the participant."""
     if isinstance(data, rounds.Submission):
         rounds.save_submission(conn, participant_id, data, now)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.db import Tx
 from bot.store.texts import Texts, dump, dump_texts, load_texts
 
 # How a resident's order counts in a round's ranking: first choice 3 points, second 2, third 1.
@@ -59,7 +60,7 @@ class Submission:
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Tx,
     question: Texts,
     closes_at: str,
     now: str,
@@ -83,7 +84,7 @@ def create(
     return round_id
 
 
-def add_topic(conn: sqlite3.Connection, round_id: int, key: str, label: Texts) -> int:
+def add_topic(conn: Tx, round_id: int, key: str, label: Texts) -> int:
     """Add a staff-written topic at the end of a round's list."""
     row = conn.execute(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM topics WHERE round_id = ?", (round_id,)
@@ -95,7 +96,7 @@ def add_topic(conn: sqlite3.Connection, round_id: int, key: str, label: Texts) -
     return _id(cur)
 
 
-def close(conn: sqlite3.Connection, round_id: int, now: str) -> bool:
+def close(conn: Tx, round_id: int, now: str) -> bool:
     """Close an open round; False if it was not open."""
     cur = conn.execute(
         "UPDATE rounds SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'",
@@ -104,13 +105,13 @@ def close(conn: sqlite3.Connection, round_id: int, now: str) -> bool:
     return cur.rowcount == 1
 
 
-def get(conn: sqlite3.Connection, round_id: int) -> Round | None:
+def get(conn: Tx, round_id: int) -> Round | None:
     """A round by id."""
     row = conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)).fetchone()
     return _round(row) if row else None
 
 
-def all_rounds(conn: sqlite3.Connection, status: str | None = None) -> list[Round]:
+def all_rounds(conn: Tx, status: str | None = None) -> list[Round]:
     """Rounds, newest first."""
     if status:
         rows = conn.execute("SELECT * FROM rounds WHERE status = ? ORDER BY id DESC", (status,))
@@ -119,7 +120,7 @@ def all_rounds(conn: sqlite3.Connection, status: str | None = None) -> list[Roun
     return [_round(r) for r in rows]
 
 
-def due_to_close(conn: sqlite3.Connection, now: str) -> list[int]:
+def due_to_close(conn: Tx, now: str) -> list[int]:
     """Open rounds whose closing time has come."""
     rows = conn.execute(
         "SELECT id FROM rounds WHERE status = 'open' AND closes_at <= ? ORDER BY id", (now,)
@@ -127,7 +128,7 @@ def due_to_close(conn: sqlite3.Connection, now: str) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def open_for(conn: sqlite3.Connection, area: str | None, now: str) -> Round | None:
+def open_for(conn: Tx, area: str | None, now: str) -> Round | None:
     """The newest open round for the resident's area (or for everyone)."""
     row = conn.execute(
         "SELECT * FROM rounds WHERE status = 'open' AND opens_at <= ? AND closes_at > ? "
@@ -137,19 +138,19 @@ def open_for(conn: sqlite3.Connection, area: str | None, now: str) -> Round | No
     return _round(row) if row else None
 
 
-def topics(conn: sqlite3.Connection, round_id: int) -> list[Topic]:
+def topics(conn: Tx, round_id: int) -> list[Topic]:
     """A round's topics in their order."""
     rows = conn.execute("SELECT * FROM topics WHERE round_id = ? ORDER BY position", (round_id,))
     return [_topic(r) for r in rows]
 
 
-def topic(conn: sqlite3.Connection, topic_id: int) -> Topic | None:
+def topic(conn: Tx, topic_id: int) -> Topic | None:
     """A topic by id."""
     row = conn.execute("SELECT * FROM topics WHERE id = ?", (topic_id,)).fetchone()
     return _topic(row) if row else None
 
 
-def submission(conn: sqlite3.Connection, participant_id: int, round_id: int) -> list[int] | None:
+def submission(conn: Tx, participant_id: int, round_id: int) -> list[int] | None:
     """The resident's ordered topic ids in a round, or None if they have not taken part."""
     row = conn.execute(
         "SELECT id FROM priority_submissions WHERE participant_id = ? AND round_id = ?",
@@ -160,9 +161,7 @@ def submission(conn: sqlite3.Connection, participant_id: int, round_id: int) -> 
     return choices(conn, participant_id, round_id)
 
 
-def save_submission(
-    conn: sqlite3.Connection, participant_id: int, submission: Submission, now: str
-) -> None:
+def save_submission(conn: Tx, participant_id: int, submission: Submission, now: str) -> None:
     """Write (or replace) the resident's submission in a round."""
     row = conn.execute(
         "INSERT INTO priority_submissions (participant_id, round_id, other, submitted_at, "
@@ -181,7 +180,7 @@ def save_submission(
     )
 
 
-def results(conn: sqlite3.Connection, round_id: int) -> list[TopicResult]:
+def results(conn: Tx, round_id: int) -> list[TopicResult]:
     """Topics ranked by points (first choice 3, second 2, third 1), with voter counts."""
     rows = conn.execute(
         "SELECT t.*, COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 WHEN 3 THEN 1 "
@@ -193,7 +192,7 @@ def results(conn: sqlite3.Connection, round_id: int) -> list[TopicResult]:
     return [TopicResult(_topic(r), int(r["points"]), int(r["voters"])) for r in rows]
 
 
-def top_topic_ids(conn: sqlite3.Connection, per_round: int) -> set[int]:
+def top_topic_ids(conn: Tx, per_round: int) -> set[int]:
     """The top `per_round` topics of every round (before anyone answers: the first ones)."""
     top: set[int] = set()
     for found in all_rounds(conn):
@@ -201,7 +200,7 @@ def top_topic_ids(conn: sqlite3.Connection, per_round: int) -> set[int]:
     return top
 
 
-def participant_count(conn: sqlite3.Connection, round_id: int) -> int:
+def participant_count(conn: Tx, round_id: int) -> int:
     """How many residents took part in a round."""
     row = conn.execute(
         "SELECT COUNT(*) FROM priority_submissions WHERE round_id = ?", (round_id,)
@@ -209,7 +208,7 @@ def participant_count(conn: sqlite3.Connection, round_id: int) -> int:
     return int(row[0])
 
 
-def choices(conn: sqlite3.Connection, participant_id: int, round_id: int) -> list[int]:
+def choices(conn: Tx, participant_id: int, round_id: int) -> list[int]:
     """The topic ids a participant chose in a round, first choice first."""
     rows = conn.execute(
         "SELECT topic_id FROM priority_choices WHERE participant_id = ? AND round_id = ? "

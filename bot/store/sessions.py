@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.db import Tx
+
 
 @dataclass(frozen=True, slots=True)
 class StoredSession:
@@ -58,7 +60,7 @@ class Answer:
     created_at: str
 
 
-def active(conn: sqlite3.Connection, participant_id: int) -> StoredSession | None:
+def active(conn: Tx, participant_id: int) -> StoredSession | None:
     """The session the participant is in the middle of, if any."""
     row = conn.execute(
         "SELECT * FROM sessions WHERE participant_id = ? AND status = 'active'", (participant_id,)
@@ -66,7 +68,7 @@ def active(conn: sqlite3.Connection, participant_id: int) -> StoredSession | Non
     return _session(row) if row else None
 
 
-def create(conn: sqlite3.Connection, participant_id: int, state: SessionState, now: str) -> int:
+def create(conn: Tx, participant_id: int, state: SessionState, now: str) -> int:
     """A new session; whatever was in progress is cancelled (its answers are kept)."""
     conn.execute(
         "UPDATE sessions SET status = 'cancelled', updated_at = ? "
@@ -91,7 +93,7 @@ def create(conn: sqlite3.Connection, participant_id: int, state: SessionState, n
     return cur.lastrowid
 
 
-def update(conn: sqlite3.Connection, session_id: int, state: SessionState, now: str) -> None:
+def update(conn: Tx, session_id: int, state: SessionState, now: str) -> None:
     """Save where a session has got to."""
     conn.execute(
         "UPDATE sessions SET flow_hash = ?, node_id = ?, state_json = ?, status = ?, "
@@ -101,7 +103,7 @@ def update(conn: sqlite3.Connection, session_id: int, state: SessionState, now: 
 
 
 def append_answers(
-    conn: sqlite3.Connection,
+    conn: Tx,
     participant_id: int,
     session_id: int | None,
     answers: Sequence[NewAnswer],
@@ -128,9 +130,7 @@ def append_answers(
     )
 
 
-def answers_for(
-    conn: sqlite3.Connection, participant_id: int, flow_id: str | None = None
-) -> list[Answer]:
+def answers_for(conn: Tx, participant_id: int, flow_id: str | None = None) -> list[Answer]:
     """The participant's answer log, oldest first."""
     sql = "SELECT * FROM answers WHERE participant_id = ?"
     params: list[Any] = [participant_id]
@@ -140,14 +140,8 @@ def answers_for(
     return [_answer(r) for r in conn.execute(sql + " ORDER BY id", params)]
 
 
-def hashes_in_use(conn: sqlite3.Connection) -> set[str]:
-    """The flow versions active sessions are on."""
-    rows = conn.execute("SELECT DISTINCT flow_hash FROM sessions WHERE status = 'active'")
-    return {str(r[0]) for r in rows}
-
-
 def due_for_reminder(
-    conn: sqlite3.Connection, cutoff: str, exclude_flows: Iterable[str], limit: int
+    conn: Tx, cutoff: str, exclude_flows: Iterable[str], limit: int
 ) -> list[tuple[int, int]]:
     """(session id, participant id) of unfinished flows untouched since `cutoff`, not yet
     reminded, of residents who can be sent news."""
@@ -163,7 +157,7 @@ def due_for_reminder(
     return [(int(r[0]), int(r[1])) for r in rows]
 
 
-def mark_reminded(conn: sqlite3.Connection, session_ids: Sequence[int], now: str) -> None:
+def mark_reminded(conn: Tx, session_ids: Sequence[int], now: str) -> None:
     """Record that these sessions got their one reminder."""
     conn.executemany(
         "UPDATE sessions SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",

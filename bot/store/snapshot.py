@@ -8,12 +8,12 @@ round closing at that moment, say).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
 from bot.store import champions, initiatives, rounds
 from bot.store.champions import Champion
+from bot.store.db import Tx
 from bot.store.initiatives import Initiative, Measure
 from bot.store.rounds import Round, Topic
 
@@ -23,7 +23,7 @@ T = TypeVar("T")
 class Snapshot:
     """One step's reads, memoised."""
 
-    def __init__(self, conn: sqlite3.Connection, participant_id: int, now: str) -> None:
+    def __init__(self, conn: Tx, participant_id: int, now: str) -> None:
         self._conn = conn
         self.participant_id = participant_id
         self.now = now

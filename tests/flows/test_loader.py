@@ -3,12 +3,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
-
 from bot.flows.loader import load_flow, load_flows
 from bot.flows.model import Case, Effect, Flow, Node, NodeKind, Option, Source
 from bot.flows.problems import Problem
-from bot.flows.registry import FlowRegistry, InvalidFlows, default_flows_dir
+from bot.flows.registry import InvalidFlows, check_flows, default_flows_dir
 
 GOOD = """\
 id: onboarding
@@ -529,40 +527,48 @@ def test_problem_str_leaves_out_what_is_unknown() -> None:
     assert str(Problem("f.yaml", 0, None, None, "bad")) == "f.yaml: bad"
 
 
-# -- registry ------------------------------------------------------------------------------
+# -- check_flows: every file, both passes (shape, then graph) ---------------------------------
 
 
-def test_registry_loads_valid_flows(tmp_path: Path) -> None:
+def test_check_flows_loads_and_validates_every_file(tmp_path: Path) -> None:
     write(tmp_path, GOOD.replace("then: menu", "then: onboarding"), "onboarding.yaml")
     write(tmp_path, flow_text("menu"), "menu.yaml")
-    registry = FlowRegistry.load(tmp_path)
-    assert registry.ids() == ("menu", "onboarding")
-    assert "menu" in registry and "nope" not in registry
-    assert registry.get("menu").id == "menu"
-    assert [flow.id for flow in registry] == ["menu", "onboarding"]
-    assert len(registry) == 2
-    with pytest.raises(KeyError):
-        registry.get("nope")
+    flows, problems = check_flows(tmp_path)
+    assert problems == []
+    assert list(flows) == ["menu", "onboarding"]
+    assert flows["menu"].source.file == str(tmp_path / "menu.yaml")
 
 
-def test_registry_refuses_any_problem(tmp_path: Path) -> None:
+def test_check_flows_reports_every_problem_and_skips_then_when_a_file_is_broken(
+    tmp_path: Path,
+) -> None:
     write(tmp_path, GOOD, "onboarding.yaml")  # then: menu, which does not exist
     write(tmp_path, "id: broken\ntitle: T\n", "zz.yaml")
-    with pytest.raises(InvalidFlows) as caught:
-        FlowRegistry.load([tmp_path])
+    flows, problems = check_flows([tmp_path])
     # With a file unreadable, `then:` is not checked: the missing flow may be that one.
-    assert str(caught.value) == f"{tmp_path}/zz.yaml:1: flow 'broken': missing 'start'\n" + (
-        f"{tmp_path}/zz.yaml:1: flow 'broken': missing 'nodes'"
-    )
-    assert len(caught.value.problems) == 2
+    assert list(flows) == ["onboarding"]
+    assert [str(p) for p in problems] == [
+        f"{tmp_path}/zz.yaml:1: flow 'broken': missing 'start'",
+        f"{tmp_path}/zz.yaml:1: flow 'broken': missing 'nodes'",
+    ]
 
     (tmp_path / "zz.yaml").unlink()
-    with pytest.raises(InvalidFlows) as caught:
-        FlowRegistry.load([tmp_path])
-    assert str(caught.value) == (
+    flows, problems = check_flows([tmp_path])
+    assert list(flows) == ["onboarding"]
+    assert [str(p) for p in problems] == [
         f"{tmp_path}/onboarding.yaml:50: flow 'onboarding' node 'bye': "
         "'then' names unknown flow 'menu'"
-    )
+    ]
+
+
+def test_invalid_flows_lists_every_problem_one_per_line() -> None:
+    problems = [
+        Problem("a.yaml", 3, "a", "n", "bad"),
+        Problem("b.yaml", 0, None, None, "worse"),
+    ]
+    error = InvalidFlows(problems)
+    assert error.problems == tuple(problems)
+    assert str(error) == "a.yaml:3: flow 'a' node 'n': bad\nb.yaml: worse"
 
 
 def test_default_flows_dir_is_at_the_repo_root() -> None:

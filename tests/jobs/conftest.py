@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
-from bot.store.repository import ParticipantChanges, Store
+from bot.store import participants
+from bot.store.db import Database, Tx
+
+JOINED = "2026-11-01T00:00:00+00:00"
 
 
 @dataclass
@@ -55,24 +56,20 @@ def outbound(clock: VirtualClock) -> RecordingOutbound:
     return RecordingOutbound(clock)
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "jobs.sqlite3")
-    yield s
-    await s.close()
+async def residents(
+    db: Database, count: int, locale: str = "en", start: int = 1, channel: str = "telegram"
+) -> list[int]:
+    """Consenting participants on `channel`, user and chat ids start, start+1, ..."""
 
+    def work(conn: Tx) -> list[int]:
+        ids = []
+        for n in range(start, start + count):
+            p = participants.find_or_create(conn, channel, str(n), str(n), JOINED)
+            participants.update(conn, p.id, {"consent_at": JOINED, "locale": locale})
+            ids.append(p.id)
+        return ids
 
-async def residents(store: Store, count: int, locale: str = "en", start: int = 1) -> list[int]:
-    """Consenting participants, chat ids start, start+1, ..."""
-    ids = []
-    for n in range(start, start + count):
-        p = await store.ensure_participant("telegram", str(n), str(n), "2026-11-01T00:00:00+00:00")
-        changes = ParticipantChanges()
-        changes.set("consent_at", "2026-11-01T00:00:00+00:00")
-        changes.set("locale", locale)
-        await store.update_participant(p.id, changes)
-        ids.append(p.id)
-    return ids
+    return await db.write(work)
 
 
 __all__ = ["RateLimited", "SendFailed", "Unreachable", "residents"]

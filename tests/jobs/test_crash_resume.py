@@ -11,10 +11,11 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.store.broadcasts import Audience, Broadcasts
-from bot.store.repository import Store
+from bench.broadcast_worker import run
+from bot.store import broadcasts
+from bot.store.broadcasts import Audience
+from bot.store.db import Database, Tx
 from tests.conftest import REPO
-from tests.jobs.broadcast_worker import run
 from tests.jobs.conftest import residents
 from tgdouble import DoubleServer, FakeBotAPI, Limits
 
@@ -22,15 +23,25 @@ RECIPIENTS = 200
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).isoformat()
 
 
+def _delivery_states(conn: Tx, bid: int) -> list[tuple[str, str]]:
+    """(chat id, delivery state) of every recipient of the broadcast."""
+    rows = conn.execute(
+        "SELECT p.chat_id, d.state FROM deliveries d JOIN participants p "
+        "ON p.id = d.participant_id WHERE d.broadcast_id = ?",
+        (bid,),
+    )
+    return [(str(chat), str(state)) for chat, state in rows]
+
+
 async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
     db = tmp_path / "crash.sqlite3"
-    store = await Store.open(db)
-    await residents(store, RECIPIENTS)
-    broadcasts = Broadcasts(store)
-    bid = await broadcasts.create("staff", Audience("everyone"), {"texts": {"en": "Hi"}}, NOW)
+    database = await Database.open(db)
+    await residents(database, RECIPIENTS)
+    content = {"texts": {"en": "Hi"}}
+    bid = await database.write(broadcasts.create, "staff", Audience("everyone"), content, NOW)
     assert bid is not None
-    assert await broadcasts.start(bid, NOW) == RECIPIENTS
-    await store.close()
+    assert await database.write(broadcasts.start, bid, NOW) == RECIPIENTS
+    await database.close()
 
     # Telegram's per-chat limit is enforced; the overall rate is tested elsewhere (pacing).
     api = FakeBotAPI(limits=Limits(global_per_second=1000, per_chat_per_second=1.0))
@@ -38,7 +49,7 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
         worker = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.jobs.broadcast_worker",
+            "bench.broadcast_worker",
             "--db",
             str(db),
             "--base-url",
@@ -56,24 +67,20 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
         await worker.wait()
         before = Counter(m.chat_id for m in api.all_sent())
 
-        store = await Store.open(db)
-        killed_at = await Broadcasts(store).counts(bid)
-        await store.close()
+        database = await Database.open(db)
+        killed_at = await database.read(broadcasts.counts, bid)
+        await database.close()
         assert killed_at.get("queued", 0) > 0, "the kill came too late to test anything"
 
         await run(db, server.base_url, bid, rate=100, paid=False)  # the bot starts again
 
     after = Counter(m.chat_id for m in api.all_sent())
-    store = await Store.open(db)
+    database = await Database.open(db)
     try:
-        final = await Broadcasts(store).counts(bid)
-        rows = await store.fetch_all(
-            "SELECT p.chat_id, d.state FROM deliveries d JOIN participants p "
-            "ON p.id = d.participant_id WHERE d.broadcast_id = ?",
-            (bid,),
-        )
+        final = await database.read(broadcasts.counts, bid)
+        rows = await database.read(_delivery_states, bid)
     finally:
-        await store.close()
+        await database.close()
     state = {int(chat): s for chat, s in rows}
     assert max(after.values()) == 1, "somebody got the message twice"
     assert final.get("queued", 0) == 0  # nothing queued was lost

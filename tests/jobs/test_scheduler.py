@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.engagement.staff import Staff
 from bot.jobs.outbound import OutMessage
 from bot.jobs.pacing import Pacer
 from bot.jobs.scheduler import Jobs, JobSettings
 from bot.jobs.sender import BroadcastSender
-from bot.store.broadcasts import Broadcast, Broadcasts, Recipient
-from bot.store.engagement import Engagement
-from bot.store.repository import ParticipantChanges, SessionWrite, Store
+from bot.staff.desk import StaffDesk
+from bot.store import champions, initiatives, participants, rounds, sessions
+from bot.store.broadcasts import Broadcast, Recipient
+from bot.store.db import Database
+from bot.store.rounds import Submission
+from bot.store.sessions import SessionState
+from tests.conftest import STAFF
 from tests.jobs.conftest import RecordingOutbound, VirtualClock, residents
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -31,43 +34,38 @@ class Clock:
         return self.now
 
 
-def _jobs(store: Store, clock: Clock, outbound: RecordingOutbound, vclock: VirtualClock) -> Jobs:
+def _jobs(db: Database, clock: Clock, outbound: RecordingOutbound, vclock: VirtualClock) -> Jobs:
     def sender() -> BroadcastSender:
         pacer = Pacer(30, monotonic=vclock.monotonic, sleep=vclock.sleep)
         return BroadcastSender(
-            Broadcasts(store), KindComposer(), outbound, pacer, clock=clock, sleep=vclock.sleep
+            db, KindComposer(), {"telegram": outbound}, pacer, clock=clock, sleep=vclock.sleep
         )
 
-    return Jobs(
-        store, sender, settings=JobSettings(reminder_after=timedelta(hours=24)), clock=clock
-    )
+    return Jobs(db, sender, settings=JobSettings(reminder_after=timedelta(hours=24)), clock=clock)
 
 
 async def _settle(jobs: Jobs) -> None:
     await asyncio.gather(*jobs.running.values())
 
 
-async def _round_with_answers(store: Store, people: list[int], closes: datetime) -> int:
-    staff = Staff(Engagement(store), lambda: T0)
-    round_id = await staff.open_round(closes.isoformat())
-    engagement = Engagement(store)
-    topic = (await engagement.topics(round_id))[0]
+async def _round_with_answers(db: Database, people: list[int], closes: datetime) -> int:
+    round_id = await StaffDesk(db, lambda: T0).open_round(STAFF, closes.isoformat())
+    topic = (await db.read(rounds.topics, round_id))[0]
     for pid in people:
-        write = engagement.priorities_writer(pid, round_id, [topic.id], None, T0.isoformat())
-        async with store.transaction() as db:
-            await write(db)
+        submission = Submission(round_id, (topic.id,), None)
+        await db.write(rounds.save_submission, pid, submission, T0.isoformat())
     return round_id
 
 
 async def test_a_round_closes_at_its_time_and_results_go_out_once(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    people = await residents(store, 3)
-    others = await residents(store, 2, start=50)  # did not take part: no results for them
+    people = await residents(db, 3)
+    others = await residents(db, 2, start=50)  # did not take part: no results for them
     closes = T0 + timedelta(days=1)
-    round_id = await _round_with_answers(store, people, closes)
+    round_id = await _round_with_answers(db, people, closes)
     now = Clock(closes - timedelta(minutes=1))
-    jobs = _jobs(store, now, outbound, clock)
+    jobs = _jobs(db, now, outbound, clock)
     assert (await jobs.sweep()).rounds_closed == []
     now.now = closes + timedelta(seconds=1)
     report = await jobs.sweep()
@@ -78,20 +76,20 @@ async def test_a_round_closes_at_its_time_and_results_go_out_once(
     again = await jobs.sweep()
     assert again.rounds_closed == [] and again.broadcasts_started == []
     # A restart: a new Jobs over the same database finds nothing more to do.
-    restarted = _jobs(store, now, outbound, clock)
+    restarted = _jobs(db, now, outbound, clock)
     assert (await restarted.sweep()).broadcasts_queued == []
     await _settle(restarted)
     assert len([1 for _, _, m in outbound.sent if m.text == "results"]) == 3
 
 
 async def test_a_round_that_closed_while_the_bot_was_down_is_handled_once_on_start(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    people = await residents(store, 2)
+    people = await residents(db, 2)
     closes = T0 + timedelta(hours=1)
-    round_id = await _round_with_answers(store, people, closes)
+    round_id = await _round_with_answers(db, people, closes)
     later = Clock(closes + timedelta(days=3))  # the bot was off when it closed
-    jobs = _jobs(store, later, outbound, clock)
+    jobs = _jobs(db, later, outbound, clock)
     first = await jobs.start()
     try:
         assert first.rounds_closed == [round_id]
@@ -103,31 +101,23 @@ async def test_a_round_that_closed_while_the_bot_was_down_is_handled_once_on_sta
     assert len(outbound.sent) == 2
 
 
-async def _session(store: Store, pid: int, flow: str, updated: datetime) -> int:
-    sid = await store.commit_step(
-        pid,
-        SessionWrite(None, flow, "h", "n", "{}", "active"),
-        [],
-        ParticipantChanges(),
-        updated.isoformat(),
-    )
-    assert sid is not None
-    return sid
+async def _session(db: Database, pid: int, flow: str, updated: datetime) -> int:
+    state = SessionState(flow, "h", "n", "{}", "active")
+    return await db.write(sessions.create, pid, state, updated.isoformat())
 
 
 async def test_one_reminder_per_unfinished_flow_and_never_after_stop(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    a, b, c, d = await residents(store, 4)
-    await _session(store, a, "priorities", T0 - timedelta(hours=30))  # due
-    await _session(store, b, "assets", T0 - timedelta(hours=2))  # not yet
-    await _session(store, c, "menu", T0 - timedelta(hours=30))  # the menu is not a task
-    await _session(store, d, "evaluation", T0 - timedelta(hours=30))
-    stop = ParticipantChanges()
-    stop.set("opted_out_at", T0.isoformat())
-    await store.update_participant(d, stop)  # /stop: no reminders
+    a, b, c, d = await residents(db, 4)
+    await _session(db, a, "priorities", T0 - timedelta(hours=30))  # due
+    await _session(db, b, "assets", T0 - timedelta(hours=2))  # not yet
+    await _session(db, c, "menu", T0 - timedelta(hours=30))  # the menu is not a task
+    await _session(db, d, "evaluation", T0 - timedelta(hours=30))
+    # /stop: no reminders
+    await db.write(participants.update, d, {"opted_out_at": T0.isoformat()})
     now = Clock(T0)
-    jobs = _jobs(store, now, outbound, clock)
+    jobs = _jobs(db, now, outbound, clock)
     assert (await jobs.sweep()).reminders == 1
     await _settle(jobs)
     now.now = T0 + timedelta(days=3)  # b is due now; a was reminded already
@@ -138,22 +128,23 @@ async def test_one_reminder_per_unfinished_flow_and_never_after_stop(
 
 
 async def test_evaluation_check_ins_come_once_per_period(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    people = await residents(store, 2)
-    round_id = await _round_with_answers(store, people, T0 + timedelta(days=365))
-    topics = await Engagement(store).topics(round_id)
-    staff = Staff(Engagement(store), lambda: T0)
-    initiative = await staff.create_initiative(
+    people = await residents(db, 2)
+    round_id = await _round_with_answers(db, people, T0 + timedelta(days=365))
+    topics = await db.read(rounds.topics, round_id)
+    desk = StaffDesk(db, lambda: T0)
+    initiative = await desk.create_initiative(
+        STAFF,
         {"en": "Walks"},
         [topics[0].id],
         starts_on=T0.date().isoformat(),
         status="active",
         check_in_days=30,
     )
-    await staff.add_measure(initiative, {"en": "More walkers"})
+    await desk.add_measure(STAFF, initiative, {"en": "More walkers"})
     now = Clock(T0 + timedelta(days=10))
-    jobs = _jobs(store, now, outbound, clock)
+    jobs = _jobs(db, now, outbound, clock)
     assert (await jobs.sweep()).broadcasts_queued == []  # not a full period yet
     now.now = T0 + timedelta(days=31)
     assert len((await jobs.sweep()).broadcasts_queued) == 1
@@ -165,13 +156,13 @@ async def test_evaluation_check_ins_come_once_per_period(
 
 
 async def test_champions_get_one_support_check_in_a_month(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    [pid] = await residents(store, 1)
-    champion = await store.create_champion(pid, "c-x", T0.isoformat(), status="active")
+    [pid] = await residents(db, 1)
+    champion = await db.write(champions.create, pid, "c-x", T0.isoformat(), status="active")
     assert champion
     now = Clock(T0)
-    jobs = _jobs(store, now, outbound, clock)
+    jobs = _jobs(db, now, outbound, clock)
     assert len((await jobs.sweep()).broadcasts_queued) == 1
     assert (await jobs.sweep()).broadcasts_queued == []
     now.now = T0 + timedelta(days=31)
@@ -179,33 +170,34 @@ async def test_champions_get_one_support_check_in_a_month(
 
 
 async def test_an_initiative_update_tells_the_people_it_concerns(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    people = await residents(store, 2)
-    bystander = await residents(store, 1, start=9)
-    round_id = await _round_with_answers(store, people, T0 + timedelta(days=60))
-    topics = await Engagement(store).topics(round_id)
-    staff = Staff(Engagement(store), lambda: T0)
-    initiative = await staff.create_initiative({"en": "Walks"}, [topics[0].id])
-    await staff.update_initiative(initiative, "active", {"en": "The first walk was on Sunday."})
-    jobs = _jobs(store, Clock(T0), outbound, clock)
+    people = await residents(db, 2)
+    bystander = await residents(db, 1, start=9)
+    round_id = await _round_with_answers(db, people, T0 + timedelta(days=60))
+    topics = await db.read(rounds.topics, round_id)
+    desk = StaffDesk(db, lambda: T0)
+    initiative = await desk.create_initiative(STAFF, {"en": "Walks"}, [topics[0].id])
+    note = {"en": "The first walk was on Sunday."}
+    await desk.update_initiative(STAFF, initiative, "active", note)
+    jobs = _jobs(db, Clock(T0), outbound, clock)
     await jobs.sweep()
     await _settle(jobs)
     assert sorted(c for _, c, m in outbound.sent if m.text == "initiative") == ["1", "2"]
     assert bystander
-    report = await Broadcasts(store).feedback_report()
-    assert report["initiatives_with_plan"] == 0  # no adopted measures yet, so no plan
+    with_plan = await db.read(initiatives.with_adopted_measures)
+    assert with_plan == set()  # no adopted measures yet, so no plan
 
 
 async def test_exact_time_jobs_close_a_round_without_waiting_for_the_sweep(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    people = await residents(store, 1)
+    people = await residents(db, 1)
     # APScheduler runs on the real clock: a round closing tomorrow, real time.
     today = Clock(datetime.now(UTC).replace(microsecond=0))
     closes = today.now + timedelta(days=1)
-    round_id = await _round_with_answers(store, people, closes)
-    jobs = _jobs(store, today, outbound, clock)
+    round_id = await _round_with_answers(db, people, closes)
+    jobs = _jobs(db, today, outbound, clock)
     jobs.settings = JobSettings(sweep_seconds=3600)  # the sweep would come an hour late
     await jobs.start()
     try:
@@ -219,6 +211,6 @@ async def test_exact_time_jobs_close_a_round_without_waiting_for_the_sweep(
         await _settle(jobs)
     finally:
         await jobs.stop()
-    found = await Engagement(store).round(round_id)
+    found = await db.read(rounds.get, round_id)
     assert found is not None and found.status == "closed"
     assert [m.text for _, _, m in outbound.sent] == ["results"]

@@ -9,8 +9,9 @@ from bot.jobs.compose import BroadcastComposer, fallback_count
 from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
 from bot.jobs.pacing import Pacer
 from bot.jobs.sender import BroadcastSender
-from bot.store.broadcasts import Audience, Broadcast, Broadcasts, Recipient
-from bot.store.repository import ParticipantChanges, Store
+from bot.store import broadcasts, participants
+from bot.store.broadcasts import Audience, Broadcast, Recipient
+from bot.store.db import Database
 from tests.jobs.conftest import RecordingOutbound, VirtualClock, residents
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -25,13 +26,13 @@ class TextComposer:
 
 
 def _sender(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock, **kw: object
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock, **kw: object
 ) -> BroadcastSender:
     pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
     return BroadcastSender(
-        Broadcasts(store),
+        db,
         TextComposer(),
-        outbound,
+        {"telegram": outbound},
         pacer,
         clock=lambda: NOW,
         sleep=clock.sleep,
@@ -39,148 +40,147 @@ def _sender(
     )
 
 
-async def _broadcast(store: Store, texts: dict[str, str] | None = None) -> int:
-    b = Broadcasts(store)
-    new = await b.create(
-        "staff", Audience("everyone"), {"texts": texts or {"en": "Hello"}}, NOW.isoformat()
-    )
+async def _broadcast(db: Database, texts: dict[str, str] | None = None) -> int:
+    content = {"texts": texts or {"en": "Hello"}}
+    new = await db.write(broadcasts.create, "staff", Audience("everyone"), content, NOW.isoformat())
     assert new is not None
-    await b.start(new, NOW.isoformat())
+    await db.write(broadcasts.start, new, NOW.isoformat())
     return new
 
 
 async def test_everyone_queued_gets_one_message_at_the_rate(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 95)
-    bid = await _broadcast(store)
-    progress = await _sender(store, outbound, clock, batch_size=20).run(bid)
+    await residents(db, 95)
+    bid = await _broadcast(db)
+    progress = await _sender(db, outbound, clock, batch_size=20).run(bid)
     assert progress is not None and progress.sent == 95 and progress.status == "done"
     chats = Counter(chat for _, chat, _ in outbound.sent)
     assert len(chats) == 95 and set(chats.values()) == {1}
     per_second = Counter(int(t) for t, _, _ in outbound.sent)
     assert max(per_second.values()) <= 30
-    assert await Broadcasts(store).counts(bid) == {"sent": 95}
+    assert await db.read(broadcasts.counts, bid) == {"sent": 95}
 
 
 async def test_retry_after_pauses_everything_then_carries_on(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 10)
+    await residents(db, 10)
     outbound.script["3"] = [RateLimited(12)]
-    bid = await _broadcast(store)
-    progress = await _sender(store, outbound, clock).run(bid)
+    bid = await _broadcast(db)
+    progress = await _sender(db, outbound, clock).run(bid)
     assert progress is not None and progress.sent == 10 and progress.failed == 0
     after = [t for t, chat, _ in outbound.sent if chat not in ("1", "2")]
     assert min(after) >= 12  # nothing at all was sent during the wait
 
 
 async def test_blocked_residents_are_marked_unreachable_and_left_out_next_time(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    ids = await residents(store, 3)
+    ids = await residents(db, 3)
     outbound.script["2"] = [Unreachable("2")]
-    bid = await _broadcast(store)
-    progress = await _sender(store, outbound, clock).run(bid)
+    bid = await _broadcast(db)
+    progress = await _sender(db, outbound, clock).run(bid)
     assert progress is not None and (progress.sent, progress.unreachable) == (2, 1)
-    blocked = await store.participant(ids[1])
+    blocked = await db.read(participants.get, ids[1])
     assert blocked is not None and blocked.unreachable_at is not None
-    assert await Broadcasts(store).preview(Audience("everyone")) == {"en": 2}
+    assert await db.read(broadcasts.preview, Audience("everyone")) == {"en": 2}
 
 
 async def test_other_errors_are_retried_a_few_times_then_failed(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 2)
+    await residents(db, 2)
     outbound.script["1"] = [SendFailed("500"), SendFailed("500")]  # then works
     outbound.script["2"] = [SendFailed("500")] * 3  # never works
-    bid = await _broadcast(store)
-    progress = await _sender(store, outbound, clock, max_attempts=3).run(bid)
+    bid = await _broadcast(db)
+    progress = await _sender(db, outbound, clock, max_attempts=3).run(bid)
     assert progress is not None and (progress.sent, progress.failed) == (1, 1)
     assert [chat for _, chat, _ in outbound.sent] == ["1"]
 
 
 async def test_stopped_after_queueing_means_not_sent(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    ids = await residents(store, 2)
-    bid = await _broadcast(store)
-    changes = ParticipantChanges()
-    changes.set("opted_out_at", NOW.isoformat())
-    await store.update_participant(ids[0], changes)  # /stop after the broadcast was queued
-    await _sender(store, outbound, clock).run(bid)
+    ids = await residents(db, 2)
+    bid = await _broadcast(db)
+    # /stop after the broadcast was queued
+    await db.write(participants.update, ids[0], {"opted_out_at": NOW.isoformat()})
+    await _sender(db, outbound, clock).run(bid)
     assert [chat for _, chat, _ in outbound.sent] == ["2"]
 
 
 async def test_pause_stops_after_the_batch_and_resume_sends_the_rest_once(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 50)
-    bid = await _broadcast(store)
-    broadcasts = Broadcasts(store)
+    await residents(db, 50)
+    bid = await _broadcast(db)
 
     async def pause_after_first(broadcast: Broadcast, progress: object) -> None:
-        await broadcasts.set_status(bid, "paused", NOW.isoformat())
+        await db.write(broadcasts.set_status, bid, "paused", NOW.isoformat())
 
     sender = _sender(
-        store, outbound, clock, batch_size=10, on_progress=pause_after_first, progress_every=0
+        db, outbound, clock, batch_size=10, on_progress=pause_after_first, progress_every=0
     )
     paused = await sender.run(bid)
     assert paused is not None and paused.status == "paused" and paused.sent == 10
-    await broadcasts.set_status(bid, "sending", NOW.isoformat())
-    done = await _sender(store, outbound, clock, batch_size=10).run(bid)
+    await db.write(broadcasts.set_status, bid, "sending", NOW.isoformat())
+    done = await _sender(db, outbound, clock, batch_size=10).run(bid)
     assert done is not None and done.sent == 50
     assert len(outbound.sent) == 50 and len({c for _, c, _ in outbound.sent}) == 50
 
 
 async def test_rows_left_sending_by_a_crash_are_reported_not_resent(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 5)
-    bid = await _broadcast(store)
-    broadcasts = Broadcasts(store)
-    claimed = await broadcasts.claim(bid, 2, NOW.isoformat())  # then the process died
-    progress = await _sender(store, outbound, clock).run(bid)
+    await residents(db, 5)
+    bid = await _broadcast(db)
+    # Then the process died.
+    claimed = await db.write(broadcasts.claim, bid, 2, NOW.isoformat(), ["telegram"])
+    progress = await _sender(db, outbound, clock).run(bid)
     assert progress is not None and (progress.sent, progress.sending) == (3, 2)
     assert {c for _, c, _ in outbound.sent}.isdisjoint({r.chat_id for r in claimed})
 
 
 async def test_languages_and_english_fallback(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 2, "cy")
-    await residents(store, 3, "pl", start=10)
-    await residents(store, 1, "en", start=20)
-    per_locale = await Broadcasts(store).preview(Audience("everyone"))
+    await residents(db, 2, "cy")
+    await residents(db, 3, "pl", start=10)
+    await residents(db, 1, "en", start=20)
+    per_locale = await db.read(broadcasts.preview, Audience("everyone"))
     assert per_locale == {"pl": 3, "cy": 2, "en": 1}
     content = {"texts": {"en": "Hello", "cy": "Helo"}}
     assert fallback_count(content, per_locale) == 3  # the Polish speakers get English
     assert fallback_count({"template": "thank-you"}, per_locale) == 0
-    bid = await _broadcast(store, content["texts"])
-    await _sender(store, outbound, clock).run(bid)
+    bid = await _broadcast(db, content["texts"])
+    await _sender(db, outbound, clock).run(bid)
     by_chat = {chat: m.text for _, chat, m in outbound.sent}
     assert by_chat["1"] == "Helo" and by_chat["10"] == "Hello" and by_chat["20"] == "Hello"
 
 
 async def test_spreading_over_hours_slows_the_rate(
-    store: Store, outbound: RecordingOutbound, clock: VirtualClock
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    await residents(store, 10)
-    b = Broadcasts(store)
-    bid = await b.create(
-        "staff", Audience("everyone"), {"texts": {"en": "Hi"}}, NOW.isoformat(), spread_hours=1
+    await residents(db, 10)
+    bid = await db.write(
+        broadcasts.create,
+        "staff",
+        Audience("everyone"),
+        {"texts": {"en": "Hi"}},
+        NOW.isoformat(),
+        spread_hours=1,
     )
     assert bid is not None
-    await b.start(bid, NOW.isoformat())
-    await _sender(store, outbound, clock).run(bid)
+    await db.write(broadcasts.start, bid, NOW.isoformat())
+    await _sender(db, outbound, clock).run(bid)
     assert outbound.sent[-1][0] >= 9 * 360 * 0.99  # ten messages over about an hour
 
 
-async def test_the_composer_is_used_for_templates(store: Store) -> None:
+async def test_the_composer_is_used_for_templates(db: Database) -> None:
     from bot.i18n.catalogs import Catalogs
-    from bot.store.engagement import Engagement
 
-    composer = BroadcastComposer(Broadcasts(store), Engagement(store), Catalogs())
+    composer = BroadcastComposer(db, Catalogs())
     b = Broadcast(
         1,
         "staff",
@@ -197,5 +197,5 @@ async def test_the_composer_is_used_for_templates(store: Store) -> None:
         NOW.isoformat(),
         None,
     )
-    [message] = await composer.compose(b, Recipient(1, "1", "en", False))
+    [message] = await composer.compose(b, Recipient(1, "telegram", "1", "en", False))
     assert message.text.startswith("Thank you for taking part.")

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,8 @@ from bot.app import Core, open_core
 from bot.config import Settings
 from bot.flows.registry import default_flows_dir
 from bot.telegram.application import build_application, start_services, stop_services
-from tests.conftest import CODE
 from bot.telegram.ordering import PerChatUpdateProcessor
+from tests.conftest import CODE
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI, SentMessage, running
 
 HERE = Path(__file__).parent
@@ -116,7 +116,10 @@ def settings_for(
     }
     if flows:
         env["FLOWS_DIR"] = ":".join(str(f) for f in flows)
-    return Settings.from_env(env, dotenv=False)
+    # No quiet hours: the bot runs on the real clock here, and with the default 21:00-08:00
+    # a broadcast would wait for the morning whenever the suite runs in the evening.
+    # (Set on the settings, not as QUIET_HOURS="": from_env reads an empty value as unset.)
+    return replace(Settings.from_env(env, dotenv=False), quiet_hours="")
 
 
 @asynccontextmanager

@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
+from bot.app import Services
+from tests.conftest import STAFF
 from tests.telegram.conftest import STAFF_ID, Harness
 
 WELSH, ENGLISH, POLISH = 2001, 2002, 2003
 
 
 async def _wait_status(tg: Harness, broadcast_id: int, status: str) -> None:
-    for _ in range(200):
-        rows = tg.rows("SELECT status FROM broadcasts WHERE id = ?", broadcast_id)
-        if rows and rows[0][0] == status:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"broadcast {broadcast_id} never became {status}: {rows}")
+    """Wait for the broadcast's sender (if one is running) to finish, then check its status."""
+    services = tg.bot.app.bot_data["services"]
+    assert isinstance(services, Services)
+    sender = services.jobs.running.get(broadcast_id)
+    if sender is not None:
+        await sender
+    rows = tg.rows("SELECT status FROM broadcasts WHERE id = ?", broadcast_id)
+    assert rows == [(status,)], f"broadcast {broadcast_id} is not {status}: {rows}"
 
 
 async def test_non_staff_cannot_broadcast(tg: Harness) -> None:
@@ -69,29 +73,26 @@ async def test_a_bad_broadcast_request_is_explained(tg: Harness) -> None:
 async def test_closing_a_round_sends_each_person_a_chart_in_their_language(tg: Harness) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot.engagement.staff import Staff
     from bot.i18n.catalogs import Catalogs
-    from bot.store.engagement import Engagement
-    from bot.telegram.broadcasting import BroadcastDesk
+    from bot.store import rounds
+    from bot.store.rounds import Submission
 
     await _participants(tg, {WELSH: "ar", ENGLISH: "en"})
-    engagement = Engagement(tg.core.store)
-    round_id = await Staff(engagement, lambda: datetime.now(UTC)).open_round(
-        (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    round_id = await tg.core.desk.open_round(
+        STAFF, (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     )
-    topics = await engagement.topics(round_id)
+    topics = await tg.core.db.read(rounds.topics, round_id)
     for user, picks in ((WELSH, [topics[0].id, topics[4].id]), (ENGLISH, [topics[4].id])):
         [(pid,)] = tg.rows("SELECT id FROM participants WHERE channel_user_id = ?", str(user))
-        write = engagement.priorities_writer(pid, round_id, picks, None, "2026-11-25T10:00:00")
-        async with tg.core.store.transaction() as db:
-            await write(db)
+        submission = Submission(round_id, tuple(picks))
+        await tg.core.db.write(rounds.save_submission, pid, submission, "2026-11-25T10:00:00")
     with sqlite3.connect(tg.db) as conn:  # the closing time passes
         conn.execute("UPDATE rounds SET closes_at = '2000-01-01T00:00:00+00:00'")
-    desk = tg.bot.app.bot_data["desk"]
-    assert isinstance(desk, BroadcastDesk)
-    report = await desk.jobs.sweep()
+    services = tg.bot.app.bot_data["services"]
+    assert isinstance(services, Services)
+    report = await services.jobs.sweep()
     assert report.rounds_closed == [round_id]
-    await asyncio.gather(*desk.jobs.running.values())
+    await asyncio.gather(*services.jobs.running.values())
     await tg.settle()
 
     arabic = Catalogs().get("ar")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+from tests.conftest import STAFF
 from tests.telegram.conftest import STAFF_ID, Harness
 
 RESIDENT, OTHER = 1001, 1002
@@ -21,12 +24,12 @@ async def _staff(tg: Harness, text: str) -> str:
 
 
 async def _demo(tg: Harness) -> None:
-    from datetime import UTC, datetime
+    await tg.core.desk.seed_demo(STAFF)
 
-    from bot.engagement.staff import Staff
-    from bot.store.engagement import Engagement
 
-    await Staff(Engagement(tg.core.store), lambda: datetime.now(UTC)).seed_demo()
+async def _fetch_all(tg: Harness, sql: str) -> list[sqlite3.Row]:
+    """A query through the bot's own database (its reader connections)."""
+    return await tg.core.db.read(lambda conn: conn.execute(sql).fetchall())
 
 
 async def test_non_staff_are_refused_every_staff_command(tg: Harness) -> None:
@@ -68,8 +71,8 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
     assert "1. Safe streets (topic 6): 5 points from 2 people" in results
     assert "2. Better bus routes (topic 11): 3 points from 1 people" in results
     # "Who chose topic T in round R" is one indexed query.
-    assert await tg.core.store.fetch_all(
-        "SELECT participant_id FROM priority_choices WHERE round_id = 1 AND topic_id = 6"
+    assert await _fetch_all(
+        tg, "SELECT participant_id FROM priority_choices WHERE round_id = 1 AND topic_id = 6"
     )
     closed = await _staff(tg, "/round_close 1")
     assert closed.startswith("Closed round 1.") and "(closed," in closed
@@ -131,8 +134,8 @@ async def test_evaluation_in_telegram(tg: Harness) -> None:
     assert tg.rows("SELECT worked, better FROM evaluations") == [
         ('"Friendly people"', '{"voice": "voice-better", "duration": 5}')
     ]
-    who = await tg.core.store.fetch_all(
-        "SELECT DISTINCT participant_id FROM evaluations WHERE initiative_id = 1"
+    who = await _fetch_all(
+        tg, "SELECT DISTINCT participant_id FROM evaluations WHERE initiative_id = 1"
     )
     assert len(who) == 1
 
@@ -197,9 +200,10 @@ async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:
     # Someone new opens the champion's link: attributed to the champion.
     await tg.command(OTHER, "start", code)
     await tg.tap(OTHER, "Yes, I agree")
-    referred = await tg.core.store.fetch_all(
+    referred = await _fetch_all(
+        tg,
         "SELECT p.channel_user_id FROM referrals r JOIN participants p "
-        "ON p.id = r.participant_id WHERE r.champion_id = 1"
+        "ON p.id = r.participant_id WHERE r.champion_id = 1",
     )
     assert [r[0] for r in referred] == [str(OTHER)]
 

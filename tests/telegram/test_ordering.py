@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from bot.conversation import Conversation, Outcome, Who
 from bot.flows.events import Input
+from bot.host.host import Host
+from bot.host.steps import Outcome, Who
 from bot.telegram.ordering import PerChatUpdateProcessor
 from tests.telegram.conftest import Harness
 
@@ -41,19 +42,19 @@ async def test_processor_keeps_one_chat_in_order_and_others_concurrent() -> None
 async def test_a_slow_resident_does_not_block_another(
     tg: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = Conversation.handle
+    real = Host.handle
     # Resident 1's update is held until resident 2 has been answered: if one chat could hold
     # up another, resident 2 would never be answered and the wait below would time out.
     release = asyncio.Event()
 
-    async def held_for_one(self: Conversation, who: Who, received: Input, **kw: object) -> Outcome:
+    async def held_for_one(self: Host, who: Who, received: Input, **kw: object) -> Outcome:
         if who.user_id == "1":
             await release.wait()
         return await real(self, who, received, **kw)  # type: ignore[arg-type]
 
     await tg.command(1, "start")
     await tg.command(2, "start")
-    monkeypatch.setattr(Conversation, "handle", held_for_one)
+    monkeypatch.setattr(Host, "handle", held_for_one)
     before_1, before_2 = len(tg.api.sent(1)), len(tg.api.sent(2))
     tg.api.send_text(1, "hello")
     tg.api.send_text(2, "hello")

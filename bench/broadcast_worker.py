@@ -19,9 +19,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.jobs.compose import BroadcastComposer
 from bot.jobs.pacing import Pacer
 from bot.jobs.sender import BroadcastSender
-from bot.store.broadcasts import Broadcasts
-from bot.store.engagement import Engagement
-from bot.store.repository import Store
+from bot.store.db import Database
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.outbound import TelegramOutbound
 from tgdouble import TEST_TOKEN
@@ -29,22 +27,21 @@ from tgdouble import TEST_TOKEN
 
 async def run(db: Path, base_url: str, broadcast_id: int, rate: float, paid: bool) -> None:
     """Send the broadcast to its end."""
-    store = await Store.open(db)
+    database = await Database.open(db)
     bot = Bot(TEST_TOKEN, base_url=base_url, request=AiohttpRequest(connection_limit=128))
     try:
         async with bot:
-            broadcasts = Broadcasts(store)
             sender = BroadcastSender(
-                broadcasts,
-                BroadcastComposer(broadcasts, Engagement(store), Catalogs()),
-                TelegramOutbound(bot, paid=paid),
+                database,
+                BroadcastComposer(database, Catalogs()),
+                {"telegram": TelegramOutbound(bot, paid=paid)},
                 Pacer(rate),
                 clock=lambda: datetime.now(UTC),
                 concurrency=max(8, min(256, int(rate / 4))),
             )
             await sender.run(broadcast_id)
     finally:
-        await store.close()
+        await database.close()
 
 
 def peak_rss_kib() -> int:
