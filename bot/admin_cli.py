@@ -13,7 +13,8 @@ from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
 from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.desk import LISTINGS, StaffDesk
+from bot.staff.desk import StaffDesk
+from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
 from bot.store import broadcasts, initiatives
 from bot.store.db import Tx

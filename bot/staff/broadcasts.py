@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from bot.jobs.compose import TEMPLATES, fallback_count
 from bot.jobs.sender import Progress
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.desk import Audit, StaffDesk
+from bot.staff.auditing import Audit
+from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
 from bot.store import broadcasts
 from bot.store.broadcasts import Audience

@@ -10,8 +10,10 @@ from typing import Any
 
 from bot.staff import demo
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.parsing import english, parse_day, slug
-from bot.store import assets, audit, broadcasts, champions, initiatives, rounds
+from bot.staff.auditing import Audit
+from bot.staff.listings import LISTINGS, listing, round_results
+from bot.staff.parsing import parse_day, slug
+from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
@@ -20,7 +22,6 @@ INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
 # Status -> what it is called in the audit log and in "your role cannot ..." messages.
 MEASURE_STATUSES = {"adopted": "adopt", "rejected": "reject", "proposed": "propose"}
 ASSET_STATUSES = ("verified", "hidden", "new")
-LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
 
 
 class StaffDesk:
@@ -120,21 +121,7 @@ class StaffDesk:
         """A round's ranked topics as plain text, for staff."""
         actor.require(Role.VIEWER, "see results")
 
-        def read(conn: Tx) -> str:
-            found = _round(conn, round_id)
-            lines = [
-                f"Round {round_id} ({found.status}, closes {found.closes_at[:10]}): "
-                f"{english(found.question)}",
-                f"{rounds.participant_count(conn, round_id)} people took part.",
-            ]
-            for place, result in enumerate(rounds.results(conn, round_id), start=1):
-                lines.append(
-                    f"{place}. {english(result.topic.label)} (topic {result.topic.id}): "
-                    f"{result.points} points from {result.voters} people"
-                )
-            return "\n".join(lines)
-
-        return await self.db.read(read)
+        return await self.db.read(round_results, round_id)
 
     # -- initiatives and measures ----------------------------------------------------------
 
@@ -314,7 +301,7 @@ class StaffDesk:
         actor.require(Role.VIEWER, f"list {what}")
         if what not in LISTINGS:
             raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
-        lines = await self.db.read(_listing, what)
+        lines = await self.db.read(listing, what)
         return "\n".join(lines) or f"No {what} yet."
 
     # -- demo ------------------------------------------------------------------------------
@@ -324,79 +311,8 @@ class StaffDesk:
         return await demo.seed(self, actor)
 
 
-class Audit:
-    """Writes audit entries for one action, in its transaction."""
-
-    def __init__(self, conn: Tx, actor: Actor, now: datetime) -> None:
-        self.conn = conn
-        self.actor = actor
-        self.stamp = now.isoformat()
-
-    def __call__(
-        self,
-        action: str,
-        object_type: str | None = None,
-        object_id: object = None,
-        *,
-        before: Any = None,
-        after: Any = None,
-    ) -> None:
-        audit.record(
-            self.conn,
-            at=self.stamp,
-            actor=self.actor.name,
-            role=self.actor.role.label,
-            channel=self.actor.channel,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=before,
-            after=after,
-        )
-
-
 def _round(conn: Tx, round_id: int) -> rounds.Round:
     found = rounds.get(conn, round_id)
     if found is None:
         raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
     return found
-
-
-def _listing(conn: Tx, what: str) -> list[str]:
-    lines: list[str] = []
-    if what == "rounds":
-        for r in rounds.all_rounds(conn):
-            area = f" area {r.area}" if r.area else ""
-            lines.append(
-                f"round {r.id} [{r.status}] closes {r.closes_at[:10]}{area}: {english(r.question)}"
-            )
-    elif what == "initiatives":
-        for i in initiatives.all_initiatives(conn):
-            topics = ", ".join(str(t) for t in initiatives.topic_ids(conn, i.id))
-            lines.append(
-                f"initiative {i.id} [{i.status}] topics {topics or '-'}: {english(i.title)}"
-            )
-    elif what == "measures":
-        for i in initiatives.all_initiatives(conn):
-            for m in initiatives.measures(conn, i.id):
-                lines.append(
-                    f"measure {m.id} [{m.status}] initiative {i.id}, {m.votes} votes: "
-                    f"{_measure_text(m.text)}"
-                )
-    elif what == "champions":
-        for c in champions.all_champions(conn):
-            lines.append(
-                f"champion {c.id} [{c.status}] roles {', '.join(c.roles) or '-'}; "
-                f"languages {', '.join(c.languages) or '-'}; "
-                f"{'may' if c.may_contact else 'do not'} contact"
-            )
-    else:
-        for a in assets.all_assets(conn):
-            what_text = a.what if isinstance(a.what, str) else "(voice note)"
-            place = a.place or (f"{a.latitude},{a.longitude}" if a.latitude else "-")
-            lines.append(f"asset {a.id} [{a.status}] {a.category} at {place}: {what_text}")
-    return lines
-
-
-def _measure_text(texts: Texts) -> str:
-    return "(voice note)" if "voice" in texts and len(texts) == 1 else english(texts)

@@ -15,7 +15,8 @@ from bot.host.host import Host
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.desk import LISTINGS, StaffDesk
+from bot.staff.desk import StaffDesk
+from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
 from bot.telegram.keyboards import split_text
 

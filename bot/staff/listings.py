@@ -1,0 +1,71 @@
+"""What staff read: lists of rounds, initiatives, measures, champions and assets, and a
+round's results, as plain text."""
+
+from __future__ import annotations
+
+from bot.staff.actor import StaffError
+from bot.staff.parsing import english
+from bot.store import assets, champions, initiatives, rounds
+from bot.store.db import Tx
+from bot.store.texts import Texts
+
+LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
+
+
+def listing(conn: Tx, what: str) -> list[str]:
+    """One line per row of `what` (one of LISTINGS)."""
+    lines: list[str] = []
+    if what == "rounds":
+        for r in rounds.all_rounds(conn):
+            area = f" area {r.area}" if r.area else ""
+            lines.append(
+                f"round {r.id} [{r.status}] closes {r.closes_at[:10]}{area}: {english(r.question)}"
+            )
+    elif what == "initiatives":
+        for i in initiatives.all_initiatives(conn):
+            topics = ", ".join(str(t) for t in initiatives.topic_ids(conn, i.id))
+            lines.append(
+                f"initiative {i.id} [{i.status}] topics {topics or '-'}: {english(i.title)}"
+            )
+    elif what == "measures":
+        for i in initiatives.all_initiatives(conn):
+            for m in initiatives.measures(conn, i.id):
+                lines.append(
+                    f"measure {m.id} [{m.status}] initiative {i.id}, {m.votes} votes: "
+                    f"{measure_text(m.text)}"
+                )
+    elif what == "champions":
+        for c in champions.all_champions(conn):
+            lines.append(
+                f"champion {c.id} [{c.status}] roles {', '.join(c.roles) or '-'}; "
+                f"languages {', '.join(c.languages) or '-'}; "
+                f"{'may' if c.may_contact else 'do not'} contact"
+            )
+    else:
+        for a in assets.all_assets(conn):
+            what_text = a.what if isinstance(a.what, str) else "(voice note)"
+            place = a.place or (f"{a.latitude},{a.longitude}" if a.latitude else "-")
+            lines.append(f"asset {a.id} [{a.status}] {a.category} at {place}: {what_text}")
+    return lines
+
+
+def measure_text(texts: Texts) -> str:
+    return "(voice note)" if "voice" in texts and len(texts) == 1 else english(texts)
+
+
+def round_results(conn: Tx, round_id: int) -> str:
+    """A round's ranked topics as plain text, for staff."""
+    found = rounds.get(conn, round_id)
+    if found is None:
+        raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+    lines = [
+        f"Round {round_id} ({found.status}, closes {found.closes_at[:10]}): "
+        f"{english(found.question)}",
+        f"{rounds.participant_count(conn, round_id)} people took part.",
+    ]
+    for place, result in enumerate(rounds.results(conn, round_id), start=1):
+        lines.append(
+            f"{place}. {english(result.topic.label)} (topic {result.topic.id}): "
+            f"{result.points} points from {result.voters} people"
+        )
+    return "\n".join(lines)
