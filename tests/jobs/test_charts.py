@@ -161,24 +161,40 @@ def test_arabic_chart_draws_shaped_text_right_to_left() -> None:
     assert drawn.rtl  # bars grow from the right, labels on the right
 
 
-def test_urdu_chart_numbers_bars_without_an_urdu_font() -> None:
-    """Charts use only the fonts shipped with matplotlib and this package: DejaVu Sans lacks
-    Urdu's heh goal and yeh barree, so the bars are numbered (the message lists the labels)."""
+def test_urdu_chart_draws_labels_with_the_shipped_arabic_script_font() -> None:
+    """DejaVu Sans lacks Urdu's heh goal and yeh barree; the shipped Noto Naskh Arabic has
+    them, so Urdu labels are drawn, right to left, star first in reading order (right)."""
     image, drawn = render(URDU, locale="ur")
 
-    assert not can_draw(URDU[0])  # one label is enough to number them all
-    assert not image.labels_drawn
-    assert drawn.labels == [starred("1"), "2", starred("3")]
+    assert image.labels_drawn
+    assert drawn.labels == [display_text(starred(URDU[0])), URDU[1], starred(URDU[2])]
     assert drawn.rtl
 
 
-def test_bengali_chart_numbers_bars_without_a_bengali_font() -> None:
+def test_bengali_chart_draws_labels_title_and_digits() -> None:
     image, drawn = render(BENGALI, locale="bn", title="মানুষ কী বেছে নিয়েছে", note="★ = আপনার পছন্দ")
 
-    assert not image.labels_drawn
-    assert drawn.labels == [starred("1"), "2", starred("3")]
-    assert drawn.title == "" and drawn.note == ""  # left out rather than tofu
-    assert drawn.values == ["45%", "35%", "20%"]  # Bengali digits cannot be drawn either
+    assert image.labels_drawn
+    assert drawn.labels == [starred(BENGALI[0]), BENGALI[1], starred(BENGALI[2])]
+    assert drawn.title == "মানুষ কী বেছে নিয়েছে" and drawn.note == "★ = আপনার পছন্দ"
+    assert drawn.values == ["45%", "35%", "20%"]  # CLDR: bn writes numbers in 0-9 by default
+
+
+@pytest.mark.parametrize("locale", ["en", "cy", "pl", "ro", "pa", "ur", "pt", "es", "ar", "bn"])
+def test_every_locales_topic_labels_are_drawn_with_fonts_that_cover_them(locale: str) -> None:
+    """With only what pip installs (matplotlib's DejaVu Sans and the fonts shipped in
+    bot/jobs/fonts), every language's default topics are drawn as labels, not numbers."""
+    from bot.i18n.catalogs import Catalogs
+    from bot.staff.demo import DEFAULT_QUESTION, DEFAULT_TOPICS
+
+    tr = Catalogs().get(locale)
+    labels = [tr.gettext(label) for _, label in DEFAULT_TOPICS[:4]]
+    assert all(can_draw(label) for label in labels), locale
+    image, drawn = render(
+        labels, locale=locale, values=[0.4, 0.3, 0.2, 0.1], title=tr.gettext(DEFAULT_QUESTION)
+    )
+    assert image.labels_drawn
+    assert drawn.title  # the title is drawn too
 
 
 def test_text_no_font_covers_gives_numbered_bars_and_no_title() -> None:
