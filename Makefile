@@ -73,7 +73,7 @@ test-latest:
 # Start a language with: $(BIN)/pybabel init -i locales/messages.pot -d locales -l <code>
 # The template is kept as it is when only its creation date would change.
 I18N_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
-I18N_KEYWORDS := -k N_ -k gettext -k ngettext:1,2 -k pgettext:1c,2
+I18N_KEYWORDS := -k N_ -k N_plural:1,2 -k gettext -k ngettext:1,2 -k pgettext:1c,2
 
 i18n: $(STAMP)
 	@mkdir -p locales

@@ -19,7 +19,7 @@ from bot.host.host import Host
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
 from bot.i18n.catalogs import Catalogs
-from bot.jobs.compose import BroadcastComposer
+from bot.jobs.compose import BroadcastComposer, Charts
 from bot.jobs.outbound import Outbound
 from bot.jobs.pacing import Pacer, QuietHours
 from bot.jobs.scheduler import Jobs, JobSettings
@@ -99,6 +99,7 @@ class Services:
         *,
         on_progress: ProgressHook | None = None,
         pacer: Pacer | None = None,
+        charts: Charts | None = None,
     ) -> None:
         settings = core.settings
         self.core = core
@@ -112,7 +113,7 @@ class Services:
             quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
             wall=core.clock,
         )
-        self.composer = BroadcastComposer(core.db, core.catalogs)
+        self.composer = BroadcastComposer(core.db, core.catalogs, charts)
         self.jobs = Jobs(
             core.db,
             self.sender,
@@ -140,3 +141,4 @@ class Services:
     async def stop(self) -> None:
         """Stop the sweeps and the senders (deliveries in flight stay recorded)."""
         await self.jobs.stop()
+        self.composer.close()

@@ -1433,6 +1433,9 @@ class FakeBotAPI:
         elif isinstance(value, str) and value.startswith(("http://", "https://")):
             stored_name = value.rsplit("/", 1)[-1] or default_name
             stored = self.add_file(None, f"{field_name}s/{stored_name}")
+        elif isinstance(value, str) and value:
+            # What Telegram answers for a file_id it does not know (or no longer knows).
+            raise _bad_request("wrong file identifier/HTTP URL specified")
         else:
             raise _bad_request(f"there is no {field_name} in the request")
         return dataclasses.replace(stored, file_name=stored_name)

@@ -40,6 +40,7 @@ FLOW_EXTRACTOR = "bot.i18n.extract:extract_flow"
 KEYWORDS: dict[str, Any] = {
     **DEFAULT_KEYWORDS,
     "N_": None,
+    "N_plural": (1, 2),
     "gettext": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),

@@ -10,3 +10,8 @@ from __future__ import annotations
 def N_(message: str) -> str:
     """Mark `message` for translation without translating it now."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural pair for translation (Translator.ngettext picks the form)."""
+    return singular, plural

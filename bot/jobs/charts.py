@@ -92,14 +92,16 @@ TITLE_WRAP: Final = 55
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """One option: its translated label, its value, and whether the resident chose it.
+    """One option: its translated label, its value, and whether it is highlighted.
 
-    ``value`` is a share of the points (0..1, shown as a percentage) or a number of points.
+    ``value`` is a share (0..1, shown as a percentage) or a number; ``shown``, when given, is
+    written instead of the value (e.g. "<5" for a count too small to share, drawn with no bar).
     """
 
     label: str
     value: float
     highlighted: bool
+    shown: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,7 @@ def _draw(
     ax = fig.add_subplot()
     positions = range(len(bars))
     values = [bar.value for bar in bars]
-    container = ax.barh(
+    ax.barh(
         positions,
         values,
         height=0.7,
@@ -215,15 +217,25 @@ def _draw(
         _apply(tick.label1, fonts)
         _apply(tick.label2, fonts)
 
-    value_labels = [_value_text(value, locale, shares) for value in values]
-    texts = ax.bar_label(
-        container,
-        labels=[display_text(label) for label in value_labels],
-        padding=4,
-        fontsize=VALUE_SIZE,
-        color=TEXT_COLOUR,
-    )
-    for text, label, bar in zip(texts, value_labels, bars, strict=True):
+    value_labels = [
+        bar.shown if bar.shown is not None else _value_text(bar.value, locale, shares)
+        for bar in bars
+    ]
+    # Each value sits just past the end of its bar, on the side away from the labels. Placed
+    # by hand rather than with bar_label, which puts the value of an empty bar on the wrong
+    # side of a right-to-left chart, over the topic's name.
+    for position, label, bar in zip(positions, value_labels, bars, strict=True):
+        text = ax.annotate(
+            # Isolated left to right, so "<5" is not mirrored into "5>" in an RTL chart.
+            display_text(f"\u2066{label}\u2069" if rtl else label),
+            xy=(bar.value, position),
+            xytext=(-4 if rtl else 4, 0),
+            textcoords="offset points",
+            ha="right" if rtl else "left",
+            va="center",
+            fontsize=VALUE_SIZE,
+            color=TEXT_COLOUR,
+        )
         _apply(text, _fonts_for(label, _weight(bar)))
 
 

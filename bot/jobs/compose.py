@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-
-from babel.numbers import format_percent
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from bot.flows.callback import encode_callback
 from bot.host.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
+from bot.jobs.chartworker import ChartWorker
 from bot.jobs.outbound import OutMessage
+from bot.jobs.results import CAPTION_LIMIT, ChartSpec, Results, caption, chart_spec
 from bot.store import initiatives, rounds
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
-if TYPE_CHECKING:
-    from bot.jobs.charts import ChartImage
-
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
-RESULT_LINES = 5
-
+T = TypeVar("T")
 
 # Ready-made messages staff can pick instead of writing their own: translated for everyone.
 TEMPLATES: dict[str, str] = {
@@ -55,31 +48,28 @@ def button(label: str, node: str, option: str) -> tuple[str, str]:
     return label, encode_callback("0", node, option)
 
 
-@dataclass(frozen=True, slots=True)
-class _Round:
-    question: Texts
-    participants: int
-    ranking: list[tuple[int, Texts, float]]  # topic id, label, share of points
+class Charts(Protocol):
+    """Draws results charts (in a worker process, or inline in tests)."""
+
+    async def draw(self, spec: ChartSpec) -> bytes:
+        """The chart as a PNG."""
+        ...
+
+    def close(self) -> None:
+        """Let go of whatever drawing needs."""
+        ...
 
 
 class BroadcastComposer:
-    """Builds each recipient's messages; results charts are cached per language and choices."""
+    """Builds each recipient's messages. A round's results are read once and its chart
+    drawn once per language, however many residents it goes to."""
 
-    def __init__(
-        self,
-        db: Database,
-        catalogs: Catalogs,
-        chart: Callable[..., ChartImage] | None = None,
-    ) -> None:
+    def __init__(self, db: Database, catalogs: Catalogs, charts: Charts | None = None) -> None:
         self.db = db
         self.catalogs = catalogs
-        # matplotlib is imported on the first chart, not at start: it is most of the bot's
-        # memory, and every long-lived object makes the garbage collector's full passes longer.
-        self.chart = chart
-        self._rounds: dict[int, _Round] = {}
-        # Charts differ only by language and the recipient's choices (at most 3 of a
-        # round's topics), so a few hundred renders serve thousands of recipients.
-        self._charts = lru_cache(maxsize=512)(self._render)
+        self.charts = charts or ChartWorker()
+        self._read_results: dict[int, asyncio.Task[Results]] = {}
+        self._drawn: dict[str, asyncio.Task[bytes]] = {}
 
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
         """The messages for one recipient."""
@@ -136,66 +126,39 @@ class BroadcastComposer:
     async def _results(
         self, round_id: int, recipient: Recipient, tr: Translator
     ) -> list[OutMessage]:
-        summary = await self._round(round_id)
-        mine = tuple(await self.db.read(rounds.choices, recipient.participant_id, round_id))
-        # Drawing takes tens of milliseconds: off the event loop, so residents are not kept
-        # waiting while results go out.
-        image = await asyncio.to_thread(self._charts, round_id, tr.locale, mine)
-        lines = [
-            tr.ngettext(
-                "📊 The question has closed. Here is what {count} person chose:",
-                "📊 The question has closed. Here is what {count} people chose:",
-                summary.participants,
-            )
-        ]
-        shown = summary.ranking if not image.labels_drawn else summary.ranking[:RESULT_LINES]
-        for place, (topic_id, label, share) in enumerate(shown, start=1):
-            star = " ★" if topic_id in mine else ""
-            percent = format_percent(share, locale=tr.locale)
-            lines.append(f"{place}. {pick_text(label, tr)} – {percent}{star}")
-        if mine:
-            lines.append(tr.gettext("★ = your choices"))
-        lines.append(
-            tr.gettext(
-                "What happens next: our team will plan work on the top choices with local "
-                "people, and we will keep you posted."
-            )
-        )
-        caption = "\n".join(lines)
-        if len(caption) > CAPTION_LIMIT:
-            return [OutMessage("", photo=image.png), OutMessage(caption)]
-        return [OutMessage(caption, photo=image.png)]
+        results = await self._once(self._read_results, round_id, lambda: self._read(round_id))
+        mine = frozenset(await self.db.read(rounds.choices, recipient.participant_id, round_id))
+        text = caption(results, mine, tr)
+        spec = chart_spec(results, tr)
+        if spec is None:
+            return [OutMessage(text)]
+        png = await self._once(self._drawn, spec.key, lambda: self.charts.draw(spec))
+        key = f"results-{round_id}-{spec.key}"
+        if len(text) > CAPTION_LIMIT:
+            return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
+        return [OutMessage(text, photo=png, photo_key=key)]
 
-    async def _round(self, round_id: int) -> _Round:
-        cached = self._rounds.get(round_id)
-        if cached is not None:
-            return cached
-        found, results, count = await self.db.read(_round_summary, round_id)
-        total = sum(r.points for r in results) or 1
-        summary = _Round(
-            question=found.question if found else {},
-            participants=count,
-            ranking=[(r.topic.id, r.topic.label, r.points / total) for r in results],
-        )
-        self._rounds[round_id] = summary
-        return summary
+    async def _read(self, round_id: int) -> Results:
+        found, ranking, count = await self.db.read(_round_summary, round_id)
+        return Results(round_id, found.question if found else {}, count, tuple(ranking))
 
-    def _render(self, round_id: int, locale: str, mine: tuple[int, ...]) -> ChartImage:
-        from bot.jobs.charts import Bar, render_results_chart
+    async def _once(
+        self,
+        cache: dict[Any, asyncio.Task[T]],
+        key: object,
+        make: Callable[[], Awaitable[T]],
+    ) -> T:
+        # Many recipients are composed at once: the first asks, the others wait for it.
+        task = cache.get(key)
+        if task is None or (task.done() and task.exception() is not None):
+            task = cache[key] = asyncio.ensure_future(make())
+        return await task
 
-        summary = self._rounds[round_id]
-        tr = self.catalogs.get(locale)
-        bars = [
-            Bar(pick_text(label, tr), share, topic_id in mine)
-            for topic_id, label, share in summary.ranking
-        ]
-        draw = self.chart or render_results_chart
-        return draw(
-            bars,
-            title=tr.gettext("What people chose"),
-            locale=locale,
-            highlight_note=tr.gettext("★ = your choices") if mine else "",
-        )
+    def close(self) -> None:
+        """Forget cached results and charts, and stop drawing."""
+        self._read_results.clear()
+        self._drawn.clear()
+        self.charts.close()
 
 
 def staff_text(content: dict[str, Any], tr: Translator) -> str:

@@ -11,11 +11,14 @@ class OutMessage:
     """One message to one chat: text (a caption when there is a photo) and optional buttons.
 
     Button data is (label, callback data) and must already fit Telegram's 64 bytes.
+    `photo_key` names the photo when many recipients get the same one, so a channel can send
+    it once and refer to it afterwards (Telegram: its file_id).
     """
 
     text: str
     photo: bytes | None = None
     buttons: tuple[tuple[str, str], ...] = ()
+    photo_key: str | None = None
 
 
 class RateLimited(Exception):

@@ -3,6 +3,7 @@ round's results, as plain text."""
 
 from __future__ import annotations
 
+from bot.jobs.results import shown_count
 from bot.staff.actor import StaffError
 from bot.staff.parsing import english
 from bot.store import assets, champions, initiatives, rounds
@@ -61,11 +62,12 @@ def round_results(conn: Tx, round_id: int) -> str:
     lines = [
         f"Round {round_id} ({found.status}, closes {found.closes_at[:10]}): "
         f"{english(found.question)}",
-        f"{rounds.participant_count(conn, round_id)} people took part.",
+        f"{shown_count(rounds.participant_count(conn, round_id))} people took part. "
+        f"{rounds.RANKING_RULE} Counts from 1 to 4 are shown as <5.",
     ]
     for place, result in enumerate(rounds.results(conn, round_id), start=1):
         lines.append(
             f"{place}. {english(result.topic.label)} (topic {result.topic.id}): "
-            f"{result.points} points from {result.voters} people"
+            f"{shown_count(result.people)} chose it, {shown_count(result.first)} put it first"
         )
     return "\n".join(lines)

@@ -10,8 +10,11 @@ from typing import Any
 from bot.store.db import Tx
 from bot.store.texts import Texts, dump, dump_texts, load_texts
 
-# How a resident's order counts in a round's ranking: first choice 3 points, second 2, third 1.
-RANK_POINTS = {1: 3, 2: 2, 3: 1}
+# The ranking rule, in one sentence (said in README and in `admin results` too).
+RANKING_RULE = (
+    "Topics are ranked by how many people chose them; when two are level, the one more people "
+    "put first comes first."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +45,11 @@ class Topic:
 
 @dataclass(frozen=True, slots=True)
 class TopicResult:
-    """A topic's place in a round: rank points and how many people chose it."""
+    """A topic's place in a round: how many people chose it, and how many put it first."""
 
     topic: Topic
-    points: int
-    voters: int
+    people: int
+    first: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,15 +184,15 @@ def save_submission(conn: Tx, participant_id: int, submission: Submission, now: 
 
 
 def results(conn: Tx, round_id: int) -> list[TopicResult]:
-    """Topics ranked by points (first choice 3, second 2, third 1), with voter counts."""
+    """Topics ranked by RANKING_RULE (then in staff's order)."""
     rows = conn.execute(
-        "SELECT t.*, COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 WHEN 3 THEN 1 "
-        "ELSE 0 END), 0) AS points, COUNT(c.participant_id) AS voters "
-        "FROM topics t LEFT JOIN priority_choices c ON c.topic_id = t.id "
-        "WHERE t.round_id = ? GROUP BY t.id ORDER BY points DESC, voters DESC, t.position",
-        (round_id,),
+        "SELECT t.*, COUNT(c.participant_id) AS people, "
+        "COALESCE(SUM(c.rank = 1), 0) AS first "
+        "FROM topics t LEFT JOIN priority_choices c ON c.topic_id = t.id AND c.round_id = ? "
+        "WHERE t.round_id = ? GROUP BY t.id ORDER BY people DESC, first DESC, t.position",
+        (round_id, round_id),
     )
-    return [TopicResult(_topic(r), int(r["points"]), int(r["voters"])) for r in rows]
+    return [TopicResult(_topic(r), int(r["people"]), int(r["first"])) for r in rows]
 
 
 def top_topic_ids(conn: Tx, per_round: int) -> set[int]:

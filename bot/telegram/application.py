@@ -118,7 +118,9 @@ async def start_services(app: Application, core: Core) -> Services:  # type: ign
     await register_commands(app, core)
     desk = app.bot_data["desk"]
     assert isinstance(desk, BroadcastDesk)
-    outbound = TelegramOutbound(app.bot, paid=core.settings.paid_broadcast)
+    outbound = TelegramOutbound(
+        app.bot, paid=core.settings.paid_broadcast, db=core.db, clock=core.clock
+    )
     services = Services(core, {"telegram": outbound}, on_progress=desk.progress)
     desk.services = services
     app.bot_data["services"] = services

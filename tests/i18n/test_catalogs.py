@@ -62,18 +62,17 @@ def test_the_locked_babel_has_cldr_plural_categories(code: str, categories: tupl
 def test_welsh_results_read_right_for_each_form() -> None:
     """Each Welsh form of the results line, as residents read it for 0, 1, 2, 3, 6 and 11."""
     from bot.i18n.catalogs import Catalogs
+    from bot.jobs.results import TOOK_PART
 
     tr = Catalogs(LOCALES).get("cy")
-    singular = "📊 The question has closed. Here is what {count} person chose:"
-    plural = "📊 The question has closed. Here is what {count} people chose:"
-    said = {n: tr.ngettext(singular, plural, n).split(". ", 1)[1] for n in (0, 1, 2, 3, 6, 11)}
+    said = {n: tr.ngettext(*TOOK_PART, n).split(". ", 1)[1] for n in (0, 1, 2, 3, 6, 11)}
     assert said == {
-        0: "Dyma beth ddewisodd 0 o bobl:",
-        1: "Dyma beth ddewisodd un person:",
-        2: "Dyma beth ddewisodd dau berson:",
-        3: "Dyma beth ddewisodd tri pherson:",
-        6: "Dyma beth ddewisodd chwe pherson:",
-        11: "Dyma beth ddewisodd 11 o bobl:",
+        0: "Cymerodd 0 o bobl ran.",
+        1: "Cymerodd un person ran.",
+        2: "Cymerodd dau berson ran.",
+        3: "Cymerodd tri pherson ran.",
+        6: "Cymerodd chwe pherson ran.",
+        11: "Cymerodd 11 o bobl ran.",
     }
 
 

@@ -72,7 +72,8 @@ def render(
             Drawn(
                 labels=[tick.get_text() for tick in ticks],
                 weights=[str(tick.get_fontweight()) for tick in ticks],
-                values=[text.get_text() for text in ax.texts],
+                # Values in right-to-left charts are isolated left to right (U+2066..U+2069).
+                values=[text.get_text().strip("\u2066\u2069") for text in ax.texts],
                 hatches=[patch.get_hatch() for patch in ax.patches],
                 colours=[tuple(patch.get_facecolor()) for patch in ax.patches],
                 title=fig.get_suptitle(),

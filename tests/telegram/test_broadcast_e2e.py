@@ -73,18 +73,23 @@ async def test_a_bad_broadcast_request_is_explained(tg: Harness) -> None:
 async def test_closing_a_round_sends_each_person_a_chart_in_their_language(tg: Harness) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot.i18n.catalogs import Catalogs
     from bot.store import rounds
     from bot.store.rounds import Submission
 
-    await _participants(tg, {WELSH: "ar", ENGLISH: "en"})
+    arabic_speakers = [2101, 2102, 2103]
+    english_speakers = [2201, 2202, 2203, 2204]
+    await _participants(
+        tg, {**dict.fromkeys(arabic_speakers, "ar"), **dict.fromkeys(english_speakers, "en")}
+    )
     round_id = await tg.core.desk.open_round(
         STAFF, (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     )
     topics = await tg.core.db.read(rounds.topics, round_id)
-    for user, picks in ((WELSH, [topics[0].id, topics[4].id]), (ENGLISH, [topics[4].id])):
+    housing, walks = topics[4].id, topics[1].id
+    for user in arabic_speakers + english_speakers:
+        picks = (housing, walks) if user == 2101 else (housing,)
         [(pid,)] = tg.rows("SELECT id FROM participants WHERE channel_user_id = ?", str(user))
-        submission = Submission(round_id, tuple(picks))
+        submission = Submission(round_id, picks)
         await tg.core.db.write(rounds.save_submission, pid, submission, "2026-11-25T10:00:00")
     with sqlite3.connect(tg.db) as conn:  # the closing time passes
         conn.execute("UPDATE rounds SET closes_at = '2000-01-01T00:00:00+00:00'")
@@ -95,17 +100,25 @@ async def test_closing_a_round_sends_each_person_a_chart_in_their_language(tg: H
     await asyncio.gather(*services.jobs.running.values())
     await tg.settle()
 
-    arabic = Catalogs().get("ar")
-    chart = tg.last(WELSH)
-    assert chart.method == "sendPhoto" and (chart.photo_bytes or b"").startswith(b"\x89PNG")
-    caption = chart.caption or ""
-    assert caption.splitlines()[0] == arabic.ngettext(
-        "📊 The question has closed. Here is what {count} person chose:",
-        "📊 The question has closed. Here is what {count} people chose:",
-        2,
-    )
-    top = arabic.gettext("Housing and warm homes")
-    assert caption.splitlines()[1].startswith(f"1. {top}") and "★" in caption.splitlines()[1]
-    english = tg.last(ENGLISH).caption or ""
-    assert english.splitlines()[1].startswith("1. Housing and warm homes – 62% ★")  # 5 of 8 points
-    assert tg.rows("SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("sent", 2)]
+    # Everyone got the chart of their language; each of the two charts was uploaded once and
+    # sent by its file_id to everyone else.
+    photos = tg.api.calls("sendPhoto")
+    assert len(photos) == 7
+    assert len([c for c in photos if "photo" in c.files]) == 2
+    # Values put into an Arabic sentence are isolated (U+2068 ... U+2069) so they keep their
+    # order in right-to-left text.
+    caption = (tg.last(2101).caption or "").replace("\u2068", "").replace("\u2069", "")
+    assert caption.splitlines()[:3] == [
+        "📊 أُغلق السؤال. شارك 7 أشخاص.",
+        "1. السكن والبيوت الدافئة: 7 من أصل 7 ★",
+        "2. زيادة النشاط البدني: <5 من أصل 7 ★",  # their two choices
+    ]
+    assert not (tg.last(2102).caption or "").splitlines()[2].endswith("★")  # housing only
+    english = tg.last(2201).caption or ""
+    assert english.splitlines()[1:3] == [
+        "1. Housing and warm homes: 7 of 7 people ★",
+        "2. Being more active: <5 of 7 people",
+    ]
+    assert tg.last(2201).photo_bytes == tg.last(2204).photo_bytes  # one English chart
+    assert tg.last(2201).photo_bytes != tg.last(2101).photo_bytes
+    assert tg.rows("SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("sent", 7)]
