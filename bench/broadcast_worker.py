@@ -37,7 +37,6 @@ async def run(db: Path, base_url: str, broadcast_id: int, rate: float, paid: boo
                 {"telegram": TelegramOutbound(bot, paid=paid)},
                 Pacer(rate),
                 clock=lambda: datetime.now(UTC),
-                concurrency=max(8, min(256, int(rate / 4))),
             )
             await sender.run(broadcast_id)
     finally:

@@ -87,6 +87,16 @@ async def open_core(
         await db.close()
 
 
+def make_pacer(core: Core) -> Pacer:
+    """The bot's one pacer: every message it sends, broadcast or reply, counts in its rate."""
+    settings = core.settings
+    return Pacer(
+        settings.broadcast_rate,
+        quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
+        wall=core.clock,
+    )
+
+
 class Services:
     """The scheduled work (sweeps, exact-time jobs, broadcast senders) of one running bot,
     sending through the channels it can reach: the simulator's inbox always, Telegram when
@@ -108,11 +118,7 @@ class Services:
             **outbounds,
         }
         self.on_progress = on_progress
-        self.pacer = pacer or Pacer(
-            settings.broadcast_rate,
-            quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
-            wall=core.clock,
-        )
+        self.pacer = pacer or make_pacer(core)
         self.composer = BroadcastComposer(core.db, core.catalogs, charts)
         self.jobs = Jobs(
             core.db,

@@ -21,6 +21,10 @@ Sleep = Callable[[float], Awaitable[None]]
 # many into a second (0.1% of throughput at 1000 messages a second).
 _MARGIN = 1e-6
 
+# Residents who wrote in the last this many seconds are likely to write again: broadcasts keep
+# a place free for them.
+REPLY_HORIZON = 10.0
+
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -60,18 +64,18 @@ class QuietHours:
 
 
 class Pacer:
-    """Hands out sending turns.
+    """Hands out sending turns for the whole bot: broadcasts and replies to residents.
 
-    Turns are reserved in order (a virtual schedule: each turn is 1/rate after the previous),
-    so concurrent senders together never exceed the rate; a chat's next turn is at least
+    Broadcast turns are reserved in order (a virtual schedule: each turn 1/rate after the
+    previous), so concurrent senders together keep the rate; a chat's next turn is at least
     `per_chat` seconds after its last; `pause(seconds)` (Telegram's RetryAfter) holds every
-    turn; quiet hours hold turns until morning.
+    turn; quiet hours hold broadcast turns until morning.
 
-    Telegram counts a message when it arrives, and arrivals jitter by milliseconds, so spacing
-    the starts alone lets the (rate+1)th message land within a second of the first. Sends made
-    with `async with pacer.sending(chat)` are also anchored on their answers: a send starts at
-    least a second after the answer to the send `rate` places before it, and a chat's next send
-    at least `per_chat` after the answer to its last, which no jitter can squeeze.
+    Every message, a reply or a broadcast, counts in one sliding window: at most `rate` in any
+    second. Telegram counts a message when it arrives, and arrivals jitter by milliseconds, so
+    a message counts from its start until a second after its answer. Replies go first: they
+    never wait behind the broadcasts' schedule, only for room in the window, and broadcasts
+    leave room in every second for as many replies as the last second had, and one more.
     """
 
     def __init__(
@@ -96,8 +100,11 @@ class Pacer:
         self._paused_until = 0.0
         self._last_chat: dict[str, float] = {}
         self._limit = _per_second(rate)
-        # The last `_limit` sends, oldest first: when each was answered (pending in flight).
+        # Messages that count in the window, oldest first: when each was answered (pending
+        # while in flight).
         self._recent: deque[asyncio.Future[float]] = deque()
+        self._replies_waiting = 0
+        self._replies: deque[float] = deque()  # when recent replies started
 
     def pause(self, seconds: float) -> None:
         """Hold every turn for `seconds` (Telegram said to wait)."""
@@ -110,7 +117,8 @@ class Pacer:
 
     @asynccontextmanager
     async def sending(self, chat_id: str) -> AsyncIterator[None]:
-        """`turn`, then the block sends; the next turns count from when it returns."""
+        """A broadcast message: `turn`, then the block sends; the next turns count from when
+        it returns."""
         answered = await self._reserve(chat_id)
         try:
             yield
@@ -119,42 +127,79 @@ class Pacer:
             answered.set_result(now)
             self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
 
+    @asynccontextmanager
+    async def replying(self) -> AsyncIterator[None]:
+        """A reply to a resident: counted in the overall rate, ahead of any broadcast."""
+        self._replies_waiting += 1
+        try:
+            await self._window(broadcast=False)
+        finally:
+            self._replies_waiting -= 1
+        answered = self._count()
+        self._replies.append(self.monotonic())
+        try:
+            yield
+        finally:
+            answered.set_result(self.monotonic())
+
     async def _reserve(self, chat_id: str) -> asyncio.Future[float]:
         await self._quiet_wait()
-        loop = asyncio.get_running_loop()
+        now = self.monotonic()
+        scheduled = max(now, self._next)
+        chat_free = self._last_chat.get(chat_id, -1e18) + self.per_chat
+        if chat_free > scheduled:
+            # This chat had a message less than a second ago (a long text in parts): it waits
+            # for its own second and then only for room in the window, without taking a turn
+            # of the schedule, which would hold up everyone else's messages meanwhile.
+            slot = chat_free
+        else:
+            slot = scheduled
+            self._next = scheduled + self.interval
+        self._last_chat[chat_id] = slot
+        if slot > now:
+            await self.sleep(slot - now)
+        await self._window(broadcast=True)
+        if len(self._last_chat) > 10_000:
+            # Only recent chats matter for the one-a-second rule.
+            horizon = self.monotonic() - self.per_chat
+            self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
+        return self._count()
+
+    async def _window(self, broadcast: bool) -> None:
+        """Wait until the last second has room for one more message; a broadcast message
+        leaves a place for each reply waiting."""
         while True:
             now = self.monotonic()
             if now < self._paused_until:
                 await self.sleep(self._paused_until - now)
                 continue
-            window = -1e18
-            while len(self._recent) >= self._limit:
-                oldest = self._recent[0]
-                if not oldest.done():
-                    break
-                window = oldest.result() + 1.0 + _MARGIN
-                self._recent.popleft()
-            if len(self._recent) >= self._limit:
-                await asyncio.shield(self._recent[0])  # the oldest is still in flight
+            recent = self._recent
+            while recent and recent[0].done() and recent[0].result() + 1.0 + _MARGIN <= now:
+                recent.popleft()
+            reserve = self._reserve_for_replies(now) if broadcast else 0
+            if len(recent) + reserve < self._limit:
+                return
+            oldest = recent[0]
+            if not oldest.done():
+                await asyncio.shield(oldest)  # the oldest is still in flight
                 continue
-            slot = max(now, self._next, self._last_chat.get(chat_id, -1e18) + self.per_chat, window)
-            self._next = max(self._next, slot) + self.interval
-            self._last_chat[chat_id] = slot
-            answered: asyncio.Future[float] = loop.create_future()
-            self._recent.append(answered)
-            try:
-                if slot > now:
-                    await self.sleep(slot - now)
-            except BaseException:
-                answered.set_result(self.monotonic())  # cancelled: never block later turns
-                raise
-            if self.monotonic() >= self._paused_until:
-                break
-            answered.set_result(self.monotonic())  # held by a pause: counts as sent now
-        if len(self._last_chat) > 10_000:
-            # Only recent chats matter for the one-a-second rule.
-            horizon = self.monotonic() - self.per_chat
-            self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
+            await self.sleep(max(oldest.result() + 1.0 + _MARGIN - now, 1e-4))
+
+    def _reserve_for_replies(self, now: float) -> int:
+        """Places a broadcast message must leave free: one for each reply waiting, as many as
+        replies went out in the last second, and, while residents are active (a reply in the
+        last ten seconds), one more, so that a reply coming now finds room."""
+        while self._replies and self._replies[0] + REPLY_HORIZON <= now:
+            self._replies.popleft()
+        if not self._replies and not self._replies_waiting:
+            return 0  # nobody is talking to the bot: broadcasts may use the whole rate
+        last_second = sum(1 for started in self._replies if started + 1.0 > now)
+        return min(self._replies_waiting + last_second + 1, self._limit - 1)
+
+    def _count(self) -> asyncio.Future[float]:
+        # No await between the window check and this: the place cannot be taken meanwhile.
+        answered: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._recent.append(answered)
         return answered
 
     async def until_allowed(self) -> None:

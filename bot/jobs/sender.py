@@ -1,4 +1,11 @@
-"""Sends a broadcast from its delivery ledger, paced, resumable after a crash."""
+"""Sends a broadcast from its delivery ledger, paced, resumable after a crash.
+
+Recipients are claimed a little ahead of sending (claimed rows are not in doubt: a stop or a
+crash puts them back in the queue), each is marked "sending" just before its request goes
+out (bot.jobs.ledger), and as many requests are kept in flight as the measured latency needs
+to reach the rate (bot.jobs.gate). A recipient waiting its second in their own chat holds no
+request slot, so a long text sent as several messages keeps the rate too.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.host.textsplit import MESSAGE_LIMIT, split_text
+from bot.jobs.gate import Gate
+from bot.jobs.ledger import GATHER_SECONDS, Ledger
 from bot.jobs.outbound import (
     InDoubt,
     Outbound,
@@ -64,7 +73,8 @@ class Progress:
             failed=counts.get("failed", 0),
             unreachable=counts.get("unreachable", 0),
             sending=counts.get("sending", 0),
-            queued=counts.get("queued", 0),
+            # Claimed recipients have not been tried yet: still queued, as staff see it.
+            queued=counts.get("queued", 0) + counts.get("claimed", 0),
             eta_seconds=eta,
         )
 
@@ -89,12 +99,13 @@ class BroadcastSender:
         *,
         clock: Callable[[], datetime],
         batch_size: int | None = None,
-        concurrency: int = 64,
+        ahead_seconds: float = 2.0,
         max_attempts: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_progress: ProgressHook | None = None,
         progress_every: float = 3.0,
+        gather: float = GATHER_SECONDS,
     ) -> None:
         self.db = db
         self.composer = composer
@@ -103,15 +114,16 @@ class BroadcastSender:
         self.outbounds = dict(outbounds)
         self.pacer = pacer
         self.clock = clock
-        # A batch is marked "sending" before it goes out, so a crash leaves at most one batch
-        # in doubt: keep it to about half a second of sending.
-        self.batch_size = batch_size or max(10, int(0.5 / pacer.interval))
-        self.concurrency = concurrency
+        self.rate = 1.0 / pacer.interval
+        self.batch_size = batch_size or max(10, int(0.5 * self.rate))
+        # Claimed and not yet settled, at most: a couple of seconds of sending.
+        self.ahead = max(self.batch_size, int(self.rate * ahead_seconds))
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.sleep = sleep
         self.on_progress = on_progress
         self.progress_every = progress_every
+        self.gather = gather
         # The pacer is shared by every sender, so together they keep the overall rate; a
         # broadcast spread over hours also waits for its own, slower pacer.
         self.spread: Pacer | None = None
@@ -125,36 +137,23 @@ class BroadcastSender:
         if broadcast is None or broadcast.status != "sending":
             return None
         counts = await self.db.read(broadcasts.counts, broadcast_id)
-        stuck = counts.get("sending", 0)
-        if stuck:
-            # Left by a crash between "sending" and "sent": we cannot know whether Telegram
+        if counts.get("sending", 0):
+            # Left by a crash while their request was out: we cannot know whether Telegram
             # got them, and sending twice is worse than once too few.
             log.warning(
                 "broadcast %s: %s deliveries were in flight when the bot stopped; "
                 "they are not sent again",
                 broadcast_id,
-                stuck,
+                counts["sending"],
             )
+        # Claimed by a sender that stopped before trying them: they go out now.
+        await self.db.write(broadcasts.release, broadcast_id, self._now(), tuple(self.outbounds))
         self._apply_spread(broadcast, counts)
-        last_report = 0.0
-        gate = asyncio.Semaphore(self.concurrency)
-        while True:
-            # Quiet hours are waited out before anything is claimed, so a stop during the
-            # night leaves nothing in doubt, and a pause or cancel in the night is seen.
-            await self.pacer.until_allowed()
-            current = await self.db.read(broadcasts.get, broadcast_id)
-            if current is None or current.status != "sending":
-                break
-            batch = await self.db.write(
-                broadcasts.claim, broadcast_id, self._batch(), self._now(), tuple(self.outbounds)
-            )
-            if not batch:
-                await self._finish(broadcast_id)
-                break
-            await self._send_batch(current, batch, gate)
-            if self.on_progress and time.monotonic() - last_report >= self.progress_every:
-                last_report = time.monotonic()
-                await self._report(broadcast_id)
+        run = _Run(self, broadcast_id)
+        try:
+            await run.send_all()
+        finally:
+            await run.wind_down()
         return await self._report(broadcast_id)
 
     async def _finish(self, broadcast_id: int) -> None:
@@ -176,96 +175,23 @@ class BroadcastSender:
             return max(1, min(self.batch_size, int(0.5 / self.spread.interval)))
         return self.batch_size
 
-    async def _send_batch(
-        self, broadcast: Broadcast, batch: list[Recipient], gate: asyncio.Semaphore
-    ) -> None:
-        """Send a claimed batch and record each outcome; if stopped part-way, record what
-        ended, and put back in the queue whoever was not tried yet."""
-        attempted: set[int] = set()
-        results: list[Result] = []
-
-        async def one(recipient: Recipient) -> None:
-            async with gate:
-                results.append(await self._deliver(broadcast, recipient, attempted))
-
-        try:
-            await asyncio.gather(*(one(r) for r in batch))
-        except asyncio.CancelledError:
-            done = {pid for pid, _, _ in results}
-            untried = [r.participant_id for r in batch if r.participant_id not in attempted]
-            await self.db.write(broadcasts.settle, broadcast.id, results, self._now())
-            await self.db.write(
-                broadcasts.requeue, broadcast.id, [p for p in untried if p not in done], self._now()
-            )
-            raise
-        await self.db.write(broadcasts.settle, broadcast.id, results, self._now())
-
     def _apply_spread(self, broadcast: Broadcast, counts: dict[str, int]) -> None:
-        remaining = counts.get("queued", 0)
+        remaining = counts.get("queued", 0) + counts.get("claimed", 0)
         if broadcast.spread_hours and remaining:
             rate = max(remaining / (broadcast.spread_hours * 3600), 1e-4)
             self.spread = Pacer(
                 rate, per_chat=0.0, monotonic=self.pacer.monotonic, sleep=self.pacer.sleep
             )
 
-    async def _deliver(
-        self, broadcast: Broadcast, recipient: Recipient, attempted: set[int] | None = None
-    ) -> Result:
-        pid = recipient.participant_id
-        if recipient.stopped:
-            return pid, "failed", "stopped"
-        try:
-            return await self._deliver_to(
-                broadcast, recipient, attempted if attempted is not None else set()
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.exception("broadcast %s: delivery to %s failed", broadcast.id, pid)
-            return pid, "failed", f"{type(exc).__name__}"
-
-    async def _deliver_to(
-        self, broadcast: Broadcast, recipient: Recipient, attempted: set[int]
-    ) -> Result:
-        pid = recipient.participant_id
-        try:
-            messages = _split(await self.composer.compose(broadcast, recipient))
-        except Exception as exc:
-            log.exception("broadcast %s: could not compose for %s", broadcast.id, pid)
-            return pid, "failed", f"compose: {type(exc).__name__}"
-        for message in messages:
-            failures = 0
-            while True:
-                if self.spread is not None:
-                    await self.spread.turn(recipient.chat_id)
-                try:
-                    async with self.pacer.sending(recipient.chat_id):
-                        attempted.add(pid)
-                        await self.outbounds[recipient.channel].send(recipient.chat_id, message)
-                    break
-                except RateLimited as exc:
-                    self.pacer.pause(exc.seconds)
-                except Unreachable:
-                    return pid, "unreachable", None
-                except InDoubt:
-                    # Sending it again could mean sending it twice.
-                    return pid, "failed", "timed out: may have been delivered"
-                except SendFailed as exc:
-                    failures += 1
-                    if failures >= self.max_attempts:
-                        return pid, "failed", str(exc)[:200]
-                    await self.sleep(self.backoff * 2 ** (failures - 1))
-        return pid, "sent", None
-
     async def _report(self, broadcast_id: int) -> Progress | None:
         broadcast = await self.db.read(broadcasts.get, broadcast_id)
         if broadcast is None:
             return None
         counts = await self.db.read(broadcasts.counts, broadcast_id)
-        queued = counts.get("queued", 0)
+        waiting = counts.get("queued", 0) + counts.get("claimed", 0)
         rate = 1.0 / max(self.pacer.interval, self.spread.interval if self.spread else 0.0)
         progress = Progress.from_counts(
-            broadcast_id, broadcast.status, counts, queued / rate if queued else 0.0
+            broadcast_id, broadcast.status, counts, waiting / rate if waiting else 0.0
         )
         if self.on_progress is not None:
             try:
@@ -273,6 +199,135 @@ class BroadcastSender:
             except Exception:
                 log.warning("broadcast %s: progress report failed", broadcast_id, exc_info=True)
         return progress
+
+
+class _Run:
+    """One run of a sender over one broadcast: claims, delivers, and cleans up."""
+
+    def __init__(self, sender: BroadcastSender, broadcast_id: int) -> None:
+        self.s = sender
+        self.broadcast_id = broadcast_id
+        self.ledger = Ledger(sender.db, broadcast_id, sender.clock, sender.gather)
+        self.gate = Gate(sender.rate)
+        self.tasks: dict[asyncio.Task[None], int] = {}
+        self.attempted: set[int] = set()  # their request may have gone out
+        self.untried: set[int] = set()  # claimed, neither tried nor settled
+        self.last_report = time.monotonic()
+
+    async def send_all(self) -> None:
+        s = self.s
+        while True:
+            # Quiet hours are waited out before anything more is claimed, and a pause or
+            # cancel is seen between claims.
+            await s.pacer.until_allowed()
+            current = await s.db.read(broadcasts.get, self.broadcast_id)
+            if current is None or current.status != "sending":
+                return
+            if not current.queued_all:
+                await s.db.write(broadcasts.queue_more, self.broadcast_id, s._now())
+            room = s.ahead - len(self.tasks)
+            if room <= 0:
+                await self._some_done()
+                continue
+            batch = await s.db.write(
+                broadcasts.claim,
+                self.broadcast_id,
+                min(room, s._batch()),
+                s._now(),
+                tuple(s.outbounds),
+            )
+            if not batch:
+                if self.tasks:
+                    await self._some_done()
+                    continue
+                if not current.queued_all:
+                    continue
+                await self.ledger.flush()
+                await s._finish(self.broadcast_id)
+                return
+            for recipient in batch:
+                task = asyncio.ensure_future(self._deliver(current, recipient))
+                self.tasks[task] = recipient.participant_id
+                task.add_done_callback(self.tasks.pop)
+            if s.on_progress and time.monotonic() - self.last_report >= s.progress_every:
+                self.last_report = time.monotonic()
+                await self.ledger.flush()
+                await s._report(self.broadcast_id)
+
+    async def _some_done(self) -> None:
+        await asyncio.wait(list(self.tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def wind_down(self) -> None:
+        """Let requests already out finish; whoever was not tried goes back in the queue."""
+        untried = [task for task, pid in self.tasks.items() if pid not in self.attempted]
+        for task in untried:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.ledger.flush()
+        if self.untried:
+            await self.s.db.write(
+                broadcasts.release, self.broadcast_id, self.s._now(), (), sorted(self.untried)
+            )
+
+    async def _deliver(self, broadcast: Broadcast, recipient: Recipient) -> None:
+        pid = recipient.participant_id
+        self.untried.add(pid)
+        try:
+            result = await self._deliver_to(broadcast, recipient)
+        except asyncio.CancelledError:
+            # Stopped: if their request was out, it stays in doubt ("sending"); if not, they
+            # go back in the queue (wind_down).
+            return
+        except Exception as exc:
+            log.exception("broadcast %s: delivery to %s failed", broadcast.id, pid)
+            result = (pid, "failed", type(exc).__name__)
+        self.untried.discard(pid)
+        self.ledger.settled(result)
+
+    async def _deliver_to(self, broadcast: Broadcast, recipient: Recipient) -> Result:
+        s = self.s
+        pid = recipient.participant_id
+        if recipient.stopped:
+            return pid, "failed", "stopped"
+        try:
+            messages = _split(await s.composer.compose(broadcast, recipient))
+        except Exception as exc:
+            log.exception("broadcast %s: could not compose for %s", broadcast.id, pid)
+            return pid, "failed", f"compose: {type(exc).__name__}"
+        outbound = s.outbounds[recipient.channel]
+        for message in messages:
+            failures = 0
+            while True:
+                if s.spread is not None:
+                    await s.spread.turn(recipient.chat_id)
+                try:
+                    async with s.pacer.sending(recipient.chat_id):
+                        if pid not in self.attempted:
+                            # From here on a stop lets this request finish rather than
+                            # leave it marked and unsent.
+                            self.attempted.add(pid)
+                            self.untried.discard(pid)
+                            await self.ledger.attempting(pid)
+                        async with self.gate:
+                            started = time.monotonic()
+                            try:
+                                await outbound.send(recipient.chat_id, message)
+                            finally:
+                                self.gate.observe(time.monotonic() - started)
+                    break
+                except RateLimited as exc:
+                    s.pacer.pause(exc.seconds)
+                except Unreachable:
+                    return pid, "unreachable", None
+                except InDoubt:
+                    # Sending it again could mean sending it twice.
+                    return pid, "failed", "timed out: may have been delivered"
+                except SendFailed as exc:
+                    failures += 1
+                    if failures >= s.max_attempts:
+                        return pid, "failed", str(exc)[:200]
+                    await s.sleep(s.backoff * 2 ** (failures - 1))
+        return pid, "sent", None
 
 
 def _split(messages: list[OutMessage]) -> list[OutMessage]:

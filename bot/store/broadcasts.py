@@ -68,6 +68,9 @@ class Broadcast:
     status_message_id: int | None
     created_at: str
     started_at: str | None
+    queued_upto: int = 0
+    queued_all: bool = True
+    summary: dict[str, int] | None = None  # the ledger's counts, once its rows were pruned
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,29 +228,51 @@ def set_status_message(conn: Tx, broadcast_id: int, chat_id: str, message_id: in
     )
 
 
+# Recipients queued per transaction: a few milliseconds of the writer each, so queueing an
+# audience of 100,000 never holds up a resident's tap for long.
+QUEUE_CHUNK = 5000
+
+
 def start(conn: Tx, broadcast_id: int, now: str) -> int:
-    """Queue one delivery row per recipient and mark the broadcast sending.
+    """Mark the broadcast sending and queue its first recipients (all of them, for an
+    audience up to QUEUE_CHUNK; the sender queues the rest with `queue_more`).
 
     Returns how many were queued (0 if it was already started: starting is idempotent).
     """
-    broadcast = get(conn, broadcast_id)
-    if broadcast is None:
-        return 0
-    sql, params = audience_query(broadcast.audience)
     cur = conn.execute(
-        "UPDATE broadcasts SET status = 'sending', started_at = COALESCE(started_at, ?) "
-        "WHERE id = ? AND status IN ('draft', 'scheduled')",
+        "UPDATE broadcasts SET status = 'sending', started_at = COALESCE(started_at, ?), "
+        "queued_upto = 0, queued_all = 0 WHERE id = ? AND status IN ('draft', 'scheduled')",
         (now, broadcast_id),
     )
     if cur.rowcount != 1:
         return 0
-    inserted = conn.execute(
-        "INSERT INTO deliveries (broadcast_id, participant_id, updated_at) "
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as part of a join.
-        f"SELECT ?, id, ? FROM ({sql}) WHERE true ON CONFLICT DO NOTHING",
-        (broadcast_id, now, *params),
+    return queue_more(conn, broadcast_id, now)
+
+
+def queue_more(conn: Tx, broadcast_id: int, now: str, chunk: int = QUEUE_CHUNK) -> int:
+    """Queue the next recipients of the audience, in participant id order; returns how many
+    (0 once the whole audience is queued)."""
+    broadcast = get(conn, broadcast_id)
+    if broadcast is None or broadcast.queued_all:
+        return 0
+    sql, params = audience_query(broadcast.audience)
+    ids = [
+        int(r[0])
+        for r in conn.execute(
+            f"SELECT id FROM ({sql}) WHERE id > ? ORDER BY id LIMIT ?",
+            (*params, broadcast.queued_upto, chunk),
+        )
+    ]
+    conn.executemany(
+        "INSERT INTO deliveries (broadcast_id, participant_id, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        [(broadcast_id, pid, now) for pid in ids],
     )
-    return inserted.rowcount
+    conn.execute(
+        "UPDATE broadcasts SET queued_upto = ?, queued_all = ? WHERE id = ?",
+        (ids[-1] if ids else broadcast.queued_upto, int(len(ids) < chunk), broadcast_id),
+    )
+    return len(ids)
 
 
 def claim(
@@ -257,8 +282,8 @@ def claim(
     now: str,
     channels: Iterable[str],
 ) -> list[Recipient]:
-    """The next queued recipients on `channels`, marked `sending` (committed) before anything
-    is sent."""
+    """The next queued recipients on `channels`, marked `claimed`: taken by this sender, not
+    yet tried (`attempting` marks them just before their request)."""
     served = sorted(channels)
     marks = ", ".join("?" for _ in served) or "''"
     rows = conn.execute(
@@ -269,13 +294,22 @@ def claim(
         "ORDER BY d.participant_id LIMIT ?",
         (broadcast_id, *served, limit),
     ).fetchall()
-    if rows:
-        conn.executemany(
-            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
-            "updated_at = ? WHERE broadcast_id = ? AND participant_id = ?",
-            [(now, broadcast_id, r[0]) for r in rows],
-        )
+    conn.executemany(
+        "UPDATE deliveries SET state = 'claimed', updated_at = ? "
+        "WHERE broadcast_id = ? AND participant_id = ?",
+        [(now, broadcast_id, r[0]) for r in rows],
+    )
     return [Recipient(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4])) for r in rows]
+
+
+def attempting(conn: Tx, broadcast_id: int, participant_ids: Sequence[int], now: str) -> None:
+    """Mark claimed recipients `sending`: their request is about to go out, and after a crash
+    they are in doubt (reported, never sent again)."""
+    conn.executemany(
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ? "
+        "WHERE broadcast_id = ? AND participant_id = ? AND state = 'claimed'",
+        [(now, broadcast_id, pid) for pid in participant_ids],
+    )
 
 
 def settle(
@@ -284,7 +318,7 @@ def settle(
     results: Sequence[tuple[int, str, str | None]],
     now: str,
 ) -> None:
-    """Record how each claimed delivery ended: (participant id, state, error)."""
+    """Record how each delivery ended: (participant id, state, error)."""
     conn.executemany(
         "UPDATE deliveries SET state = ?, error = ?, updated_at = ? "
         "WHERE broadcast_id = ? AND participant_id = ?",
@@ -297,17 +331,38 @@ def settle(
     )
 
 
-def requeue(conn: Tx, broadcast_id: int, participant_ids: Sequence[int], now: str) -> None:
-    """Put claimed deliveries that were never attempted back in the queue."""
-    conn.executemany(
-        "UPDATE deliveries SET state = 'queued', attempts = attempts - 1, updated_at = ? "
-        "WHERE broadcast_id = ? AND participant_id = ? AND state = 'sending'",
-        [(now, broadcast_id, pid) for pid in participant_ids],
+def release(
+    conn: Tx,
+    broadcast_id: int,
+    now: str,
+    channels: Iterable[str],
+    participant_ids: Sequence[int] | None = None,
+) -> int:
+    """Put claimed recipients that were never tried back in the queue (these, or every one
+    on `channels`: a sender starting again after a crash or a stop)."""
+    if participant_ids is not None:
+        cur = conn.executemany(
+            "UPDATE deliveries SET state = 'queued', updated_at = ? "
+            "WHERE broadcast_id = ? AND participant_id = ? AND state = 'claimed'",
+            [(now, broadcast_id, pid) for pid in participant_ids],
+        )
+        return cur.rowcount
+    served = sorted(channels)
+    marks = ", ".join("?" for _ in served) or "''"
+    cur = conn.execute(
+        "UPDATE deliveries SET state = 'queued', updated_at = ? WHERE broadcast_id = ? "
+        "AND state = 'claimed' AND participant_id IN (SELECT id FROM participants "
+        f"WHERE channel IN ({marks}))",
+        (now, broadcast_id, *served),
     )
+    return cur.rowcount
 
 
 def counts(conn: Tx, broadcast_id: int) -> dict[str, int]:
-    """Deliveries by state."""
+    """Deliveries by state (from the summary, once the ledger's rows were pruned)."""
+    found = get(conn, broadcast_id)
+    if found is not None and found.summary is not None:
+        return dict(found.summary)
     rows = conn.execute(
         "SELECT state, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY state",
         (broadcast_id,),
@@ -315,11 +370,57 @@ def counts(conn: Tx, broadcast_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+def prune(conn: Tx, finished_before: str, now: str, limit: int = QUEUE_CHUNK) -> int:
+    """Summarise and delete the ledger of one broadcast finished before `finished_before`,
+    up to `limit` rows a call (call again until it returns 0); the counts stay on the
+    broadcast, for its progress and for the QS148 report."""
+    row = conn.execute(
+        "SELECT id FROM broadcasts WHERE status IN ('done', 'cancelled') AND pruned_at IS NULL "
+        "AND finished_at < ? ORDER BY id LIMIT 1",
+        (finished_before,),
+    ).fetchone()
+    if row is None:
+        return 0
+    broadcast_id = int(row[0])
+    # On the first call the counts are taken while every row is still there; later calls
+    # keep them (COALESCE).
+    conn.execute(
+        "UPDATE broadcasts SET sent_count = COALESCE(sent_count, ?), "
+        "failed_count = COALESCE(failed_count, ?), "
+        "unreachable_count = COALESCE(unreachable_count, ?) WHERE id = ?",
+        (*_ledger_counts(conn, broadcast_id), broadcast_id),
+    )
+    deleted = conn.execute(
+        "DELETE FROM deliveries WHERE broadcast_id = ? AND participant_id IN "
+        "(SELECT participant_id FROM deliveries WHERE broadcast_id = ? LIMIT ?)",
+        (broadcast_id, broadcast_id, limit),
+    ).rowcount
+    if deleted < limit:
+        conn.execute("UPDATE broadcasts SET pruned_at = ? WHERE id = ?", (now, broadcast_id))
+    return max(deleted, 1)
+
+
+def _ledger_counts(conn: Tx, broadcast_id: int) -> tuple[int, int, int]:
+    rows = dict(
+        conn.execute(
+            "SELECT state, COUNT(*) FROM deliveries WHERE broadcast_id = ? GROUP BY state",
+            (broadcast_id,),
+        ).fetchall()
+    )
+    # "sending" rows left by a crash may have been delivered: counted as failed, as the
+    # progress message reports them.
+    return (
+        int(rows.get("sent", 0)),
+        int(rows.get("failed", 0)) + int(rows.get("sending", 0)),
+        int(rows.get("unreachable", 0)),
+    )
+
+
 def waiting_channels(conn: Tx, broadcast_id: int) -> set[str]:
-    """Channels of the recipients still queued."""
+    """Channels of the recipients still waiting (queued, or claimed by another process)."""
     rows = conn.execute(
-        "SELECT DISTINCT p.channel FROM deliveries d JOIN participants p "
-        "ON p.id = d.participant_id WHERE d.broadcast_id = ? AND d.state = 'queued'",
+        "SELECT DISTINCT p.channel FROM deliveries d JOIN participants p ON p.id = "
+        "d.participant_id WHERE d.broadcast_id = ? AND d.state IN ('queued', 'claimed')",
         (broadcast_id,),
     )
     return {str(r[0]) for r in rows}
@@ -361,4 +462,13 @@ def _broadcast(r: sqlite3.Row) -> Broadcast:
         status_message_id=r["status_message_id"],
         created_at=r["created_at"],
         started_at=r["started_at"],
+        queued_upto=int(r["queued_upto"]),
+        queued_all=bool(r["queued_all"]),
+        summary=None
+        if r["pruned_at"] is None
+        else {
+            state: int(r[f"{state}_count"] or 0)
+            for state in ("sent", "failed", "unreachable")
+            if r[f"{state}_count"]
+        },
     )

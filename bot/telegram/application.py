@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.app import Core, Services
+from bot.app import Core, Services, make_pacer
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
 from bot.telegram.broadcasting import BroadcastDesk
@@ -65,7 +65,10 @@ def build_application(
         get_updates_request or AiohttpRequest(connection_limit=1)
     )
     app = builder.build()
-    channel = TelegramChannel(app.bot, core.host, core.catalogs)
+    # One pacer for every message the bot sends: replies here, broadcasts in the services.
+    pacer = make_pacer(core)
+    app.bot_data["pacer"] = pacer
+    channel = TelegramChannel(app.bot, core.host, core.catalogs, pacer)
     staff = StaffCommands(settings.staff_telegram_ids, core.desk, core.host, core.catalogs)
     staff.add_to(app)  # before the residents' handlers, which catch every other command
     app.bot_data["staff"] = staff
@@ -121,7 +124,9 @@ async def start_services(app: Application, core: Core) -> Services:  # type: ign
     outbound = TelegramOutbound(
         app.bot, paid=core.settings.paid_broadcast, db=core.db, clock=core.clock
     )
-    services = Services(core, {"telegram": outbound}, on_progress=desk.progress)
+    services = Services(
+        core, {"telegram": outbound}, on_progress=desk.progress, pacer=app.bot_data["pacer"]
+    )
     desk.services = services
     app.bot_data["services"] = services
     await services.start()

@@ -30,6 +30,7 @@ from bot.host.replies import Message as TextReply
 from bot.host.steps import Outcome, Who
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
+from bot.jobs.pacing import Pacer
 from bot.telegram.keyboards import (
     inline_keyboard,
     location_keyboard,
@@ -72,11 +73,13 @@ class _Shown:
 class TelegramChannel:
     """Handlers for every kind of update the bot accepts."""
 
-    def __init__(self, bot: Bot, host: Host, catalogs: Catalogs) -> None:
+    def __init__(
+        self, bot: Bot, host: Host, catalogs: Catalogs, pacer: Pacer | None = None
+    ) -> None:
         self._bot = bot
         self.host = host
         self.catalogs = catalogs
-        self.outbox = Outbox(self._blocked)
+        self.outbox = Outbox(self._blocked, pace=pacer.replying if pacer is not None else None)
         # Last question per chat: a cache only, of the most recent chats. After a restart (or
         # for a chat pushed out) the worst case is an old keyboard left on screen; pressing it
         # is handled as a stale button.
@@ -381,7 +384,7 @@ class TelegramChannel:
         """An edit is a courtesy: if it fails (the message was deleted, or is too old), the
         conversation goes on and the next question is still sent."""
         try:
-            await self._call(chat_id, make)
+            await self.outbox.call(chat_id, make, message=False)
         except BadRequest as exc:
             log.info("message edit skipped: %s", exc.message)
             return False

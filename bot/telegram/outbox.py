@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
 from typing import TypeVar
 
@@ -33,23 +34,32 @@ class Outbox:
         self,
         on_blocked: Callable[[int], Awaitable[None]],
         *,
+        pace: Callable[[], AbstractAsyncContextManager[None]] | None = None,
         max_retries: int = 3,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.on_blocked = on_blocked
+        # Every new message counts in the bot's overall rate, shared with broadcasts (which
+        # give way to replies); edits and answers to button presses do not.
+        self.pace = pace
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.sleep = sleep
 
-    async def call(self, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
-        """Run `make()` (a fresh Bot API call each try); None if an edit changed nothing."""
+    async def call(
+        self, chat_id: int, make: Callable[[], Awaitable[T]], *, message: bool = True
+    ) -> T | None:
+        """Run `make()` (a fresh Bot API call each try); None if an edit changed nothing.
+        `message` says whether the call sends a new message (counted in the overall rate)."""
         failures = 0
         while True:
             try:
-                return await make()
+                turn = self.pace() if message and self.pace is not None else nullcontext()
+                async with turn:
+                    return await make()
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 failures += 1

@@ -70,7 +70,8 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
         database = await Database.open(db)
         killed_at = await database.read(broadcasts.counts, bid)
         await database.close()
-        assert killed_at.get("queued", 0) > 0, "the kill came too late to test anything"
+        waiting = killed_at.get("queued", 0) + killed_at.get("claimed", 0)
+        assert waiting > 0, "the kill came too late to test anything"
 
         await run(db, server.base_url, bid, rate=100, paid=False)  # the bot starts again
 
@@ -83,7 +84,7 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
         await database.close()
     state = {int(chat): s for chat, s in rows}
     assert max(after.values()) == 1, "somebody got the message twice"
-    assert final.get("queued", 0) == 0  # nothing queued was lost
+    assert final.get("queued", 0) == final.get("claimed", 0) == 0  # nothing waiting was lost
     for chat, s in state.items():
         if s == "sent":
             assert after[chat] == 1
@@ -93,4 +94,8 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
     assert final.get("sent", 0) + final.get("sending", 0) == RECIPIENTS
     assert final.get("sending", 0) == killed_at.get("sending", 0)
     assert api.stats.per_chat_breaches == 0
-    assert final.get("sending", 0) <= 50  # at most one batch (half a second) was in doubt
+    # Only requests that may have reached Telegram are in doubt: at 100 a second and no
+    # latency, a handful, not the claimed batch.
+    in_doubt = final.get("sending", 0)
+    assert in_doubt <= 10
+    assert sum(1 for chat in before if state.get(chat) == "sending") == in_doubt

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.jobs.pacing import Pacer, QuietHours
-from tests.jobs.conftest import VirtualClock
+from tests.jobs.conftest import SimClock, VirtualClock
 
 
 def _pacer(clock: VirtualClock, rate: float, quiet: QuietHours | None = None) -> Pacer:
@@ -85,3 +85,59 @@ async def test_sending_holds_during_quiet_hours_until_morning() -> None:
     clock.now = 5  # now 21:00:03
     await pacer.turn("b")
     assert clock.wall() >= datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+def _sim_pacer(clock: SimClock, rate: float) -> Pacer:
+    return Pacer(rate, monotonic=clock.monotonic, sleep=clock.sleep)
+
+
+def _busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times if start <= t < start + 1.0) for start in times), default=0)
+
+
+async def test_a_text_in_two_messages_keeps_the_rate() -> None:
+    """A recipient waiting its second in their own chat does not hold up the others."""
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    sent: list[float] = []
+
+    async def recipient(chat: str) -> None:
+        for _ in range(2):  # a text too long for one message
+            async with pacer.sending(chat):
+                sent.append(clock.now)
+
+    async def everyone() -> None:
+        await asyncio.gather(*(recipient(str(n)) for n in range(150)))
+
+    await clock.run(everyone())
+    assert len(sent) == 300
+    assert _busiest_second(sent) <= 30
+    assert 300 / max(sent) >= 0.8 * 30  # at least 0.8 of the rate
+
+
+async def test_replies_go_first_and_share_the_rate_with_broadcasts() -> None:
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    broadcast: list[float] = []
+    replies: list[tuple[float, float]] = []  # (asked, sent)
+
+    async def recipient(chat: str) -> None:
+        async with pacer.sending(chat):
+            broadcast.append(clock.now)
+
+    async def resident(n: int) -> None:
+        await clock.sleep(0.1 * n)  # a reply every tenth of a second
+        asked = clock.now
+        async with pacer.replying():
+            replies.append((asked, clock.now))
+
+    async def everything() -> None:
+        await asyncio.gather(
+            *(recipient(str(n)) for n in range(300)), *(resident(n) for n in range(50))
+        )
+
+    await clock.run(everything())
+    assert len(broadcast) == 300 and len(replies) == 50
+    assert _busiest_second(broadcast + [sent for _, sent in replies]) <= 30
+    assert max(sent - asked for asked, sent in replies) < 0.1  # never kept waiting

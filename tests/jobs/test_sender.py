@@ -135,11 +135,25 @@ async def test_rows_left_sending_by_a_crash_are_reported_not_resent(
 ) -> None:
     await residents(db, 5)
     bid = await _broadcast(db)
-    # Then the process died.
+    # A sender took two recipients and their requests went out; then the process died.
     claimed = await db.write(broadcasts.claim, bid, 2, NOW.isoformat(), ["telegram"])
+    pids = [r.participant_id for r in claimed]
+    await db.write(broadcasts.attempting, bid, pids, NOW.isoformat())
     progress = await _sender(db, outbound, clock).run(bid)
     assert progress is not None and (progress.sent, progress.sending) == (3, 2)
     assert {c for _, c, _ in outbound.sent}.isdisjoint({r.chat_id for r in claimed})
+
+
+async def test_recipients_claimed_but_never_tried_are_sent_after_a_crash(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    await residents(db, 5)
+    bid = await _broadcast(db)
+    # A sender took three recipients, then died before trying any of them.
+    await db.write(broadcasts.claim, bid, 3, NOW.isoformat(), ["telegram"])
+    progress = await _sender(db, outbound, clock).run(bid)
+    assert progress is not None and (progress.sent, progress.sending) == (5, 0)
+    assert sorted(c for _, c, _ in outbound.sent) == ["1", "2", "3", "4", "5"]
 
 
 async def test_languages_and_english_fallback(

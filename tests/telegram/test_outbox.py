@@ -74,3 +74,23 @@ async def test_an_edit_that_changes_nothing_is_fine(outbox: Outbox) -> None:
 async def test_other_bad_requests_are_raised(outbox: Outbox) -> None:
     with pytest.raises(BadRequest):
         await outbox.call(1, Script(BadRequest("Chat not found")))
+
+
+async def test_new_messages_take_a_turn_of_the_shared_rate_and_edits_do_not() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    turns: list[str] = []
+
+    @asynccontextmanager
+    async def pace() -> AsyncIterator[None]:
+        turns.append("turn")
+        yield
+
+    async def on_blocked(chat_id: int) -> None:
+        return None
+
+    box = Outbox(on_blocked, pace=pace)
+    assert await box.call(1, Script()) == "sent"
+    assert await box.call(1, Script(), message=False) == "sent"
+    assert turns == ["turn"]

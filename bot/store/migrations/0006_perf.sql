@@ -23,3 +23,25 @@ ALTER TABLE broadcasts ADD COLUMN failed_count INTEGER;
 ALTER TABLE broadcasts ADD COLUMN unreachable_count INTEGER;
 ALTER TABLE broadcasts ADD COLUMN pruned_at TEXT;
 CREATE INDEX broadcasts_finished ON broadcasts(status, finished_at);
+
+-- The ledger gets a state before "sending": a claimed recipient is one a sender has taken
+-- but not yet tried. Only "sending" (the request may have reached Telegram) is in doubt after
+-- a crash; claimed recipients go back in the queue. SQLite cannot change a CHECK constraint,
+-- so the table is made again with the same rows.
+CREATE TABLE deliveries_new (
+    broadcast_id   INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+    participant_id INTEGER NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+    state          TEXT NOT NULL DEFAULT 'queued'
+                   CHECK (state IN ('queued', 'claimed', 'sending', 'sent', 'failed',
+                                    'unreachable')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    error          TEXT,
+    updated_at     TEXT,
+    PRIMARY KEY (broadcast_id, participant_id)
+);
+INSERT INTO deliveries_new SELECT broadcast_id, participant_id, state, attempts, error,
+    updated_at FROM deliveries;
+DROP TABLE deliveries;
+ALTER TABLE deliveries_new RENAME TO deliveries;
+CREATE INDEX deliveries_state ON deliveries(broadcast_id, state, participant_id);
+CREATE INDEX deliveries_participant ON deliveries(participant_id);
