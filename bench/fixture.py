@@ -12,7 +12,6 @@ Deterministic: the same arguments give the same database.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
 import sqlite3
@@ -25,7 +24,8 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.staff.demo import DEFAULT_QUESTION, DEFAULT_TOPICS
-from bot.store.db import Database
+from bot.store import migrate
+from bot.store.db import connect
 
 NOW = "2026-11-25T10:00:00+00:00"
 JOINED = "2026-10-01T09:00:00+00:00"
@@ -57,7 +57,7 @@ def build(path: Path, participants: int = 100_000, seed: int = 1) -> Fixture:
     started = time.monotonic()
     if path.exists():
         raise FileExistsError(f"{path} exists: the fixture is built into a new file")
-    asyncio.run(_schema(path))
+    _schema(path)
     rng = random.Random(seed)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=OFF")
@@ -82,9 +82,13 @@ def build(path: Path, participants: int = 100_000, seed: int = 1) -> Fixture:
     )
 
 
-async def _schema(path: Path) -> None:
-    db = await Database.open(path)  # the bot's own migrations
-    await db.close()
+def _schema(path: Path) -> None:
+    conn = connect(path)  # the bot's own connection settings and migrations
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        migrate.upgrade(conn)
+    finally:
+        conn.close()
 
 
 def _bulk(conn: sqlite3.Connection, sql: str, rows: object) -> None:

@@ -124,7 +124,9 @@ class Services:
             core.db,
             self.sender,
             settings=JobSettings(
-                reminder_after=settings.reminder_after, sweep_seconds=settings.sweep_seconds
+                reminder_after=settings.reminder_after,
+                sweep_seconds=settings.sweep_seconds,
+                delivery_retention=settings.delivery_retention,
             ),
             clock=core.clock,
         )

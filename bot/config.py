@@ -44,6 +44,7 @@ class Settings:
     timezone: str = "Europe/London"
     reminder_after: timedelta = timedelta(hours=24)
     sweep_seconds: float = 60.0
+    delivery_retention: timedelta = timedelta(days=90)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -143,6 +144,9 @@ def _broadcast_settings(
         "timezone": zone,
         "reminder_after": _duration("REMINDER_AFTER", get("REMINDER_AFTER", "24h") or "24h"),
         "sweep_seconds": _float("SWEEP_SECONDS", get("SWEEP_SECONDS", "60")),
+        "delivery_retention": _duration(
+            "DELIVERY_RETENTION", get("DELIVERY_RETENTION", "90d") or "90d"
+        ),
     }
 
 

@@ -43,6 +43,7 @@ class JobSettings:
 
     reminder_after: timedelta = timedelta(hours=24)
     sweep_seconds: float = 60.0
+    delivery_retention: timedelta = timedelta(days=90)
     champion_checkins: bool = True
     evaluation_checkins: bool = True
 
@@ -55,6 +56,7 @@ class SweepReport:
     broadcasts_queued: list[int]
     broadcasts_started: list[int]
     reminders: int
+    deliveries_pruned: int = 0
 
 
 class Jobs:
@@ -144,6 +146,7 @@ class Jobs:
             if self.settings.champion_checkins:
                 report.broadcasts_queued += await self._champion_checkins()
             report.broadcasts_started = await self._start_due()
+            report.deliveries_pruned = await self._prune()
             await self._schedule_exact()
             if report.rounds_closed or report.broadcasts_started or report.reminders:
                 log.info(
@@ -261,6 +264,15 @@ class Jobs:
             dedupe_key=key,
             created_by="scheduler",
         )
+
+    async def _prune(self) -> int:
+        """Summarise and delete the ledger of broadcasts finished longer ago than the
+        retention period, a few thousand rows a transaction."""
+        before = (self.clock() - self.settings.delivery_retention).isoformat()
+        pruned = 0
+        while rows := await self.db.write(broadcasts.prune, before, self._now()):
+            pruned += rows
+        return pruned
 
     async def _start_due(self) -> list[int]:
         started = []

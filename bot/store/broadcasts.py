@@ -437,11 +437,12 @@ def locales(conn: Tx, broadcast_id: int) -> dict[str, int]:
 
 
 def gave_feedback(conn: Tx) -> set[int]:
-    """Initiatives whose news ("you said, we did") reached at least one person engaged."""
+    """Initiatives whose news ("you said, we did") reached at least one person engaged,
+    from the ledger or, once it was pruned, from its counts."""
     rows = conn.execute(
-        "SELECT DISTINCT b.initiative_id FROM broadcasts b JOIN deliveries d "
-        "ON d.broadcast_id = b.id WHERE d.state = 'sent' AND b.initiative_id IS NOT NULL "
-        "AND b.kind = 'initiative'"
+        "SELECT DISTINCT b.initiative_id FROM broadcasts b WHERE b.initiative_id IS NOT NULL "
+        "AND b.kind = 'initiative' AND (b.sent_count > 0 OR EXISTS (SELECT 1 FROM deliveries "
+        "d WHERE d.broadcast_id = b.id AND d.state = 'sent'))"
     )
     return {int(r[0]) for r in rows}
 

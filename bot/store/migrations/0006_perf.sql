@@ -45,3 +45,9 @@ DROP TABLE deliveries;
 ALTER TABLE deliveries_new RENAME TO deliveries;
 CREATE INDEX deliveries_state ON deliveries(broadcast_id, state, participant_id);
 CREATE INDEX deliveries_participant ON deliveries(participant_id);
+
+-- The sweep's "who left questions unfinished" looks only at sessions still waiting for a
+-- reminder, not at every session there ever was.
+CREATE INDEX sessions_to_remind ON sessions(updated_at)
+    WHERE status = 'active' AND reminded_at IS NULL;
+CREATE INDEX champions_status ON champions(status);

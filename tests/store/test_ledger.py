@@ -1,0 +1,66 @@
+"""The delivery ledger at scale: audiences queued in short transactions, finished ledgers
+summarised and pruned with their counts kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.store import broadcasts, initiatives
+from bot.store.broadcasts import Audience
+from bot.store.db import Database, Tx
+from tests.conftest import FIXED_NOW
+
+NOW = FIXED_NOW.isoformat()
+
+
+def _people(conn: Tx, count: int) -> None:
+    conn.executemany(
+        "INSERT INTO participants (channel, channel_user_id, chat_id, consent_at, created_at) "
+        "VALUES ('telegram', ?, ?, ?, ?)",
+        [(str(n), str(n), NOW, NOW) for n in range(1, count + 1)],
+    )
+
+
+async def test_a_large_audience_is_queued_in_chunks(db: Database) -> None:
+    await db.write(_people, 12_000)
+    bid = await db.write(broadcasts.create, "staff", Audience("everyone"), {}, NOW)
+    assert bid is not None
+    # Starting queues the first chunk only; each further call queues the next.
+    assert await db.write(broadcasts.start, bid, NOW) == broadcasts.QUEUE_CHUNK
+    found = await db.read(broadcasts.get, bid)
+    assert found is not None and not found.queued_all
+    chunks = [await db.write(broadcasts.queue_more, bid, NOW) for _ in range(3)]
+    assert chunks == [5000, 2000, 0]
+    found = await db.read(broadcasts.get, bid)
+    assert found is not None and found.queued_all
+    assert await db.read(broadcasts.counts, bid) == {"queued": 12_000}
+    # Starting again queues nothing twice.
+    assert await db.write(broadcasts.start, bid, NOW) == 0
+
+
+async def test_a_finished_ledger_is_pruned_and_its_counts_kept(db: Database) -> None:
+    await db.write(_people, 30)
+    walks = await db.write(initiatives.create, {"en": "Walks"}, NOW)
+    bid = await db.write(
+        broadcasts.create, "initiative", Audience("everyone"), {}, NOW, initiative_id=walks
+    )
+    assert bid is not None
+    await db.write(broadcasts.start, bid, NOW)
+    claimed = await db.write(broadcasts.claim, bid, 30, NOW, ["telegram"])
+    pids = [r.participant_id for r in claimed]
+    await db.write(broadcasts.attempting, bid, pids, NOW)
+    results = [(pid, "sent" if pid <= 25 else "unreachable", None) for pid in pids]
+    await db.write(broadcasts.settle, bid, results, NOW)
+    await db.write(broadcasts.set_status, bid, "done", NOW)
+    later = (FIXED_NOW + timedelta(days=1)).isoformat()
+    # Not before it is old enough.
+    assert await db.write(broadcasts.prune, NOW, later) == 0
+    rows = []
+    while done := await db.write(broadcasts.prune, later, later, 10):
+        rows.append(done)
+    assert rows == [10, 10, 10, 1]
+    assert await db.read(broadcasts.counts, bid) == {"sent": 25, "unreachable": 5}
+    left = await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM deliveries").fetchone())
+    assert left[0] == 0
+    # The QS148 feedback measure still counts it: its news reached people.
+    assert await db.read(broadcasts.gave_feedback) == {walks}
