@@ -81,6 +81,7 @@ async def open_core(
             clock=clock,
             default_locale=settings.default_locale,
             organisation=settings.organisation,
+            retention=settings.retention,
         )
         yield Core(settings, db, flows, catalogs, registry, host, StaffDesk(db, clock), clock)
     finally:
@@ -127,6 +128,7 @@ class Services:
                 reminder_after=settings.reminder_after,
                 sweep_seconds=settings.sweep_seconds,
                 delivery_retention=settings.delivery_retention,
+                retention=settings.retention,
             ),
             clock=core.clock,
         )

@@ -45,6 +45,9 @@ class Settings:
     reminder_after: timedelta = timedelta(hours=24)
     sweep_seconds: float = 60.0
     delivery_retention: timedelta = timedelta(days=90)
+    # Residents' data is deleted this long after they were last active (the privacy notice
+    # says so, in their language).
+    retention: timedelta = timedelta(days=730)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -147,6 +150,7 @@ def _broadcast_settings(
         "delivery_retention": _duration(
             "DELIVERY_RETENTION", get("DELIVERY_RETENTION", "90d") or "90d"
         ),
+        "retention": _duration("RETENTION", get("RETENTION", "2y") or "2y"),
     }
 
 
@@ -158,8 +162,8 @@ def _float(name: str, value: str | None) -> float:
 
 
 def _duration(name: str, value: str) -> timedelta:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(mo|[smhdy]?)\s*", value)
     if not match:
-        raise ConfigError(f"{name} must look like 24h, 90m or 2d, not {value!r}")
-    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}[match.group(2)]
-    return timedelta(seconds=float(match.group(1)) * unit)
+        raise ConfigError(f"{name} must look like 24h, 90m, 2d, 18mo or 2y, not {value!r}")
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400, "mo": 30 * 86400, "y": 365 * 86400, "": 1}
+    return timedelta(seconds=float(match.group(1)) * unit[match.group(2)])

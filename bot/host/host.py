@@ -8,7 +8,7 @@ back, so an acknowledged answer survives any crash.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.flows.events import Input
@@ -21,6 +21,7 @@ from bot.host.replies import Message
 from bot.host.steps import Outcome, Step, Who
 from bot.host.words import TranslatedWords
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.durations import spoken
 from bot.store import champions, participants
 from bot.store.db import Database, Tx
 
@@ -41,6 +42,7 @@ class Host:
         default_locale: str = "en",
         organisation: str = "your local health and wellbeing team",
         bot_username: str = "community_voice_bot",
+        retention: timedelta = timedelta(days=730),
     ) -> None:
         self.db = db
         self.flows = flows
@@ -50,6 +52,7 @@ class Host:
         self.default_locale = default_locale
         self.organisation = organisation
         self.bot_username = bot_username
+        self.retention = retention
         # Fixed once the catalogs are loaded: built here, not on every step.
         self.locale_options = tuple(
             Option(code, Catalogs.display_name(code)) for code in catalogs.available()
@@ -121,7 +124,9 @@ class Host:
             locale = (known.locale if known else None) or self.catalogs.negotiate(who.language_code)
             tr = self.catalogs.get(locale or self.default_locale)
             msgid = texts.HELP if topic == "help" else texts.PRIVACY
-            text = tr.gettext(msgid, organisation=self.organisation)
+            text = tr.gettext(
+                msgid, organisation=self.organisation, retention=spoken(self.retention, tr.locale)
+            )
             return Outcome([Message(text)], known, tr.locale)
 
         return await self.db.read(run)

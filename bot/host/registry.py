@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.flows.events import Lists
@@ -40,6 +40,7 @@ class View:
     organisation: str
     locales: tuple[Option, ...] = ()  # every language we speak, each in its own name
     phone_locale: str | None = None  # the language the resident's app asked for, if we have it
+    retention: timedelta = timedelta(days=730)  # how long after their last answer data goes
 
     @property
     def locale(self) -> str:

@@ -127,6 +127,7 @@ class Step:
             organisation=self.host.organisation,
             locales=self.host.locale_options,
             phone_locale=self.phone_locale,
+            retention=self.host.retention,
         )
 
     def context(self) -> Context:

@@ -26,8 +26,8 @@ HELP = N_(
 )
 PRIVACY = N_(
     "This bot is run by {organisation}. We keep your answers, your language and your area, "
-    "for 2 years. We do not ask for your name. Only our team can see them. We use them to plan "
-    "local health work and to tell you what happened.\n"
+    "and delete them {retention} after your last answer. We do not ask for your name. Only our "
+    "team can see them. We use them to plan local health work and to tell you what happened.\n"
     "Send /mydata to get a copy, or /delete to remove everything."
 )
 PICK_LANGUAGE = N_("Which language would you like?")

@@ -96,6 +96,29 @@ def forget(conn: Tx, participant_id: int) -> None:
     conn.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
 
 
+def inactive(conn: Tx, cutoff: str, after_id: int, limit: int) -> tuple[list[int], int]:
+    """Participants (of the next `limit` by id after `after_id`) with no activity since
+    `cutoff`: not created, no session touched and no answer given since. Returns their ids
+    and the last id looked at (where the next call starts; 0 when all were looked at)."""
+    ids = [
+        int(r[0])
+        for r in conn.execute(
+            "SELECT id FROM participants WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        )
+    ]
+    if not ids:
+        return [], 0
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(
+        f"SELECT p.id FROM participants p WHERE p.id IN ({marks}) AND p.created_at < ? "
+        "AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.participant_id = p.id "
+        "AND s.updated_at >= ?) AND NOT EXISTS (SELECT 1 FROM answers a "
+        "WHERE a.participant_id = p.id AND a.created_at >= ?)",
+        (*ids, cutoff, cutoff, cutoff),
+    )
+    return [int(r[0]) for r in rows], ids[-1] if len(ids) == limit else 0
+
+
 def tables(conn: Tx) -> list[str]:
     """Every table name, for exports that must cover them all."""
     rows = conn.execute(

@@ -96,6 +96,6 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
     assert api.stats.per_chat_breaches == 0
     # Only requests that may have reached Telegram are in doubt: at 100 a second and no
     # latency, a handful, not the claimed batch.
-    in_doubt = final.get("sending", 0)
-    assert in_doubt <= 10
-    assert sum(1 for chat in before if state.get(chat) == "sending") == in_doubt
+    # (A row in doubt may or may not have reached the double before the kill: either way it
+    # was not sent again, which the loop above checks.)
+    assert final.get("sending", 0) <= 10

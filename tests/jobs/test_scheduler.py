@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.config import Settings
+from bot.host.library import FlowLibrary
+from bot.host.registry import Registry
+from bot.i18n.catalogs import Catalogs
 from bot.jobs.outbound import OutMessage
 from bot.jobs.pacing import Pacer
 from bot.jobs.scheduler import Jobs, JobSettings
@@ -12,9 +16,9 @@ from bot.jobs.sender import BroadcastSender
 from bot.staff.desk import StaffDesk
 from bot.store import champions, initiatives, participants, rounds, sessions
 from bot.store.broadcasts import Broadcast, Recipient
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 from bot.store.rounds import Submission
-from bot.store.sessions import SessionState
+from bot.store.sessions import NewAnswer, SessionState
 from tests.conftest import STAFF
 from tests.jobs.conftest import RecordingOutbound, VirtualClock, residents
 
@@ -214,3 +218,52 @@ async def test_exact_time_jobs_close_a_round_without_waiting_for_the_sweep(
     found = await db.read(rounds.get, round_id)
     assert found is not None and found.status == "closed"
     assert [m.text for _, _, m in outbound.sent] == ["results"]
+
+
+async def test_residents_are_deleted_two_years_after_their_last_answer(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    joined = "2024-01-10T09:00:00+00:00"
+    old, returned, recent = await residents(db, 3)
+
+    def history(conn: Tx) -> None:
+        conn.execute("UPDATE participants SET created_at = ?", (joined,))
+        # "returned" answered a question last spring; "recent" has a flow open since last week.
+        sessions.append_answers(
+            conn, returned, None, [NewAnswer("menu", "pick", "menu_choice", "x")], joined
+        )
+        conn.execute(
+            "UPDATE answers SET created_at = '2025-04-01T10:00:00+00:00' WHERE participant_id = ?",
+            (returned,),
+        )
+        state = SessionState("assets", "h", "what", "{}", "active")
+        sessions.create(conn, recent, state, (T0 - timedelta(days=7)).isoformat())
+
+    await db.write(history)
+    now = Clock(T0)  # 2026-11-25: "old" has done nothing since January 2024
+    jobs = _jobs(db, now, outbound, clock)
+    assert (await jobs.sweep()).residents_expired == 1
+    assert await db.read(participants.get, old) is None
+    assert await db.read(participants.get, returned) is not None
+    assert await db.read(participants.get, recent) is not None
+    now.now = datetime(2027, 4, 2, tzinfo=UTC)  # two years after "returned" last answered
+    assert (await jobs.sweep()).residents_expired == 1
+    assert await db.read(participants.get, returned) is None
+    assert await db.read(participants.get, recent) is not None
+
+
+async def test_the_privacy_notice_says_the_retention_period_in_each_language(
+    db: Database, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry
+) -> None:
+    from bot.host.host import Host
+    from bot.host.steps import Who
+
+    for retention, locale, said in (
+        ("2y", "en", "delete them 2 years after your last answer"),
+        ("18mo", "en", "delete them 18 months after your last answer"),
+        ("2y", "cy", "ac yn eu dileu 2 flynedd ar ôl eich ateb olaf"),
+    ):
+        length = Settings.from_env({"RETENTION": retention}, dotenv=False).retention
+        host = Host(db, flows, catalogs, hooks, retention=length)
+        out = await host.info(Who("telegram", "1", "1", locale), "privacy")
+        assert said in out.replies[0].text, out.replies[0].text  # type: ignore[union-attr]
