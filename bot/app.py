@@ -19,6 +19,7 @@ from bot.host.host import Host
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
 from bot.i18n.catalogs import Catalogs
+from bot.jobs.artwork import MatplotlibArtwork
 from bot.jobs.compose import BroadcastComposer
 from bot.jobs.outbound import Outbound
 from bot.jobs.pacing import Pacer, QuietHours
@@ -81,7 +82,10 @@ async def open_core(
             clock=clock,
             default_locale=settings.default_locale,
             organisation=settings.organisation,
+            artwork=MatplotlibArtwork(catalogs),
         )
+        if settings.bot_username:
+            host.bot_username = settings.bot_username
         yield Core(settings, db, flows, catalogs, registry, host, StaffDesk(db, clock), clock)
     finally:
         await db.close()

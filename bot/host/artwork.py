@@ -54,3 +54,23 @@ class Artwork(Protocol):
     def stats_chart(self, request: StatsChart) -> bytes:
         """The chart as a PNG."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class PosterWanted:
+    """A step wants a poster sent (drawn after its transaction): files named `stem`.pdf/.png."""
+
+    request: PosterRequest
+    stem: str
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartWanted:
+    """A step wants a champion's chart sent (drawn after its transaction)."""
+
+    request: StatsChart
+    caption: str
+
+
+Drawing = PosterWanted | ChartWanted

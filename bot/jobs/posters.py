@@ -113,7 +113,7 @@ class _Page:
 
     def __init__(self, fig: Figure, canvas: FigureCanvasAgg) -> None:
         self.fig = fig
-        self.renderer = canvas.get_renderer()
+        self.renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
 
     def text(self, x: float, y: float, words: str, block: _Block, va: str) -> Text:
         artist = self.fig.text(

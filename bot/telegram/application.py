@@ -152,4 +152,11 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
         await staff.register(app)
     # /broadcast shows in staff chats' command menus too.
     if app.bot.username:
+        if core.settings.bot_username and core.settings.bot_username != app.bot.username:
+            # Posters printed from the command line would open another bot.
+            log.warning(
+                "BOT_USERNAME is %s but Telegram says this bot is %s: fix BOT_USERNAME",
+                core.settings.bot_username,
+                app.bot.username,
+            )
         core.host.bot_username = app.bot.username
