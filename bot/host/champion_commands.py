@@ -21,10 +21,8 @@ from bot.host.steps import Step
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
 from bot.store.champions import RETIRED, Champion
-from bot.store.referral_stats import Shown, referral_stats
+from bot.store.referral_stats import FLOWS, Shown, referral_stats
 
-# The flows whose finishing counts in a champion's figures: the four QS148 activities.
-STATS_FLOWS = ("priorities", "assets", "evaluation", "measures")
 STATS_WEEKS = 8  # weeks listed in the message; the chart shows more
 SUPPORT_FLOW = "support"
 
@@ -153,7 +151,7 @@ def my_stats(step: Step) -> None:
     champion = _champion(step, "active", "paused", RETIRED)
     if champion is None:
         return
-    flows = [f for f in STATS_FLOWS if f in step.host.flows]
+    flows = [f for f in FLOWS if f in step.host.flows]
     stats = referral_stats(step.conn, champion.id, flows)
     if not stats.weeks:
         step.say(STATS_NONE)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from bot.host.artwork import Poster, PosterRequest, StatsChart
 from bot.i18n.catalogs import Catalogs
 
+# Staff print posters too, through this module (the staff desk does not import the host).
+__all__ = ["MatplotlibArtwork", "Poster", "PosterRequest", "StatsChart"]
+
 
 class MatplotlibArtwork:
     """Posters and champions' charts; each call is slow: run it in a worker thread."""

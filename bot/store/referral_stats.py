@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from bot.store.db import Tx
 
 SMALL = 5  # counts below this (and above 0) are hidden
+# The flows whose finishing counts in a champion's figures: the four QS148 activities.
+FLOWS = ("priorities", "assets", "evaluation", "measures")
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,11 +21,13 @@ from bot.app import Core, Services
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
 from bot.telegram.broadcasting import BroadcastDesk
+from bot.telegram.champion_staff import ChampionStaff
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.staff import StaffCommands
+from bot.telegram.support_alerts import AlertReply, SupportAlerts
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,25 @@ def build_application(
         get_updates_request or AiohttpRequest(connection_limit=1)
     )
     app = builder.build()
-    channel = TelegramChannel(app.bot, core.host, core.catalogs)
-    staff = StaffCommands(settings.staff_telegram_ids, core.desk, core.host, core.catalogs)
+    champions = ChampionStaff(core)
+    alerts = SupportAlerts(app.bot, core, champions)
+    channel = TelegramChannel(app.bot, core.host, core.catalogs, on_recorded=alerts.recorded)
+    staff = StaffCommands(
+        settings.staff_telegram_ids, core.desk, core.host, core.catalogs, champions
+    )
     staff.add_to(app)  # before the residents' handlers, which catch every other command
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.TEXT
+            & ~filters.COMMAND
+            & ~filters.UpdateType.EDITED
+            & AlertReply(settings.staff_telegram_ids),
+            alerts.on_reply,
+        )
+    )
     app.bot_data["staff"] = staff
+    app.bot_data["alerts"] = alerts
     desk = BroadcastDesk(app, core)
     desk.add_to(app)
     app.bot_data["desk"] = desk
@@ -97,6 +114,10 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
         "mydata": channel.on_mydata,
         "delete": channel.on_delete,
         "stop": channel.on_stop,
+        "mylink": channel.on_mylink,
+        "myposter": channel.on_myposter,
+        "mystats": channel.on_mystats,
+        "support": channel.on_support,
     }
     for name, callback in commands.items():
         app.add_handler(
@@ -120,6 +141,9 @@ async def start_services(app: Application, core: Core) -> Services:  # type: ign
     assert isinstance(desk, BroadcastDesk)
     outbound = TelegramOutbound(app.bot, paid=core.settings.paid_broadcast)
     services = Services(core, {"telegram": outbound}, on_progress=desk.progress)
+    alerts = app.bot_data["alerts"]
+    assert isinstance(alerts, SupportAlerts)
+    services.jobs.also.append(alerts.send_pending)  # requests staff have not heard of yet
     desk.services = services
     app.bot_data["services"] = services
     await services.start()
