@@ -3,9 +3,10 @@ finished each flow, by week of joining, with small numbers hidden.
 
 A count from 1 to 4 is shown as "<5", so that nobody can be picked out. A total could give a
 hidden count away (total 9, weeks "7" and "<5": the hidden one is 2), so a total is exact
-only when it cannot: when nothing in its column is hidden, or when the hidden counts could be
-split more than one way. Otherwise it is shown as the least it could be ("8+"), which the
-visible numbers already tell.
+only when nothing in its column is hidden. Otherwise it is shown as the least it could be
+("8+"), which the column already tells. (Being exact only when the hidden counts could be
+split several ways is not enough: whether a total is exact would then itself tell something,
+and "4" and "4" are the only split that gives 8 and is shown as "N+".)
 """
 
 from __future__ import annotations
@@ -54,12 +55,9 @@ def total(counts: Sequence[int]) -> Shown:
     hidden = [c for c in counts if 0 < c < SMALL]
     if not hidden:
         return Shown(whole)
-    k, s = len(hidden), sum(hidden)
-    # With one hidden count, the total minus the rest is that count. With several, their sum
-    # pins every one of them only if all are 1 (sum k) or all are 4 (sum 4k).
-    if k == 1 or s in (k, (SMALL - 1) * k):
-        return Shown(whole - s + k, "at_least")
-    return Shown(whole)
+    # Each hidden count is at least 1, and the total is not under 5 (it would say "<5").
+    least = whole - sum(hidden) + len(hidden)
+    return Shown(max(least, SMALL), "at_least")
 
 
 @dataclass(frozen=True, slots=True)
