@@ -160,9 +160,9 @@ def _champion(conn: Tx, champion_id: int) -> Champion:
 def _open_request(conn: Tx, request_id: int) -> support.Request:
     found = support.get(conn, request_id)
     if found is None:
-        raise StaffError(f"There is no support request {request_id}. 'support' lists them.")
+        raise StaffError(f"There is no support request #{request_id}. 'support' lists them.")
     if found.status != "open":
-        raise StaffError(f"Support request {request_id} has already been answered.")
+        raise StaffError(f"Support request #{request_id} has already been answered.")
     if participants.get(conn, found.participant_id) is None:
-        raise StaffError(f"The champion of request {request_id} has deleted their data.")
+        raise StaffError(f"The champion of request #{request_id} has deleted their data.")
     return found

@@ -46,8 +46,9 @@ def test_the_poster_says_where_who_and_what_in_each_language(catalogs: Catalogs)
 def test_a_place_poster_names_the_place_not_a_champion(catalogs: Catalogs) -> None:
     link = "https://t.me/riverside_voice_bot?start=flow-priorities"
     poster = draw_poster(
-        PosterRequest(link, ("en",), "Riverside Health Team", place="Riverside Library",
-                      champion=False),
+        PosterRequest(
+            link, ("en",), "Riverside Health Team", place="Riverside Library", champion=False
+        ),
         catalogs,
     )
     text = " ".join(pdf_text(poster.pdf).split())
