@@ -46,7 +46,7 @@ def test_no_total_ever_pins_a_hidden_count() -> None:
             for other in product(range(10), repeat=3)
             if [cell(c) for c in other] == seen and total(list(other)) == whole
         ]
-        for index, count in enumerate(counts):
+        for index in range(len(counts)):
             if seen[index].hidden:
                 values = {other[index] for other in possible}
                 assert len(values) > 1, (counts, index, whole)
