@@ -55,7 +55,12 @@ class SupportAlerts:
     async def recorded(self, records: tuple[str, ...]) -> None:
         """A resident's step wrote records: a support request is told to staff at once."""
         if "support_request" in records:
-            await self.send_pending()
+            try:
+                await self.send_pending()
+            except Exception:
+                # Their request is stored; the next sweep tells staff. The champion has
+                # already been thanked and must not be told that something went wrong.
+                log.exception("support alerts not sent now; the next sweep retries")
 
     async def send_pending(self) -> int:
         """Tell staff about every request they have not heard of; how many were told."""
