@@ -19,6 +19,7 @@ from bot.host.host import Host
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
 from bot.i18n.catalogs import Catalogs
+from bot.jobs.artwork import MatplotlibArtwork
 from bot.jobs.compose import BroadcastComposer, Charts
 from bot.jobs.outbound import Outbound
 from bot.jobs.pacing import Pacer, QuietHours
@@ -82,7 +83,10 @@ async def open_core(
             default_locale=settings.default_locale,
             organisation=settings.organisation,
             retention=settings.retention,
+            artwork=MatplotlibArtwork(catalogs),
         )
+        if settings.bot_username:
+            host.bot_username = settings.bot_username
         yield Core(settings, db, flows, catalogs, registry, host, StaffDesk(db, clock), clock)
     finally:
         await db.close()

@@ -38,6 +38,7 @@ class Settings:
     webhook_secret: str | None
     staff_telegram_ids: frozenset[int]
     organisation: str
+    bot_username: str | None = None  # for links made without Telegram (the CLI's posters)
     broadcast_rate: float = 30.0
     paid_broadcast: bool = False
     quiet_hours: str = "21:00-08:00"
@@ -87,12 +88,24 @@ class Settings:
             staff_telegram_ids=_ids(get("STAFF_TELEGRAM_IDS", "") or ""),
             organisation=get("ORGANISATION_NAME", "your local health and wellbeing team")
             or "your local health and wellbeing team",
+            bot_username=_username(get("BOT_USERNAME")),
             **_broadcast_settings(get, lambda name: name in env),
         )
 
 
 def _path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def _username(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.removeprefix("@")
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name):
+        raise ConfigError(
+            f"BOT_USERNAME must be your bot's username, like my_area_bot, not {value!r}"
+        )
+    return name
 
 
 def _int(name: str, value: str | None) -> int:

@@ -17,6 +17,7 @@ from bot.host.host import Host
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
 from bot.i18n.catalogs import Catalogs
+from bot.jobs.artwork import MatplotlibArtwork
 from bot.staff.actor import Actor, Role
 from bot.staff.desk import StaffDesk
 from bot.store.db import Database
@@ -59,7 +60,15 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 def make_host(db: Database, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry) -> Host:
     """The host as the bot builds it, on a fixed clock."""
-    return Host(db, flows, catalogs, hooks, clock=fixed_clock, organisation="Riverside Health Team")
+    return Host(
+        db,
+        flows,
+        catalogs,
+        hooks,
+        clock=fixed_clock,
+        organisation="Riverside Health Team",
+        artwork=MatplotlibArtwork(catalogs),
+    )
 
 
 @pytest.fixture

@@ -373,6 +373,7 @@ class FakeBotAPI:
             "answercallbackquery": self._answer_callback_query,
             "senddocument": self._send_document,
             "sendphoto": self._send_photo,
+            "sendvoice": self._send_voice,
             "sendchataction": self._send_chat_action,
             "setmycommands": self._set_my_commands,
             "getmycommands": self._get_my_commands,
@@ -840,12 +841,18 @@ class FakeBotAPI:
         language_code: str | None = "en",
         chat_type: str = "private",
         chat_id: int | None = None,
+        reply_to: int | None = None,
     ) -> JSON:
-        """A resident sends ``text``; a leading "/command" gets its bot_command entity."""
+        """A resident sends ``text``; a leading "/command" gets its bot_command entity;
+        ``reply_to`` makes it a reply to that message of the chat."""
         content: JSON = {"text": text}
         entities = _command_entities(text)
         if entities:
             content["entities"] = entities
+        if reply_to is not None:
+            target = self._messages[chat_id if chat_id is not None else user_id][reply_to]
+            content["reply_to_message"] = copy.deepcopy(target.data)
+            content["reply_to_message"].pop("reply_to_message", None)
         return self._resident_message(
             user_id,
             content,
@@ -1504,6 +1511,33 @@ class FakeBotAPI:
             parse_mode=params.get("parse_mode"),
         )
         return self._store_sent("sendPhoto", chat_id, params, content, sent)
+
+    def _send_voice(self, params: JSON, files: Files) -> JSON:
+        chat_id = self._target_chat(params)
+        raw_caption, caption = self._caption(params)
+        self._validate_send(chat_id, params)
+        stored = self._upload(params, files, "voice", "voice.ogg")
+        self._admit_send(chat_id)
+        voice = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": 1,
+            "file_size": len(stored.content or b""),
+        }
+        content: JSON = {"voice": voice}
+        if caption is not None:
+            content["caption"] = caption
+        sent = SentMessage(
+            message_id=0,
+            chat_id=chat_id,
+            text=None,
+            document_name=stored.file_id,
+            document_bytes=stored.content,
+            caption=caption,
+            raw_text=raw_caption,
+            parse_mode=params.get("parse_mode"),
+        )
+        return self._store_sent("sendVoice", chat_id, params, content, sent)
 
     def _find_editable(self, params: JSON) -> _Stored:
         if params.get("inline_message_id"):

@@ -12,13 +12,14 @@ import json
 import re
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.flows.callback import decode_callback
 from bot.flows.events import Choose, Input, Location, Text, Voice
 from bot.flows.model import BACK, CANCEL, DONE, SKIP
 from bot.host.host import Host
-from bot.host.replies import Button, Confirmation, Message, Question, Reply
+from bot.host.replies import Attachment, Button, Confirmation, Message, Question, Reply
 from bot.host.steps import Outcome, Who
 from bot.store import inbox
 
@@ -31,7 +32,8 @@ HELP = """\
 How to answer: type the number of an option, or the letter of a control (d = done, s = skip,
 b = back). Type text where text is asked. Commands: /menu, /cancel, /language, /start [CODE],
 /privacy, /mydata, /delete, /stop, /location LAT,LON (share a location),
-/voice SECONDS (send a pretend voice note), /help, /quit.\
+/voice SECONDS (send a pretend voice note), /help, /quit.
+Champions: /mylink, /myposter [cy,en], /mystats, /support (files go to the data folder).\
 """
 
 
@@ -39,13 +41,21 @@ class Simulator:
     """One resident's terminal conversation."""
 
     def __init__(
-        self, host: Host, who: Who, out: TextIO = sys.stdout, *, echo_input: bool = False
+        self,
+        host: Host,
+        who: Who,
+        out: TextIO = sys.stdout,
+        *,
+        echo_input: bool = False,
+        files: Path | None = None,
     ) -> None:
         self.host = host
         self.who = who
         self.out = out
         self.echo_input = echo_input
         self.question: Question | None = None
+        # Posters and charts cannot be shown in a terminal: they are written here instead.
+        self.files = files or host.db.path.parent
 
     def show(self, outcome: Outcome) -> None:
         """Print replies; remember the last question so numbers can answer it."""
@@ -55,6 +65,12 @@ class Simulator:
     def _print(self, reply: Reply) -> None:
         if isinstance(reply, Message):
             self._say(reply.text)
+            for link in reply.links:
+                self.out.write(f"      🔗 {link.label}: {link.url}\n")
+        elif isinstance(reply, Attachment):
+            path = self._save(reply)
+            where = f"[{'chart' if reply.photo else 'file'}: {path}]"
+            self._say(f"{reply.caption}\n{where}" if reply.caption else where)
         elif isinstance(reply, Confirmation):
             self.out.write(f"      {reply.text}\n")
         else:
@@ -66,6 +82,13 @@ class Simulator:
                 key = CONTROL_KEYS.get(control.option_id, "?")
                 self.out.write(f"      {key}) {control.label}\n")
         self.out.flush()
+
+    def _save(self, reply: Attachment) -> Path:
+        folder = self.files / ("charts" if reply.photo else "posters")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.who.user_id}-{reply.filename}"
+        path.write_bytes(reply.data)
+        return path
 
     def _say(self, text: str) -> None:
         lines = text.splitlines() or [""]
@@ -120,11 +143,17 @@ class Simulator:
             "/delete": lambda: host.delete_question(who),
             "/privacy": lambda: host.info(who, "privacy"),
             "/language": lambda: host.language_question(who),
+            "/mylink": lambda: host.my_link(who),
+            "/myposter": lambda: host.my_poster(who),
+            "/mystats": lambda: host.my_stats(who),
+            "/support": lambda: host.support(who),
         }
         if command in actions:
             self.show(await actions[command]())
         elif command.startswith("/start "):
             self.show(await host.start(who, command.split(maxsplit=1)[1]))
+        elif command.startswith("/myposter "):
+            self.show(await host.my_poster(who, command.split(maxsplit=1)[1]))
         elif command == "/help":
             self.out.write(HELP + "\n")
         elif command == "/mydata":

@@ -10,11 +10,11 @@ import logging
 from typing import Any
 
 from bot.flows.events import Choose, Input
-from bot.host import deeplinks, hostnodes, texts
+from bot.host import champion_commands, deeplinks, hostnodes, texts
 from bot.host.replies import Button, Question
 from bot.host.steps import MENU, Step
 from bot.i18n.catalogs import Catalogs
-from bot.store import champions, participants, sessions
+from bot.store import champions, participants, sessions, support
 from bot.store.sessions import NewAnswer
 
 log = logging.getLogger(__name__)
@@ -42,23 +42,12 @@ def start(step: Step, payload: str | None) -> None:
             step.change(next_flow=link.value)
         step.begin(link.value)
         return
-    if link is not None and link.kind == "referral":
-        _attribute(step, link.value)
-    elif link is not None:
-        log.info("ignored deep link payload (%s)", link.kind)
+    if payload and not step.participant.consented:
+        # Anything else may be a champion's code. Known or not, active, paused or retired,
+        # well-formed or garbage, it takes this one path and gets the same welcome, so no
+        # reply (and no timing worth measuring) tells a real code from a guess.
+        champions.attribute(step.conn, step.participant.id, payload[:64], step.stamp)
     step.repeat()
-
-
-def _attribute(step: Step, code: str) -> None:
-    champion = champions.by_code(step.conn, code)
-    if champion is None:
-        log.info("unknown referral code ignored")
-        return
-    if step.participant.consented or champion.participant_id == step.participant.id:
-        # Only people who join through the link count; residents already taking part (and
-        # champions opening their own link) are not referrals.
-        return
-    champions.record_referral(step.conn, step.participant.id, champion.id, code, step.stamp)
 
 
 def cancel(step: Step) -> None:
@@ -144,11 +133,19 @@ def _resume_flow(step: Step, option: str) -> None:
 
 
 def _champion_support(step: Step, choice: str) -> None:
-    """A champion's answer to the monthly check-in: kept as an answer staff can list."""
+    """A champion's answer to the monthly check-in, kept (and counted for QS148); "I would
+    like support" goes on to ask what they would like help with."""
     value = "help" if choice == "help" else "ok"
-    answer = NewAnswer("champion-checkin", hostnodes.CHAMPION_SUPPORT, "support", value)
+    answer = NewAnswer(support.CHECKIN_FLOW, hostnodes.CHAMPION_SUPPORT, support.CHECKIN_KEY, value)
     sessions.append_answers(step.conn, step.participant.id, None, [answer], step.stamp)
-    step.say(texts.SUPPORT_THANKS if value == "help" else texts.ALL_GOOD)
+    if value == "help":
+        champion_commands.support(step)
+    else:
+        step.say(texts.ALL_GOOD)
+
+
+def _poster_languages(step: Step, choice: str) -> None:
+    champion_commands.my_poster(step, choice)
 
 
 HOST_BUTTONS = {
@@ -157,4 +154,5 @@ HOST_BUTTONS = {
     hostnodes.OPEN_FLOW: _open_flow,
     hostnodes.RESUME_FLOW: _resume_flow,
     hostnodes.CHAMPION_SUPPORT: _champion_support,
+    hostnodes.POSTER_LANGUAGES: _poster_languages,
 }

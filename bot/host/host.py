@@ -7,6 +7,8 @@ back, so an acknowledged answer survives any crash.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -14,10 +16,11 @@ from typing import Any, TypeVar
 from bot.flows.events import Input
 from bot.flows.model import Option
 from bot.flows.words import Words
-from bot.host import commands, deeplinks, texts
+from bot.host import champion_commands, commands, deeplinks, texts
+from bot.host.artwork import Artwork, PosterWanted
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
-from bot.host.replies import Message
+from bot.host.replies import Attachment, Message
 from bot.host.steps import Outcome, Step, Who
 from bot.host.words import TranslatedWords
 from bot.i18n.catalogs import Catalogs
@@ -26,6 +29,7 @@ from bot.store import champions, participants
 from bot.store.db import Database, Tx
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Host:
@@ -43,6 +47,7 @@ class Host:
         organisation: str = "your local health and wellbeing team",
         bot_username: str = "community_voice_bot",
         retention: timedelta = timedelta(days=730),
+        artwork: Artwork | None = None,
     ) -> None:
         self.db = db
         self.flows = flows
@@ -53,6 +58,7 @@ class Host:
         self.organisation = organisation
         self.bot_username = bot_username
         self.retention = retention
+        self.artwork = artwork  # draws posters and charts; without it none are sent
         # Fixed once the catalogs are loaded: built here, not on every step.
         self.locale_options = tuple(
             Option(code, Catalogs.display_name(code)) for code in catalogs.available()
@@ -131,6 +137,24 @@ class Host:
 
         return await self.db.read(run)
 
+    # -- champions -------------------------------------------------------------------------
+
+    async def my_link(self, who: Who) -> Outcome:
+        """/mylink: a champion's link with a share button."""
+        return await self._step(who, champion_commands.my_link)
+
+    async def my_poster(self, who: Who, languages: str | None = None) -> Outcome:
+        """/myposter [cy,en]: a champion's poster (PDF and PNG), or which languages."""
+        return await self._step(who, champion_commands.my_poster, languages)
+
+    async def my_stats(self, who: Who) -> Outcome:
+        """/mystats: who joined through a champion's link, by week, and a chart."""
+        return await self._step(who, champion_commands.my_stats)
+
+    async def support(self, who: Who) -> Outcome:
+        """/support: a champion asks our team for help."""
+        return await self._step(who, champion_commands.support)
+
     async def mark_unreachable(self, channel: str, user_id: str, reachable: bool = False) -> None:
         """The resident blocked the bot (or unblocked it): no news meanwhile."""
 
@@ -165,4 +189,25 @@ class Host:
             work(step, *args)
             return step.outcome()
 
-        return await self.db.write(run)
+        outcome = await self.db.write(run)
+        if outcome.drawings:
+            await self._draw(outcome)
+        return outcome
+
+    async def _draw(self, outcome: Outcome) -> None:
+        """Draw what the step asked for, now that it has committed (off the event loop: a
+        poster takes about a second), and add the files to the replies."""
+        wanted, outcome.drawings = outcome.drawings, []
+        if self.artwork is None:
+            log.warning("no artwork: %s drawing(s) not sent", len(wanted))
+            return
+        for item in wanted:
+            if isinstance(item, PosterWanted):
+                poster = await asyncio.to_thread(self.artwork.poster, item.request)
+                outcome.replies.append(Attachment(f"{item.stem}.pdf", poster.pdf, item.caption))
+                outcome.replies.append(Attachment(f"{item.stem}.png", poster.png))
+            else:
+                png = await asyncio.to_thread(self.artwork.stats_chart, item.request)
+                outcome.replies.append(
+                    Attachment("community-voice-stats.png", png, item.caption, photo=True)
+                )

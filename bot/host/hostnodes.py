@@ -11,4 +11,5 @@ DELETE = "delete-confirm"  # option: yes / no
 OPEN_FLOW = "open-flow"  # option: a flow id (a check-in's "Tell us" button)
 RESUME_FLOW = "resume-flow"  # option: go (a reminder's "Carry on" button)
 CHAMPION_SUPPORT = "champion-support"  # option: ok / help (the champions' monthly check-in)
+POSTER_LANGUAGES = "poster-languages"  # option: locale codes joined by "+" (e.g. cy+en)
 BROADCAST_CONTROL = "broadcast"  # option: <action>-<broadcast id>, staff only

@@ -15,12 +15,32 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A button that opens a web address (Telegram: a URL button; elsewhere: shown written)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """Plain text to send. `stale` marks "that question has moved on", which a channel may
-    show another way (Telegram: as the pressed button's pop-up)."""
+    show another way (Telegram: as the pressed button's pop-up). `links` go under it."""
 
     text: str
     stale: bool = False
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to send: a photo to look at (a chart) or a document to keep (a poster). A
+    channel that cannot send files writes it to a folder and says where."""
+
+    filename: str
+    data: bytes
+    caption: str = ""
+    photo: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,4 +70,4 @@ class Confirmation:
     text: str
 
 
-Reply = Message | Question | Confirmation
+Reply = Message | Question | Confirmation | Attachment

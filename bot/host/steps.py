@@ -28,6 +28,7 @@ from bot.flows.model import Flow
 from bot.flows.needs import placeholders
 from bot.flows.session import Session
 from bot.host import texts
+from bot.host.artwork import Drawing
 from bot.host.registry import View
 from bot.host.render import render
 from bot.host.replies import Message, Reply
@@ -64,6 +65,10 @@ class Outcome:
     participant: Participant | None = None
     locale: str = "en"
     stale: bool = False  # a button for a question that has moved on was pressed
+    # Records this step wrote (e.g. "support_request": a channel may alert staff).
+    recorded: tuple[str, ...] = ()
+    # Posters and charts to draw once the transaction has committed (the Host does).
+    drawings: list[Drawing] = field(default_factory=list)
 
 
 class Step:
@@ -83,6 +88,8 @@ class Step:
         self.replies: list[Reply] = []
         self.forgotten = False
         self.stale = False
+        self.recorded: list[str] = []
+        self.drawings: list[Drawing] = []
 
     # -- language --------------------------------------------------------------------------
 
@@ -100,10 +107,21 @@ class Step:
         """Add a message in the resident's language."""
         self.replies.append(Message(self.tr.gettext(msgid, **params)))
 
+    def say_text(self, text: str) -> None:
+        """Add a message already in the resident's language."""
+        self.replies.append(Message(text))
+
     def outcome(self) -> Outcome:
         """The replies so far, and the participant as they are now."""
         participant = None if self.forgotten else self.participant
-        return Outcome(self.replies, participant, self.locale, self.stale)
+        return Outcome(
+            self.replies,
+            participant,
+            self.locale,
+            self.stale,
+            tuple(self.recorded),
+            self.drawings,
+        )
 
     # -- participant -----------------------------------------------------------------------
 
@@ -253,6 +271,7 @@ class Step:
             data = record.make(self.view(), step.session.answers)
             if data is not None:
                 records.write(self.conn, self.participant.id, data, self.stamp)
+                self.recorded.append(event.target)
 
     def after(self, finished: Finished) -> None:
         """What comes after a flow ends: a word when they stopped it, or the next flow."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.i18n.markers import N_
 
-SUPPORT_THANKS = N_("Thank you for telling us. Someone from our team will get in touch soon.")
 ALL_GOOD = N_("Good to hear. Thank you for all you do!")
 LEFT_FLOW = N_(
     "You have stopped these questions. Your answers so far are saved. "

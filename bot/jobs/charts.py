@@ -48,6 +48,7 @@ __all__ = [
     "can_draw",
     "display_text",
     "render_results_chart",
+    "use_fonts",
 ]
 
 Weight = Literal["normal", "bold"]
@@ -166,6 +167,14 @@ def render_results_chart(
 def can_draw(text: str) -> bool:
     """Whether some installed fonts hold every glyph ``text`` needs (regular weight)."""
     return _fonts_for(text, "normal") is not None
+
+
+def use_fonts(artist: Text, text: str, weight: Weight = "normal") -> bool:
+    """Give ``artist`` the shipped fonts that draw ``text`` (other drawings, such as posters,
+    choose fonts the way charts do); False when none can, and it gets the base font."""
+    fonts = _fonts_for(text, weight)
+    _apply(artist, fonts)
+    return fonts is not None
 
 
 def display_text(text: str) -> str:

@@ -13,7 +13,7 @@ from bot.i18n.markers import N_
 from bot.jobs.chartworker import ChartWorker
 from bot.jobs.outbound import OutMessage
 from bot.jobs.results import CAPTION_LIMIT, ChartSpec, Results, caption, chart_spec
-from bot.store import initiatives, rounds
+from bot.store import initiatives, rounds, support
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
@@ -95,6 +95,8 @@ class BroadcastComposer:
             )
             label = tr.gettext("⭐ Tell us")
             return [OutMessage(text, buttons=(button(label, OPEN_FLOW, "evaluation"),))]
+        if kind == "champion" and "support_request" in broadcast.content:
+            return [await self._support_answer(int(broadcast.content["support_request"]), tr)]
         if kind == "champion":
             text = tr.gettext(
                 "Hello, community champion! How are things going? If you would like support, "
@@ -110,6 +112,14 @@ class BroadcastComposer:
                 )
             ]
         raise ValueError(f"broadcast {broadcast.id}: cannot compose a {kind!r} message")
+
+    async def _support_answer(self, request_id: int, tr: Translator) -> OutMessage:
+        found = await self.db.read(support.get, request_id)
+        answer = (found.answer or "") if found else ""
+        # Staff write in whatever language they can: the framing sentence is the champion's.
+        return OutMessage(
+            tr.gettext("💬 Our team has answered your request for support:") + "\n\n" + answer
+        )
 
     async def _initiative(self, content: dict[str, Any], tr: Translator) -> OutMessage:
         found = await self.db.read(initiatives.get, int(content["initiative_id"]))

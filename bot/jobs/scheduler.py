@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -78,6 +78,8 @@ class Jobs:
         self.settings = settings or JobSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.running: dict[int, asyncio.Task[object]] = {}
+        # Channels' own catch-up work, run after each sweep (e.g. Telegram's staff alerts).
+        self.also: list[Callable[[], Awaitable[object]]] = []
         self.scheduler: AsyncIOScheduler | None = None
         self._sweeping = asyncio.Lock()
         self._expiry_cursor = 0
@@ -153,6 +155,11 @@ class Jobs:
             report.deliveries_pruned = await self._prune()
             report.residents_expired = await self._expire()
             await self._schedule_exact()
+            for work in self.also:
+                try:
+                    await work()
+                except Exception:
+                    log.exception("sweep: %s failed", getattr(work, "__qualname__", work))
             if report.rounds_closed or report.broadcasts_started or report.reminders:
                 log.info(
                     "sweep: closed rounds %s, started broadcasts %s, %s reminders",

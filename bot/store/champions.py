@@ -12,6 +12,8 @@ from bot.store.db import Tx
 from bot.store.texts import dump, load
 
 STATUSES = ("interested", "active", "paused", "ended")
+# Staff call 'ended' "retired" (the stored word predates retiring; see 0008_champions.sql).
+RETIRED = "ended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +128,19 @@ def record_referral(conn: Tx, participant_id: int, champion_id: int, code: str, 
         (participant_id, champion_id, code, now),
     )
     return cur.rowcount == 1
+
+
+def attribute(conn: Tx, participant_id: int, payload: str, now: str) -> None:
+    """Attribute the participant to the champion whose code `payload` is, whatever their
+    status (attribution is never lost); first touch wins, and a champion's own link does not
+    count. One statement, the same for any payload, known or not: an unknown code takes the
+    same path as a real one, so neither the replies nor the time tell them apart."""
+    conn.execute(
+        "INSERT INTO referrals (participant_id, champion_id, code, created_at) "
+        "SELECT ?, c.id, c.code, ? FROM champions c WHERE c.code = ? AND c.participant_id != ? "
+        "ON CONFLICT (participant_id) DO NOTHING",
+        (participant_id, now, payload, participant_id),
+    )
 
 
 def _champion(r: sqlite3.Row) -> Champion:

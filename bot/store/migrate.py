@@ -39,16 +39,25 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def upgrade(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
-    """Apply every migration newer than the database; returns the version reached.
+def applied(conn: sqlite3.Connection) -> set[int]:
+    """The versions recorded in the database."""
+    current_version(conn)  # makes the table on a new file
+    return {int(row[0]) for row in conn.execute("SELECT version FROM schema_version")}
 
+
+def upgrade(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
+    """Apply every migration the database has not had; returns the highest version.
+
+    Numbers are handed out to branches in advance, so a database can meet 0008 before 0006:
+    each one not yet recorded is applied, in order, not only those above the highest.
     `conn` must be in autocommit mode (isolation_level=None): each migration runs statement
     by statement inside its own BEGIN ... COMMIT, so a failing one leaves the database exactly
     as it was (executescript() would commit on its own).
     """
-    version = current_version(conn)
+    done = applied(conn)
+    version = max(done, default=0)
     for migration in migrations if migrations is not None else available():
-        if migration.version <= version:
+        if migration.version in done:
             continue
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -60,7 +69,7 @@ def upgrade(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
             raise
         conn.execute("COMMIT")
         log.info("applied migration %s", migration.name)
-        version = migration.version
+        version = max(version, migration.version)
     return version
 
 

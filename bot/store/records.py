@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store import assets, champions, initiatives, rounds
+from bot.store import assets, champions, initiatives, rounds, support
 from bot.store.db import Tx
 
 
@@ -17,12 +17,21 @@ class ChampionSignUp:
     details: champions.SignUp
 
 
+@dataclass(frozen=True, slots=True)
+class SupportRequest:
+    """A champion asking our team for support, in their words or a voice note."""
+
+    champion_id: int
+    request: object
+
+
 RecordData = (
     rounds.Submission
     | initiatives.Votes
     | initiatives.Evaluation
     | assets.Nomination
     | ChampionSignUp
+    | SupportRequest
 )
 
 
@@ -36,5 +45,7 @@ def write(conn: Tx, participant_id: int, data: RecordData, now: str) -> None:
         initiatives.save_evaluation(conn, participant_id, data, now)
     elif isinstance(data, assets.Nomination):
         assets.save(conn, participant_id, data, now)
+    elif isinstance(data, SupportRequest):
+        support.create(conn, data.champion_id, participant_id, data.request, now)
     else:
         champions.save_signup(conn, participant_id, data.code, data.details, now)

@@ -21,11 +21,13 @@ from bot.app import Core, Services, make_pacer
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
 from bot.telegram.broadcasting import BroadcastDesk
+from bot.telegram.champion_staff import ChampionStaff
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.staff import StaffCommands
+from bot.telegram.support_alerts import AlertReply, SupportAlerts
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +70,25 @@ def build_application(
     # One pacer for every message the bot sends: replies here, broadcasts in the services.
     pacer = make_pacer(core)
     app.bot_data["pacer"] = pacer
-    channel = TelegramChannel(app.bot, core.host, core.catalogs, pacer)
-    staff = StaffCommands(settings.staff_telegram_ids, core.desk, core.host, core.catalogs)
+    champions = ChampionStaff(core)
+    alerts = SupportAlerts(app.bot, core, champions)
+    channel = TelegramChannel(app.bot, core.host, core.catalogs, pacer, on_recorded=alerts.recorded)
+    staff = StaffCommands(
+        settings.staff_telegram_ids, core.desk, core.host, core.catalogs, champions
+    )
     staff.add_to(app)  # before the residents' handlers, which catch every other command
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.TEXT
+            & ~filters.COMMAND
+            & ~filters.UpdateType.EDITED
+            & AlertReply(settings.staff_telegram_ids),
+            alerts.on_reply,
+        )
+    )
     app.bot_data["staff"] = staff
+    app.bot_data["alerts"] = alerts
     desk = BroadcastDesk(app, core)
     desk.add_to(app)
     app.bot_data["desk"] = desk
@@ -100,6 +117,10 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
         "mydata": channel.on_mydata,
         "delete": channel.on_delete,
         "stop": channel.on_stop,
+        "mylink": channel.on_mylink,
+        "myposter": channel.on_myposter,
+        "mystats": channel.on_mystats,
+        "support": channel.on_support,
     }
     for name, callback in commands.items():
         app.add_handler(
@@ -127,6 +148,9 @@ async def start_services(app: Application, core: Core) -> Services:  # type: ign
     services = Services(
         core, {"telegram": outbound}, on_progress=desk.progress, pacer=app.bot_data["pacer"]
     )
+    alerts = app.bot_data["alerts"]
+    assert isinstance(alerts, SupportAlerts)
+    services.jobs.also.append(alerts.send_pending)  # requests staff have not heard of yet
     desk.services = services
     app.bot_data["services"] = services
     await services.start()
@@ -159,4 +183,11 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
         await staff.register(app)
     # /broadcast shows in staff chats' command menus too.
     if app.bot.username:
+        if core.settings.bot_username and core.settings.bot_username != app.bot.username:
+            # Posters printed from the command line would open another bot.
+            log.warning(
+                "BOT_USERNAME is %s but Telegram says this bot is %s: fix BOT_USERNAME",
+                core.settings.bot_username,
+                app.bot.username,
+            )
         core.host.bot_username = app.bot.username

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from telegram import (
     Bot,
     CallbackQuery,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardRemove,
@@ -25,7 +26,7 @@ from telegram.ext import ContextTypes
 from bot.flows.callback import decode_callback
 from bot.flows.events import Choose, Input, Location, Text, Voice
 from bot.host.host import Host
-from bot.host.replies import Confirmation, Question, Reply
+from bot.host.replies import Attachment, Confirmation, Question, Reply
 from bot.host.replies import Message as TextReply
 from bot.host.steps import Outcome, Who
 from bot.i18n.catalogs import Catalogs
@@ -74,11 +75,19 @@ class TelegramChannel:
     """Handlers for every kind of update the bot accepts."""
 
     def __init__(
-        self, bot: Bot, host: Host, catalogs: Catalogs, pacer: Pacer | None = None
+        self,
+        bot: Bot,
+        host: Host,
+        catalogs: Catalogs,
+        pacer: Pacer | None = None,
+        *,
+        on_recorded: Callable[[tuple[str, ...]], Awaitable[None]] | None = None,
     ) -> None:
         self._bot = bot
         self.host = host
         self.catalogs = catalogs
+        # Told what a step recorded, once its replies are out (staff alerts for support).
+        self.on_recorded = on_recorded
         self.outbox = Outbox(self._blocked, pace=pacer.replying if pacer is not None else None)
         # Last question per chat: a cache only, of the most recent chats. After a restart (or
         # for a chat pushed out) the worst case is an old keyboard left on screen; pressing it
@@ -130,6 +139,23 @@ class TelegramChannel:
     async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/delete: ask to confirm (the answer arrives as a button press)."""
         await self._show(update, await self.host.delete_question(self.who(update)))
+
+    async def on_mylink(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mylink: a champion's link with a share button."""
+        await self._show(update, await self.host.my_link(self.who(update)))
+
+    async def on_myposter(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/myposter [cy,en]: a champion's poster, PDF and PNG."""
+        wanted = " ".join(context.args) if context.args else None
+        await self._show(update, await self.host.my_poster(self.who(update), wanted))
+
+    async def on_mystats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mystats: who joined through a champion's link."""
+        await self._show(update, await self.host.my_stats(self.who(update)))
+
+    async def on_support(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/support: a champion asks our team for help."""
+        await self._show(update, await self.host.support(self.who(update)))
 
     async def on_mydata(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mydata: a JSON file of every row kept about the resident."""
@@ -278,7 +304,9 @@ class TelegramChannel:
             for reply in outcome.replies:
                 await self._send(chat_id, reply, tr.gettext(SHARE_LOCATION), pressed, pressed_on)
         except Blocked:
-            return  # already marked unreachable; nothing more to say to them
+            pass  # already marked unreachable; nothing more to say to them
+        if outcome.recorded and self.on_recorded is not None:
+            await self.on_recorded(outcome.recorded)
 
     async def _send(
         self,
@@ -289,13 +317,23 @@ class TelegramChannel:
         pressed_on: tuple[str, str, str] | None,
     ) -> None:
         bot = self._bot
+        if isinstance(reply, Attachment):
+            await self._attach(chat_id, reply)
+            return
         if isinstance(reply, TextReply):
             shown = self._shown.get(chat_id)
             remove = shown is not None and shown.location
             if remove:
                 self._shown.pop(chat_id, None)
-            for piece in split_text(reply.text):
-                markup = ReplyKeyboardRemove() if remove else None
+            pieces = split_text(reply.text)
+            for number, piece in enumerate(pieces, start=1):
+                markup: ReplyKeyboardRemove | InlineKeyboardMarkup | None = (
+                    ReplyKeyboardRemove() if remove else None
+                )
+                if reply.links and number == len(pieces):
+                    markup = InlineKeyboardMarkup(
+                        [[InlineKeyboardButton(link.label, url=link.url)] for link in reply.links]
+                    )
                 await self._call(
                     chat_id, partial(bot.send_message, chat_id, piece, reply_markup=markup)
                 )
@@ -338,6 +376,21 @@ class TelegramChannel:
             self._shown.move_to_end(chat_id)
             if len(self._shown) > SHOWN_CHATS:
                 self._shown.popitem(last=False)
+
+    async def _attach(self, chat_id: int, reply: Attachment) -> None:
+        bot = self._bot
+        caption = reply.caption or None
+        if reply.photo:
+            await self._call(
+                chat_id, lambda: bot.send_photo(chat_id, photo=reply.data, caption=caption)
+            )
+        else:
+            await self._call(
+                chat_id,
+                lambda: bot.send_document(
+                    chat_id, document=reply.data, filename=reply.filename, caption=caption
+                ),
+            )
 
     async def _confirm(
         self,

@@ -18,6 +18,9 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
+from bot.store import champions
+from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
+from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.keyboards import split_text
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "measure_reject": ("ID", "reject a proposed measure"),
     "champions": ("", "list champions"),
     "champion_approve": ("ID", "approve a champion and send them their link"),
+    **CHAMPION_COMMANDS,
     "assets": ("", "list assets"),
     "asset_verify": ("ID", "mark an asset verified"),
     "asset_hide": ("ID", "hide an asset"),
@@ -68,12 +72,18 @@ class StaffCommands:
     """Parses staff commands, checks who sent them, and reports back in plain English."""
 
     def __init__(
-        self, staff_ids: frozenset[int], desk: StaffDesk, host: Host, catalogs: Catalogs
+        self,
+        staff_ids: frozenset[int],
+        desk: StaffDesk,
+        host: Host,
+        catalogs: Catalogs,
+        champions: ChampionStaff,
     ) -> None:
         self.staff_ids = staff_ids
         self.desk = desk
         self.host = host
         self.catalogs = catalogs
+        self.champions = champions
 
     def add_to(self, app: Application) -> None:  # type: ignore[type-arg]
         """Register every staff command (before the residents' catch-all handler)."""
@@ -111,14 +121,25 @@ class StaffCommands:
                 answer = await self._do(actor, name, body, context)
             except StaffError as exc:
                 answer = f"Not done: {exc}"
-            for piece in split_text(answer):
+            files = answer.files if isinstance(answer, Answer) else []
+            for piece in split_text(answer.text if isinstance(answer, Answer) else answer):
                 await message.reply_text(piece)
+            for filename, data in files:
+                await message.reply_document(data, filename=filename)
 
         return handle
 
     async def _do(
         self, actor: Actor, name: str, body: str, context: ContextTypes.DEFAULT_TYPE
-    ) -> str:
+    ) -> str | Answer:
+        if name in CHAMPION_COMMANDS:
+            answer = await self.champions.do(actor, name, body.split(), context)
+            if name == "champion_reactivate":
+                told = await self._tell_champion(
+                    await self._participant_of(int(body.split()[0].lstrip("#"))), context
+                )
+                answer.text += " They have been told, with their link." if told else ""
+            return answer
         first, translations = split_translations(body)
         words = first.split()
         desk = self.desk
@@ -186,6 +207,10 @@ class StaffCommands:
             await desk.set_asset(actor, number(need(1)[0]), status)
             return f"Asset {words[0]} {status}."
         raise StaffError(f"Unknown staff command /{name}.")
+
+    async def _participant_of(self, champion_id: int) -> int:
+        found = await self.desk.db.read(champions.get, champion_id)
+        return found.participant_id if found else 0
 
     async def _tell_champion(self, participant_id: int, context: ContextTypes.DEFAULT_TYPE) -> bool:
         notice = await self.host.champion_notice(participant_id, NOW_CHAMPION)

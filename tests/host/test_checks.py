@@ -122,7 +122,7 @@ def test_a_record_the_bot_does_not_have_is_refused(tmp_path: Path, hooks: Regist
     assert reports(folder, hooks) == [
         f"{path}:{line_of(path, '- id: thanks')}: flow 'priorities' node 'thanks': "
         "the bot cannot record 'priority' "
-        "(use asset or champion or evaluation or measures or priorities)"
+        "(use asset or champion or evaluation or measures or priorities or support_request)"
     ]
 
 

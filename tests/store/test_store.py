@@ -170,3 +170,18 @@ async def test_the_audit_log_is_append_only(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         await db.write(lambda conn: conn.execute("UPDATE audit_log SET actor = 'x'"))
     assert len(await db.read(audit.entries)) == 1
+
+
+def test_a_migration_numbered_below_one_already_applied_still_runs(tmp_path: Path) -> None:
+    """Numbers are handed out to branches in advance: a database that had 0008 before 0006
+    existed gets 0006 when it arrives."""
+    conn = connect(tmp_path / "order.sqlite3")
+    try:
+        eight = migrate.Migration(8, "0008_b.sql", "CREATE TABLE b (x INTEGER);")
+        six = migrate.Migration(6, "0006_a.sql", "CREATE TABLE a (x INTEGER);")
+        assert migrate.upgrade(conn, [eight]) == 8
+        assert migrate.upgrade(conn, [six, eight]) == 8
+        assert migrate.applied(conn) == {6, 8}
+        assert conn.execute("SELECT COUNT(*) FROM a").fetchone()[0] == 0
+    finally:
+        conn.close()

@@ -211,7 +211,7 @@ async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:
     # The champion's own menu now gives the link and a message to forward.
     await tg.command(RESIDENT, "menu")
     await tg.tap(RESIDENT, "🤝 Help others as a community champion")
-    assert code in (tg.texts(RESIDENT)[-3] or "")
+    assert code in (tg.texts(RESIDENT)[-4] or "")
 
 
 async def test_delete_removes_engagement_rows_too(tg: Harness) -> None:

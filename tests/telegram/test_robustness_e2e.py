@@ -58,8 +58,8 @@ async def test_unknown_and_malformed_codes_are_ignored_politely(
     for user in (AMINA, BEN):
         assert tg.last(user).text == "Are you happy to take part?"
     assert tg.rows("SELECT COUNT(*) FROM referrals") == [(0,)]
-    assert "unknown referral code ignored" in caplog.text
-    assert "ignored deep link payload (invalid)" in caplog.text
+    # Nothing says which codes exist, not even the log.
+    assert "c-nobody" not in caplog.text and "referral" not in caplog.text
 
 
 async def test_a_flow_link_opens_that_flow_after_onboarding(tg: Harness) -> None:

@@ -8,7 +8,7 @@ from bot.flows.model import NodeKind
 from bot.host.deeplinks import link
 from bot.host.registry import Answers, Entry, Fact, Param, Record, View
 from bot.store.champions import STATUSES, SignUp
-from bot.store.records import ChampionSignUp
+from bot.store.records import ChampionSignUp, SupportRequest
 
 
 def _status(view: View) -> str:
@@ -37,6 +37,10 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
             ),
         )
 
+    def support_request(view: View, answers: Answers) -> SupportRequest | None:
+        found = view.snapshot.champion()
+        return SupportRequest(found.id, answers.get("request")) if found else None
+
     return (
         Fact("champion_status", ("none", *STATUSES), _status),
         Param("champion_link", _link),
@@ -51,4 +55,5 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
             },
             sign_up,
         ),
+        Record("support_request", {"request": frozenset({NodeKind.TEXT})}, support_request),
     )

@@ -1,0 +1,168 @@
+"""Staff work with champions (QS148 statement 4): their life cycle (approve, pause, retire,
+reactivate), what they achieved, and their support requests. Every change is role-checked
+and audited in its own transaction (StaffDesk.act)."""
+
+from __future__ import annotations
+
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.auditing import Audit
+from bot.staff.desk import StaffDesk
+from bot.store import broadcasts, champions, participants, support
+from bot.store.broadcasts import Audience
+from bot.store.champions import RETIRED, Champion
+from bot.store.db import Tx
+from bot.store.referral_stats import FLOWS, referral_stats
+
+# verb: (the status it gives, the statuses it may come from)
+CHANGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "approve": ("active", ("interested",)),
+    "pause": ("paused", ("active",)),
+    "retire": (RETIRED, ("interested", "active", "paused")),
+    "reactivate": ("active", ("paused", RETIRED)),
+}
+
+
+def status_word(status: str) -> str:
+    """A status as staff say it."""
+    return "retired" if status == RETIRED else status
+
+
+async def change(desk: StaffDesk, actor: Actor, champion_id: int, verb: str) -> int:
+    """Approve, pause, retire or reactivate a champion; returns their participant id. Their
+    link keeps attributing newcomers whatever their status."""
+    new, allowed = CHANGES[verb]
+
+    def work(conn: Tx, log: Audit) -> int:
+        found = _champion(conn, champion_id)
+        if found.status not in allowed:
+            raise StaffError(
+                f"Champion {champion_id} is {status_word(found.status)}: only a champion who "
+                f"is {' or '.join(status_word(s) for s in allowed)} can be {verb}d."
+            )
+        champions.set_status(conn, champion_id, new, log.stamp)
+        log(
+            f"champion.{verb}",
+            "champion",
+            champion_id,
+            before={"status": found.status},
+            after={"status": new},
+        )
+        return found.participant_id
+
+    return int(await desk.act(actor, Role.STAFF, f"{verb} a champion", work))
+
+
+async def stats(desk: StaffDesk, actor: Actor, champion_id: int) -> str:
+    """What a champion achieved (as they see it: small numbers hidden), their last
+    check-in and their open support requests, in plain English."""
+    actor.require(Role.VIEWER, "see a champion's figures")
+    return await desk.db.read(_stats, champion_id)
+
+
+def _stats(conn: Tx, champion_id: int) -> str:
+    found = _champion(conn, champion_id)
+    figures = referral_stats(conn, champion_id, FLOWS)
+    lines = [
+        f"Champion {found.id} [{status_word(found.status)}], approved "
+        f"{(found.approved_at or '-')[:10]}; roles {', '.join(found.roles) or '-'}",
+        f"Joined through their link: {figures.joined.text()}",
+    ]
+    lines += [f"  finished {flow}: {figures.finished[flow].text()}" for flow in FLOWS]
+    for week in reversed(figures.weeks):
+        done = ", ".join(
+            f"{flow} {shown.text()}" for flow, shown in week.finished.items() if shown.text() != "0"
+        )
+        lines.append(
+            f"  week of {week.monday}: {week.joined.text()} joined" + (f"; {done}" if done else "")
+        )
+    checkin = support.last_checkin(conn, found.participant_id)
+    if checkin is None:
+        lines.append("Last check-in answer: none yet")
+    else:
+        said = "all good" if checkin[1] == "ok" else "asked for support"
+        lines.append(f"Last check-in answer: {checkin[0][:10]} ({said})")
+    waiting = support.with_status(conn, "open", champion_id)
+    lines.append(f"Open support requests: {len(waiting)}")
+    lines += [f"  {request_line(r)}" for r in waiting]
+    lines.append("Counts from 1 to 4 show as <5; a total shown as N+ would give one away.")
+    return "\n".join(lines)
+
+
+def request_line(request: support.Request) -> str:
+    """One request on one line."""
+    when = request.created_at[:16].replace("T", " ")
+    return f"#{request.id} from champion {request.champion_id}, {when}: {words(request)}"
+
+
+def words(request: support.Request) -> str:
+    """What they asked, or that it is a voice note."""
+    value = request.request
+    if isinstance(value, dict) and "voice" in value:
+        return f"(a voice note, {value.get('duration', '?')} s)"
+    return f"“{value}”"
+
+
+async def open_requests(desk: StaffDesk, actor: Actor) -> str:
+    """Support requests waiting for an answer, oldest first."""
+    actor.require(Role.VIEWER, "list support requests")
+    waiting = await desk.db.read(support.with_status, "open")
+    if not waiting:
+        return "No open support requests."
+    return "\n".join(request_line(r) for r in waiting)
+
+
+async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> support.Request:
+    """Answer a request: the answer goes to the champion (with a sentence in their language
+    saying it is our team's answer), is recorded, and the request closes. The message is
+    queued with the request's closing, so it cannot be lost or sent twice."""
+    if not text.strip():
+        raise StaffError("Write the answer after the request number.")
+
+    def work(conn: Tx, log: Audit) -> support.Request:
+        found = _open_request(conn, request_id)
+        support.close(conn, request_id, text.strip(), True, actor.name, log.stamp)
+        broadcasts.create(
+            conn,
+            "champion",
+            Audience("participants", [found.participant_id]),
+            {"support_request": request_id},
+            log.stamp,
+            status="scheduled",
+            send_at=log.stamp,
+            dedupe_key=f"support-answer:{request_id}",
+            created_by=actor.name,
+        )
+        log("support.answer", "support_request", request_id, after={"answer": text.strip()})
+        return found
+
+    result: support.Request = await desk.act(actor, Role.STAFF, "answer a support request", work)
+    return result
+
+
+async def mark_answered(desk: StaffDesk, actor: Actor, request_id: int, note: str = "") -> None:
+    """Close a request answered some other way (a phone call, a visit); nothing is sent."""
+
+    def work(conn: Tx, log: Audit) -> None:
+        _open_request(conn, request_id)
+        support.close(conn, request_id, note.strip() or None, False, actor.name, log.stamp)
+        log("support.done", "support_request", request_id, after={"note": note.strip() or None})
+
+    await desk.act(actor, Role.STAFF, "close a support request", work)
+
+
+def _champion(conn: Tx, champion_id: int) -> Champion:
+    found = champions.get(conn, champion_id)
+    if found is None:
+        raise StaffError(f"There is no champion {champion_id}. 'champions' lists them.")
+    return found
+
+
+def _open_request(conn: Tx, request_id: int) -> support.Request:
+    found = support.get(conn, request_id)
+    if found is None:
+        raise StaffError(f"There is no support request #{request_id}. 'support' lists them.")
+    if found.status != "open":
+        raise StaffError(f"Support request #{request_id} has already been answered.")
+    if participants.get(conn, found.participant_id) is None:
+        raise StaffError(f"The champion of request #{request_id} has deleted their data.")
+    return found
