@@ -14,9 +14,10 @@ from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
 from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.desk import StaffDesk
+from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
+from bot.staff.telling import by_running_bot, told
 from bot.store import broadcasts, initiatives
 from bot.store.db import Tx
 
@@ -149,7 +150,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await core.db.read(_feedback_report)
         if args.action in admin_champions.ACTIONS:
             return await admin_champions.run(core, who, args)
-        action: Callable[[], Awaitable[str]] = _actions(core.desk, who, args)[args.action]
+        action: Callable[[], Awaitable[str]] = _actions(
+            core.desk, who, args, core.settings.sweep_seconds
+        )[args.action]
         return await action()
 
 
@@ -164,8 +167,11 @@ def _feedback_report(conn: Tx) -> str:
 
 
 def _actions(
-    desk: StaffDesk, who: Actor, a: argparse.Namespace
+    desk: StaffDesk, who: Actor, a: argparse.Namespace, sweep: float
 ) -> dict[str, Callable[[], Awaitable[str]]]:
+    def news(queued: Queued) -> str:
+        return told(queued.reach, queued.audience, by_running_bot(f"within {sweep:g} s"))
+
     def ids(text: str) -> list[int]:
         try:
             return [int(x) for x in text.replace(" ", "").split(",") if x]
@@ -179,8 +185,9 @@ def _actions(
         return f"Opened round {new}.\n" + await desk.results(who, new)
 
     async def round_close() -> str:
-        await desk.close_round(who, a.round)
-        return f"Closed round {a.round}.\n" + await desk.results(who, a.round)
+        queued = await desk.close_round(who, a.round)
+        results = await desk.results(who, a.round)
+        return f"Closed round {a.round}.\n{results}\n\nIts results: {news(queued)}"
 
     async def topic_add() -> str:
         return f"Added topic {await desk.add_topic(who, a.round, texts(a.label, a.tr))}."
@@ -199,8 +206,8 @@ def _actions(
 
     async def initiative_update() -> str:
         note = texts(a.note, a.tr) if a.note else None
-        await desk.update_initiative(who, a.initiative, a.status, note)
-        return f"Updated initiative {a.initiative}."
+        queued = await desk.update_initiative(who, a.initiative, a.status, note)
+        return f"Updated initiative {a.initiative}.\n\nThe news: {news(queued)}"
 
     async def measure_add() -> str:
         new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=not a.proposed)
@@ -259,7 +266,7 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
         lines += [t.replace("=", ": ", 1) for t in a.tr]
     request = drafts.parse_request("\n".join(lines), settings.timezone, now)
     new = await drafts.draft(core.desk, who, request)
-    preview = await drafts.preview(core.desk, new, settings.timezone)
+    preview = await drafts.preview(core.desk, new, settings.timezone, core.quiet)
     if not a.yes:
         await drafts.discard(core.desk, who, new)
         return preview + "\n\nNothing queued: add --yes to send it."

@@ -53,6 +53,11 @@ class Core:
         """The folder the database is in; charts for simulator residents go there too."""
         return self.settings.database.parent
 
+    @property
+    def quiet(self) -> QuietHours | None:
+        """When nobody is sent broadcasts (None: any time)."""
+        return QuietHours.parse(self.settings.quiet_hours, self.settings.timezone)
+
 
 def flow_paths(settings: Settings) -> list[Path]:
     """The flow folders to load."""
@@ -97,7 +102,7 @@ def make_pacer(core: Core) -> Pacer:
     settings = core.settings
     return Pacer(
         settings.broadcast_rate,
-        quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
+        quiet=core.quiet,
         wall=core.clock,
     )
 

@@ -133,7 +133,7 @@ async def test_simulator_residents_get_broadcasts_only_from_a_sender_that_reache
 
     await db.write(simulator_resident)
     # Staff see everyone who will get it, the simulator's residents included.
-    assert await db.read(broadcasts.preview, Audience("everyone")) == {"en": 2}
+    assert (await db.read(broadcasts.reach, Audience("everyone"))).locales == {"en": 2}
     bid = await _started_broadcast(db, "Hello from the team")
     clock = VirtualClock()
     pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from bot.flows.callback import encode_callback
@@ -186,12 +186,13 @@ def pick_text(texts: Texts, tr: Translator) -> str:
     return tr.gettext(chosen) if chosen else ""
 
 
-def fallback_count(content: dict[str, Any], per_locale: dict[str, int]) -> int:
-    """How many recipients will get the English text because theirs was not given."""
+def untranslated(content: dict[str, Any], locales: Iterable[str]) -> list[str]:
+    """The recipients' languages that will get the English text because theirs was not
+    given."""
     if content.get("template") in TEMPLATES:
-        return 0  # templates are translated through the catalogs
+        return []  # templates are translated through the catalogs
     given = set((content.get("texts") or {}).keys())
-    return sum(n for locale, n in per_locale.items() if locale not in given)
+    return sorted(set(locales) - given)
 
 
 def _round_summary(

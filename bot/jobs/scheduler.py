@@ -183,13 +183,7 @@ class Jobs:
         """Every closed round gets exactly one results broadcast to its participants."""
         queued = []
         for found in await self.db.read(rounds.all_rounds, "closed"):
-            new = await self._queue(
-                "results",
-                Audience("round", found.id),
-                {"round_id": found.id},
-                f"results:{found.id}",
-                round_id=found.id,
-            )
+            new = await self.db.write(broadcasts.queue_results, found.id, self._now(), "scheduler")
             if new is not None:
                 queued.append(new)
         return queued

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.jobs.compose import TEMPLATES, fallback_count
+from bot.jobs.compose import TEMPLATES, untranslated
+from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
+from bot.staff.telling import told
 from bot.store import broadcasts
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
@@ -132,30 +134,39 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
     return int(await desk.act(actor, Role.STAFF, "send a broadcast", work))
 
 
-async def preview(desk: StaffDesk, broadcast_id: int, zone: str) -> str:
-    """Who would receive it, per language, and how many will get the English fallback."""
+async def preview(
+    desk: StaffDesk, broadcast_id: int, zone: str, quiet: QuietHours | None = None
+) -> str:
+    """Who would receive it, per language, and how many will get the English fallback; why
+    nobody would; and a warning when it is set to start inside quiet hours."""
 
-    def read(conn: Tx) -> tuple[broadcasts.Broadcast | None, dict[str, int]]:
+    def read(conn: Tx) -> tuple[broadcasts.Broadcast | None, broadcasts.Reach | None]:
         found = broadcasts.get(conn, broadcast_id)
-        return found, broadcasts.preview(conn, found.audience) if found else {}
+        return found, broadcasts.reach(conn, found.audience) if found else None
 
-    found, per_locale = await desk.db.read(read)
-    if found is None:
+    found, reach = await desk.db.read(read)
+    if found is None or reach is None:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
-    total = sum(per_locale.values())
-    people = "person" if total == 1 else "people"
-    lines = [f"Broadcast {found.id} ({found.status}) to {total} {people}."]
-    if per_locale:
-        lines.append(" · ".join(f"{code} {n}" for code, n in per_locale.items()))
-    fallback = fallback_count(found.content, per_locale)
-    if fallback:
+    lines = [f"Broadcast {found.id} ({found.status}).", told(reach, found.audience)]
+    missing = untranslated(found.content, reach.locales)
+    if missing:
         given = ", ".join(sorted((found.content.get("texts") or {}).keys()))
-        lines.append(f"{fallback} will get the English text (texts given: {given}).")
+        lines.append(
+            f"Residents reading {', '.join(missing)} will get the English text "
+            f"(texts given: {given})."
+        )
     elif "template" in found.content:
         lines.append(f"Template '{found.content['template']}', translated for everyone.")
+    start = datetime.fromisoformat(found.send_at) if found.send_at else desk.now()
     if found.send_at:
-        local = datetime.fromisoformat(found.send_at).astimezone(ZoneInfo(zone))
-        lines.append(f"Starts {local:%Y-%m-%d %H:%M} ({zone}).")
+        lines.append(f"Starts {start.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone}).")
+    resume = quiet.resume_at(start) if quiet else None
+    if resume is not None:
+        lines.append(
+            "⚠️ That is inside quiet hours, when nobody is messaged: it will start at "
+            f"{resume.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}. Choose another time if "
+            "that is too late."
+        )
     if found.spread_hours:
         lines.append(f"Spread over {found.spread_hours:g} hours.")
     text = (found.content.get("texts") or {}).get("en")
@@ -227,6 +238,11 @@ async def control(desk: StaffDesk, actor: Actor, broadcast_id: int, action: str)
         found = broadcasts.get(conn, broadcast_id)
         if found is None:
             raise StaffError(f"There is no broadcast {broadcast_id}.")
+        if found.status == "draft" and action == "cancel":
+            # A previewed draft that is not wanted leaves nothing in the list.
+            broadcasts.delete_draft(conn, broadcast_id)
+            log("broadcast.discard", "broadcast", broadcast_id)
+            return "discarded"
         if found.status not in applies:
             raise StaffError(
                 f"Broadcast {broadcast_id} is {found.status}; it cannot be {action}d now."

@@ -5,6 +5,7 @@ actor's role and is audited in the transaction that makes it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,15 @@ INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
 # Status -> what it is called in the audit log and in "your role cannot ..." messages.
 MEASURE_STATUSES = {"adopted": "adopt", "rejected": "reject", "proposed": "propose"}
 ASSET_STATUSES = ("verified", "hidden", "new")
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message a staff action queued for residents, and who it will reach."""
+
+    broadcast_id: int | None  # None: it had already been queued
+    audience: Audience
+    reach: broadcasts.Reach
 
 
 class StaffDesk:
@@ -106,16 +116,21 @@ class StaffDesk:
 
         return int(await self.act(actor, Role.STAFF, "add a topic", work))
 
-    async def close_round(self, actor: Actor, round_id: int) -> None:
-        """Close a round now (its results go out)."""
+    async def close_round(self, actor: Actor, round_id: int) -> Queued:
+        """Close a round now; its results are queued for everyone who took part in the same
+        transaction, so a running bot sends them at its next sweep."""
 
-        def work(conn: Tx, log: Audit) -> None:
+        def work(conn: Tx, log: Audit) -> Queued:
             _round(conn, round_id)
             if not rounds.close(conn, round_id, log.stamp):
                 raise StaffError(f"Round {round_id} is already closed.")
             log("round.close", "round", round_id)
+            new = broadcasts.queue_results(conn, round_id, log.stamp, actor.name)
+            audience = Audience("round", round_id)
+            return Queued(new, audience, broadcasts.reach(conn, audience))
 
-        await self.act(actor, Role.STAFF, "close a round", work)
+        found: Queued = await self.act(actor, Role.STAFF, "close a round", work)
+        return found
 
     async def results(self, actor: Actor, round_id: int) -> str:
         """A round's ranked topics as plain text, for staff."""
@@ -173,7 +188,7 @@ class StaffDesk:
 
     async def update_initiative(
         self, actor: Actor, initiative_id: int, status: str | None = None, note: Texts | None = None
-    ) -> int:
+    ) -> Queued:
         """Change an initiative's status and/or say what was done; the people it concerns
         are told ("you said, we did"), queued in the same transaction so it cannot be lost."""
         if status is not None and status not in INITIATIVE_STATUSES:
@@ -181,17 +196,18 @@ class StaffDesk:
         if status is None and note is None:
             raise StaffError("Give a new status, a note of what was done, or both.")
 
-        def work(conn: Tx, log: Audit) -> int:
+        def work(conn: Tx, log: Audit) -> Queued:
             found = initiatives.get(conn, initiative_id)
             if found is None:
                 raise StaffError(f"There is no initiative {initiative_id}.")
             update_id = initiatives.record_update(
                 conn, initiative_id, log.stamp, status=status, note=note
             )
-            broadcasts.create(
+            audience = Audience("initiative_people", initiative_id)
+            new = broadcasts.create(
                 conn,
                 "initiative",
-                Audience("initiative_people", initiative_id),
+                audience,
                 {"initiative_id": initiative_id, "status": status, "note": note},
                 log.stamp,
                 status="scheduled",
@@ -207,9 +223,10 @@ class StaffDesk:
                 before={"status": found.status},
                 after={"status": status or found.status, "note": note},
             )
-            return update_id
+            return Queued(new, audience, broadcasts.reach(conn, audience))
 
-        return int(await self.act(actor, Role.STAFF, "update an initiative", work))
+        queued: Queued = await self.act(actor, Role.STAFF, "update an initiative", work)
+        return queued
 
     async def add_measure(
         self, actor: Actor, initiative_id: int, text: Texts, adopt: bool = True

@@ -86,44 +86,96 @@ class Recipient:
 
 def audience_query(audience: Audience) -> tuple[str, list[Any]]:
     """SQL selecting the participant ids of an audience (reachable, consenting, not stopped)."""
+    members, params = members_condition(audience)
+    return f"SELECT p.id FROM participants p WHERE {REACHABLE} AND {members}", params
+
+
+def members_condition(audience: Audience) -> tuple[str, list[Any]]:
+    """A condition on participants `p`: everyone the audience describes, whether or not
+    they can be told."""
     kind, value = audience.type, audience.value
-    base = f"SELECT p.id FROM participants p WHERE {REACHABLE}"
     if kind == "everyone":
-        return base, []
+        return "1", []
     if kind == "round":
         return (
-            base + " AND p.id IN (SELECT participant_id FROM priority_submissions "
-            "WHERE round_id = ?)",
+            "p.id IN (SELECT participant_id FROM priority_submissions WHERE round_id = ?)",
             [int(value)],
         )
     if kind == "topic":
         return (
-            base + " AND p.id IN (SELECT participant_id FROM priority_choices WHERE topic_id = ?)",
+            "p.id IN (SELECT participant_id FROM priority_choices WHERE topic_id = ?)",
             [int(value)],
         )
     if kind == "initiative":
         return (
-            base + " AND p.id IN (SELECT participant_id FROM evaluations WHERE initiative_id = ?)",
+            "p.id IN (SELECT participant_id FROM evaluations WHERE initiative_id = ?)",
             [int(value)],
         )
     if kind == "initiative_people":
-        # Everyone who chose one of its topics or evaluated it: who "you said, we did" is for.
+        # Who "you said, we did" is for: everyone who chose one of its topics, evaluated it,
+        # or whose "something else" staff linked to it.
         return (
-            base + " AND p.id IN (SELECT c.participant_id FROM priority_choices c "
-            "JOIN initiative_topics t ON t.topic_id = c.topic_id WHERE t.initiative_id = ? "
-            "UNION SELECT participant_id FROM evaluations WHERE initiative_id = ?)",
-            [int(value), int(value)],
+            "p.id IN (SELECT c.participant_id FROM priority_choices c JOIN initiative_topics t "
+            "ON t.topic_id = c.topic_id WHERE t.initiative_id = ? "
+            "UNION SELECT participant_id FROM evaluations WHERE initiative_id = ? "
+            "UNION SELECT s.participant_id FROM priority_submissions s JOIN "
+            "initiative_suggestions l ON l.submission_id = s.id WHERE l.initiative_id = ?)",
+            [int(value)] * 3,
         )
     if kind == "champions":
-        return (
-            base + " AND p.id IN (SELECT participant_id FROM champions WHERE status = 'active')",
-            [],
-        )
+        return "p.id IN (SELECT participant_id FROM champions WHERE status = 'active')", []
     if kind == "area":
-        return base + " AND lower(trim(p.area)) = lower(trim(?))", [str(value)]
+        return "lower(trim(p.area)) = lower(trim(?))", [str(value)]
     if kind == "participants":
-        return base + " AND p.id IN (SELECT value FROM json_each(?))", [json.dumps(value)]
+        return "p.id IN (SELECT value FROM json_each(?))", [json.dumps(value)]
     raise ValueError(f"unknown audience {kind!r}: use one of {', '.join(AUDIENCE_TYPES)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Who an audience describes and how many of them a message would reach."""
+
+    locales: dict[str, int]  # who will be told, per language
+    channels: dict[str, int]  # who will be told, per channel (telegram, console)
+    no_consent: int  # never agreed to take part
+    stopped: int  # sent /stop
+    unreachable: int  # blocked the bot
+
+    @property
+    def told(self) -> int:
+        """How many will be told."""
+        return sum(self.locales.values())
+
+    @property
+    def members(self) -> int:
+        """Everyone the audience describes."""
+        return self.told + self.no_consent + self.stopped + self.unreachable
+
+
+def reach(conn: Tx, audience: Audience) -> Reach:
+    """How many of an audience a message would reach, and why the others would not."""
+    members, params = members_condition(audience)
+    rows = conn.execute(
+        "SELECT COALESCE(p.locale, 'en'), p.channel, p.consent_at IS NULL, "
+        "p.opted_out_at IS NOT NULL, p.unreachable_at IS NOT NULL, COUNT(*) "
+        f"FROM participants p WHERE {members} GROUP BY 1, 2, 3, 4, 5",
+        params,
+    )
+    locales: dict[str, int] = {}
+    channels: dict[str, int] = {}
+    no_consent = stopped = unreachable = 0
+    for locale, channel, unconsented, opted_out, blocked, n in rows:
+        if unconsented:
+            no_consent += n
+        elif opted_out:
+            stopped += n
+        elif blocked:
+            unreachable += n
+        else:
+            locales[locale] = locales.get(locale, 0) + n
+            channels[channel] = channels.get(channel, 0) + n
+    ordered = dict(sorted(locales.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Reach(ordered, channels, no_consent, stopped, unreachable)
 
 
 def create(
@@ -164,6 +216,23 @@ def create(
     return cur.lastrowid if cur.rowcount == 1 else None
 
 
+def queue_results(conn: Tx, round_id: int, now: str, created_by: str) -> int | None:
+    """A closed round's results, due now, to everyone who took part: made once per round
+    (None if it already was)."""
+    return create(
+        conn,
+        "results",
+        Audience("round", round_id),
+        {"round_id": round_id},
+        now,
+        status="scheduled",
+        send_at=now,
+        round_id=round_id,
+        dedupe_key=f"results:{round_id}",
+        created_by=created_by,
+    )
+
+
 def get(conn: Tx, broadcast_id: int) -> Broadcast | None:
     """A broadcast by id."""
     row = conn.execute("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,)).fetchone()
@@ -185,17 +254,6 @@ def due(conn: Tx, now: str) -> list[Broadcast]:
         (now,),
     )
     return [_broadcast(r) for r in rows]
-
-
-def preview(conn: Tx, audience: Audience) -> dict[str, int]:
-    """How many would receive it, per language (before anything is queued)."""
-    sql, params = audience_query(audience)
-    rows = conn.execute(
-        "SELECT COALESCE(p.locale, 'en') AS locale, COUNT(*) FROM participants p "
-        f"WHERE p.id IN ({sql}) GROUP BY 1 ORDER BY 2 DESC, 1",
-        params,
-    )
-    return {str(r[0]): int(r[1]) for r in rows}
 
 
 def set_status(conn: Tx, broadcast_id: int, status: str, now: str) -> None:

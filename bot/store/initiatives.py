@@ -156,6 +156,26 @@ def topic_ids(conn: Tx, initiative_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def link_suggestion(conn: Tx, initiative_id: int, submission_id: int, now: str) -> bool:
+    """Say that an initiative answers a resident's "something else"; False if it already
+    did."""
+    cur = conn.execute(
+        "INSERT INTO initiative_suggestions (initiative_id, submission_id, linked_at) "
+        "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (initiative_id, submission_id, now),
+    )
+    return cur.rowcount == 1
+
+
+def unlink_suggestion(conn: Tx, initiative_id: int, submission_id: int) -> bool:
+    """Undo `link_suggestion`; False if there was no such link."""
+    cur = conn.execute(
+        "DELETE FROM initiative_suggestions WHERE initiative_id = ? AND submission_id = ?",
+        (initiative_id, submission_id),
+    )
+    return cur.rowcount == 1
+
+
 def add_measure(
     conn: Tx,
     initiative_id: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
@@ -27,6 +27,7 @@ USAGE = (
     "your message\ncy: the same in Welsh (one line per language)\n\n"
     f"AUDIENCE is one of: {drafts.AUDIENCE_HELP}."
 )
+DISCARDED = "Cancelled: nothing was sent."
 BUTTONS = {
     "sending": [("⏸ Pause", "pause"), ("✖️ Cancel", "cancel")],
     "paused": [("▶️ Resume", "resume"), ("✖️ Cancel", "cancel")],
@@ -82,7 +83,7 @@ class BroadcastDesk:
         try:
             request = drafts.parse_request(body, self.zone, self.core.clock())
             new = await drafts.draft(self.core.desk, actor, request)
-            text = await drafts.preview(self.core.desk, new, self.zone)
+            text = await drafts.preview(self.core.desk, new, self.zone, self.core.quiet)
         except StaffError as exc:
             await message.reply_text(f"Not done: {exc}\n\n{USAGE}")
             return
@@ -117,6 +118,9 @@ class BroadcastDesk:
             return
         await query.answer(said)
         message = query.message
+        if said == DISCARDED and isinstance(message, Message):
+            await message.edit_text(f"{message.text}\n\n{DISCARDED}", reply_markup=None)
+            return
         if action == "send" and message is not None:
             await self.core.db.write(
                 broadcasts.set_status_message,
@@ -138,7 +142,12 @@ class BroadcastDesk:
         state = await drafts.control(self.core.desk, actor, broadcast_id, action)
         if state == "sending" and self.services is not None:
             self.services.jobs.launch(broadcast_id)
-        return {"paused": "Paused.", "sending": "Resumed.", "cancelled": "Cancelled."}[state]
+        return {
+            "paused": "Paused.",
+            "sending": "Resumed.",
+            "cancelled": "Cancelled.",
+            "discarded": DISCARDED,
+        }[state]
 
     # -- progress ---------------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ from bot.host.host import Host
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.desk import StaffDesk
+from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
+from bot.staff.telling import told
 from bot.store import champions
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
@@ -168,8 +169,10 @@ class StaffCommands:
             new = await desk.open_round(actor, words[0], question)
             return f"Opened round {new}.\n" + await desk.results(actor, new)
         if name == "round_close":
-            await desk.close_round(actor, number(need(1)[0]))
-            return f"Closed round {words[0]}.\n" + await desk.results(actor, int(words[0]))
+            queued = await desk.close_round(actor, number(need(1)[0]))
+            await self._sweep(context)
+            results = await desk.results(actor, int(words[0]))
+            return f"Closed round {words[0]}.\n{results}\n\nIts results: {self._told(queued)}"
         if name == "results":
             return await desk.results(actor, number(need(1)[0]))
         if name == "topic_add":
@@ -185,11 +188,9 @@ class StaffCommands:
             need(2)
             status = None if words[1] == "-" else words[1]
             note = texts(rest(2), translations) if len(words) > 2 else None
-            await desk.update_initiative(actor, number(words[0]), status, note)
-            services = context.application.bot_data.get("services")
-            if services is not None:
-                await services.jobs.sweep()  # tell the people it concerns now, not later
-            return f"Updated initiative {words[0]}. The people it concerns are being told."
+            queued = await desk.update_initiative(actor, number(words[0]), status, note)
+            await self._sweep(context)
+            return f"Updated initiative {words[0]}.\n\nThe news: {self._told(queued)}"
         if name == "measure_add":
             need(2)
             new = await desk.add_measure(actor, number(words[0]), texts(rest(1), translations))
@@ -207,6 +208,16 @@ class StaffCommands:
             await desk.set_asset(actor, number(need(1)[0]), status)
             return f"Asset {words[0]} {status}."
         raise StaffError(f"Unknown staff command /{name}.")
+
+    @staticmethod
+    async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+        services = context.application.bot_data.get("services")
+        if services is not None:
+            await services.jobs.sweep()  # tell the people it concerns now, not later
+
+    @staticmethod
+    def _told(queued: Queued) -> str:
+        return told(queued.reach, queued.audience, "Sending now.")
 
     async def _participant_of(self, champion_id: int) -> int:
         found = await self.desk.db.read(champions.get, champion_id)

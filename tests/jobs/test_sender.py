@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from bot.jobs.compose import BroadcastComposer, fallback_count
+from bot.jobs.compose import BroadcastComposer, untranslated
 from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
 from bot.jobs.pacing import Pacer
 from bot.jobs.sender import BroadcastSender
@@ -84,7 +84,7 @@ async def test_blocked_residents_are_marked_unreachable_and_left_out_next_time(
     assert progress is not None and (progress.sent, progress.unreachable) == (2, 1)
     blocked = await db.read(participants.get, ids[1])
     assert blocked is not None and blocked.unreachable_at is not None
-    assert await db.read(broadcasts.preview, Audience("everyone")) == {"en": 2}
+    assert (await db.read(broadcasts.reach, Audience("everyone"))).locales == {"en": 2}
 
 
 async def test_other_errors_are_retried_a_few_times_then_failed(
@@ -162,11 +162,11 @@ async def test_languages_and_english_fallback(
     await residents(db, 2, "cy")
     await residents(db, 3, "pl", start=10)
     await residents(db, 1, "en", start=20)
-    per_locale = await db.read(broadcasts.preview, Audience("everyone"))
+    per_locale = (await db.read(broadcasts.reach, Audience("everyone"))).locales
     assert per_locale == {"pl": 3, "cy": 2, "en": 1}
     content = {"texts": {"en": "Hello", "cy": "Helo"}}
-    assert fallback_count(content, per_locale) == 3  # the Polish speakers get English
-    assert fallback_count({"template": "thank-you"}, per_locale) == 0
+    assert untranslated(content, per_locale) == ["pl"]  # the Polish speakers get English
+    assert untranslated({"template": "thank-you"}, per_locale) == []
     bid = await _broadcast(db, content["texts"])
     await _sender(db, outbound, clock).run(bid)
     by_chat = {chat: m.text for _, chat, m in outbound.sent}

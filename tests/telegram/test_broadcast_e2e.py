@@ -48,9 +48,10 @@ async def test_staff_broadcast_preview_confirm_languages_and_fallback(tg: Harnes
     )
     preview = tg.last(STAFF_ID)
     assert (preview.text or "").splitlines() == [
-        "Broadcast 1 (draft) to 3 people.",
-        "cy 1 · en 1 · pl 1",
-        "1 will get the English text (texts given: cy, en).",
+        "Broadcast 1 (draft).",
+        # Counts of people from 1 to 4 never leave the database as numbers.
+        "<5 people will be told, each in their own language (cy <5 · en <5 · pl <5).",
+        "Residents reading pl will get the English text (texts given: cy, en).",
         "Message: The walk is on Saturday.",
     ]
     assert preview.labels == ["✅ Send now", "✖️ Cancel"]
@@ -122,3 +123,18 @@ async def test_closing_a_round_sends_each_person_a_chart_in_their_language(tg: H
     assert tg.last(2201).photo_bytes == tg.last(2204).photo_bytes  # one English chart
     assert tg.last(2201).photo_bytes != tg.last(2101).photo_bytes
     assert tg.rows("SELECT state, COUNT(*) FROM deliveries GROUP BY state") == [("sent", 7)]
+
+
+async def test_cancelling_a_preview_leaves_no_broadcast_behind(tg: Harness) -> None:
+    await _participants(tg, {ENGLISH: "en"})
+    await tg.text(STAFF_ID, "/broadcast everyone\nThe walk is on Saturday.")
+    await tg.tap(STAFF_ID, "✖️ Cancel")
+    preview = tg.last(STAFF_ID)
+    assert (preview.text or "").endswith(
+        "Message: The walk is on Saturday.\n\nCancelled: nothing was sent."
+    )
+    assert preview.labels == []
+    assert tg.rows("SELECT COUNT(*) FROM broadcasts") == [(0,)]
+    assert tg.rows("SELECT action, object_id FROM audit_log ORDER BY id DESC LIMIT 1") == [
+        ("broadcast.discard", "1")
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from tests.conftest import STAFF
@@ -77,6 +78,15 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
     )
     closed = await _staff(tg, "/round_close 1")
     assert closed.startswith("Closed round 1.") and "(closed," in closed
+    assert closed.endswith(
+        "Its results: <5 people will be told, each in their own language (en <5).\nSending now."
+    )
+    # Closing queued the results and swept at once: both residents have them now.
+    services = tg.bot.app.bot_data["services"]
+    await asyncio.gather(*services.jobs.running.values())
+    await tg.settle()
+    for user in (RESIDENT, OTHER):
+        assert tg.last(user).text.startswith("📊 The question has closed. Fewer than 5 people")
     assert (await _staff(tg, "/round_close 1")) == "Not done: Round 1 is already closed."
 
     # With the round closed, residents are told there is nothing to answer.
@@ -94,7 +104,8 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
         "Added measure 1"
     )
     assert (await _staff(tg, "/initiative_update 1 active We held the first walk")) == (
-        "Updated initiative 1. The people it concerns are being told."
+        "Updated initiative 1.\n\nThe news: Nobody will be told: there are no people who "
+        "chose initiative 1's topics, evaluated it, or whose suggestion was linked to it."
     )
     assert (await _staff(tg, "/initiative_update 1 sleeping")) == (
         "Not done: Status must be one of: planned, active, paused, finished."

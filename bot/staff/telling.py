@@ -1,0 +1,70 @@
+"""What staff are told when their action sends residents a message: how many people will be
+told, in which languages and how, or why nobody will be. Counts of 1 to 4 show as "<5"."""
+
+from __future__ import annotations
+
+from bot.jobs.results import shown_count
+from bot.store.broadcasts import Audience, Reach
+
+# Who an audience is, as the end of "people who ...".
+_WHO = {
+    "everyone": "the bot knows",
+    "round": "took part in round {value}",
+    "topic": "chose topic {value}",
+    "initiative": "evaluated initiative {value}",
+    "initiative_people": (
+        "chose initiative {value}'s topics, evaluated it, or whose suggestion was linked to it"
+    ),
+    "champions": "are active champions",
+    "area": "live in area {value}",
+    "participants": "were picked",
+}
+
+
+def describe(audience: Audience) -> str:
+    """The audience in words: "people who took part in round 3"."""
+    return "people who " + _WHO.get(audience.type, audience.type).format(value=audience.value)
+
+
+def told(reach: Reach, audience: Audience, sending: str | None = None) -> str:
+    """ "12 people will be told ..." or "Nobody will be told: ...", for a staff member;
+    `sending` says who sends it and when (see `by_running_bot`)."""
+    who = describe(audience)
+    if not reach.members:
+        return f"Nobody will be told: there are no {who}."
+    if not reach.told:
+        return f"Nobody will be told. Of the {shown_count(reach.members)} {who}: " + (
+            _left_out(reach) + "."
+        )
+    languages = " · ".join(f"{code} {shown_count(n)}" for code, n in reach.locales.items())
+    lines = [
+        f"{shown_count(reach.told)} people will be told, each in their own language ({languages})."
+    ]
+    simulator = reach.channels.get("console", 0)
+    if simulator:
+        lines.append(
+            f"{shown_count(simulator)} of them use the terminal simulator: they see it when "
+            "they next open `community-voice chat`."
+        )
+    if reach.members > reach.told:
+        lines.append(f"Not told: {_left_out(reach)}.")
+    if sending:
+        lines.append(sending)
+    return "\n".join(lines)
+
+
+def by_running_bot(when: str) -> str:
+    """For actions taken outside the bot (the command line): who sends, and when."""
+    return (
+        f"The running bot (`make run`) sends it {when}; if it is not running, it goes out "
+        "when it starts."
+    )
+
+
+def _left_out(reach: Reach) -> str:
+    reasons = [
+        (reach.stopped, "sent /stop"),
+        (reach.unreachable, "blocked the bot"),
+        (reach.no_consent, "did not agree to take part"),
+    ]
+    return ", ".join(f"{shown_count(n)} {why}" for n, why in reasons if n)

@@ -1,0 +1,198 @@
+"""What residents said, read back for staff: their own words (typed or spoken), the
+"something else" of priority rounds, and evaluation ratings and comments.
+
+Nothing here names a resident: staff see what was said, when, in which language and in
+answer to which question. Counts are returned raw; whoever shows them suppresses small ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.db import Tx
+
+# The JSON of a voice note as saved ({"voice": file id, "duration": s}): a typed answer is a
+# JSON string and starts with a quote, so it can never match.
+VOICE_JSON = """value_json LIKE '{"voice":%'"""
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One answer in a resident's own words, or their voice note."""
+
+    id: int  # the answer's id, which staff use to hear a voice note
+    flow_id: str
+    node_id: str
+    created_at: str
+    locale: str
+    value: Any  # their text, or {"voice": file id, "duration": seconds}
+
+    @property
+    def voice(self) -> str | None:
+        """The voice note's file id, if this is one."""
+        if isinstance(self.value, dict) and isinstance(self.value.get("voice"), str):
+            return str(self.value["voice"])
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A "something else" answer from a priority round."""
+
+    id: int  # the submission's id
+    round_id: int
+    submitted_at: str
+    locale: str
+    value: Any
+    initiatives: tuple[int, ...]  # what staff linked it to
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A resident's comment in an evaluation: what worked, or what could be better."""
+
+    evaluation_id: int
+    period: str
+    created_at: str
+    locale: str
+    question: str  # "worked" or "better"
+    value: Any
+
+
+def own_words(
+    conn: Tx, nodes: Sequence[tuple[str, str]], limit: int, before: int | None = None
+) -> list[Said]:
+    """Answers to these (flow, node) questions, newest first."""
+    if not nodes:
+        return []
+    pairs = ", ".join("(?, ?)" for _ in nodes)
+    params: list[Any] = [v for pair in nodes for v in pair]
+    rows = conn.execute(
+        f"{_SAID} WHERE (a.flow_id, a.node_id) IN (VALUES {pairs}) AND a.id < ? "
+        "ORDER BY a.id DESC LIMIT ?",
+        [*params, before or 2**62, limit],
+    )
+    return [_said(r) for r in rows]
+
+
+def voice_notes(conn: Tx, limit: int, before: int | None = None) -> list[Said]:
+    """Voice notes residents sent, in any flow, newest first."""
+    rows = conn.execute(
+        f"{_SAID} WHERE a.{VOICE_JSON} AND a.id < ? ORDER BY a.id DESC LIMIT ?",
+        (before or 2**62, limit),
+    )
+    return [_said(r) for r in rows]
+
+
+def answer(conn: Tx, answer_id: int) -> Said | None:
+    """One answer by id."""
+    row = conn.execute(f"{_SAID} WHERE a.id = ?", (answer_id,)).fetchone()
+    return _said(row) if row else None
+
+
+def suggestions(conn: Tx, round_id: int | None, limit: int) -> list[Suggestion]:
+    """ "Something else" answers, newest first, from one round or all."""
+    where = "s.other IS NOT NULL"
+    params: list[Any] = []
+    if round_id is not None:
+        where += " AND s.round_id = ?"
+        params.append(round_id)
+    rows = conn.execute(
+        f"{_SUGGESTION} WHERE {where} ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return [_suggestion(conn, r) for r in rows]
+
+
+def suggestion(conn: Tx, submission_id: int) -> Suggestion | None:
+    """One "something else" answer by its submission id."""
+    row = conn.execute(
+        f"{_SUGGESTION} WHERE s.id = ? AND s.other IS NOT NULL",
+        (submission_id,),
+    ).fetchone()
+    return _suggestion(conn, row) if row else None
+
+
+def ratings(conn: Tx, initiative_id: int) -> list[tuple[int, str, int, int]]:
+    """(measure id, period, rating, how many) for an initiative's evaluations."""
+    rows = conn.execute(
+        "SELECT r.measure_id, e.period, r.rating, COUNT(*) FROM evaluation_ratings r "
+        "JOIN evaluations e ON e.id = r.evaluation_id WHERE e.initiative_id = ? "
+        "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        (initiative_id,),
+    )
+    return [(int(m), str(p), int(rating), int(n)) for m, p, rating, n in rows]
+
+
+def evaluation_count(conn: Tx, initiative_id: int) -> int:
+    """How many evaluations an initiative has had."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM evaluations WHERE initiative_id = ?", (initiative_id,)
+    ).fetchone()
+    return int(row[0])
+
+
+def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
+    """Comments in an initiative's evaluations, newest first."""
+    one = (
+        "SELECT e.id, e.period, e.created_at, COALESCE(p.locale, 'en') AS locale, "
+        "'{q}' AS question, e.{q} AS value FROM evaluations e "
+        "JOIN participants p ON p.id = e.participant_id "
+        "WHERE e.initiative_id = ? AND e.{q} IS NOT NULL"
+    )
+    rows = conn.execute(
+        f"{one.format(q='worked')} UNION ALL {one.format(q='better')} "
+        "ORDER BY created_at DESC, id DESC, question DESC LIMIT ?",
+        (initiative_id, initiative_id, limit),
+    )
+    return [
+        Comment(
+            int(r["id"]),
+            str(r["period"]),
+            str(r["created_at"]),
+            str(r["locale"]),
+            str(r["question"]),
+            json.loads(r["value"]),
+        )
+        for r in rows
+    ]
+
+
+_SAID = (
+    "SELECT a.id, a.flow_id, a.node_id, a.created_at, COALESCE(p.locale, 'en') AS locale, "
+    "a.value_json FROM answers a JOIN participants p ON p.id = a.participant_id"
+)
+_SUGGESTION = (
+    "SELECT s.id, s.round_id, s.updated_at, COALESCE(p.locale, 'en') AS locale, s.other "
+    "FROM priority_submissions s JOIN participants p ON p.id = s.participant_id"
+)
+
+
+def _said(r: sqlite3.Row) -> Said:
+    return Said(
+        int(r["id"]),
+        str(r["flow_id"]),
+        str(r["node_id"]),
+        str(r["created_at"]),
+        str(r["locale"]),
+        json.loads(r["value_json"]),
+    )
+
+
+def _suggestion(conn: Tx, r: sqlite3.Row) -> Suggestion:
+    linked = conn.execute(
+        "SELECT initiative_id FROM initiative_suggestions WHERE submission_id = ? ORDER BY 1",
+        (r["id"],),
+    )
+    return Suggestion(
+        int(r["id"]),
+        int(r["round_id"]),
+        str(r["updated_at"]),
+        str(r["locale"]),
+        json.loads(r["other"]),
+        tuple(int(x[0]) for x in linked),
+    )

@@ -1,0 +1,144 @@
+"""Staff on the command line are told who their action will reach: closing a round, an
+initiative's news, a broadcast; and why nobody, when nobody will be told."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.cli import main
+
+SENDS = (
+    "The running bot (`make run`) sends it within 60 s; if it is not running, it goes out "
+    "when it starts."
+)
+
+
+@pytest.fixture
+def admin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[Path, object]:
+    db = tmp_path / "bot.sqlite3"
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    for name in ("BOT_TOKEN", "QUIET_HOURS", "SWEEP_SECONDS", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(db))
+
+    def run(*args: str) -> str:
+        code = main(list(args))
+        out = capsys.readouterr().out
+        assert code == 0, out
+        return out.strip()
+
+    return db, run
+
+
+def _residents(db: Path, round_id: int, people: list[tuple[str, str, str]]) -> None:
+    """(channel, locale, state) residents who all chose topic 1 of the round."""
+    with sqlite3.connect(db) as conn:
+        for n, (channel, locale, state) in enumerate(people):
+            cur = conn.execute(
+                "INSERT INTO participants (channel, channel_user_id, chat_id, locale, "
+                "consent_at, created_at, opted_out_at, unreachable_at) "
+                "VALUES (?, ?, ?, ?, ?, '2026-11-01', ?, ?)",
+                (
+                    channel,
+                    f"r{round_id}-{n}",
+                    f"r{round_id}-{n}",
+                    locale,
+                    None if state == "no consent" else "2026-11-01",
+                    "2026-11-02" if state == "stopped" else None,
+                    "2026-11-02" if state == "blocked" else None,
+                ),
+            )
+            person = cur.lastrowid
+            sub = conn.execute(
+                "INSERT INTO priority_submissions (participant_id, round_id, submitted_at, "
+                "updated_at) VALUES (?, ?, '2026-11-01', '2026-11-01')",
+                (person, round_id),
+            ).lastrowid
+            topic = conn.execute(
+                "SELECT id FROM topics WHERE round_id = ? ORDER BY position LIMIT 1", (round_id,)
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO priority_choices (submission_id, participant_id, round_id, "
+                "topic_id, rank) VALUES (?, ?, ?, ?, 1)",
+                (sub, person, round_id, topic),
+            )
+
+
+def test_closing_a_round_says_who_gets_its_results_and_queues_them(admin: tuple) -> None:
+    db, run = admin
+    assert run("admin", "round-open", "--closes", "2099-01-31").startswith("Opened round 1.")
+    _residents(
+        db,
+        1,
+        [("telegram", "en", "ok")] * 4
+        + [("telegram", "cy", "ok")] * 2
+        + [("console", "en", "ok")]
+        + [("telegram", "en", "stopped"), ("telegram", "ur", "blocked")],
+    )
+    out = run("admin", "round-close", "1")
+    assert out.startswith("Closed round 1.")
+    assert out.split("\n\n")[-1].splitlines() == [
+        "Its results: 7 people will be told, each in their own language (en 5 · cy <5).",
+        "<5 of them use the terminal simulator: they see it when they next open "
+        "`community-voice chat`.",
+        "Not told: <5 sent /stop, <5 blocked the bot.",
+        SENDS,
+    ]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT kind, status, round_id FROM broadcasts").fetchall() == [
+            ("results", "scheduled", 1)
+        ]
+
+
+def test_nobody_told_says_why(admin: tuple) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    out = run("admin", "round-close", "1")
+    assert out.endswith(
+        "Its results: Nobody will be told: there are no people who took part in round 1."
+    )
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 2, [("telegram", "en", "stopped"), ("telegram", "pl", "no consent")])
+    out = run("admin", "round-close", "2")
+    assert out.endswith(
+        "Its results: Nobody will be told. Of the <5 people who took part in round 2: "
+        "<5 sent /stop, <5 did not agree to take part."
+    )
+    # An initiative answering a topic chosen by people who stopped: its news reaches nobody.
+    topic = sqlite3.connect(db).execute("SELECT MIN(id) FROM topics WHERE round_id = 2").fetchone()
+    run("admin", "initiative-add", "Walking group", "--topics", str(topic[0]))
+    out = run("admin", "initiative-update", "1", "--status", "active")
+    assert out == (
+        "Updated initiative 1.\n\nThe news: Nobody will be told. Of the <5 people who chose "
+        "initiative 1's topics, evaluated it, or whose suggestion was linked to it: "
+        "<5 sent /stop, <5 did not agree to take part."
+    )
+    out = run("broadcast", "area:Nowhere", "--text", "Hello")
+    assert "Nobody will be told: there are no people who live in area Nowhere." in out
+    assert out.endswith("Nothing queued: add --yes to send it.")
+
+
+def test_previews_leave_nothing_behind_and_warn_about_quiet_hours(admin: tuple) -> None:
+    db, run = admin
+    london = ZoneInfo("Europe/London")  # the default TIMEZONE
+    late = (datetime.now(london) + timedelta(days=2)).replace(hour=23, minute=0)
+    out = run("broadcast", "everyone", "--text", "Hello", "--at", f"{late:%Y-%m-%d %H:%M}")
+    morning = late + timedelta(hours=9)
+    assert (
+        "⚠️ That is inside quiet hours, when nobody is messaged: it will start at "
+        f"{morning:%Y-%m-%d} 08:00. Choose another time if that is too late."
+    ) in out
+    noon = late.replace(hour=12)
+    assert "quiet hours" not in run(
+        "broadcast", "everyone", "--text", "Hello", "--at", f"{noon:%Y-%m-%d %H:%M}"
+    )
+    assert run("admin", "broadcasts") == "No broadcasts yet."
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM broadcasts").fetchone() == (0,)
