@@ -1,4 +1,5 @@
-"""`community-voice admin ...` and `seed-demo`: staff work from the command line."""
+"""`community-voice admin ...`, `seed-demo`, `broadcast`, `report` and `export`: staff work
+from the command line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from bot import evidence_cli
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
@@ -46,9 +48,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     b.add_argument("--spread", type=float, help="spread sending over this many hours")
     b.add_argument("--yes", action="store_true", help="queue it (without: preview only)")
     operator(b)
+    evidence_cli.add_parsers(sub, operator)
     admin = sub.add_parser("admin", help="staff: run rounds, initiatives, champions, assets")
     operator(admin)
     actions = admin.add_subparsers(dest="action", required=True)
+    evidence_cli.add_admin_parsers(actions)
     for name in LISTINGS:
         actions.add_parser(name, help=f"list {name}")
     actions.add_parser("broadcasts", help="list broadcasts and their delivery counts")
@@ -141,6 +145,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await core.desk.seed_demo(who)
         if args.command == "broadcast":
             return await _broadcast(core, who, args)
+        if args.command == "report":
+            return await evidence_cli.run_report(core, who, args)
+        if args.command == "export":
+            return await evidence_cli.run_export(core, who, args)
+        if args.action in evidence_cli.ADMIN_ACTIONS:
+            return await evidence_cli.run_admin(core, who, args)
         if args.action == "broadcasts":
             return await core.db.read(_list_broadcasts)
         if args.action == "feedback-report":

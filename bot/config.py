@@ -44,6 +44,9 @@ class Settings:
     timezone: str = "Europe/London"
     reminder_after: timedelta = timedelta(hours=24)
     sweep_seconds: float = 60.0
+    suppress_below: int = 5
+    export_secret: str | None = None
+    invite_hours: float = 72.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -84,6 +87,7 @@ class Settings:
             organisation=get("ORGANISATION_NAME", "your local health and wellbeing team")
             or "your local health and wellbeing team",
             **_broadcast_settings(get, lambda name: name in env),
+            **_evidence_settings(get),
         )
 
 
@@ -144,6 +148,19 @@ def _broadcast_settings(
         "reminder_after": _duration("REMINDER_AFTER", get("REMINDER_AFTER", "24h") or "24h"),
         "sweep_seconds": _float("SWEEP_SECONDS", get("SWEEP_SECONDS", "60")),
     }
+
+
+def _evidence_settings(get: Callable[[str, str | None], str | None]) -> dict[str, Any]:
+    suppress = _int("SUPPRESS_BELOW", get("SUPPRESS_BELOW", "5"))
+    if suppress < 0:
+        raise ConfigError("SUPPRESS_BELOW must be 0 or more (5 hides counts of 1 to 4)")
+    secret = get("EXPORT_SECRET", None)
+    if secret is not None and len(secret) < 16:
+        raise ConfigError("EXPORT_SECRET must be at least 16 characters (a long random string)")
+    hours = _float("STAFF_INVITE_HOURS", get("STAFF_INVITE_HOURS", "72"))
+    if hours <= 0:
+        raise ConfigError("STAFF_INVITE_HOURS must be more than 0")
+    return {"suppress_below": suppress, "export_secret": secret, "invite_hours": hours}
 
 
 def _float(name: str, value: str | None) -> float:

@@ -61,7 +61,8 @@ def telegram_actor(member: Member) -> Actor:
 def describe(member: Member) -> str:
     """One line about a staff member, for admins."""
     where = "Telegram" if member.telegram_user_id is not None else "command line only"
-    return f"staff {member.id} [{member.role}] {member.name} ({where}), added {member.added_at[:10]}"
+    added = member.added_at[:10]
+    return f"staff {member.id} [{member.role}] {member.name} ({where}), added {added}"
 
 
 class StaffRoster:

@@ -73,12 +73,18 @@ class Grid:
 
 
 def grid(
-    rows: Sequence[Sequence[int]], threshold: int, *, row_totals: Protected | None = None
+    rows: Sequence[Sequence[int]],
+    threshold: int,
+    *,
+    row_totals: Protected | None = None,
+    width: int | None = None,
 ) -> Grid:
     """A two-way table (rows by columns) with totals both ways. `row_totals`, when given, is
     how the row totals and grand total are shown elsewhere (a `breakdown` of them): they are
-    shown the same way here, and nothing else is hidden among them."""
-    height, width = len(rows), len(rows[0]) if rows else 0
+    shown the same way here, and nothing else is hidden among them. `width` is needed only
+    when there are no rows."""
+    height = len(rows)
+    width = len(rows[0]) if rows else (width or 0)
     # Row nodes 0..height (the last is the row of column totals), column nodes after them.
     col = height + 1
     edges: list[Edge] = [(r, col + c, 1) for r in range(height) for c in range(width)]
