@@ -8,18 +8,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app import Core
-from bot.host.deeplinks import link
 from bot.staff import auditing, milestones, population
 from bot.staff.actor import Actor, StaffError
 from bot.staff.exports import FORMATS, TABLES, export, suffix
 from bot.staff.parsing import parse_day
 from bot.staff.report.build import FORMATS as REPORT_FORMATS
 from bot.staff.report.build import make_report
-from bot.staff.staffing import NewInvite, parse_role
-from bot.store import kept
+from bot.staff.staffing import invite_text, parse_role
 from bot.store.report import Scope, area_key
 
-BOT_USERNAME = "bot_username"  # kept by the running bot, for invitation links
 ADMIN_ACTIONS = (
     "staff-invite",
     "staff-list",
@@ -57,8 +54,13 @@ def add_parsers(
         description="Export tables for analysts: participant ids replaced by pseudonyms, no "
         "Telegram ids, counts of people suppressed below SUPPRESS_BELOW.",
     )
-    e.add_argument("--what", required=True, choices=("all", *TABLES), metavar="TABLE|all",
-                   help=f"all, or one of: {', '.join(TABLES)}")  # fmt: skip
+    e.add_argument(
+        "--what",
+        required=True,
+        choices=("all", *TABLES),
+        metavar="TABLE|all",
+        help=f"all, or one of: {', '.join(TABLES)}",
+    )
     e.add_argument("--format", choices=FORMATS, default="xlsx")
     e.add_argument("--output", type=Path, metavar="PATH", help="default: community-voice-...")
     operator(e)
@@ -134,8 +136,10 @@ async def run_admin(core: Core, who: Actor, a: argparse.Namespace) -> str:
     actions: dict[str, Callable[[], Awaitable[str]]] = {
         "staff-invite": lambda: _invite(core, who, a.role, a.name),
         "staff-list": lambda: roster.members(who),
-        "staff-role": lambda: _said(roster.set_role(who, a.id, parse_role(a.role)),
-                                    f"Staff member {a.id} is now {a.role.strip().lower()}."),
+        "staff-role": lambda: _said(
+            roster.set_role(who, a.id, parse_role(a.role)),
+            f"Staff member {a.id} is now {a.role.strip().lower()}.",
+        ),
         "staff-remove": lambda: _said(roster.remove(who, a.id), f"Removed staff member {a.id}."),
         "audit": lambda: auditing.listing(desk, who, a.since),
         "population-load": lambda: population.load(desk, who, a.file),
@@ -143,34 +147,20 @@ async def run_admin(core: Core, who: Actor, a: argparse.Namespace) -> str:
             milestones.add(desk, who, a.initiative, a.due, a.owner, a.title),
             f"Added a milestone to initiative {a.initiative}.",
         ),
-        "milestone-done": lambda: _said(milestones.done(desk, who, a.id, a.on),
-                                        f"Milestone {a.id} done."),
+        "milestone-done": lambda: _said(
+            milestones.done(desk, who, a.id, a.on), f"Milestone {a.id} done."
+        ),
         "milestones": lambda: milestones.listing(desk, who, a.initiative),
         "initiative-history": lambda: milestones.history(
             desk, who, a.initiative, core.settings.suppress_below
         ),
-    }  # fmt: skip
+    }
     return await actions[a.action]()
-
-
-async def invite_text(core: Core, invite: NewInvite) -> str:
-    """What an admin is told about a new invitation: the link to pass on, once."""
-    username = await core.db.read(kept.get, BOT_USERNAME)
-    where = (
-        link(username, invite.payload)
-        if username
-        else f"https://t.me/<your bot's username>?start={invite.payload}"
-    )
-    return (
-        f"Invitation {invite.id} to join as {invite.role.label}, valid until "
-        f"{invite.expires_at[:16].replace('T', ' ')} UTC, for one person:\n{where}\n"
-        "Send it to them privately: whoever opens it first joins. It is not shown again."
-    )
 
 
 async def _invite(core: Core, who: Actor, role: str, name: str | None) -> str:
     invite = await core.roster.invite(who, parse_role(role), name)
-    return await invite_text(core, invite)
+    return await invite_text(core.desk, invite)
 
 
 async def _said(done: Awaitable[object], said: str) -> str:

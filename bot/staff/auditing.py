@@ -23,6 +23,7 @@ class Audit:
         self.conn = conn
         self.actor = actor
         self.stamp = now.isoformat()
+        self.written = 0  # StaffDesk.act refuses to commit an action that wrote no entry
 
     def __call__(
         self,
@@ -45,6 +46,7 @@ class Audit:
             before=before,
             after=after,
         )
+        self.written += 1
 
 
 async def listing(desk: StaffDesk, actor: Actor, since: str | None = None) -> str:

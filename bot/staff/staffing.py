@@ -12,7 +12,7 @@ from datetime import timedelta
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
-from bot.store import staffing
+from bot.store import kept, staffing
 from bot.store.db import Tx
 from bot.store.staffing import Member
 
@@ -21,6 +21,7 @@ INVITE_HOURS = 72
 SEEDED = "STAFF_TELEGRAM_IDS"
 # The name a seeded admin has until Telegram tells us their first name.
 SEEDED_NAME = "admin from STAFF_TELEGRAM_IDS"
+BOT_USERNAME = "bot_username"  # kept by the running bot (bot.store.kept), for invite links
 ASK = "Ask an admin for a new one."
 
 
@@ -65,6 +66,18 @@ def describe(member: Member) -> str:
     return f"staff {member.id} [{member.role}] {member.name} ({where}), added {added}"
 
 
+async def invite_text(desk: StaffDesk, invite: NewInvite) -> str:
+    """What an admin is told about a new invitation: the link to pass on, shown only once."""
+    username = await desk.db.read(kept.get, BOT_USERNAME)
+    bot = username or "<your bot's username>"
+    return (
+        f"Invitation {invite.id} to join as {invite.role.label}, valid until "
+        f"{invite.expires_at[:16].replace('T', ' ')} UTC, for one person:\n"
+        f"https://t.me/{bot}?start={invite.payload}\n"
+        "Send it to them privately: whoever opens it first joins. It is not shown again."
+    )
+
+
 class StaffRoster:
     """Staff members and invitations over the desk's database, clock and audit log."""
 
@@ -76,17 +89,22 @@ class StaffRoster:
         """Add as admins the ids from STAFF_TELEGRAM_IDS that are not in the table yet (a
         removed admin stays removed); returns the new members' ids."""
         wanted = sorted(set(telegram_ids))
-        if not wanted:
-            return []
+
+        def missing(conn: Tx) -> list[int]:
+            return [u for u in wanted if staffing.by_telegram(conn, u) is None]
+
+        if not wanted or not await self.desk.db.read(missing):
+            return []  # the usual start: nothing to write, so no write transaction
         system = Actor(f"config:{SEEDED}", Role.ADMIN, "config")
 
         def work(conn: Tx, log: Audit) -> list[int]:
             added = []
-            for user_id in wanted:
-                if staffing.by_telegram(conn, user_id) is None:
-                    new = staffing.add(conn, SEEDED_NAME, "admin", log.stamp, SEEDED, user_id)
-                    log("staff.seed", "staff", new, after={"role": "admin"})
-                    added.append(new)
+            for user_id in missing(conn):  # again: another process may have added them
+                new = staffing.add(conn, SEEDED_NAME, "admin", log.stamp, SEEDED, user_id)
+                log("staff.seed", "staff", new, after={"role": "admin"})
+                added.append(new)
+            if not added:
+                log("staff.seed", "staff", None, after={"added": 0})
             return added
 
         return list(await self.desk.act(system, Role.ADMIN, "add admins", work))

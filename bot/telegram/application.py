@@ -20,6 +20,8 @@ from telegram.request import BaseRequest
 from bot.app import Core, Services
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
+from bot.staff.staffing import BOT_USERNAME
+from bot.store import kept
 from bot.telegram.broadcasting import BroadcastDesk
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.http import AiohttpRequest
@@ -66,10 +68,10 @@ def build_application(
     )
     app = builder.build()
     channel = TelegramChannel(app.bot, core.host, core.catalogs)
-    staff = StaffCommands(settings.staff_telegram_ids, core.desk, core.host, core.catalogs)
+    staff = StaffCommands(core)
     staff.add_to(app)  # before the residents' handlers, which catch every other command
     app.bot_data["staff"] = staff
-    desk = BroadcastDesk(app, core)
+    desk = BroadcastDesk(app, core, staff)
     desk.add_to(app)
     app.bot_data["desk"] = desk
     add_handlers(app, channel)
@@ -150,6 +152,8 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
     staff = app.bot_data.get("staff")
     if isinstance(staff, StaffCommands):
         await staff.register(app)
-    # /broadcast shows in staff chats' command menus too.
     if app.bot.username:
         core.host.bot_username = app.bot.username
+        # For invitation links made on the command line, where the bot is not asked.
+        now = core.clock().isoformat()
+        await core.db.write(kept.put, BOT_USERNAME, app.bot.username, now)
