@@ -59,32 +59,32 @@ async def make(db: Database, threshold: int = 1, scope: Scope | None = None) -> 
 def _evaluation_world(conn: Tx) -> dict[str, int]:
     people = [person(conn, n) for n in range(1, 4)]
     round_id = insert(conn, "rounds", question=texts("Q"), opens_at=T0, closes_at=T0,
-                      status="closed", created_at=T0, closed_at=T0)  # fmt: skip
+                      status="closed", created_at=T0, closed_at=T0)
     topic = insert(conn, "topics", round_id=round_id, key="k", label=texts("K"), position=1)
     ids = {}
     for name in ("monitored", "checkins_only", "results", "no_plan", "plan_later"):
         ids[name] = insert(conn, "initiatives", title=texts(name), status="active",
-                           created_at=T0, updated_at=T0)  # fmt: skip
+                           created_at=T0, updated_at=T0)
     for name in ("monitored", "checkins_only", "results"):
         ids[f"m_{name}"] = insert(conn, "measures", initiative_id=ids[name], text=texts("m"),
-                                  status="adopted", created_at=T0, adopted_at=T0)  # fmt: skip
+                                  status="adopted", created_at=T0, adopted_at=T0)
     insert(conn, "measures", initiative_id=ids["no_plan"], text=texts("p"), status="proposed",
-           created_at=T0)  # fmt: skip
+           created_at=T0)
     insert(conn, "measures", initiative_id=ids["plan_later"], text=texts("m"), status="adopted",
-           created_at=LATER, adopted_at=LATER)  # fmt: skip
+           created_at=LATER, adopted_at=LATER)
     insert(conn, "initiative_topics", initiative_id=ids["results"], topic_id=topic)
     # Monitored: a resident rated it against its adopted measure.
-    evaluation = insert(conn, "evaluations", participant_id=people[0], initiative_id=ids["monitored"],
-                        period="2026-06-01", created_at=T0)  # fmt: skip
+    evaluation = insert(conn, "evaluations", participant_id=people[0],
+                        initiative_id=ids["monitored"], period="2026-06-01", created_at=T0)
     insert(conn, "evaluation_ratings", evaluation_id=evaluation, participant_id=people[0],
-           measure_id=ids["m_monitored"], rating=4)  # fmt: skip
+           measure_id=ids["m_monitored"], rating=4)
 
     def broadcast(kind: str, state: str, **link: int) -> None:
         b = insert(conn, "broadcasts", kind=kind, audience='{"type": "everyone"}', content="{}",
-                   status="done", created_at=T0, **link)  # fmt: skip
+                   status="done", created_at=T0, **link)
         for p in people:
             insert(conn, "deliveries", broadcast_id=b, participant_id=p, state=state,
-                   updated_at=T0)  # fmt: skip
+                   updated_at=T0)
 
     broadcast("initiative", "sent", initiative_id=ids["monitored"])
     broadcast("checkin", "sent", initiative_id=ids["checkins_only"])  # asks; does not tell
@@ -144,15 +144,15 @@ async def test_statement_1_participation_by_area_is_suppressed_and_consistent(
 ) -> None:
     def world(conn: Tx) -> None:
         r = insert(conn, "rounds", question=texts("Q"), opens_at=T0, closes_at=LATER,
-                   created_at=T0)  # fmt: skip
+                   created_at=T0)
         topic = insert(conn, "topics", round_id=r, key="k", label=texts("Parks"), position=1)
         for n in range(1, 25):
             p = person(conn, n, "Riverside" if n <= 20 else " docks ")
             s = insert(conn, "priority_submissions", participant_id=p, round_id=r,
-                       submitted_at=T0, updated_at=T0)  # fmt: skip
+                       submitted_at=T0, updated_at=T0)
             if n <= 3:
                 insert(conn, "priority_choices", submission_id=s, participant_id=p, round_id=r,
-                       topic_id=topic, rank=1)  # fmt: skip
+                       topic_id=topic, rank=1)
 
     await db.write(world)
     raw = measure_of(await make(db), "1 structure")
@@ -175,9 +175,9 @@ async def test_statement_3_assets_per_kind_verified_and_contact(db: Database) ->
         for category, status, contact in (
             ("skills", "verified", 1), ("skills", "new", 0), ("facilities", "verified", 0),
             ("facilities", "hidden", 1),
-        ):  # fmt: skip
+        ):
             insert(conn, "assets", participant_id=p, category=category, what='"x"',
-                   status=status, may_contact=contact, created_at=T0)  # fmt: skip
+                   status=status, may_contact=contact, created_at=T0)
 
     await db.write(world)
     report = await make(db)
@@ -196,14 +196,14 @@ async def test_statement_4_champions_checkins_and_reach(db: Database) -> None:
         people = [person(conn, n) for n in range(1, 7)]
         for n, status in enumerate(("active", "active", "interested")):
             insert(conn, "champions", participant_id=people[n], code=f"c-{n}", status=status,
-                   created_at=T0, approved_at=T0 if status == "active" else None)  # fmt: skip
+                   created_at=T0, approved_at=T0 if status == "active" else None)
         for n, value in ((0, "ok"), (1, "help"), (0, "ok")):
             insert(conn, "answers", participant_id=people[n], flow_id="champion-checkin",
                    node_id="champion-support", key="support", value_json=json.dumps(value),
-                   created_at=T0)  # fmt: skip
+                   created_at=T0)
         for n in (3, 4):
             insert(conn, "referrals", participant_id=people[n], champion_id=1, code="c-0",
-                   created_at=T0)  # fmt: skip
+                   created_at=T0)
 
     await db.write(world)
     report = await make(db)

@@ -29,7 +29,7 @@ def _people(conn: Tx) -> None:
         p = person(conn, n, area)
         if n != 11:
             insert(conn, "answers", participant_id=p, flow_id="onboarding", node_id="age",
-                   key="age_band", value_json=json.dumps(band), created_at=T0)  # fmt: skip
+                   key="age_band", value_json=json.dumps(band), created_at=T0)
     person(conn, 99, "Riverside", consent=False)  # did not agree: not counted
 
 
@@ -105,4 +105,4 @@ def test_the_shipped_example_loads() -> None:
     counts = parse((REPO / "examples" / "population.csv").read_text("utf-8"))
     assert {c.characteristic for c in counts} == {
         "area", "age_band", "gender", "disability", "carer", "ethnic_group"
-    }  # fmt: skip
+    }

@@ -135,7 +135,7 @@ async def test_an_admin_invites_changes_and_removes_a_colleague(tg: Harness) -> 
     actions = [r[0] for r in tg.rows("SELECT action FROM audit_log WHERE action LIKE 'staff.%'")]
     assert actions == [
         "staff.seed", "staff.invite", "staff.join", "staff.role", "staff.remove"
-    ]  # fmt: skip
+    ]
     # Staff are named in the audit log without their Telegram ids.
     actors = {r[0] for r in tg.rows("SELECT actor FROM audit_log")}
     assert not any(str(STAFF_ID) in a or str(COLLEAGUE) in a for a in actors), actors
