@@ -7,15 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
@@ -23,6 +20,7 @@ from bot.staff.desk import StaffDesk
 from bot.staff.geojson import write_geojson
 from bot.staff.pseudonym import Pseudonyms, ensure_secret
 from bot.staff.shaping import Shape, Shaper
+from bot.staff.sheetrows import write_sheet
 from bot.store import exports
 from bot.store.db import Tx
 
@@ -121,38 +119,23 @@ def _xlsx(conn: Tx, output: Path, shapes: dict[str, Shape]) -> dict[str, int]:
     for name, shape in shapes.items():
         sheet = book.create_sheet(name[:31])
         sheet.freeze_panes = "A2"
-        header = []
-        for column in shape.columns:
-            cell = WriteOnlyCell(sheet, value=column)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        sheet.append(header)
-        times = shape.times
-        dates = frozenset(i for i, c in enumerate(shape.columns) if c in DATES)
-        written = 0
-        for row in exports.rows(conn, name):
-            values = shape.row(row)
-            for i, value in enumerate(values):
-                if isinstance(value, str):
-                    values[i] = _xlsx_text(sheet, value, i in times, i in dates)
-            sheet.append(values)
-            written += 1
-        counts[name] = written
+        counts[name] = write_sheet(sheet, shape.columns, _typed(shape, exports.rows(conn, name)))
     book.save(output)
     return counts
 
 
-def _xlsx_text(sheet: Any, value: str, time: bool, day: bool) -> Any:
-    """A text value as a typed cell: times and dates as such (UTC), anything else as text
-    (never a formula, never a character a spreadsheet file cannot hold)."""
-    if time and len(value) >= 19:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
-    if day and len(value) == 10:
-        return date.fromisoformat(value)
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+def _typed(shape: Shape, rows: Iterable[tuple[Any, ...]]) -> Iterator[list[Any]]:
+    """Rows with times and dates as such (UTC), for a spreadsheet to sort and filter."""
+    times = shape.times
+    dates = frozenset(i for i, c in enumerate(shape.columns) if c in DATES)
+    typed = sorted(times | dates)
+    for row in rows:
+        values = shape.row(row)
+        for i in typed:
+            value = values[i]
+            if isinstance(value, str):
+                if i in times and len(value) >= 19:
+                    values[i] = datetime.fromisoformat(value).replace(tzinfo=None)
+                elif i in dates and len(value) == 10:
+                    values[i] = date.fromisoformat(value)
+        yield values
