@@ -14,7 +14,6 @@ from bot.staff.report import champions, evaluation, priorities, representation, 
 from bot.staff.report.common import Options
 from bot.staff.report.model import Report
 from bot.staff.report.render import html, markdown
-from bot.staff.report.xlsx import workbook
 from bot.store.db import Tx
 
 FORMATS = ("md", "html", "xlsx")
@@ -70,6 +69,8 @@ async def make_report(
     report = await desk.db.read(build, options)
     path = output or new_file("qs148-report-", f".{fmt}")
     if fmt == "xlsx":
+        from bot.staff.report.xlsx import workbook  # openpyxl: imported when needed (slow)
+
         workbook(report, path)
     else:
         path.write_text(html(report) if fmt == "html" else markdown(report), "utf-8")
