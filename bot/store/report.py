@@ -252,13 +252,13 @@ def participation(conn: Tx, key: str | None, scope: Scope) -> list[tuple[str, st
             period_params,
         )
     else:
+        # The latest answer per resident, looked up through answers_key_participant.
         rows = conn.execute(
-            "WITH latest AS (SELECT participant_id, value_json FROM answers WHERE id IN "
-            "(SELECT MAX(id) FROM answers WHERE key = ? GROUP BY participant_id)) "
-            f"SELECT {area} AS k, MIN(trim(coalesce(p.area, ''))), l.value_json, COUNT(*) "
-            "FROM participants p LEFT JOIN latest l ON l.participant_id = p.id "
+            f"SELECT {area} AS k, MIN(trim(coalesce(p.area, ''))), "
+            "(SELECT a.value_json FROM answers a WHERE a.key = ? AND a.participant_id = p.id "
+            "ORDER BY a.id DESC LIMIT 1) AS v, COUNT(*) FROM participants p "
             f"WHERE p.consent_at IS NOT NULL{active if period_sql else ''} "
-            "GROUP BY k, l.value_json ORDER BY k",
+            "GROUP BY k, v ORDER BY k",
             (key, *period_params),
         )
     return [

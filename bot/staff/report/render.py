@@ -38,7 +38,7 @@ def markdown(report: Report) -> str:
 
 
 def _md_measure(m: Measure) -> list[str]:
-    out = ["", f"### {m.code.capitalize()} ({m.kind})", "", f"*QS148:* {m.wording}", ""]
+    out = ["", f"### {_title(m)}", "", f"*QS148:* {m.wording}", ""]
     out.append(f"**{SHOWN[m.shown]}.**" + (f" {m.figure}" if m.figure else ""))
     if m.numerator:
         out += ["", f"- Numerator: {m.numerator}", f"- Denominator: {m.denominator}"]
@@ -49,6 +49,12 @@ def _md_measure(m: Measure) -> list[str]:
     if m.attach:
         out += ["", f"*To attach:* {m.attach}"]
     return out
+
+
+def _title(m: Measure) -> str:
+    """"Statement 2, process b" for the measure "2 process b"."""
+    number, rest = m.code.split(" ", 1)
+    return f"Statement {number}, {rest}"
 
 
 def _md_table(t: Table) -> list[str]:
@@ -105,7 +111,7 @@ def html(report: Report) -> str:
 
 def _html_measure(m: Measure) -> list[str]:
     out = [
-        f"<h3>{escape(m.code.capitalize())} ({escape(m.kind)})</h3>",
+        f"<h3>{escape(_title(m))}</h3>",
         f"<p><em>QS148:</em> {escape(m.wording)}</p>",
         f'<p class="{m.shown}"><strong>{escape(SHOWN[m.shown])}.</strong> '
         f"{escape(m.figure)}</p>",
