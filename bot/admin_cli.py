@@ -18,8 +18,9 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
-from bot.store import broadcasts, initiatives
+from bot.store import broadcasts, report
 from bot.store.db import Tx
+from bot.store.report import Scope
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -160,8 +161,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
 
 
 def _feedback_report(conn: Tx) -> str:
-    with_plan = initiatives.with_adopted_measures(conn)
-    gave = broadcasts.gave_feedback(conn) & with_plan
+    # Counted as the QS148 report counts statement 2, process b (bot/store/report.py).
+    with_plan = set(report.evaluation_plans(conn, Scope()))
+    gave = {i for (i, kind), n in report.feedback_sent(conn, Scope()).items() if n} & with_plan
     share = f" ({len(gave) / len(with_plan):.0%})" if with_plan else ""
     return (
         f"Initiatives with an evaluation plan: {len(with_plan)}\n"

@@ -62,6 +62,12 @@ def test_report_export_population_invite_and_audit_from_the_command_line(
         "Not done: 'boss' is not a role. Use admin, staff or viewer."
     )
 
+    feedback = cli("admin", "feedback-report", env=env).stdout.splitlines()
+    assert feedback == [
+        "Initiatives with an evaluation plan: 1",
+        "...that gave feedback to the people engaged: 0 (0%)",
+    ]
+
     audit = cli("admin", "audit", "--since", "2020-01-01", env=env).stdout.splitlines()
     assert " cli:amina (admin, cli) staff.invite invite 1: " in audit[0]
     assert any("export.make export all" in line for line in audit)

@@ -335,16 +335,6 @@ def locales(conn: Tx, broadcast_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def gave_feedback(conn: Tx) -> set[int]:
-    """Initiatives whose news ("you said, we did") reached at least one person engaged."""
-    rows = conn.execute(
-        "SELECT DISTINCT b.initiative_id FROM broadcasts b JOIN deliveries d "
-        "ON d.broadcast_id = b.id WHERE d.state = 'sent' AND b.initiative_id IS NOT NULL "
-        "AND b.kind = 'initiative'"
-    )
-    return {int(r[0]) for r in rows}
-
-
 def _broadcast(r: sqlite3.Row) -> Broadcast:
     return Broadcast(
         id=r["id"],

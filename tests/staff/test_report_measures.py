@@ -9,7 +9,7 @@ from bot.staff.report.build import build
 from bot.staff.report.common import Options
 from bot.staff.report.model import Measure, Report
 from bot.store.db import Database, Tx
-from bot.store.report import Scope
+from bot.store.report import LATEST, Scope
 
 T0 = "2026-06-01T10:00:00+00:00"
 LATER = "2027-02-01T10:00:00+00:00"
@@ -216,3 +216,12 @@ async def test_statement_4_champions_checkins_and_reach(db: Database) -> None:
         "2 residents joined through a champion's link; 2 of them agreed to take part."
     )
     assert measure_of(report, "4 structure b").shown == "no"
+
+
+async def test_the_latest_answer_per_resident_is_looked_up_by_index(db: Database) -> None:
+    plan = await db.read(
+        lambda c: c.execute(f"EXPLAIN QUERY PLAN SELECT {LATEST} FROM participants p", ("x",))
+        .fetchall()
+    )
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "SEARCH a USING INDEX answers_key_participant (key=? AND participant_id=?)" in details
