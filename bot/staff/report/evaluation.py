@@ -38,7 +38,8 @@ def statement(conn: Tx, options: Options) -> Statement:
             measure(
                 "2 process a",
                 "yes",
-                figure=share(len(monitored), len(planned)),
+                figure=f"{share(len(monitored), len(planned))}: initiatives with an evaluation "
+                "plan that residents monitored against its measures.",
                 tables=(
                     table(
                         "Initiatives with an evaluation plan",
@@ -59,7 +60,8 @@ def statement(conn: Tx, options: Options) -> Statement:
             measure(
                 "2 process b",
                 "yes",
-                figure=share(len(gave), len(planned)),
+                figure=f"{share(len(gave), len(planned))}: initiatives with an evaluation plan "
+                "that gave feedback to the people engaged.",
                 tables=(
                     table(
                         "Feedback delivered to the people engaged",
