@@ -1,4 +1,5 @@
-"""`community-voice admin ...` and `seed-demo`: staff work from the command line."""
+"""`community-voice admin ...`, `seed-demo`, `broadcast`, `report` and `export`: staff work
+from the command line."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from bot import admin_champions
+from bot import admin_champions, evidence_cli
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
@@ -18,8 +19,9 @@ from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
 from bot.staff.telling import by_running_bot, told
-from bot.store import broadcasts, initiatives
+from bot.store import broadcasts, report
 from bot.store.db import Tx
+from bot.store.report import Scope
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,9 +50,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     b.add_argument("--spread", type=float, help="spread sending over this many hours")
     b.add_argument("--yes", action="store_true", help="queue it (without: preview only)")
     operator(b)
+    evidence_cli.add_parsers(sub, operator)
     admin = sub.add_parser("admin", help="staff: run rounds, initiatives, champions, assets")
     operator(admin)
     actions = admin.add_subparsers(dest="action", required=True)
+    evidence_cli.add_admin_parsers(actions)
     for name in LISTINGS:
         actions.add_parser(name, help=f"list {name}")
     actions.add_parser("broadcasts", help="list broadcasts and their delivery counts")
@@ -144,6 +148,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await core.desk.seed_demo(who)
         if args.command == "broadcast":
             return await _broadcast(core, who, args)
+        if args.command == "report":
+            return await evidence_cli.run_report(core, who, args)
+        if args.command == "export":
+            return await evidence_cli.run_export(core, who, args)
+        if args.action in evidence_cli.ADMIN_ACTIONS:
+            return await evidence_cli.run_admin(core, who, args)
         if args.action == "broadcasts":
             return await core.db.read(_list_broadcasts)
         if args.action == "feedback-report":
@@ -157,8 +167,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
 
 
 def _feedback_report(conn: Tx) -> str:
-    with_plan = initiatives.with_adopted_measures(conn)
-    gave = broadcasts.gave_feedback(conn) & with_plan
+    # Counted as the QS148 report counts statement 2, process b (bot/store/report.py).
+    with_plan = set(report.evaluation_plans(conn, Scope()))
+    gave = {i for (i, kind), n in report.feedback_sent(conn, Scope()).items() if n} & with_plan
     share = f" ({len(gave) / len(with_plan):.0%})" if with_plan else ""
     return (
         f"Initiatives with an evaluation plan: {len(with_plan)}\n"

@@ -25,8 +25,12 @@ from bot.jobs.outbound import Outbound
 from bot.jobs.pacing import Pacer, QuietHours
 from bot.jobs.scheduler import Jobs, JobSettings
 from bot.jobs.sender import BroadcastSender, ProgressHook
+from bot.staff.actor import Actor
 from bot.staff.desk import StaffDesk
+from bot.staff.report.common import Options
+from bot.staff.staffing import StaffRoster
 from bot.store.db import Database
+from bot.store.report import EQUALITY_KEYS, Scope
 
 Clock = Callable[[], datetime]
 
@@ -47,6 +51,18 @@ class Core:
     host: Host
     desk: StaffDesk
     clock: Clock
+    roster: StaffRoster
+
+    def report_options(self, actor: Actor, scope: Scope) -> Options:
+        """What a QS148 report made now by `actor` for `scope` needs to know."""
+        return Options(
+            scope=scope,
+            threshold=self.settings.suppress_below,
+            organisation=self.settings.organisation,
+            made_at=self.clock().isoformat(),
+            made_by=actor.name,
+            labels=equality_labels(self.flows),
+        )
 
     @property
     def data_dir(self) -> Path:
@@ -57,6 +73,18 @@ class Core:
     def quiet(self) -> QuietHours | None:
         """When nobody is sent broadcasts (None: any time)."""
         return QuietHours.parse(self.settings.quiet_hours, self.settings.timezone)
+
+
+def equality_labels(flows: FlowLibrary) -> dict[str, dict[str, str]]:
+    """The onboarding questions' answers (id -> English label) by the key they are saved
+    under, so reports name groups as residents saw them."""
+    found: dict[str, dict[str, str]] = {}
+    if "onboarding" not in flows:
+        return found
+    for node in flows.get("onboarding").nodes.values():
+        if node.save_as in EQUALITY_KEYS:
+            found[node.save_as] = {o.id: o.label for o in node.options}
+    return found
 
 
 def flow_paths(settings: Settings) -> list[Path]:
@@ -92,7 +120,10 @@ async def open_core(
         )
         if settings.bot_username:
             host.bot_username = settings.bot_username
-        yield Core(settings, db, flows, catalogs, registry, host, StaffDesk(db, clock), clock)
+        desk = StaffDesk(db, clock)
+        roster = StaffRoster(desk, settings.invite_hours)
+        await roster.seed_admins(settings.staff_telegram_ids)
+        yield Core(settings, db, flows, catalogs, registry, host, desk, clock, roster)
     finally:
         await db.close()
 

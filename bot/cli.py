@@ -1,4 +1,4 @@
-"""The `community-voice` command: run, chat, validate, graph."""
+"""The `community-voice` command: run, chat, validate, graph, and the staff commands."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.host.hooks import registry
 from bot.host.steps import Who
 
 log = logging.getLogger("community_voice")
+STAFF_COMMANDS = ("admin", "seed-demo", "broadcast", "report", "export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # In the terminal, log lines would break up the conversation: warnings only.
     simulator = args.command in (None, "run") and not settings.bot_token
-    quiet = simulator or args.command in ("chat", "admin", "seed-demo", "broadcast")
+    quiet = simulator or args.command in STAFF_COMMANDS or args.command == "chat"
     logs.configure("WARNING" if quiet else settings.log_level, [settings.bot_token or ""])
     command = args.command or "run"
     try:
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.paths or flow_paths(settings))
         if command == "graph":
             return _graph(settings, args.flow_id)
-        if command in ("admin", "seed-demo", "broadcast"):
+        if command in STAFF_COMMANDS:
             return admin_cli.run(settings, args)
         if command == "chat":
             return asyncio.run(_chat(settings, args.flow, args.lang, args.user, args.start))

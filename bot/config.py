@@ -49,6 +49,9 @@ class Settings:
     # Residents' data is deleted this long after they were last active (the privacy notice
     # says so, in their language).
     retention: timedelta = timedelta(days=730)
+    suppress_below: int = 5
+    export_secret: str | None = None
+    invite_hours: float = 72.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -90,6 +93,7 @@ class Settings:
             or "your local health and wellbeing team",
             bot_username=_username(get("BOT_USERNAME")),
             **_broadcast_settings(get, lambda name: name in env),
+            **_evidence_settings(get),
         )
 
 
@@ -165,6 +169,19 @@ def _broadcast_settings(
         ),
         "retention": _duration("RETENTION", get("RETENTION", "2y") or "2y"),
     }
+
+
+def _evidence_settings(get: Callable[[str, str | None], str | None]) -> dict[str, Any]:
+    suppress = _int("SUPPRESS_BELOW", get("SUPPRESS_BELOW", "5"))
+    if suppress < 0:
+        raise ConfigError("SUPPRESS_BELOW must be 0 or more (5 hides counts of 1 to 4)")
+    secret = get("EXPORT_SECRET", None)
+    if secret is not None and len(secret) < 16:
+        raise ConfigError("EXPORT_SECRET must be at least 16 characters (a long random string)")
+    hours = _float("STAFF_INVITE_HOURS", get("STAFF_INVITE_HOURS", "72"))
+    if hours <= 0:
+        raise ConfigError("STAFF_INVITE_HOURS must be more than 0")
+    return {"suppress_below": suppress, "export_secret": secret, "invite_hours": hours}
 
 
 def _float(name: str, value: str | None) -> float:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import re
 
+from bot.staff.actor import Role
 from bot.staff.champions import words
-from bot.store import champions, support
+from bot.store import champions, staffing, support
 from bot.store.db import Tx
 
 # Staff answer by replying to an alert: the request's number is read back from its first line.
 ALERT_ID = re.compile(r"^🙋 Support request #(\d+)\b")
 
 
-def who_to_alert(conn: Tx, configured: frozenset[int]) -> list[int]:
-    """The Telegram user ids told about support requests. Today: STAFF_TELEGRAM_IDS. When
-    staff have a table of their own (with roles), this is the one place to read it instead
-    (hence the transaction it is given)."""
-    return sorted(configured)
+def who_to_alert(conn: Tx) -> list[int]:
+    """The Telegram user ids told about support requests: current staff who may answer
+    them (role staff or admin; viewers only read)."""
+    return sorted(
+        m.telegram_user_id
+        for m in staffing.members(conn)
+        if m.telegram_user_id is not None and Role[m.role.upper()] >= Role.STAFF
+    )
 
 
 def alert_text(conn: Tx, request: support.Request) -> str:

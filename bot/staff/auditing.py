@@ -1,13 +1,19 @@
-"""Audit entries for staff actions, written in the transaction of the action itself."""
+"""Audit entries for staff actions, written in the transaction of the action itself, and the
+log as staff read it."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.staff.actor import Actor
+from bot.staff.actor import Actor, Role
+from bot.staff.parsing import parse_day
 from bot.store import audit
 from bot.store.db import Tx
+
+if TYPE_CHECKING:
+    from bot.staff.desk import StaffDesk
 
 
 class Audit:
@@ -17,6 +23,7 @@ class Audit:
         self.conn = conn
         self.actor = actor
         self.stamp = now.isoformat()
+        self.written = 0  # StaffDesk.act refuses to commit an action that wrote no entry
 
     def __call__(
         self,
@@ -39,3 +46,27 @@ class Audit:
             before=before,
             after=after,
         )
+        self.written += 1
+
+
+async def listing(desk: StaffDesk, actor: Actor, since: str | None = None) -> str:
+    """The audit log, newest first (the latest 1,000 entries from `since`, a date)."""
+    actor.require(Role.VIEWER, "read the audit log")
+    start = parse_day(since, end_of_day=False).isoformat() if since else None
+    found = await desk.db.read(audit.entries, start)
+    return "\n".join(describe(e) for e in found) or "No staff actions recorded yet."
+
+
+def describe(entry: audit.Entry) -> str:
+    """One audit entry on one line."""
+    what = f" {entry.object_type}" if entry.object_type else ""
+    what += f" {entry.object_id}" if entry.object_id is not None else ""
+    change = ""
+    if entry.before is not None or entry.after is not None:
+        before = "" if entry.before is None else json.dumps(entry.before, ensure_ascii=False)
+        after = "" if entry.after is None else json.dumps(entry.after, ensure_ascii=False)
+        change = f": {before} -> {after}" if before else f": {after}"
+    return (
+        f"{entry.at[:19].replace('T', ' ')} {entry.actor} ({entry.role}, {entry.channel}) "
+        f"{entry.action}{what}{change}"
+    )

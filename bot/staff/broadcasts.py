@@ -129,6 +129,12 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
             created_by=actor.name,
         )
         assert new is not None
+        log(
+            "broadcast.draft",
+            "broadcast",
+            new,
+            after={"audience": request.audience.to_json(), "content": request.content},
+        )
         return new
 
     return int(await desk.act(actor, Role.STAFF, "send a broadcast", work))
@@ -216,6 +222,7 @@ async def discard(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
 
     def work(conn: Tx, log: Audit) -> None:
         broadcasts.delete_draft(conn, broadcast_id)
+        log("broadcast.discard", "broadcast", broadcast_id)
 
     await desk.act(actor, Role.STAFF, "send a broadcast", work)
 

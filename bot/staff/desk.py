@@ -48,12 +48,17 @@ class StaffDesk:
     async def act(
         self, actor: Actor, role: Role, what: str, work: Callable[..., Any], *args: Any
     ) -> Any:
-        """Check the role, then run `work(conn, audit_as, ...)` in one write transaction."""
+        """Check the role, then run `work(conn, log, ...)` in one write transaction, which
+        is rolled back unless `work` wrote at least one audit entry with `log`."""
         actor.require(role, what)
         now = self.clock()
 
         def run(conn: Tx) -> Any:
-            return work(conn, Audit(conn, actor, now), *args)
+            log = Audit(conn, actor, now)
+            result = work(conn, log, *args)
+            if not log.written:
+                raise RuntimeError(f"staff action {what!r} wrote no audit entry")
+            return result
 
         return await self.db.write(run)
 

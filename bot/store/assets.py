@@ -15,13 +15,15 @@ CATEGORIES = ("skills", "knowledge", "networks", "relationships", "facilities")
 @dataclass(frozen=True, slots=True)
 class Nomination:
     """What a resident told us: the category, what it is (text or a voice note), where
-    ({"latitude", "longitude"} or {"place"}), who it helps, and whether we may contact them."""
+    ({"latitude", "longitude"} or {"place"}), who it helps, whether we may contact them, and
+    whether the exact place may be shown (else exports round it to about 1 km)."""
 
     category: str
     what: Any
     where: Any = None
     who_for: Any = None
     may_contact: bool = False
+    share_exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ def save(conn: Tx, participant_id: int, nomination: Nomination, now: str) -> int
     where = nomination.where if isinstance(nomination.where, dict) else {}
     cur = conn.execute(
         "INSERT INTO assets (participant_id, category, what, latitude, longitude, place, "
-        "who_for, may_contact, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "who_for, may_contact, share_exact, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             participant_id,
             nomination.category,
@@ -56,6 +58,7 @@ def save(conn: Tx, participant_id: int, nomination: Nomination, now: str) -> int
             where.get("place"),
             dump(nomination.who_for),
             int(nomination.may_contact),
+            int(nomination.share_exact),
             now,
         ),
     )

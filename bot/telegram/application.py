@@ -20,6 +20,8 @@ from telegram.request import BaseRequest
 from bot.app import Core, Services, make_pacer
 from bot.i18n.catalogs import SOURCE_LOCALE
 from bot.i18n.markers import N_
+from bot.staff.staffing import BOT_USERNAME
+from bot.store import kept
 from bot.telegram.broadcasting import BroadcastDesk
 from bot.telegram.champion_staff import ChampionStaff
 from bot.telegram.channel import TelegramChannel
@@ -43,6 +45,8 @@ COMMANDS = (
     ("delete", N_("Delete everything we keep about you")),
     ("stop", N_("No more news from us")),
 )
+# Champions' own commands: not in everyone's menu (the champions flow tells champions).
+CHAMPION_COMMANDS = ("mylink", "myposter", "mystats", "support")
 
 
 def build_application(
@@ -73,9 +77,7 @@ def build_application(
     champions = ChampionStaff(core)
     alerts = SupportAlerts(app.bot, core, champions)
     channel = TelegramChannel(app.bot, core.host, core.catalogs, pacer, on_recorded=alerts.recorded)
-    staff = StaffCommands(
-        settings.staff_telegram_ids, core.desk, core.host, core.catalogs, champions
-    )
+    staff = StaffCommands(core, champions)
     staff.add_to(app)  # before the residents' handlers, which catch every other command
     app.add_handler(
         MessageHandler(
@@ -83,13 +85,13 @@ def build_application(
             & filters.TEXT
             & ~filters.COMMAND
             & ~filters.UpdateType.EDITED
-            & AlertReply(settings.staff_telegram_ids),
+            & AlertReply(),
             alerts.on_reply,
         )
     )
     app.bot_data["staff"] = staff
     app.bot_data["alerts"] = alerts
-    desk = BroadcastDesk(app, core)
+    desk = BroadcastDesk(app, core, staff)
     desk.add_to(app)
     app.bot_data["desk"] = desk
     add_handlers(app, channel)
@@ -107,21 +109,8 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     app.add_handler(MessageHandler(groups & ~filters.UpdateType.EDITED, channel.on_group))
-    commands = {
-        "start": channel.on_start,
-        "menu": channel.on_menu,
-        "language": channel.on_language,
-        "cancel": channel.on_cancel,
-        "help": channel.on_help,
-        "privacy": channel.on_privacy,
-        "mydata": channel.on_mydata,
-        "delete": channel.on_delete,
-        "stop": channel.on_stop,
-        "mylink": channel.on_mylink,
-        "myposter": channel.on_myposter,
-        "mystats": channel.on_mystats,
-        "support": channel.on_support,
-    }
+    names = [*(name for name, _ in COMMANDS), *CHAMPION_COMMANDS]
+    commands = {name: getattr(channel, f"on_{name}") for name in names}
     for name, callback in commands.items():
         app.add_handler(
             CommandHandler(name, callback, filters=private & ~filters.UpdateType.EDITED)
@@ -181,7 +170,6 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
     staff = app.bot_data.get("staff")
     if isinstance(staff, StaffCommands):
         await staff.register(app)
-    # /broadcast shows in staff chats' command menus too.
     if app.bot.username:
         if core.settings.bot_username and core.settings.bot_username != app.bot.username:
             # Posters printed from the command line would open another bot.
@@ -191,3 +179,6 @@ async def register_commands(app: Application, core: Core) -> None:  # type: igno
                 app.bot.username,
             )
         core.host.bot_username = app.bot.username
+        # For invitation links made on the command line, where the bot is not asked.
+        now = core.clock().isoformat()
+        await core.db.write(kept.put, BOT_USERNAME, app.bot.username, now)

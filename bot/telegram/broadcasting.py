@@ -12,22 +12,23 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.app import Core, Services
 from bot.flows.callback import decode_callback, encode_callback
 from bot.host.hostnodes import BROADCAST_CONTROL
-from bot.i18n.markers import N_
 from bot.jobs.sender import Progress
 from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
 from bot.store import broadcasts
 from bot.store.broadcasts import Broadcast
+from bot.telegram.staff import StaffCommands
 
 log = logging.getLogger(__name__)
 
-NOT_STAFF = N_("Sorry, only staff can do that. Send /menu to see what you can do.")
 USAGE = (
     "Use:\n/broadcast AUDIENCE [at=2026-12-01T10:00] [spread=HOURS] [template=NAME]\n"
     "your message\ncy: the same in Welsh (one line per language)\n\n"
     f"AUDIENCE is one of: {drafts.AUDIENCE_HELP}."
 )
 DISCARDED = "Cancelled: nothing was sent."
+# What the broadcast buttons do: every one is for staff (role staff or admin) only.
+ACTIONS = ("send", "pause", "resume", "cancel")
 BUTTONS = {
     "sending": [("⏸ Pause", "pause"), ("✖️ Cancel", "cancel")],
     "paused": [("▶️ Resume", "resume"), ("✖️ Cancel", "cancel")],
@@ -43,10 +44,10 @@ def control(action: str, broadcast_id: int) -> str:
 class BroadcastDesk:
     """The staff broadcast controls of one running bot."""
 
-    def __init__(self, app: Application, core: Core) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: Application, core: Core, staff: StaffCommands) -> None:  # type: ignore[type-arg]
         self.app = app
         self.core = core
-        self.staff_ids = core.settings.staff_telegram_ids
+        self.staff = staff
         self.zone = core.settings.timezone
         self.services: Services | None = None  # set once the scheduled work runs
 
@@ -59,12 +60,6 @@ class BroadcastDesk:
             CallbackQueryHandler(self.on_control, pattern=f"^v1:0:{BROADCAST_CONTROL}:")
         )
 
-    def _actor(self, update: Update) -> Actor | None:
-        user = update.effective_user
-        if user is None or user.id not in self.staff_ids:
-            return None
-        return Actor(f"tg:{user.id}", Role.ADMIN, "telegram")
-
     # -- staff ------------------------------------------------------------------------------
 
     async def on_broadcast(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,15 +67,14 @@ class BroadcastDesk:
         message = update.effective_message
         if message is None:
             return
-        actor = self._actor(update)
+        actor = await self.staff.actor(update)
         if actor is None:
-            language = update.effective_user.language_code if update.effective_user else None
-            tr = self.core.catalogs.get(self.core.catalogs.negotiate(language))
-            await message.reply_text(tr.gettext(NOT_STAFF))
+            await self.staff.refuse(update)
             return
         parts = (message.text or "").split(maxsplit=1)
         body = parts[1] if len(parts) > 1 else ""
         try:
+            actor.require(Role.STAFF, "use /broadcast")
             request = drafts.parse_request(body, self.zone, self.core.clock())
             new = await drafts.draft(self.core.desk, actor, request)
             text = await drafts.preview(self.core.desk, new, self.zone, self.core.quiet)
@@ -101,17 +95,18 @@ class BroadcastDesk:
         query = update.callback_query
         if query is None:
             return
-        actor = self._actor(update)
+        actor = await self.staff.actor(update)
         if actor is None:
             await query.answer("Only staff can do that.")
             return
         decoded = decode_callback(query.data or "")
         action, _, raw_id = (decoded[2] if decoded else "").partition("-")
-        if not raw_id.isdigit():
+        if action not in ACTIONS or not raw_id.isdigit():
             await query.answer()
             return
         broadcast_id = int(raw_id)
         try:
+            actor.require(Role.STAFF, f"{action} a broadcast")
             said = await self._act(actor, action, broadcast_id)
         except StaffError as exc:
             await query.answer(str(exc)[:190])

@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes, filters
 
 from bot.app import Core
-from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.actor import Role, StaffError
 from bot.staff.alerts import alert_text, request_id_in, who_to_alert
 from bot.store import support
 from bot.store.db import Tx
@@ -27,16 +27,14 @@ log = logging.getLogger(__name__)
 class AlertReply(filters.MessageFilter):
     """A staff member's reply to one of the bot's support alerts."""
 
-    def __init__(self, staff_ids: frozenset[int]) -> None:
+    def __init__(self) -> None:
         super().__init__(name="AlertReply")
-        self.staff_ids = staff_ids
 
     def filter(self, message: Message) -> bool:
-        """Whether `message` answers an alert."""
+        """Whether `message` answers an alert (who sent it is checked when it is handled)."""
         reply = message.reply_to_message
         return (
             message.from_user is not None
-            and message.from_user.id in self.staff_ids
             and reply is not None
             and reply.from_user is not None
             and reply.from_user.is_bot
@@ -77,7 +75,7 @@ class SupportAlerts:
         return told
 
     def _alert(self, conn: Tx, request: support.Request) -> tuple[list[int], str]:
-        return who_to_alert(conn, self.core.settings.staff_telegram_ids), alert_text(conn, request)
+        return who_to_alert(conn), alert_text(conn, request)
 
     async def _send(self, chat: int, request: support.Request, text: str) -> bool:
         try:
@@ -104,8 +102,11 @@ class SupportAlerts:
         request_id = request_id_in(reply.text or reply.caption)
         if request_id is None:
             return
-        actor = Actor(f"tg:{user.id}", Role.ADMIN, "telegram")
+        actor = await self.core.roster.telegram_actor(user.id, user.first_name)
         try:
+            if actor is None:
+                raise StaffError("only staff can answer support requests.")
+            actor.require(Role.STAFF, "answer a support request")
             answer = await self.champions.answer(actor, request_id, message.text or "", context)
             said = answer.text
         except StaffError as exc:

@@ -139,7 +139,7 @@ async def test_a_support_request_reaches_staff_and_their_reply_comes_back(tg: Ha
         "Yes: 50 will be at the library on Monday."
     ) in tg.texts(NIA)
     assert tg.rows("SELECT status, answer, answer_sent, answered_by FROM support_requests") == [
-        ("answered", "Yes: 50 will be at the library on Monday.", 1, f"tg:{STAFF_ID}")
+        ("answered", "Yes: 50 will be at the library on Monday.", 1, "tg:Resident#1")
     ]
     assert await _staff(tg, "/support_open") == "No open support requests."
     assert await _staff(tg, "/support_answer 1 again") == (

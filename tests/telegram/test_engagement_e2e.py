@@ -160,11 +160,12 @@ async def test_assets_in_telegram(tg: Harness) -> None:
     await tg.settle()
     tg.api.send_location(RESIDENT, 51.48, -3.18)
     await tg.settle()
+    await tg.tap(RESIDENT, "No, only the rough area")
     await tg.tap(RESIDENT, "Skip")
     await tg.tap(RESIDENT, "Yes")
     assert tg.rows(
-        "SELECT category, what, latitude, longitude, may_contact, status FROM assets"
-    ) == [("facilities", '{"voice": "voice-what", "duration": 20}', 51.48, -3.18, 1, "new")]
+        "SELECT category, what, latitude, longitude, may_contact, share_exact, status FROM assets"
+    ) == [("facilities", '{"voice": "voice-what", "duration": 20}', 51.48, -3.18, 1, 0, "new")]
     assert (await _staff(tg, "/asset_verify 1")) == "Asset 1 verified."
     assert tg.rows("SELECT status FROM assets") == [("verified",)]
 

@@ -17,6 +17,7 @@ def _nomination(view: View, answers: Answers) -> Nomination | None:
         answers.get("where"),
         answers.get("who_for"),
         answers.get("may_contact") == "yes",
+        answers.get("share_exact") == "yes",
     )
 
 
@@ -29,6 +30,7 @@ ENTRIES = (
             "where": frozenset({NodeKind.LOCATION}),
             "who_for": frozenset({NodeKind.TEXT}),
             "may_contact": frozenset({NodeKind.CHOICE}),
+            "share_exact": frozenset({NodeKind.CHOICE}),
         },
         _nomination,
     ),

@@ -1,0 +1,80 @@
+"""The staff commands in Telegram: how to use each, what it does, and the least role that may
+(checked on every command, before anything else is read or written)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from bot.staff.actor import Role
+from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
+
+
+class Command(NamedTuple):
+    """A staff command: how to use it, what it does, and the least role that may."""
+
+    usage: str
+    does: str
+    role: Role
+
+
+V, S, A = Role.VIEWER, Role.STAFF, Role.ADMIN
+# Champions' figures and the open support requests only read; the rest change something.
+_CHAMPION_READS = ("champion_stats", "support_open")
+COMMANDS: dict[str, Command] = {
+    "staff": Command("", "list the staff commands you can use", V),
+    "broadcast": Command(
+        "AUDIENCE [at=...] [spread=H] [template=NAME]",
+        "send a message to many (message on the next lines)",
+        S,
+    ),
+    "rounds": Command("", "list rounds", V),
+    "round_open": Command(
+        "DATE [question]",
+        "open a round until DATE (YYYY-MM-DD) with the default topics; "
+        "add lines like 'cy: ...' for translations",
+        S,
+    ),
+    "round_close": Command("ROUND", "close a round now", S),
+    "results": Command("ROUND", "a round's ranked topics", V),
+    "topic_add": Command("ROUND label", "add a topic to an open round", S),
+    "initiatives": Command("", "list initiatives", V),
+    "initiative_add": Command("TOPIC,TOPIC title", "record an initiative answering topics", S),
+    "initiative_update": Command(
+        "ID STATUS|- [what we did]", "planned, active, paused or finished; '-' keeps it", S
+    ),
+    "initiative_history": Command("ID", "an initiative's updates: when, who, what", V),
+    "milestones": Command("[INITIATIVE]", "milestones by due date", V),
+    "milestone_add": Command("INITIATIVE DATE OWNER title", "a dated milestone with an owner", S),
+    "milestone_done": Command("ID", "mark a milestone done today", S),
+    "measures": Command("", "list measures and their votes", V),
+    "measure_add": Command("INITIATIVE text", "add an agreed measure to an evaluation plan", S),
+    "measure_adopt": Command("ID", "adopt a measure residents proposed", S),
+    "measure_reject": Command("ID", "reject a proposed measure", S),
+    "champions": Command("", "list champions", V),
+    "champion_approve": Command("ID", "approve a champion and send them their link", S),
+    **{
+        name: Command(usage, does, V if name in _CHAMPION_READS else S)
+        for name, (usage, does) in CHAMPION_COMMANDS.items()
+    },
+    "assets": Command("", "list assets", V),
+    "asset_verify": Command("ID", "mark an asset verified", S),
+    "asset_hide": Command("ID", "hide an asset", S),
+    "report": Command(
+        "[FROM] [TO] [area=NAME] [format=html|md|xlsx]", "the QS148 evidence report, as a file", V
+    ),
+    "export": Command("TABLE|all [xlsx|csv|geojson]", "export tables as a file", V),
+    "audit": Command("[SINCE]", "the audit log of staff actions (newest first)", V),
+    "staff_invite": Command("ROLE [name]", "a one-time link to join as admin, staff or viewer", A),
+    "staff_list": Command("", "staff and their roles", A),
+    "staff_role": Command("ID ROLE", "change a staff member's role", A),
+    "staff_remove": Command("ID", "remove a staff member", A),
+}
+
+
+def help_text(role: Role) -> str:
+    """The commands a role may use, one per line."""
+    return "\n".join(
+        f"/{name} {c.usage}".rstrip() + f": {c.does}"
+        for name, c in COMMANDS.items()
+        if role >= c.role
+    )

@@ -1,0 +1,122 @@
+"""The audit log: an entry for every staff action (or the action is undone), listable, with no
+resident's personal data in it, and still whole after a resident's /delete."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.host.host import Host
+from bot.host.steps import Who
+from bot.staff import auditing, milestones
+from bot.staff import broadcasts as drafts
+from bot.staff.actor import Role
+from bot.staff.auditing import Audit
+from bot.staff.desk import StaffDesk
+from bot.staff.staffing import StaffRoster
+from bot.store.db import Database, Tx
+from tests.conftest import STAFF
+from tests.staff.test_report_measures import T0, insert
+
+RESIDENT = Who("telegram", "7301234567", "7301234567", "en")
+PRIVATE = ("Flat 3, 12 Elm Street", "my neighbour Mrs Jones", "7301234567", "Riverside Road")
+
+
+def _resident_things(conn: Tx) -> None:
+    p = conn.execute("SELECT id FROM participants").fetchone()[0]
+    conn.execute("UPDATE participants SET area = ? WHERE id = ?", (PRIVATE[3], p))
+    insert(
+        conn,
+        "assets",
+        participant_id=p,
+        category="relationships",
+        what=f'"{PRIVATE[1]}"',
+        place=PRIVATE[0],
+        created_at=T0,
+    )
+    insert(conn, "champions", participant_id=p, code="c-abc", created_at=T0)
+    insert(conn, "initiatives", title='{"en": "Walks"}', created_at=T0, updated_at=T0)
+    insert(
+        conn,
+        "measures",
+        initiative_id=1,
+        text=f'{{"en": "{PRIVATE[1]} is happier"}}',
+        proposed_by=p,
+        created_at=T0,
+    )
+
+
+async def test_staff_actions_are_audited_without_personal_data_and_survive_delete(
+    db: Database, desk: StaffDesk, host: Host, tmp_path: Path
+) -> None:
+    await host.start(RESIDENT)
+    await db.write(_resident_things)
+    await desk.set_asset(STAFF, 1, "verified")
+    await desk.set_champion(STAFF, 1, "active")
+    await desk.set_measure(STAFF, 1, "adopted")
+    await desk.update_initiative(STAFF, 1, "active", {"en": "We started"})
+    await milestones.add(desk, STAFF, 1, "2027-01-31", "Amina", "First walk")
+    new = await drafts.draft(desk, STAFF, drafts.parse_request("everyone\nHi", "UTC", desk.now()))
+    await drafts.discard(desk, STAFF, new)
+    entries = (await auditing.listing(desk, STAFF)).splitlines()
+    assert len(entries) == 7
+    assert entries[-1].startswith(
+        "2026-11-25 10:30:00 test:staff (admin, test) asset.status asset 1: "
+        '{"status": "new"} -> {"status": "verified"}'
+    )
+    log = "\n".join(entries)
+    for private in PRIVATE:
+        assert private not in log
+
+    await host.forget(RESIDENT)  # /delete, confirmed
+    assert (await auditing.listing(desk, STAFF)).splitlines() == entries
+    with sqlite3.connect(db.path) as conn, pytest.raises(sqlite3.DatabaseError, match="append"):
+        conn.execute("DELETE FROM audit_log")
+
+
+async def test_an_action_that_writes_no_audit_entry_is_undone(
+    db: Database, desk: StaffDesk
+) -> None:
+    def sneaky(conn: Tx, log: Audit) -> None:
+        insert(conn, "initiatives", title='{"en": "x"}', created_at=T0, updated_at=T0)
+
+    with pytest.raises(RuntimeError, match="wrote no audit entry"):
+        await desk.act(STAFF, Role.STAFF, "sneak", sneaky)
+    assert await db.read(lambda c: c.execute("SELECT COUNT(*) FROM initiatives").fetchone()[0]) == 0
+
+
+async def test_the_audit_log_lists_from_a_date(desk: StaffDesk) -> None:
+    await desk.open_round(STAFF, "2027-01-01")
+    assert "round.open round 1" in await auditing.listing(desk, STAFF, "2026-11-25")
+    assert await auditing.listing(desk, STAFF, "2026-11-26") == "No staff actions recorded yet."
+
+
+async def test_staff_admins_come_from_the_setting_once(desk: StaffDesk) -> None:
+    roster = StaffRoster(desk)
+    assert await roster.seed_admins([9000, 9001]) == [1, 2]
+    assert await roster.seed_admins([9000, 9001]) == []
+    await roster.remove(STAFF, 2)
+    assert await roster.seed_admins([9000, 9001]) == []  # removed stays removed
+    assert await roster.telegram_actor(9001) is None
+    actor = await roster.telegram_actor(9000, "Amina")
+    assert actor is not None and (actor.name, actor.role) == ("tg:Amina#1", Role.ADMIN)
+
+
+async def test_milestones_and_history_are_listed(desk: StaffDesk) -> None:
+    round_id = await desk.open_round(STAFF, "2027-01-01")
+    initiative = await desk.create_initiative(STAFF, {"en": "Walks"}, [round_id])
+    await milestones.add(desk, STAFF, initiative, "2026-11-01", "Amina", "Find a leader")
+    await milestones.add(desk, STAFF, initiative, "2027-03-01", "Bo", "First walk")
+    await milestones.done(desk, STAFF, 1)
+    await desk.update_initiative(STAFF, initiative, "active", {"en": "Walks started"})
+    assert (await milestones.listing(desk, STAFF, initiative)).splitlines() == [
+        "milestone 1 [done 2026-11-25] initiative 1, due 2026-11-01, owner Amina: Find a leader",
+        "milestone 2 [to do] initiative 1, due 2027-03-01, owner Bo: First walk",
+    ]
+    assert (await milestones.history(desk, STAFF, initiative)).splitlines() == [
+        "Initiative 1 [active]: Walks",
+        "Recorded 2026-11-25.",
+        "2026-11-25 10:30 by test:staff: status active; Walks started (news delivered to 0 people)",
+    ]
