@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from bot import admin_champions, evidence_cli
+from bot import admin_champions, evidence_cli, hearing_cli
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
@@ -104,6 +104,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--proposed", action="store_true", help="let residents vote on it first")
     tr(p)
     admin_champions.add_parsers(actions)
+    hearing_cli.add_parsers(actions)
     for name, help_text in (
         ("measure-adopt", "adopt a measure into the evaluation plan"),
         ("measure-reject", "reject a proposed measure"),
@@ -160,6 +161,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await core.db.read(_feedback_report)
         if args.action in admin_champions.ACTIONS:
             return await admin_champions.run(core, who, args)
+        if args.action in hearing_cli.ACTIONS:
+            return await hearing_cli.run(core, who, args)
         action: Callable[[], Awaitable[str]] = _actions(
             core.desk, who, args, core.settings.sweep_seconds
         )[args.action]

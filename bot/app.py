@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.console.outbound import ConsoleOutbound
+from bot.flows.model import NodeKind
 from bot.flows.registry import default_flows_dir
 from bot.host.checks import load_library
 from bot.host.deeplinks import new_referral_code
@@ -27,6 +28,7 @@ from bot.jobs.scheduler import Jobs, JobSettings
 from bot.jobs.sender import BroadcastSender, ProgressHook
 from bot.staff.actor import Actor
 from bot.staff.desk import StaffDesk
+from bot.staff.hearing import Hearing
 from bot.staff.report.common import Options
 from bot.staff.staffing import StaffRoster
 from bot.store.db import Database
@@ -63,6 +65,22 @@ class Core:
             made_by=actor.name,
             labels=equality_labels(self.flows),
         )
+
+    def hearing(self) -> Hearing:
+        """What staff read of residents' words, with each question's text for context."""
+        questions = {
+            (flow.id, node.id): node.text
+            for flow in self.flows
+            for node in flow.nodes.values()
+            if node.text
+        }
+        typed = tuple(
+            (flow.id, node.id)
+            for flow in self.flows
+            for node in flow.nodes.values()
+            if node.kind is NodeKind.TEXT
+        )
+        return Hearing(self.desk, typed, questions, self.settings.suppress_below)
 
     @property
     def data_dir(self) -> Path:

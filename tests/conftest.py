@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Core, open_core
+from bot.config import Settings
 from bot.flows.registry import default_flows_dir
 from bot.host.checks import load_library
 from bot.host.hooks import registry
@@ -79,3 +81,15 @@ def host(db: Database, flows: FlowLibrary, catalogs: Catalogs, hooks: Registry) 
 @pytest.fixture
 def desk(db: Database) -> StaffDesk:
     return StaffDesk(db, fixed_clock)
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[Core]:
+    """The whole bot's core, as `make run` opens it, on a fresh database under tmp_path/data
+    (no quiet hours, so news goes out whenever a test runs)."""
+    settings = Settings.from_env(
+        {"DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"), "QUIET_HOURS": ""},
+        dotenv=False,
+    )
+    async with open_core(settings, new_code=lambda: CODE) as opened:
+        yield opened

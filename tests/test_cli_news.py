@@ -142,3 +142,19 @@ def test_previews_leave_nothing_behind_and_warn_about_quiet_hours(admin: tuple) 
     assert run("admin", "broadcasts") == "No broadcasts yet."
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM broadcasts").fetchone() == (0,)
+
+
+def test_staff_hear_residents_on_the_command_line(admin: tuple) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "cy", "ok")])
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE priority_submissions SET other = '\"Gardd gymunedol\"'")
+    said = run("admin", "suggestions")
+    assert said.splitlines()[1].endswith("· cy: resident said: «Gardd gymunedol»")
+    run("admin", "initiative-add", "Community garden", "--topics", "2")
+    assert run("admin", "suggestion-link", "1", "1").startswith(
+        "Linked suggestion 1 to initiative 1"
+    )
+    assert run("admin", "voice-notes") == "No voice notes yet."
+    assert main(["admin", "evaluations", "5"]) == 1

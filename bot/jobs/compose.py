@@ -80,7 +80,7 @@ class BroadcastComposer:
         if kind == "results" and broadcast.round_id is not None:
             return await self._results(broadcast.round_id, recipient, tr)
         if kind == "initiative":
-            return [await self._initiative(broadcast.content, tr)]
+            return await self._initiative(broadcast.content, tr)
         if kind == "reminder":
             text = tr.gettext(
                 "You started answering some questions but did not finish. "
@@ -121,7 +121,7 @@ class BroadcastComposer:
             tr.gettext("💬 Our team has answered your request for support:") + "\n\n" + answer
         )
 
-    async def _initiative(self, content: dict[str, Any], tr: Translator) -> OutMessage:
+    async def _initiative(self, content: dict[str, Any], tr: Translator) -> list[OutMessage]:
         found = await self.db.read(initiatives.get, int(content["initiative_id"]))
         title = pick_text(found.title, tr) if found else ""
         lines = [tr.gettext("📣 You said, we did: news about “{title}”.", title=title)]
@@ -131,22 +131,35 @@ class BroadcastComposer:
         note = content.get("note")
         if note:
             lines.append(pick_text(note, tr))
-        return OutMessage("\n".join(lines))
+        # With the chart of the round its topics were chosen in, once that round has closed.
+        chosen_in = (
+            await self.db.read(rounds.get, found.round_id) if found and found.round_id else None
+        )
+        if chosen_in is None or chosen_in.status != "closed":
+            return [OutMessage("\n".join(lines))]
+        results = await self._once(
+            self._read_results, chosen_in.id, lambda: self._read(chosen_in.id)
+        )
+        return await self._with_chart("\n".join(lines), results, tr)
+
+    async def _with_chart(self, text: str, results: Results, tr: Translator) -> list[OutMessage]:
+        """The text with the round's chart in the reader's language: drawn once per
+        language, and sent under one key whatever the message, so it is uploaded once."""
+        spec = chart_spec(results, tr)
+        if spec is None:
+            return [OutMessage(text)]
+        png = await self._once(self._drawn, spec.key, lambda: self.charts.draw(spec))
+        key = f"results-{results.round_id}-{spec.key}"
+        if len(text) > CAPTION_LIMIT:
+            return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
+        return [OutMessage(text, photo=png, photo_key=key)]
 
     async def _results(
         self, round_id: int, recipient: Recipient, tr: Translator
     ) -> list[OutMessage]:
         results = await self._once(self._read_results, round_id, lambda: self._read(round_id))
         mine = frozenset(await self.db.read(rounds.choices, recipient.participant_id, round_id))
-        text = caption(results, mine, tr)
-        spec = chart_spec(results, tr)
-        if spec is None:
-            return [OutMessage(text)]
-        png = await self._once(self._drawn, spec.key, lambda: self.charts.draw(spec))
-        key = f"results-{round_id}-{spec.key}"
-        if len(text) > CAPTION_LIMIT:
-            return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
-        return [OutMessage(text, photo=png, photo_key=key)]
+        return await self._with_chart(caption(results, mine, tr), results, tr)
 
     async def _read(self, round_id: int) -> Results:
         found, ranking, count = await self.db.read(_round_summary, round_id)

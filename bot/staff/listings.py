@@ -31,9 +31,14 @@ def listing(conn: Tx, what: str) -> list[str]:
     elif what == "measures":
         for i in initiatives.all_initiatives(conn):
             for m in initiatives.measures(conn, i.id):
+                words = (
+                    f"proposed by a resident: {resident_words(measure_text(m.text))}"
+                    if m.proposed_by is not None
+                    else measure_text(m.text)
+                )
                 lines.append(
-                    f"measure {m.id} [{m.status}] initiative {i.id}, {m.votes} votes: "
-                    f"{measure_text(m.text)}"
+                    f"measure {m.id} [{m.status}] initiative {i.id}, "
+                    f"{shown_count(m.votes)} votes: {words}"
                 )
     elif what == "champions":
         for c in champions.all_champions(conn):
@@ -44,14 +49,26 @@ def listing(conn: Tx, what: str) -> list[str]:
             )
     else:
         for a in assets.all_assets(conn):
-            what_text = a.what if isinstance(a.what, str) else "(voice note)"
-            place = a.place or (f"{a.latitude},{a.longitude}" if a.latitude else "-")
-            lines.append(f"asset {a.id} [{a.status}] {a.category} at {place}: {what_text}")
+            place = a.place or (f"{a.latitude:.4f},{a.longitude:.4f}" if a.latitude else "-")
+            who_for = f"; who it is for: {resident_words(a.who_for)}" if a.who_for else ""
+            contact = "may be contacted" if a.may_contact else "do not contact"
+            lines.append(
+                f"asset {a.id} [{a.status}] {a.category} at {place} ({contact}): resident "
+                f"said {resident_words(a.what)}{who_for}"
+            )
     return lines
 
 
 def measure_text(texts: Texts) -> str:
     return "(voice note)" if "voice" in texts and len(texts) == 1 else english(texts)
+
+
+def resident_words(value: object) -> str:
+    """A resident's words as staff see them: quoted, so they never read as staff text; a
+    voice note as where to hear it."""
+    if isinstance(value, dict) and "voice" in value or value == "(voice note)":
+        return "(a voice note: 'voice-notes' lists it)"
+    return f"«{value}»"
 
 
 def round_results(conn: Tx, round_id: int) -> str:

@@ -49,6 +49,7 @@ class Suggestion:
     locale: str
     value: Any
     initiatives: tuple[int, ...]  # what staff linked it to
+    voice_answer: int | None  # the answer id of their voice note, if it is one
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Comment:
     locale: str
     question: str  # "worked" or "better"
     value: Any
+    voice_answer: int | None  # the answer id of their voice note, if it is one
 
 
 def own_words(
@@ -138,14 +140,18 @@ def evaluation_count(conn: Tx, initiative_id: int) -> int:
 
 def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
     """Comments in an initiative's evaluations, newest first."""
-    one = (
-        "SELECT e.id, e.period, e.created_at, COALESCE(p.locale, 'en') AS locale, "
-        "'{q}' AS question, e.{q} AS value FROM evaluations e "
-        "JOIN participants p ON p.id = e.participant_id "
-        "WHERE e.initiative_id = ? AND e.{q} IS NOT NULL"
-    )
+
+    def one(column: str) -> str:
+        return (
+            "SELECT e.id, e.period, e.created_at, COALESCE(p.locale, 'en') AS locale, "
+            f"'{column}' AS question, e.{column} AS value, "
+            f"{_voice_answer('e.participant_id', 'e.' + column)} AS voice_answer "
+            "FROM evaluations e JOIN participants p ON p.id = e.participant_id "
+            f"WHERE e.initiative_id = ? AND e.{column} IS NOT NULL"
+        )
+
     rows = conn.execute(
-        f"{one.format(q='worked')} UNION ALL {one.format(q='better')} "
+        f"SELECT * FROM ({one('worked')} UNION ALL {one('better')}) "
         "ORDER BY created_at DESC, id DESC, question DESC LIMIT ?",
         (initiative_id, initiative_id, limit),
     )
@@ -157,6 +163,7 @@ def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
             str(r["locale"]),
             str(r["question"]),
             json.loads(r["value"]),
+            r["voice_answer"],
         )
         for r in rows
     ]
@@ -166,8 +173,22 @@ _SAID = (
     "SELECT a.id, a.flow_id, a.node_id, a.created_at, COALESCE(p.locale, 'en') AS locale, "
     "a.value_json FROM answers a JOIN participants p ON p.id = a.participant_id"
 )
+
+
+def _voice_answer(participant: str, value: str) -> str:
+    """SQL for the id of the answer that saved a voice note stored again elsewhere (an
+    evaluation comment, a "something else"), so staff can ask to hear it; NULL for text."""
+    return (
+        f"CASE WHEN {value} LIKE '{{\"voice\":%' THEN (SELECT a.id FROM answers a "
+        f"WHERE a.participant_id = {participant} AND a.{VOICE_JSON} AND "
+        f"json_extract(a.value_json, '$.voice') = json_extract({value}, '$.voice') "
+        "ORDER BY a.id DESC LIMIT 1) END"
+    )
+
+
 _SUGGESTION = (
-    "SELECT s.id, s.round_id, s.updated_at, COALESCE(p.locale, 'en') AS locale, s.other "
+    "SELECT s.id, s.round_id, s.updated_at, COALESCE(p.locale, 'en') AS locale, s.other, "
+    f"{_voice_answer('s.participant_id', 's.other')} AS voice_answer "
     "FROM priority_submissions s JOIN participants p ON p.id = s.participant_id"
 )
 
@@ -195,4 +216,5 @@ def _suggestion(conn: Tx, r: sqlite3.Row) -> Suggestion:
         str(r["locale"]),
         json.loads(r["other"]),
         tuple(int(x[0]) for x in linked),
+        r["voice_answer"],
     )

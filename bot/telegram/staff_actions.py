@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.app import Core
@@ -92,6 +93,8 @@ class StaffActions:
         if name in LISTINGS:
             return await desk.listing(actor, name)
         chat = update.effective_chat
+        if name == "voice":
+            return await self._voice(actor, w, context.bot, chat.id) if chat else ""
         if name in ("report", "export"):
             if chat is None:
                 return ""
@@ -218,6 +221,36 @@ class StaffActions:
             log.warning("could not send champion %s their link", participant_id, exc_info=True)
             return False
         return True
+
+    # -- residents' words ---------------------------------------------------------------------
+
+    async def _answers(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().answers(actor, w.words[0] if w.words else None)
+
+    async def _voice_notes(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().voice_notes(actor)
+
+    async def _voice(self, actor: Actor, w: Words, bot: Bot, chat_id: int) -> str:
+        answer_id = w.number(0)
+        file_id, about = await self.core.hearing().voice(actor, answer_id)
+        try:
+            await bot.send_voice(chat_id, file_id, caption=f"Voice note {answer_id}: {about}")
+        except BadRequest:
+            # Not a Telegram recording: it was "sent" in the terminal simulator.
+            return (
+                f"Voice note {answer_id} ({about}) was made in the terminal simulator: there "
+                "is no recording to play."
+            )
+        return ""
+
+    async def _suggestions(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().suggestions(actor, w.number(0) if w.words else None)
+
+    async def _suggestion_link(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().link(actor, w.number(0), w.number(1))
+
+    async def _evaluations(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().evaluations(actor, w.number(0))
 
     # -- audit and staff ---------------------------------------------------------------------
 

@@ -57,6 +57,14 @@ COMMANDS: dict[str, Command] = {
         for name, (usage, does) in CHAMPION_COMMANDS.items()
     },
     "assets": Command("", "list assets", V),
+    "answers": Command("[FLOW]", "answers in residents' own words, newest first", V),
+    "voice_notes": Command("", "residents' voice notes, newest first, with ids", V),
+    "voice": Command("ID", "send me a resident's voice note, with its context", V),
+    "suggestions": Command("[ROUND]", "'something else' answers from priority rounds", V),
+    "suggestion_link": Command(
+        "SUGGESTION INITIATIVE", "an initiative answers a suggestion: its news reaches them", S
+    ),
+    "evaluations": Command("INITIATIVE", "ratings per measure over time, and every comment", V),
     "asset_verify": Command("ID", "mark an asset verified", S),
     "asset_hide": Command("ID", "hide an asset", S),
     "report": Command(

@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
-from bot.app import Core, Services, open_core
-from bot.config import Settings
+from bot.app import Core, Services
 from bot.console.simulator import Simulator
 from bot.host.steps import Who
 from bot.jobs.chartworker import InlineCharts
 from bot.store import participants, rounds
 from bot.store.db import Tx
-from tests.conftest import CODE, STAFF
+from tests.conftest import STAFF
 
 AMINA = Who("console", "amina", "amina", "en")
-
-
-@pytest.fixture
-async def core(tmp_path: Path) -> AsyncIterator[Core]:
-    settings = Settings.from_env(
-        {"DATABASE_PATH": str(tmp_path / "data" / "bot.sqlite3"), "QUIET_HOURS": ""},
-        dotenv=False,
-    )
-    async with open_core(settings, new_code=lambda: CODE) as opened:
-        yield opened
 
 
 async def _answer(simulator: Simulator, *lines: str) -> None:
@@ -91,3 +77,21 @@ async def test_a_closed_rounds_results_reach_the_simulator_resident(
     assert chart.parent == tmp_path / "data" / "charts"
     # Shown once: the inbox is empty now.
     assert not await simulator.show_inbox()
+
+    # "You said, we did": news of an initiative answering her top topic comes with the
+    # round's chart (the same picture as the results).
+    walks = await core.desk.create_initiative(STAFF, {"en": "Mental health walks"}, [topics[0].id])
+    queued = await core.desk.update_initiative(STAFF, walks, "active", {"en": "First walk held."})
+    assert queued.reach.told == 7
+    await services.jobs.sweep()
+    await asyncio.gather(*services.jobs.running.values())
+    out.seek(0)
+    out.truncate()
+    assert await simulator.show_inbox()
+    news = out.getvalue()
+    assert news.startswith(
+        "bot> 📣 You said, we did: news about “Mental health walks”.\n"
+        "     Now: Started\n"
+        "     First walk held.\n"
+    )
+    assert Path(news.split("[chart: ", 1)[1].split("]", 1)[0]).read_bytes() == chart.read_bytes()

@@ -168,6 +168,25 @@ async def test_assets_in_telegram(tg: Harness) -> None:
     ) == [("facilities", '{"voice": "voice-what", "duration": 20}', 51.48, -3.18, 1, 0, "new")]
     assert (await _staff(tg, "/asset_verify 1")) == "Asset 1 verified."
     assert tg.rows("SELECT status FROM assets") == [("verified",)]
+    listed = await _staff(tg, "/assets")
+    assert listed.startswith("asset 1 [verified] facilities at 51.4800,-3.1800 (may be contacted)")
+    assert "resident said (a voice note: 'voice-notes' lists it)" in listed
+
+    # Staff hear the voice note: the bot sends the resident's own recording, by its file id,
+    # with what it answered.
+    notes = (await _staff(tg, "/voice_notes")).splitlines()
+    answer_id = int(notes[1].split()[1])
+    assert notes[1].endswith(f"resident's voice note (20 s): /voice {answer_id}")
+    await _staff(tg, f"/voice {answer_id}")
+    sent = tg.api.calls("sendVoice")[-1]
+    assert sent.params["chat_id"] == STAFF_ID and sent.params["voice"] == "voice-what"
+    assert sent.params["caption"].startswith(f"Voice note {answer_id}: ")
+    assert sent.params["caption"].endswith(
+        "assets: “Tell us about it. What is it, and why is it good?”"
+    )
+    assert (
+        await _staff(tg, "/voice 999")
+    ) == "Not done: There is no voice note 999. /voice_notes lists them."
 
 
 async def test_measures_in_telegram(tg: Harness) -> None:

@@ -1,0 +1,217 @@
+"""Staff hear what residents said: answers in their own words, voice notes, "something else"
+in priority rounds, and evaluations (ratings per measure, over time, and every comment).
+
+Residents' words are always shown as theirs («...», with the date, language and question),
+never run into staff text. Counts of people are suppressed below the threshold (SUPPRESS_BELOW).
+Reading residents' words is recorded in the audit log, like every other staff action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.staff import suppress
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.auditing import Audit
+from bot.staff.desk import StaffDesk
+from bot.staff.parsing import english
+from bot.store import heard, initiatives, rounds
+from bot.store.db import Tx
+
+# (flow id, node id) -> the question as staff wrote it in the flow (English source text).
+Questions = Mapping[tuple[str, str], str]
+COMMENT_QUESTIONS = {"worked": "what worked", "better": "what could be better"}
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Hearing:
+    """What staff may read of residents' words: the questions residents answer in their own
+    words (typed or spoken), and every question's text for context."""
+
+    desk: StaffDesk
+    typed: tuple[tuple[str, str], ...]  # (flow, node) of the questions answered in words
+    questions: Questions
+    threshold: int
+
+    async def answers(
+        self, actor: Actor, flow_id: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> str:
+        """Answers in residents' own words, newest first (one flow's, or every flow's)."""
+        nodes = [n for n in self.typed if flow_id is None or n[0] == flow_id]
+        if flow_id is not None and not nodes:
+            flows = sorted({f for f, _ in self.typed})
+            raise StaffError(
+                f"Flow {flow_id!r} has no questions answered in words. Try: {', '.join(flows)}."
+            )
+
+        def work(conn: Tx, log: Audit) -> list[heard.Said]:
+            log("residents.read", "answers", flow_id or "all")
+            return heard.own_words(conn, nodes, limit)
+
+        found = await self.desk.act(actor, Role.VIEWER, "read residents' answers", work)
+        if not found:
+            return "No answers in residents' own words yet."
+        lines = [f"Answers in residents' own words, newest first (up to {limit}):"]
+        lines += [self._said(s) for s in found]
+        return "\n".join(lines)
+
+    async def voice_notes(self, actor: Actor, limit: int = DEFAULT_LIMIT) -> str:
+        """Residents' voice notes, newest first, with the id to hear each."""
+
+        def work(conn: Tx, log: Audit) -> list[heard.Said]:
+            log("residents.read", "voice_notes", "all")
+            return heard.voice_notes(conn, limit)
+
+        found = await self.desk.act(actor, Role.VIEWER, "list voice notes", work)
+        if not found:
+            return "No voice notes yet."
+        lines = [f"Voice notes, newest first (up to {limit}). /voice ID sends one to you:"]
+        lines += [self._said(s) for s in found]
+        return "\n".join(lines)
+
+    async def voice(self, actor: Actor, answer_id: int) -> tuple[str, str]:
+        """(file id, caption) of one voice note, for the channel to send to the staff member;
+        hearing it is audited."""
+
+        def work(conn: Tx, log: Audit) -> heard.Said:
+            found = heard.answer(conn, answer_id)
+            if found is None or found.voice is None:
+                raise StaffError(f"There is no voice note {answer_id}. /voice_notes lists them.")
+            log("residents.hear", "answer", answer_id)
+            return found
+
+        said = await self.desk.act(actor, Role.VIEWER, "hear a voice note", work)
+        assert said.voice is not None
+        return said.voice, self._context(said)
+
+    async def suggestions(
+        self, actor: Actor, round_id: int | None = None, limit: int = DEFAULT_LIMIT
+    ) -> str:
+        """ "Something else" answers from priority rounds, newest first."""
+
+        def work(conn: Tx, log: Audit) -> list[heard.Suggestion]:
+            if round_id is not None and rounds.get(conn, round_id) is None:
+                raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+            log("residents.read", "suggestions", round_id if round_id is not None else "all")
+            return heard.suggestions(conn, round_id, limit)
+
+        found = await self.desk.act(actor, Role.VIEWER, "read suggestions", work)
+        if not found:
+            return "Nobody has suggested something else yet."
+        lines = [
+            "Something else residents suggested, newest first. Link one to the initiative "
+            "that answers it, so its news reaches them: suggestion-link ID INITIATIVE."
+        ]
+        for s in found:
+            linked = f" → initiative {', '.join(map(str, s.initiatives))}" if s.initiatives else ""
+            lines.append(
+                f"suggestion {s.id} · round {s.round_id} · {s.submitted_at[:10]} · {s.locale}"
+                f"{linked}: {_words(s.value, s.voice_answer)}"
+            )
+        return "\n".join(lines)
+
+    async def link(self, actor: Actor, submission_id: int, initiative_id: int) -> str:
+        """Say an initiative answers a suggestion: its news ("you said, we did") reaches the
+        person who made it."""
+
+        def work(conn: Tx, log: Audit) -> bool:
+            if heard.suggestion(conn, submission_id) is None:
+                raise StaffError(
+                    f"There is no suggestion {submission_id}. 'suggestions' lists them."
+                )
+            if initiatives.get(conn, initiative_id) is None:
+                raise StaffError(f"There is no initiative {initiative_id}.")
+            added = initiatives.link_suggestion(conn, initiative_id, submission_id, log.stamp)
+            log(
+                "suggestion.link",
+                "suggestion",
+                submission_id,
+                after={"initiative": initiative_id},
+            )
+            return added
+
+        added = await self.desk.act(actor, Role.STAFF, "link a suggestion", work)
+        if not added:
+            return f"Suggestion {submission_id} was already linked to initiative {initiative_id}."
+        return (
+            f"Linked suggestion {submission_id} to initiative {initiative_id}: the person who "
+            "made it is told its news from now on."
+        )
+
+    async def evaluations(self, actor: Actor, initiative_id: int) -> str:
+        """An initiative's ratings per measure (count, average, distribution), overall and
+        per check-in period, then every comment, newest first."""
+
+        def work(conn: Tx, log: Audit) -> tuple[Any, ...]:
+            found = initiatives.get(conn, initiative_id)
+            if found is None:
+                raise StaffError(f"There is no initiative {initiative_id}.")
+            log("residents.read", "evaluations", initiative_id)
+            return (
+                found,
+                initiatives.measures(conn, initiative_id),
+                heard.ratings(conn, initiative_id),
+                heard.evaluation_count(conn, initiative_id),
+                heard.comments(conn, initiative_id, 200),
+            )
+
+        found, measures, ratings, count, comments = await self.desk.act(
+            actor, Role.VIEWER, "read evaluations", work
+        )
+        t = self.threshold
+        lines = [
+            f"Evaluations of initiative {initiative_id} ({english(found.title)}): "
+            f"{suppress.count(count, t)} so far. Ratings are 1 (poor) to 5 (very good); counts "
+            f'of people below {t} show as "{suppress.small(t)}".'
+        ]
+        for m in measures:
+            rows = [(p, r, n) for mid, p, r, n in ratings if mid == m.id]
+            if not rows:
+                continue
+            lines.append(f"Measure {m.id}: {english(m.text)}")
+            lines.append("  all periods: " + self._distribution(rows))
+            for period in sorted({p for p, _, _ in rows}):
+                lines.append(
+                    f"  from {period}: "
+                    + self._distribution([row for row in rows if row[0] == period])
+                )
+        if not ratings:
+            lines.append("No ratings yet.")
+        if comments:
+            lines.append("Comments in residents' own words, newest first:")
+            for c in comments:
+                lines.append(
+                    f"  {c.created_at[:10]} · {c.locale} · {COMMENT_QUESTIONS[c.question]}: "
+                    f"{_words(c.value, c.voice_answer)}"
+                )
+        return "\n".join(lines)
+
+    def _distribution(self, rows: list[tuple[str, int, int]]) -> str:
+        by_rating = [sum(n for _, r, n in rows if r == star) for star in range(1, 6)]
+        total = sum(by_rating)
+        shown = suppress.breakdown(by_rating, self.threshold)
+        stars = " · ".join(f"★{star} {shown.shown[star - 1]}" for star in range(1, 6))
+        if total < self.threshold:
+            return f"{shown.shown[-1]} ratings"
+        average = sum(star * n for star, n in zip(range(1, 6), by_rating, strict=True)) / total
+        return f"{total} ratings, average {average:.1f}: {stars}"
+
+    def _context(self, said: heard.Said) -> str:
+        question = self.questions.get((said.flow_id, said.node_id), said.node_id)
+        return f"{said.created_at[:10]} · {said.locale} · {said.flow_id}: “{question}”"
+
+    def _said(self, said: heard.Said) -> str:
+        return f"answer {said.id} · {self._context(said)} · {_words(said.value, said.id)}"
+
+
+def _words(value: Any, voice_answer: int | None) -> str:
+    """A resident's words, marked as theirs; a voice note as the way to hear it."""
+    if isinstance(value, dict) and "voice" in value:
+        seconds = value.get("duration")
+        length = f" ({seconds} s)" if seconds else ""
+        hear = f"/voice {voice_answer}" if voice_answer is not None else "no longer stored"
+        return f"resident's voice note{length}: {hear}"
+    return f"resident said: «{value}»"

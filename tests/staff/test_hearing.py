@@ -1,0 +1,168 @@
+"""Staff hear residents: "something else" answers, answers in residents' own words, voice
+notes, evaluations per measure over time with every comment; linking a suggestion to an
+initiative brings its author the initiative's news. Residents talk through the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+
+import pytest
+
+from bot.app import Core, Services
+from bot.console.simulator import Simulator
+from bot.host.steps import Who
+from bot.jobs.chartworker import InlineCharts
+from bot.staff.actor import Actor, Role, StaffError
+from bot.store import initiatives, participants, rounds
+from bot.store.db import Tx
+from tests.conftest import STAFF
+
+VIEWER = Actor("test:viewer", Role.VIEWER, "test")
+
+
+async def _talk(core: Core, user: str, *lines: str) -> Simulator:
+    simulator = Simulator(core.host, Who("console", user, user, "en"), io.StringIO())
+    await simulator.start()
+    for line in lines:
+        await simulator.feed(line)
+    return simulator
+
+
+async def test_suggestions_own_words_and_voice_notes(core: Core) -> None:
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    # Amina: consent, skip area and the questions about herself, priorities: two topics in
+    # order, then "something else" in her own words, and send.
+    await _talk(
+        core, "amina", "1", "s", "2", "1", "3", "1", "d", "1", "1", "A youth club by the park", "1"
+    )
+    # Ben: the same start, then a community asset described in a voice note.
+    await _talk(core, "ben", "1", "s", "2", "2", "1", "/voice 12", "Riverside Library")
+    hearing = core.hearing()
+    today = core.clock().date().isoformat()
+
+    said = await hearing.suggestions(VIEWER, round_id)
+    assert said.splitlines()[1] == (
+        f"suggestion 1 · round {round_id} · {today} · en: resident said: «A youth club by the park»"
+    )
+    voice = (await hearing.voice_notes(VIEWER)).splitlines()
+    assert len(voice) == 2
+    answer_id = int(voice[1].split()[1])
+    assert voice[1] == (
+        f"answer {answer_id} · {today} · en · assets: “Tell us about it. What is it, and why is "
+        f"it good?” · resident's voice note (12 s): /voice {answer_id}"
+    )
+    file_id, context = await hearing.voice(VIEWER, answer_id)
+    assert file_id == "console-voice-note"
+    assert context.endswith("assets: “Tell us about it. What is it, and why is it good?”")
+    with pytest.raises(StaffError, match="There is no voice note 9999"):
+        await hearing.voice(VIEWER, 9999)
+
+    words = await hearing.answers(VIEWER, "priorities")
+    assert "«A youth club by the park»" in words and "voice note" not in words
+    everything = await hearing.answers(VIEWER)
+    # Newest first: Ben's voice note comes before Amina's suggestion.
+    assert everything.index("voice note (12 s)") < everything.index("«A youth club by")
+    with pytest.raises(StaffError, match="Flow 'menu' has no questions answered in words"):
+        await hearing.answers(VIEWER, "menu")
+
+    actions = await core.db.read(
+        lambda conn: [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    )
+    # Every reading is audited; a refused one (no such voice note) leaves no entry.
+    assert actions[-5:] == [
+        "residents.read",
+        "residents.read",
+        "residents.hear",
+        "residents.read",
+        "residents.read",
+    ]
+
+
+async def test_a_linked_suggestion_brings_its_author_the_initiatives_news(core: Core) -> None:
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    amina = await _talk(
+        core, "amina", "1", "s", "2", "1", "3", "1", "d", "1", "1", "A youth club by the park", "1"
+    )
+    topics = await core.db.read(rounds.topics, round_id)
+    # The initiative answers a topic Amina did not choose: only the link brings her its news.
+    walking = await core.desk.create_initiative(STAFF, {"en": "Youth club"}, [topics[5].id])
+    with pytest.raises(StaffError, match="viewer"):
+        await core.hearing().link(VIEWER, 1, walking)
+    with pytest.raises(StaffError, match="There is no suggestion 7"):
+        await core.hearing().link(STAFF, 7, walking)
+    before = await core.desk.update_initiative(STAFF, walking, "active")
+    assert before.reach.told == 0
+
+    said = await core.hearing().link(STAFF, 1, walking)
+    assert said == (
+        f"Linked suggestion 1 to initiative {walking}: the person who made it is told its news "
+        "from now on."
+    )
+    assert (await core.hearing().link(STAFF, 1, walking)).endswith(
+        f"was already linked to initiative {walking}."
+    )
+    assert f"→ initiative {walking}" in await core.hearing().suggestions(STAFF)
+
+    after = await core.desk.update_initiative(STAFF, walking, None, {"en": "We opened it."})
+    assert after.reach.told == 1
+    services = Services(core, {}, charts=InlineCharts())
+    await services.jobs.sweep()
+    await asyncio.gather(*services.jobs.running.values())
+    out = amina.out
+    assert isinstance(out, io.StringIO)
+    out.seek(0)
+    out.truncate()
+    assert await amina.show_inbox()
+    assert "📣 You said, we did: news about “Youth club”." in out.getvalue()
+    assert "We opened it." in out.getvalue()
+
+
+def _evaluations(conn: Tx, initiative_id: int, measures: list[int]) -> None:
+    """Seven residents rate the first measure in October, three more in November; comments."""
+    ratings = [5, 5, 4, 4, 4, 2, 1] + [5, 5, 3]
+    periods = ["2026-10-01"] * 7 + ["2026-11-01"] * 3
+    for n, (rating, period) in enumerate(zip(ratings, periods, strict=True)):
+        who = participants.find_or_create(conn, "telegram", str(500 + n), str(500 + n), "x")
+        participants.update(conn, who.id, {"locale": "cy" if n == 8 else "en"})
+        initiatives.save_evaluation(
+            conn,
+            who.id,
+            initiatives.Evaluation(
+                initiative_id,
+                period,
+                {measures[0]: rating},
+                worked="The walks are friendly" if n == 0 else None,
+                better="Mwy o feinciau" if n == 8 else None,
+            ),
+            f"{period}T1{n % 10}:00:00+00:00",
+        )
+
+
+async def test_evaluations_per_measure_over_time_with_every_comment(core: Core) -> None:
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    topics = await core.db.read(rounds.topics, round_id)
+    walks = await core.desk.create_initiative(STAFF, {"en": "Walking group"}, [topics[0].id])
+    first = await core.desk.add_measure(STAFF, walks, {"en": "People feel less alone"})
+    second = await core.desk.add_measure(STAFF, walks, {"en": "More people join"})
+    await core.db.write(_evaluations, walks, [first, second])
+
+    text = await core.hearing().evaluations(VIEWER, walks)
+    assert text.splitlines() == [
+        f"Evaluations of initiative {walks} (Walking group): 10 so far. Ratings are 1 (poor) "
+        'to 5 (very good); counts of people below 5 show as "<5".',
+        f"Measure {first}: People feel less alone",
+        # 2 + 1 + 3 + 4 ... each star's count is small, so all are hidden; the total is not.
+        "  all periods: 10 ratings, average 3.8: ★1 <5 · ★2 <5 · ★3 <5 · ★4 <5 · ★5 <5",
+        "  from 2026-10-01: 7 ratings, average 3.6: ★1 <5 · ★2 <5 · ★3 0 · ★4 <5 · ★5 <5",
+        "  from 2026-11-01: <5 ratings",
+        "Comments in residents' own words, newest first:",
+        "  2026-11-01 · cy · what could be better: resident said: «Mwy o feinciau»",
+        "  2026-10-01 · en · what worked: resident said: «The walks are friendly»",
+    ]
+    with pytest.raises(StaffError, match="There is no initiative 99"):
+        await core.hearing().evaluations(VIEWER, 99)
