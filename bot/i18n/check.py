@@ -55,6 +55,12 @@ _LONG = 60
 _QUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _HEADER = re.compile(rf'^msgid ""[ \t]*\r?\nmsgstr((?:[ \t]*{_QUOTED.pattern}[ \t]*\r?\n?)+)', re.M)
 _READ_ERRORS = (OSError, ValueError, UnicodeDecodeError, PoFileError, UnknownLocaleError)
+# In right-to-left text a Latin run ("/mydata", "GP", "CF10", "Community Voice") must sit in
+# a bidi isolate (U+2066-U+2068 ... U+2069), or its neighbours can be reordered around it.
+_OPENS, _PDI, FSI = "\u2066\u2067\u2068", "\u2069", "\u2068"
+_LATIN_WORD = r"[A-Za-z/](?:[\w/.@'-]*\w)?"  # ends in a letter or digit, not a full stop
+_LATIN_RUN = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD})*", re.ASCII)
+_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
 
 _Key = str | tuple[str, str]
 
@@ -212,7 +218,12 @@ def check_catalog(po: Path, template: Catalog, rules: RuleSource = cldr_rule) ->
                 f"{code}: {name} is fuzzy: check the translation, then remove the fuzzy flag"
             )
             continue
-        problems += [f"{code}: {p}" for p in _translation_problems(expected, entry, rule_form)]
+        problems += [
+            f"{code}: {p}"
+            for p in _translation_problems(
+                expected, entry, rule_form, locale.character_order == "right-to-left"
+            )
+        ]
     problems += [
         f"{code}: {_describe(message)} is not in the template: run make i18n"
         for message in _messages(catalog)
@@ -282,10 +293,56 @@ def _forms_by_example(rule: PluralRule, pick: Callable[[int], int]) -> str:
     )
 
 
+def bare_latin(text: str) -> list[str]:
+    """Latin runs of a right-to-left text that are not inside a bidi isolate ({placeholders}
+    do not count: their values are isolated when they are filled in)."""
+    return [run for _, _, run in _bare_runs(text)]
+
+
+def isolate_latin(text: str) -> str:
+    """`text` with every bare Latin run wrapped in FSI ... PDI."""
+    for start, end, _ in reversed(_bare_runs(text)):
+        text = f"{text[:start]}{FSI}{text[start:end]}{_PDI}{text[end:]}"
+    return text
+
+
+def _bare_runs(text: str) -> list[tuple[int, int, str]]:
+    visible = list(_FIELD.sub(lambda m: " " * len(m.group()), text))
+    depth = 0
+    for i, char in enumerate(visible):
+        if char in _OPENS:
+            depth += 1
+        elif char == _PDI:
+            depth = max(0, depth - 1)
+        if depth or char in _OPENS or char == _PDI:
+            visible[i] = " "
+    return [
+        (m.start(), m.end(), m.group())
+        for m in _LATIN_RUN.finditer("".join(visible))
+        if re.search("[A-Za-z]", m.group())
+    ]
+
+
 def _translation_problems(
-    expected: Message, entry: Message, rule: Callable[[int], int] | None
+    expected: Message, entry: Message, rule: Callable[[int], int] | None, rtl: bool = False
 ) -> list[str]:
     name = _describe(expected)
+    forms = [entry.string] if isinstance(entry.string, str) else list(entry.string or ())
+    bare = sorted({run for form in forms for run in bare_latin(form)}) if rtl else []
+    isolation = (
+        [
+            f"{name}: Latin text outside a bidi isolate ({', '.join(bare)}): wrap each in "
+            "U+2068 ... U+2069 (bot.i18n.check.isolate_latin does it)"
+        ]
+        if bare
+        else []
+    )
+    return isolation + _form_problems(name, expected, entry, rule)
+
+
+def _form_problems(
+    name: str, expected: Message, entry: Message, rule: Callable[[int], int] | None
+) -> list[str]:
     if not _plural(expected):
         translation = entry.string if isinstance(entry.string, str) else ""
         if not translation.strip():

@@ -12,6 +12,7 @@ from bot.i18n.check import (
     check_template,
     cldr_rule,
     extract_messages,
+    isolate_latin,
     template_messages,
 )
 
@@ -415,3 +416,24 @@ def test_plural_shape_must_match_the_template(locales: Path) -> None:
         'pl: "You can choose up to {count}." has a different msgid_plural from the template\'s: '
         "run make i18n",
     ]
+
+
+def test_latin_in_right_to_left_text_must_be_isolated(locales: Path) -> None:
+    forms, entries = GOOD["ar"]
+    bare = ["أرسل /menu", "مرحبا {name} من GP.", entries[2]]
+    write(locales, "ar", po(forms, bare))
+    assert problems(locales) == [
+        'ar: "Skip": Latin text outside a bidi isolate (/menu): wrap each in U+2068 ... U+2069 '
+        "(bot.i18n.check.isolate_latin does it)",
+        'ar: "Hello, {name}.": Latin text outside a bidi isolate (GP): wrap each in '
+        "U+2068 ... U+2069 (bot.i18n.check.isolate_latin does it)",
+    ]
+    # Isolated, they pass; {name} needs nothing (its value is isolated when filled in).
+    write(locales, "ar", po(forms, [isolate_latin(bare[0]), isolate_latin(bare[1]), entries[2]]))
+    assert problems(locales) == []
+    assert isolate_latin("من Community Voice و CF10") == (
+        "من \u2068Community Voice\u2069 و \u2068CF10\u2069"
+    )
+    # Left-to-right languages may write Latin as they like.
+    write(locales, "pl", po(POLISH_FORMS, ["Wyślij /menu", "Cześć, {name}.", GOOD["pl"][1][2]]))
+    assert problems(locales) == []
