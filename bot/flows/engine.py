@@ -214,7 +214,7 @@ class _Walk:
     ) -> None:
         """Record the answer to `node`, apply its effects, and move on."""
         if confirm:
-            self.emit(Answered(self.ref(node), shown))
+            self.emit(Answered(self.ref(node), shown, node.label_context))
         if node.save_as:
             self.session = self.session.evolve(
                 answers={**self.session.answers, node.save_as: value}
@@ -389,7 +389,7 @@ def _feed_choice(walk: _Walk, node: Node, received: Input, control: str | None) 
     if item is None:
         walk.answer(node, option.id, (option.label,), option)
         return
-    walk.emit(Answered(walk.ref(node), (option.label,)))
+    walk.emit(Answered(walk.ref(node), (option.label,), node.label_context))
     walk.session = walk.session.evolve(pending=(*walk.session.pending, f"{item.id}={option.id}"))
     if walk.current_item(node) is not None:
         walk.ask(node)

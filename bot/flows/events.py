@@ -141,6 +141,7 @@ class Answered:
 
     node_id: str
     shown: tuple[str, ...]
+    context: str | None = None  # the labels' translation context (the node's label_context)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,8 @@ than silently turned into a boolean. Duplicate keys, anchors, aliases and tags a
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import hashlib
 import math
 import re
@@ -38,8 +40,8 @@ _ASKS = _ANY | _SAYS | {"next", "save_as", "optional", "set", "record"}
 # validator can explain what to do instead.
 _NODE_KEYS: dict[NodeKind, frozenset[str]] = {
     NodeKind.MESSAGE: _ANY | _SAYS | {"next"},
-    NodeKind.CHOICE: _ASKS | {"options", "options_from", "for_each"},
-    NodeKind.MULTI_CHOICE: _ASKS | {"options", "options_from", "max_choices"},
+    NodeKind.CHOICE: _ASKS | {"options", "options_from", "for_each", "label_context"},
+    NodeKind.MULTI_CHOICE: _ASKS | {"options", "options_from", "max_choices", "label_context"},
     NodeKind.RANK: _ASKS | {"options", "items_from"},
     NodeKind.TEXT: _ASKS | {"max_length"},
     NodeKind.NUMBER: _ASKS | {"min", "max", "integer"},
@@ -288,6 +290,7 @@ class _Reader:
         self.node = node_id
         kind = self.kind(item, fields)
         self.keep_known(fields, _NODE_KEYS[kind] if kind else _ALL_NODE_KEYS, kind)
+        context = self.text(item, fields, "label_context")
         effects = tuple(
             Effect(action, target)
             for action in EFFECT_ACTIONS
@@ -301,12 +304,13 @@ class _Reader:
             note=self.text(item, fields, "note"),
             next=self.text(item, fields, "next"),
             options=tuple(
-                option
+                replace(option, context=context) if context else option
                 for entry in self.items(item, fields, "options")
                 if (option := self.option_from(entry)) is not None
             ),
             options_from=self.ident(item, fields, "options_from", "option list name", False),
             for_each=self.ident(item, fields, "for_each", "item list name", False),
+            label_context=context,
             save_as=self.ident(item, fields, "save_as", "save_as key", False),
             optional=self.boolean(fields, "optional", False),
             max_choices=self.integer(fields, "max_choices"),

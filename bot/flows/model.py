@@ -67,6 +67,9 @@ class Option:
     label: str
     next: str | None = None
     source: Source | None = None
+    # The question's `label_context`: its labels are translated for that question only
+    # (Welsh answers "Oes" to "Is there ...?", "Ydw" to "Do you ...?").
+    context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,7 @@ class Node:
     options: tuple[Option, ...] = ()
     options_from: str | None = None  # a host-provided option list, e.g. "locales"
     for_each: str | None = None  # choice: ask once per item of this host list, e.g. "measures"
+    label_context: str | None = None  # its options' labels are translated for it alone
     save_as: str | None = None
     optional: bool = False
     max_choices: int | None = None  # multi_choice

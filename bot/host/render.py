@@ -42,7 +42,7 @@ def render(
         elif isinstance(event, Ask) and session_id is not None:
             replies.append(question(event, tr, session_id, common))
         elif isinstance(event, Answered) and session_id is not None:
-            shown = "; ".join(tr.gettext(s) for s in event.shown)
+            shown = "; ".join(tr.label(s, event.context) for s in event.shown)
             replies.append(Confirmation(session_id, event.node_id, "✅ " + shown))
     return replies
 
@@ -54,7 +54,7 @@ def question(
     node = ask.node
     values = dict(params or {})
     if ask.item is not None:
-        values["item"] = tr.gettext(ask.item.label)
+        values["item"] = tr.label(ask.item.label, ask.item.context)
     lines = [tr.gettext(node.text, **values) if node.text else ""]
     hint = _hint(ask, tr)
     if hint:
@@ -62,7 +62,7 @@ def question(
     buttons = tuple(
         Button(
             ("✅ " if o.id in ask.selected and node.kind is NodeKind.MULTI_CHOICE else "")
-            + tr.gettext(o.label),
+            + tr.label(o.label, o.context),
             o.id,
             selected=o.id in ask.selected,
         )
@@ -92,7 +92,9 @@ def _hint(ask: Ask, tr: Translator) -> str | None:
             "Choose up to {count}, then tap Done.", "Choose up to {count}, then tap Done.", limit
         )
     if node.kind is NodeKind.RANK:
-        placed = "\n".join(f"{i}. {tr.gettext(o.label)}" for i, o in enumerate(ask.placed, start=1))
+        placed = "\n".join(
+            f"{i}. {tr.label(o.label, o.context)}" for i, o in enumerate(ask.placed, start=1)
+        )
         hint = tr.gettext("Tap them in order, the most important first.")
         return f"{placed}\n\n{hint}" if placed else hint
     if node.kind is NodeKind.TEXT:

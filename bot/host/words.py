@@ -41,7 +41,7 @@ class TranslatedWords:
             return found
         text = fold(typed)
         for option in options:
-            if text in _label_keys(self.tr.gettext(option.label)):
+            if text in _label_keys(self.tr.label(option.label, option.context)):
                 return option
         said = self._yes_no.get(text)  # "ydw" answers a question whose options are yes / no
         if said is not None:

@@ -52,6 +52,14 @@ class Translator:
         """Translate `message` and fill its placeholders."""
         return self._fill(self.translations.gettext(message), params)
 
+    def pgettext(self, context: str, message: str, **params: object) -> str:
+        """Translate `message` as meant in `context`, and fill its placeholders."""
+        return self._fill(self.translations.pgettext(context, message), params)
+
+    def label(self, label: str, context: str | None = None) -> str:
+        """An answer's label: for its question only when the question gives a context."""
+        return self.pgettext(context, label) if context else self.gettext(label)
+
     def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
         """Translate with the locale's CLDR plural rule; `{count}` is filled with n."""
         params.setdefault("count", n)

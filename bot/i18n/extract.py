@@ -26,6 +26,7 @@ from yaml.nodes import Node as YamlNode
 Extracted = tuple[int, str | None, str | tuple[str, ...], list[str]]
 
 PLURAL_KEYWORD = "ngettext"
+CONTEXT_KEYWORD = "pgettext"  # an option label with its question's label_context
 
 
 def extract_flow(
@@ -60,12 +61,17 @@ def extract_flow(
         options_node = node.get("options")
         if not isinstance(options_node, SequenceNode):
             continue
+        context = _scalar(node.get("label_context"))
         for number, entry in enumerate(options_node.value, start=1):
             option = _fields(entry)
             option_name = _scalar(option.get("id")) or f"#{number}"
-            yield from _messages(
-                option.get("label"), [*notes, f"{where}, option: {option_name}"], plurals
-            )
+            comments = [*notes, f"{where}, option: {option_name}"]
+            label = _scalar(option.get("label"))
+            if context and label and label.strip():
+                # Translated for this question alone (babel reads the pair as pgettext's).
+                yield _line(option.get("label")), CONTEXT_KEYWORD, (context, label), comments
+                continue
+            yield from _messages(option.get("label"), comments, plurals)
 
 
 def _messages(value: YamlNode | None, comments: list[str], plurals: bool) -> Iterator[Extracted]:

@@ -204,3 +204,30 @@ def test_babel_cfg_names_the_extractor() -> None:
     cfg = (Path(__file__).resolve().parents[2] / "babel.cfg").read_text(encoding="utf-8")
     assert "[community_voice_flows: flows/**.yaml]" in cfg
     assert "[python: bot/**.py]" in cfg
+
+
+def test_labels_of_a_question_with_a_label_context_carry_it() -> None:
+    source = """\
+id: ask
+title: Ask
+start: other
+nodes:
+  - id: other
+    kind: choice
+    text: "Is there something else?"
+    label_context: "yes/no: is there"
+    options:
+      - {id: "yes", label: "Yes"}
+      - {id: "no", label: "No"}
+"""
+    found = list(
+        extract("bot.i18n.extract:extract_flow", io.BytesIO(source.encode()), DEFAULT_KEYWORDS)
+    )
+    # babel gives (line, message, comments, context): the same "Yes" as any other question's,
+    # but its own entry for translators (Welsh "Oes", not "Ie").
+    assert [(line, message, context) for line, message, _, context in found] == [
+        (2, "Ask", None),
+        (7, "Is there something else?", None),
+        (10, "Yes", "yes/no: is there"),
+        (11, "No", "yes/no: is there"),
+    ]
