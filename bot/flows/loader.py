@@ -7,12 +7,11 @@ than silently turned into a boolean. Duplicate keys, anchors, aliases and tags a
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import hashlib
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
