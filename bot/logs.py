@@ -28,6 +28,16 @@ def configure(level: str, secrets: list[str] | None = None) -> None:
     logging.basicConfig(level=getattr(logging, level, logging.INFO), format=FORMAT)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(RedactingFormatter(secrets or []))
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+# httpx logs every request URL at INFO, and Bot API URLs contain the bot token; APScheduler
+# logs "Running job" and "executed successfully" at INFO on every sweep, which buries what
+# the bot itself says. Their warnings and errors still show.
+NOISY = ("httpx", "httpcore", "apscheduler")
+
+
+def quiet_libraries() -> None:
+    """Only warnings and errors from the libraries in NOISY."""
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)

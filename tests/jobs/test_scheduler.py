@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot import logs
 from bot.config import Settings
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
@@ -267,3 +271,19 @@ async def test_the_privacy_notice_says_the_retention_period_in_each_language(
         host = Host(db, flows, catalogs, hooks, retention=length)
         out = await host.info(Who("telegram", "1", "1", locale), "privacy")
         assert said in out.replies[0].text, out.replies[0].text  # type: ignore[union-attr]
+
+
+async def test_a_running_scheduler_says_nothing_at_info_on_each_sweep(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = logging.getLogger("apscheduler").level
+    logs.quiet_libraries()
+    caplog.set_level(logging.INFO)
+    jobs = Jobs(db, lambda: None, settings=JobSettings(sweep_seconds=0.05))  # type: ignore[arg-type, return-value]
+    try:
+        await jobs.start()
+        await asyncio.sleep(0.4)  # several sweeps
+    finally:
+        await jobs.stop()
+        logging.getLogger("apscheduler").setLevel(before)
+    assert [r for r in caplog.records if r.name.startswith("apscheduler")] == []
