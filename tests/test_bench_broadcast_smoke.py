@@ -63,7 +63,9 @@ def test_every_run_delivers_once_within_the_limits(out: str) -> None:
         ratio = float(rows["achieved / configured"])
         rate = float(rows["configured rate (msg/s)"])
         assert ratio == pytest.approx(float(rows["achieved rate (msg/s)"]) / rate, abs=1e-3)
-        assert 0 < ratio <= 1.05, out
+        # The limit is per second: a run shorter than a second may finish a little ahead of
+        # the average rate (the first message needs no wait), never above the limit itself.
+        assert ratio > 0, out
         assert int(rows["most accepted in any 1 s window"]) <= rate, out
         assert 50 < float(rows["worker peak RSS (MB)"]) < 1000, out
         for name in ("sending time, first to last accepted (s)", "worker CPU (s)"):
