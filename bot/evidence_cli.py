@@ -9,13 +9,12 @@ from pathlib import Path
 
 from bot.app import Core
 from bot.staff import auditing, milestones, population
-from bot.staff.actor import Actor, StaffError
+from bot.staff.actor import Actor
 from bot.staff.exports import FORMATS, TABLES, export, suffix
-from bot.staff.parsing import parse_day
 from bot.staff.report.build import FORMATS as REPORT_FORMATS
 from bot.staff.report.build import make_report
+from bot.staff.report.common import scope
 from bot.staff.staffing import invite_text, parse_role
-from bot.store.report import Scope, area_key
 
 ADMIN_ACTIONS = (
     "staff-invite",
@@ -93,15 +92,6 @@ def add_admin_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("initiative", type=int, nargs="?")
     p = actions.add_parser("initiative-history", help="an initiative's updates, oldest first")
     p.add_argument("initiative", type=int)
-
-
-def scope(since: str | None, until: str | None, area: str | None) -> Scope:
-    """A report's period and area from what staff typed."""
-    start = parse_day(since, end_of_day=False).isoformat() if since else None
-    end = parse_day(until).isoformat() if until else None
-    if start and end and start > end:
-        raise StaffError("The period ends before it starts.")
-    return Scope(start, end, area_key(area) if area and area.strip() else None)
 
 
 async def run_report(core: Core, who: Actor, a: argparse.Namespace) -> str:

@@ -22,8 +22,27 @@ from bot.store.db import Tx
 
 # (flow id, node id) -> the question as staff wrote it in the flow (English source text).
 Questions = Mapping[tuple[str, str], str]
+# An initiative, its measures, ratings (measure, period, rating, how many), how many
+# evaluations, and comments.
+Evaluated = tuple[
+    initiatives.Initiative,
+    list[initiatives.Measure],
+    list[tuple[int, str, int, int]],
+    int,
+    list[heard.Comment],
+]
 COMMENT_QUESTIONS = {"worked": "what worked", "better": "what could be better"}
 DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """Ratings as staff see them: the total ("<5" when few), the average (None when too few
+    to show one), and how many gave each star, 1 to 5, suppressed."""
+
+    total: str
+    average: float | None
+    by_star: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +59,17 @@ class Hearing:
         self, actor: Actor, flow_id: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> str:
         """Answers in residents' own words, newest first (one flow's, or every flow's)."""
+        found = await self.said(actor, flow_id, limit)
+        if not found:
+            return "No answers in residents' own words yet."
+        lines = [f"Answers in residents' own words, newest first (up to {limit}):"]
+        lines += [self._said(s) for s in found]
+        return "\n".join(lines)
+
+    async def said(
+        self, actor: Actor, flow_id: str | None = None, limit: int = DEFAULT_LIMIT
+    ) -> list[heard.Said]:
+        """Answers in residents' own words, newest first, as rows (reading is audited)."""
         nodes = [n for n in self.typed if flow_id is None or n[0] == flow_id]
         if flow_id is not None and not nodes:
             flows = sorted({f for f, _ in self.typed})
@@ -51,21 +81,24 @@ class Hearing:
             log("residents.read", "answers", flow_id or "all")
             return heard.own_words(conn, nodes, limit)
 
-        found = await self.desk.act(actor, Role.VIEWER, "read residents' answers", work)
-        if not found:
-            return "No answers in residents' own words yet."
-        lines = [f"Answers in residents' own words, newest first (up to {limit}):"]
-        lines += [self._said(s) for s in found]
-        return "\n".join(lines)
+        found: list[heard.Said] = await self.desk.act(
+            actor, Role.VIEWER, "read residents' answers", work
+        )
+        return found
 
-    async def voice_notes(self, actor: Actor, limit: int = DEFAULT_LIMIT) -> str:
-        """Residents' voice notes, newest first, with the id to hear each."""
+    async def voices(self, actor: Actor, limit: int = DEFAULT_LIMIT) -> list[heard.Said]:
+        """Residents' voice notes, newest first, as rows (reading is audited)."""
 
         def work(conn: Tx, log: Audit) -> list[heard.Said]:
             log("residents.read", "voice_notes", "all")
             return heard.voice_notes(conn, limit)
 
-        found = await self.desk.act(actor, Role.VIEWER, "list voice notes", work)
+        found: list[heard.Said] = await self.desk.act(actor, Role.VIEWER, "list voice notes", work)
+        return found
+
+    async def voice_notes(self, actor: Actor, limit: int = DEFAULT_LIMIT) -> str:
+        """Residents' voice notes, newest first, with the id to hear each."""
+        found = await self.voices(actor, limit)
         if not found:
             return "No voice notes yet."
         lines = [f"Voice notes, newest first (up to {limit}). /voice ID sends one to you:"]
@@ -91,14 +124,7 @@ class Hearing:
         self, actor: Actor, round_id: int | None = None, limit: int = DEFAULT_LIMIT
     ) -> str:
         """ "Something else" answers from priority rounds, newest first."""
-
-        def work(conn: Tx, log: Audit) -> list[heard.Suggestion]:
-            if round_id is not None and rounds.get(conn, round_id) is None:
-                raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
-            log("residents.read", "suggestions", round_id if round_id is not None else "all")
-            return heard.suggestions(conn, round_id, limit)
-
-        found = await self.desk.act(actor, Role.VIEWER, "read suggestions", work)
+        found = await self.suggested(actor, round_id, limit)
         if not found:
             return "Nobody has suggested something else yet."
         lines = [
@@ -112,6 +138,22 @@ class Hearing:
                 f"{linked}: {_words(s.value, s.voice_answer)}"
             )
         return "\n".join(lines)
+
+    async def suggested(
+        self, actor: Actor, round_id: int | None = None, limit: int = DEFAULT_LIMIT
+    ) -> list[heard.Suggestion]:
+        """ "Something else" answers, newest first, as rows (reading is audited)."""
+
+        def work(conn: Tx, log: Audit) -> list[heard.Suggestion]:
+            if round_id is not None and rounds.get(conn, round_id) is None:
+                raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+            log("residents.read", "suggestions", round_id if round_id is not None else "all")
+            return heard.suggestions(conn, round_id, limit)
+
+        found: list[heard.Suggestion] = await self.desk.act(
+            actor, Role.VIEWER, "read suggestions", work
+        )
+        return found
 
     async def link(self, actor: Actor, submission_id: int, initiative_id: int) -> str:
         """Say an initiative answers a suggestion: its news ("you said, we did") reaches the
@@ -144,23 +186,7 @@ class Hearing:
     async def evaluations(self, actor: Actor, initiative_id: int) -> str:
         """An initiative's ratings per measure (count, average, distribution), overall and
         per check-in period, then every comment, newest first."""
-
-        def work(conn: Tx, log: Audit) -> tuple[Any, ...]:
-            found = initiatives.get(conn, initiative_id)
-            if found is None:
-                raise StaffError(f"There is no initiative {initiative_id}.")
-            log("residents.read", "evaluations", initiative_id)
-            return (
-                found,
-                initiatives.measures(conn, initiative_id),
-                heard.ratings(conn, initiative_id),
-                heard.evaluation_count(conn, initiative_id),
-                heard.comments(conn, initiative_id, 200),
-            )
-
-        found, measures, ratings, count, comments = await self.desk.act(
-            actor, Role.VIEWER, "read evaluations", work
-        )
+        found, measures, ratings, count, comments = await self.evaluated(actor, initiative_id)
         t = self.threshold
         lines = [
             f"Evaluations of initiative {initiative_id} ({english(found.title)}): "
@@ -189,15 +215,47 @@ class Hearing:
                 )
         return "\n".join(lines)
 
-    def _distribution(self, rows: list[tuple[str, int, int]]) -> str:
+    async def evaluated(self, actor: Actor, initiative_id: int) -> Evaluated:
+        """An initiative, its measures, its ratings (measure, period, rating, how many), how
+        many evaluations it had, and its comments, newest first (reading is audited)."""
+
+        def work(conn: Tx, log: Audit) -> Evaluated:
+            found = initiatives.get(conn, initiative_id)
+            if found is None:
+                raise StaffError(f"There is no initiative {initiative_id}.")
+            log("residents.read", "evaluations", initiative_id)
+            return (
+                found,
+                initiatives.measures(conn, initiative_id),
+                heard.ratings(conn, initiative_id),
+                heard.evaluation_count(conn, initiative_id),
+                heard.comments(conn, initiative_id, 200),
+            )
+
+        evaluated: Evaluated = await self.desk.act(actor, Role.VIEWER, "read evaluations", work)
+        return evaluated
+
+    def rated(self, rows: list[tuple[str, int, int]]) -> Rated:
+        """(period, rating, how many) rows as staff may see them: counts by star suppressed,
+        and an average only for enough ratings."""
         by_rating = [sum(n for _, r, n in rows if r == star) for star in range(1, 6)]
         total = sum(by_rating)
         shown = suppress.breakdown(by_rating, self.threshold)
-        stars = " · ".join(f"★{star} {shown.shown[star - 1]}" for star in range(1, 6))
         if total < self.threshold:
-            return f"{shown.shown[-1]} ratings"
+            return Rated(shown.shown[-1], None, shown.shown[:5])
         average = sum(star * n for star, n in zip(range(1, 6), by_rating, strict=True)) / total
-        return f"{total} ratings, average {average:.1f}: {stars}"
+        return Rated(str(total), average, shown.shown[:5])
+
+    def question(self, flow_id: str, node_id: str) -> str:
+        """The question a resident answered, as the flow asks it (English source)."""
+        return self.questions.get((flow_id, node_id), node_id)
+
+    def _distribution(self, rows: list[tuple[str, int, int]]) -> str:
+        rated = self.rated(rows)
+        if rated.average is None:
+            return f"{rated.total} ratings"
+        stars = " · ".join(f"★{star} {n}" for star, n in enumerate(rated.by_star, start=1))
+        return f"{rated.total} ratings, average {rated.average:.1f}: {stars}"
 
     def _context(self, said: heard.Said) -> str:
         question = self.questions.get((said.flow_id, said.node_id), said.node_id)

@@ -89,6 +89,35 @@ def all_assets(conn: Tx, status: str | None = None) -> list[Asset]:
     return [_asset(r) for r in rows]
 
 
+def page(conn: Tx, status: str | None, limit: int, offset: int = 0) -> list[Asset]:
+    """One page of assets (of one status, or all), newest first."""
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    rows = conn.execute(
+        f"SELECT * FROM assets {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [_asset(r) for r in rows]
+
+
+def placed(conn: Tx, status: str | None) -> list[tuple[int, str, Any, float, float, bool, str]]:
+    """(id, category, what, latitude, longitude, exact place may be shown, status) of assets
+    with a shared location, for a map."""
+    where = "latitude IS NOT NULL AND longitude IS NOT NULL"
+    params: list[Any] = []
+    if status:
+        where += " AND status = ?"
+        params.append(status)
+    rows = conn.execute(
+        "SELECT id, category, what, latitude, longitude, share_exact, status FROM assets "
+        f"WHERE {where} ORDER BY id DESC",
+        params,
+    )
+    return [
+        (int(r[0]), str(r[1]), load(r[2]), float(r[3]), float(r[4]), bool(r[5]), str(r[6]))
+        for r in rows
+    ]
+
+
 def _asset(r: sqlite3.Row) -> Asset:
     return Asset(
         r["id"],

@@ -8,9 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.staff import suppress
+from bot.staff.actor import StaffError
+from bot.staff.parsing import parse_day
 from bot.staff.report import qs148
 from bot.staff.report.model import Cell, Measure, Table
-from bot.store.report import Scope
+from bot.store.report import Scope, area_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,15 @@ class Options:
         """A count of people standing alone: the number, or "<5"."""
         shown = suppress.count(value, self.threshold)
         return value if shown == str(value) else shown
+
+
+def scope(since: str | None, until: str | None, area: str | None) -> Scope:
+    """A report's period and area from what staff typed."""
+    start = parse_day(since, end_of_day=False).isoformat() if since else None
+    end = parse_day(until).isoformat() if until else None
+    if start and end and start > end:
+        raise StaffError("The period ends before it starts.")
+    return Scope(start, end, area_key(area) if area and area.strip() else None)
 
 
 def measure(
