@@ -18,6 +18,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
+from bot.staff.staffing import parse_role
 from bot.staff.telling import by_running_bot, told
 from bot.store import broadcasts, report
 from bot.store.db import Tx
@@ -51,6 +52,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     b.add_argument("--yes", action="store_true", help="queue it (without: preview only)")
     operator(b)
     evidence_cli.add_parsers(sub, operator)
+    d = sub.add_parser(
+        "dashboard-link",
+        help="a one-time sign-in link for the staff dashboard (works once, for 10 minutes)",
+    )
+    d.add_argument("--role", default="admin", help="admin (default), staff or viewer")
+    operator(d)
     admin = sub.add_parser("admin", help="staff: run rounds, initiatives, champions, assets")
     operator(admin)
     actions = admin.add_subparsers(dest="action", required=True)
@@ -153,6 +160,8 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await evidence_cli.run_report(core, who, args)
         if args.command == "export":
             return await evidence_cli.run_export(core, who, args)
+        if args.command == "dashboard-link":
+            return await _dashboard_link(core, who, args)
         if args.action in evidence_cli.ADMIN_ACTIONS:
             return await evidence_cli.run_admin(core, who, args)
         if args.action == "broadcasts":
@@ -167,6 +176,22 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             core.desk, who, args, core.settings.sweep_seconds
         )[args.action]
         return await action()
+
+
+async def _dashboard_link(core: Core, who: Actor, a: argparse.Namespace) -> str:
+    from bot.staff.dashboard import DashboardDoor
+
+    settings = core.settings
+    if not settings.web_port:
+        raise StaffError("The dashboard is turned off (WEB_PORT=0).")
+    link = await DashboardDoor(core.desk).link_for_operator(
+        who, who.name.removeprefix("cli:"), parse_role(a.role)
+    )
+    return (
+        f"Sign in to the staff dashboard (the link works once, until "
+        f"{link.expires_at[11:16]} UTC):\n{link.url(settings.web_public_url)}\n"
+        "The running bot (make run) serves it."
+    )
 
 
 def _feedback_report(conn: Tx) -> str:

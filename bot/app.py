@@ -3,11 +3,13 @@ the scheduled work for whichever channels this process serves."""
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.console.outbound import ConsoleOutbound
@@ -26,13 +28,16 @@ from bot.jobs.outbound import Outbound
 from bot.jobs.pacing import Pacer, QuietHours
 from bot.jobs.scheduler import Jobs, JobSettings
 from bot.jobs.sender import BroadcastSender, ProgressHook
-from bot.staff.actor import Actor
+from bot.staff.actor import Actor, Role
 from bot.staff.desk import StaffDesk
 from bot.staff.hearing import Hearing
 from bot.staff.report.common import Options
 from bot.staff.staffing import StaffRoster
 from bot.store.db import Database
 from bot.store.report import EQUALITY_KEYS, Scope
+
+if TYPE_CHECKING:
+    from bot.web.voice import VoiceFiles
 
 Clock = Callable[[], datetime]
 
@@ -210,3 +215,49 @@ class Services:
         """Stop the sweeps and the senders (deliveries in flight stay recorded)."""
         await self.jobs.stop()
         self.composer.close()
+
+
+@asynccontextmanager
+async def dashboard(
+    core: Core, services: Services, voice: VoiceFiles | None = None
+) -> AsyncIterator[str | None]:
+    """The staff dashboard on WEB_LISTEN:WEB_PORT while the bot runs, in its process; yields
+    the address staff open (None: WEB_PORT is 0, or the port could not be had)."""
+    settings = core.settings
+    if not settings.web_port:
+        yield None
+        return
+    from bot.web.server import Dashboard, WebServer  # aiohttp's server and Jinja2: only here
+
+    server = WebServer(Dashboard(core, services.jobs, voice))
+    try:
+        await server.start(settings.web_listen, settings.web_port)
+    except OSError as exc:
+        print(
+            f"The staff dashboard could not listen on {settings.web_listen}:"
+            f"{settings.web_port} ({exc.strerror or exc}). Set WEB_PORT to a free port, or 0."
+        )
+        yield None
+        return
+    try:
+        yield settings.web_public_url
+    finally:
+        await server.stop()
+
+
+async def announce_dashboard(core: Core, address: str) -> None:
+    """Print the dashboard's address and a one-time sign-in link for whoever started the bot
+    (they are at the server, so an admin already)."""
+    from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
+
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):
+        operator = "operator"
+    who = Actor(f"cli:{operator}", Role.ADMIN, "cli")
+    link = await DashboardDoor(core.desk).link_for_operator(who, operator)
+    print(
+        f"Staff dashboard: {address}\n"
+        f"Sign in (the link works once, for {LINK_MINUTES} minutes): {link.url(address)}\n"
+        "Another link: community-voice dashboard-link --as NAME, or /dashboard in Telegram."
+    )

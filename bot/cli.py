@@ -7,11 +7,12 @@ import asyncio
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot import admin_cli, logs
-from bot.app import Services, flow_paths, open_core
+from bot.app import Services, announce_dashboard, dashboard, flow_paths, open_core
 from bot.config import ConfigError, Settings
 from bot.flows.graph import to_mermaid
 from bot.flows.registry import InvalidFlows
@@ -21,7 +22,7 @@ from bot.host.hooks import registry
 from bot.host.steps import Who
 
 log = logging.getLogger("community_voice")
-STAFF_COMMANDS = ("admin", "seed-demo", "broadcast", "report", "export")
+STAFF_COMMANDS = ("admin", "seed-demo", "broadcast", "report", "export", "dashboard-link")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,14 +111,20 @@ def _run(settings: Settings) -> int:
             "No BOT_TOKEN is set, so this is the terminal simulator. "
             "Set BOT_TOKEN in .env to run the Telegram bot."
         )
-        return asyncio.run(_chat(settings, None, None, None, None))
+        return asyncio.run(_chat(settings, None, None, None, None, with_dashboard=True))
     from bot.telegram.runner import run_telegram
 
     return run_telegram(settings)
 
 
 async def _chat(
-    settings: Settings, flow: str | None, lang: str | None, user: str | None, start: str | None
+    settings: Settings,
+    flow: str | None,
+    lang: str | None,
+    user: str | None,
+    start: str | None,
+    *,
+    with_dashboard: bool = False,
 ) -> int:
     from bot.console.simulator import HELP, Simulator, run
 
@@ -128,18 +135,26 @@ async def _chat(
             return 1
         who = Who("console", name, name, lang)
         interactive = sys.stdin.isatty()
-        if interactive:
-            print(HELP)
         # The same scheduled work as the Telegram bot: rounds close, news goes out (to the
         # simulator's inbox, shown here), reminders and check-ins are sent.
         services = Services(core, {})
         await services.start()
         try:
-            simulator = Simulator(core.host, who, echo_input=not interactive)
-            await run(simulator, sys.stdin, flow, start)
+            async with dashboard(core, services) if with_dashboard else _no_dashboard() as web:
+                if web:
+                    await announce_dashboard(core, web)
+                if interactive:
+                    print(HELP)
+                simulator = Simulator(core.host, who, echo_input=not interactive)
+                await run(simulator, sys.stdin, flow, start)
         finally:
             await services.stop()
     return 0
+
+
+@asynccontextmanager
+async def _no_dashboard() -> AsyncIterator[None]:
+    yield None
 
 
 def _default_user() -> str:

@@ -52,6 +52,13 @@ class Settings:
     suppress_below: int = 5
     export_secret: str | None = None
     invite_hours: float = 72.0
+    # The staff dashboard (bot/web/): where it listens (port 0: not at all), the address staff
+    # open (a reverse proxy's https address), map tiles, and the idle time that signs out.
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    web_public_url: str = ""
+    web_tile_url: str = ""
+    web_idle_minutes: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -94,6 +101,7 @@ class Settings:
             bot_username=_username(get("BOT_USERNAME")),
             **_broadcast_settings(get, lambda name: name in env),
             **_evidence_settings(get),
+            **_web_settings(get),
         )
 
 
@@ -182,6 +190,33 @@ def _evidence_settings(get: Callable[[str, str | None], str | None]) -> dict[str
     if hours <= 0:
         raise ConfigError("STAFF_INVITE_HOURS must be more than 0")
     return {"suppress_below": suppress, "export_secret": secret, "invite_hours": hours}
+
+
+def _web_settings(get: Callable[[str, str | None], str | None]) -> dict[str, Any]:
+    listen = get("WEB_LISTEN", "127.0.0.1") or "127.0.0.1"
+    port = _int("WEB_PORT", get("WEB_PORT", "8080"))
+    if not 0 <= port <= 65535:
+        raise ConfigError("WEB_PORT must be a port number (0 turns the dashboard off)")
+    public = (get("WEB_PUBLIC_URL", None) or "").rstrip("/")
+    if public and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", public):
+        raise ConfigError(
+            f"WEB_PUBLIC_URL must be the address staff open, like https://voice.example.org, "
+            f"not {public!r}"
+        )
+    host = f"[{listen}]" if ":" in listen else listen
+    tiles = get("WEB_TILE_URL", None) or ""
+    if tiles and not all(part in tiles for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError("WEB_TILE_URL must have {z}, {x} and {y} in it, or be empty")
+    idle = _float("WEB_IDLE_MINUTES", get("WEB_IDLE_MINUTES", "30"))
+    if idle <= 0:
+        raise ConfigError("WEB_IDLE_MINUTES must be more than 0")
+    return {
+        "web_listen": listen,
+        "web_port": port,
+        "web_public_url": public or f"http://{host}:{port}",
+        "web_tile_url": tiles,
+        "web_idle_minutes": idle,
+    }
 
 
 def _float(name: str, value: str | None) -> float:

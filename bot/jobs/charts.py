@@ -122,13 +122,15 @@ def render_results_chart(
     locale: str,
     highlight_note: str,
     as_share: bool | None = None,
+    fmt: Literal["png", "svg"] = "png",
     _inspect: Callable[[Figure], None] | None = None,
 ) -> ChartImage:
     """Draw ``bars`` top to bottom in the given order as a PNG for a phone screen.
 
     ``as_share`` says whether values are shares (percentages) or points; by default they
     are shares when all lie in 0..1. ``highlight_note`` (e.g. "★ = your choices") goes
-    small under the chart; leave it empty for none. ``_inspect`` is for tests: it is
+    small under the chart; leave it empty for none. ``fmt="svg"`` draws it for a page (the
+    staff dashboard) instead, in ``ChartImage.png``. ``_inspect`` is for tests: it is
     called with the finished figure before it is saved.
     """
     if not bars:
@@ -157,7 +159,9 @@ def render_results_chart(
         if _inspect is not None:
             _inspect(fig)
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        # No creation date or software version: the same chart is the same file.
+        metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=metadata)
     finally:
         # Break the figure's reference cycles now rather than at the next GC pass.
         fig.clear()

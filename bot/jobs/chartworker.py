@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from typing import Literal
 
 from bot.jobs.results import ChartSpec
 
@@ -21,8 +22,8 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 60.0
 
 
-def draw(spec: ChartSpec) -> bytes:
-    """The chart as a PNG (runs in the worker process)."""
+def draw(spec: ChartSpec, fmt: Literal["png", "svg"] = "png") -> bytes:
+    """The chart as a PNG (runs in the worker process), or as SVG for a page."""
     from bot.jobs.charts import Bar, render_results_chart
 
     bars = [
@@ -30,7 +31,12 @@ def draw(spec: ChartSpec) -> bytes:
         for label, count in zip(spec.labels, spec.counts, strict=True)
     ]
     image = render_results_chart(
-        bars, title=spec.title, locale=spec.locale, highlight_note=spec.note, as_share=False
+        bars,
+        title=spec.title,
+        locale=spec.locale,
+        highlight_note=spec.note,
+        as_share=False,
+        fmt=fmt,
     )
     return image.png
 

@@ -8,9 +8,10 @@ import signal
 
 from telegram import Update
 
-from bot.app import open_core
+from bot.app import announce_dashboard, dashboard, open_core
 from bot.config import Settings
 from bot.telegram.application import build_application, start_services, stop_services
+from bot.telegram.voice_files import TelegramVoiceFiles
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     async with open_core(settings) as core:
         app = build_application(core)
         async with app:
-            await start_services(app, core)
+            services = await start_services(app, core)
             await app.start()
             assert app.updater is not None
             if settings.webhook_url:
@@ -64,7 +65,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             else:
                 await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 log.info("polling Telegram as @%s", app.bot.username)
-            await stop.wait()
+            async with dashboard(core, services, TelegramVoiceFiles(app.bot)) as web:
+                if web:
+                    await announce_dashboard(core, web)
+                await stop.wait()
             log.info("stopping")
             await stop_services(app)
             await app.updater.stop()

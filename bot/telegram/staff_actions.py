@@ -16,12 +16,13 @@ from bot.app import Core
 from bot.i18n.markers import N_
 from bot.staff import auditing, milestones
 from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
 from bot.staff.desk import Queued
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
 from bot.staff.staffing import invite_text, parse_role
 from bot.staff.telling import told
-from bot.store import champions
+from bot.store import champions, staffing
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.staff_files import send_export, send_report
@@ -95,6 +96,8 @@ class StaffActions:
         chat = update.effective_chat
         if name == "voice":
             return await self._voice(actor, w, context.bot, chat.id) if chat else ""
+        if name == "dashboard":
+            return await self._dashboard(actor, update)
         if name in ("report", "export"):
             if chat is None:
                 return ""
@@ -251,6 +254,20 @@ class StaffActions:
 
     async def _evaluations(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.hearing().evaluations(actor, w.number(0))
+
+    async def _dashboard(self, actor: Actor, update: Update) -> str:
+        settings = self.core.settings
+        user = update.effective_user
+        if not settings.web_port:
+            return "The staff dashboard is turned off on this server (WEB_PORT=0)."
+        member = await self.core.db.read(staffing.by_telegram, user.id) if user else None
+        if member is None:
+            raise StaffError("Only current staff can open the dashboard.")
+        link = await DashboardDoor(self.core.desk).link_for_member(actor, member.id)
+        return (
+            f"Your sign-in link for the staff dashboard. It works once, for {LINK_MINUTES} "
+            f"minutes; keep it to yourself:\n{link.url(settings.web_public_url)}"
+        )
 
     # -- audit and staff ---------------------------------------------------------------------
 

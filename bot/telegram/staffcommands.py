@@ -22,6 +22,7 @@ V, S, A = Role.VIEWER, Role.STAFF, Role.ADMIN
 _CHAMPION_READS = ("champion_stats", "support_open")
 COMMANDS: dict[str, Command] = {
     "staff": Command("", "list the staff commands you can use", V),
+    "dashboard": Command("", "a one-time sign-in link for the staff dashboard in a browser", V),
     "broadcast": Command(
         "AUDIENCE [at=...] [spread=H] [template=NAME]",
         "send a message to many (message on the next lines)",

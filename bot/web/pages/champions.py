@@ -1,0 +1,171 @@
+"""Champions (QS148 statement 4): their status and who joined through their links, their life
+cycle (approve, pause, retire, reactivate), their figures, posters, and support requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.jobs.artwork import MatplotlibArtwork
+from bot.staff import champions as staff_champions
+from bot.staff import suppress
+from bot.staff.actor import Role, StaffError
+from bot.staff.posters import PosterDesk
+from bot.staff.staffing import BOT_USERNAME
+from bot.store import champions, dashboard, kept, support
+from bot.store.db import Tx
+from bot.store.referral_stats import FLOWS, referral_stats
+from bot.web.forms import field
+from bot.web.i18n import W_, tr
+from bot.web.server import ACTOR, Dashboard, Handler
+
+VERB_LABELS = {
+    "approve": W_("Approve"),
+    "pause": W_("Pause"),
+    "retire": W_("Retire"),
+    "reactivate": W_("Reactivate"),
+}
+assert set(VERB_LABELS) == set(staff_champions.CHANGES)
+
+
+async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /champions."""
+    found, joined, waiting = await d.core.db.read(_all)
+    t = d.core.settings.suppress_below
+    return d.page(
+        request,
+        "champions.html",
+        champions=[
+            (
+                c,
+                suppress.count(joined.get(c.id, 0), t),
+                [v for v, (_, allowed) in staff_champions.CHANGES.items() if c.status in allowed],
+            )
+            for c in found
+        ],
+        requests=waiting,
+        verb_labels={verb: tr(label) for verb, label in VERB_LABELS.items()},
+    )
+
+
+async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /champions/{id}: what they achieved, their last check-in, open requests."""
+    champion_id = int(request.match_info["id"])
+    found = await d.core.db.read(_one, champion_id)
+    if found is None:
+        raise web.HTTPNotFound()
+    champion, figures, checkin, waiting = found
+    return d.page(
+        request,
+        "champion.html",
+        champion=champion,
+        figures=figures,
+        flows=FLOWS,
+        checkin=checkin,
+        requests=waiting,
+    )
+
+
+async def change(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /champions/{id}/{verb}."""
+    champion_id = int(request.match_info["id"])
+    verb = request.match_info["verb"]
+
+    async def work() -> str:
+        await staff_champions.change(d.core.desk, request[ACTOR], champion_id, verb)
+        return tr(W_("Champion {id}: {done}."), id=champion_id, done=tr(VERB_LABELS[verb]))
+
+    return await d.act(request, work, "/champions")
+
+
+async def poster(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /champions/{id}/poster: their poster as a PDF (A4) or PNG, to download."""
+    champion_id = int(request.match_info["id"])
+    form = await request.post()
+    username = d.core.settings.bot_username or await d.core.db.read(kept.get, BOT_USERNAME)
+    fmt = "png" if field(form, "format") == "png" else "pdf"
+    try:
+        if not username:
+            raise StaffError(
+                "Set BOT_USERNAME (your bot's username, without @) first, so that the poster's "
+                "QR code opens your bot."
+            )
+        desk = PosterDesk(
+            d.core.desk, MatplotlibArtwork(d.core.catalogs), username, d.core.settings.organisation
+        )
+        stem, drawn = await desk.for_champion(
+            request[ACTOR], champion_id, field(form, "lang") or None
+        )
+    except StaffError as exc:
+        d.tell(request, tr(W_("Not done: {reason}"), reason=str(exc)), "error")
+        raise web.HTTPSeeOther("/champions") from None
+    return web.Response(
+        body=drawn.pdf if fmt == "pdf" else drawn.png,
+        content_type="application/pdf" if fmt == "pdf" else "image/png",
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
+    )
+
+
+async def answer(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /support/{id}/answer: the answer goes to the champion."""
+    request_id = int(request.match_info["id"])
+    form = await request.post()
+
+    async def work() -> str:
+        found = await staff_champions.answer(
+            d.core.desk, request[ACTOR], request_id, field(form, "answer")
+        )
+        if d.jobs is not None:
+            await d.jobs.sweep()
+        return tr(
+            W_("Support request {id} is closed; the answer goes to champion {champion}."),
+            id=request_id,
+            champion=found.champion_id,
+        )
+
+    return await d.act(request, work, "/champions#support")
+
+
+async def done(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /support/{id}/done: answered some other way; nothing is sent."""
+    request_id = int(request.match_info["id"])
+    form = await request.post()
+
+    async def work() -> str:
+        await staff_champions.mark_answered(
+            d.core.desk, request[ACTOR], request_id, field(form, "note")
+        )
+        return tr(W_("Support request {id} is closed. Nothing was sent."), id=request_id)
+
+    return await d.act(request, work, "/champions#support")
+
+
+def _all(conn: Tx) -> tuple[list[champions.Champion], dict[int, int], list[support.Request]]:
+    return (
+        champions.all_champions(conn),
+        dashboard.referrals_by_champion(conn),
+        support.with_status(conn, "open"),
+    )
+
+
+def _one(conn: Tx, champion_id: int) -> tuple[Any, ...] | None:
+    found = champions.get(conn, champion_id)
+    if found is None:
+        return None
+    return (
+        found,
+        referral_stats(conn, champion_id, FLOWS),
+        support.last_checkin(conn, found.participant_id),
+        support.with_status(conn, "open", champion_id),
+    )
+
+
+ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
+    ("GET", "/champions", index, Role.VIEWER),
+    ("GET", "/champions/{id:\\d+}", one, Role.VIEWER),
+    ("POST", "/champions/{id:\\d+}/{verb:approve|pause|retire|reactivate}", change, Role.STAFF),
+    ("POST", "/champions/{id:\\d+}/poster", poster, Role.STAFF),
+    ("POST", "/support/{id:\\d+}/answer", answer, Role.STAFF),
+    ("POST", "/support/{id:\\d+}/done", done, Role.STAFF),
+)

@@ -1,0 +1,261 @@
+"""Initiatives: the list and a new one; an initiative's measures (add, adopt, reject), its
+evaluations (ratings per measure over time, every comment), milestones, history, and the
+"you said, we did" update, previewed with who will be told before it is sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.staff import milestones as staff_milestones
+from bot.staff import suppress
+from bot.staff.actor import Role
+from bot.staff.desk import INITIATIVE_STATUSES
+from bot.staff.hearing import COMMENT_QUESTIONS
+from bot.staff.parsing import english
+from bot.staff.telling import told
+from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
+from bot.store.broadcasts import Audience
+from bot.store.db import Tx
+from bot.web.forms import field, maybe_translated, number, numbers, optional, translated
+from bot.web.i18n import W_, tr
+from bot.web.i18n import status as status_word
+from bot.web.server import ACTOR, Dashboard, Handler
+
+
+async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /initiatives."""
+    found, topics = await d.core.db.read(_all)
+    t = d.core.settings.suppress_below
+    return d.page(
+        request,
+        "initiatives.html",
+        initiatives=[
+            (i, english(i.title), ids, measures, suppress.count(n, t))
+            for i, ids, measures, n in found
+        ],
+        topics=topics,
+        statuses=INITIATIVE_STATUSES,
+    )
+
+
+async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /initiatives/{id}: reading its evaluations is recorded, as in every channel."""
+    initiative_id = int(request.match_info["id"])
+    hearing = d.core.hearing()
+    initiative, measures, ratings, count, comments = await hearing.evaluated(
+        request[ACTOR], initiative_id
+    )
+    topics, plan, updates = await d.core.db.read(_details, initiative_id)
+    t = d.core.settings.suppress_below
+    rated = []
+    for m in measures:
+        rows = [(p, r, n) for mid, p, r, n in ratings if mid == m.id]
+        periods = sorted({p for p, _, _ in rows})
+        rated.append(
+            (
+                m,
+                hearing.rated(rows),
+                [(p, hearing.rated([row for row in rows if row[0] == p])) for p in periods],
+            )
+        )
+    today = d.core.clock().date().isoformat()
+    return d.page(
+        request,
+        "initiative.html",
+        initiative=initiative,
+        title=english(initiative.title),
+        description=english(initiative.description) if initiative.description else "",
+        topics=topics,
+        measures=rated,
+        evaluations=suppress.count(count, t),
+        comments=[(c, tr(COMMENT_WORDS[c.question])) for c in comments],
+        milestones=[(m, _state(m, today)) for m in plan],
+        updates=[(u, suppress.count(u.delivered, t)) for u in updates],
+        statuses=INITIATIVE_STATUSES,
+        today=today,
+    )
+
+
+COMMENT_WORDS = {
+    "worked": W_("What worked"),
+    "better": W_("What could be better"),
+}
+assert set(COMMENT_WORDS) == set(COMMENT_QUESTIONS)
+
+
+async def create(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /initiatives."""
+    form = await request.post()
+    languages = d.core.catalogs.available()
+
+    async def work() -> str:
+        new = await d.core.desk.create_initiative(
+            request[ACTOR],
+            translated(form, "title", languages),
+            numbers(form.getall("topic", [])),
+            description=maybe_translated(form, "description", languages),
+            starts_on=optional(form, "starts"),
+            status=field(form, "status") or "planned",
+            check_in_days=number(form, "check_in_days", tr(W_("The check-in period"))),
+        )
+        d.tell(request, tr(W_("Recorded initiative {id}."), id=new))
+        raise web.HTTPSeeOther(f"/initiatives/{new}")
+
+    return await d.act(request, work, "/initiatives")
+
+
+async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /initiatives/{id}/preview: the update as it will go, and who will be told."""
+    initiative_id = int(request.match_info["id"])
+    form = await request.post()
+    audience = Audience("initiative_people", initiative_id)
+    found, reach = await d.core.db.read(
+        lambda conn: (initiatives.get(conn, initiative_id), broadcasts.reach(conn, audience))
+    )
+    if found is None:
+        raise web.HTTPNotFound()
+    carried = {
+        k: str(v) for k, v in form.items() if k != "csrf" and isinstance(v, str) and v.strip()
+    }
+    return d.page(
+        request,
+        "initiative_preview.html",
+        initiative=found,
+        title=english(found.title),
+        new_status=field(form, "status"),
+        note=field(form, "note"),
+        carried=sorted(carried.items()),
+        told=told(reach, audience, "Sending starts as soon as you confirm.").splitlines(),
+    )
+
+
+async def update(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /initiatives/{id}/update: the news goes to the people it concerns."""
+    initiative_id = int(request.match_info["id"])
+    form = await request.post()
+
+    async def work() -> str:
+        queued = await d.core.desk.update_initiative(
+            request[ACTOR],
+            initiative_id,
+            optional(form, "status"),
+            maybe_translated(form, "note", d.core.catalogs.available()),
+        )
+        said = tr(W_("Updated initiative {id}."), id=initiative_id)
+        return said + "\n" + await d.sending(queued)
+
+    return await d.act(request, work, f"/initiatives/{initiative_id}")
+
+
+async def add_measure(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /initiatives/{id}/measures."""
+    initiative_id = int(request.match_info["id"])
+    form = await request.post()
+
+    async def work() -> str:
+        new = await d.core.desk.add_measure(
+            request[ACTOR],
+            initiative_id,
+            translated(form, "measure", d.core.catalogs.available()),
+            adopt=field(form, "proposed") != "yes",
+        )
+        return tr(W_("Added measure {id}."), id=new)
+
+    return await d.act(request, work, f"/initiatives/{initiative_id}")
+
+
+async def set_measure(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /measures/{id}/adopt or /measures/{id}/reject."""
+    measure_id = int(request.match_info["id"])
+    verb = request.match_info["verb"]
+    found = await d.core.db.read(initiatives.measure, measure_id)
+    if found is None:
+        raise web.HTTPNotFound()
+    status = "adopted" if verb == "adopt" else "rejected"
+
+    async def work() -> str:
+        await d.core.desk.set_measure(request[ACTOR], measure_id, status)
+        return tr(W_("Measure {id} is now {status}."), id=measure_id, status=status_word(status))
+
+    return await d.act(request, work, f"/initiatives/{found.initiative_id}")
+
+
+async def add_milestone(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /initiatives/{id}/milestones."""
+    initiative_id = int(request.match_info["id"])
+    form = await request.post()
+
+    async def work() -> str:
+        new = await staff_milestones.add(
+            d.core.desk,
+            request[ACTOR],
+            initiative_id,
+            field(form, "due"),
+            field(form, "owner"),
+            field(form, "title"),
+        )
+        return tr(W_("Added milestone {id}."), id=new)
+
+    return await d.act(request, work, f"/initiatives/{initiative_id}")
+
+
+async def milestone_done(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /milestones/{id}/done."""
+    milestone_id = int(request.match_info["id"])
+    found = await d.core.db.read(milestones.get, milestone_id)
+    if found is None:
+        raise web.HTTPNotFound()
+
+    async def work() -> str:
+        day = await staff_milestones.done(d.core.desk, request[ACTOR], milestone_id)
+        return tr(W_("Milestone {id} done on {day}."), id=milestone_id, day=day)
+
+    return await d.act(request, work, f"/initiatives/{found.initiative_id}")
+
+
+def _state(m: milestones.Milestone, today: str) -> str:
+    if m.done_on:
+        return tr(W_("done {day}"), day=m.done_on)
+    return tr(W_("overdue")) if m.due_on < today else tr(W_("to do"))
+
+
+def _all(conn: Tx) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    evaluated = dashboard.evaluations_by_initiative(conn)
+    found = [
+        (
+            i,
+            initiatives.topic_ids(conn, i.id),
+            len(initiatives.measures(conn, i.id, "adopted")),
+            evaluated.get(i.id, 0),
+        )
+        for i in initiatives.all_initiatives(conn)
+    ]
+    topics = [
+        (r.id, english(r.question), [(t.id, english(t.label)) for t in rounds.topics(conn, r.id)])
+        for r in rounds.all_rounds(conn)
+    ]
+    return found, topics
+
+
+def _details(conn: Tx, initiative_id: int) -> tuple[Any, ...]:
+    topics = [rounds.topic(conn, t) for t in initiatives.topic_ids(conn, initiative_id)]
+    return (
+        [(t.id, t.round_id, english(t.label)) for t in topics if t is not None],
+        milestones.of_initiative(conn, initiative_id),
+        milestones.history(conn, initiative_id),
+    )
+
+
+ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
+    ("GET", "/initiatives", index, Role.VIEWER),
+    ("POST", "/initiatives", create, Role.STAFF),
+    ("GET", "/initiatives/{id:\\d+}", one, Role.VIEWER),
+    ("POST", "/initiatives/{id:\\d+}/preview", preview, Role.STAFF),
+    ("POST", "/initiatives/{id:\\d+}/update", update, Role.STAFF),
+    ("POST", "/initiatives/{id:\\d+}/measures", add_measure, Role.STAFF),
+    ("POST", "/initiatives/{id:\\d+}/milestones", add_milestone, Role.STAFF),
+    ("POST", "/measures/{id:\\d+}/{verb:adopt|reject}", set_measure, Role.STAFF),
+    ("POST", "/milestones/{id:\\d+}/done", milestone_done, Role.STAFF),
+)

@@ -1,0 +1,154 @@
+"""The overview: who takes part (by language and area), activity week by week, open rounds,
+and what is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from bot.staff import suppress
+from bot.staff.parsing import english
+from bot.store import dashboard, milestones, rounds, support
+from bot.store.db import Tx
+from bot.web.i18n import W_, tr
+from bot.web.server import Dashboard
+
+WEEKS = 12
+AREAS_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a table of people: its name, the count as shown, and the bar's length."""
+
+    name: str
+    shown: str
+    value: int
+
+
+async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /."""
+    now = d.core.clock()
+    found = await d.core.db.read(_read, now)
+    t = d.core.settings.suppress_below
+    languages, areas = _people(found["people"], t, d.core.catalogs.display_name)
+    weeks = _weeks(found["weeks"], t)
+    return d.page(
+        request,
+        "overview.html",
+        languages=languages,
+        areas=areas,
+        weeks=weeks,
+        most=max([w[1].value for w in weeks] + [1]),
+        most_answers=max([w[2].value for w in weeks] + [1]),
+        open_rounds=[
+            (r, english(r.question), suppress.count(n, t)) for r, n in found["open_rounds"]
+        ],
+        due=_due(found, now),
+        waiting=found["waiting"],
+        support=len(found["support"]),
+    )
+
+
+def _read(conn: Tx, now: datetime) -> dict[str, Any]:
+    monday = now.date() - timedelta(days=now.date().weekday())
+    starts = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+    weeks = []
+    for start in starts:
+        end = (start + timedelta(weeks=1)).isoformat()
+        weeks.append(
+            (
+                start,
+                dashboard.joined_between(conn, start.isoformat(), end),
+                dashboard.answers_between(conn, start.isoformat(), end),
+            )
+        )
+    open_rounds = rounds.all_rounds(conn, "open")
+    return {
+        "people": dashboard.participants_by_language_and_area(conn),
+        "weeks": weeks,
+        "open_rounds": [(r, rounds.participant_count(conn, r.id)) for r in open_rounds],
+        "milestones": [m for m in milestones.of_initiative(conn) if m.done_on is None],
+        "waiting": dashboard.waiting(conn),
+        "support": support.with_status(conn, "open"),
+    }
+
+
+def _people(
+    rows: list[tuple[str | None, str | None, int]], threshold: int, name: Any
+) -> tuple[list[Row], list[Row]]:
+    """Residents taking part by language and by area, small counts hidden (a total is
+    shown, so other counts are hidden too where a small one could be worked out)."""
+    by_language: dict[str, int] = {}
+    by_area: dict[str, tuple[str, int]] = {}
+    for locale, area, n in rows:
+        code = locale or "en"
+        by_language[code] = by_language.get(code, 0) + n
+        typed = (area or "").strip()
+        key = typed.casefold()
+        shown_as, count = by_area.get(key, (typed, 0))
+        by_area[key] = (shown_as, count + n)
+    languages = sorted(by_language.items(), key=lambda kv: (-kv[1], kv[0]))
+    named = sorted(
+        ((shown_as, n) for key, (shown_as, n) in by_area.items() if key),
+        key=lambda kv: (-kv[1], kv[0].casefold()),
+    )
+    areas = named[:AREAS_SHOWN]
+    others = sum(n for _, n in named[AREAS_SHOWN:])
+    if others:
+        areas.append((tr(W_("Other areas")), others))
+    if "" in by_area:
+        areas.append((tr(W_("No area given")), by_area[""][1]))
+    total = tr(W_("All residents taking part"))
+    return (
+        _protected([(f"{name(c)} ({c})", n) for c, n in languages], total, threshold),
+        _protected(areas, total, threshold),
+    )
+
+
+def _protected(rows: list[tuple[str, int]], total: str, threshold: int) -> list[Row]:
+    counts = [n for _, n in rows]
+    shown = suppress.breakdown(counts, threshold)
+    out = [
+        Row(label, shown.shown[i], n if shown.visible(i) else 0)
+        for i, (label, n) in enumerate(rows)
+    ]
+    return [*out, Row(total, shown.shown[-1], sum(counts))]
+
+
+def _weeks(weeks: list[tuple[date, int, int]], threshold: int) -> list[tuple[date, Row, Row]]:
+    out = []
+    for start, joined, answered in weeks:
+        people = suppress.count(joined, threshold)
+        answers = suppress.count(answered, threshold)
+        out.append(
+            (
+                start,
+                Row("", people, joined if people == str(joined) else 0),
+                Row("", answers, answered if answers == str(answered) else 0),
+            )
+        )
+    return out
+
+
+def _due(found: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]:
+    """(when, what, link) of what is overdue or due in the next two weeks, soonest first."""
+    today = now.date().isoformat()
+    soon = (now.date() + timedelta(days=14)).isoformat()
+    due: list[tuple[str, str, str]] = []
+    for m in found["milestones"]:
+        if m.due_on <= soon:
+            what = (
+                tr(W_("Overdue milestone: {title} (owner {owner})"), title=m.title, owner=m.owner)
+                if m.due_on < today
+                else tr(W_("Milestone: {title} (owner {owner})"), title=m.title, owner=m.owner)
+            )
+            due.append((m.due_on, what, f"/initiatives/{m.initiative_id}"))
+    for r, _ in found["open_rounds"]:
+        if r.closes_at[:10] <= soon:
+            what = tr(W_("Round {id} closes: {question}"), id=r.id, question=english(r.question))
+            due.append((r.closes_at[:10], what, f"/rounds/{r.id}"))
+    return sorted(due)

@@ -1,0 +1,107 @@
+"""Reports and exports to download: the QS148 report (with who takes part against the
+population) as a page, Markdown or a workbook, and the pseudonymised exports. Made by the
+same functions as the command line and Telegram, and recorded in the audit log."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.staff.actor import Refused, Role, StaffError
+from bot.staff.exports import FORMATS, TABLES, export, suffix
+from bot.staff.report.build import FORMATS as REPORT_FORMATS
+from bot.staff.report.build import make_report
+from bot.staff.report.common import scope
+from bot.web.forms import field, optional
+from bot.web.i18n import W_, tr
+from bot.web.server import ACTOR, Dashboard, Handler
+
+TYPES = {
+    "md": "text/markdown",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "zip": "application/zip",
+    "geojson": "application/geo+json",
+}
+
+
+async def reports(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /reports."""
+    return d.page(request, "reports.html", formats=REPORT_FORMATS)
+
+
+async def exports(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /exports."""
+    return d.page(request, "exports.html", tables=TABLES, formats=FORMATS)
+
+
+async def report(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /reports/download: the QS148 report as a file."""
+    form = await request.post()
+    fmt = field(form, "format") or "html"
+    try:
+        options = d.core.report_options(
+            request[ACTOR],
+            scope(optional(form, "from"), optional(form, "to"), optional(form, "area")),
+        )
+        with tempfile.TemporaryDirectory(prefix="community-voice-") as folder:
+            path = Path(folder) / f"qs148-report.{fmt}"
+            await make_report(d.core.desk, request[ACTOR], options, fmt, path)
+            body = path.read_bytes()
+    except Refused as exc:
+        return d.refused(request, str(exc))
+    except StaffError as exc:
+        return _back(d, request, exc, "/reports")
+    day = d.core.clock().date().isoformat()
+    return _file(body, f"qs148-report-{day}.{fmt}", fmt)
+
+
+async def download(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /exports/download: a table (or all of them) as CSV, XLSX or GeoJSON."""
+    form = await request.post()
+    what, fmt = field(form, "what") or "all", field(form, "format") or "xlsx"
+    settings = d.core.settings
+    try:
+        with tempfile.TemporaryDirectory(prefix="community-voice-") as folder:
+            ending = suffix(what, fmt)
+            path = Path(folder) / f"export{ending}"
+            await export(
+                d.core.desk,
+                request[ACTOR],
+                what,
+                fmt,
+                path,
+                secret=settings.export_secret,
+                threshold=settings.suppress_below,
+            )
+            body = path.read_bytes()
+    except Refused as exc:
+        return d.refused(request, str(exc))
+    except StaffError as exc:
+        return _back(d, request, exc, "/assets" if fmt == "geojson" else "/exports")
+    day = d.core.clock().date().isoformat()
+    return _file(body, f"community-voice-{what}-{day}{ending}", ending.lstrip("."))
+
+
+def _file(body: bytes, name: str, kind: str) -> web.Response:
+    return web.Response(
+        body=body,
+        content_type=TYPES.get(kind, "application/octet-stream"),
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _back(d: Dashboard, request: web.Request, exc: StaffError, page: str) -> web.Response:
+    d.tell(request, tr(W_("Not done: {reason}"), reason=str(exc)), "error")
+    raise web.HTTPSeeOther(page)
+
+
+ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
+    ("GET", "/reports", reports, Role.VIEWER),
+    ("POST", "/reports/download", report, Role.VIEWER),
+    ("GET", "/exports", exports, Role.VIEWER),
+    ("POST", "/exports/download", download, Role.VIEWER),
+)

@@ -1,0 +1,184 @@
+"""Rounds: the list, a round's results (live chart, topics), adding a topic, closing a round
+(after a page saying who will be told), and opening a new one with its translations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+
+from aiohttp import web
+
+from bot.jobs.chartworker import draw
+from bot.jobs.results import Results, chart_spec, label
+from bot.staff import suppress
+from bot.staff.actor import Role
+from bot.staff.parsing import english
+from bot.staff.telling import told
+from bot.store import broadcasts, rounds
+from bot.store.broadcasts import Audience
+from bot.store.db import Tx
+from bot.web.forms import field, maybe_translated, optional, translated
+from bot.web.i18n import W_, tr
+from bot.web.server import ACTOR, LANG, Dashboard, Handler
+
+# Drawn charts by what they show: a refresh draws again only when a count moved.
+_CHARTS: OrderedDict[str, bytes] = OrderedDict()
+_CHARTS_KEPT = 32
+
+
+async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /rounds."""
+    found = await d.core.db.read(_all)
+    t = d.core.settings.suppress_below
+    return d.page(
+        request,
+        "rounds.html",
+        rounds=[(r, english(r.question), suppress.count(n, t)) for r, n in found],
+        today=d.core.clock().date().isoformat(),
+    )
+
+
+async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /rounds/{id}."""
+    round_, results, took_part = await _found(d, request)
+    t = d.core.settings.suppress_below
+    tr_resident = d.core.catalogs.get(request[LANG])
+    ranked = [
+        (
+            place,
+            r,
+            label(r.topic.label, tr_resident),
+            suppress.count(r.people, t),
+            suppress.count(r.first, t),
+        )
+        for place, r in enumerate(results, start=1)
+    ]
+    return d.page(
+        request,
+        "round.html",
+        round=round_,
+        question=english(round_.question),
+        translations=sorted((c, v) for c, v in round_.question.items() if c != "en"),
+        ranked=ranked,
+        took_part=suppress.count(took_part, t),
+        charted=took_part >= t and any(r.people for r in results),
+        rule=rounds.RANKING_RULE,
+    )
+
+
+async def chart(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /rounds/{id}/chart.svg: the chart residents get, in the page's language."""
+    round_, results, took_part = await _found(d, request)
+    spec = chart_spec(
+        Results(round_.id, round_.question, took_part, tuple(results)),
+        d.core.catalogs.get(request[LANG]),
+    )
+    if spec is None:
+        raise web.HTTPNotFound(text="Too few took part for figures to be shown.")
+    svg = _CHARTS.get(spec.key)
+    if svg is None:
+        svg = await asyncio.to_thread(draw, spec, "svg")
+        _CHARTS[spec.key] = svg
+        while len(_CHARTS) > _CHARTS_KEPT:
+            _CHARTS.popitem(last=False)
+    return web.Response(body=svg, content_type="image/svg+xml")
+
+
+async def open_round(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /rounds: open a round (default topics unless staff list their own)."""
+    form = await request.post()
+    languages = _languages(d)
+
+    async def work() -> str:
+        question = maybe_translated(form, "question", languages)
+        topics = [{"en": line.strip()} for line in field(form, "topics").splitlines()]
+        new = await d.core.desk.open_round(
+            request[ACTOR],
+            field(form, "closes"),
+            question,
+            [t for t in topics if t["en"]] or None,
+            optional(form, "area"),
+        )
+        d.tell(request, tr(W_("Opened round {round}."), round=new))
+        raise web.HTTPSeeOther(f"/rounds/{new}")
+
+    return await d.act(request, work, "/rounds")
+
+
+async def add_topic(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /rounds/{id}/topics."""
+    round_id = int(request.match_info["id"])
+    form = await request.post()
+
+    async def work() -> str:
+        new = await d.core.desk.add_topic(
+            request[ACTOR], round_id, translated(form, "label", _languages(d))
+        )
+        return tr(W_("Added topic {topic} to round {round}."), topic=new, round=round_id)
+
+    return await d.act(request, work, f"/rounds/{round_id}")
+
+
+async def confirm_close(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /rounds/{id}/close: who will be told, before closing."""
+    round_id = int(request.match_info["id"])
+    audience = Audience("round", round_id)
+    found, reach = await d.core.db.read(
+        lambda conn: (rounds.get(conn, round_id), broadcasts.reach(conn, audience))
+    )
+    if found is None:
+        raise web.HTTPNotFound()
+    return d.page(
+        request,
+        "round_close.html",
+        round=found,
+        question=english(found.question),
+        told=told(reach, audience, "Sending starts as soon as you close it.").splitlines(),
+    )
+
+
+async def close(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /rounds/{id}/close: close now; the results go out at once."""
+    round_id = int(request.match_info["id"])
+
+    async def work() -> str:
+        queued = await d.core.desk.close_round(request[ACTOR], round_id)
+        said = tr(W_("Closed round {round}."), round=round_id)
+        return said + "\n" + await d.sending(queued)
+
+    return await d.act(request, work, f"/rounds/{round_id}")
+
+
+def _languages(d: Dashboard) -> list[str]:
+    return d.core.catalogs.available()
+
+
+def _all(conn: Tx) -> list[tuple[rounds.Round, int]]:
+    return [(r, rounds.participant_count(conn, r.id)) for r in rounds.all_rounds(conn)]
+
+
+async def _found(
+    d: Dashboard, request: web.Request
+) -> tuple[rounds.Round, list[rounds.TopicResult], int]:
+    found = await d.core.db.read(_one, int(request.match_info["id"]))
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+def _one(conn: Tx, round_id: int) -> tuple[rounds.Round, list[rounds.TopicResult], int] | None:
+    found = rounds.get(conn, round_id)
+    if found is None:
+        return None
+    return found, rounds.results(conn, round_id), rounds.participant_count(conn, round_id)
+
+
+ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
+    ("GET", "/rounds", index, Role.VIEWER),
+    ("POST", "/rounds", open_round, Role.STAFF),
+    ("GET", "/rounds/{id:\\d+}", one, Role.VIEWER),
+    ("GET", "/rounds/{id:\\d+}/chart.svg", chart, Role.VIEWER),
+    ("POST", "/rounds/{id:\\d+}/topics", add_topic, Role.STAFF),
+    ("GET", "/rounds/{id:\\d+}/close", confirm_close, Role.STAFF),
+    ("POST", "/rounds/{id:\\d+}/close", close, Role.STAFF),
+)
