@@ -69,26 +69,38 @@ test-latest:
 	$(LATEST)/bin/pytest -q
 
 # Translations: extract every string from bot/ and flows/ into locales/messages.pot (see
-# babel.cfg), bring each locales/<code>/LC_MESSAGES/messages.po up to date, compile .mo files.
+# babel.cfg), bring each locales/<code>/LC_MESSAGES/messages.po up to date, compile .mo files;
+# then the staff dashboard's own domain (babel-dashboard.cfg: locales/dashboard.pot and the
+# dashboard.po of each language it is in: Welsh).
 # Start a language with: $(BIN)/pybabel init -i locales/messages.pot -d locales -l <code>
 # The template is kept as it is when only its creation date would change.
 I18N_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
 I18N_KEYWORDS := -k N_ -k N_plural:1,2 -k gettext -k ngettext:1,2 -k pgettext:1c,2
+
+# $(call keep_pot,FILE): FILE.new replaces FILE unless only its creation date differs.
+define keep_pot
+	@if [ -f $(1) ] && diff -q -I '^"POT-Creation-Date: ' $(1) $(1).new >/dev/null; then \
+		rm $(1).new; echo "$(1) is up to date"; \
+	else mv $(1).new $(1); echo "wrote $(1)"; fi
+endef
 
 i18n: $(STAMP)
 	@mkdir -p locales
 	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --add-comments=TRANSLATORS: \
 		--sort-by-file --project="Community Voice" --version="$(I18N_VERSION)" \
 		-o locales/messages.pot.new .
-	@if [ -f locales/messages.pot ] && diff -q -I '^"POT-Creation-Date: ' \
-		locales/messages.pot locales/messages.pot.new >/dev/null; then \
-		rm locales/messages.pot.new; echo "locales/messages.pot is up to date"; \
-	else mv locales/messages.pot.new locales/messages.pot; echo "wrote locales/messages.pot"; fi
+	$(call keep_pot,locales/messages.pot)
 	@if ls locales/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages \
 			--no-fuzzy-matching --ignore-pot-creation-date && \
 		$(BIN)/pybabel compile -d locales -D messages --statistics; \
 	else echo "no locales/<code>/LC_MESSAGES/messages.po yet: nothing to update"; fi
+	$(BIN)/pybabel extract -F babel-dashboard.cfg -k W_ --add-comments=TRANSLATORS: \
+		--sort-by-file --project="Community Voice dashboard" --version="$(I18N_VERSION)" \
+		-o locales/dashboard.pot.new .
+	$(call keep_pot,locales/dashboard.pot)
+	$(BIN)/pybabel update -i locales/dashboard.pot -d locales -D dashboard \
+		--no-fuzzy-matching --ignore-pot-creation-date
 
 clean:
 	rm -rf $(VENV) $(TOOLS) $(LATEST) .mypy_cache .pytest_cache .ruff_cache

@@ -68,17 +68,24 @@ _Key = str | tuple[str, str]
 # -- the template ----------------------------------------------------------------------------
 
 
-def extract_catalog(repo_root: Path) -> Catalog:
-    """Extract every message, as `make i18n` does, into a catalog (not written anywhere)."""
-    with (repo_root / MAPPING_FILE).open(encoding="utf-8") as handle:
-        method_map, options_map = parse_mapping_cfg(handle, MAPPING_FILE)  # type: ignore[no-untyped-call]
+def extract_catalog(
+    repo_root: Path, mapping: str = MAPPING_FILE, keywords: dict[str, Any] | None = None
+) -> Catalog:
+    """Extract every message, as `make i18n` does, into a catalog (not written anywhere).
+    Another domain (the staff dashboard's) has its own mapping file and keywords."""
+    with (repo_root / mapping).open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle, mapping)  # type: ignore[no-untyped-call]
     methods = [
         (pattern, FLOW_EXTRACTOR if method == FLOW_METHOD else method)
         for pattern, method in method_map
     ]
     catalog = Catalog(domain=DOMAIN)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(repo_root), methods, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS
+        str(repo_root),
+        methods,
+        options_map,
+        keywords=KEYWORDS if keywords is None else keywords,
+        comment_tags=COMMENT_TAGS,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
@@ -94,8 +101,11 @@ def template_messages(pot: Path) -> set[str]:
     return {_singular(message) for message in _messages(_read(pot))}
 
 
-def check_template(repo_root: Path, pot: Path | None = None) -> list[str]:
-    """Differences between a fresh extraction and the template, each naming the msgid."""
+def check_template(
+    repo_root: Path, pot: Path | None = None, extracted: Catalog | None = None
+) -> list[str]:
+    """Differences between a fresh extraction (by default, the residents' messages) and the
+    template, each naming the msgid."""
     pot = pot or repo_root / TEMPLATE
     if not pot.is_file():
         return [f"{_shown(pot, repo_root)} is missing: run make i18n"]
@@ -103,7 +113,8 @@ def check_template(repo_root: Path, pot: Path | None = None) -> list[str]:
         template = _read(pot)
     except _READ_ERRORS as exc:
         return [f"{_shown(pot, repo_root)} cannot be read: {exc}"]
-    current = {_key(message): message for message in _messages(extract_catalog(repo_root))}
+    fresh = extracted if extracted is not None else extract_catalog(repo_root)
+    current = {_key(message): message for message in _messages(fresh)}
     shipped = {_key(message): message for message in _messages(template)}
     name = _shown(pot, repo_root)
     problems = [
@@ -162,8 +173,10 @@ def cldr_rule(code: str) -> PluralRule:
     return PluralRule(rule.num_plurals, rule.plural_expr, tuple(categories))
 
 
-def check_catalogs(locales_dir: Path, pot: Path, rules: RuleSource = cldr_rule) -> list[str]:
-    """Problems with every locales_dir/<code>/LC_MESSAGES/messages.po, checked against `pot`.
+def check_catalogs(
+    locales_dir: Path, pot: Path, rules: RuleSource = cldr_rule, domain: str = DOMAIN
+) -> list[str]:
+    """Problems with every locales_dir/<code>/LC_MESSAGES/<domain>.po, checked against `pot`.
 
     `rules` gives each language's plural rule (default: CLDR through the installed babel).
     """
@@ -172,7 +185,7 @@ def check_catalogs(locales_dir: Path, pot: Path, rules: RuleSource = cldr_rule) 
     except _READ_ERRORS as exc:
         return [f"{pot.name} cannot be read: {exc}"]
     problems: list[str] = []
-    for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+    for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{domain}.po")):
         problems += check_catalog(po, template, rules)
     return problems
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -22,11 +23,13 @@ from babel.support import Translations
 from bot.i18n.catalogs import SOURCE_LOCALE, default_locales_dir
 
 DOMAIN = "dashboard"
+MAPPING = "babel-dashboard.cfg"  # what `make i18n` extracts for this domain
 LANGUAGE_COOKIE = "lang"
 _ENGLISH = gettext.NullTranslations()
 _current: ContextVar[gettext.NullTranslations | None] = ContextVar(
     "dashboard_translations", default=None
 )
+_language: ContextVar[str] = ContextVar("dashboard_language", default=SOURCE_LOCALE)
 
 
 def W_(message: str) -> str:
@@ -81,12 +84,19 @@ class DashboardCatalogs:
     def use(self, code: str) -> None:
         """Translate what is made from now on in this task (one request) into `code`."""
         _current.set(self._translations.get(code, self._translations[SOURCE_LOCALE]))
+        _language.set(code if code in self._translations else SOURCE_LOCALE)
 
     @staticmethod
     def name(code: str) -> str:
         """A language's name in itself: English, Cymraeg."""
         name = Locale.parse(code).get_display_name(code) or code
         return name[:1].upper() + name[1:]
+
+
+def staff_text(texts: Mapping[str, str]) -> str:
+    """Text staff wrote (a round's question, an initiative's title) in the page's language
+    when they gave it, else in English, else in whatever they wrote."""
+    return texts.get(_language.get()) or texts.get("en") or next(iter(texts.values()), "")
 
 
 def gettext_now(message: str) -> str:

@@ -56,6 +56,7 @@ async def points(d: Dashboard, request: web.Request) -> web.StreamResponse:
                     "lon": lon if exact else round(lon, ROUNDED),
                     "exact": exact,
                     "status": state,
+                    "status_text": status_word(state),
                 }
                 for asset_id, category, what, lat, lon, exact, state in found
             ],

@@ -19,7 +19,7 @@ from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 from bot.web.forms import field, maybe_translated, number, numbers, optional, translated
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, staff_text, tr
 from bot.web.i18n import status as status_word
 from bot.web.server import ACTOR, Dashboard, Handler
 
@@ -32,7 +32,7 @@ async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
         request,
         "initiatives.html",
         initiatives=[
-            (i, english(i.title), ids, measures, suppress.count(n, t))
+            (i, staff_text(i.title), ids, measures, suppress.count(n, t))
             for i, ids, measures, n in found
         ],
         topics=topics,
@@ -65,8 +65,8 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         request,
         "initiative.html",
         initiative=initiative,
-        title=english(initiative.title),
-        description=english(initiative.description) if initiative.description else "",
+        title=staff_text(initiative.title),
+        description=staff_text(initiative.description) if initiative.description else "",
         topics=topics,
         measures=rated,
         evaluations=suppress.count(count, t),
@@ -123,7 +123,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         request,
         "initiative_preview.html",
         initiative=found,
-        title=english(found.title),
+        title=staff_text(found.title),
         new_status=field(form, "status"),
         note=field(form, "note"),
         carried=sorted(carried.items()),

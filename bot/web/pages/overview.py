@@ -10,10 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.staff import suppress
-from bot.staff.parsing import english
 from bot.store import dashboard, milestones, rounds, support
 from bot.store.db import Tx
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, staff_text, tr
 from bot.web.server import Dashboard
 
 WEEKS = 12
@@ -45,7 +44,7 @@ async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
         most=max([w[1].value for w in weeks] + [1]),
         most_answers=max([w[2].value for w in weeks] + [1]),
         open_rounds=[
-            (r, english(r.question), suppress.count(n, t)) for r, n in found["open_rounds"]
+            (r, staff_text(r.question), suppress.count(n, t)) for r, n in found["open_rounds"]
         ],
         due=_due(found, now),
         waiting=found["waiting"],
@@ -149,6 +148,6 @@ def _due(found: dict[str, Any], now: datetime) -> list[tuple[str, str, str]]:
             due.append((m.due_on, what, f"/initiatives/{m.initiative_id}"))
     for r, _ in found["open_rounds"]:
         if r.closes_at[:10] <= soon:
-            what = tr(W_("Round {id} closes: {question}"), id=r.id, question=english(r.question))
+            what = tr(W_("Round {id} closes: {question}"), id=r.id, question=staff_text(r.question))
             due.append((r.closes_at[:10], what, f"/rounds/{r.id}"))
     return sorted(due)

@@ -12,13 +12,12 @@ from bot.jobs.chartworker import draw
 from bot.jobs.results import Results, chart_spec, label
 from bot.staff import suppress
 from bot.staff.actor import Role
-from bot.staff.parsing import english
 from bot.staff.telling import told
 from bot.store import broadcasts, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 from bot.web.forms import field, maybe_translated, optional, translated
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, staff_text, tr
 from bot.web.server import ACTOR, LANG, Dashboard, Handler
 
 # Drawn charts by what they show: a refresh draws again only when a count moved.
@@ -33,7 +32,7 @@ async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
     return d.page(
         request,
         "rounds.html",
-        rounds=[(r, english(r.question), suppress.count(n, t)) for r, n in found],
+        rounds=[(r, staff_text(r.question), suppress.count(n, t)) for r, n in found],
         today=d.core.clock().date().isoformat(),
     )
 
@@ -57,12 +56,11 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         request,
         "round.html",
         round=round_,
-        question=english(round_.question),
+        question=staff_text(round_.question),
         translations=sorted((c, v) for c, v in round_.question.items() if c != "en"),
         ranked=ranked,
         took_part=suppress.count(took_part, t),
         charted=took_part >= t and any(r.people for r in results),
-        rule=rounds.RANKING_RULE,
     )
 
 
@@ -132,7 +130,7 @@ async def confirm_close(d: Dashboard, request: web.Request) -> web.StreamRespons
         request,
         "round_close.html",
         round=found,
-        question=english(found.question),
+        question=staff_text(found.question),
         told=told(reach, audience, "Sending starts as soon as you close it.").splitlines(),
     )
 

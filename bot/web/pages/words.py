@@ -10,10 +10,9 @@ from aiohttp import web
 
 from bot.staff.actor import Role
 from bot.staff.hearing import DEFAULT_LIMIT
-from bot.staff.parsing import english
 from bot.store import initiatives
 from bot.web.forms import number
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, staff_text, tr
 from bot.web.server import ACTOR, Dashboard, Handler
 from bot.web.voice import playable
 
@@ -43,7 +42,7 @@ async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
         ],
         flows=flows,
         flow=flow,
-        initiatives=[(i.id, english(i.title)) for i in choices],
+        initiatives=[(i.id, staff_text(i.title)) for i in choices],
         limit=DEFAULT_LIMIT,
         simulator=d.voice is None,
     )

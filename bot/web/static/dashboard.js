@@ -82,7 +82,7 @@ function popup(a, labels, csrf) {
   words.textContent = a.what;
   div.appendChild(words);
   var state = document.createElement("p");
-  state.textContent = labels.status + ": " + a.status + " · " + (a.exact ? labels.exact : labels.about);
+  state.textContent = labels.status + ": " + a.status_text + " · " + (a.exact ? labels.exact : labels.about);
   div.appendChild(state);
   if (csrf) {
     [["verify", "verified"], ["hide", "hidden"]].forEach(function (pair) {
