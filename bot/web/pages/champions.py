@@ -3,11 +3,12 @@ cycle (approve, pause, retire, reactivate), their figures, posters, and support 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from bot.jobs.artwork import MatplotlibArtwork
+from bot.jobs.artwork import MatplotlibArtwork, Poster
 from bot.staff import champions as staff_champions
 from bot.staff import suppress
 from bot.staff.actor import Role, StaffError
@@ -46,6 +47,7 @@ async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
         ],
         requests=waiting,
         verb_labels={verb: tr(label) for verb, label in VERB_LABELS.items()},
+        flows=sorted(d.core.flows.ids()),
     )
 
 
@@ -83,6 +85,36 @@ async def poster(d: Dashboard, request: web.Request) -> web.StreamResponse:
     """POST /champions/{id}/poster: their poster as a PDF (A4) or PNG, to download."""
     champion_id = int(request.match_info["id"])
     form = await request.post()
+
+    async def draw(desk: PosterDesk) -> tuple[str, Poster]:
+        return await desk.for_champion(request[ACTOR], champion_id, field(form, "lang") or None)
+
+    return await _poster(d, request, form, draw)
+
+
+async def place_poster(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /champions/poster: a poster for a place (a library, a surgery) with the bot's
+    own link, opening a flow if chosen."""
+    form = await request.post()
+
+    async def draw(desk: PosterDesk) -> tuple[str, Poster]:
+        return await desk.for_place(
+            request[ACTOR],
+            field(form, "place"),
+            field(form, "lang") or None,
+            field(form, "flow") or None,
+            set(d.core.flows.ids()),
+        )
+
+    return await _poster(d, request, form, draw)
+
+
+async def _poster(
+    d: Dashboard,
+    request: web.Request,
+    form: Any,
+    draw: Callable[[PosterDesk], Awaitable[tuple[str, Poster]]],
+) -> web.StreamResponse:
     username = d.core.settings.bot_username or await d.core.db.read(kept.get, BOT_USERNAME)
     fmt = "png" if field(form, "format") == "png" else "pdf"
     try:
@@ -94,9 +126,7 @@ async def poster(d: Dashboard, request: web.Request) -> web.StreamResponse:
         desk = PosterDesk(
             d.core.desk, MatplotlibArtwork(d.core.catalogs), username, d.core.settings.organisation
         )
-        stem, drawn = await desk.for_champion(
-            request[ACTOR], champion_id, field(form, "lang") or None
-        )
+        stem, drawn = await draw(desk)
     except StaffError as exc:
         d.tell(request, tr(W_("Not done: {reason}"), reason=str(exc)), "error")
         raise web.HTTPSeeOther("/champions") from None
@@ -166,6 +196,7 @@ ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
     ("GET", "/champions/{id:\\d+}", one, Role.VIEWER),
     ("POST", "/champions/{id:\\d+}/{verb:approve|pause|retire|reactivate}", change, Role.STAFF),
     ("POST", "/champions/{id:\\d+}/poster", poster, Role.STAFF),
+    ("POST", "/champions/poster", place_poster, Role.STAFF),
     ("POST", "/support/{id:\\d+}/answer", answer, Role.STAFF),
     ("POST", "/support/{id:\\d+}/done", done, Role.STAFF),
 )

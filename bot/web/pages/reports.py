@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.staff import population
 from bot.staff.actor import Refused, Role, StaffError
 from bot.staff.exports import FORMATS, TABLES, export, suffix
 from bot.staff.report.build import FORMATS as REPORT_FORMATS
@@ -86,6 +87,24 @@ async def download(d: Dashboard, request: web.Request) -> web.StreamResponse:
     return _file(body, f"community-voice-{what}-{day}{ending}", ending.lstrip("."))
 
 
+async def population_upload(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /reports/population: a CSV of population figures (the command line's
+    population-load), which the report's representativeness tables compare with."""
+    form = await request.post()
+    upload = form.get("file")
+
+    async def work() -> str:
+        if not isinstance(upload, web.FileField):
+            raise StaffError("Choose a CSV file of population figures.")
+        name = Path(upload.filename or "population.csv").name
+        with upload.file, tempfile.TemporaryDirectory(prefix="community-voice-") as folder:
+            path = Path(folder) / name
+            path.write_bytes(upload.file.read())
+            return await population.load(d.core.desk, request[ACTOR], path)
+
+    return await d.act(request, work, "/reports")
+
+
 def _file(body: bytes, name: str, kind: str) -> web.Response:
     return web.Response(
         body=body,
@@ -102,6 +121,7 @@ def _back(d: Dashboard, request: web.Request, exc: StaffError, page: str) -> web
 ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
     ("GET", "/reports", reports, Role.VIEWER),
     ("POST", "/reports/download", report, Role.VIEWER),
+    ("POST", "/reports/population", population_upload, Role.STAFF),
     ("GET", "/exports", exports, Role.VIEWER),
     ("POST", "/exports/download", download, Role.VIEWER),
 )

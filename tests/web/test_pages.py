@@ -1,0 +1,178 @@
+"""What staff do on the dashboard's pages, over plain HTTP: each change is stored by the
+same staff functions as the command line and Telegram, written to the audit log as made on
+the web, and said back on the next page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from aiohttp import FormData
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import open_core
+from bot.staff.actor import Role
+from bot.store import champions, participants
+from bot.store.champions import SignUp
+from bot.web.server import Dashboard
+from tests.conftest import CODE, REPO, STAFF
+from tests.web.conftest import CSRF, Clock, Web, web_settings
+
+
+async def _audited(web: Web, action: str) -> list[tuple[str, str]]:
+    return [
+        (actor, channel)
+        for actor, channel in await web.rows(
+            "SELECT actor, channel FROM audit_log WHERE action = ? ORDER BY id", action
+        )
+    ]
+
+
+async def test_an_initiative_update_is_previewed_then_sent_to_who_it_concerns(web: Web) -> None:
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    preview = await web.client.post(
+        "/initiatives/1/preview",
+        data={
+            "csrf": csrf,
+            "status": "finished",
+            "note": "Walks every day now",
+            "note_cy": "Bob dydd",
+        },
+    )
+    text = await preview.text()
+    assert "Nobody will be told: there are no people who chose initiative 1" in text
+    # Nothing is stored by the preview.
+    assert await web.rows("SELECT COUNT(*) FROM initiative_updates") == [(0,)]
+    hidden = dict(re.findall(r'name="(\w+)" value="([^"]*)"', text))
+    assert hidden["status"] == "finished" and hidden["note_cy"] == "Bob dydd"
+    sent = await web.client.post("/initiatives/1/update", data=hidden, allow_redirects=False)
+    assert sent.status == 303 and sent.headers["Location"] == "/initiatives/1"
+    page = await (await web.client.get("/initiatives/1")).text()
+    assert "Updated initiative 1." in page and "Walks every day now" in page
+    assert await web.rows("SELECT status FROM initiatives WHERE id = 1") == [("finished",)]
+    assert await web.rows("SELECT note FROM initiative_updates") == [
+        ('{"cy": "Bob dydd", "en": "Walks every day now"}',)
+    ]
+    assert await _audited(web, "initiative.update") == [("web:bryn", "web")]
+
+
+async def test_measures_and_milestones_from_the_initiative_page(web: Web) -> None:
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    await web.client.post("/initiatives/1/measures", data={"csrf": csrf, "measure": "Fewer falls"})
+    [(measure_id, status)] = await web.rows(
+        "SELECT id, status FROM measures WHERE text LIKE '%Fewer falls%'"
+    )
+    assert status == "adopted"
+    [(proposed,)] = await web.rows("SELECT id FROM measures WHERE status = 'proposed' LIMIT 1")
+    await web.client.post(f"/measures/{proposed}/reject", data={"csrf": csrf})
+    assert await web.rows("SELECT status FROM measures WHERE id = ?", proposed) == [("rejected",)]
+
+    data = {"csrf": csrf, "title": "Book the park", "due": "2026-12-01", "owner": "Bryn"}
+    await web.client.post("/initiatives/1/milestones", data=data)
+    [(milestone_id,)] = await web.rows("SELECT id FROM initiative_milestones")
+    overview = await (await web.client.get("/")).text()
+    assert "2026-12-01: Milestone: Book the park (owner Bryn)" in overview
+    await web.client.post(f"/milestones/{milestone_id}/done", data={"csrf": csrf})
+    assert await web.rows("SELECT done_on FROM initiative_milestones") == [("2026-11-25",)]
+    assert "Book the park" not in await (await web.client.get("/")).text()
+    assert await _audited(web, "milestone.done") == [("web:bryn", "web")]
+
+
+async def test_champions_are_approved_and_their_requests_answered(web: Web) -> None:
+    now = web.clock().isoformat()
+
+    def champion(conn: object) -> int:
+        person = participants.find_or_create(conn, "telegram", "555", "555", now)  # type: ignore[arg-type]
+        participants.update(conn, person.id, {"consent_at": now, "locale": "cy"})  # type: ignore[arg-type]
+        champions.save_signup(
+            conn, person.id, "c-web", SignUp(("talk",), ("cy",), None, None, True), now
+        )  # type: ignore[arg-type]
+        found = champions.of_participant(conn, person.id)  # type: ignore[arg-type]
+        assert found is not None
+        return found.id
+
+    champion_id = await web.core.db.write(champion)
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    page = await (await web.client.get("/champions")).text()
+    assert f"/champions/{champion_id}/approve" in page
+    approved = await web.client.post(f"/champions/{champion_id}/approve", data={"csrf": csrf})
+    assert await web.rows("SELECT status FROM champions") == [("active",)]
+    assert f"Champion {champion_id}: Approve." in await approved.text()
+    # Pausing an active champion is offered, approving again is not.
+    page = await (await web.client.get("/champions")).text()
+    assert f"/champions/{champion_id}/pause" in page
+    assert f"/champions/{champion_id}/approve" not in page
+    assert await _audited(web, "champion.approve") == [("web:bryn", "web")]
+
+
+async def test_staff_are_invited_given_a_role_and_removed_by_an_admin(web: Web) -> None:
+    csrf = await web.sign_in(Role.ADMIN, "amina")
+    invited = await web.client.post(
+        "/staff/invite", data={"csrf": csrf, "role": "viewer", "name": "Vera"}
+    )
+    text = await invited.text()
+    assert "Invitation 1 to join as viewer" in text and "?start=staff-" in text
+    member = await web.core.db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO staff_members (name, role, added_at, added_by) "
+            "VALUES ('Vera', 'viewer', '2026-11-01', 'test') RETURNING id"
+        ).fetchone()[0]
+    )
+    await web.client.post(f"/staff/{member}/role", data={"csrf": csrf, "role": "staff"})
+    assert await web.rows("SELECT role FROM staff_members WHERE id = ?", member) == [("staff",)]
+    confirm = await (await web.client.get(f"/staff/{member}/remove")).text()
+    assert "Remove Vera?" in confirm
+    removed = await web.client.post(f"/staff/{member}/remove", data={"csrf": csrf})
+    assert "Removed Vera from the staff." in await removed.text()
+    assert (await web.rows("SELECT removed_at FROM staff_members WHERE id = ?", member))[0][0]
+
+
+async def test_population_figures_are_uploaded(web: Web) -> None:
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    form = FormData()
+    form.add_field("csrf", csrf)
+    example = REPO / "examples" / "population.csv"
+    form.add_field("file", example.read_bytes(), filename="population.csv")
+    response = await web.client.post("/reports/population", data=form)
+    assert "population rows from population.csv" in await response.text()
+    lines = len(example.read_text().strip().splitlines()) - 1
+    assert await web.rows("SELECT COUNT(*) FROM population") == [(lines,)]
+    assert await _audited(web, "population.load") == [("web:bryn", "web")]
+
+
+async def test_an_export_downloads_pseudonymised(web: Web) -> None:
+    now = web.clock().isoformat()
+    await web.core.db.write(
+        lambda conn: participants.find_or_create(conn, "telegram", "8123456789", "8123456789", now)  # type: ignore[arg-type]
+    )
+    csrf = await web.sign_in(Role.VIEWER, "vera")
+    response = await web.client.post(
+        "/exports/download", data={"csrf": csrf, "what": "all", "format": "csv"}
+    )
+    assert response.headers["Content-Disposition"].endswith('-2026-11-25.zip"')
+    archive = zipfile.ZipFile(io.BytesIO(await response.read()))
+    people = list(csv.DictReader(io.TextIOWrapper(archive.open("participants.csv"), "utf-8")))
+    assert [p["participant"][:2] for p in people] == ["p-"]
+    assert "8123456789" not in " ".join(archive.read(name).decode() for name in archive.namelist())
+    assert await _audited(web, "export.make") == [("web:vera", "web")]
+
+
+async def test_a_place_poster_downloads_as_a_pdf(tmp_path: Path) -> None:
+    settings = web_settings(tmp_path, BOT_USERNAME="riverside_voice_bot")
+    async with open_core(settings, clock=Clock(), new_code=lambda: CODE) as core:
+        dashboard = Dashboard(core)
+        made = await dashboard.door.link_for_operator(STAFF, "bryn", Role.STAFF)
+        async with TestClient(TestServer(dashboard.application())) as client:
+            await client.post(f"/login/{made.token}")
+            found = CSRF.search(await (await client.get("/champions")).text())
+            assert found is not None
+            response = await client.post(
+                "/champions/poster",
+                data={"csrf": found.group(1), "place": "Riverside Library", "lang": "en,cy"},
+            )
+            body = await response.read()
+    assert response.content_type == "application/pdf" and body.startswith(b"%PDF")
+    assert 'poster-riverside-library-en-cy.pdf"' in response.headers["Content-Disposition"]
