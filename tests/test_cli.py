@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -68,11 +71,19 @@ def test_run_without_a_token_is_the_simulator_and_a_piped_onboarding_is_stored(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "data" / "cv.sqlite3"
-    env = {"DATABASE_PATH": str(db)}
+    env = {"DATABASE_PATH": str(db), "WEB_PORT": str(_free_port())}
     result = cli("run", stdin="1\n1\nRiverside\n2\n", env=env)
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
     assert "terminal simulator" in first and "BOT_TOKEN" in first
+    # The staff dashboard runs beside it, with a one-time sign-in link for whoever started it.
+    address = f"http://127.0.0.1:{env['WEB_PORT']}"
+    assert f"Staff dashboard: {address}" in result.stdout
+    token = re.search(re.escape(address) + r"/login/([\w-]+)", result.stdout)
+    assert token is not None
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT token_hash, role, used_at FROM dashboard_links").fetchall()
+    assert stored == [(hashlib.sha256(token.group(1).encode()).hexdigest(), "admin", None)]
     assert "Thank you! You are all set." in result.stdout
     with sqlite3.connect(db) as conn:
         keys = [r[0] for r in conn.execute("SELECT key FROM answers ORDER BY id")]
@@ -83,6 +94,26 @@ def test_run_without_a_token_is_the_simulator_and_a_piped_onboarding_is_stored(
     # A second run resumes: the same participant, at the menu they were left at.
     again = cli("chat", stdin="9\n", env=env)
     assert "Thank you. Send /menu any time to come back." in again.stdout
+
+
+def test_dashboard_link_prints_a_one_time_link(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "cv.sqlite3"), "WEB_PUBLIC_URL": "https://v.example.org"}
+    result = cli("dashboard-link", "--as", "amina", "--role", "viewer", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "https://v.example.org/login/" in result.stdout
+    with sqlite3.connect(tmp_path / "cv.sqlite3") as conn:
+        assert conn.execute("SELECT name, role FROM dashboard_links").fetchall() == [
+            ("web:amina", "viewer")
+        ]
+        assert conn.execute("SELECT actor, action FROM audit_log").fetchall() == [
+            ("cli:amina", "dashboard.link")
+        ]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_default_database_is_created_under_data(tmp_path: Path) -> None:
