@@ -85,15 +85,21 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     broadcast, counts = found
-    preview = await drafts.preview(
-        d.core.desk, broadcast_id, d.core.settings.timezone, d.core.quiet
-    )
+    # Who it would reach is worked out over the whole audience: for a draft or a scheduled
+    # one; once it is going, the ledger says who it reached.
+    preview = ""
+    if broadcast.status in ("draft", "scheduled"):
+        preview = await drafts.preview(
+            d.core.desk, broadcast_id, d.core.settings.timezone, d.core.quiet
+        )
     return d.page(
         request,
         "broadcast.html",
         broadcast=broadcast,
         who=describe(broadcast.audience),
         preview=preview.splitlines()[1:],
+        message=(broadcast.content.get("texts") or {}).get("en")
+        or broadcast.content.get("template"),
         progress=_progress(broadcast, counts),
         text=drafts.progress_text(_progress(broadcast, counts)),
     )
