@@ -245,19 +245,18 @@ async def dashboard(
         await server.stop()
 
 
-async def announce_dashboard(core: Core, address: str) -> None:
-    """Print the dashboard's address and a one-time sign-in link for whoever started the bot
-    (they are at the server, so an admin already)."""
+async def announce_dashboard(core: Core, address: str, *, with_link: bool = True) -> None:
+    """Print the dashboard's address and, `with_link`, a one-time sign-in link for whoever
+    started the bot (they are at the server, so an admin already)."""
     from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
 
-    try:
-        operator = getpass.getuser()
-    except (KeyError, OSError):
-        operator = "operator"
-    who = Actor(f"cli:{operator}", Role.ADMIN, "cli")
-    link = await DashboardDoor(core.desk).link_for_operator(who, operator)
-    print(
-        f"Staff dashboard: {address}\n"
-        f"Sign in (the link works once, for {LINK_MINUTES} minutes): {link.url(address)}\n"
-        "Another link: community-voice dashboard-link --as NAME, or /dashboard in Telegram."
-    )
+    print(f"Staff dashboard: {address}")
+    if with_link:
+        try:
+            operator = getpass.getuser()
+        except (KeyError, OSError):
+            operator = "operator"
+        who = Actor(f"cli:{operator}", Role.ADMIN, "cli")
+        link = await DashboardDoor(core.desk).link_for_operator(who, operator)
+        print(f"Sign in (the link works once, for {LINK_MINUTES} minutes): {link.url(address)}")
+    print("A sign-in link: community-voice dashboard-link --as NAME, or /dashboard in Telegram.")

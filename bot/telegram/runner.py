@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from telegram import Update
 
@@ -67,7 +68,8 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                 log.info("polling Telegram as @%s", app.bot.username)
             async with dashboard(core, services, TelegramVoiceFiles(app.bot)) as web:
                 if web:
-                    await announce_dashboard(core, web)
+                    # A sign-in link only to a terminal: not into a service's logs.
+                    await announce_dashboard(core, web, with_link=sys.stdout.isatty())
                 await stop.wait()
             log.info("stopping")
             await stop_services(app)

@@ -60,6 +60,7 @@ async def test_webhook_updates_need_the_secret(tmp_path: Path) -> None:
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(port),
                 "WEBHOOK_SECRET": "s3cret-token",
+                "WEB_PORT": str(web_port := _free_port()),
             },
             dotenv=False,
         )
@@ -80,6 +81,11 @@ async def test_webhook_updates_need_the_secret(tmp_path: Path) -> None:
             [reply] = await api.wait_sent(4242, 1, timeout=10)
             assert "/mydata" in (reply.text or "")
             assert len(api.sent(4242)) == 1  # the forged update did nothing
+            # The staff dashboard runs in the same process, asking for a sign-in.
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"http://127.0.0.1:{web_port}/rounds") as page:
+                    assert page.status == 401
+                    assert "Sign in to the staff dashboard" in await page.text()
         finally:
             stop.set()
             await asyncio.wait_for(running, 15)
