@@ -74,8 +74,9 @@ def own_words(
     pairs = ", ".join("(?, ?)" for _ in nodes)
     params: list[Any] = [v for pair in nodes for v in pair]
     rows = conn.execute(
+        # A question the resident skipped is saved as null: nothing they said.
         f"{_SAID} WHERE (a.flow_id, a.node_id) IN (VALUES {pairs}) AND a.id < ? "
-        "ORDER BY a.id DESC LIMIT ?",
+        "AND a.value_json != 'null' ORDER BY a.id DESC LIMIT ?",
         [*params, before or 2**62, limit],
     )
     return [_said(r) for r in rows]

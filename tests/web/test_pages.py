@@ -176,3 +176,23 @@ async def test_a_place_poster_downloads_as_a_pdf(tmp_path: Path) -> None:
             body = await response.read()
     assert response.content_type == "application/pdf" and body.startswith(b"%PDF")
     assert 'poster-riverside-library-en-cy.pdf"' in response.headers["Content-Disposition"]
+
+
+async def test_residents_words_leave_out_questions_they_skipped(web: Web) -> None:
+    now = web.clock().isoformat()
+
+    def answers(conn: object) -> None:
+        person = participants.find_or_create(conn, "console", "ann", "ann", now)  # type: ignore[arg-type]
+        for value in ('"Near the old mill"', "null"):
+            conn.execute(  # type: ignore[attr-defined]
+                "INSERT INTO answers (participant_id, flow_id, node_id, key, value_json, "
+                "created_at) VALUES (?, 'onboarding', 'area', 'area', ?, ?)",
+                (person.id, value, now),
+            )
+
+    await web.core.db.write(answers)
+    await web.sign_in(Role.VIEWER, "vera")
+    page = await (await web.client.get("/words")).text()
+    assert '<q class="resident">Near the old mill</q>' in page
+    assert page.count('<q class="resident">') == 1
+    assert await _audited(web, "residents.read") == [("web:vera", "web")] * 3
