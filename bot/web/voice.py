@@ -21,3 +21,8 @@ class VoiceFiles(Protocol):
 def playable(file_id: str, files: VoiceFiles | None) -> bool:
     """Whether the page can offer a player for this voice note."""
     return files is not None and not file_id.startswith(SIMULATOR_PREFIX)
+
+
+def from_simulator(file_id: str) -> bool:
+    """A voice note "sent" in the terminal simulator: there is no recording at all."""
+    return file_id.startswith(SIMULATOR_PREFIX)

@@ -96,6 +96,11 @@ def _readers(conn: sqlite3.Connection) -> None:
         ],
     )
     conn.execute(
+        "INSERT INTO champions (participant_id, code, status, created_at, approved_at, roles, "
+        "languages) VALUES (2, 'c-garden', 'active', ?, ?, '[\"talk\"]', '[\"en\"]')",
+        (now, now),
+    )
+    conn.execute(
         "INSERT INTO assets (participant_id, category, what, latitude, longitude, may_contact, "
         "share_exact, created_at) VALUES (1, 'facilities', '\"The community garden on Elm "
         "Street\"', 51.4816, -3.1791, 1, 0, ?)",
@@ -253,11 +258,13 @@ async def test_every_page_loads_with_data_and_passes_axe(stack: Stack) -> None:
         "/initiatives/1": "You said, we did",
         "/words": "voice note",
         "/assets": "The community garden on Elm Street",
-        "/champions": "No champions yet.",
+        "/champions": "Champion 1",
+        "/champions/1": "Who joined through their link",
         "/broadcasts": "round",
         "/reports": "Download the report",
         "/exports": "Download the export",
         "/staff": "admin from STAFF_TELEGRAM_IDS",
+        "/staff/1/remove": "Remove admin from STAFF_TELEGRAM_IDS?",
         "/audit": "round.close",
     }
     for path, shown in expected.items():
@@ -266,6 +273,13 @@ async def test_every_page_loads_with_data_and_passes_axe(stack: Stack) -> None:
         assert shown in await page.inner_text("main"), path
         name = "overview" if path == "/" else path.strip("/").replace("/", "-")
         await _checked(page, name)
+    # The preview of a "you said, we did" update, before anything is sent.
+    await page.goto(stack.url + "/initiatives/1")
+    await page.get_by_label("What we did (English)").fill("New crossing on Elm Street")
+    await page.get_by_role("button", name="Preview who will be told").click()
+    assert "5 people will be told" in await page.inner_text(".preview")
+    await _checked(page, "initiative-preview")
+    assert stack.rows("SELECT COUNT(*) FROM initiative_updates") == [(0,)]
 
 
 async def test_the_dashboard_in_welsh(stack: Stack) -> None:
@@ -446,8 +460,9 @@ async def test_a_viewer_is_refused_an_action_and_a_form_without_its_token_too(
 
 async def _post(page: Any, action: str, fields: dict[str, Any]) -> None:
     """Submit a form the page did not offer, as a browser would."""
-    await page.evaluate(
-        """([action, fields]) => {
+    async with page.expect_navigation():
+        await page.evaluate(
+            """([action, fields]) => {
             const form = document.createElement("form");
             form.method = "post"; form.action = action;
             for (const [name, value] of Object.entries(fields)) {
@@ -458,6 +473,5 @@ async def _post(page: Any, action: str, fields: dict[str, Any]) -> None:
             document.body.appendChild(form);
             form.submit();
         }""",
-        [action, fields],
-    )
-    await page.wait_for_load_state()
+            [action, fields],
+        )

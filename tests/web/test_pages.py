@@ -196,3 +196,29 @@ async def test_residents_words_leave_out_questions_they_skipped(web: Web) -> Non
     assert '<q class="resident">Near the old mill</q>' in page
     assert page.count('<q class="resident">') == 1
     assert await _audited(web, "residents.read") == [("web:vera", "web")] * 3
+
+
+async def test_voice_notes_without_a_recording_say_why_instead_of_a_player(web: Web) -> None:
+    now = web.clock().isoformat()
+
+    def voices(conn: object) -> list[int]:
+        person = participants.find_or_create(conn, "console", "ann", "ann", now)  # type: ignore[arg-type]
+        ids = []
+        for file_id in ("console-voice-note", "AwACAgQAAxkBAAIB"):
+            row = conn.execute(  # type: ignore[attr-defined]
+                "INSERT INTO answers (participant_id, flow_id, node_id, key, value_json, "
+                "created_at) VALUES (?, 'priorities', 'other', 'other', ?, ?) RETURNING id",
+                (person.id, f'{{"voice": "{file_id}", "duration": 3}}', now),
+            ).fetchone()
+            ids.append(int(row[0]))
+        return ids
+
+    simulated, telegram = await web.core.db.write(voices)
+    await web.sign_in(Role.VIEWER, "vera")
+    page = await (await web.client.get("/words")).text()
+    assert "<audio" not in page  # no channel to fetch recordings from: the simulator
+    simulated_item = page[page.index(f'id="voice-{simulated}"') :]
+    assert simulated_item.split("</li>")[0].count("Made in the terminal simulator") == 1
+    telegram_item = page[page.index(f'id="voice-{telegram}"') :]
+    assert "without a Telegram token" in telegram_item.split("</li>")[0]
+    assert (await web.client.get(f"/words/voice/{simulated}")).status == 404

@@ -14,7 +14,7 @@ from bot.store import initiatives
 from bot.web.forms import number
 from bot.web.i18n import W_, staff_text, tr
 from bot.web.server import ACTOR, Dashboard, Handler
-from bot.web.voice import playable
+from bot.web.voice import from_simulator, playable
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,18 @@ async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
         suggestions=suggestions,
         answers=[(a, hearing.question(a.flow_id, a.node_id)) for a in answers],
         voices=[
-            (v, hearing.question(v.flow_id, v.node_id), playable(v.voice or "", d.voice))
+            (
+                v,
+                hearing.question(v.flow_id, v.node_id),
+                playable(v.voice or "", d.voice),
+                from_simulator(v.voice or ""),
+            )
             for v in voices
         ],
         flows=flows,
         flow=flow,
         initiatives=[(i.id, staff_text(i.title)) for i in choices],
         limit=DEFAULT_LIMIT,
-        simulator=d.voice is None,
     )
 
 
@@ -53,7 +57,7 @@ async def voice(d: Dashboard, request: web.Request) -> web.StreamResponse:
     answer_id = int(request.match_info["id"])
     file_id, _ = await d.core.hearing().voice(request[ACTOR], answer_id)
     if d.voice is None or not playable(file_id, d.voice):
-        raise web.HTTPNotFound(text="This voice note was made in the terminal simulator.")
+        raise web.HTTPNotFound(text="There is no recording to play here.")
     try:
         audio = await d.voice.fetch(file_id)
     except LookupError:
