@@ -60,8 +60,8 @@ ONCE = (
     "UPDATE deliveries SET state = 'queued', updated_at = ",  # a sender starting again
     "SELECT COUNT(*) FROM priority_submissions WHERE round_id",  # a round's results
     "SELECT t.*, COUNT(c.participant_id) AS people",  # a round's results
-    "SELECT 1 FROM champions WHERE status",  # any champions to check in with?
     "SELECT COALESCE(p.locale, 'en'), p.channel",  # who a staff action will tell
+    "SELECT participant_id FROM champions WHERE status",  # champions due a check-in
 )
 
 
