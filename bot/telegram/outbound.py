@@ -83,6 +83,9 @@ class TelegramOutbound:
     async def _photo(self, chat_id: int, message: OutMessage) -> None:
         key = message.photo_key
         file_id = await self._known(key) if key else None
+        if key and file_id is None:
+            # An upload may have finished while the database was read.
+            file_id = self._file_ids.get(key)
         if key and file_id is None and key in self._uploading:
             # Another recipient's message is uploading this photo right now: wait for its
             # file_id rather than upload the same bytes again (None: it failed; upload here).
