@@ -70,7 +70,7 @@ async def open_core(
     InvalidFlows (listing every problem) when a flow has one."""
     registry = default_registry(new_code)
     flows = load_library(flow_paths(settings), registry)
-    catalogs = Catalogs(settings.locales_dir)
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
     db = await Database.open(settings.database)
     try:
         await db.write(flows.remember, clock().isoformat())
@@ -87,7 +87,8 @@ async def open_core(
         )
         if settings.bot_username:
             host.bot_username = settings.bot_username
-        yield Core(settings, db, flows, catalogs, registry, host, StaffDesk(db, clock), clock)
+        desk = StaffDesk(db, clock, languages=catalogs.available())
+        yield Core(settings, db, flows, catalogs, registry, host, desk, clock)
     finally:
         await db.close()
 
