@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from bot import admin_champions
+from bot import admin_champions, admin_texts
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
@@ -66,12 +66,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
             help="the same text in another language, e.g. --tr 'cy=Helo' (repeatable)",
         )
 
-    p = actions.add_parser("round-open", help="open a priority-setting round")
-    p.add_argument("--closes", required=True, help="closing date, e.g. 2026-12-31")
-    p.add_argument("--question", help="the question (default: the standard question)")
-    p.add_argument("--area", help="only for residents in this area")
-    p.add_argument("--topic", action="append", default=[], help="a topic (default: the list)")
-    tr(p)
+    admin_texts.add_round_open(actions)
     p = actions.add_parser("round-close", help="close a round now")
     p.add_argument("round", type=int)
     p = actions.add_parser("results", help="a round's ranked topics")
@@ -99,6 +94,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--proposed", action="store_true", help="let residents vote on it first")
     tr(p)
     admin_champions.add_parsers(actions)
+    admin_texts.add_parsers(actions)
     for name, help_text in (
         ("measure-adopt", "adopt a measure into the evaluation plan"),
         ("measure-reject", "reject a proposed measure"),
@@ -149,8 +145,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await core.db.read(_feedback_report)
         if args.action in admin_champions.ACTIONS:
             return await admin_champions.run(core, who, args)
-        action: Callable[[], Awaitable[str]] = _actions(core.desk, who, args)[args.action]
-        return await action()
+        return await on_desk(core.desk, who, args)
+
+
+async def on_desk(desk: StaffDesk, who: Actor, args: argparse.Namespace) -> str:
+    """An admin action that needs only the staff desk (rounds, texts, areas, ...)."""
+    if args.action in admin_texts.ACTIONS:
+        return await admin_texts.run(desk, who, args)
+    action: Callable[[], Awaitable[str]] = _actions(desk, who, args)[args.action]
+    return await action()
 
 
 def _feedback_report(conn: Tx) -> str:
@@ -173,10 +176,16 @@ def _actions(
             raise StaffError(f"Topic ids are numbers separated by commas, not {text!r}.") from None
 
     async def round_open() -> str:
-        question = texts(a.question, a.tr) if a.question else None
-        topics = [texts(t) for t in a.topic] or None
-        new = await desk.open_round(who, a.closes, question, topics, a.area)
-        return f"Opened round {new}.\n" + await desk.results(who, new)
+        question, topics = admin_texts.round_texts(getattr(a, "in_order", None) or [])
+        new = await desk.open_round(
+            who, a.closes, question, topics, areas=admin_texts.areas_given(a.area)
+        )
+        overlap = await desk.overlaps(who, new)
+        return (
+            f"Opened round {new}.\n"
+            + await desk.results(who, new)
+            + (f"\n{overlap}" * bool(overlap))
+        )
 
     async def round_close() -> str:
         await desk.close_round(who, a.round)

@@ -19,9 +19,11 @@ from bot.staff.desk import StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
 from bot.store import champions
+from bot.telegram import text_staff
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.keyboards import split_text
+from bot.telegram.text_staff import COMMANDS as TEXT_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "send a message to many (message on the next lines)",
     ),
     "rounds": ("", "list rounds"),
-    "round_open": (
-        "DATE [question]",
-        "open a round until DATE (YYYY-MM-DD) with the default topics; "
-        "add lines like 'cy: ...' for translations",
-    ),
+    "round_open": TEXT_COMMANDS["round_open"],
     "round_close": ("ROUND", "close a round now"),
     "results": ("ROUND", "a round's ranked topics"),
     "topic_add": ("ROUND label", "add a topic to an open round"),
@@ -63,6 +61,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "assets": ("", "list assets"),
     "asset_verify": ("ID", "mark an asset verified"),
     "asset_hide": ("ID", "hide an asset"),
+    **TEXT_COMMANDS,
 }
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -140,6 +139,8 @@ class StaffCommands:
                 )
                 answer.text += " They have been told, with their link." if told else ""
             return answer
+        if name in TEXT_COMMANDS:
+            return await text_staff.do(self.desk, actor, name, body)
         first, translations = split_translations(body)
         words = first.split()
         desk = self.desk
@@ -162,11 +163,6 @@ class StaffCommands:
             return "\n".join(f"/{n} {u}".rstrip() + f": {t}" for n, (u, t) in COMMANDS.items())
         if name in LISTINGS:
             return await desk.listing(actor, name)
-        if name == "round_open":
-            need(1)
-            question = texts(rest(1), translations) if len(words) > 1 else None
-            new = await desk.open_round(actor, words[0], question)
-            return f"Opened round {new}.\n" + await desk.results(actor, new)
         if name == "round_close":
             await desk.close_round(actor, number(need(1)[0]))
             return f"Closed round {words[0]}.\n" + await desk.results(actor, int(words[0]))
