@@ -56,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line's arguments (tests replay staff commands through it)."""
+    return _parser()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="community-voice",

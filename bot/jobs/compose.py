@@ -193,10 +193,9 @@ def staff_text(content: dict[str, Any], tr: Translator) -> str:
 
 
 def pick_text(texts: Texts, tr: Translator) -> str:
-    """Staff text in the reader's language, else English, else any; built-in texts (English
-    msgids) are translated through the catalogs."""
-    chosen = texts.get(tr.locale) or texts.get("en") or next(iter(texts.values()), "")
-    return tr.gettext(chosen) if chosen else ""
+    """Staff text in the reader's language, else the default language, else English, else
+    any; built-in texts (English msgids) are translated through the catalogs."""
+    return tr.pick(texts)
 
 
 def untranslated(content: dict[str, Any], locales: Iterable[str]) -> list[str]:

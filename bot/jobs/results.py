@@ -73,8 +73,7 @@ class Results:
 
 def label(texts: Texts, tr: Translator) -> str:
     """A topic or question in the reader's language (built-in ones through the catalogs)."""
-    chosen = texts.get(tr.locale) or texts.get("en") or next(iter(texts.values()), "")
-    return tr.gettext(chosen) if chosen else ""
+    return tr.pick(texts)
 
 
 def caption(results: Results, mine: frozenset[int], tr: Translator) -> str:

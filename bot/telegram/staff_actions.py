@@ -22,10 +22,12 @@ from bot.staff.parsing import split_translations, texts
 from bot.staff.staffing import invite_text, parse_role
 from bot.staff.telling import told
 from bot.store import champions
+from bot.telegram import text_staff
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.staff_files import send_export, send_report
 from bot.telegram.staffcommands import COMMANDS
+from bot.telegram.text_staff import COMMANDS as TEXT_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,8 @@ class StaffActions:
         """Carry out command `name`; returns what to answer ("" when a file was sent)."""
         if name in CHAMPION_COMMANDS:
             return await self._champion(actor, name, body, context)
+        if name in TEXT_COMMANDS:
+            return await text_staff.do(self.core.desk, actor, name, body)
         w = Words(name, body)
         desk = self.core.desk
         if name in LISTINGS:
@@ -107,12 +111,6 @@ class StaffActions:
         return str(await handler(actor, w, context))
 
     # -- rounds and initiatives --------------------------------------------------------------
-
-    async def _round_open(self, actor: Actor, w: Words, context: Any) -> str:
-        w.need(1)
-        question = texts(w.rest(1), w.translations) if len(w.words) > 1 else None
-        new = await self.core.desk.open_round(actor, w.words[0], question)
-        return f"Opened round {new}.\n" + await self.core.desk.results(actor, new)
 
     async def _round_close(self, actor: Actor, w: Words, context: Any) -> str:
         round_id = w.number(0)
