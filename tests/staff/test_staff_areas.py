@@ -181,3 +181,25 @@ async def test_a_round_for_areas_names_them_by_any_of_their_names(
     ]
     entry = (await db.read(audit.entries))[0]
     assert entry.action == "round.open" and entry.after["areas"] == []
+
+
+async def test_a_broadcast_to_an_area_by_district_or_alias_reaches_that_area(
+    db: Database, desk: StaffDesk
+) -> None:
+    from bot.staff import broadcasts as drafts
+    from bot.store import broadcasts
+
+    await areas.add(desk, STAFF, {"en": "Riverside"}, ["Riverside Park"], ["CF10"])
+    for name in ("a", "b"):
+        await db.write(_resident, name, "Riverside")
+    await db.write(_resident, "c", "Canton")
+    await db.write(lambda conn: conn.execute("UPDATE participants SET consent_at = ?", (NOW,)))
+    for said in ("area:CF10", 'area:"riverside park"'):
+        request = drafts.parse_request(f"{said}\nHello", "Europe/London", fixed_clock())
+        new = await drafts.draft(desk, STAFF, request)
+        found = await db.read(broadcasts.get, new)
+        assert found is not None and found.audience.value == "Riverside"
+        assert (await db.read(broadcasts.reach, found.audience)).told == 2
+    request = drafts.parse_request("area:Splott\nHello", "Europe/London", fixed_clock())
+    with pytest.raises(StaffError, match="There is no area 'Splott'"):
+        await drafts.draft(desk, STAFF, request)
