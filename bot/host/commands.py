@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from bot.flows.events import Choose, Input
-from bot.host import champion_commands, deeplinks, hostnodes, texts
+from bot.host import champion_commands, deeplinks, hostnodes, mydata, texts
 from bot.host.replies import Button, Question
 from bot.host.steps import MENU, Step
 from bot.i18n.catalogs import Catalogs
@@ -72,9 +72,9 @@ def forget(step: Step) -> None:
     step.say(texts.DELETED)
 
 
-def export(step: Step) -> dict[str, list[dict[str, Any]]]:
-    """Every row kept about the participant (for /mydata)."""
-    return participants.export(step.conn, step.participant.id)
+def export(step: Step) -> dict[str, Any]:
+    """Every row kept about the participant, readable (for /mydata)."""
+    return mydata.readable(step.conn, step.participant.id, step.tr)
 
 
 def set_language(step: Step, code: str) -> None:

@@ -119,10 +119,10 @@ class Host:
             who, lambda step: step.replies.append(commands.language_question(step))
         )
 
-    async def export(self, who: Who) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    async def export(self, who: Who) -> tuple[dict[str, Any], str]:
         """/mydata: every row kept about the resident, and the language to caption it in."""
 
-        def run(conn: Tx) -> tuple[dict[str, list[dict[str, Any]]], str]:
+        def run(conn: Tx) -> tuple[dict[str, Any], str]:
             step = Step(self, conn, who, self.clock())
             return commands.export(step), step.locale
 

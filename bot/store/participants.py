@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -126,6 +127,42 @@ def tables(conn: Tx) -> list[str]:
         "ORDER BY name"
     ).fetchall()
     return [str(r[0]) for r in rows]
+
+
+# Columns of a resident's rows that hold JSON (their words, a voice note, lists, texts): a
+# copy of their data shows these as the values they are, not as strings of JSON.
+JSON_COLUMNS = frozenset(
+    {
+        "value_json",
+        "state_json",
+        "other",
+        "worked",
+        "better",
+        "what",
+        "who_for",
+        "text",
+        "roles",
+        "languages",
+        "skills",
+        "request",
+        "buttons",
+    }
+)
+# What a resident's rows point to, and where its words are: (table, column of texts).
+NAMED = {
+    "round_id": ("rounds", "question"),
+    "topic_id": ("topics", "label"),
+    "initiative_id": ("initiatives", "title"),
+    "measure_id": ("measures", "text"),
+}
+
+
+def texts_of(conn: Tx, column: str, ids: set[int]) -> dict[int, Any]:
+    """The texts (JSON: locale -> words) that these ids of `column` (a key of NAMED) name."""
+    table, text = NAMED[column]
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(f'SELECT id, "{text}" FROM "{table}" WHERE id IN ({marks})', list(ids))
+    return {int(r[0]): json.loads(r[1]) for r in rows}
 
 
 def export(conn: Tx, participant_id: int) -> dict[str, list[dict[str, Any]]]:

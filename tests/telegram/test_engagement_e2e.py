@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 from tests.conftest import STAFF
@@ -255,7 +256,12 @@ async def test_delete_removes_engagement_rows_too(tg: Harness) -> None:
     await tg.tap(RESIDENT, "Yes")
     await tg.text(RESIDENT, "My own idea")
     await tg.command(RESIDENT, "mydata")
-    assert b"My own idea" in (tg.last(RESIDENT).document_bytes or b"")
+    data = json.loads(tg.last(RESIDENT).document_bytes or b"")
+    [mine] = data["tables"]["measures"]
+    assert mine["text"] == {"en": "My own idea"}
+    # What the numbers in their rows stand for, in their language.
+    [vote] = data["tables"]["measure_votes"]
+    assert data["names"]["measure_id"][str(vote["measure_id"])] == "People walk more in the week"
     await tg.command(RESIDENT, "delete")
     await tg.tap(RESIDENT, "Yes, delete everything")
     for table in ("participants", "measure_votes", "answers", "sessions"):

@@ -120,9 +120,16 @@ async def test_mydata_sends_a_file_of_everything_kept(tg: Harness) -> None:
     assert document.document_name == "my-community-voice-data.json"
     assert document.caption == "Here is everything we keep about you."
     data = json.loads(document.document_bytes or b"")
-    assert data["participants"][0]["area"] == "Riverside"
-    assert [a["key"] for a in data["answers"]] == ["consent", "area", "equality_opt_in"]
-    assert data["sessions"]
+    assert data["about"].startswith("This file holds everything we keep about you")
+    tables = data["tables"]
+    assert tables["participants"][0]["area"] == "Riverside"
+    # Values are shown as they are: "no", not the JSON text "\"no\"".
+    assert [(a["key"], a["value_json"]) for a in tables["answers"]] == [
+        ("consent", "yes"),
+        ("area", "Riverside"),
+        ("equality_opt_in", "no"),
+    ]
+    assert isinstance(tables["sessions"][0]["state_json"], dict)
 
 
 async def test_delete_asks_then_erases_every_row(tg: Harness) -> None:
