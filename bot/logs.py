@@ -32,9 +32,10 @@ def configure(level: str, secrets: list[str] | None = None) -> None:
 
 
 # httpx logs every request URL at INFO, and Bot API URLs contain the bot token; APScheduler
-# logs "Running job" and "executed successfully" at INFO on every sweep, which buries what
-# the bot itself says. Their warnings and errors still show.
-NOISY = ("httpx", "httpcore", "apscheduler")
+# logs "Running job" and "executed successfully" at INFO on every sweep, and PTB's Application
+# three lines for every start and stop, which bury what the bot itself says (it says when it
+# starts and stops). Their warnings and errors still show.
+NOISY = ("httpx", "httpcore", "apscheduler", "telegram.ext.Application")
 
 
 def quiet_libraries() -> None:

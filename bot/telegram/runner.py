@@ -65,7 +65,7 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                 await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 log.info("polling Telegram as @%s", app.bot.username)
             await stop.wait()
-            log.info("stopping")
             await stop_services(app)
             await app.updater.stop()
             await app.stop()
+            log.info("stopped cleanly")
