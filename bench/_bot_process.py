@@ -60,7 +60,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.ext import Application, ApplicationBuilder, SimpleUpdateProcessor, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.telegram.ordering import PerChatUpdateProcessor
 
@@ -263,17 +263,6 @@ class TimedPerChatProcessor(PerChatUpdateProcessor):
         await super().do_process_update(update, self.timing.timed(update, coroutine))
 
 
-class TimedSimpleProcessor(SimpleUpdateProcessor):
-    """PTB's own concurrent processor (what concurrent_updates=N uses), timed the same way."""
-
-    def __init__(self, timing: Timing) -> None:
-        super().__init__(MAX_CONCURRENT_UPDATES)
-        self.timing = timing
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await super().do_process_update(update, self.timing.timed(update, coroutine))
-
-
 async def _poll_until(app: AnyApplication, stop: asyncio.Event) -> None:
     """Start polling the way bot/telegram/runner.py does, and stop cleanly on `stop`."""
     assert app.updater is not None
@@ -401,7 +390,10 @@ async def run_mirror(args: argparse.Namespace, timing: Timing, stop: asyncio.Eve
         ApplicationBuilder()
         .token(args.token)
         .base_url(args.base_url)
-        .concurrent_updates(cast(Any, TimedSimpleProcessor(timing)))
+        # Ours' processor (one update at a time per chat, in order): without it, a resident's
+        # next update could be handled before the reply to the last one has come back, and
+        # the replay would not know that reply's message id yet.
+        .concurrent_updates(cast(Any, TimedPerChatProcessor(timing)))
     )
     if args.transport == "aiohttp":
         # Exactly as bot/telegram/application.py sets up ours.

@@ -543,13 +543,19 @@ async def run_phase(
                     busy_start, bot_start = _system_busy(), _process_cpu(process.pid)
                     burn_start = sum(_process_cpu(b.pid) for b in burners)
                     cpu_start, started = time.process_time(), time.monotonic()
-                    results = await _all_residents(
-                        api,
-                        users,
-                        timeout,
-                        sequential=phase.mode == "calibration",
-                        pacing=phase.pacing,
-                    )
+                    try:
+                        results = await _all_residents(
+                            api,
+                            users,
+                            timeout,
+                            sequential=phase.mode == "calibration",
+                            pacing=phase.pacing,
+                        )
+                    except BenchError as error:
+                        raise BenchError(
+                            f"{phase.label}, {phase.mode} run {phase.run}, {phase.residents} "
+                            f"residents: {error}\nthe bot's log ends:\n{_tail(log)}"
+                        ) from None
                     phase.wall = time.monotonic() - started
                     phase.double_cpu = time.process_time() - cpu_start
                     bot_used = _process_cpu(process.pid) - bot_start
