@@ -20,9 +20,10 @@ thanks" (four steps, three answers saved), one step at a time, waiting for the b
 3. SATURATED, for each size (--residents): all residents at once, no think time, so the
    bots run flat out. Ours and the baseline alternate (ours, baseline, ours, ...) --runs
    times each, then the baseline once more on PTB's default httpx transport, for context.
-4. PACED (--paced quiet|busy|both|none): the same residents thinking between steps, so both
-   bots are offered --load (default 0.5) x our median saturated steps/s. "busy" runs a
-   CPU-burning child process meanwhile (--busy-processes), as the target asks.
+4. PACED (--paced quiet|busy|both|none): residents thinking between steps, so both bots are
+   offered --load (default 0.5) x our median saturated steps/s at that size; as many
+   residents as give a steady window of --paced-window seconds (each has only four steps).
+   "busy" runs a CPU-burning child process meanwhile (--busy-processes), as the target asks.
 
 Figures: steps/s (steps / wall time from the first step to the last reply seen), CPU ms per
 step (the bot process only, every thread), SQL statements per step (ours' connections),
@@ -311,6 +312,7 @@ class Phase:
     run: int = 1
     pacing: Pacing | None = None
     busy: int = 0  # CPU-burning processes running meanwhile
+    size: int = 0  # paced: the saturated phase's residents, whose rate it is offered a share of
     updates: int = 0
     wall: float = 0.0
     started: float = 0.0  # time.monotonic() when the residents were let loose
@@ -767,7 +769,8 @@ def _match_text(phase: Phase, expected: Signature) -> str:
 def _run_rows(phases: Sequence[Phase], expected: Signature) -> list[str]:
     header = (
         f"{'run':4}{'bot':30}{'steps/s':>9}{'CPU ms/step':>12}{'SQL/step':>9}"
-        f"{'calls/step':>11}{'calls match':>12}{'p50 ms':>8}{'p99 ms':>8}{'others CPU':>11}"
+        f"{'calls/step':>11}{'calls match':>12}{'p50 ms':>8}{'p99 ms':>8}{'double CPU':>11}"
+        f"{'others CPU':>11}"
     )
     rows = [header]
     for phase in phases:
@@ -777,7 +780,7 @@ def _run_rows(phases: Sequence[Phase], expected: Signature) -> list[str]:
             f"{phase.cpu_ms_per_step:12.2f}{'-' if sql is None else f'{sql:.2f}':>9}"
             f"{phase.calls_per_step:11.2f}{_match_text(phase, expected):>12}"
             f"{_ms(percentile(phase.processing, 50)):>8}{_ms(percentile(phase.processing, 99)):>8}"
-            f"{_share(phase.others_cpu, phase.wall):>11}"
+            f"{_share(phase.double_cpu, phase.wall):>11}{_share(phase.others_cpu, phase.wall):>11}"
         )
     return rows
 
@@ -824,13 +827,16 @@ def paced_lines(
     )
     header = (
         f"{'run':4}{'bot':30}{'offered':>8}{'measured':>9}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'whole p99':>10}{'trip p99':>9}{'calls match':>12}{'burner CPU':>11}{'others CPU':>11}"
+        f"{'whole p99':>10}{'trip p99':>9}{'calls match':>12}{'burner CPU':>11}"
+        f"{'double CPU':>11}{'others CPU':>11}"
     )
     lines = [
-        f"PACED, {residents} residents, {condition}: {pacing.rate:.1f} steps/s offered to both "
-        f"bots = {pacing.load:.0%} of our median saturated {pacing.reference:.1f}; think time "
-        f"{pacing.think * 1000:.0f} ms mean (uniform {1 - THINK_SPREAD:g}-{1 + THINK_SPREAD:g} x,"
-        f" seed {pacing.seed}); p50/p99 over the steady window ({pacing.steady_for:.1f} s)",
+        f"PACED, {pacing.load:.0%} of our median saturated rate with {residents} residents, "
+        f"{condition}: {pacing.rate:.1f} steps/s offered to both bots (of "
+        f"{pacing.reference:.1f}) by {pacing.residents} residents thinking "
+        f"{pacing.think * 1000:.0f} ms on average (uniform {1 - THINK_SPREAD:g}-"
+        f"{1 + THINK_SPREAD:g} x, seed {pacing.seed}); p50/p99 over the steady window "
+        f"({pacing.steady_for:.1f} s)",
         header,
     ]
     for phase in (p for pair in pairs for p in pair):
@@ -841,7 +847,8 @@ def paced_lines(
             f"{_ms(percentile(phase.processing, 99)):>10}"
             f"{_ms(percentile(phase.round_trips, 99)):>9}"
             f"{_match_text(phase, expected):>12}"
-            f"{_share(phase.burner_cpu, phase.wall):>11}{_share(phase.others_cpu, phase.wall):>11}"
+            f"{_share(phase.burner_cpu, phase.wall):>11}{_share(phase.double_cpu, phase.wall):>11}"
+            f"{_share(phase.others_cpu, phase.wall):>11}"
         )
     return lines
 
@@ -879,8 +886,9 @@ def target_lines(
         p99s = [percentile(ours.steady_processing, 99) * 1000 for ours, _ in pairs]
         baseline = [percentile(base.steady_processing, 99) * 1000 for _, base in pairs]
         lines.append(
-            f"target paced p99 < {TARGET_P99_MS:.0f} ms with another process busy, {residents} "
-            f"residents: {_verdict(all(p < TARGET_P99_MS for p in p99s))} (ours "
+            f"target paced p99 < {TARGET_P99_MS:.0f} ms with another process busy, at "
+            f"{pairs[0][0].pacing.load if pairs[0][0].pacing else 0:.0%} of the saturated rate "
+            f"with {residents} residents: {_verdict(all(p < TARGET_P99_MS for p in p99s))} (ours "
             + ", ".join(f"{p:.1f}" for p in p99s)
             + " ms; baseline "
             + ", ".join(f"{p:.1f}" for p in baseline)
@@ -891,8 +899,8 @@ def target_lines(
             continue
         p99s = [percentile(ours.steady_processing, 99) * 1000 for ours, _ in pairs]
         lines.append(
-            f"paced p99 with nothing else started, {residents} residents (not the target's "
-            "condition): ours " + ", ".join(f"{p:.1f}" for p in p99s) + " ms"
+            f"paced p99 with nothing else started, at the rate of {residents} residents (not the "
+            "target's condition): ours " + ", ".join(f"{p:.1f}" for p in p99s) + " ms"
         )
     if not judged:
         lines.append(
@@ -989,26 +997,36 @@ async def bench(args: argparse.Namespace) -> list[str]:
             if args.details:
                 detailed += list(pairs[0])
             reference = statistics.median(o.steps_per_second for o, _ in pairs)
+            rate = args.load * reference
+            services = [
+                statistics.median(p.cpu_ms_per_step / 1000 for p in side)
+                for side in ([o for o, _ in pairs], [b for _, b in pairs])
+            ]
+            # Enough residents that the steady window lasts --paced-window seconds (each
+            # resident has only four steps); never fewer than the saturated phase's.
+            thinking = max(residents, math.ceil(rate * (args.paced_window / 3 + services[0])))
             for busy in args.busy_modes:
                 runs = []
                 for number in range(1, args.runs + 1):
                     pacings = [
                         Pacing(
-                            residents=residents,
-                            rate=args.load * reference,
+                            residents=thinking,
+                            rate=rate,
                             load=args.load,
                             reference=reference,
-                            service=statistics.median(p.cpu_ms_per_step / 1000 for p in side),
+                            service=service,
                             seed=args.seed,
                         )
-                        for side in ([o for o, _ in pairs], [b for _, b in pairs])
+                        for service in services
                     ]
                     ours = await run(
-                        Phase("ours", residents, "paced", number, pacings[0], busy),
+                        Phase("ours", thinking, "paced", number, pacings[0], busy, size=residents),
                         count_sql=args.count_sql,
                     )
                     base = await run(
-                        Phase("baseline", residents, "paced", number, pacings[1], busy)
+                        Phase(
+                            "baseline", thinking, "paced", number, pacings[1], busy, size=residents
+                        )
                     )
                     runs.append((ours, base))
                 paced[(residents, busy)] = runs
@@ -1064,6 +1082,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.5,
         metavar="FRACTION",
         help="paced: offer this fraction of our median saturated steps/s (default 0.5)",
+    )
+    parser.add_argument(
+        "--paced-window",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="paced: at least this long a steady window, with more residents thinking if "
+        "needed (default 15)",
     )
     parser.add_argument(
         "--seed", type=int, default=1, help="paced phase: seed for think times (default 1)"

@@ -36,7 +36,8 @@ def _bench(*args: str) -> str:
 @pytest.fixture(scope="module")
 def out() -> str:
     return _bench(
-        *("--residents", "4", "--runs", "2", "--calibration", "2", "--paced", "busy", "--details")
+        *("--residents", "4", "--runs", "2", "--calibration", "2", "--details"),
+        *("--paced", "busy", "--paced-window", "1"),
     )
 
 
@@ -76,7 +77,8 @@ def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
     calibrated = re.search(rf"^per step: ({NUMBER}) Bot API calls", out, re.M)
     assert calibrated is not None
     for row in rows:
-        run, bot, rate, cpu, sql, calls, match, p50, p99, _others = row
+        run, bot, rate, cpu, sql, calls, match, p50, p99, double, _others = row
+        assert double.endswith("%"), row
         assert float(rate) > 0 and float(cpu) > 0, row
         assert calls == calibrated.group(1), row  # the same Bot API calls per step
         assert match == "yes", row
@@ -96,19 +98,21 @@ def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
 
 
 def test_paced_phase_with_a_busy_process(out: str) -> None:
-    heading = "PACED, 4 residents, with 1 CPU-burning process busy meanwhile"
+    heading = "PACED, 50% of our median saturated rate with 4 residents, with 1 CPU-burning"
     assert heading in out, out
     offered = re.search(
-        rf"^{heading}: ({NUMBER}) steps/s offered to both bots = 50% of our median saturated "
-        rf"({NUMBER})",
+        rf"^{heading} process busy meanwhile: ({NUMBER}) steps/s offered to both bots \(of "
+        rf"({NUMBER})\) by (\d+) residents thinking",
         out,
         re.M,
     )
     assert offered is not None, out
     assert float(offered.group(1)) == pytest.approx(float(offered.group(2)) / 2, abs=0.06)
+    assert int(offered.group(3)) >= 4  # enough residents for a steady window of 1 s
     rows = _rows(out, heading)
     assert [row[1] for row in rows] == ["ours", "baseline (bare PTB, aiohttp)"] * 2, out
-    for _run, _bot, rate, _measured, p50, p99, whole, _trip, match, burner, _others in rows:
+    for row in rows:
+        _run, _bot, rate, _measured, p50, p99, whole, _trip, match, burner, _double, _ = row
         assert rate == offered.group(1)
         assert float(p50) <= float(p99) <= float(whole)
         assert match == "yes"
@@ -124,7 +128,8 @@ def test_targets_are_judged_on_every_run(out: str) -> None:
         re.M,
     ), targets
     p99 = re.search(
-        r"^target paced p99 < 25 ms with another process busy, 4 residents: (PASS|MISS) "
+        r"^target paced p99 < 25 ms with another process busy, at 50% of the saturated rate "
+        r"with 4 residents: (PASS|MISS) "
         rf"\(ours ({NUMBER}), ({NUMBER}) ms; baseline {NUMBER}, {NUMBER} ms\)$",
         targets,
         re.M,
