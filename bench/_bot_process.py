@@ -212,8 +212,10 @@ def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
         try:
             return in_transaction(self, begin, fn, *args)
         finally:
-            name = getattr(fn, "__qualname__", None) or type(fn).__name__
-            timing.writes.append((start, time.monotonic(), f"{fn.__module__}.{name}"))
+            work = getattr(fn, "func", fn)  # a functools.partial: the function it calls
+            name = getattr(work, "__qualname__", None) or type(work).__name__
+            module = getattr(work, "__module__", None) or "?"
+            timing.writes.append((start, time.monotonic(), f"{module}.{name}"))
 
     store.Database._in_transaction = timed_transaction  # type: ignore[method-assign]
 

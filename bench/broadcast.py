@@ -324,7 +324,10 @@ async def tap_through(
     while not stop.is_set():
         for act, expect in steps:
             sent = time.monotonic()
-            act()
+            try:
+                act()
+            except LookupError as error:  # a button that is not there: the flow changed
+                raise BenchError(f"resident {chat}: {error}") from None
             seen = await api.reply(chat, expect, timeout)
             replies.append(Reply(chat, sent, seen))
             with contextlib.suppress(TimeoutError):
@@ -827,13 +830,15 @@ def target_lines(runs: Sequence[Run]) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
-async def bench(args: argparse.Namespace) -> list[str]:
-    """Every run asked for; the report lines."""
-    lines: list[str] = [
-        f"Community Voice broadcast benchmark: the real bot process ({os.cpu_count()} CPUs, "
-        f"Python {sys.version.split()[0]}), {args.participants} participants",
-        "",
-    ]
+async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> None:
+    """Every run asked for, each emitted as soon as it is done, then the targets."""
+    emit(
+        [
+            f"Community Voice broadcast benchmark: the real bot process ({os.cpu_count()} CPUs, "
+            f"Python {sys.version.split()[0]}), {args.participants} participants",
+            "",
+        ]
+    )
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="cv-bench-broadcast-") as tmp:
         workdir = Path(tmp)
@@ -848,8 +853,8 @@ async def bench(args: argparse.Namespace) -> list[str]:
                     label = f"{kind}-{rate:g}-{latency:g}"
                     run = await one_run(kind, rate, latency, args, fixture_db, workdir, label)
                     runs.append(run)
-                    lines += run_lines(run)
-    return lines + target_lines(runs)
+                    emit(run_lines(run))
+    emit(target_lines(runs))
 
 
 def _numbers(text: str) -> list[float]:
@@ -932,11 +937,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        lines = asyncio.run(bench(args))
+        asyncio.run(bench(args, lambda lines: print("\n".join(lines), flush=True)))
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 1
-    print("\n".join(lines))
     return 0
 
 

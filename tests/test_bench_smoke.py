@@ -139,7 +139,7 @@ def test_targets_are_judged_on_every_run(out: str) -> None:
     assert p99.group(1) == ("PASS" if worst < 25 else "MISS")
 
 
-def test_details_and_no_paced_phase() -> None:
+def test_without_paced_phases_or_context() -> None:
     out = _bench(
         "--residents", "2", "--runs", "1", "--calibration", "1", "--paced", "none", "--no-context"
     )
