@@ -107,14 +107,15 @@ def test_paced_phase_with_a_busy_process(out: str) -> None:
         re.M,
     )
     assert offered is not None, out
-    assert float(offered.group(1)) == pytest.approx(float(offered.group(2)) / 2, abs=0.06)
+    assert float(offered.group(1)) == pytest.approx(float(offered.group(2)) / 2, abs=0.1)
     assert int(offered.group(3)) >= 4  # enough residents for a steady window of 1 s
     rows = _rows(out, heading)
     assert [row[1] for row in rows] == ["ours", "baseline (bare PTB, aiohttp)"] * 2, out
     for row in rows:
         _run, _bot, rate, _measured, p50, p99, whole, _trip, match, burner, _double, _ = row
         assert rate == offered.group(1)
-        assert float(p50) <= float(p99) <= float(whole)
+        # (the steady window's p99 may exceed the whole phase's: they rank different sets)
+        assert float(p50) <= float(p99) and float(whole) > 0
         assert match == "yes"
         assert burner.endswith("%") and int(burner[:-1]) > 0  # the burner did burn
 
