@@ -785,6 +785,18 @@ def _run_rows(phases: Sequence[Phase], expected: Signature) -> list[str]:
     return rows
 
 
+def _steps_text(phases: Sequence[Phase]) -> str:
+    """The calls of each step, and how many residents of how many runs made exactly those."""
+    signatures: Counter[Signature] = Counter()
+    for phase in phases:
+        signatures.update(phase.signatures)
+    residents = sum(phase.residents for phase in phases)
+    (signature, count), *others = signatures.most_common()
+    steps = " | ".join(_calls_text(methods) for methods in signature)
+    note = "" if not others else f"; {len(others)} other patterns"
+    return f"{steps}  ({count} of {residents} residents in {len(phases)} runs{note})"
+
+
 def saturated_lines(
     residents: int, pairs: Sequence[tuple[Phase, Phase]], context: Phase | None, expected: Signature
 ) -> list[str]:
@@ -803,6 +815,14 @@ def saturated_lines(
         "ratio ours / baseline, each run with the baseline run after it: "
         + ", ".join(f"{r:.2f}" for r in ratios)
         + f"; median {statistics.median(ratios):.2f}",
+        "Bot API calls per step in these runs, from the double's log (step 1 | 2 | 3 | 4):",
+        *(
+            f"  {label:9}{_steps_text(group)}"
+            for label, group in (
+                ("ours", [o for o, _ in pairs]),
+                ("baseline", [b for _, b in pairs]),
+            )
+        ),
     ]
     if context is not None:
         lines.append(

@@ -95,6 +95,15 @@ def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
         assert value == pytest.approx(ours / base, abs=0.011)
     assert float(median) == pytest.approx(statistics.median(values), abs=0.011)
     assert "context, not the target: the same baseline on PTB's default httpx transport" in out
+    listed = re.search(
+        r"^Bot API calls per step in these runs.*\n  ours     (.*)  \((\d+) of (\d+) residents "
+        r"in 2 runs\)\n  baseline (.*)  \((\d+) of (\d+) residents in 2 runs\)$",
+        out,
+        re.M,
+    )
+    assert listed is not None, out
+    assert listed.group(1) == listed.group(4) and listed.group(1).count(" | ") == 3, out
+    assert listed.group(2) == listed.group(3) == listed.group(5) == listed.group(6) == "8"
 
 
 def test_paced_phase_with_a_busy_process(out: str) -> None:
