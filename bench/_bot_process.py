@@ -193,8 +193,8 @@ def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
     if count_sql:
         connect = store.connect
 
-        def traced_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-            conn = connect(path, readonly=readonly)  # its own PRAGMAs are not counted
+        def traced_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            conn = connect(*args, **kwargs)  # its own PRAGMAs are not counted
             sql = timing.sql
 
             def trace(statement: str) -> None:
@@ -205,7 +205,9 @@ def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
 
         store.connect = traced_connect  # type: ignore[assignment]
 
-    in_transaction = store.Database._in_transaction
+    in_transaction = getattr(store.Database, "_in_transaction", None)
+    if in_transaction is None:  # the store changed: time nothing rather than guess
+        return
 
     def timed_transaction(self: store.Database, begin: str, fn: Any, *args: Any) -> Any:
         start = time.monotonic()
