@@ -97,6 +97,7 @@ def make_pacer(core: Core) -> Pacer:
     settings = core.settings
     return Pacer(
         settings.broadcast_rate,
+        per_chat=settings.chat_spacing,
         quiet=QuietHours.parse(settings.quiet_hours, settings.timezone),
         wall=core.clock,
     )

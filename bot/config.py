@@ -49,6 +49,9 @@ class Settings:
     # Residents' data is deleted this long after they were last active (the privacy notice
     # says so, in their language).
     retention: timedelta = timedelta(days=730)
+    # Telegram's one message a second in a chat. Not a setting anyone should change: tests of
+    # whole conversations shorten it, and the fault suite checks the real second.
+    chat_spacing: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -22,6 +23,7 @@ from bot.store import champions
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.keyboards import split_text
+from bot.telegram.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,9 @@ class StaffCommands:
         host: Host,
         catalogs: Catalogs,
         champions: ChampionStaff,
+        outbox: Outbox,
     ) -> None:
+        self.outbox = outbox
         self.staff_ids = staff_ids
         self.desk = desk
         self.host = host
@@ -112,7 +116,9 @@ class StaffCommands:
             if user.id not in self.staff_ids:
                 log.info("staff command refused for a non-staff user")
                 tr = self.catalogs.get(self.catalogs.negotiate(user.language_code))
-                await message.reply_text(tr.gettext(NOT_STAFF))
+                await self.outbox.call(
+                    message.chat_id, partial(message.reply_text, tr.gettext(NOT_STAFF))
+                )
                 return
             text = (message.text or "").split(maxsplit=1)
             body = text[1] if len(text) > 1 else ""
@@ -123,9 +129,11 @@ class StaffCommands:
                 answer = f"Not done: {exc}"
             files = answer.files if isinstance(answer, Answer) else []
             for piece in split_text(answer.text if isinstance(answer, Answer) else answer):
-                await message.reply_text(piece)
+                await self.outbox.call(message.chat_id, partial(message.reply_text, piece))
             for filename, data in files:
-                await message.reply_document(data, filename=filename)
+                await self.outbox.call(
+                    message.chat_id, partial(message.reply_document, data, filename=filename)
+                )
 
         return handle
 
@@ -218,7 +226,9 @@ class StaffCommands:
             return False
         _, chat_id, text = notice
         try:
-            await context.bot.send_message(int(chat_id), text)
+            await self.outbox.call(
+                int(chat_id), partial(context.bot.send_message, int(chat_id), text)
+            )
         except Exception:
             log.warning("could not send champion %s their link", participant_id, exc_info=True)
             return False
