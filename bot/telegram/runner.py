@@ -47,6 +47,11 @@ def run_telegram(settings: Settings) -> int:
         log.critical("%s", TOKEN_REJECTED)
         print(TOKEN_REJECTED, file=sys.stderr)
         return TOKEN_REJECTED_EXIT
+    except TelegramError as exc:
+        # Telegram unreachable at start (its error text may echo the request path, token
+        # and all: the log redacts it). A supervisor starts the bot again.
+        log.critical("could not start: Telegram did not answer (%s: %s)", type(exc).__name__, exc)
+        return 1
     return 0
 
 
