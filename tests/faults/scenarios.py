@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import re
 import sqlite3
@@ -20,7 +21,7 @@ from bot.store import broadcasts
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
 from tests.faults.botproc import TOKEN, BotProcess
-from tests.faults.residents import Resident
+from tests.faults.residents import OPT_IN, Resident
 from tests.jobs.conftest import residents
 from tgdouble import BOT_ID, BOT_USERNAME, DoubleServer, FakeBotAPI, Limits
 
@@ -430,12 +431,12 @@ def _spread(value: Any, offset: int) -> Any:
 # -- the token in no log ---------------------------------------------------------------------
 
 
-async def token_never_logged(folder: Path) -> list[Figure]:
+async def token_never_logged(folder: Path, cases: int = 3) -> list[Figure]:
     """A revoked token at start and while polling, and a proxy page that echoes the request
     path: the bot ends with a clear word and a non-zero code, the token in no output."""
     name = "token"
     figures = []
-    for case in ("revoked at start", "revoked while polling", "proxy echoes the path"):
+    for case in ("revoked at start", "proxy echoes the path", "revoked while polling")[:cases]:
         api = FakeBotAPI()
         if case == "revoked at start":
             api.token = "999000:another-token"
@@ -471,6 +472,7 @@ async def token_never_logged(folder: Path) -> list[Figure]:
 # -- staff actions by a resident ---------------------------------------------------------------
 
 
+ACTIONS = ("send-1", "pause-1", "resume-1", "cancel-1")
 STAFF_TABLES = (
     "rounds",
     "topics",
@@ -499,16 +501,26 @@ async def staff_from_a_resident(folder: Path) -> list[Figure]:
         await bot.start()
         api.send_command(mallory, "start")
         await api.wait_sent(mallory, 1, timeout=15)
-        for command in sorted(commands):
-            api.send_text(mallory, f"/{command} 1 active 2027-01-01 everyone\nHello")
-        for pattern in patterns:
-            for action in ("send-1", "pause-1", "resume-1", "cancel-1"):
-                api.press(mallory, 1, pattern + action)
-        await api.wait_idle(quiet=1.5, timeout=90)
+        # Residents, a new one for each try: one chat is answered one message a second.
+        tries = [(f"/{command} 1 active 2027-01-01 everyone\nHello", None) for command in commands]
+        tries += [("", pattern + action) for pattern in patterns for action in ACTIONS]
+        for n, (text, data) in enumerate(sorted(tries, key=str), start=1):
+            user = mallory + n
+            if data is None:
+                api.send_text(user, text)
+            else:
+                api.send_text(user, "hello")
+                api.press(user, 1, data)
+        await api.wait_idle(quiet=1.0, timeout=90)
         await bot.stop()
         await api.aclose()
     after = _dump(folder / "bot.sqlite3")
-    refused = sum(1 for m in api.sent(mallory) if "only staff" in (m.text or "").lower())
+    refused = sum(
+        1
+        for n in range(1, len(commands) + 1 + 4 * len(patterns))
+        for m in api.sent(mallory + n)
+        if "only staff" in (m.text or "").lower()
+    )
     told = refused + sum(1 for a in api.callback_answers if a[1] and "only staff" in a[1].lower())
     changed = [table for table in STAFF_TABLES if before[table] != after[table]]
     tries = len(commands) + 4 * len(patterns)
@@ -582,3 +594,150 @@ def _dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
         db, "SELECT id, status, answer, answer_sent, answered_by FROM support_requests"
     )
     return dump
+
+
+# -- /delete, and expiry after the retention period ---------------------------------------------
+
+
+def _marks(user: int) -> dict[str, str]:
+    """What one resident leaves in the database: words, file ids, their champion code."""
+    return {
+        kind: f"{kind.upper()}-{user}"
+        for kind in ("area", "voice", "asset", "place", "other", "worked", "measure", "idea")
+    } | {"code": f"c-code-of-{user}", "user": str(user)}
+
+
+async def _everywhere(db: Path, user: int, pid: int) -> None:
+    """Rows for `user` in every kind of table a resident reaches, as their flows write them."""
+    from bot.store import assets, champions, initiatives, participants, rounds, support
+
+    now = datetime.now(UTC).isoformat()
+    m = _marks(user)
+    database = await Database.open(db)
+    try:
+
+        def write(conn: Tx) -> None:
+            champion = champions.create(conn, pid, m["code"], now, status="active")
+            support.create(conn, champion, pid, {"voice": m["voice"], "duration": 4}, now)
+            nomination = assets.Nomination("skills", m["asset"], {"place": m["place"]})
+            assets.save(conn, pid, nomination, now)
+            [round_id] = [r.id for r in rounds.all_rounds(conn, "open")][:1]
+            topic = rounds.topics(conn, round_id)[0].id
+            rounds.save_submission(
+                conn, pid, rounds.Submission(round_id, (topic,), m["other"]), now
+            )
+            initiative = initiatives.all_initiatives(conn)[0].id
+            kept = initiatives.add_measure(
+                conn, initiative, {"en": m["measure"]}, now, proposed_by=pid
+            )
+            initiatives.set_measure_status(conn, kept, "adopted", now)
+            initiatives.add_measure(conn, initiative, {"en": m["idea"]}, now, proposed_by=pid)
+            initiatives.save_votes(conn, pid, initiatives.Votes(initiative, (kept,)), now)
+            evaluation = initiatives.Evaluation(initiative, now[:10], {kept: 4}, m["worked"])
+            initiatives.save_evaluation(conn, pid, evaluation, now)
+            newcomer = conn.execute("SELECT MAX(id) + 1000 FROM participants").fetchone()[0]
+            other = participants.find_or_create(conn, "telegram", str(newcomer), str(newcomer), now)
+            champions.record_referral(conn, other.id, champion, m["code"], now)
+            listed = Audience("participants", [pid, other.id])
+            broadcasts.create(conn, "reminder", listed, {}, now, status="done")
+
+        await database.write(write)
+    finally:
+        await database.close()
+
+
+def _traces(db: Path, user: int, pid: int) -> list[str]:
+    """Every place in the database (table.column) still holding something of the resident:
+    one of their words, file ids or code, their user id, or their participant id where a
+    column points at participants or a broadcast lists people."""
+    found = []
+    marks = [m for k, m in _marks(user).items() if k != "user"]
+    for (table,) in _rows(db, "SELECT name FROM sqlite_master WHERE type = 'table'"):
+        refs = {
+            str(r[3])
+            for r in _rows(db, f'PRAGMA foreign_key_list("{table}")')
+            if r[2] == "participants"
+        }
+        for row in _rows(db, f'SELECT * FROM "{table}"'):
+            names = [r[1] for r in _rows(db, f'PRAGMA table_info("{table}")')]
+            for column, value in zip(names, row, strict=True):
+                text = str(value)
+                if any(mark in text for mark in marks) or text == str(user):
+                    found.append(f"{table}.{column}: {text[:60]}")
+                elif (column in refs or (table, column) == ("participants", "id")) and value == pid:
+                    found.append(f"{table}.{column} = participant {pid}")
+                elif (table, column) == ("broadcasts", "audience") and pid in (
+                    json.loads(text).get("value") or [] if '"participants"' in text else []
+                ):
+                    found.append(f"{table}.{column} lists participant {pid}")
+    return found
+
+
+async def delete_leaves_nothing(folder: Path) -> list[Figure]:
+    """A resident with rows in every table deletes their data: nothing of them is left; the
+    retention expiry erases another the same way."""
+    name = "/delete"
+    await _seed(folder / "bot.sqlite3")
+    api = FakeBotAPI()
+    rhian, sam = 60_001, 60_002
+    async with DoubleServer(api) as server:
+        bot = BotProcess(server, folder)
+        await bot.start()
+        pids = {}
+        for user in (rhian, sam):
+            person = Resident(api, user)
+            for _ in range(2):  # /start, consent
+                await person.act(timeout=10)
+            api.send_text(user, _marks(user)["area"])  # their area, in their words
+            await api.wait_for(lambda u=user: OPT_IN in (api.last(u).text or ""), timeout=10)
+            [(pid,)] = _rows(
+                bot.db, "SELECT id FROM participants WHERE channel_user_id = ?", str(user)
+            )
+            pids[user] = int(str(pid))
+        await bot.stop()
+        for user in (rhian, sam):
+            await _everywhere(bot.db, user, pids[user])
+        before = _traces(bot.db, rhian, pids[rhian])
+        await bot.start()
+        sent = len(api.sent(rhian))
+        api.send_command(rhian, "mydata")
+        [*_, document] = await api.wait_sent(rhian, sent + 1, timeout=15)
+        export = (document.document_bytes or b"").decode()
+        missing = [m for k, m in _marks(rhian).items() if k != "user" and m not in export]
+        api.send_command(rhian, "delete")
+        await api.wait_sent(rhian, sent + 2, timeout=15)
+        await asyncio.sleep(1.1)  # one message a second in a chat
+        api.tap(rhian, "Yes, delete everything")
+        await api.wait_for(lambda: "deleted everything" in (api.last(rhian).text or ""), 15)
+        told = "those words stay" in (api.last(rhian).text or "")
+        await bot.stop()
+        left = _traces(bot.db, rhian, pids[rhian])
+        kept = [t for t in left if t.startswith("measures.text")]
+        # Sam has been silent longer than the retention period: the sweep erases him.
+        bot.settings["RETENTION"] = "1s"
+        await asyncio.sleep(1.2)
+        await bot.start()
+        with contextlib.suppress(TimeoutError):
+            await api.wait_for(lambda: _gone(bot.db, sam), timeout=10)
+        await bot.stop()
+        await api.aclose()
+    expired = [t for t in _traces(bot.db, sam, pids[sam]) if not t.startswith("measures.text")]
+    leftover = [t for t in left if t not in kept]
+    return [
+        figure(name, "places holding the resident before", len(before), "> 10", len(before) > 10),
+        figure(name, "of them missing from /mydata", ", ".join(missing) or 0, "0", not missing),
+        figure(name, "left after /delete (row, text, file id)", len(leftover), "0", not leftover),
+        figure(
+            name,
+            "adopted measure's words kept, unlinked, and said so",
+            "yes" if kept and told else "no",
+            "yes",
+            len(kept) == 1 and told,
+        ),
+        figure(name, "left after the retention expiry", len(expired), "0", not expired),
+        figure(name, "tracebacks", bot.tracebacks(), "0", bot.tracebacks() == 0),
+    ]
+
+
+def _gone(db: Path, user: int) -> bool:
+    return not _rows(db, "SELECT 1 FROM participants WHERE channel_user_id = ?", str(user))
