@@ -51,12 +51,26 @@ def table(figures: list[Figure], seconds: float, plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def markdown(figures: list[Figure]) -> str:
+    """The same figures as a Markdown table (for the README)."""
+    lines = ["| scenario | figure | value | target | |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {f.scenario} | {f.name} | {f.value} | {f.target} | {'PASS' if f.ok else 'MISS'} |"
+        for f in figures
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--short", action="store_true", help="the short form make test runs")
-    plan = SHORT if parser.parse_args().short else FULL
+    parser.add_argument("--markdown", type=Path, help="also write the table here, as Markdown")
+    args = parser.parse_args()
+    plan = SHORT if args.short else FULL
     figures, seconds = asyncio.run(run(plan))
     print(table(figures, seconds, plan))
+    if args.markdown:
+        args.markdown.write_text(markdown(figures))
     return 0 if all(f.ok for f in figures) and seconds < plan.budget else 1
 
 
