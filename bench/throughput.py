@@ -157,12 +157,13 @@ def _chat_id(value: Any) -> int | None:
     return None
 
 
-def _text_is(expected: str) -> Predicate:
-    return lambda m: m is not None and m.text == expected
+def _echoes(text: str) -> Predicate:
+    return lambda m: m is not None and m.text == text
 
 
-def _text_starts(prefix: str) -> Predicate:
-    return lambda m: m is not None and (m.text or "").startswith(prefix)
+def _asks(question: str) -> Predicate:
+    # The texts that lead up to a question come in its message (one message a second a chat).
+    return lambda m: m is not None and question in (m.text or "")
 
 
 # --------------------------------------------------------------------------- residents
@@ -182,13 +183,10 @@ UPDATES_PER_RESIDENT = len(STEPS)
 def onboard(api: BenchAPI, user: int) -> list[Step]:
     """One resident's onboarding: each step, and the reply that ends it."""
     return [
-        (partial(api.send_command, user, "start"), _text_is("Are you happy to take part?")),
-        (partial(api.tap, user, "Yes, I agree"), _text_starts("Which area do you live in?")),
-        (
-            partial(api.send_text, user, "Riverside"),
-            _text_starts("Would you answer a few questions"),
-        ),
-        (partial(api.tap, user, "No, thanks"), _text_is("What would you like to do?")),
+        (partial(api.send_command, user, "start"), _asks("Are you happy to take part?")),
+        (partial(api.tap, user, "Yes, I agree"), _asks("Which area do you live in?")),
+        (partial(api.send_text, user, "Riverside"), _asks("Would you answer a few questions")),
+        (partial(api.tap, user, "No, thanks"), _asks("What would you like to do?")),
     ]
 
 

@@ -151,6 +151,7 @@ def make_pacer(core: Core) -> Pacer:
     settings = core.settings
     return Pacer(
         settings.broadcast_rate,
+        per_chat=settings.chat_spacing,
         quiet=core.quiet,
         wall=core.clock,
     )

@@ -55,6 +55,9 @@ class Settings:
     suppress_below: int = 5
     export_secret: str | None = None
     invite_hours: float = 72.0
+    # Telegram's one message a second in a chat. Not a setting anyone should change: tests of
+    # whole conversations shorten it, and the fault suite checks the real second.
+    chat_spacing: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:

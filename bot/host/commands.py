@@ -67,9 +67,9 @@ def stop(step: Step) -> None:
 
 def forget(step: Step) -> None:
     """/delete, confirmed: erase every row about the participant."""
-    participants.forget(step.conn, step.participant.id)
+    kept = participants.forget(step.conn, step.participant.id)
     step.forgotten = True
-    step.say(texts.DELETED)
+    step.say(texts.DELETED_BUT_MEASURES if kept else texts.DELETED)
 
 
 def export(step: Step) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from bot.host.words import TranslatedWords
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.durations import spoken
 from bot.i18n.organisation import Organisation
-from bot.store import champions, participants
+from bot.store import champions, groups, participants
 from bot.store.db import Database, Tx
 
 T = TypeVar("T")
@@ -173,6 +173,10 @@ class Host:
                 participants.update(conn, found.id, {"unreachable_at": stamp})
 
         await self.db.write(run)
+
+    async def pointer_due(self, channel: str, chat_id: str) -> bool:
+        """A group chat: True only the first time, when it is told to use a private chat."""
+        return await self.db.write(groups.first_word, channel, chat_id, self.clock().isoformat())
 
     async def champion_notice(self, participant_id: int, msgid: str) -> tuple[str, str, str] | None:
         """(channel, chat id, text) telling a champion `msgid` in their language, with their

@@ -16,7 +16,6 @@ from bot.store.rounds import TopicResult
 from bot.store.texts import Texts
 
 SMALLEST_SHOWN = 5  # counts below this (but above 0) are shown as "<5"
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters
 
 TOOK_PART = N_plural(
     "📊 The question has closed. {count} person took part.",

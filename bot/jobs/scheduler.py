@@ -107,8 +107,12 @@ class Jobs:
     async def stop(self) -> None:
         """Stop the timer and the senders (deliveries in flight stay recorded as sending)."""
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
+            self.scheduler.pause()
+            # A sweep under way finishes first: cancelled mid-send, it would drop what it was
+            # telling (a staff alert, say) and leave a traceback in the log.
+            async with self._sweeping:
+                self.scheduler.shutdown(wait=False)
+                self.scheduler = None
         for task in list(self.running.values()):
             task.cancel()
         await asyncio.gather(*self.running.values(), return_exceptions=True)

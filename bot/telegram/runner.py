@@ -1,18 +1,39 @@
-"""Run the bot on Telegram, by long polling or by webhook, until SIGINT/SIGTERM."""
+"""Run the bot on Telegram, by long polling or by webhook, until SIGINT/SIGTERM.
+
+A token Telegram rejects (revoked, or mistyped) stops the bot with a clear message and a
+non-zero exit code, whether it is found at start (getMe) or later (any call answered 401):
+a bot that polls on with a dead token hears nothing, and a supervisor only restarts a process
+that has ended.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import open_core
 from bot.config import Settings
 from bot.telegram.application import build_application, start_services, stop_services
 
 log = logging.getLogger(__name__)
+
+# The exit code when Telegram rejects the token (2 is a setting the bot cannot use).
+TOKEN_REJECTED_EXIT = 3
+TOKEN_REJECTED = (
+    "Telegram rejected the bot token (401 Unauthorized): it was revoked, or it is mistyped. "
+    "Ask @BotFather for the current token, put it in BOT_TOKEN and start the bot again."
+)
+
+
+class TokenRejected(Exception):
+    """Telegram answered 401: the token no longer works."""
 
 
 def run_telegram(settings: Settings) -> int:
@@ -21,11 +42,22 @@ def run_telegram(settings: Settings) -> int:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:
         pass
+    except (TokenRejected, InvalidToken):
+        # Never the exception's own words: PTB puts the token in them.
+        log.critical("%s", TOKEN_REJECTED)
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return TOKEN_REJECTED_EXIT
+    except TelegramError as exc:
+        # Telegram unreachable at start (its error text may echo the request path, token
+        # and all: the log redacts it). A supervisor starts the bot again.
+        log.critical("could not start: Telegram did not answer (%s: %s)", type(exc).__name__, exc)
+        return 1
     return 0
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Start the bot and keep it running until `stop` is set (or a signal arrives)."""
+    """Start the bot and keep it running until `stop` is set (or a signal arrives); raises
+    TokenRejected if Telegram rejects the token meanwhile."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
@@ -45,6 +77,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     async with open_core(settings) as core:
         app = build_application(core)
+        rejected = app.bot_data["token_rejected"]
         async with app:
             await start_services(app, core)
             await app.start()
@@ -64,8 +97,24 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             else:
                 await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 log.info("polling Telegram as @%s", app.bot.username)
-            await stop.wait()
+            await _first(stop.wait(), rejected.wait())
             await stop_services(app)
-            await app.updater.stop()
+            try:
+                await app.updater.stop()
+            except TelegramError as exc:
+                # Polling already ended on the rejected token: stopping it says so again.
+                log.info("polling had stopped: %s", type(exc).__name__)
             await app.stop()
-            log.info("stopped cleanly")
+            if not rejected.is_set():
+                log.info("stopped cleanly")
+    if rejected.is_set():
+        raise TokenRejected()
+
+
+async def _first(*waits: Coroutine[Any, Any, object]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

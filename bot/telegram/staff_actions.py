@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
@@ -25,6 +26,7 @@ from bot.store import champions
 from bot.telegram import text_staff
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
+from bot.telegram.outbox import Outbox
 from bot.telegram.staff_files import send_export, send_report
 from bot.telegram.staffcommands import COMMANDS
 from bot.telegram.text_staff import COMMANDS as TEXT_COMMANDS
@@ -78,8 +80,9 @@ def _told(queued: Queued) -> str:
 class StaffActions:
     """Staff commands (other than /staff and /broadcast) for one running bot."""
 
-    def __init__(self, core: Core, menu: Menu, champions: ChampionStaff) -> None:
+    def __init__(self, core: Core, menu: Menu, champions: ChampionStaff, outbox: Outbox) -> None:
         self.core = core
+        self.outbox = outbox
         self.menu = menu
         self.champions = champions
         self.bot: Bot | None = None  # set when the Application is built
@@ -103,7 +106,7 @@ class StaffActions:
             if chat is None:
                 return ""
             send = send_report if name == "report" else send_export
-            await send(self.core, actor, w.words, context.bot, chat.id)
+            await send(self.core, actor, w.words, context.bot, chat.id, self.outbox)
             return ""
         handler = getattr(self, f"_{name}", None)
         if handler is None:
@@ -214,7 +217,9 @@ class StaffActions:
             return False
         _, chat_id, text = notice
         try:
-            await context.bot.send_message(int(chat_id), text)
+            await self.outbox.call(
+                int(chat_id), partial(context.bot.send_message, int(chat_id), text)
+            )
         except Exception:
             log.warning("could not send champion %s their link", participant_id, exc_info=True)
             return False
@@ -232,7 +237,10 @@ class StaffActions:
         answer_id = w.number(0)
         file_id, about = await self.core.hearing().voice(actor, answer_id)
         try:
-            await bot.send_voice(chat_id, file_id, caption=f"Voice note {answer_id}: {about}")
+            caption = f"Voice note {answer_id}: {about}"
+            await self.outbox.call(
+                chat_id, partial(bot.send_voice, chat_id, file_id, caption=caption)
+            )
         except BadRequest:
             # Not a Telegram recording: it was "sent" in the terminal simulator.
             return (

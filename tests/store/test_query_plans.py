@@ -49,6 +49,7 @@ NARROW = {
     "id",
     "channel_user_id",
     "code",
+    "champion_id",  # the people one champion brought in (/delete of that champion)
 }
 # Once a broadcast, a round or a sweep (not per tap, not per recipient): these read a whole
 # audience, a whole ledger or a whole round's choices, by design.
