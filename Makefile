@@ -12,7 +12,7 @@ UV_VERSION := 0.13.9
 TOOLS := .venv-tools
 LATEST := .venv-latest
 
-.PHONY: run test lint typecheck pytest bench clean validate i18n lock test-latest
+.PHONY: run test lint typecheck pytest bench faults clean validate i18n lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ validate: $(STAMP)
 
 bench: $(DEVSTAMP)
 	$(BIN)/python bench/throughput.py
+
+# The fault suite in full (under 10 minutes): the real bot killed, stopped, fuzzed and failed
+# by the Bot API double; one table of figures, exit 1 if any misses its target. `make test`
+# runs its short form (tests/faults/test_faults.py).
+faults: $(DEVSTAMP)
+	$(BIN)/python -m tests.faults
 
 # Refresh the locks after changing a range in pyproject.toml, or to take new releases
 # (UPGRADE=1 upgrades everything; otherwise the current pins are kept where they still fit).

@@ -1,13 +1,29 @@
 """One bot under test, alone in its own process, timing every update it handles.
 
-The benchmark (bench/throughput.py) starts this module twice, once per bot::
+The benchmarks start this module once per bot::
 
     python -m bench._bot_process --kind ours --base-url URL --db PATH --stats FILE
-    python -m bench._bot_process --kind echo --base-url URL --stats FILE
+    python -m bench._bot_process --kind mirror --script FILE --transport aiohttp \
+        --base-url URL --stats FILE
+    python -m bench._bot_process --kind cli --stats FILE -- run      (settings from the env)
 
-It polls the Bot API double at URL until SIGTERM (or SIGINT), then writes FILE (JSON): one
-sample per update handled and the process CPU time spent between the first update's start and
-the last update's end. Both bots get the same timing wrapper, so their figures compare.
+- **ours**: the real Application (`build_application`, `start_services`), as
+  `community-voice run` wires it, with a timed update processor.
+- **mirror**: the baseline, a bare python-telegram-bot bot with no logic of its own. For the
+  n-th update of a chat it makes the Bot API calls ours made for the n-th step (`--script`,
+  recorded by bench/throughput.py from the double's call log), through PTB's own methods, on
+  our aiohttp transport (`--transport aiohttp`) or PTB's default httpx one (`httpx`).
+- **cli**: `bot.cli.main(ARGS)` itself (for example `run`, or `broadcast ...`), with the
+  measurement hooks below installed first; nothing else changes.
+
+The ours and mirror bots poll the double at URL until SIGTERM (or SIGINT); then, like cli,
+this writes FILE (JSON): one sample per update handled, the process CPU time between the
+first update's start and the last update's end, and for ours and cli every SQL statement run
+on the bot's database connections and every write transaction (how long it held the writer).
+
+Measurement hooks, all from outside the production code: a timing wrapper around the update
+processor's `do_process_update` (the same for every bot), sqlite3's `set_trace_callback` on
+each connection `bot.store.db.connect` opens, and a timer around `Database._in_transaction`.
 """
 
 from __future__ import annotations
@@ -16,17 +32,19 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import inspect
 import json
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,15 +52,27 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 # As bot/telegram does, before PTB is imported: time periods as timedelta, no warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram import Update
-from telegram.ext import Application, SimpleUpdateProcessor
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.telegram.ordering import PerChatUpdateProcessor
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-# Same bound for both bots: whatever ours runs with.
+# Same bound for every bot: whatever ours runs with.
 MAX_CONCURRENT_UPDATES = PerChatUpdateProcessor().max_concurrent_updates
+
+# Markers in a mirror script's parameters (see Mirror).
+CHAT = "$chat"
+QUERY = "$query"
+SENT = "$sent"
 
 
 class GcPauses:
@@ -72,48 +102,6 @@ class GcPauses:
             gc.callbacks.remove(self)
 
 
-class TimedLock(asyncio.Lock):
-    """An asyncio.Lock that records every hold: (asked, got, released, task).
-
-    Times are time.monotonic() seconds; task is `_task_id()` of the holder, which ties the
-    hold to the update being handled. Measurement only: put in place of the store's one
-    connection lock (see `time_store_lock`) to see how long updates queue for the database.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.holds: list[tuple[float, float, float, int]] = []
-        self._asked = self._got = 0.0
-
-    async def acquire(self) -> Literal[True]:
-        asked = time.monotonic()
-        result = await super().acquire()
-        self._asked, self._got = asked, time.monotonic()
-        return result
-
-    def release(self) -> None:
-        self.holds.append((self._asked, self._got, time.monotonic(), _task_id()))
-        super().release()
-
-
-def _task_id() -> int:
-    """The running asyncio task's id() (0 outside one): PTB handles each update in a task."""
-    try:
-        return id(asyncio.current_task())
-    except RuntimeError:
-        return 0
-
-
-def time_store_lock(store: object) -> TimedLock | None:
-    """Swap the store's connection lock for a TimedLock, if it has the one we know of."""
-    lock = getattr(store, "_lock", None)
-    if type(lock) is not asyncio.Lock or lock.locked():
-        return None  # the store changed: measure nothing rather than guess
-    timed = TimedLock()
-    store._lock = timed  # type: ignore[attr-defined]
-    return timed
-
-
 class Timing:
     """Records how long each update's handling coroutine runs, start to finish.
 
@@ -123,10 +111,9 @@ class Timing:
     """
 
     def __init__(self, profile: cProfile.Profile | None = None) -> None:
-        # (update kind, start, end, chat id or None, event-loop thread CPU seconds between
-        # start and end, task id); times are time.monotonic() seconds, comparable across
-        # processes. The CPU figure is the update's own only when nothing else ran meanwhile.
-        self.samples: list[tuple[str, float, float, int | None, float, int]] = []
+        # (update kind, start, end, chat id or None); times are time.monotonic() seconds,
+        # comparable across processes (CLOCK_MONOTONIC is system-wide on Linux).
+        self.samples: list[tuple[str, float, float, int | None]] = []
         self.failures = 0
         self.cpu_first: float | None = None
         self.cpu_last: float | None = None
@@ -136,7 +123,11 @@ class Timing:
         self._profile = profile
         self._profiling = False
         self.gc = GcPauses()
-        self.store_lock: TimedLock | None = None
+        # When each SQL statement started, by class: "read" (BEGIN), "write" (BEGIN
+        # IMMEDIATE/EXCLUSIVE), "end" (COMMIT/ROLLBACK) and "statement" (everything else).
+        self.sql: dict[str, list[float]] = {"read": [], "write": [], "end": [], "statement": []}
+        # Every write transaction: (start, end, name of the work it ran).
+        self.writes: list[tuple[float, float, str]] = []
 
     async def timed(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await `coroutine`, recording its duration."""
@@ -146,15 +137,14 @@ class Timing:
             if self._profile is not None:
                 self._profile.enable()
                 self._profiling = True
-        start, cpu_start = time.monotonic(), time.thread_time()
+        start = time.monotonic()
         try:
             await coroutine
         except BaseException:
             self.failures += 1
             raise
         finally:
-            end, cpu = time.monotonic(), time.thread_time() - cpu_start
-            self.samples.append((_kind(update), start, end, _chat_id(update), cpu, _task_id()))
+            self.samples.append((_kind(update), start, time.monotonic(), _chat_id(update)))
             self.cpu_last = time.process_time()
 
     def stop_profile(self) -> None:
@@ -179,9 +169,57 @@ class Timing:
                 for name, seconds in self.threads_stop.items()
             },
             "gc_pauses": self.gc.pauses,
-            "store_lock_holds": self.store_lock.holds if self.store_lock is not None else None,
+            "sql": self.sql,
+            "writes": self.writes,
             "clock": time.get_clock_info("monotonic").implementation,
         }
+
+
+def sql_class(statement: str) -> str:
+    """Which of Timing.sql's lists a traced statement goes in."""
+    head = statement.lstrip()[:16].upper()
+    if head.startswith("BEGIN"):
+        return "write" if ("IMMEDIATE" in head or "EXCLUSIVE" in head) else "read"
+    if head.startswith(("COMMIT", "END", "ROLLBACK")):
+        return "end"
+    return "statement"
+
+
+def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
+    """Count SQL statements on every connection the store opens, and time each write
+    transaction, by wrapping `bot.store.db.connect` and `Database._in_transaction`."""
+    from bot.store import db as store
+
+    if count_sql:
+        connect = store.connect
+
+        def traced_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            conn = connect(*args, **kwargs)  # its own PRAGMAs are not counted
+            sql = timing.sql
+
+            def trace(statement: str) -> None:
+                sql[sql_class(statement)].append(time.monotonic())
+
+            conn.set_trace_callback(trace)
+            return conn
+
+        store.connect = traced_connect  # type: ignore[assignment]
+
+    in_transaction = getattr(store.Database, "_in_transaction", None)
+    if in_transaction is None:  # the store changed: time nothing rather than guess
+        return
+
+    def timed_transaction(self: store.Database, begin: str, fn: Any, *args: Any) -> Any:
+        start = time.monotonic()
+        try:
+            return in_transaction(self, begin, fn, *args)
+        finally:
+            work = getattr(fn, "func", fn)  # a functools.partial: the function it calls
+            name = getattr(work, "__qualname__", None) or type(work).__name__
+            module = getattr(work, "__module__", None) or "?"
+            timing.writes.append((start, time.monotonic(), f"{module}.{name}"))
+
+    store.Database._in_transaction = timed_transaction  # type: ignore[method-assign]
 
 
 def threads_cpu() -> dict[str, float]:
@@ -229,17 +267,6 @@ class TimedPerChatProcessor(PerChatUpdateProcessor):
         await super().do_process_update(update, self.timing.timed(update, coroutine))
 
 
-class TimedSimpleProcessor(SimpleUpdateProcessor):
-    """PTB's own concurrent processor (what concurrent_updates=N uses), timed the same way."""
-
-    def __init__(self, timing: Timing) -> None:
-        super().__init__(MAX_CONCURRENT_UPDATES)
-        self.timing = timing
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await super().do_process_update(update, self.timing.timed(update, coroutine))
-
-
 async def _poll_until(app: AnyApplication, stop: asyncio.Event) -> None:
     """Start polling the way bot/telegram/runner.py does, and stop cleanly on `stop`."""
     assert app.updater is not None
@@ -254,12 +281,16 @@ async def _poll_until(app: AnyApplication, stop: asyncio.Event) -> None:
         await app.stop()
 
 
+# --------------------------------------------------------------------------- ours
+
+
 async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event) -> None:
     """The real bot, wired as `community-voice run` wires it, with a timed processor."""
     from bot.app import open_core
     from bot.config import Settings
     from bot.telegram.application import build_application, start_services, stop_services
 
+    instrument_store(timing, count_sql=args.count_sql)
     settings = Settings.from_env(
         {
             "BOT_TOKEN": args.token,
@@ -271,7 +302,6 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
         dotenv=False,
     )
     async with open_core(settings) as core:
-        timing.store_lock = time_store_lock(core.db)  # None: the store has no lock now
         app = build_application(core, processor=TimedPerChatProcessor(timing))
         async with app:
             # As bot/telegram/runner.py does: command menus, scheduled work, then polling.
@@ -282,67 +312,200 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
                 await stop_services(app)
 
 
-async def run_echo(args: argparse.Namespace, timing: Timing, stop: asyncio.Event) -> None:
-    """The baseline: a bare PTB echo bot, PTB defaults except concurrent updates."""
-    from tgdouble import echo_application
+# --------------------------------------------------------------------------- the mirror
 
-    # echo_application passes this straight to ApplicationBuilder.concurrent_updates, which
-    # takes an update processor as well as a bool or an int.
-    processor = cast(Any, TimedSimpleProcessor(timing))
-    app = echo_application(args.token, base_url=args.base_url, concurrent_updates=processor)
+
+class Mirror:
+    """The baseline's only handler: replays, for a chat's n-th update, the calls of step n.
+
+    A script is {"steps": [{"kind": "command", "calls": [{"method", "params"}, ...]}]}, with
+    markers in the parameters: "$chat" for the update's chat id, "$query" for its callback
+    query's id, and {"$sent": k} for the id of the k-th message this bot sent to the chat.
+    Each call goes through PTB's own method for it (bot.send_message, bot.edit_message_text,
+    ...), one after another as ours makes them, with reply markup built as PTB objects.
+    """
+
+    def __init__(self, script: dict[str, Any], bot: Bot) -> None:
+        self.steps: list[dict[str, Any]] = script["steps"]
+        self.bot = bot
+        self.progress: dict[int, int] = {}  # chat -> steps done
+        self.sent: dict[int, list[int]] = {}  # chat -> ids of the messages sent to it
+        self._methods: dict[str, tuple[Callable[..., Awaitable[Any]], frozenset[str]]] = {}
+
+    def _method(self, name: str) -> tuple[Callable[..., Awaitable[Any]], frozenset[str]]:
+        found = self._methods.get(name)
+        if found is None:
+            snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+            method = getattr(self.bot, snake)
+            found = (method, frozenset(inspect.signature(method).parameters))
+            self._methods[name] = found
+        return found
+
+    async def handle(self, update: Update, context: object) -> None:
+        """Make this update's step's calls."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        index = self.progress.get(chat.id, 0)
+        self.progress[chat.id] = index + 1
+        if index >= len(self.steps):
+            raise RuntimeError(f"chat {chat.id}: update {index + 1} is beyond the script")
+        step = self.steps[index]
+        if _kind(update) != step["kind"]:
+            raise RuntimeError(f"chat {chat.id}: step {index + 1} is a {_kind(update)} update")
+        sent = self.sent.setdefault(chat.id, [])
+        for call in step["calls"]:
+            method, accepted = self._method(call["method"])
+            kwargs: dict[str, Any] = {}
+            extra: dict[str, Any] = {}
+            for key, value in call["params"].items():
+                value = self._value(key, value, chat.id, update, sent)
+                (kwargs if key in accepted else extra)[key] = value
+            if extra:
+                kwargs["api_kwargs"] = extra
+            result = await method(**kwargs)
+            if call["method"].startswith("send") and isinstance(result, Message):
+                sent.append(result.message_id)
+
+    def _value(self, key: str, value: Any, chat: int, update: Update, sent: list[int]) -> Any:
+        if value == CHAT:
+            return chat
+        if value == QUERY:
+            assert update.callback_query is not None
+            return update.callback_query.id
+        if isinstance(value, dict) and SENT in value:
+            return sent[int(value[SENT])]
+        if key == "reply_markup" and isinstance(value, dict):
+            if "inline_keyboard" in value:
+                return InlineKeyboardMarkup.de_json(value, self.bot)
+            if "keyboard" in value:
+                return ReplyKeyboardMarkup.de_json(value, self.bot)
+            if value.get("remove_keyboard"):
+                return ReplyKeyboardRemove()
+        return value
+
+
+async def run_mirror(args: argparse.Namespace, timing: Timing, stop: asyncio.Event) -> None:
+    """The baseline: a bare PTB bot replaying ours' Bot API calls, step by step."""
+    from bot.telegram.http import AiohttpRequest
+
+    script = json.loads(args.script.read_text())
+    builder = (
+        ApplicationBuilder()
+        .token(args.token)
+        .base_url(args.base_url)
+        # Ours' processor (one update at a time per chat, in order): without it, a resident's
+        # next update could be handled before the reply to the last one has come back, and
+        # the replay would not know that reply's message id yet.
+        .concurrent_updates(cast(Any, TimedPerChatProcessor(timing)))
+    )
+    if args.transport == "aiohttp":
+        # Exactly as bot/telegram/application.py sets up ours.
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_limit=1)
+        )
+    app = builder.build()
+    mirror = Mirror(script, app.bot)
+    app.add_handler(TypeHandler(Update, mirror.handle))
     async with app:
         await _poll_until(app, stop)
 
 
-async def main_async(args: argparse.Namespace) -> dict[str, Any]:
-    """Run the chosen bot until a signal; return its timing summary."""
+# --------------------------------------------------------------------------- cli
+
+
+def run_cli(args: argparse.Namespace, timing: Timing) -> int:
+    """`bot.cli.main(args.cli)` with the hooks installed; its exit code."""
+    from bot import cli
+
+    instrument_store(timing, count_sql=args.count_sql)
+    original = PerChatUpdateProcessor.do_process_update
+
+    async def timed(self: PerChatUpdateProcessor, update: object, coroutine: Any) -> None:
+        await original(self, update, timing.timed(update, coroutine))
+
+    PerChatUpdateProcessor.do_process_update = timed  # type: ignore[method-assign]
+    with timing.gc:
+        return cli.main(args.cli)
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def main_async(args: argparse.Namespace, timing: Timing) -> None:
+    """Run the chosen bot until a signal."""
     stop = asyncio.Event()
-    profile = cProfile.Profile() if args.profile else None
-    timing = Timing(profile)
 
     def on_signal() -> None:
         if not stop.is_set():
-            timing.threads_stop = threads_cpu()  # before shutdown ends the SQLite thread
+            timing.threads_stop = threads_cpu()  # before shutdown ends the database threads
             stop.set()
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
-    runner = run_ours if args.kind == "ours" else run_echo
-    try:
-        with timing.gc:
-            await runner(args, timing, stop)
-    finally:
-        timing.stop_profile()
-        if profile is not None:
-            profile.dump_stats(args.profile)
-    return timing.summary(args.kind)
+    runner = run_ours if args.kind == "ours" else run_mirror
+    with timing.gc:
+        await runner(args, timing, stop)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--kind", choices=("ours", "echo"), required=True)
-    parser.add_argument("--base-url", required=True, help="the double's Bot API base URL")
-    parser.add_argument("--token", required=True)
-    parser.add_argument("--db", type=Path, help="SQLite database file (ours only)")
+    parser.add_argument("--kind", choices=("ours", "mirror", "cli"), required=True)
+    parser.add_argument("--base-url", help="the double's Bot API base URL (ours, mirror)")
+    parser.add_argument("--token", help="the bot token (ours, mirror)")
+    parser.add_argument("--db", type=Path, help="SQLite database file (ours)")
+    parser.add_argument("--script", type=Path, help="the calls to replay (mirror)")
+    parser.add_argument("--transport", choices=("aiohttp", "httpx"), default="aiohttp")
     parser.add_argument("--stats", type=Path, required=True, help="where to write the JSON")
     parser.add_argument("--profile", type=Path, help="cProfile the update handling into this")
+    parser.add_argument(
+        "--no-sql-count",
+        dest="count_sql",
+        action="store_false",
+        help="do not trace SQL statements (about 2.5 µs each)",
+    )
+    parser.add_argument("cli", nargs="*", help="cli: the community-voice command and arguments")
     args = parser.parse_args(argv)
     if args.kind == "ours" and args.db is None:
         parser.error("--db is required for --kind ours")
+    if args.kind == "mirror" and args.script is None:
+        parser.error("--script is required for --kind mirror")
+    if args.kind in ("ours", "mirror") and not (args.base_url and args.token):
+        parser.error("--base-url and --token are required for ours and mirror")
+    if args.kind == "cli" and not args.cli:
+        parser.error("--kind cli needs the command to run, after --")
     return args
+
+
+def write_stats(path: Path, summary: dict[str, Any]) -> None:
+    """Write the JSON atomically (the parent may be waiting for the file)."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(summary))
+    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
-    summary = asyncio.run(main_async(args))
-    tmp = args.stats.with_suffix(".tmp")
-    tmp.write_text(json.dumps(summary))
-    tmp.replace(args.stats)
-    return 0
+    profile = cProfile.Profile() if args.profile else None
+    timing = Timing(profile)
+    code = 0
+    try:
+        if args.kind == "cli":
+            code = run_cli(args, timing)
+        else:
+            logging.basicConfig(
+                level=logging.WARNING,
+                stream=sys.stderr,
+                format="%(levelname)s %(name)s: %(message)s",
+            )
+            asyncio.run(main_async(args, timing))
+    finally:
+        timing.stop_profile()
+        if profile is not None:
+            profile.dump_stats(args.profile)
+        write_stats(args.stats, timing.summary(args.kind))
+    return code
 
 
 if __name__ == "__main__":

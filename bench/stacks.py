@@ -1,6 +1,6 @@
 """Where a bot process's time went, from py-spy's folded stacks (throughput.py --py-spy).
 
-    .venv/bin/python -m bench.stacks FOLDER/ours.txt [FOLDER/echo.txt ...] [--top 15]
+    .venv/bin/python -m bench.stacks FOLDER/ours.txt [FOLDER/baseline.txt ...] [--top 15]
 
 Each sample is put in the first category whose rule matches its stack, in the order below,
 then the functions with the most samples of their own (self time) are listed.

@@ -9,7 +9,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from functools import partial
 
-from bot import admin_champions, evidence_cli, hearing_cli
+from bot import admin_champions, admin_texts, evidence_cli, hearing_cli
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
@@ -78,12 +78,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
             help="the same text in another language, e.g. --tr 'cy=Helo' (repeatable)",
         )
 
-    p = actions.add_parser("round-open", help="open a priority-setting round")
-    p.add_argument("--closes", required=True, help="closing date, e.g. 2026-12-31")
-    p.add_argument("--question", help="the question (default: the standard question)")
-    p.add_argument("--area", help="only for residents in this area")
-    p.add_argument("--topic", action="append", default=[], help="a topic (default: the list)")
-    tr(p)
+    admin_texts.add_round_open(actions)
     p = actions.add_parser("round-close", help="close a round now")
     p.add_argument("round", type=int)
     p = actions.add_parser("results", help="a round's ranked topics")
@@ -112,6 +107,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     tr(p)
     admin_champions.add_parsers(actions)
     hearing_cli.add_parsers(actions)
+    admin_texts.add_parsers(actions)
     for name, help_text in (
         ("measure-adopt", "adopt a measure into the evaluation plan"),
         ("measure-reject", "reject a proposed measure"),
@@ -172,10 +168,17 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await admin_champions.run(core, who, args)
         if args.action in hearing_cli.ACTIONS:
             return await hearing_cli.run(core, who, args)
-        action: Callable[[], Awaitable[str]] = _actions(
-            core.desk, who, args, core.settings.sweep_seconds
-        )[args.action]
-        return await action()
+        return await on_desk(core.desk, who, args, core.settings.sweep_seconds)
+
+
+async def on_desk(
+    desk: StaffDesk, who: Actor, args: argparse.Namespace, sweep: float = 60.0
+) -> str:
+    """An admin action that needs only the staff desk (rounds, texts, areas, ...)."""
+    if args.action in admin_texts.ACTIONS:
+        return await admin_texts.run(desk, who, args)
+    action: Callable[[], Awaitable[str]] = _actions(desk, who, args, sweep)[args.action]
+    return await action()
 
 
 async def _dashboard_link(core: Core, who: Actor, a: argparse.Namespace) -> str:
@@ -218,10 +221,16 @@ def _actions(
             raise StaffError(f"Topic ids are numbers separated by commas, not {text!r}.") from None
 
     async def round_open() -> str:
-        question = texts(a.question, a.tr) if a.question else None
-        topics = [texts(t) for t in a.topic] or None
-        new = await desk.open_round(who, a.closes, question, topics, a.area)
-        return f"Opened round {new}.\n" + await desk.results(who, new)
+        question, topics = admin_texts.round_texts(getattr(a, "in_order", None) or [])
+        new = await desk.open_round(
+            who, a.closes, question, topics, areas=admin_texts.areas_given(a.area)
+        )
+        overlap = await desk.overlaps(who, new)
+        return (
+            f"Opened round {new}.\n"
+            + await desk.results(who, new)
+            + (f"\n{overlap}" * bool(overlap))
+        )
 
     async def round_close() -> str:
         queued = await desk.close_round(who, a.round)

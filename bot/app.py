@@ -65,7 +65,7 @@ class Core:
         return Options(
             scope=scope,
             threshold=self.settings.suppress_below,
-            organisation=self.settings.organisation,
+            organisation=self.settings.organisation.name_in(self.catalogs.get("en")),
             made_at=self.clock().isoformat(),
             made_by=actor.name,
             labels=equality_labels(self.flows),
@@ -126,7 +126,7 @@ async def open_core(
     InvalidFlows (listing every problem) when a flow has one."""
     registry = default_registry(new_code)
     flows = load_library(flow_paths(settings), registry)
-    catalogs = Catalogs(settings.locales_dir)
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale)
     db = await Database.open(settings.database)
     try:
         await db.write(flows.remember, clock().isoformat())
@@ -143,7 +143,7 @@ async def open_core(
         )
         if settings.bot_username:
             host.bot_username = settings.bot_username
-        desk = StaffDesk(db, clock)
+        desk = StaffDesk(db, clock, languages=catalogs.available())
         roster = StaffRoster(desk, settings.invite_hours)
         await roster.seed_admins(settings.staff_telegram_ids)
         yield Core(settings, db, flows, catalogs, registry, host, desk, clock, roster)
@@ -156,6 +156,7 @@ def make_pacer(core: Core) -> Pacer:
     settings = core.settings
     return Pacer(
         settings.broadcast_rate,
+        per_chat=settings.chat_spacing,
         quiet=core.quiet,
         wall=core.clock,
     )

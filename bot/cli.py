@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # In the terminal, log lines would break up the conversation: warnings only.
     simulator = args.command in (None, "run") and not settings.bot_token
     quiet = simulator or args.command in STAFF_COMMANDS or args.command == "chat"
-    logs.configure("WARNING" if quiet else settings.log_level, [settings.bot_token or ""])
+    logs.configure("WARNING" if quiet else settings.log_level, settings.bot_token)
     command = args.command or "run"
     try:
         if command == "validate":
@@ -55,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's arguments (tests replay staff commands through it)."""
+    return _parser()
 
 
 def _parser() -> argparse.ArgumentParser:

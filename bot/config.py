@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
+from bot.i18n.catalogs import DOMAIN, SOURCE_LOCALE, default_locales_dir
+from bot.i18n.organisation import Organisation
+
 DEFAULT_DATABASE = "./data/community-voice.sqlite3"
 DEFAULT_API_BASE = "https://api.telegram.org/bot"
 
@@ -37,7 +40,7 @@ class Settings:
     webhook_port: int
     webhook_secret: str | None
     staff_telegram_ids: frozenset[int]
-    organisation: str
+    organisation: Organisation
     bot_username: str | None = None  # for links made without Telegram (the CLI's posters)
     broadcast_rate: float = 30.0
     paid_broadcast: bool = False
@@ -59,6 +62,9 @@ class Settings:
     web_public_url: str = ""
     web_tile_url: str = ""
     web_idle_minutes: float = 30.0
+    # Telegram's one message a second in a chat. Not a setting anyone should change: tests of
+    # whole conversations shorten it, and the fault suite checks the real second.
+    chat_spacing: float = 1.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -96,13 +102,36 @@ class Settings:
             webhook_port=_int("WEBHOOK_PORT", get("WEBHOOK_PORT", "8443")),
             webhook_secret=webhook_secret,
             staff_telegram_ids=_ids(get("STAFF_TELEGRAM_IDS", "") or ""),
-            organisation=get("ORGANISATION_NAME", "your local health and wellbeing team")
-            or "your local health and wellbeing team",
+            organisation=_organisation(env, get("ORGANISATION_NAME"), _path(get("LOCALES_DIR"))),
             bot_username=_username(get("BOT_USERNAME")),
             **_broadcast_settings(get, lambda name: name in env),
             **_evidence_settings(get),
             **_web_settings(get),
         )
+
+
+ORGANISATION_PREFIX = "ORGANISATION_NAME_"
+
+
+def _organisation(env: dict[str, str], name: str | None, locales: Path | None) -> Organisation:
+    """ORGANISATION_NAME, and the name in other languages: ORGANISATION_NAME_CY=... (any
+    language code we have translations for, in capitals or not)."""
+    have = {SOURCE_LOCALE} | {
+        po.parent.parent.name
+        for po in (locales or default_locales_dir()).glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    }
+    names: dict[str, str] = {}
+    for key, value in env.items():
+        if not key.upper().startswith(ORGANISATION_PREFIX) or not value.strip():
+            continue
+        code = key[len(ORGANISATION_PREFIX) :].lower().replace("_", "-")
+        if code not in have:
+            raise ConfigError(
+                f"{key}: '{code}' is not a language we have translations for; use one of "
+                f"{', '.join(f'{ORGANISATION_PREFIX}{c.upper()}' for c in sorted(have))}"
+            )
+        names[code] = value.strip()
+    return Organisation.of(name, names)
 
 
 def _path(value: str | None) -> Path | None:

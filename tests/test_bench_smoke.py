@@ -1,16 +1,23 @@
-"""The throughput benchmark runs end to end with a handful of residents (bench/throughput.py)."""
+"""The throughput benchmark runs end to end with a handful of residents (bench/throughput.py).
+
+Only the output's structure and its self-consistency are checked, never a speed.
+"""
 
 from __future__ import annotations
 
 import re
+import statistics
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.throughput import Pacing, percentile
+import pytest
+
+from bench.throughput import Pacing, percentile, spread
 
 REPO = Path(__file__).resolve().parents[1]
+NUMBER = r"[\d.]+"
 
 
 def _bench(*args: str) -> str:
@@ -19,64 +26,141 @@ def _bench(*args: str) -> str:
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
 
-def test_benchmark_runs_with_five_residents() -> None:
-    out = _bench("--residents", "5", "--details")
-    for label in (
-        "SATURATED: 5 residents all at once, no think time",
-        "residents (all at once)",
-        "updates/s",
-        "answers saved/s",
-        "processing p50 (ms)",
-        "processing p99 (ms)",
-        "PACED: 5 residents with think time",
-        "residents (paced)",
-        "steady window (s)",
-        "  measured send rate (updates/s)",
-        "  processing p99 (ms)",
-        "  resident round trip p99 (ms)",
-        "unloaded: 5 residents one after another",
-        "ours paced: ",
-        "echo paced: ",
-    ):
-        assert label in out, out
-    assert re.search(r"^updates\s+20\s+20$", out, re.M), out
-    assert re.search(r"^offered load \(updates/s\)\s+([\d.]+)\s+\1$", out, re.M), out
-    assert re.search(
-        r"^offered to both bots: [\d.]+ updates/s = 50% of our saturated [\d.]+ updates/s",
-        out,
-        re.M,
-    ), out
-    assert re.search(
-        r"^ratio = our updates/s / echo updates/s = [\d.]+ / [\d.]+ = [\d.]+$", out, re.M
-    ), out
-    assert re.search(r"^target ratio >= 0\.70: (PASS|MISS) \([\d.]+, saturated\)$", out, re.M), out
-    assert re.search(
-        r"^target p99 < 25 ms at [\d.]+ updates/s offered \(50% of saturated throughput\): "
-        r"(PASS|MISS) \([\d.]+ ms; echo [\d.]+ ms\)$",
-        out,
-        re.M,
-    ), out
-    assert re.search(
-        r"^saturated p99 \(not judged; queueing with 5 residents at once\): "
-        r"ours [\d.]+ ms, echo [\d.]+ ms$",
-        out,
-        re.M,
-    ), out
-    assert len(re.findall(r"^bot warnings/errors logged\s+0\s+0$", out, re.M)) == 2, out
+@pytest.fixture(scope="module")
+def out() -> str:
+    return _bench(
+        *("--residents", "4", "--runs", "2", "--calibration", "2", "--details"),
+        *("--paced", "busy", "--paced-window", "1"),
+    )
 
 
-def test_benchmark_without_the_paced_phase() -> None:
-    out = _bench("--residents", "3", "--no-paced")
-    assert "PACED" not in out, out
-    assert re.search(r"^target p99 < 25 ms: not judged \(paced phase skipped\)$", out, re.M), out
-    assert "saturated p99 (not judged" in out, out
+def _rows(out: str, heading: str) -> list[list[str]]:
+    """The table under the first line starting with `heading`, split on 2+ spaces."""
+    block = out[out.index(heading) :].split("\n\n", 1)[0].splitlines()
+    header = next(i for i, line in enumerate(block) if line.startswith("run "))
+    return [
+        re.split(r"\s{2,}", line.strip())
+        for line in block[header + 1 :]
+        if re.match(r"^\d+\s", line)
+    ]
+
+
+def test_calibration_lists_the_calls_of_each_step(out: str) -> None:
+    assert "CALIBRATION: ours, 2 residents one after another" in out, out
+    for step in ("/start", "tap “Yes, I agree”", "type “Riverside”", "tap “No, thanks”"):
+        assert re.search(
+            rf"^{re.escape(step)}\s+\w+\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+\w", out, re.M
+        )
+    assert "residents with these calls: 2 of 2" in out, out
+    per_step = re.search(rf"^per step: ({NUMBER}) Bot API calls, ({NUMBER}) SQL", out, re.M)
+    assert per_step is not None, out
+    assert float(per_step.group(1)) > 0 and float(per_step.group(2)) > 0
+
+
+def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
+    rows = _rows(out, "SATURATED, 4 residents all at once")
+    bots = [row[1] for row in rows]
+    assert bots == [
+        "ours",
+        "baseline (bare PTB, aiohttp)",
+        "ours",
+        "baseline (bare PTB, aiohttp)",
+        "context: bare PTB, httpx",
+    ], out
+    calibrated = re.search(rf"^per step: ({NUMBER}) Bot API calls", out, re.M)
+    assert calibrated is not None
+    for row in rows:
+        run, bot, rate, cpu, sql, calls, match, p50, p99, double, _others = row
+        assert double.endswith("%"), row
+        assert float(rate) > 0 and float(cpu) > 0, row
+        assert calls == calibrated.group(1), row  # the same Bot API calls per step
+        assert match == "yes", row
+        assert float(p50) <= float(p99), row
+        assert (sql != "-") == (bot == "ours"), row  # SQL is counted on ours' database only
+    ratios = re.search(
+        r"^ratio ours / baseline, each run with the baseline run after it: (.*)$", out, re.M
+    )
+    assert ratios is not None, out
+    listed, median = ratios.group(1).split("; median ")
+    pairs = [(float(rows[i][2]), float(rows[i + 1][2])) for i in (0, 2)]
+    values = [float(v) for v in listed.split(", ")]
+    for value, (ours, base) in zip(values, pairs, strict=True):
+        assert value == pytest.approx(ours / base, abs=0.011)
+    assert float(median) == pytest.approx(statistics.median(values), abs=0.011)
+    assert "context, not the target: the same baseline on PTB's default httpx transport" in out
+    listed = re.search(
+        r"^Bot API calls per step in these runs.*\n  ours     (.*)  \((\d+) of (\d+) residents "
+        r"in 2 runs\)\n  baseline (.*)  \((\d+) of (\d+) residents in 2 runs\)$",
+        out,
+        re.M,
+    )
+    assert listed is not None, out
+    assert listed.group(1) == listed.group(4) and listed.group(1).count(" | ") == 3, out
+    assert listed.group(2) == listed.group(3) == listed.group(5) == listed.group(6) == "8"
+
+
+def test_paced_phase_with_a_busy_process(out: str) -> None:
+    heading = "PACED, 50% of our median saturated rate with 4 residents, with 1 CPU-burning"
+    assert heading in out, out
+    offered = re.search(
+        rf"^{heading} process busy meanwhile: ({NUMBER}) steps/s offered to both bots \(of "
+        rf"({NUMBER})\) by (\d+) residents thinking",
+        out,
+        re.M,
+    )
+    assert offered is not None, out
+    assert float(offered.group(1)) == pytest.approx(float(offered.group(2)) / 2, abs=0.1)
+    assert int(offered.group(3)) >= 4  # enough residents for a steady window of 1 s
+    rows = _rows(out, heading)
+    assert [row[1] for row in rows] == ["ours", "baseline (bare PTB, aiohttp)"] * 2, out
+    for row in rows:
+        _run, _bot, rate, _measured, p50, p99, whole, _trip, match, burner, _double, _ = row
+        assert rate == offered.group(1)
+        # (the steady window's p99 may exceed the whole phase's: they rank different sets)
+        assert float(p50) <= float(p99) and float(whole) > 0
+        assert match == "yes"
+        assert burner.endswith("%") and int(burner[:-1]) > 0  # the burner did burn
+
+
+def test_targets_are_judged_on_every_run(out: str) -> None:
+    targets = out[out.index("TARGETS") :]
+    assert re.search(
+        rf"^target ratio >= 0\.50 at 4 residents: (PASS|MISS) \(runs {NUMBER}, {NUMBER}; "
+        rf"median {NUMBER}\)$",
+        targets,
+        re.M,
+    ), targets
+    p99 = re.search(
+        r"^target paced p99 < 25 ms with another process busy, at 50% of the saturated rate "
+        r"with 4 residents: (PASS|MISS) "
+        rf"\(ours ({NUMBER}), ({NUMBER}) ms; baseline {NUMBER}, {NUMBER} ms\)$",
+        targets,
+        re.M,
+    )
+    assert p99 is not None, targets
+    worst = max(float(p99.group(2)), float(p99.group(3)))
+    assert p99.group(1) == ("PASS" if worst < 25 else "MISS")
+
+
+def test_without_paced_phases_or_context() -> None:
+    out = _bench(
+        "--residents", "2", "--runs", "1", "--calibration", "1", "--paced", "none", "--no-context"
+    )
+    assert "PACED" not in out and "context" not in out, out
+    assert re.search(r"^target paced p99 < 25 ms with another process busy: not judged", out, re.M)
+
+
+def test_details_name_the_bots(out: str) -> None:
+    assert "details, ours, saturated run 1, 4 residents:" in out, out
+    assert "details, baseline (bare PTB, aiohttp), saturated run 1, 4 residents:" in out, out
+    assert re.search(r"database writer: [\d.]+ write transactions per step", out), out
 
 
 def test_paced_residents_offer_a_flat_rate() -> None:
@@ -101,3 +185,8 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 99) == 99.0
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
     assert percentile([7.0], 99) == 7.0
+
+
+def test_spread_is_the_median_and_the_range() -> None:
+    assert spread([0.3, 0.1, 0.2]) == "0.20 (0.10-0.30)"
+    assert spread([5.0], 1) == "5.0"

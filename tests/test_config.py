@@ -52,3 +52,34 @@ def test_empty_quiet_hours_mean_none_and_unset_means_the_default() -> None:
     assert Settings.from_env({"QUIET_HOURS": "22:00-07:00"}, dotenv=False).quiet_hours == (
         "22:00-07:00"
     )
+
+
+def test_the_organisation_may_be_named_in_each_language() -> None:
+    settings = Settings.from_env(
+        {
+            "ORGANISATION_NAME": "Riverside Health Team",
+            "ORGANISATION_NAME_CY": "Tîm Iechyd Glan-yr-afon",
+            "organisation_name_pl": "Zespół Zdrowia Riverside",
+            "ORGANISATION_NAME_UR": " ",  # empty: as if not set
+        },
+        dotenv=False,
+    )
+    assert settings.organisation.name == "Riverside Health Team"
+    assert dict(settings.organisation.names) == {
+        "cy": "Tîm Iechyd Glan-yr-afon",
+        "pl": "Zespół Zdrowia Riverside",
+    }
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"ORGANISATION_NAME_WELSH": "Tîm"}, dotenv=False)
+    assert str(refused.value).startswith(
+        "ORGANISATION_NAME_WELSH: 'welsh' is not a language we have translations for; use one "
+        "of ORGANISATION_NAME_AR, ORGANISATION_NAME_BN, ORGANISATION_NAME_CY"
+    )
+    assert Settings.from_env({}, dotenv=False).organisation.name is None  # the translated default
+
+
+def test_the_per_language_organisation_name_is_documented() -> None:
+    example = (REPO / ".env.example").read_text("utf-8")
+    readme = (REPO / "README.md").read_text("utf-8")
+    assert re.search(r"^ORGANISATION_NAME_CY=", example, re.M)
+    assert "`ORGANISATION_NAME_CY`" in readme

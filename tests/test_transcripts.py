@@ -3,6 +3,9 @@
 Each file lists the lines a resident types into the terminal simulator and exactly what the
 bot prints back, turn by turn, plus the rows that must be stored at the end. A line
 `#restart` closes the database and opens it again, as a process restart would.
+A line `#admin ARGS` runs `community-voice admin ARGS` as staff would (through the command
+line's own parser), its answer shown as `staff>` lines, e.g. `#admin area-add Riverside
+--districts CF10`.
 Set UPDATE_TRANSCRIPTS=1 to rewrite the expected output after a deliberate wording change,
 then read the diff before committing.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,11 +22,14 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.admin_cli import on_desk
+from bot.cli import parser
 from bot.console.simulator import Simulator
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
 from bot.host.steps import Who
 from bot.i18n.catalogs import Catalogs
+from bot.staff.actor import StaffError
 from bot.staff.desk import StaffDesk
 from bot.store import participants, sessions
 from bot.store.db import Database
@@ -70,12 +77,23 @@ async def _play(
             await sim.start()
         elif typed.startswith("#approve-champion "):
             await StaffDesk(db, fixed_clock).set_champion(STAFF, int(typed.split()[1]))
+        elif typed.startswith("#admin "):
+            await _admin(StaffDesk(db, fixed_clock, catalogs.available()), typed, buffer)
         else:
             await sim.feed(typed)
         outputs.append(buffer.getvalue())
         buffer.seek(0)
         buffer.truncate()
     return outputs, db
+
+
+async def _admin(desk: StaffDesk, typed: str, out: io.StringIO) -> None:
+    args = parser().parse_args(["admin", *shlex.split(typed.removeprefix("#admin "))])
+    try:
+        said = await on_desk(desk, STAFF, args)
+    except StaffError as exc:
+        said = f"Not done: {exc}"
+    out.write("".join(f"staff> {line}\n" for line in said.splitlines()))
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

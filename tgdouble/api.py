@@ -35,6 +35,8 @@ __all__ = [
 BOT_ID = 999000
 BOT_USERNAME = "community_voice_test_bot"
 BOT_FIRST_NAME = "Community Voice (test)"
+# The status `call` returns when the connection is to be dropped with no answer at all.
+RESET = 0
 # The numeric prefix matches BOT_ID, like real tokens do.
 TEST_TOKEN = f"{BOT_ID}:TEST-community-voice-token"
 
@@ -197,6 +199,8 @@ class Fault:
     chat_id: int | None = None
     delay: float = 0.0
     deliver: bool = False
+    # Hang up instead of answering (after doing the work when ``deliver``): a connection reset.
+    reset: bool = False
 
     def matches(self, method: str, params: JSON) -> bool:
         """Whether this fault applies to a call."""
@@ -496,6 +500,11 @@ class FakeBotAPI:
 
     async def _execute(self, method: str, params: JSON, files: Files) -> Any:
         fault = self._take_fault(method, params)
+        if fault is not None and fault.reset:
+            if fault.deliver:
+                with contextlib.suppress(_ApiError):
+                    await self._dispatch(method, params, files)
+            raise _ApiError(RESET, "connection reset")
         if fault is not None:
             if fault.delay > 0:
                 if fault.deliver:
@@ -636,6 +645,21 @@ class FakeBotAPI:
             delay=seconds,
             deliver=deliver,
         )
+        self._faults.append(fault)
+        return fault
+
+    def inject_reset(
+        self,
+        method: str,
+        *,
+        deliver: bool = False,
+        times: int | None = 1,
+        chat_id: int | None = None,
+    ) -> Fault:
+        """Drop the connection instead of answering matching calls; with ``deliver`` the
+        call is carried out first (the bot cannot tell which)."""
+        fault = Fault(method, RESET, "connection reset", None, times, chat_id, deliver=deliver)
+        fault.reset = True
         self._faults.append(fault)
         return fault
 
@@ -918,6 +942,22 @@ class FakeBotAPI:
             query["message"] = {"chat": self._chat_for(chat), "message_id": message_id, "date": 0}
         return self.enqueue("callback_query", query)
 
+    def press_inline(
+        self, user_id: int, data: str, *, inline_message_id: str = "AAAA-inline-1"
+    ) -> JSON:
+        """A button pressed on a message sent through inline mode: no message, only its id."""
+        user = self._user(user_id, "Resident", "en")
+        query_id = f"{BOT_ID}{next(self._callback_counter):08d}"
+        self._open_callbacks[query_id] = user_id
+        query: JSON = {
+            "id": query_id,
+            "from": user,
+            "chat_instance": "ci-inline",
+            "inline_message_id": inline_message_id,
+            "data": data,
+        }
+        return self.enqueue("callback_query", query)
+
     def tap(self, user_id: int, label: str, *, chat_id: int | None = None) -> JSON:
         """Press the button labelled ``label`` on the newest bot message that has one."""
         chat = chat_id if chat_id is not None else user_id
@@ -935,13 +975,17 @@ class FakeBotAPI:
         latitude: float,
         longitude: float,
         *,
+        live_period: int | None = None,
         first_name: str = "Resident",
         language_code: str | None = "en",
         chat_type: str = "private",
         chat_id: int | None = None,
     ) -> JSON:
-        """A resident shares a location."""
-        content = {"location": {"latitude": latitude, "longitude": longitude}}
+        """A resident shares a location (a live one, updated by ``move_location``, when
+        ``live_period`` is given)."""
+        content: JSON = {"location": {"latitude": latitude, "longitude": longitude}}
+        if live_period is not None:
+            content["location"]["live_period"] = live_period
         return self._resident_message(
             user_id,
             content,
@@ -1142,6 +1186,31 @@ class FakeBotAPI:
             stored.data.pop("entities", None)
         return self.enqueue("edited_message", copy.deepcopy(stored.data))
 
+    def move_location(
+        self, user_id: int, message_id: int, latitude: float, longitude: float
+    ) -> JSON:
+        """A live location moves: Telegram sends it as an edit of the location message."""
+        stored = self._messages.get(user_id, {}).get(message_id)
+        if stored is None or "location" not in stored.data:
+            raise KeyError(f"user {user_id} has no location message {message_id}")
+        stored.data["location"] = {**stored.data["location"], "latitude": latitude}
+        stored.data["location"]["longitude"] = longitude
+        stored.data["edit_date"] = int(time.time())
+        return self.enqueue("edited_message", copy.deepcopy(stored.data))
+
+    def add_to_group(self, user_id: int, chat_id: int, chat_type: str = "group") -> JSON:
+        """Someone adds the bot to a group: a my_chat_member update in that group."""
+        user = self._users.get(user_id) or self._user(user_id, "Resident", "en")
+        chat = self._chat(user, chat_type, chat_id)
+        payload = {
+            "chat": chat,
+            "from": dict(user),
+            "date": int(time.time()),
+            "old_chat_member": {"user": dict(self.bot_user), "status": "left"},
+            "new_chat_member": {"user": dict(self.bot_user), "status": "member"},
+        }
+        return self.enqueue("my_chat_member", payload)
+
     def block(self, user_id: int) -> JSON:
         """The resident blocks the bot: a my_chat_member update, and sends then fail with 403."""
         self._blocked.add(user_id)
@@ -1160,7 +1229,8 @@ class FakeBotAPI:
             "chat": dict(chat),
             "from": dict(user),
             "date": now,
-            "old_chat_member": {"user": dict(self.bot_user), "status": old},
+            "old_chat_member": {"user": dict(self.bot_user), "status": old}
+            | ({"until_date": 0} if old == "kicked" else {}),
             "new_chat_member": {"user": dict(self.bot_user), "status": new}
             | ({"until_date": 0} if new == "kicked" else {}),
         }

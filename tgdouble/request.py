@@ -10,10 +10,10 @@ from urllib.parse import unquote, urlsplit
 
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from tgdouble.api import FakeBotAPI, decode_params
+from tgdouble.api import RESET, FakeBotAPI, decode_params
 
 __all__ = ["DoubleRequest", "parse_api_path"]
 
@@ -105,4 +105,6 @@ class DoubleRequest(BaseRequest):
                 status, body = await self._api.call(target, params, files or None, token=token)
         except TimeoutError as error:
             raise TimedOut from error
+        if status == RESET:
+            raise NetworkError("connection reset by the double")
         return status, json.dumps(body).encode()

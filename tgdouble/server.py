@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tgdouble.api import FakeBotAPI, decode_params
+from tgdouble.api import RESET, FakeBotAPI, decode_params
 
 __all__ = ["DoubleServer"]
 
@@ -125,6 +125,8 @@ class DoubleServer:
             files or None,
             token=request.match_info["token"],
         )
+        if status == RESET and request.transport is not None:
+            request.transport.abort()  # no answer at all, as when a connection is reset
         return _json_response(status, body)
 
     async def _handle_file(self, request: web.Request) -> web.Response:

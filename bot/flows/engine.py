@@ -55,6 +55,7 @@ QUESTIONS_CHANGED = N_(
     "Your answers so far are kept."
 )
 THANKS_FOR_VOICE = N_("Thank you for your voice note.")
+NO_VOICE = N_("Sorry, we cannot use a voice note for this question. Please type your answer.")
 SKIPPED = N_("Skipped")
 
 
@@ -92,6 +93,9 @@ class _Walk:
                     # Nothing to go through: an empty answer, and on.
                     node_id = self._finish_empty(node, {})
                     continue
+                if node.kind is NodeKind.CHOICE and self._only_option(node) is not None:
+                    node_id = self._choose_only(node)
+                    continue
                 if node.kind is NodeKind.RANK and self._rank_is_trivial(node):
                     continue_to = self._finish_trivial_rank(node)
                     if continue_to is None:
@@ -124,6 +128,12 @@ class _Walk:
 
     def _branch(self, node: Node) -> str:
         value = self.session.answers.get(node.on or "")
+        if node.on in self.flow.given:
+            # A fact the host can read again now, from the answers so far (whether the
+            # resident already answered the round they just picked).
+            fresh = self.ctx.facts(node.on, self.session.answers)
+            if fresh is not None:
+                value = fresh
         for case in node.cases:
             if _matches(value, case.when):
                 return case.next
@@ -241,6 +251,29 @@ class _Walk:
     def cancel(self) -> None:
         self.session = self.session.evolve(node_id=None, status=CANCELLED, pending=())
         self.emit(Finished(self.flow.id, "cancelled"))
+
+    # -- a choice with one option ----------------------------------------------------------
+
+    def _only_option(self, node: Node) -> Option | None:
+        """The option of a choice that is not asked when it has only one (`ask_if_one`)."""
+        if node.ask_if_one or node.for_each:
+            return None
+        options = self.options_for(node)
+        return options[0] if len(options) == 1 else None
+
+    def _choose_only(self, node: Node) -> str:
+        """Answer with the only option, as if tapped, without asking or adding to history
+        (going back skips it, as there was nothing to choose)."""
+        option = self._only_option(node)
+        assert option is not None
+        if node.save_as:
+            self.session = self.session.evolve(
+                answers={**self.session.answers, node.save_as: option.id}
+            )
+            self.emit(SaveAnswer(self.flow.id, node.id, node.save_as, option.id))
+        for effect in node.effects:
+            self.emit(ApplyEffect(effect.action, effect.target, option.id))
+        return self._next_of(node, option)
 
     # -- rank helpers ----------------------------------------------------------------------
 
@@ -382,6 +415,9 @@ def _control_of(walk: _Walk, node: Node, received: Input) -> str | None:
 def _feed_choice(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
     options = walk.options_for(node)
     option = _pick(walk, options, received)
+    if option is None and isinstance(received, Text) and node.no_match:
+        walk.reject(node, node.no_match)
+        return
     if option is None:
         walk.reject(node, N_("Please tap one of the buttons."))
         return
@@ -458,6 +494,9 @@ def _feed_rank(walk: _Walk, node: Node, received: Input, control: str | None) ->
 
 
 def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if isinstance(received, Voice) and not node.voice:
+        walk.reject(node, NO_VOICE)
+        return
     if isinstance(received, Voice):
         walk.emit(Say(THANKS_FOR_VOICE))
         value = {"voice": received.file_id, "duration": received.duration}
@@ -513,9 +552,12 @@ def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None
         place = received.text.strip()[: node.max_length or DEFAULT_MAX_LENGTH]
         walk.answer(node, {"place": place}, (place,))
         return
-    if isinstance(received, Voice):
+    if isinstance(received, Voice) and node.voice:
         walk.emit(Say(THANKS_FOR_VOICE))
         walk.answer(node, {"voice": received.file_id, "duration": received.duration}, ("🎤",))
+        return
+    if isinstance(received, Voice):
+        walk.reject(node, NO_VOICE)
         return
     walk.reject(node, N_("Please share a location, or type the name of the place."))
 

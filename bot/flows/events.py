@@ -82,14 +82,27 @@ def fixed_lists(lists: Mapping[str, tuple[Option, ...]]) -> Lists:
     return get
 
 
+class Facts(Protocol):
+    """Facts (`given:`) the host can read again when a branch reaches them, from the answers
+    so far; None keeps the value the flow started with. Must be pure, like Lists."""
+
+    def __call__(self, name: str, answers: Mapping[str, Any], /) -> str | None: ...
+
+
+def no_facts(name: str, answers: Mapping[str, Any], /) -> str | None:
+    """A host whose facts are read once, when a flow starts."""
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """What the host injects: the clock, the option lists that come from outside the flow,
-    and how typed text is read in the resident's language."""
+    facts it can read again mid-flow, and how typed text is read in the resident's language."""
 
     now: datetime
     lists: Lists = no_lists
     words: Words = PLAIN
+    facts: Facts = no_facts
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,12 +39,13 @@ _ASKS = _ANY | _SAYS | {"next", "save_as", "optional", "set", "record"}
 # validator can explain what to do instead.
 _NODE_KEYS: dict[NodeKind, frozenset[str]] = {
     NodeKind.MESSAGE: _ANY | _SAYS | {"next"},
-    NodeKind.CHOICE: _ASKS | {"options", "options_from", "for_each", "label_context"},
+    NodeKind.CHOICE: _ASKS
+    | {"options", "options_from", "for_each", "ask_if_one", "no_match", "label_context"},
     NodeKind.MULTI_CHOICE: _ASKS | {"options", "options_from", "max_choices", "label_context"},
     NodeKind.RANK: _ASKS | {"options", "items_from"},
-    NodeKind.TEXT: _ASKS | {"max_length"},
+    NodeKind.TEXT: _ASKS | {"max_length", "voice"},
     NodeKind.NUMBER: _ASKS | {"min", "max", "integer"},
-    NodeKind.LOCATION: _ASKS | {"max_length"},
+    NodeKind.LOCATION: _ASKS | {"max_length", "voice"},
     NodeKind.CONSENT: _ASKS | {"options"},
     NodeKind.BRANCH: _ANY | {"on", "cases", "default"},
     NodeKind.GOTO: _ANY | {"next"},
@@ -315,6 +316,9 @@ class _Reader:
             max_choices=self.integer(fields, "max_choices"),
             items_from=self.text(item, fields, "items_from"),
             max_length=self.integer(fields, "max_length"),
+            voice=self.boolean(fields, "voice", True),
+            ask_if_one=self.boolean(fields, "ask_if_one", True),
+            no_match=self.text(item, fields, "no_match"),
             min_value=self.number(fields, "min"),
             max_value=self.number(fields, "max"),
             integer=self.boolean(fields, "integer", True),

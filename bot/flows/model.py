@@ -61,12 +61,17 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One choice on a question; `id` is stable, `label` is the English msgid shown."""
+    """One choice on a question; `id` is stable, `label` is the English msgid shown.
+
+    `also` are other words that pick it when typed (host lists only: an area's aliases, its
+    names in other languages and its postcode districts), compared as `fold`ed text.
+    """
 
     id: str
     label: str
     next: str | None = None
     source: Source | None = None
+    also: tuple[str, ...] = ()
     # The question's `label_context`: its labels are translated for that question only
     # (Welsh answers "Oes" to "Is there ...?", "Ydw" to "Do you ...?").
     context: str | None = None
@@ -108,6 +113,9 @@ class Node:
     max_choices: int | None = None  # multi_choice
     items_from: str | None = None  # rank: the save_as key of an earlier multi_choice
     max_length: int | None = None  # text
+    voice: bool = True  # text, location: a voice note is an answer (false: it is refused)
+    ask_if_one: bool = True  # choice: false answers with the only option without asking
+    no_match: str | None = None  # choice: said when typed words match no option (a msgid)
     min_value: float | None = None  # number
     max_value: float | None = None  # number
     integer: bool = True  # number

@@ -146,6 +146,9 @@ class _Check:
             )
         elif kind is NodeKind.TEXT:
             self.text_limit(node)
+            self.settable_by_voice(node)
+        elif kind is NodeKind.LOCATION:
+            self.settable_by_voice(node)
         elif kind is NodeKind.NUMBER:
             self.number_range(node)
         elif kind is NodeKind.BRANCH:
@@ -186,6 +189,17 @@ class _Check:
                 node,
                 f"'max_length' can be at most {TEXT_MAX_LENGTH} (Telegram's message limit)",
             )
+
+    def settable_by_voice(self, node: Node) -> None:
+        # A voice note cannot be a language or an area: the resident would be left with none.
+        for effect in node.effects:
+            if effect.action == "set" and node.voice:
+                self.problem(
+                    node.source,
+                    node,
+                    f"'set: {effect.target}' needs a typed answer: add 'voice: false', so a "
+                    "voice note is refused and the question asked again",
+                )
 
     def rank(self, node: Node) -> None:
         if node.options and node.items_from:

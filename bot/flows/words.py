@@ -83,12 +83,14 @@ class PlainWords:
     """English words and the options' own ids and labels."""
 
     def option(self, typed: str, options: Sequence[Option]) -> Option | None:
-        """By number, id or English label."""
+        """By number, id, English label, or one of its other words (`also`)."""
         found = index_in(typed, options)
         if found is not None or not is_typed_plainly(typed):
             return found
         text = fold(typed)
-        return next((o for o in options if text in (fold(o.id), fold(o.label))), None)
+        return next((o for o in options if text in (fold(o.id), fold(o.label))), None) or next(
+            (o for o in options if text in {fold(a) for a in o.also}), None
+        )
 
     def control(self, typed: str) -> str | None:
         """skip, back, done, cancel."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.i18n.organisation import Organisation
 from bot.store.referral_stats import ReferralStats
 
 
@@ -20,7 +21,7 @@ class PosterRequest:
 
     link: str
     locales: tuple[str, ...]
-    organisation: str
+    organisation: Organisation
     area: str | None = None
     place: str | None = None
     champion: bool = True

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from bot.flows.events import Choose, Input
-from bot.host import champion_commands, deeplinks, hostnodes, texts
+from bot.host import champion_commands, deeplinks, hostnodes, mydata, texts
 from bot.host.replies import Button, Question
 from bot.host.steps import MENU, Step
 from bot.i18n.catalogs import Catalogs
@@ -67,14 +67,14 @@ def stop(step: Step) -> None:
 
 def forget(step: Step) -> None:
     """/delete, confirmed: erase every row about the participant."""
-    participants.forget(step.conn, step.participant.id)
+    kept = participants.forget(step.conn, step.participant.id)
     step.forgotten = True
-    step.say(texts.DELETED)
+    step.say(texts.DELETED_BUT_MEASURES if kept else texts.DELETED)
 
 
-def export(step: Step) -> dict[str, list[dict[str, Any]]]:
-    """Every row kept about the participant (for /mydata)."""
-    return participants.export(step.conn, step.participant.id)
+def export(step: Step) -> dict[str, Any]:
+    """Every row kept about the participant, readable (for /mydata)."""
+    return mydata.readable(step.conn, step.participant.id, step.tr)
 
 
 def set_language(step: Step, code: str) -> None:

@@ -25,7 +25,8 @@ from bot.host.steps import Outcome, Step, Who
 from bot.host.words import TranslatedWords
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.durations import spoken
-from bot.store import champions, participants
+from bot.i18n.organisation import Organisation
+from bot.store import champions, groups, participants
 from bot.store.db import Database, Tx
 
 T = TypeVar("T")
@@ -44,7 +45,7 @@ class Host:
         *,
         clock: Callable[[], datetime] | None = None,
         default_locale: str = "en",
-        organisation: str = "your local health and wellbeing team",
+        organisation: Organisation | str | None = None,
         bot_username: str = "community_voice_bot",
         retention: timedelta = timedelta(days=730),
         artwork: Artwork | None = None,
@@ -55,7 +56,12 @@ class Host:
         self.registry = registry
         self.clock = clock or (lambda: datetime.now(UTC))
         self.default_locale = default_locale
-        self.organisation = organisation
+        # Who runs this, in each resident's language (a plain name is the same in every one).
+        self.organisation = (
+            organisation
+            if isinstance(organisation, Organisation)
+            else Organisation.of(organisation)
+        )
         self.bot_username = bot_username
         self.retention = retention
         self.artwork = artwork  # draws posters and charts; without it none are sent
@@ -113,10 +119,10 @@ class Host:
             who, lambda step: step.replies.append(commands.language_question(step))
         )
 
-    async def export(self, who: Who) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    async def export(self, who: Who) -> tuple[dict[str, Any], str]:
         """/mydata: every row kept about the resident, and the language to caption it in."""
 
-        def run(conn: Tx) -> tuple[dict[str, list[dict[str, Any]]], str]:
+        def run(conn: Tx) -> tuple[dict[str, Any], str]:
             step = Step(self, conn, who, self.clock())
             return commands.export(step), step.locale
 
@@ -131,7 +137,9 @@ class Host:
             tr = self.catalogs.get(locale or self.default_locale)
             msgid = texts.HELP if topic == "help" else texts.PRIVACY
             text = tr.gettext(
-                msgid, organisation=self.organisation, retention=spoken(self.retention, tr.locale)
+                msgid,
+                organisation=self.organisation.name_in(tr),
+                retention=spoken(self.retention, tr.locale),
             )
             return Outcome([Message(text)], known, tr.locale)
 
@@ -165,6 +173,10 @@ class Host:
                 participants.update(conn, found.id, {"unreachable_at": stamp})
 
         await self.db.write(run)
+
+    async def pointer_due(self, channel: str, chat_id: str) -> bool:
+        """A group chat: True only the first time, when it is told to use a private chat."""
+        return await self.db.write(groups.first_word, channel, chat_id, self.clock().isoformat())
 
     async def champion_notice(self, participant_id: int, msgid: str) -> tuple[str, str, str] | None:
         """(channel, chat id, text) telling a champion `msgid` in their language, with their

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.flows.events import Lists
+from bot.flows.events import Facts, Lists
 from bot.flows.model import NodeKind, Option
 from bot.flows.needs import Provided, RecordNeeds
 from bot.i18n.catalogs import Translator
@@ -48,10 +48,9 @@ class View:
         return self.tr.locale
 
     def text(self, texts: Texts) -> str:
-        """Staff text in the resident's language (else English), translated through the
-        catalogs when it is a built-in msgid."""
-        chosen = texts.get(self.locale) or texts.get("en") or next(iter(texts.values()), "")
-        return self.tr.gettext(chosen) if chosen else ""
+        """Staff text in the resident's language (else the default language, else English),
+        translated through the catalogs when it is a built-in msgid."""
+        return self.tr.pick(texts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +64,14 @@ class OptionList:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """A `given:` fact and the values it can take; `seed` adds answers a flow starts with."""
+    """A `given:` fact and the values it can take; `seed` adds answers a flow starts with;
+    `recheck` reads it again, from the answers so far, when a branch reaches it."""
 
     name: str
     values: tuple[str, ...]
     make: Callable[[View], str]
     seed: Callable[[View], dict[str, Any]] | None = None
+    recheck: Callable[[View, Answers], str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,15 @@ class Registry:
             node_records=self.node_records,
             records={name: RecordNeeds(record.reads) for name, record in self.records.items()},
         )
+
+    def rechecks(self, view: View) -> Facts:
+        """Facts a branch reads again in one step (the others keep their value from the start)."""
+
+        def get(name: str, answers: Answers, /) -> str | None:
+            fact = self.facts.get(name)
+            return fact.recheck(view, answers) if fact and fact.recheck else None
+
+        return get
 
     def lists(self, view: View) -> Lists:
         """The option lists for one step, each made at most once per distinct input."""

@@ -97,6 +97,8 @@ def _hint(ask: Ask, tr: Translator) -> str | None:
         )
         hint = tr.gettext("Tap them in order, the most important first.")
         return f"{placed}\n\n{hint}" if placed else hint
+    if node.kind is NodeKind.TEXT and not node.voice:
+        return tr.gettext("Type your answer.")
     if node.kind is NodeKind.TEXT:
         return tr.gettext("Type your answer, or send a voice note.")
     if node.kind is NodeKind.LOCATION:

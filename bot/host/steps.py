@@ -29,6 +29,7 @@ from bot.flows.needs import placeholders
 from bot.flows.session import Session
 from bot.host import texts
 from bot.host.artwork import Drawing
+from bot.host.hooks.areas import area_value
 from bot.host.registry import View
 from bot.host.render import render
 from bot.host.replies import Message, Reply
@@ -142,18 +143,21 @@ class Step:
             now=self.now,
             snapshot=self.snapshot,
             bot_username=self.host.bot_username,
-            organisation=self.host.organisation,
+            organisation=self.host.organisation.name_in(self.tr),
             locales=self.host.locale_options,
             phone_locale=self.phone_locale,
             retention=self.host.retention,
         )
 
     def context(self) -> Context:
-        """The engine's context: the clock, this step's lists, typed words in their language."""
+        """The engine's context: the clock, this step's lists and facts, typed words in their
+        language."""
+        view = self.view()
         return Context(
             now=self.now,
-            lists=self.host.registry.lists(self.view()),
+            lists=self.host.registry.lists(view),
             words=self.host.words(self.locale),
+            facts=self.host.registry.rechecks(view),
         )
 
     def active(self) -> StoredSession | None:
@@ -258,11 +262,10 @@ class Step:
         if event.action == "forget":
             participants.forget(self.conn, self.participant.id)
             self.forgotten = True
-        elif event.action == "set" and event.target in ("locale", "area"):
-            value = event.value
-            if isinstance(value, dict):  # a location answer: keep the place name or nothing
-                value = value.get("place")
-            self.change(**{event.target: value})
+        elif event.action == "set" and event.target == "area":
+            self.change(area=area_value(self.view(), event.value))
+        elif event.action == "set" and event.target == "locale":
+            self.change(locale=event.value)
         elif event.action == "record" and event.target == "consent":
             agreed = isinstance(event.value, dict) and bool(event.value.get("agreed"))
             self.change(consent_at=event.value["at"] if agreed else None)

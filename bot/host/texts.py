@@ -39,6 +39,12 @@ DELETED = N_(
     "Done. We have deleted everything we kept about you. "
     "If you send another message, we will start again as if we had never met."
 )
+DELETED_BUT_MEASURES = N_(
+    "Done. We have deleted everything we kept about you, except the words of a measure you "
+    "suggested that is now part of an evaluation plan: those words stay, but nothing links "
+    "them to you any more. If you send another message, we will start again as if we had "
+    "never met."
+)
 DELETE_QUESTION = N_(
     "Do you want us to delete everything we keep about you? This cannot be undone."
 )

@@ -10,6 +10,7 @@ from bot.flows.words import PLAIN, fold, index_in, is_typed_plainly, to_number
 from bot.host.render import CONTROL_LABELS
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
+from bot.store import places
 
 # TRANSLATORS: words a resident may type to say yes, separated by commas: every way your
 # language says it (Welsh: "ie, ydw, oes, ydy, do"). Keep "yes" if people use English too.
@@ -48,7 +49,7 @@ class TranslatedWords:
             found = next((o for o in options if o.id == said), None)
             if found is not None:
                 return found
-        return PLAIN.option(typed, options)
+        return PLAIN.option(typed, options) or _by_other_words(typed, options)
 
     def control(self, typed: str) -> str | None:
         """A control by its translated name ("Skip", "◀️ Back" or just "Back")."""
@@ -61,6 +62,13 @@ class TranslatedWords:
     def consent(self, typed: str) -> str | None:
         """The resident's words for yes and no, then English."""
         return self._yes_no.get(fold(typed)) or PLAIN.consent(typed)
+
+
+def _by_other_words(typed: str, options: Sequence[Option]) -> Option | None:
+    """An option whose other words (an area's aliases, names, postcode districts) match, as
+    places are compared: "glan yr afon" for Glan-yr-Afon, "cf10 1aa" for CF10."""
+    wanted = places.typed_keys(typed)
+    return next((o for o in options if o.also and wanted & places.keys_of(o.also)), None)
 
 
 def _label_keys(label: str) -> set[str]:

@@ -47,6 +47,19 @@ class Translator:
     locale: str
     translations: gettext.NullTranslations
     rtl: bool
+    fallback: str = SOURCE_LOCALE  # the default language, for staff texts not given in ours
+
+    def pick(self, texts: Mapping[str, str]) -> str:
+        """Staff text (locale -> words) for this reader: their language, else the default
+        language, else the English (the source text), else any. Built-in texts hold an English
+        msgid, translated through the catalogs."""
+        chosen = (
+            texts.get(self.locale)
+            or texts.get(self.fallback)
+            or texts.get(SOURCE_LOCALE)
+            or next(iter(texts.values()), "")
+        )
+        return self.gettext(chosen) if chosen else ""
 
     def gettext(self, message: str, **params: object) -> str:
         """Translate `message` and fill its placeholders."""
@@ -75,12 +88,16 @@ class Translator:
 class Catalogs:
     """Every available locale's translator, loaded once."""
 
-    def __init__(self, locales_dir: Path | None = None) -> None:
+    def __init__(
+        self, locales_dir: Path | None = None, default_locale: str = SOURCE_LOCALE
+    ) -> None:
         self.dir = locales_dir or default_locales_dir()
-        self._translators: dict[str, Translator] = {SOURCE_LOCALE: _translator(SOURCE_LOCALE, None)}
+        self._translators: dict[str, Translator] = {
+            SOURCE_LOCALE: _translator(SOURCE_LOCALE, None, default_locale)
+        }
         for po in sorted(self.dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             code = po.parent.parent.name
-            self._translators[code] = _translator(code, po)
+            self._translators[code] = _translator(code, po, default_locale)
 
     def available(self) -> list[str]:
         """Locale codes we can speak, source language first."""
@@ -111,7 +128,7 @@ class Catalogs:
         return name[:1].upper() + name[1:]
 
 
-def _translator(code: str, po: Path | None) -> Translator:
+def _translator(code: str, po: Path | None, fallback: str) -> Translator:
     translations: gettext.NullTranslations = gettext.NullTranslations()
     if po is not None:
         with po.open("rb") as handle:
@@ -124,4 +141,4 @@ def _translator(code: str, po: Path | None) -> Translator:
         rtl = Locale.parse(code).text_direction == "rtl"
     except (UnknownLocaleError, ValueError):
         rtl = False
-    return Translator(code, translations, rtl)
+    return Translator(code, translations, rtl, fallback)

@@ -3,8 +3,8 @@
 Registered as the `community_voice_flows` extraction method (entry point group
 `babel.extractors`), so `pybabel extract -F babel.cfg` reads flows next to the Python code.
 
-Extracted: the flow's `title`, every node's `text` and every option's `label`. Each message gets
-the node's `note:` (a note for translators) and a reference comment such as
+Extracted: the flow's `title`, every node's `text` and `no_match`, and every option's `label`.
+Each message gets the node's `note:` (a note for translators) and a reference comment such as
 `flow: onboarding, node: consent`, so translators see where a string is used. A text written as
 `{one: ..., other: ...}` becomes a plural message, as from `ngettext(one, other, n)`.
 
@@ -58,6 +58,8 @@ def extract_flow(
         notes = [note.strip()] if note and note.strip() else []
         where = f"flow: {flow_id}, node: {node_name}"
         yield from _messages(node.get("text"), [*notes, where], plurals)
+        unmatched = [*notes, f"{where}, said when typed words match no option"]
+        yield from _messages(node.get("no_match"), unmatched, plurals)
         options_node = node.get("options")
         if not isinstance(options_node, SequenceNode):
             continue

@@ -8,11 +8,12 @@ from typing import Any, Protocol, TypeVar
 
 from bot.flows.callback import encode_callback
 from bot.host.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
+from bot.host.textsplit import CAPTION_LIMIT, units
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
 from bot.jobs.chartworker import ChartWorker
 from bot.jobs.outbound import OutMessage
-from bot.jobs.results import CAPTION_LIMIT, ChartSpec, Results, caption, chart_spec
+from bot.jobs.results import ChartSpec, Results, caption, chart_spec
 from bot.store import initiatives, rounds, support
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Database, Tx
@@ -150,7 +151,7 @@ class BroadcastComposer:
             return [OutMessage(text)]
         png = await self._once(self._drawn, spec.key, lambda: self.charts.draw(spec))
         key = f"results-{results.round_id}-{spec.key}"
-        if len(text) > CAPTION_LIMIT:
+        if units(text) > CAPTION_LIMIT:
             return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
         return [OutMessage(text, photo=png, photo_key=key)]
 
@@ -193,10 +194,9 @@ def staff_text(content: dict[str, Any], tr: Translator) -> str:
 
 
 def pick_text(texts: Texts, tr: Translator) -> str:
-    """Staff text in the reader's language, else English, else any; built-in texts (English
-    msgids) are translated through the catalogs."""
-    chosen = texts.get(tr.locale) or texts.get("en") or next(iter(texts.values()), "")
-    return tr.gettext(chosen) if chosen else ""
+    """Staff text in the reader's language, else the default language, else English, else
+    any; built-in texts (English msgids) are translated through the catalogs."""
+    return tr.pick(texts)
 
 
 def untranslated(content: dict[str, Any], locales: Iterable[str]) -> list[str]:

@@ -5,7 +5,10 @@ in doubt."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+
+log = logging.getLogger(__name__)
 
 FLOOR = 8
 CEILING = 512
@@ -22,6 +25,8 @@ class Gate:
         self.ceiling = ceiling
         self.latency = 0.05  # a guess until the first answers come back
         self.limit = self._size()
+        self.peak = self.limit
+        log.debug("up to %s requests in flight (latency %.0f ms)", self.limit, 1e3 * self.latency)
         self.in_flight = 0
         self._changed = asyncio.Condition()
 
@@ -44,6 +49,12 @@ class Gate:
         self.latency += SMOOTHING * (seconds - self.latency)
         grown = self._size()
         if grown != self.limit:
+            if grown > self.peak:
+                # The most requests a crash could leave in doubt (the fault suite reads it).
+                log.debug(
+                    "up to %s requests in flight (latency %.0f ms)", grown, 1e3 * self.latency
+                )
+                self.peak = grown
             self.limit = grown
             asyncio.ensure_future(self._wake())
 

@@ -128,8 +128,11 @@ class Pacer:
             self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
 
     @asynccontextmanager
-    async def replying(self) -> AsyncIterator[None]:
-        """A reply to a resident: counted in the overall rate, ahead of any broadcast."""
+    async def replying(self, chat_id: str | None = None) -> AsyncIterator[None]:
+        """A reply to a resident: counted in the overall rate, ahead of any broadcast, and one
+        a second in its chat like every message (retries included)."""
+        if chat_id is not None:
+            await self._chat_turn(chat_id)
         self._replies_waiting += 1
         try:
             await self._window(broadcast=False)
@@ -140,7 +143,19 @@ class Pacer:
         try:
             yield
         finally:
-            answered.set_result(self.monotonic())
+            now = self.monotonic()
+            answered.set_result(now)
+            if chat_id is not None:
+                self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
+
+    async def _chat_turn(self, chat_id: str) -> None:
+        """Wait until a second has passed since the chat's last message; the place is taken
+        before waiting, so a broadcast to the same chat meanwhile waits its own second."""
+        now = self.monotonic()
+        slot = max(now, self._last_chat.get(chat_id, -1e18) + self.per_chat)
+        self._last_chat[chat_id] = slot
+        if slot > now:
+            await self.sleep(slot - now)
 
     async def _reserve(self, chat_id: str) -> asyncio.Future[float]:
         await self._quiet_wait()

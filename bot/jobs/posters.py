@@ -100,7 +100,7 @@ def _words(
         below.append(_Block(tr.gettext(BY_CHAMPION), 15, bold=True))
     if request.area:
         below.append(_Block(tr.gettext(FOR_AREA, area=request.area), 15))
-    below.append(_Block(tr.gettext(RUN_BY, organisation=request.organisation), 13))
+    below.append(_Block(tr.gettext(RUN_BY, organisation=request.organisation.name_in(tr)), 13))
     return above, below
 
 

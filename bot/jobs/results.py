@@ -16,7 +16,6 @@ from bot.store.rounds import TopicResult
 from bot.store.texts import Texts
 
 SMALLEST_SHOWN = 5  # counts below this (but above 0) are shown as "<5"
-CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption, in characters
 
 TOOK_PART = N_plural(
     "📊 The question has closed. {count} person took part.",
@@ -73,8 +72,7 @@ class Results:
 
 def label(texts: Texts, tr: Translator) -> str:
     """A topic or question in the reader's language (built-in ones through the catalogs)."""
-    chosen = texts.get(tr.locale) or texts.get("en") or next(iter(texts.values()), "")
-    return tr.gettext(chosen) if chosen else ""
+    return tr.pick(texts)
 
 
 def caption(results: Results, mine: frozenset[int], tr: Translator) -> str:

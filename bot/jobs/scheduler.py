@@ -38,6 +38,10 @@ REMINDER_BATCH = 1000
 EXPIRY_SLICE = 2000  # participants looked at per sweep for the retention period
 
 
+# How often a champion is asked how things are going (and when, after approval, first).
+CHAMPION_CHECKIN_EVERY = timedelta(days=30)
+
+
 @dataclass(frozen=True, slots=True)
 class JobSettings:
     """What the scheduled work needs from the settings."""
@@ -103,8 +107,12 @@ class Jobs:
     async def stop(self) -> None:
         """Stop the timer and the senders (deliveries in flight stay recorded as sending)."""
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-            self.scheduler = None
+            self.scheduler.pause()
+            # A sweep under way finishes first: cancelled mid-send, it would drop what it was
+            # telling (a staff alert, say) and leave a traceback in the log.
+            async with self._sweeping:
+                self.scheduler.shutdown(wait=False)
+                self.scheduler = None
         for task in list(self.running.values()):
             task.cancel()
         await asyncio.gather(*self.running.values(), return_exceptions=True)
@@ -239,11 +247,28 @@ class Jobs:
         return queued
 
     async def _champion_checkins(self) -> list[int]:
-        """A monthly support check-in for active champions."""
-        if not await self.db.read(champions.any_with_status, "active"):
-            return []
-        month = self.clock().strftime("%Y-%m")
-        new = await self._queue("champion", Audience("champions"), {}, f"champion:{month}")
+        """A support check-in for each active champion a month after they were approved,
+        then a month after the last one."""
+        now = self._now()
+        cutoff = (self.clock() - CHAMPION_CHECKIN_EVERY).isoformat()
+
+        def queue(conn: Tx) -> int | None:
+            due = champions.due_for_checkin(conn, cutoff)
+            if not due:
+                return None
+            champions.mark_checked_in(conn, due, now)
+            return broadcasts.create(
+                conn,
+                "champion",
+                Audience("participants", due),
+                {},
+                now,
+                status="scheduled",
+                send_at=now,
+                created_by="scheduler",
+            )
+
+        new = await self.db.write(queue)
         return [new] if new is not None else []
 
     async def _queue(

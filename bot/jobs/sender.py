@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.host.textsplit import MESSAGE_LIMIT, split_text
+from bot.host.textsplit import MESSAGE_LIMIT, split_text, units
 from bot.jobs.gate import Gate
 from bot.jobs.ledger import GATHER_SECONDS, Ledger
 from bot.jobs.outbound import (
@@ -326,7 +327,8 @@ class _Run:
                     failures += 1
                     if failures >= s.max_attempts:
                         return pid, "failed", str(exc)[:200]
-                    await s.sleep(s.backoff * 2 ** (failures - 1))
+                    # Jitter, so recipients failing together do not come back together.
+                    await s.sleep(s.backoff * 2 ** (failures - 1) * (0.5 + random.random()))
         return pid, "sent", None
 
 
@@ -334,7 +336,7 @@ def _split(messages: list[OutMessage]) -> list[OutMessage]:
     """Long texts as several messages (buttons on the last), each paced on its own."""
     out: list[OutMessage] = []
     for message in messages:
-        if message.photo is not None or len(message.text) <= MESSAGE_LIMIT:
+        if message.photo is not None or units(message.text) <= MESSAGE_LIMIT:
             out.append(message)
             continue
         pieces = split_text(message.text)

@@ -14,6 +14,7 @@ from bot.jobs.compose import TEMPLATES, untranslated
 from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
 from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.areas import area_names
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
@@ -117,10 +118,14 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
     """Save the request as a draft broadcast (nothing is sent until it is confirmed)."""
 
     def work(conn: Tx, log: Audit) -> int:
+        audience = request.audience
+        if audience.type == "area":
+            # "area:CF10" or an alias reaches the area as residents' rows name it.
+            audience = Audience("area", area_names(conn, [str(audience.value)])[0])
         new = broadcasts.create(
             conn,
             "staff",
-            request.audience,
+            audience,
             request.content,
             log.stamp,
             status="draft",

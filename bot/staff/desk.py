@@ -4,16 +4,17 @@ actor's role and is audited in the transaction that makes it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.staff import demo
 from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.areas import area_names
 from bot.staff.auditing import Audit
 from bot.staff.listings import LISTINGS, listing, round_results
-from bot.staff.parsing import parse_day, slug
+from bot.staff.parsing import check_languages, english, parse_day, slug
 from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
@@ -37,9 +38,23 @@ class Queued:
 class StaffDesk:
     """Staff actions over the database, with the clock injected."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime] | None = None,
+        languages: Collection[str] = (),
+    ) -> None:
         self.db = db
         self.clock = clock or (lambda: datetime.now(UTC))
+        # The languages residents can read (those we have catalogs for): staff texts in any
+        # other would never be seen, so they are refused. Empty: not checked.
+        self.languages = frozenset(languages)
+
+    def check_texts(self, *found: Texts | None, removing: bool = False) -> None:
+        """Refuse a translation into a language residents cannot choose."""
+        for one in found:
+            if one and self.languages:
+                check_languages(one, self.languages, removing)
 
     def now(self) -> datetime:
         """The desk's clock."""
@@ -71,11 +86,16 @@ class StaffDesk:
         question: Texts | None = None,
         topics: Sequence[Texts] | None = None,
         area: str | None = None,
+        areas: Sequence[str] = (),
     ) -> int:
-        """Open a round; without topics it gets the default list (translated for everyone)."""
+        """Open a round, for everyone or for some areas (names, aliases or postcode districts
+        of the areas staff defined); without topics it gets the default list (translated for
+        everyone). `overlaps` says which open rounds reach the same residents."""
         closes_at = parse_day(closes)
         if closes_at <= self.clock():
             raise StaffError("The closing date has already passed. Choose a later date.")
+        self.check_texts(question, *(topics or ()))
+        wanted = [*([area] if area else []), *areas]
         entries: list[tuple[str, Texts, bool]]
         if topics:
             keys = [slug(t["en"]) for t in topics]
@@ -87,7 +107,8 @@ class StaffDesk:
         wording = question or {"en": demo.DEFAULT_QUESTION}
 
         def work(conn: Tx, log: Audit) -> int:
-            new = rounds.create(conn, wording, closes_at.isoformat(), log.stamp, entries, area)
+            names = area_names(conn, wanted)
+            new = rounds.create(conn, wording, closes_at.isoformat(), log.stamp, entries, names)
             log(
                 "round.open",
                 "round",
@@ -95,7 +116,7 @@ class StaffDesk:
                 after={
                     "question": wording,
                     "closes": closes_at.isoformat(),
-                    "area": area,
+                    "areas": names,
                     "topics": [t for _, t, _ in entries],
                 },
             )
@@ -103,8 +124,40 @@ class StaffDesk:
 
         return int(await self.act(actor, Role.STAFF, "open a round", work))
 
+    async def overlaps(self, actor: Actor, round_id: int) -> str:
+        """A note naming the other open rounds some of the same residents are asked at the
+        same time (one is for everyone, or they share an area, and their periods overlap);
+        empty when there are none."""
+        actor.require(Role.VIEWER, "see rounds")
+
+        def read(conn: Tx) -> str:
+            this = _round(conn, round_id)
+            others = [
+                other
+                for other in reversed(rounds.all_rounds(conn, "open"))
+                if other.id != this.id
+                and other.shares_residents_with(this)
+                and other.opens_at < this.closes_at
+                and this.opens_at < other.closes_at
+            ]
+            if not others:
+                return ""
+            lines = [
+                f"Note: round {round_id} overlaps with {len(others)} other open round(s) for "
+                "some of the same residents. They are asked which question to answer first:"
+            ]
+            lines += [
+                f"- round {o.id} (for {o.area or 'everyone'}, closes {o.closes_at[:10]}): "
+                f"{english(o.question)}"
+                for o in others
+            ]
+            return "\n".join(lines)
+
+        return await self.db.read(read)
+
     async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
         """Add a topic to an open round."""
+        self.check_texts(label)
 
         def work(conn: Tx, log: Audit) -> int:
             found = _round(conn, round_id)
@@ -157,6 +210,7 @@ class StaffDesk:
         check_in_days: int = 30,
     ) -> int:
         """Record an initiative answering some topics."""
+        self.check_texts(title, description)
         if status not in INITIATIVE_STATUSES:
             raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
         if check_in_days < 1:
@@ -200,6 +254,7 @@ class StaffDesk:
             raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
         if status is None and note is None:
             raise StaffError("Give a new status, a note of what was done, or both.")
+        self.check_texts(note)
 
         def work(conn: Tx, log: Audit) -> Queued:
             found = initiatives.get(conn, initiative_id)
@@ -237,6 +292,7 @@ class StaffDesk:
         self, actor: Actor, initiative_id: int, text: Texts, adopt: bool = True
     ) -> int:
         """Add a measure to an initiative's evaluation plan (adopted unless told not to)."""
+        self.check_texts(text)
         status = "adopted" if adopt else "proposed"
 
         def work(conn: Tx, log: Audit) -> int:

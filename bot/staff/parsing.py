@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from bot.staff.actor import StaffError
 from bot.store.texts import Texts
 
 _LANG_LINE = re.compile(r"^([a-z]{2,3}(?:[-_][A-Za-z]{2,4})?):\s*(.+)$")
+_KEYED_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z_-]{0,20})\s*:\s*(.*)$")
+_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z]{2,4})?")
+REMOVE = "-"  # a translation of "-" removes that language's text (when editing)
 
 
 def texts(english: str, translations: Sequence[str] = ()) -> Texts:
@@ -18,14 +22,142 @@ def texts(english: str, translations: Sequence[str] = ()) -> Texts:
     if not english:
         raise StaffError("The text is empty.")
     result: Texts = {"en": english}
-    for item in translations:
-        match = _LANG_LINE.match(item.replace("=", ": ", 1) if "=" in item else item)
-        if not match:
-            raise StaffError(
-                f"Write translations as LANG=TEXT (for example cy=Helo), not {item!r}."
-            )
-        result[match.group(1).replace("_", "-").lower()] = match.group(2).strip()
+    for code, words in translation_items(translations):
+        translate(result, code, words)
     return result
+
+
+def translation_items(items: Sequence[str]) -> list[tuple[str, str]]:
+    """(language, text) from `cy=Helo` or `cy: Helo` (as --tr takes them)."""
+    found: list[tuple[str, str]] = []
+    for item in items:
+        cut = min((i for i in (item.find("="), item.find(":")) if i >= 0), default=-1)
+        if cut < 0:
+            raise StaffError(f"Write a translation as LANG=TEXT, like cy=Helo, not {item!r}.")
+        code, words = item[:cut].strip().lower().replace("_", "-"), item[cut + 1 :]
+        if not code:
+            raise StaffError(f"{item!r} does not say its language: write it like cy=Helo.")
+        if not _CODE.fullmatch(code):
+            raise StaffError(f"{code!r} is not a language code like cy, pl or ur (in {item!r}).")
+        if not words.strip():
+            raise StaffError(f"The {code} translation is empty: write {code}=... with its words.")
+        found.append((code, words.strip()))
+    return found
+
+
+def translate(target: Texts, code: str, words: str, where: str = "") -> None:
+    """Add the `code` translation to `target`, refusing a second one or the English."""
+    if code == "en":
+        raise StaffError(
+            f"{where}The English is the main text itself: give other languages, like cy=..."
+        )
+    if code in target:
+        raise StaffError(f"{where}There are two {code} translations of one text: give one.")
+    target[code] = words
+
+
+def check_languages(found: Texts, languages: Collection[str], removing: bool = False) -> None:
+    """Refuse a language we have no translations for (and "-", unless removing)."""
+    unknown = sorted(code for code in found if code not in languages)
+    if unknown:
+        raise StaffError(
+            f"{', '.join(repr(c) for c in unknown)} is not one of our languages: "
+            f"{', '.join(sorted(languages))}."
+        )
+    if not removing and REMOVE in found.values():
+        raise StaffError(f"'{REMOVE}' removes a translation, which only 'edit' does.")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line after a staff command's first: `key: value`, `key` being a keyword of the
+    command (topic, area, ...) or a language code; `number` counts the command's line as 1."""
+
+    number: int
+    key: str
+    value: str
+
+    @property
+    def where(self) -> str:
+        """How a message names the line."""
+        return f"Line {self.number} ({self.key}: ...): "
+
+
+def keyed_lines(
+    body: str, keywords: Collection[str], languages: Collection[str]
+) -> tuple[str, list[Line]]:
+    """A staff message's first line, and every later line as `key: value`: one of
+    `keywords`, or a translation of the text above it ("cy: ..."). Anything else is refused
+    with the line it is on."""
+    raw = body.strip("\n").splitlines()
+    first = raw[0].strip() if raw else ""
+    found: list[Line] = []
+    ways = ", ".join(f"'{k}: ...'" for k in keywords)
+    for number, line in enumerate(raw[1:], start=2):
+        if not line.strip():
+            continue
+        match = _KEYED_LINE.match(line)
+        key = match.group(1).lower().replace("_", "-") if match else ""
+        if match is None or (key not in keywords and key not in languages):
+            if match is not None and _CODE.fullmatch(key):
+                raise StaffError(
+                    f"Line {number}: '{key}' is not one of our languages: "
+                    f"{', '.join(sorted(languages))}."
+                )
+            raise StaffError(
+                f"Line {number} ({line.strip()!r}) is not understood: write "
+                f"{ways + ', or ' if ways else ''}a translation like 'cy: ...'."
+            )
+        value = match.group(2).strip()
+        if not value:
+            raise StaffError(f"Line {number} ('{key}:') has nothing after the colon.")
+        found.append(Line(number, key, value))
+    return first, found
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRequest:
+    """A round as a staff message asks for it: closing date, question, topics, areas."""
+
+    closes: str
+    question: Texts | None = None
+    topics: tuple[Texts, ...] = ()
+    areas: tuple[str, ...] = ()
+
+
+def round_request(body: str, languages: Collection[str]) -> RoundRequest:
+    """/round_open's message: `DATE [question]` on the first line, then lines of
+    `topic: ...`, `area: A, B` and translations of the question or topic above (`cy: ...`)."""
+    first, lines = keyed_lines(body, ("topic", "area", "areas"), languages)
+    words = first.split(maxsplit=1)
+    if not words:
+        raise StaffError(
+            "Use: /round_open DATE [question], then lines like 'topic: ...', 'area: ...' and "
+            "'cy: ...' (a translation of the line above)."
+        )
+    question: Texts | None = {"en": words[1].strip()} if len(words) > 1 else None
+    current = question
+    topics: list[Texts] = []
+    areas: list[str] = []
+    for line in lines:
+        if line.key == "topic":
+            current = {"en": line.value}
+            topics.append(current)
+        elif line.key in ("area", "areas"):
+            areas += split_list(line.value)
+        elif current is None:
+            raise StaffError(
+                f"{line.where}a translation goes under the text it translates: write the "
+                "question after the date, or a 'topic: ...' line, first."
+            )
+        else:
+            translate(current, line.key, line.value, line.where)
+    return RoundRequest(words[0], question, tuple(topics), tuple(areas))
+
+
+def split_list(value: str) -> list[str]:
+    """Names separated by commas ("Riverside, Canton")."""
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def split_translations(message: str) -> tuple[str, list[str]]:

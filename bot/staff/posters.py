@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from bot.i18n.organisation import Organisation
 from bot.jobs.artwork import MatplotlibArtwork, Poster, PosterRequest
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import StaffDesk
@@ -19,7 +20,11 @@ class PosterDesk:
     """Prints posters with the bot's username and the organisation's name."""
 
     def __init__(
-        self, desk: StaffDesk, artwork: MatplotlibArtwork, bot_username: str, organisation: str
+        self,
+        desk: StaffDesk,
+        artwork: MatplotlibArtwork,
+        bot_username: str,
+        organisation: Organisation,
     ) -> None:
         self.desk = desk
         self.artwork = artwork

@@ -288,7 +288,7 @@ def set_status_message(conn: Tx, broadcast_id: int, chat_id: str, message_id: in
 
 # Recipients queued per transaction: a few milliseconds of the writer each, so queueing an
 # audience of 100,000 never holds up a resident's tap for long.
-QUEUE_CHUNK = 5000
+QUEUE_CHUNK = 1000
 
 
 def start(conn: Tx, broadcast_id: int, now: str) -> int:

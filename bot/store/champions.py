@@ -67,9 +67,12 @@ def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: s
 
 def create(conn: Tx, participant_id: int, code: str, now: str, status: str = "interested") -> int:
     """Make the participant a champion with this referral code; returns the champion id."""
+    # An active champion's monthly check-in counts from when they became active.
+    checked = now if status == "active" else None
     cur = conn.execute(
-        "INSERT INTO champions (participant_id, code, status, created_at) VALUES (?, ?, ?, ?)",
-        (participant_id, code, status, now),
+        "INSERT INTO champions (participant_id, code, status, created_at, last_checkin_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (participant_id, code, status, now, checked),
     )
     assert cur.lastrowid is not None
     return cur.lastrowid
@@ -104,18 +107,34 @@ def all_champions(conn: Tx, status: str | None = None) -> list[Champion]:
     return [_champion(r) for r in rows]
 
 
-def any_with_status(conn: Tx, status: str) -> bool:
-    """Is there at least one champion with this status?"""
-    row = conn.execute("SELECT 1 FROM champions WHERE status = ? LIMIT 1", (status,)).fetchone()
-    return row is not None
+def due_for_checkin(conn: Tx, before: str) -> list[int]:
+    """Participant ids of active champions not checked in with since `before` (counting
+    from when they became active)."""
+    rows = conn.execute(
+        "SELECT participant_id FROM champions WHERE status = 'active' "
+        "AND last_checkin_at <= ? ORDER BY participant_id",
+        (before,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def mark_checked_in(conn: Tx, participant_ids: list[int], now: str) -> None:
+    """Their check-in has been queued now."""
+    conn.executemany(
+        "UPDATE champions SET last_checkin_at = ? WHERE participant_id = ?",
+        [(now, pid) for pid in participant_ids],
+    )
 
 
 def set_status(conn: Tx, champion_id: int, status: str, now: str) -> bool:
     """Approve (active), pause or end a champion."""
     cur = conn.execute(
-        "UPDATE champions SET status = ?, approved_at = CASE WHEN ? = 'active' "
-        "THEN COALESCE(approved_at, ?) ELSE approved_at END WHERE id = ?",
-        (status, status, now, champion_id),
+        "UPDATE champions SET approved_at = CASE WHEN ? = 'active' "
+        "THEN COALESCE(approved_at, ?) ELSE approved_at END, "
+        # Becoming active (approved, or back from a pause) starts the check-in month anew.
+        "last_checkin_at = CASE WHEN ? = 'active' AND status != 'active' THEN ? "
+        "ELSE last_checkin_at END, status = ? WHERE id = ?",
+        (status, now, status, now, status, champion_id),
     )
     return cur.rowcount == 1
 

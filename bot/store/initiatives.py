@@ -128,6 +128,19 @@ def record_update(
     return _id(cur)
 
 
+def set_title(conn: Tx, initiative_id: int, title: Texts, now: str) -> None:
+    """Change an initiative's title (its wording or translations)."""
+    conn.execute(
+        "UPDATE initiatives SET title = ?, updated_at = ? WHERE id = ?",
+        (dump_texts(title), now, initiative_id),
+    )
+
+
+def set_measure_text(conn: Tx, measure_id: int, text: Texts) -> None:
+    """Change a measure's words (its wording or translations)."""
+    conn.execute("UPDATE measures SET text = ? WHERE id = ?", (dump_texts(text), measure_id))
+
+
 def get(conn: Tx, initiative_id: int) -> Initiative | None:
     """An initiative by id."""
     row = conn.execute("SELECT * FROM initiatives WHERE id = ?", (initiative_id,)).fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -84,16 +85,50 @@ def changed(participant: Participant, changes: Mapping[str, Any]) -> Participant
     return replace(participant, **changes) if changes else participant
 
 
-def forget(conn: Tx, participant_id: int) -> None:
-    """Erase the participant and, through ON DELETE CASCADE, every row about them."""
+def forget(conn: Tx, participant_id: int) -> int:
+    """Erase the participant: their row and, through ON DELETE CASCADE, every row about them,
+    and wherever else they are named. Returns how many measures they proposed are kept (their
+    words only, no longer linked to them), so that they can be told."""
     # A measure they proposed goes too, unless staff adopted it into an evaluation plan: then
-    # it belongs to the plan and only loses its link to them (ON DELETE SET NULL).
+    # other residents have rated it and it belongs to the plan, so its words stay and only
+    # lose their link to them (ON DELETE SET NULL). A voice note is their own voice: it goes.
     conn.execute(
         "DELETE FROM measures WHERE proposed_by = ? AND (status != 'adopted' "
-        "OR text LIKE '%\"voice\"%')",  # a voice note is their own voice: it always goes
+        "OR text LIKE '%\"voice\"%')",
         (participant_id,),
     )
+    kept = int(
+        conn.execute(
+            "SELECT COUNT(*) FROM measures WHERE proposed_by = ?", (participant_id,)
+        ).fetchone()[0]
+    )
+    # Others who joined through their champion's link stay counted, without their code.
+    conn.execute(
+        "UPDATE referrals SET code = '' WHERE champion_id IN "
+        "(SELECT id FROM champions WHERE participant_id = ?)",
+        (participant_id,),
+    )
+    # Broadcasts to a list of people (reminders, answers to support requests) keep the
+    # others on the list.
+    for broadcast_id in _listed_in(conn, participant_id):
+        conn.execute(
+            "UPDATE broadcasts SET audience = json_set(audience, '$.value', "
+            "(SELECT json_group_array(value) FROM json_each(audience, '$.value') "
+            "WHERE value != ?)) WHERE id = ?",
+            (participant_id, broadcast_id),
+        )
     conn.execute("DELETE FROM participants WHERE id = ?", (participant_id,))
+    return kept
+
+
+def _listed_in(conn: Tx, participant_id: int) -> list[int]:
+    """Broadcasts whose stored audience names the participant."""
+    rows = conn.execute(
+        "SELECT b.id FROM broadcasts b WHERE json_extract(b.audience, '$.type') = 'participants' "
+        "AND EXISTS (SELECT 1 FROM json_each(b.audience, '$.value') WHERE value = ?)",
+        (participant_id,),
+    )
+    return [int(r[0]) for r in rows]
 
 
 def inactive(conn: Tx, cutoff: str, after_id: int, limit: int) -> tuple[list[int], int]:
@@ -128,8 +163,45 @@ def tables(conn: Tx) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+# Columns of a resident's rows that hold JSON (their words, a voice note, lists, texts): a
+# copy of their data shows these as the values they are, not as strings of JSON.
+JSON_COLUMNS = frozenset(
+    {
+        "value_json",
+        "state_json",
+        "other",
+        "worked",
+        "better",
+        "what",
+        "who_for",
+        "text",
+        "roles",
+        "languages",
+        "skills",
+        "request",
+        "buttons",
+    }
+)
+# What a resident's rows point to, and where its words are: (table, column of texts).
+NAMED = {
+    "round_id": ("rounds", "question"),
+    "topic_id": ("topics", "label"),
+    "initiative_id": ("initiatives", "title"),
+    "measure_id": ("measures", "text"),
+}
+
+
+def texts_of(conn: Tx, column: str, ids: set[int]) -> dict[int, Any]:
+    """The texts (JSON: locale -> words) that these ids of `column` (a key of NAMED) name."""
+    table, text = NAMED[column]
+    marks = ", ".join("?" for _ in ids)
+    rows = conn.execute(f'SELECT id, "{text}" FROM "{table}" WHERE id IN ({marks})', list(ids))
+    return {int(r[0]): json.loads(r[1]) for r in rows}
+
+
 def export(conn: Tx, participant_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Every row about the participant, table by table (for /mydata)."""
+    """Every row about the participant, table by table (for /mydata): everything `forget`
+    erases or changes."""
     found: dict[str, list[dict[str, Any]]] = {}
     for table in tables(conn):
         columns = {str(r["name"]) for r in conn.execute(f'PRAGMA table_info("{table}")')}
@@ -143,6 +215,26 @@ def export(conn: Tx, participant_id: int) -> dict[str, list[dict[str, Any]]]:
         else:
             continue
         found[table] = [dict(row) for row in conn.execute(sql, (participant_id,))]
+    # Where they are named outside their own rows: lists of people a broadcast went to, and
+    # (for a champion) who joined through their link, without saying who those people are.
+    ids = _listed_in(conn, participant_id)
+    marks = ", ".join("?" for _ in ids) or "NULL"
+    found["broadcasts (sent to a list that names you)"] = [
+        dict(row)
+        for row in conn.execute(
+            f"SELECT id, kind, status, created_at FROM broadcasts WHERE id IN ({marks}) "
+            "ORDER BY id",
+            ids,
+        )
+    ]
+    found["referrals (people who joined through your link)"] = [
+        dict(row)
+        for row in conn.execute(
+            "SELECT r.code, r.created_at FROM referrals r JOIN champions c ON c.id = r.champion_id "
+            "WHERE c.participant_id = ? ORDER BY r.created_at",
+            (participant_id,),
+        )
+    ]
     return found
 
 

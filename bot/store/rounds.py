@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store import places
 from bot.store.db import Tx
 from bot.store.texts import Texts, dump, dump_texts, load_texts
 
@@ -17,18 +19,38 @@ RANKING_RULE = (
 )
 
 
+# A round with the areas it is for (a JSON list; empty: everyone), in the order staff gave.
+_ROUNDS = (
+    "SELECT r.*, (SELECT json_group_array(a.area) FROM (SELECT area FROM round_areas "
+    "WHERE round_id = r.id ORDER BY rowid) a) AS areas FROM rounds r"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Round:
-    """A priority-setting question, open for a period."""
+    """A priority-setting question, open for a period, for everyone or for some areas."""
 
     id: int
     question: Texts
-    area: str | None
+    areas: tuple[str, ...]
     opens_at: str
     closes_at: str
     status: str
     created_at: str
     closed_at: str | None
+
+    @property
+    def area(self) -> str | None:
+        """The areas it is for, as one line (None: everyone)."""
+        return ", ".join(self.areas) or None
+
+    def shares_residents_with(self, other: Round) -> bool:
+        """True when somebody could be asked both: one is for everyone, or an area is in both."""
+        if not self.areas or not other.areas:
+            return True
+        return bool(
+            {places.area_key(a) for a in self.areas} & {places.area_key(a) for a in other.areas}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +90,20 @@ def create(
     closes_at: str,
     now: str,
     topics: Sequence[tuple[str, Texts, bool]],
-    area: str | None = None,
+    areas: Sequence[str] = (),
 ) -> int:
-    """Open a round with its topics (key, texts, built-in); returns its id."""
+    """Open a round with its topics (key, texts, built-in), for these areas (none: for
+    everyone); returns its id."""
     cur = conn.execute(
         "INSERT INTO rounds (question, area, opens_at, closes_at, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        (dump_texts(question), area, now, closes_at, now),
+        (dump_texts(question), ", ".join(areas) or None, now, closes_at, now),
     )
     round_id = _id(cur)
+    conn.executemany(
+        "INSERT OR IGNORE INTO round_areas (round_id, area, area_key) VALUES (?, ?, ?)",
+        [(round_id, area, places.area_key(area)) for area in areas],
+    )
     conn.executemany(
         "INSERT INTO topics (round_id, key, label, builtin, position) VALUES (?, ?, ?, ?, ?)",
         [
@@ -99,6 +126,19 @@ def add_topic(conn: Tx, round_id: int, key: str, label: Texts) -> int:
     return _id(cur)
 
 
+def set_question(conn: Tx, round_id: int, question: Texts) -> None:
+    """Change a round's question (its wording or translations)."""
+    conn.execute("UPDATE rounds SET question = ? WHERE id = ?", (dump_texts(question), round_id))
+
+
+def set_topic_label(conn: Tx, topic_id: int, label: Texts, builtin: bool) -> None:
+    """Change a topic's label; a built-in topic given new English words becomes staff text."""
+    conn.execute(
+        "UPDATE topics SET label = ?, builtin = ? WHERE id = ?",
+        (dump_texts(label), int(builtin), topic_id),
+    )
+
+
 def close(conn: Tx, round_id: int, now: str) -> bool:
     """Close an open round; False if it was not open."""
     cur = conn.execute(
@@ -110,16 +150,16 @@ def close(conn: Tx, round_id: int, now: str) -> bool:
 
 def get(conn: Tx, round_id: int) -> Round | None:
     """A round by id."""
-    row = conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)).fetchone()
+    row = conn.execute(f"{_ROUNDS} WHERE r.id = ?", (round_id,)).fetchone()
     return _round(row) if row else None
 
 
 def all_rounds(conn: Tx, status: str | None = None) -> list[Round]:
     """Rounds, newest first."""
     if status:
-        rows = conn.execute("SELECT * FROM rounds WHERE status = ? ORDER BY id DESC", (status,))
+        rows = conn.execute(f"{_ROUNDS} WHERE r.status = ? ORDER BY r.id DESC", (status,))
     else:
-        rows = conn.execute("SELECT * FROM rounds ORDER BY id DESC")
+        rows = conn.execute(f"{_ROUNDS} ORDER BY r.id DESC")
     return [_round(r) for r in rows]
 
 
@@ -131,14 +171,27 @@ def due_to_close(conn: Tx, now: str) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def open_for(conn: Tx, area: str | None, now: str) -> Round | None:
-    """The newest open round for the resident's area (or for everyone)."""
-    row = conn.execute(
-        "SELECT * FROM rounds WHERE status = 'open' AND opens_at <= ? AND closes_at > ? "
-        "AND (area IS NULL OR lower(area) = lower(?)) ORDER BY id DESC LIMIT 1",
-        (now, now, area or ""),
-    ).fetchone()
-    return _round(row) if row else None
+def open_for(conn: Tx, area: str | None, now: str) -> list[Round]:
+    """Every round open now to a resident of `area`: those for everyone and those for their
+    area; the one closing first comes first."""
+    rows = conn.execute(
+        f"{_ROUNDS} WHERE r.status = 'open' AND r.opens_at <= ? AND r.closes_at > ? "
+        "AND (NOT EXISTS (SELECT 1 FROM round_areas a WHERE a.round_id = r.id) "
+        "OR EXISTS (SELECT 1 FROM round_areas a WHERE a.round_id = r.id AND a.area_key = ?)) "
+        "ORDER BY r.closes_at, r.id",
+        (now, now, places.area_key(area or "")),
+    )
+    return [_round(r) for r in rows]
+
+
+def uses_area(conn: Tx, area: str, status: str = "open") -> list[int]:
+    """Rounds (with this status) that are for an area."""
+    rows = conn.execute(
+        "SELECT r.id FROM rounds r JOIN round_areas a ON a.round_id = r.id "
+        "WHERE a.area_key = ? AND r.status = ? ORDER BY r.id",
+        (places.area_key(area), status),
+    )
+    return [int(r[0]) for r in rows]
 
 
 def topics(conn: Tx, round_id: int) -> list[Topic]:
@@ -230,7 +283,7 @@ def _round(r: sqlite3.Row) -> Round:
     return Round(
         r["id"],
         load_texts(r["question"]),
-        r["area"],
+        tuple(json.loads(r["areas"])),
         r["opens_at"],
         r["closes_at"],
         r["status"],

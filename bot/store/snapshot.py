@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.store import champions, initiatives, rounds
+from bot.store import areas, champions, initiatives, rounds
+from bot.store.areas import Area
 from bot.store.champions import Champion
 from bot.store.db import Tx
 from bot.store.initiatives import Initiative, Measure
@@ -36,9 +37,16 @@ class Snapshot:
 
     # -- rounds ----------------------------------------------------------------------------
 
+    def open_rounds(self, area: str | None) -> tuple[Round, ...]:
+        """Every round open now to someone in `area`, the one closing first first."""
+        return self._once(
+            ("open_rounds", area), lambda: tuple(rounds.open_for(self._conn, area, self.now))
+        )
+
     def open_round(self, area: str | None) -> Round | None:
         """The newest round open now to someone in `area`."""
-        return self._once(("open_round", area), lambda: rounds.open_for(self._conn, area, self.now))
+        found = self.open_rounds(area)
+        return max(found, key=lambda r: r.id) if found else None
 
     def round(self, round_id: int) -> Round | None:
         """A round by id."""
@@ -60,6 +68,12 @@ class Snapshot:
         return self._once(
             ("top", per_round), lambda: frozenset(rounds.top_topic_ids(self._conn, per_round))
         )
+
+    # -- areas -----------------------------------------------------------------------------
+
+    def areas(self) -> tuple[Area, ...]:
+        """The areas staff defined."""
+        return self._once(("areas",), lambda: tuple(areas.all_areas(self._conn)))
 
     # -- initiatives -----------------------------------------------------------------------
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+from http import HTTPStatus
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -13,6 +15,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -24,8 +27,9 @@ from bot.staff.staffing import BOT_USERNAME
 from bot.store import kept
 from bot.telegram.broadcasting import BroadcastDesk
 from bot.telegram.champion_staff import ChampionStaff
-from bot.telegram.channel import TelegramChannel
+from bot.telegram.channel import TelegramChannel, make_outbox
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.kinds import UpdateKinds
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.outbound import TelegramOutbound
 from bot.telegram.staff import StaffCommands
@@ -67,17 +71,30 @@ def build_application(
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
         .concurrent_updates(processor or PerChatUpdateProcessor())
     )
-    builder = builder.request(request or AiohttpRequest()).get_updates_request(
-        get_updates_request or AiohttpRequest(connection_limit=1)
+    # Any answer 401 means the token is dead: the runner stops the bot rather than poll on deaf.
+    rejected = asyncio.Event()
+
+    def watch(status: int) -> None:
+        if status == HTTPStatus.UNAUTHORIZED:
+            rejected.set()
+
+    builder = builder.request(request or AiohttpRequest(on_status=watch)).get_updates_request(
+        get_updates_request or AiohttpRequest(connection_limit=1, on_status=watch)
     )
     app = builder.build()
+    app.bot_data["token_rejected"] = rejected
     # One pacer for every message the bot sends: replies here, broadcasts in the services.
     pacer = make_pacer(core)
     app.bot_data["pacer"] = pacer
+    # Every reply, staff's included, keeps the same rules: waits, retries, one a second a chat.
+    outbox = make_outbox(core.host, pacer)
+    app.add_handler(TypeHandler(Update, UpdateKinds(core.host, core.catalogs, outbox).sort), -1)
     champions = ChampionStaff(core)
-    alerts = SupportAlerts(app.bot, core, champions)
-    channel = TelegramChannel(app.bot, core.host, core.catalogs, pacer, on_recorded=alerts.recorded)
-    staff = StaffCommands(core, champions)
+    alerts = SupportAlerts(app.bot, core, champions, outbox)
+    channel = TelegramChannel(
+        app.bot, core.host, core.catalogs, outbox, on_recorded=alerts.recorded
+    )
+    staff = StaffCommands(core, champions, outbox)
     staff.add_to(app)  # before the residents' handlers, which catch every other command
     app.add_handler(
         MessageHandler(
@@ -91,7 +108,7 @@ def build_application(
     )
     app.bot_data["staff"] = staff
     app.bot_data["alerts"] = alerts
-    desk = BroadcastDesk(app, core, staff)
+    desk = BroadcastDesk(app, core, staff, outbox)
     desk.add_to(app)
     app.bot_data["desk"] = desk
     add_handlers(app, channel)
@@ -105,10 +122,8 @@ def quiet_http_logs() -> None:
 
 
 def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: ignore[type-arg]
-    """Route every update kind to the channel."""
+    """Route a resident's private updates (the only ones UpdateKinds lets through)."""
     private = filters.ChatType.PRIVATE
-    groups = filters.ChatType.GROUPS
-    app.add_handler(MessageHandler(groups & ~filters.UpdateType.EDITED, channel.on_group))
     names = [*(name for name, _ in COMMANDS), *CHAMPION_COMMANDS]
     commands = {name: getattr(channel, f"on_{name}") for name in names}
     for name, callback in commands.items():

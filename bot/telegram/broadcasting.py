@@ -4,8 +4,9 @@ progress message. The scheduled work that sends them is the app's (bot.app.Servi
 from __future__ import annotations
 
 import logging
+from functools import partial
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
@@ -17,6 +18,7 @@ from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
 from bot.store import broadcasts
 from bot.store.broadcasts import Broadcast
+from bot.telegram.outbox import Blocked, GaveUp, Outbox
 from bot.telegram.staff import StaffCommands
 
 log = logging.getLogger(__name__)
@@ -44,10 +46,11 @@ def control(action: str, broadcast_id: int) -> str:
 class BroadcastDesk:
     """The staff broadcast controls of one running bot."""
 
-    def __init__(self, app: Application, core: Core, staff: StaffCommands) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: Application, core: Core, staff: StaffCommands, outbox: Outbox) -> None:  # type: ignore[type-arg]
         self.app = app
         self.core = core
         self.staff = staff
+        self.outbox = outbox
         self.zone = core.settings.timezone
         self.services: Services | None = None  # set once the scheduled work runs
 
@@ -79,7 +82,7 @@ class BroadcastDesk:
             new = await drafts.draft(self.core.desk, actor, request)
             text = await drafts.preview(self.core.desk, new, self.zone, self.core.quiet)
         except StaffError as exc:
-            await message.reply_text(f"Not done: {exc}\n\n{USAGE}")
+            await self._reply(message, f"Not done: {exc}\n\n{USAGE}")
             return
         go = "🗓 Schedule" if request.send_at else "✅ Send now"
         buttons = [
@@ -88,7 +91,7 @@ class BroadcastDesk:
                 InlineKeyboardButton("✖️ Cancel", callback_data=control("cancel", new)),
             ]
         ]
-        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(buttons))
+        await self._reply(message, text, InlineKeyboardMarkup(buttons))
 
     async def on_control(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Send / pause / resume / cancel buttons, for staff only."""
@@ -97,21 +100,21 @@ class BroadcastDesk:
             return
         actor = await self.staff.actor(update)
         if actor is None:
-            await query.answer("Only staff can do that.")
+            await self._answer(query, "Only staff can do that.")
             return
         decoded = decode_callback(query.data or "")
         action, _, raw_id = (decoded[2] if decoded else "").partition("-")
         if action not in ACTIONS or not raw_id.isdigit():
-            await query.answer()
+            await self._answer(query, None)
             return
         broadcast_id = int(raw_id)
         try:
             actor.require(Role.STAFF, f"{action} a broadcast")
             said = await self._act(actor, action, broadcast_id)
         except StaffError as exc:
-            await query.answer(str(exc)[:190])
+            await self._answer(query, str(exc)[:190])
             return
-        await query.answer(said)
+        await self._answer(query, said)
         message = query.message
         if said == DISCARDED and isinstance(message, Message):
             await message.edit_text(f"{message.text}\n\n{DISCARDED}", reply_markup=None)
@@ -165,12 +168,29 @@ class BroadcastDesk:
         ]
         markup = InlineKeyboardMarkup(rows) if rows[0] else None
         try:
-            await self.app.bot.edit_message_text(
-                drafts.progress_text(progress),
-                chat_id=int(found.status_chat_id),
-                message_id=found.status_message_id,
-                reply_markup=markup,
+            await self.outbox.call(
+                int(found.status_chat_id),
+                partial(
+                    self.app.bot.edit_message_text,
+                    drafts.progress_text(progress),
+                    chat_id=int(found.status_chat_id),
+                    message_id=found.status_message_id,
+                    reply_markup=markup,
+                ),
+                message=False,
             )
-        except TelegramError as exc:
-            if "not modified" not in str(exc).lower():
-                log.info("broadcast %s: status message not updated: %s", broadcast_id, exc)
+        except (TelegramError, GaveUp, Blocked) as exc:
+            log.info("broadcast %s: status message not updated: %s", broadcast_id, exc)
+
+    async def _reply(
+        self, message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        await self.outbox.call(
+            message.chat_id, partial(message.reply_text, text, reply_markup=markup)
+        )
+
+    async def _answer(self, query: CallbackQuery, text: str | None) -> None:
+        try:
+            await self.outbox.call(0, partial(query.answer, text), message=False)
+        except (TelegramError, GaveUp) as exc:
+            log.info("broadcast button not answered: %s", type(exc).__name__)

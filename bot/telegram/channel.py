@@ -6,7 +6,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from telegram import (
     Update,
 )
 from telegram import Message as TgMessage
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.flows.callback import decode_callback
@@ -29,6 +29,7 @@ from bot.host.host import Host
 from bot.host.replies import Attachment, Confirmation, Question, Reply
 from bot.host.replies import Message as TextReply
 from bot.host.steps import Outcome, Who
+from bot.host.textsplit import MESSAGE_LIMIT, units
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
 from bot.jobs.pacing import Pacer
@@ -38,7 +39,7 @@ from bot.telegram.keyboards import (
     parse_session_id,
     split_text,
 )
-from bot.telegram.outbox import Blocked, Outbox
+from bot.telegram.outbox import Blocked, GaveUp, Outbox
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,10 +52,6 @@ UNSUPPORTED = N_("Sorry, I can only read text, button taps, locations and voice 
 EDITED = N_(
     "I saw you edited a message. I keep the first version. "
     "To change an answer, tap Back, or send /menu."
-)
-GROUP_ONLY_PRIVATE = N_(
-    "Hello! I only ask questions in a private chat, so that your answers stay private. "
-    "Tap here to talk to me: {link}"
 )
 SORRY = N_("Sorry, something went wrong. Your answers so far are saved. Please try again.")
 MYDATA_CAPTION = N_("Here is everything we keep about you.")
@@ -79,7 +76,7 @@ class TelegramChannel:
         bot: Bot,
         host: Host,
         catalogs: Catalogs,
-        pacer: Pacer | None = None,
+        outbox: Outbox | None = None,
         *,
         on_recorded: Callable[[tuple[str, ...]], Awaitable[None]] | None = None,
     ) -> None:
@@ -88,12 +85,11 @@ class TelegramChannel:
         self.catalogs = catalogs
         # Told what a step recorded, once its replies are out (staff alerts for support).
         self.on_recorded = on_recorded
-        self.outbox = Outbox(self._blocked, pace=pacer.replying if pacer is not None else None)
+        self.outbox = outbox or make_outbox(host, None)
         # Last question per chat: a cache only, of the most recent chats. After a restart (or
         # for a chat pushed out) the worst case is an old keyboard left on screen; pressing it
         # is handled as a stale button.
         self._shown: OrderedDict[int, _Shown] = OrderedDict()
-        self._groups_told: set[int] = set()
 
     # -- who -------------------------------------------------------------------------------
 
@@ -247,22 +243,15 @@ class TelegramChannel:
             update, Outcome([note, *outcome.replies], outcome.participant, outcome.locale)
         )
 
-    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """In a group: say once that surveys happen in private, with a link."""
-        chat = update.effective_chat
-        if chat is None or chat.id in self._groups_told:
-            return
-        self._groups_told.add(chat.id)
-        language = update.effective_user.language_code if update.effective_user else None
-        tr = self.catalogs.get(self.catalogs.negotiate(language))
-        link = f"https://t.me/{context.bot.username}"
-        text = tr.gettext(GROUP_ONLY_PRIVATE, link=link)
-        await self._call(chat.id, partial(context.bot.send_message, chat.id, text))
-
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure (no message text, never the token) and tell the resident."""
+        """Log the failure (no message text, never the token). A fault of ours is logged in
+        full and the resident told; Telegram being unreachable or slow is one line, and
+        nothing more is sent to them (it would fail the same way, or land inside a wait)."""
         update_id = update.update_id if isinstance(update, Update) else None
         error = context.error
+        if _telegrams(error):
+            log.warning("update %s not answered: %s", update_id, type(error).__name__)
+            return
         log.error(
             "update %s failed: %s",
             update_id,
@@ -271,14 +260,14 @@ class TelegramChannel:
         )
         if not isinstance(update, Update) or update.effective_chat is None:
             return
-        if update.effective_chat.type != "private" or isinstance(error, Blocked):
+        if update.effective_chat.type != "private":
             return
         language = update.effective_user.language_code if update.effective_user else None
         tr = self.catalogs.get(self.catalogs.negotiate(language))
         chat_id = update.effective_chat.id
         try:
-            await context.bot.send_message(chat_id, tr.gettext(SORRY))
-        except TelegramError:
+            await self._call(chat_id, partial(context.bot.send_message, chat_id, tr.gettext(SORRY)))
+        except Exception:
             log.warning("could not tell chat %s about the failure", chat_id)
             return
         try:
@@ -301,7 +290,7 @@ class TelegramChannel:
     ) -> None:
         tr = self.catalogs.get(outcome.locale)
         try:
-            for reply in outcome.replies:
+            for reply in merged(outcome.replies):
                 await self._send(chat_id, reply, tr.gettext(SHARE_LOCATION), pressed, pressed_on)
         except Blocked:
             pass  # already marked unreachable; nothing more to say to them
@@ -445,14 +434,64 @@ class TelegramChannel:
 
     async def _answer_query(self, query: CallbackQuery, text: str | None) -> None:
         try:
-            await query.answer(text)
-        except TelegramError as exc:
+            await self.outbox.call(0, partial(query.answer, text), message=False)
+        except (TelegramError, GaveUp) as exc:
             # An old query cannot be answered any more; the reply that follows still helps.
-            log.info("callback query not answered: %s", exc)
+            log.info("callback query not answered: %s", type(exc).__name__)
 
     async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
         return await self.outbox.call(chat_id, make)
 
-    async def _blocked(self, chat_id: int) -> None:
-        # In a private chat the chat id is the user's id.
-        await self.host.mark_unreachable(CHANNEL, str(chat_id))
+
+def merged(replies: list[Reply]) -> list[Reply]:
+    """Texts that lead up to a question go out in the question's own message, and texts next
+    to each other in one: Telegram takes one message a second in a chat, so a step that is one
+    message reaches the resident at once, where three would take two seconds."""
+    out: list[Reply] = []
+    texts: list[str] = []
+
+    def flush() -> None:
+        if texts:
+            out.append(TextReply("\n\n".join(texts)))
+            texts.clear()
+
+    for reply in replies:
+        if isinstance(reply, TextReply) and not reply.links:
+            if texts and units("\n\n".join([*texts, reply.text])) > MESSAGE_LIMIT:
+                flush()
+            texts.append(reply.text)
+        elif isinstance(reply, Question) and texts and not reply.refresh:
+            text = "\n\n".join([*texts, reply.text])
+            if units(text) > MESSAGE_LIMIT:
+                flush()
+                out.append(reply)
+            else:
+                texts.clear()
+                out.append(replace(reply, text=text))
+        elif isinstance(reply, Confirmation):
+            out.append(reply)  # an edit, not a message: it can go before the texts
+        else:
+            flush()
+            out.append(reply)
+    flush()
+    return out
+
+
+def make_outbox(host: Host, pacer: Pacer | None) -> Outbox:
+    """The outbox every reply goes through, paced by the bot's one pacer."""
+
+    async def blocked(chat_id: int) -> None:
+        # In a private chat the chat id is the user's id (a group's matches nobody).
+        await host.mark_unreachable(CHANNEL, str(chat_id))
+
+    if pacer is None:
+        return Outbox(blocked)
+    return Outbox(blocked, pace=lambda chat: pacer.replying(str(chat)), pause=pacer.pause)
+
+
+def _telegrams(error: object) -> bool:
+    """A failure on Telegram's side (unreachable, slow, rate limits, a blocked chat), as
+    against a fault of ours (a bug, or a request Telegram found malformed)."""
+    if isinstance(error, GaveUp | Blocked | NetworkError | RetryAfter):
+        return True
+    return isinstance(error, TelegramError) and not isinstance(error, BadRequest)

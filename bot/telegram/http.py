@@ -4,15 +4,49 @@ python-telegram-bot talks HTTP through httpx by default. Measured on the through
 httpx's connection pool cost about half of the bot's CPU per update, and aiohttp's client
 does the same work for a fraction of it (bench/README.md). PTB supports swapping the
 transport through its BaseRequest interface, which is all this module implements.
+
+Every timeout PTB passes is honoured: pool (waiting for a free connection), connect, write
+(sending the request; media uploads get their own, longer default) and read (waiting for the
+answer). Failures are told apart by whether the request may have reached Telegram, because
+only then can retrying a message show it twice: `NotSent` (no connection, or none in time) is
+always safe to retry; `TimedOut` after the request went out and `Interrupted` (the connection
+broke before the answer) are not, for a message.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, suppress
+from urllib.parse import urlencode
+
 import aiohttp
+from aiohttp import hdrs
+from aiohttp.payload import BytesIOPayload
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)
+# Bodies up to this size fit the transport's write buffer at once, so their write cannot stall
+# and needs no watch (asyncio's default high-water mark is 64 KiB).
+_BUFFERED = 64 * 1024
+
+
+class NotSent(NetworkError):
+    """The request never left: no connection could be had. Always safe to try again."""
+
+
+class PoolTimedOut(TimedOut, NotSent):
+    """No free connection within the pool timeout; nothing was sent."""
+
+
+class ConnectTimedOut(TimedOut, NotSent):
+    """No connection within the connect timeout; nothing was sent."""
+
+
+class Interrupted(NetworkError):
+    """The connection broke after the request went out: Telegram may have acted on it."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -25,14 +59,21 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        on_status: Callable[[int], None] | None = None,
     ) -> None:
         self._limit = connection_limit
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
+        # Told the HTTP status of every answer (the runner watches for a revoked token).
+        self.on_status = on_status
         self._session: aiohttp.ClientSession | None = None
+        # One slot per connection: waiting for one is what the pool timeout bounds.
+        self._slots = asyncio.Semaphore(connection_limit)
 
     @property
     def read_timeout(self) -> float | None:
@@ -42,6 +83,7 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (inside the running event loop)."""
         if self._session is None or self._session.closed:
+            self._slots = asyncio.Semaphore(self._limit)  # bound to this event loop
             connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector)
 
@@ -61,44 +103,140 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """Send one Bot API request; network failures become PTB's own errors."""
+        """Send one Bot API request; network failures become PTB's errors (or ours above).
+
+        No message carries aiohttp's text: it holds the request URL, and Bot API URLs contain
+        the token.
+        """
         if self._session is None:
             raise RuntimeError("AiohttpRequest is not initialized")
-        files = request_data.multipart_data if request_data and request_data.contains_files else {}
-        fields = request_data.json_parameters if request_data else {}
-        body: aiohttp.FormData | dict[str, str] = fields
-        if files:
-            form = aiohttp.FormData()
-            for name, value in fields.items():
-                form.add_field(name, value)
-            for name, (filename, content, mime) in files.items():
-                form.add_field(name, content, filename=filename, content_type=mime)
-            body = form
-        read = self._read_timeout if isinstance(read_timeout, _DEFAULT) else read_timeout
-        connect = (
-            self._connect_timeout if isinstance(connect_timeout, _DEFAULT) else connect_timeout
-        )
+        uploads = bool(request_data and request_data.contains_files)
+        default_write = self._media_write_timeout if uploads else self._write_timeout
+        read = _given(read_timeout, self._read_timeout)
+        write = _given(write_timeout, default_write)
+        connect = _given(connect_timeout, self._connect_timeout)
+        pool = _given(pool_timeout, self._pool_timeout)
+        try:
+            async with asyncio.timeout(pool):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise PoolTimedOut() from None
+        try:
+            body = await _body(request_data)
+            status, payload = await self._send(method, url, body, read, write, connect)
+        finally:
+            self._slots.release()
+        if self.on_status is not None:
+            self.on_status(status)
+        return status, payload
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: _Body,
+        read: float | None,
+        write: float | None,
+        connect: float | None,
+    ) -> tuple[int, bytes]:
+        assert self._session is not None
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=_seconds(connect),
-            sock_read=_seconds(read),
+            total=None, connect=connect, sock_connect=connect, sock_read=read
+        )
+        request = self._session.request(
+            method,
+            url,
+            data=body,
+            headers={"User-Agent": self.USER_AGENT},
+            timeout=timeout,
         )
         try:
-            async with self._session.request(
-                method,
-                url,
-                data=body,
-                headers={"User-Agent": self.USER_AGENT},
-                timeout=timeout,
-            ) as response:
-                return response.status, await response.read()
+            if write is None or body.length <= _BUFFERED:
+                async with request as response:
+                    return response.status, await response.read()
+            return await _watched(request, body, write)
+        except aiohttp.ConnectionTimeoutError:
+            raise ConnectTimedOut() from None
         except TimeoutError:
-            # "from None" and no message text: aiohttp's messages carry the request URL, and
-            # Bot API URLs contain the token.
             raise TimedOut() from None
+        except aiohttp.ClientConnectorError as err:
+            raise NotSent(f"aiohttp.{err.__class__.__name__}") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}") from None
+            raise Interrupted(f"aiohttp.{err.__class__.__name__}") from None
 
 
-def _seconds(value: object) -> float | None:
+class _Body(BytesIOPayload):
+    """A request body that says when it has been written out in full (written in chunks:
+    aiohttp warns that one large write could hold up the event loop)."""
+
+    def __init__(self, data: bytes, content_type: str) -> None:
+        super().__init__(io.BytesIO(data), content_type=content_type)
+        self.length = len(data)
+        self.started = asyncio.Event()
+        self.written = asyncio.Event()
+
+    async def write(self, writer: aiohttp.abc.AbstractStreamWriter) -> None:
+        """Write it all, then say so."""
+        self.started.set()
+        await super().write(writer)
+        self.written.set()
+
+    async def write_with_length(
+        self, writer: aiohttp.abc.AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        """Write up to `content_length` bytes, then say so."""
+        self.started.set()
+        await super().write_with_length(writer, content_length)
+        self.written.set()
+
+
+async def _body(request_data: RequestData | None) -> _Body:
+    fields = request_data.json_parameters if request_data else {}
+    files = request_data.multipart_data if request_data and request_data.contains_files else {}
+    if not files:
+        return _Body(urlencode(fields).encode(), "application/x-www-form-urlencoded")
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mime) in files.items():
+        data = content if isinstance(content, bytes) else content.read()
+        form.add_field(name, io.BytesIO(data), filename=filename, content_type=mime)
+    multipart = form()
+    return _Body(await multipart.as_bytes(), multipart.headers[hdrs.CONTENT_TYPE])
+
+
+async def _watched(
+    request: AbstractAsyncContextManager[aiohttp.ClientResponse], body: _Body, seconds: float
+) -> tuple[int, bytes]:
+    """A request whose body must be written within `seconds` of starting to write it
+    (connecting is bounded by aiohttp's connect timeout)."""
+
+    async def run() -> tuple[int, bytes]:
+        async with request as response:
+            return response.status, await response.read()
+
+    task = asyncio.ensure_future(run())
+    waits = [asyncio.ensure_future(body.started.wait())]
+    try:
+        await asyncio.wait({task, waits[0]}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            waits.append(asyncio.ensure_future(body.written.wait()))
+            await asyncio.wait(
+                {task, waits[1]}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not task.done() and not body.written.is_set():
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+                raise TimedOut()  # part of the request may have gone out
+        return await task
+    finally:
+        for wait in waits:
+            wait.cancel()
+        task.cancel()
+
+
+def _given(value: object, default: float | None) -> float | None:
+    if isinstance(value, _DEFAULT):
+        return default
     return float(value) if isinstance(value, int | float) else None

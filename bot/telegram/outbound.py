@@ -19,12 +19,12 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from bot.jobs.outbound import InDoubt, OutMessage, RateLimited, SendFailed, Unreachable
 from bot.store import media
 from bot.store.db import Database
+from bot.telegram.http import Interrupted, NotSent
+from bot.telegram.outbox import GONE
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-# Answers Telegram gives for a chat that will never receive anything from us again.
-_GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 # Answers that mean a file_id is not (or no longer) usable by this bot.
 _BAD_FILE = ("wrong file identifier", "file reference", "wrong remote file", "file_id")
 
@@ -61,7 +61,10 @@ class TelegramOutbound:
                 reply_markup=_markup(message),
                 allow_paid_broadcast=self._paid(),
             )
-        except TimedOut:
+        except NotSent as exc:  # before TimedOut: a pool or connect timeout sent nothing
+            raise SendFailed(type(exc).__name__) from None
+        except (TimedOut, Interrupted):
+            # Telegram may have it: sending it again could mean sending it twice.
             raise InDoubt(chat_id) from None
         except RetryAfter as exc:
             wait = exc.retry_after
@@ -71,7 +74,7 @@ class TelegramOutbound:
         except Forbidden:
             raise Unreachable(chat_id) from None
         except BadRequest as exc:
-            if any(gone in exc.message.lower() for gone in _GONE):
+            if any(gone in exc.message.lower() for gone in GONE):
                 raise Unreachable(chat_id) from None
             raise SendFailed(exc.message) from None
         except TelegramError as exc:  # network errors, server errors
@@ -83,6 +86,9 @@ class TelegramOutbound:
     async def _photo(self, chat_id: int, message: OutMessage) -> None:
         key = message.photo_key
         file_id = await self._known(key) if key else None
+        if key and file_id is None:
+            # An upload may have finished while the database was read.
+            file_id = self._file_ids.get(key)
         if key and file_id is None and key in self._uploading:
             # Another recipient's message is uploading this photo right now: wait for its
             # file_id rather than upload the same bytes again (None: it failed; upload here).
@@ -130,6 +136,8 @@ class TelegramOutbound:
             found = await self.db.read(media.file_id, key, CHANNEL)
             if found is not None:
                 self._file_ids[key] = found
+            # An upload may have finished while the database was read (before it was written).
+            found = found or self._file_ids.get(key)
         return found
 
     async def _remember(self, key: str, file_id: str) -> None:

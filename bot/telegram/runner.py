@@ -1,4 +1,10 @@
-"""Run the bot on Telegram, by long polling or by webhook, until SIGINT/SIGTERM."""
+"""Run the bot on Telegram, by long polling or by webhook, until SIGINT/SIGTERM.
+
+A token Telegram rejects (revoked, or mistyped) stops the bot with a clear message and a
+non-zero exit code, whether it is found at start (getMe) or later (any call answered 401):
+a bot that polls on with a dead token hears nothing, and a supervisor only restarts a process
+that has ended.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,11 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import announce_dashboard, dashboard, open_core
 from bot.config import Settings
@@ -16,6 +25,17 @@ from bot.telegram.voice_files import TelegramVoiceFiles
 
 log = logging.getLogger(__name__)
 
+# The exit code when Telegram rejects the token (2 is a setting the bot cannot use).
+TOKEN_REJECTED_EXIT = 3
+TOKEN_REJECTED = (
+    "Telegram rejected the bot token (401 Unauthorized): it was revoked, or it is mistyped. "
+    "Ask @BotFather for the current token, put it in BOT_TOKEN and start the bot again."
+)
+
+
+class TokenRejected(Exception):
+    """Telegram answered 401: the token no longer works."""
+
 
 def run_telegram(settings: Settings) -> int:
     """Run until stopped; the exit code for the shell."""
@@ -23,11 +43,22 @@ def run_telegram(settings: Settings) -> int:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:
         pass
+    except (TokenRejected, InvalidToken):
+        # Never the exception's own words: PTB puts the token in them.
+        log.critical("%s", TOKEN_REJECTED)
+        print(TOKEN_REJECTED, file=sys.stderr)
+        return TOKEN_REJECTED_EXIT
+    except TelegramError as exc:
+        # Telegram unreachable at start (its error text may echo the request path, token
+        # and all: the log redacts it). A supervisor starts the bot again.
+        log.critical("could not start: Telegram did not answer (%s: %s)", type(exc).__name__, exc)
+        return 1
     return 0
 
 
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Start the bot and keep it running until `stop` is set (or a signal arrives)."""
+    """Start the bot and keep it running until `stop` is set (or a signal arrives); raises
+    TokenRejected if Telegram rejects the token meanwhile."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
@@ -47,6 +78,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
 async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     async with open_core(settings) as core:
         app = build_application(core)
+        rejected = app.bot_data["token_rejected"]
         async with app:
             services = await start_services(app, core)
             await app.start()
@@ -70,8 +102,24 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
                 if web:
                     # A sign-in link only to a terminal: not into a service's logs.
                     await announce_dashboard(core, web, with_link=sys.stdout.isatty())
-                await stop.wait()
-            log.info("stopping")
+                await _first(stop.wait(), rejected.wait())
             await stop_services(app)
-            await app.updater.stop()
+            try:
+                await app.updater.stop()
+            except TelegramError as exc:
+                # Polling already ended on the rejected token: stopping it says so again.
+                log.info("polling had stopped: %s", type(exc).__name__)
             await app.stop()
+            if not rejected.is_set():
+                log.info("stopped cleanly")
+    if rejected.is_set():
+        raise TokenRejected()
+
+
+async def _first(*waits: Coroutine[Any, Any, object]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
@@ -20,6 +21,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.staffing import INVITE_PREFIX
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.keyboards import split_text
+from bot.telegram.outbox import Outbox
 from bot.telegram.staff_actions import StaffActions
 from bot.telegram.staffcommands import COMMANDS, help_text
 
@@ -34,9 +36,14 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None
 class StaffCommands:
     """Routes staff commands to the staff actions, after checking who sent them."""
 
-    def __init__(self, core: Core, champions: ChampionStaff) -> None:
+    def __init__(self, core: Core, champions: ChampionStaff, outbox: Outbox) -> None:
         self.core = core
-        self.actions = StaffActions(core, self.menu, champions)
+        self.outbox = outbox
+        self.actions = StaffActions(core, self.menu, champions, outbox)
+
+    async def say(self, message: Message, text: str) -> None:
+        """Reply in the message's chat, by the rules every reply keeps (bot/telegram/outbox)."""
+        await self.outbox.call(message.chat_id, partial(message.reply_text, text))
 
     def add_to(self, app: Application) -> None:  # type: ignore[type-arg]
         """Register every staff command and the invitation link (before the residents')."""
@@ -62,7 +69,7 @@ class StaffCommands:
             return
         language = update.effective_user.language_code if update.effective_user else None
         catalogs = self.core.catalogs
-        await message.reply_text(catalogs.get(catalogs.negotiate(language)).gettext(NOT_STAFF))
+        await self.say(message, catalogs.get(catalogs.negotiate(language)).gettext(NOT_STAFF))
 
     async def register(self, app: Application) -> None:  # type: ignore[type-arg]
         """Each staff member's command menu shows the commands their role may use."""
@@ -97,13 +104,14 @@ class StaffCommands:
         try:
             member = await self.core.roster.accept(token, user.id, user.first_name or "")
         except StaffError as exc:
-            await message.reply_text(str(exc))
+            await self.say(message, str(exc))
             return
         role = Role[member.role.upper()]
         await self.menu(user.id, role)
-        await message.reply_text(
+        await self.say(
+            message,
             f"Welcome to the team, {member.name}. You are now {role.label} (staff {member.id}). "
-            f"Your commands:\n{help_text(role)}"
+            f"Your commands:\n{help_text(role)}",
         )
 
     def _guarded(self, name: str) -> Handler:
@@ -131,8 +139,10 @@ class StaffCommands:
                 answer = Answer(answer)
             if answer.text:
                 for piece in split_text(answer.text):
-                    await message.reply_text(piece)
+                    await self.say(message, piece)
             for filename, data in answer.files:
-                await message.reply_document(data, filename=filename)
+                await self.outbox.call(
+                    message.chat_id, partial(message.reply_document, data, filename=filename)
+                )
 
         return handle

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
@@ -23,10 +24,13 @@ from bot.staff.parsing import split_translations, texts
 from bot.staff.staffing import invite_text, parse_role
 from bot.staff.telling import told
 from bot.store import champions, staffing
+from bot.telegram import text_staff
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
+from bot.telegram.outbox import Outbox
 from bot.telegram.staff_files import send_export, send_report
 from bot.telegram.staffcommands import COMMANDS
+from bot.telegram.text_staff import COMMANDS as TEXT_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +81,9 @@ def _told(queued: Queued) -> str:
 class StaffActions:
     """Staff commands (other than /staff and /broadcast) for one running bot."""
 
-    def __init__(self, core: Core, menu: Menu, champions: ChampionStaff) -> None:
+    def __init__(self, core: Core, menu: Menu, champions: ChampionStaff, outbox: Outbox) -> None:
         self.core = core
+        self.outbox = outbox
         self.menu = menu
         self.champions = champions
         self.bot: Bot | None = None  # set when the Application is built
@@ -89,6 +94,8 @@ class StaffActions:
         """Carry out command `name`; returns what to answer ("" when a file was sent)."""
         if name in CHAMPION_COMMANDS:
             return await self._champion(actor, name, body, context)
+        if name in TEXT_COMMANDS:
+            return await text_staff.do(self.core.desk, actor, name, body)
         w = Words(name, body)
         desk = self.core.desk
         if name in LISTINGS:
@@ -102,7 +109,7 @@ class StaffActions:
             if chat is None:
                 return ""
             send = send_report if name == "report" else send_export
-            await send(self.core, actor, w.words, context.bot, chat.id)
+            await send(self.core, actor, w.words, context.bot, chat.id, self.outbox)
             return ""
         handler = getattr(self, f"_{name}", None)
         if handler is None:
@@ -110,12 +117,6 @@ class StaffActions:
         return str(await handler(actor, w, context))
 
     # -- rounds and initiatives --------------------------------------------------------------
-
-    async def _round_open(self, actor: Actor, w: Words, context: Any) -> str:
-        w.need(1)
-        question = texts(w.rest(1), w.translations) if len(w.words) > 1 else None
-        new = await self.core.desk.open_round(actor, w.words[0], question)
-        return f"Opened round {new}.\n" + await self.core.desk.results(actor, new)
 
     async def _round_close(self, actor: Actor, w: Words, context: Any) -> str:
         round_id = w.number(0)
@@ -219,7 +220,9 @@ class StaffActions:
             return False
         _, chat_id, text = notice
         try:
-            await context.bot.send_message(int(chat_id), text)
+            await self.outbox.call(
+                int(chat_id), partial(context.bot.send_message, int(chat_id), text)
+            )
         except Exception:
             log.warning("could not send champion %s their link", participant_id, exc_info=True)
             return False
@@ -237,7 +240,10 @@ class StaffActions:
         answer_id = w.number(0)
         file_id, about = await self.core.hearing().voice(actor, answer_id)
         try:
-            await bot.send_voice(chat_id, file_id, caption=f"Voice note {answer_id}: {about}")
+            caption = f"Voice note {answer_id}: {about}"
+            await self.outbox.call(
+                chat_id, partial(bot.send_voice, chat_id, file_id, caption=caption)
+            )
         except BadRequest:
             # Not a Telegram recording: it was "sent" in the terminal simulator.
             return (

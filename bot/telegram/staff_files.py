@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from functools import partial
 from pathlib import Path
 
 from telegram import Bot
@@ -16,6 +17,7 @@ from bot.staff.parsing import parse_day
 from bot.staff.report.build import FORMATS as REPORT_FORMATS
 from bot.staff.report.build import make_report, new_file
 from bot.store.report import Scope, area_key
+from bot.telegram.outbox import Outbox
 
 # What the Bot API lets a bot upload.
 UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -49,15 +51,19 @@ def report_request(words: list[str]) -> tuple[Scope, str]:
     return Scope(since, until, area_key(area) if area and area.strip() else None), fmt
 
 
-async def send_report(core: Core, actor: Actor, words: list[str], bot: Bot, chat_id: int) -> None:
+async def send_report(
+    core: Core, actor: Actor, words: list[str], bot: Bot, chat_id: int, outbox: Outbox
+) -> None:
     """Make the QS148 report and send it."""
     scope, fmt = report_request(words)
     path = await make_report(core.desk, actor, core.report_options(actor, scope), fmt)
     day = core.clock().date().isoformat()
-    await _send(bot, chat_id, path, f"qs148-report-{day}.{fmt}", "QS148 evidence report.")
+    await _send(outbox, bot, chat_id, path, f"qs148-report-{day}.{fmt}", "QS148 evidence report.")
 
 
-async def send_export(core: Core, actor: Actor, words: list[str], bot: Bot, chat_id: int) -> None:
+async def send_export(
+    core: Core, actor: Actor, words: list[str], bot: Bot, chat_id: int, outbox: Outbox
+) -> None:
     """Make an export and send it."""
     if not words:
         raise StaffError(f"Use: /export TABLE|all [xlsx|csv|geojson]. Tables: {', '.join(TABLES)}.")
@@ -79,10 +85,14 @@ async def send_export(core: Core, actor: Actor, words: list[str], bot: Bot, chat
         path.unlink(missing_ok=True)
         raise
     day = core.clock().date().isoformat()
-    await _send(bot, chat_id, path, f"community-voice-{what}-{day}{suffix(what, fmt)}", said)
+    await _send(
+        outbox, bot, chat_id, path, f"community-voice-{what}-{day}{suffix(what, fmt)}", said
+    )
 
 
-async def _send(bot: Bot, chat_id: int, path: Path, name: str, caption: str) -> None:
+async def _send(
+    outbox: Outbox, bot: Bot, chat_id: int, path: Path, name: str, caption: str
+) -> None:
     try:
         size = path.stat().st_size
         if size > UPLOAD_LIMIT:
@@ -90,7 +100,13 @@ async def _send(bot: Bot, chat_id: int, path: Path, name: str, caption: str) -> 
                 f"The file is {size / 1024 / 1024:.0f} MB, more than Telegram lets a bot send "
                 "(50 MB). Make it on the server: community-voice export (or report) --output."
             )
-        with path.open("rb") as handle:
-            await bot.send_document(chat_id, document=handle, filename=name, caption=caption[:1024])
+        # Bytes, not the open file: a retried upload must send the whole file again.
+        data = path.read_bytes()
+        await outbox.call(
+            chat_id,
+            partial(
+                bot.send_document, chat_id, document=data, filename=name, caption=caption[:1024]
+            ),
+        )
     finally:
         path.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from bot.staff.actor import Role
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
+from bot.telegram.text_staff import COMMANDS as TEXT_COMMANDS
 
 
 class Command(NamedTuple):
@@ -20,6 +21,7 @@ class Command(NamedTuple):
 V, S, A = Role.VIEWER, Role.STAFF, Role.ADMIN
 # Champions' figures and the open support requests only read; the rest change something.
 _CHAMPION_READS = ("champion_stats", "support_open")
+_TEXT_READS = ("text", "areas")
 COMMANDS: dict[str, Command] = {
     "staff": Command("", "list the staff commands you can use", V),
     "dashboard": Command("", "a one-time sign-in link for the staff dashboard in a browser", V),
@@ -29,12 +31,7 @@ COMMANDS: dict[str, Command] = {
         S,
     ),
     "rounds": Command("", "list rounds", V),
-    "round_open": Command(
-        "DATE [question]",
-        "open a round until DATE (YYYY-MM-DD) with the default topics; "
-        "add lines like 'cy: ...' for translations",
-        S,
-    ),
+    "round_open": Command(*TEXT_COMMANDS["round_open"], S),
     "round_close": Command("ROUND", "close a round now", S),
     "results": Command("ROUND", "a round's ranked topics", V),
     "topic_add": Command("ROUND label", "add a topic to an open round", S),
@@ -68,6 +65,11 @@ COMMANDS: dict[str, Command] = {
     "evaluations": Command("INITIATIVE", "ratings per measure over time, and every comment", V),
     "asset_verify": Command("ID", "mark an asset verified", S),
     "asset_hide": Command("ID", "hide an asset", S),
+    **{
+        name: Command(usage, does, V if name in _TEXT_READS else S)
+        for name, (usage, does) in TEXT_COMMANDS.items()
+        if name != "round_open"
+    },
     "report": Command(
         "[FROM] [TO] [area=NAME] [format=html|md|xlsx]", "the QS148 evidence report, as a file", V
     ),

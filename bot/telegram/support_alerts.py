@@ -8,6 +8,7 @@ at the next sweep. A staff reply to an alert answers that request.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
@@ -20,6 +21,7 @@ from bot.store import support
 from bot.store.db import Tx
 from bot.telegram.champion_staff import ChampionStaff
 from bot.telegram.keyboards import split_text
+from bot.telegram.outbox import Blocked, GaveUp, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,8 @@ class AlertReply(filters.MessageFilter):
 class SupportAlerts:
     """Sends alerts to the staff chats; takes staff replies as answers."""
 
-    def __init__(self, bot: Bot, core: Core, champions: ChampionStaff) -> None:
+    def __init__(self, bot: Bot, core: Core, champions: ChampionStaff, outbox: Outbox) -> None:
+        self.outbox = outbox
         self.bot = bot
         self.core = core
         self.champions = champions
@@ -80,13 +83,14 @@ class SupportAlerts:
     async def _send(self, chat: int, request: support.Request, text: str) -> bool:
         try:
             for piece in split_text(text):
-                await self.bot.send_message(chat, piece)
+                await self.outbox.call(chat, partial(self.bot.send_message, chat, piece))
             value = request.request
             if isinstance(value, dict) and "voice" in value:
-                await self.bot.send_voice(
-                    chat, str(value["voice"]), caption=f"🙋 Support request #{request.id}"
+                caption = f"🙋 Support request #{request.id}"
+                await self.outbox.call(
+                    chat, partial(self.bot.send_voice, chat, str(value["voice"]), caption=caption)
                 )
-        except TelegramError as exc:
+        except (TelegramError, GaveUp, Blocked) as exc:
             # Usually: they have not opened a chat with the bot yet. Retried at each sweep.
             log.warning("support request %s: staff chat %s not told: %s", request.id, chat, exc)
             return False
@@ -111,4 +115,4 @@ class SupportAlerts:
             said = answer.text
         except StaffError as exc:
             said = f"Not done: {exc}"
-        await message.reply_text(said)
+        await self.outbox.call(message.chat_id, partial(message.reply_text, said))

@@ -1,8 +1,11 @@
 """The pure engine as data: tests/engine/cases/<name>.yaml, discovered by file name.
 
 A case holds a flow (its YAML text under `flow:`), the host's option lists it uses (`lists:`,
-name -> [{id, label}]) and `steps:`. Each step is one input and exactly the events it gives,
-in order, optionally with the session after it:
+name -> [{id, label, also}], `also` being other words that pick the option when typed), facts
+the host reads again when a branch reaches them (`facts:`, name -> {on: KEY, values: {answer:
+fact}}: the fact's value from the answer saved under KEY, if the answer is listed) and
+`steps:`. Each step is one input and exactly the events it gives, in order, optionally with
+the session after it:
 
     steps:
       - start:                      # or start: {answers: {round_open: yes}}
@@ -62,6 +65,7 @@ from bot.flows.events import (
     Choose,
     Context,
     Event,
+    Facts,
     Finished,
     Input,
     Location,
@@ -82,7 +86,7 @@ HERE = Path(__file__).parent / "cases"
 CASES = sorted(HERE.glob("*.yaml"))
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
-CASE_KEYS = frozenset({"flow", "lists", "steps", "xfail"})
+CASE_KEYS = frozenset({"flow", "lists", "facts", "steps", "xfail"})
 INPUTS = ("start", "choose", "text", "location", "voice", "current", "change_flow")
 SESSION_KEYS = frozenset({"node", "status", "answers", "pending", "history", "version"})
 _BOOL = "tag:yaml.org,2002:bool"
@@ -387,11 +391,14 @@ def test_engine_case(path: Path) -> None:
     except CaseError as exc:
         pytest.fail(f"case {path.stem!r}: {exc}", pytrace=False)
     lists = {
-        name: tuple(Option(str(o["id"]), str(o["label"])) for o in options)
+        name: tuple(
+            Option(str(o["id"]), str(o["label"]), also=tuple(o.get("also") or ())) for o in options
+        )
         for name, options in (case.get("lists") or {}).items()
     }
     try:
-        run = Run(path.stem, case["flow"], Context(NOW, lists=fixed_lists(lists)))
+        context = Context(NOW, lists=fixed_lists(lists), facts=case_facts(case.get("facts")))
+        run = Run(path.stem, case["flow"], context)
     except CaseError as exc:
         pytest.fail(f"case {path.stem!r}: {exc}", pytrace=False)
     for number, step in enumerate(case["steps"], start=1):
@@ -399,6 +406,24 @@ def test_engine_case(path: Path) -> None:
             play_step(run, step, f"case {path.stem!r} step {number}")
         except CaseError as exc:
             pytest.fail(f"case {path.stem!r} step {number}: {exc}", pytrace=False)
+
+
+def case_facts(given: Any) -> Facts:
+    """The `facts:` of a case as the host would give them."""
+    table: dict[str, tuple[str, dict[str, str]]] = {}
+    for name, body in (given or {}).items():
+        if not isinstance(body, dict):
+            raise CaseError(f"a fact is {{on: KEY, values: {{...}}}}, not {body!r}")
+        _only(body, {"on", "values"}, f"fact {name!r}")
+        table[name] = (str(body["on"]), {str(k): str(v) for k, v in body["values"].items()})
+
+    def facts(name: str, answers: Mapping[str, Any], /) -> str | None:
+        if name not in table:
+            return None
+        key, values = table[name]
+        return values.get(str(answers.get(key)))
+
+    return facts
 
 
 def play_step(run: Run, step: dict[str, Any], where: str) -> None:

@@ -62,6 +62,12 @@ EXPECTED: dict[str, list[str]] = {
         "end_with_next.yaml:5: flow 'end_with_next' node 'bye': an end node must not have "
         "'next' (use 'then' to start another flow)",
     ],
+    "voice_set": [
+        "voice_set.yaml:5: flow 'voice_set' node 'area': 'set: area' needs a typed answer: add "
+        "'voice: false', so a voice note is refused and the question asked again",
+        "voice_set.yaml:11: flow 'voice_set' node 'place': 'set: area' needs a typed answer: "
+        "add 'voice: false', so a voice note is refused and the question asked again",
+    ],
     "limits": [
         "limits.yaml:5: flow 'limits' node 'age': 'min' (120) is more than 'max' (0.5)",
         "limits.yaml:11: flow 'limits' node 'story': 'max_length' can be at most 4096 "

@@ -64,6 +64,19 @@ def test_title_texts_and_labels_with_lines_and_comments() -> None:
     ]
 
 
+def test_what_a_question_says_when_typed_words_match_nothing_is_extracted() -> None:
+    source = FLOW.replace(
+        '    note: "Asked once a year."\n',
+        '    note: "Asked once a year."\n    no_match: "We could not find that."\n',
+    )
+    assert (
+        10,
+        None,
+        "We could not find that.",
+        ["Asked once a year.", "flow: survey, node: ask, said when typed words match no option"],
+    ) in run(source)
+
+
 def test_a_note_belongs_to_its_own_node_only() -> None:
     source = """\
 id: f

@@ -11,12 +11,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.broadcast_worker import run
 from bot.store import broadcasts
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
 from tests.conftest import REPO
 from tests.jobs.conftest import residents
+from tests.jobs.sender_process import run
 from tgdouble import DoubleServer, FakeBotAPI, Limits
 
 RECIPIENTS = 200
@@ -49,7 +49,7 @@ async def test_killed_mid_send_then_resumed(tmp_path: Path) -> None:
         worker = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bench.broadcast_worker",
+            "tests.jobs.sender_process",
             "--db",
             str(db),
             "--base-url",

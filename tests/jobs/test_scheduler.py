@@ -163,18 +163,27 @@ async def test_evaluation_check_ins_come_once_per_period(
     assert sorted(c for _, c, m in outbound.sent if m.text == "checkin") == ["1", "1", "2", "2"]
 
 
-async def test_champions_get_one_support_check_in_a_month(
+async def test_champions_get_a_support_check_in_a_month_after_approval_then_monthly(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
-    [pid] = await residents(db, 1)
-    champion = await db.write(champions.create, pid, "c-x", T0.isoformat(), status="active")
-    assert champion
+    first, second = await residents(db, 2)
+    one = await db.write(champions.create, first, "c-x", T0.isoformat())
+    await db.write(champions.set_status, one, "active", T0.isoformat())
     now = Clock(T0)
     jobs = _jobs(db, now, outbound, clock)
-    assert len((await jobs.sweep()).broadcasts_queued) == 1
-    assert (await jobs.sweep()).broadcasts_queued == []
+    assert (await jobs.sweep()).broadcasts_queued == []  # just approved: not at once
+    now.now = T0 + timedelta(days=12)
+    two = await db.write(champions.create, second, "c-y", now.now.isoformat())
+    await db.write(champions.set_status, two, "active", now.now.isoformat())
     now.now = T0 + timedelta(days=31)
-    assert len((await jobs.sweep()).broadcasts_queued) == 1
+    assert len((await jobs.sweep()).broadcasts_queued) == 1  # the first, a month on
+    assert (await jobs.sweep()).broadcasts_queued == []  # once
+    now.now = T0 + timedelta(days=43)
+    assert len((await jobs.sweep()).broadcasts_queued) == 1  # the second's own month
+    now.now = T0 + timedelta(days=62)
+    assert len((await jobs.sweep()).broadcasts_queued) == 1  # the first's second month
+    await _settle(jobs)
+    assert [c for _, c, m in outbound.sent if m.text == "champion"] == ["1", "2", "1"]
 
 
 async def test_an_initiative_update_tells_the_people_it_concerns(

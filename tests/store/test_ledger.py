@@ -22,7 +22,8 @@ def _people(conn: Tx, count: int) -> None:
 
 
 async def test_a_large_audience_is_queued_in_chunks(db: Database) -> None:
-    await db.write(_people, 12_000)
+    chunk = broadcasts.QUEUE_CHUNK
+    await db.write(_people, 2 * chunk + chunk // 2)
     bid = await db.write(broadcasts.create, "staff", Audience("everyone"), {}, NOW)
     assert bid is not None
     # Starting queues the first chunk only; each further call queues the next.
@@ -30,10 +31,10 @@ async def test_a_large_audience_is_queued_in_chunks(db: Database) -> None:
     found = await db.read(broadcasts.get, bid)
     assert found is not None and not found.queued_all
     chunks = [await db.write(broadcasts.queue_more, bid, NOW) for _ in range(3)]
-    assert chunks == [5000, 2000, 0]
+    assert chunks == [chunk, chunk // 2, 0]
     found = await db.read(broadcasts.get, bid)
     assert found is not None and found.queued_all
-    assert await db.read(broadcasts.counts, bid) == {"queued": 12_000}
+    assert await db.read(broadcasts.counts, bid) == {"queued": 2 * chunk + chunk // 2}
     # Starting again queues nothing twice.
     assert await db.write(broadcasts.start, bid, NOW) == 0
 

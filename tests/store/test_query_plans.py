@@ -49,6 +49,7 @@ NARROW = {
     "id",
     "channel_user_id",
     "code",
+    "champion_id",  # the people one champion brought in (/delete of that champion)
 }
 # Once a broadcast, a round or a sweep (not per tap, not per recipient): these read a whole
 # audience, a whole ledger or a whole round's choices, by design.
@@ -60,8 +61,8 @@ ONCE = (
     "UPDATE deliveries SET state = 'queued', updated_at = ",  # a sender starting again
     "SELECT COUNT(*) FROM priority_submissions WHERE round_id",  # a round's results
     "SELECT t.*, COUNT(c.participant_id) AS people",  # a round's results
-    "SELECT 1 FROM champions WHERE status",  # any champions to check in with?
     "SELECT COALESCE(p.locale, 'en'), p.channel",  # who a staff action will tell
+    "SELECT participant_id FROM champions WHERE status",  # champions due a check-in
 )
 
 

@@ -58,14 +58,17 @@ INSERT INTO notes VALUES ('-- not a comment;'); INSERT INTO notes VALUES ('x');
 CREATE TRIGGER notes_upper AFTER INSERT ON notes BEGIN
     UPDATE notes SET text = upper(text) WHERE text = 'x;';
     DELETE FROM notes WHERE text = ';';
+    UPDATE notes SET text = 'seen -- by; the trigger' WHERE text = 'fire';
 END;
+INSERT INTO notes VALUES ('fire');
 """
-    assert len(migrate.statements(script)) == 4
+    assert len(migrate.statements(script)) == 5
     conn = connect(tmp_path / "t.sqlite3")
     try:
         assert migrate.upgrade(conn, [migrate.Migration(1, "0001_t.sql", script)]) == 1
         rows = [r[0] for r in conn.execute("SELECT text FROM notes ORDER BY rowid")]
-        assert rows == ["-- not a comment;", "x"]
+        # The trigger was created whole: it ran on the last insert, string and all.
+        assert rows == ["-- not a comment;", "x", "seen -- by; the trigger"]
         triggers = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
         assert triggers.fetchone()[0] == 1
     finally:

@@ -91,6 +91,11 @@ class Harness:
     def texts(self, chat: int) -> list[str]:
         return [m.text or "" for m in self.api.sent(chat)]
 
+    def asked(self, chat: int) -> str:
+        """The last message's text: the question they are on, with the texts that led up to
+        it before it (one message a second per chat, so a step is one message)."""
+        return self.last(chat).text or ""
+
     def last(self, chat: int) -> SentMessage:
         message = self.api.last(chat)
         assert message is not None
@@ -119,7 +124,9 @@ def settings_for(
     # No quiet hours: the bot runs on the real clock here, and with the default 21:00-08:00
     # a broadcast would wait for the morning whenever the suite runs in the evening.
     # (Set on the settings, not as QUIET_HOURS="": from_env reads an empty value as unset.)
-    return replace(Settings.from_env(env, dotenv=False), quiet_hours="")
+    # Replies in a chat a hundredth of a second apart rather than a second: the rule is the
+    # same, and tests/faults checks it at its real length.
+    return replace(Settings.from_env(env, dotenv=False), quiet_hours="", chat_spacing=0.01)
 
 
 @asynccontextmanager

@@ -6,6 +6,7 @@ import pytest
 
 from bot.flows.callback import decode_callback
 from bot.host.replies import Button, Question
+from bot.host.textsplit import units
 from bot.telegram.keyboards import inline_keyboard, parse_session_id, split_text
 
 
@@ -51,3 +52,21 @@ def test_split_text_respects_the_limit_and_loses_nothing(text: str, sizes: list[
 def test_split_text_prefers_paragraph_breaks() -> None:
     text = "A" * 3000 + "\n\n" + "B" * 3000
     assert split_text(text) == ["A" * 3000, "B" * 3000]
+
+
+def test_split_text_counts_as_telegram_does_in_utf16_units() -> None:
+    # 3,000 emoji: 3,000 characters but 6,000 units, more than one message may hold.
+    text = "😀" * 3000
+    pieces = split_text(text)
+    assert [units(p) for p in pieces] == [4096, 1904]
+    assert "".join(pieces) == text
+    mixed = ("é😀" * 1500) + " end"
+    assert all(units(p) <= 4096 for p in split_text(mixed))
+    assert "".join(split_text(mixed)) == mixed
+
+
+def test_units_are_utf16_code_units() -> None:
+    assert units("abc") == 3
+    assert units("😀") == 2
+    assert units("עברית") == 5
+    assert units("\u200b\u200f") == 2  # zero-width and right-to-left marks count too

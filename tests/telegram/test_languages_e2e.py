@@ -17,15 +17,17 @@ async def test_a_polish_phone_gets_polish_from_the_first_message(tg: Harness) ->
     tg.api.send_command(3001, "start", language_code="pl")
     await tg.settle()
     first = tg.api.sent(3001)[0].text or ""
-    assert first == tr(
-        "pl",
-        "Hello! This is Community Voice, run by {organisation}.\n"
-        "We want to hear what matters to you about health and wellbeing where you live. "
-        "You can help choose what we work on, tell us about good things in your area, "
-        "and tell us how it is going.",
-        organisation="Riverside Health Team",
+    assert first.startswith(
+        tr(
+            "pl",
+            "Hello! This is Community Voice, run by {organisation}.\n"
+            "We want to hear what matters to you about health and wellbeing where you live. "
+            "You can help choose what we work on, tell us about good things in your area, "
+            "and tell us how it is going.",
+            organisation="Riverside Health Team",
+        )
     )
-    assert first != tr("en", "Hello! This is Community Voice, run by {organisation}.")
+    assert not first.startswith(tr("en", "Hello! This is Community Voice, run by {organisation}."))
     assert tg.last(3001).labels == [tr("pl", "Yes, I agree"), tr("pl", "No, thank you")]
 
 
@@ -43,7 +45,7 @@ async def test_arabic_onboarding_reads_right_to_left(tg: Harness) -> None:
     # "Would you answer a few questions?": its answers are translated for that question.
     tg.api.tap(user, CATALOGS.get("ar").pgettext("yes/no: would you", "No, thanks"))
     await tg.settle()
-    assert tg.last(user).text == tr("ar", "What would you like to do?")
+    assert tg.asked(user).endswith(tr("ar", "What would you like to do?"))
     assert tg.rows("SELECT locale, area, consent_at IS NOT NULL FROM participants") == [
         ("ar", "حي الزهور", 1)
     ]
@@ -60,4 +62,4 @@ async def test_regional_codes_are_negotiated_and_unknown_ones_get_the_picker(tg:
     assert "Cymraeg" in picker.labels and "اردو" in picker.labels
     await tg.tap(3004, "Cymraeg")
     assert tg.rows("SELECT locale FROM participants WHERE channel_user_id = '3004'") == [("cy",)]
-    assert tg.last(3004).text == tr("cy", "Are you happy to take part?")
+    assert tg.asked(3004).endswith(tr("cy", "Are you happy to take part?"))

@@ -28,27 +28,27 @@ async def test_commands_are_registered(tg: Harness) -> None:
 
 async def test_onboarding_in_telegram(tg: Harness) -> None:
     await tg.command(AMINA, "start")
-    texts = tg.texts(AMINA)
-    assert texts[0].startswith("Hello! This is Community Voice, run by Riverside Health Team.")
-    assert texts[1].startswith("Your privacy:")
-    consent = tg.last(AMINA)
-    assert consent.text == "Are you happy to take part?"
+    [text] = tg.texts(AMINA)
+    assert text.startswith("Hello! This is Community Voice, run by Riverside Health Team.")
+    assert "\n\nYour privacy:" in text
+    # The welcome and the privacy note arrive with the question: one message, not three.
+    [consent] = tg.api.sent(AMINA)
+    assert tg.asked(AMINA).endswith("Are you happy to take part?")
     assert consent.labels == ["Yes, I agree", "No, thank you"]
 
     await tg.tap(AMINA, "Yes, I agree")
-    answered = tg.api.sent(AMINA)[2]
-    assert answered.text == "Are you happy to take part?\n\n✅ Yes, I agree"
+    answered = tg.api.sent(AMINA)[0]
+    assert (answered.text or "").endswith("Are you happy to take part?\n\n✅ Yes, I agree")
     assert answered.buttons == [] and answered.edited
-    assert tg.last(AMINA).text.startswith("Which area do you live in?")
+    assert "Which area do you live in?" in tg.asked(AMINA)
     assert tg.last(AMINA).labels == ["Skip", "◀️ Back"]
 
     await tg.text(AMINA, "Riverside")
-    area_question = tg.api.sent(AMINA)[3]
+    area_question = tg.api.sent(AMINA)[1]
     assert area_question.text.endswith("✅ Riverside") and area_question.buttons == []
 
     await tg.tap(AMINA, "No, thanks")
-    assert tg.texts(AMINA)[-2] == "Thank you! You are all set."
-    assert tg.last(AMINA).text == "What would you like to do?"
+    assert tg.asked(AMINA) == "Thank you! You are all set.\n\nWhat would you like to do?"
 
     [(consent_at, area, locale)] = tg.rows(
         "SELECT consent_at, area, locale FROM participants WHERE channel_user_id = ?", str(AMINA)
@@ -61,17 +61,17 @@ async def test_onboarding_in_telegram(tg: Harness) -> None:
 async def test_typing_the_label_or_number_works_like_a_tap(tg: Harness) -> None:
     await tg.command(AMINA, "start")
     await tg.text(AMINA, "yes, i agree")
-    assert tg.last(AMINA).text.startswith("Which area")
+    assert "Which area" in tg.asked(AMINA)
     await tg.text(AMINA, "skip")
-    assert tg.last(AMINA).text.startswith("Would you answer a few questions")
+    assert "Would you answer a few questions" in tg.asked(AMINA)
     await tg.text(AMINA, "2")
-    assert tg.last(AMINA).text == "What would you like to do?"
+    assert tg.asked(AMINA).endswith("What would you like to do?")
 
 
 async def test_no_consent_keeps_nothing(tg: Harness) -> None:
     await tg.command(AMINA, "start")
     await tg.tap(AMINA, "No, thank you")
-    assert tg.last(AMINA).text.startswith("That is fine. We have not kept anything about you.")
+    assert "That is fine. We have not kept anything about you." in tg.asked(AMINA)
     for table in ("participants", "sessions", "answers", "referrals", "champions"):
         assert tg.rows(f"SELECT * FROM {table}") == [], table
 
@@ -103,7 +103,7 @@ async def test_a_forged_button_is_treated_as_stale(tg: Harness) -> None:
     await tg.settle()
     assert [a[1] for a in tg.api.callback_answers[-2:]] == ["That question has moved on."] * 2
     assert tg.rows("SELECT COUNT(*) FROM answers") == [(0,)]
-    assert tg.last(AMINA).text == "Are you happy to take part?"
+    assert tg.asked(AMINA).endswith("Are you happy to take part?")
 
 
 async def _onboard(tg: Harness, user: int) -> None:
@@ -120,9 +120,16 @@ async def test_mydata_sends_a_file_of_everything_kept(tg: Harness) -> None:
     assert document.document_name == "my-community-voice-data.json"
     assert document.caption == "Here is everything we keep about you."
     data = json.loads(document.document_bytes or b"")
-    assert data["participants"][0]["area"] == "Riverside"
-    assert [a["key"] for a in data["answers"]] == ["consent", "area", "equality_opt_in"]
-    assert data["sessions"]
+    assert data["about"].startswith("This file holds everything we keep about you")
+    tables = data["tables"]
+    assert tables["participants"][0]["area"] == "Riverside"
+    # Values are shown as they are: "no", not the JSON text "\"no\"".
+    assert [(a["key"], a["value_json"]) for a in tables["answers"]] == [
+        ("consent", "yes"),
+        ("area", "Riverside"),
+        ("equality_opt_in", "no"),
+    ]
+    assert isinstance(tables["sessions"][0]["state_json"], dict)
 
 
 async def test_delete_asks_then_erases_every_row(tg: Harness) -> None:
@@ -131,10 +138,10 @@ async def test_delete_asks_then_erases_every_row(tg: Harness) -> None:
     await tg.command(AMINA, "delete")
     assert tg.last(AMINA).labels == ["Yes, delete everything", "No, keep it"]
     await tg.tap(AMINA, "No, keep it")
-    assert tg.last(AMINA).text == "Nothing was deleted."
+    assert tg.asked(AMINA).endswith("Nothing was deleted.")
     await tg.command(AMINA, "delete")
     await tg.tap(AMINA, "Yes, delete everything")
-    assert tg.last(AMINA).text.startswith("Done. We have deleted everything")
+    assert "Done. We have deleted everything" in tg.asked(AMINA)
     [(pid,)] = tg.rows("SELECT id FROM participants WHERE channel_user_id = '2002'")
     # Scan every table: no row may mention the deleted resident any more.
     tables = [t for (t,) in tg.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -150,11 +157,11 @@ async def test_delete_asks_then_erases_every_row(tg: Harness) -> None:
 async def test_stop_and_start_again(tg: Harness) -> None:
     await _onboard(tg, AMINA)
     await tg.command(AMINA, "stop")
-    assert tg.last(AMINA).text.startswith("You will not get any more news from us.")
+    assert "You will not get any more news from us." in tg.asked(AMINA)
     assert tg.rows("SELECT opted_out_at IS NOT NULL FROM participants") == [(1,)]
     await tg.command(AMINA, "start")
     assert tg.rows("SELECT opted_out_at IS NULL FROM participants") == [(1,)]
-    assert tg.last(AMINA).text == "What would you like to do?"
+    assert tg.asked(AMINA).endswith("What would you like to do?")
 
 
 async def test_group_chats_get_one_pointer_to_a_private_chat(tg: Harness) -> None:
@@ -179,8 +186,8 @@ async def test_unsupported_input_gets_a_kind_re_ask(tg: Harness) -> None:
     assert (
         replies
         == [
-            "Sorry, I can only read text, button taps, locations and voice notes.",
-            "Are you happy to take part?",
+            "Sorry, I can only read text, button taps, locations and voice notes.\n\n"
+            "Are you happy to take part?"
         ]
         * 2
     )
@@ -192,7 +199,8 @@ async def test_an_edited_message_is_explained_not_applied(tg: Harness) -> None:
     await tg.text(AMINA, "Riverside")
     tg.api.edit_text(AMINA, 1, "Hillside")
     await tg.settle()
-    assert tg.texts(AMINA)[-2].startswith("I saw you edited a message.")
+    assert tg.asked(AMINA).startswith("I saw you edited a message.")
+    assert tg.last(AMINA).labels  # said with the question, in one message
     assert tg.rows("SELECT area FROM participants") == [("Riverside",)]
 
 
@@ -200,4 +208,4 @@ async def test_help_and_privacy(tg: Harness) -> None:
     await tg.command(AMINA, "help")
     assert "/mydata" in tg.last(AMINA).text
     await tg.command(AMINA, "privacy")
-    assert tg.last(AMINA).text.startswith("This bot is run by Riverside Health Team.")
+    assert "This bot is run by Riverside Health Team." in tg.asked(AMINA)

@@ -59,12 +59,12 @@ async def test_a_slow_resident_does_not_block_another(
     tg.api.send_text(1, "hello")
     tg.api.send_text(2, "hello")
     try:
-        await tg.api.wait_sent(2, before_2 + 2, timeout=30)
+        await tg.api.wait_sent(2, before_2 + 1, timeout=30)
         assert len(tg.api.sent(1)) == before_1  # resident 1 is still waiting
     finally:
         release.set()
     await tg.settle()
-    assert len(tg.api.sent(1)) == before_1 + 2  # and is answered once released
+    assert len(tg.api.sent(1)) == before_1 + 1  # and is answered once released
 
 
 async def test_one_residents_messages_are_answered_in_order(tg: Harness) -> None:
@@ -77,4 +77,4 @@ async def test_one_residents_messages_are_answered_in_order(tg: Harness) -> None
     assert tg.rows("SELECT area FROM participants") == [("Riverside",)]
     keys = [k for (k,) in tg.rows("SELECT key FROM answers ORDER BY id")]
     assert keys == ["consent", "area", "equality_opt_in"]
-    assert tg.last(7).text == "How old are you?"
+    assert tg.asked(7).endswith("How old are you?")

@@ -77,3 +77,34 @@ async def test_photos_without_a_key_are_always_uploaded(bot: Any, fake_api: Fake
     for chat in (3001, 3002):
         await outbound.send(str(chat), OutMessage("One-off", photo=PNG))
     assert _uploads(fake_api) == 2
+
+
+class SlowReads:
+    """The bot's database with slow reads: a recipient may still be reading when the upload
+    of the photo it wants finishes."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def read(self, fn: Any, *args: Any) -> Any:
+        found = await self.db.read(fn, *args)
+        await asyncio.sleep(0.02)  # what was read comes back late
+        return found
+
+    async def write(self, fn: Any, *args: Any) -> Any:
+        return await self.db.write(fn, *args)
+
+
+async def test_a_recipient_reading_while_the_upload_finishes_does_not_upload_again(
+    bot: Any, fake_api: FakeBotAPI, db: Database
+) -> None:
+    fake_api.latency = 0.01  # each Bot API call takes 10 ms
+    outbound = TelegramOutbound(bot, db=SlowReads(db))  # type: ignore[arg-type]
+    message = OutMessage("Results", photo=PNG, photo_key="results-2-en")
+
+    async def later(n: int, chat: int) -> None:
+        await asyncio.sleep(n * 0.001)  # recipients arrive one after another, through the upload
+        await outbound.send(str(chat), message)
+
+    await asyncio.gather(*(later(n, chat) for n, chat in enumerate(CHATS)))
+    assert _uploads(fake_api) == 1 == outbound.uploads

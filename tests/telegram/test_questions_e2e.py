@@ -20,7 +20,7 @@ async def _to_kitchen(tg: Harness) -> None:
 async def test_multi_select_ticks_in_place_then_done(tg: Harness) -> None:
     await _to_kitchen(tg)
     question = tg.last(AMINA)
-    assert question.text.startswith("Pick up to 2")
+    assert "Pick up to 2" in (question.text or "")
     # The flow's first question: Done, but no Back.
     assert question.labels == ["Healthy food", "Parks", "Safe streets", "✔️ Done"]
     count = len(tg.api.sent(AMINA))
@@ -30,7 +30,7 @@ async def test_multi_select_ticks_in_place_then_done(tg: Harness) -> None:
     assert len(tg.api.sent(AMINA)) == count  # edited in place, nothing new sent
     assert ticked.labels[:3] == ["✅ Healthy food", "✅ Parks", "Safe streets"]
     await tg.tap(AMINA, "Safe streets")  # a third is one too many
-    assert tg.last(AMINA).text == "You can choose up to 2. Tap one you chose to remove it."
+    assert tg.asked(AMINA).endswith("You can choose up to 2. Tap one you chose to remove it.")
     assert tg.api.sent(AMINA)[count - 1].labels[:3] == [
         "✅ Healthy food",
         "✅ Parks",
@@ -50,21 +50,21 @@ async def test_rank_location_voice_and_finish(tg: Harness) -> None:
     await tg.tap(AMINA, "✔️ Done")
     await tg.tap(AMINA, "Safe streets")  # most important first; the last is placed for us
     where = tg.last(AMINA)
-    assert where.text.startswith("Where is it?")
+    assert "Where is it?" in (where.text or "")
     assert where.keyboard[0] == ["📍 Share my location"]  # a reply keyboard can ask for it
     tg.api.send_location(AMINA, 51.48, -3.18)
     await tg.settle()
-    assert tg.last(AMINA).text.startswith("Tell us more")
+    assert "Tell us more" in tg.asked(AMINA)
     removed = [m for m in tg.api.sent(AMINA) if m.text == "✅ 📍"]
     assert removed and removed[0].reply_markup == {"remove_keyboard": True}
     tg.api.send_voice(AMINA, "voice-file-7", 12)
     await tg.settle()
-    assert "Thank you for your voice note." in tg.texts(AMINA)
+    assert "Thank you for your voice note." in tg.asked(AMINA)
     rows = dict(tg.rows("SELECT key, value_json FROM answers WHERE flow_id = 'kitchen'"))
     assert rows["order"] == '["streets", "parks"]'
     assert rows["where"] == '{"latitude": 51.48, "longitude": -3.18}'
     assert rows["story"] == '{"voice": "voice-file-7", "duration": 12}'
-    assert tg.texts(AMINA)[-1] == "All done"
+    assert tg.asked(AMINA).endswith("All done")
 
 
 async def test_language_picker_mid_flow_asks_the_question_again(tg: Harness) -> None:
@@ -85,9 +85,9 @@ async def test_language_picker_mid_flow_asks_the_question_again(tg: Harness) -> 
         "اردو",
     ]
     await tg.tap(AMINA, "Polski")
-    assert tg.texts(AMINA)[-2].startswith("Od teraz")
+    assert tg.asked(AMINA).startswith("Od teraz")
     # The same consent question, now in Polish, with Polish buttons.
-    assert tg.last(AMINA).text != "Are you happy to take part?"
+    assert "Are you happy to take part?" not in tg.asked(AMINA)
     assert len(tg.last(AMINA).labels) == 2
     assert tg.rows("SELECT locale FROM participants") == [("pl",)]
 

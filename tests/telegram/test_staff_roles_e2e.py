@@ -84,9 +84,15 @@ async def test_strangers_and_viewers_are_refused_every_action_and_nothing_change
             ), name
     for action in ACTIONS:
         for user, said in ((STRANGER, "Only staff can do that."), (VIEWER, "Your role (viewer)")):
-            tg.api.press(user, draft.message_id, control(action, 1), chat_id=STAFF_ID)
+            # The control's data forged on a message in their own chat: refused, and said so.
+            tg.api.press(user, draft.message_id, control(action, 1), chat_id=user)
             await tg.settle()
             assert (tg.api.callback_answers[-1][1] or "").startswith(said), (action, user)
+            # A press "from" them on the staff member's own message cannot come from Telegram
+            # (the chat is not theirs): answered, and nothing else.
+            tg.api.press(user, draft.message_id, control(action, 1), chat_id=STAFF_ID)
+            await tg.settle()
+            assert tg.api.callback_answers[-1][1] is None, (action, user)
     assert everything(tg.db) == before
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.host.hooks import assets, basics, champions, evaluation, priorities
+from bot.host.hooks import areas, assets, basics, champions, evaluation, priorities
 from bot.host.registry import Registry
 
 
@@ -14,6 +14,7 @@ def registry(new_code: Callable[[], str]) -> Registry:
     return Registry.of(
         [
             *basics.ENTRIES,
+            *areas.ENTRIES,
             *priorities.ENTRIES,
             *evaluation.ENTRIES,
             *assets.ENTRIES,

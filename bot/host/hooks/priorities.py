@@ -13,6 +13,9 @@ from bot.i18n.markers import N_
 from bot.store.rounds import Round, Submission
 
 TOPIC = "t"  # option ids of topics: t<topic id>
+ROUND = "r"  # option ids of rounds: r<round id>
+# TRANSLATORS: one line of the list of open questions; {closes} is a date.
+ROUND_LINE = N_("{number}. {question} (until {closes})")
 
 
 def topic_ref(topic_id: int) -> str:
@@ -27,28 +30,53 @@ def unref(prefix: str, value: Any) -> int | None:
 
 
 def the_round(view: View, answers: Answers) -> Round | None:
-    """The round a priorities flow is about: the one open when it started (its `round`
-    answer), so answers given across a round's closing are never filed under another."""
-    round_id = answers.get("round")
-    if isinstance(round_id, int):
+    """The round a priorities flow is about: the one the resident picked, or the only one
+    open when it started (its `round` answer), so answers given across a round's closing
+    are never filed under another."""
+    chosen = answers.get("round")
+    round_id = chosen if isinstance(chosen, int) else unref(ROUND, chosen)
+    if round_id is not None:
         return view.snapshot.round(round_id)
     return view.snapshot.open_round(view.participant.area)
 
 
-def _open(view: View) -> Round | None:
-    return view.snapshot.open_round(view.participant.area)
+def _open(view: View) -> tuple[Round, ...]:
+    return view.snapshot.open_rounds(view.participant.area)
 
 
 def _seed(view: View) -> dict[str, Any]:
     found = _open(view)
-    return {"round": found.id} if found else {}
+    return {"round": found[0].id} if len(found) == 1 else {}
 
 
-def _already(view: View) -> str:
-    found = _open(view)
+def _already(view: View, answers: Answers) -> str:
+    found = the_round(view, answers) if "round" in answers or len(_open(view)) == 1 else None
     if found is None:
         return "no"
     return "yes" if view.snapshot.submission(found.id) is not None else "no"
+
+
+def open_rounds(view: View, answers: Answers) -> tuple[Option, ...]:
+    """Every round open to the resident (for everyone or for their area), numbered as in
+    the list `open_round_list` shows."""
+    return tuple(
+        Option(f"{ROUND}{r.id}", f"{number}. {view.text(r.question)}")
+        for number, r in enumerate(_open(view), start=1)
+    )
+
+
+def _round_list(view: View, answers: Answers) -> str:
+    return "\n".join(
+        view.tr.gettext(
+            ROUND_LINE, number=number, question=view.text(r.question), closes=_day(view, r)
+        )
+        for number, r in enumerate(_open(view), start=1)
+    )
+
+
+def _day(view: View, found: Round) -> str:
+    day = datetime.fromisoformat(found.closes_at).date()
+    return format_date(day, format="long", locale=view.locale)
 
 
 def round_topics(view: View, answers: Answers) -> tuple[Option, ...]:
@@ -68,10 +96,7 @@ def _question(view: View, answers: Answers) -> str:
 
 def _closes(view: View, answers: Answers) -> str:
     found = the_round(view, answers)
-    if found is None:
-        return ""
-    day = datetime.fromisoformat(found.closes_at).date()
-    return format_date(day, format="long", locale=view.locale)
+    return _day(view, found) if found else ""
 
 
 def _summary(view: View, answers: Answers) -> str:
@@ -100,8 +125,15 @@ def _record(view: View, answers: Answers) -> Submission | None:
 
 ENTRIES = (
     Fact("round_open", ("yes", "no"), lambda v: "yes" if _open(v) else "no", seed=_seed),
-    Fact("already_submitted", ("yes", "no"), _already),
+    Fact(
+        "already_submitted",
+        ("yes", "no"),
+        lambda v: _already(v, {}),
+        recheck=lambda v, answers: _already(v, answers),
+    ),
+    OptionList("open_rounds", open_rounds),
     OptionList("round_topics", round_topics, reads=("round",)),
+    Param("open_round_list", _round_list),
     Param("round_question", _question),
     Param("round_closes", _closes),
     Param("priority_summary", _summary),

@@ -1,13 +1,11 @@
-"""Runs one broadcast's sender against a Bot API server, in a process of its own (so a test
-can kill it mid-send, and a benchmark can measure it)."""
+"""Runs one broadcast's sender against a Bot API server in a process of its own, so a test can
+kill it mid-send (tests/jobs/test_crash_resume.py)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import resource
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,42 +41,16 @@ async def run(db: Path, base_url: str, broadcast_id: int, rate: float, paid: boo
         await database.close()
 
 
-def peak_rss_kib() -> int:
-    """This process's peak RSS in KiB since it started running Python.
-
-    Linux's ru_maxrss carries over the parent's RSS from fork (or vfork) across exec, so a
-    worker started by a big parent would report the parent's size; VmHWM is this program's own.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def report_usage(path: Path) -> None:
-    """Write this process's peak RSS (KiB) and CPU seconds (every thread) to `path`."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    path.write_text(
-        json.dumps({"max_rss_kib": peak_rss_kib(), "cpu_s": usage.ru_utime + usage.ru_stime})
-    )
-
-
 def main() -> None:
-    """Command line: --db --base-url --broadcast --rate [--paid] [--report-rss FILE]."""
+    """Command line: --db --base-url --broadcast --rate [--paid]."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--broadcast", type=int, required=True)
     parser.add_argument("--rate", type=float, default=30)
     parser.add_argument("--paid", action="store_true")
-    parser.add_argument("--report-rss", type=Path, metavar="FILE")
     args = parser.parse_args()
     asyncio.run(run(args.db, args.base_url, args.broadcast, args.rate, args.paid))
-    if args.report_rss is not None:
-        report_usage(args.report_rss)
 
 
 if __name__ == "__main__":

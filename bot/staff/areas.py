@@ -1,0 +1,249 @@
+"""The areas staff define: names (in any of our languages), aliases and postcode districts,
+offered to residents as buttons and matched against what they type. Every change is
+role-checked and audited in its own transaction (StaffDesk.act), and residents who typed an
+area in their own words are moved into a new area their words match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from bot.jobs.results import shown_count
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.auditing import Audit
+from bot.staff.parsing import REMOVE
+from bot.store import areas, places, rounds
+from bot.store.areas import Area
+from bot.store.db import Tx
+from bot.store.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.staff.desk import StaffDesk
+
+LISTED = "'areas' lists them"
+
+
+def area_names(conn: Tx, wanted: Sequence[str]) -> list[str]:
+    """The areas a round is for, as residents' rows name them. With areas defined each must
+    match one (by name, alias or postcode district); with none defined, staff's own words
+    are kept, as residents type theirs."""
+    defined = areas.all_areas(conn)
+    names: list[str] = []
+    for given in wanted:
+        if not given.strip():
+            continue
+        if not defined:
+            names.append(" ".join(given.split()))
+            continue
+        found = areas.match(defined, given)
+        if found is None:
+            raise StaffError(
+                f"There is no area {given!r}. Areas: "
+                f"{', '.join(a.english for a in defined)} ({LISTED} with their postcode "
+                "districts; add one with area-add)."
+            )
+        names.append(found.english)
+    return list(dict.fromkeys(names))
+
+
+def districts_of(given: Sequence[str]) -> tuple[str, ...]:
+    """Postcode districts as staff type them ("cf10", "CF 11"), checked and in capitals."""
+    found: list[str] = []
+    for item in given:
+        code = "".join(item.split()).upper()
+        if places.is_district(code):
+            found.append(code)
+        elif places.district(item):
+            raise StaffError(
+                f"{item!r} is a whole postcode: give its first part, {places.district(item)}."
+            )
+        else:
+            raise StaffError(f"{item!r} is not a postcode district: write it like CF10.")
+    return tuple(dict.fromkeys(found))
+
+
+async def add(
+    desk: StaffDesk,
+    actor: Actor,
+    name: Texts,
+    aliases: Sequence[str] = (),
+    districts: Sequence[str] = (),
+) -> str:
+    """Define an area; residents whose own words match it are moved into it."""
+    desk.check_texts(name)
+    new = Area(0, dict(name), _aliases(aliases), districts_of(districts))
+
+    def work(conn: Tx, log: Audit) -> str:
+        _clash(new, areas.all_areas(conn))
+        area_id = areas.add(conn, new, log.stamp)
+        moved = _gather(conn, replace(new, id=area_id))
+        log("area.add", "area", area_id, after={**_shown(new), "residents": moved})
+        return f"Added area {new.english}.{_moved(moved)}"
+
+    return str(await desk.act(actor, Role.STAFF, "change the areas", work))
+
+
+async def edit(
+    desk: StaffDesk,
+    actor: Actor,
+    which: str,
+    *,
+    name: str | None = None,
+    translations: Texts | None = None,
+    aliases: Sequence[str] | None = None,
+    districts: Sequence[str] | None = None,
+) -> str:
+    """Rename an area, translate its name, or replace its aliases or districts. Residents
+    and rounds of the old name keep to it under the new one."""
+    desk.check_texts(translations, removing=True)
+    if name is None and not translations and aliases is None and districts is None:
+        raise StaffError("Say what to change: a new name, a translation, aliases or districts.")
+    new_districts = None if districts is None else districts_of(districts)
+
+    def work(conn: Tx, log: Audit) -> str:
+        defined = areas.all_areas(conn)
+        old = _find(defined, which)
+        texts = dict(old.name)
+        if name is not None:
+            if not name.strip():
+                raise StaffError("The new name is empty.")
+            texts["en"] = " ".join(name.split())
+        for code, words in (translations or {}).items():
+            if words == REMOVE:
+                texts.pop(code, None)
+            else:
+                texts[code] = words
+        new = Area(
+            old.id,
+            texts,
+            old.aliases if aliases is None else _aliases(aliases),
+            old.districts if new_districts is None else new_districts,
+        )
+        _clash(new, [a for a in defined if a.id != old.id])
+        areas.update(conn, new, log.stamp)
+        if new.english != old.english:
+            areas.rename_residents(conn, old.english, new.english)
+            areas.rename_in_rounds(conn, old.english, new.english)
+        moved = _gather(conn, new)
+        log(
+            "area.edit",
+            "area",
+            old.id,
+            before=_shown(old),
+            after={**_shown(new), "residents": moved},
+        )
+        return f"Changed area {new.english}: {_describe(new)}.{_moved(moved)}"
+
+    return str(await desk.act(actor, Role.STAFF, "change the areas", work))
+
+
+async def remove(desk: StaffDesk, actor: Actor, which: str) -> str:
+    """Take an area off the list. Residents keep it as their own words; an area an open
+    round is for cannot go until the round closes."""
+
+    def work(conn: Tx, log: Audit) -> str:
+        found = _find(areas.all_areas(conn), which)
+        busy = rounds.uses_area(conn, found.english)
+        if busy:
+            raise StaffError(
+                f"Round {busy[0]} is open for {found.english}: remove the area once it closes."
+            )
+        areas.remove(conn, found.id)
+        log("area.remove", "area", found.id, before=_shown(found))
+        return (
+            f"Removed area {found.english}. Residents who gave it keep it as their own words; "
+            "it is no longer offered."
+        )
+
+    return str(await desk.act(actor, Role.STAFF, "change the areas", work))
+
+
+async def listing(desk: StaffDesk, actor: Actor) -> str:
+    """The areas, with their other names, districts and how many residents are in each;
+    then what residents typed that is in no area (worth adding, or adding as an alias)."""
+    actor.require(Role.VIEWER, "list areas")
+
+    def read(conn: Tx) -> str:
+        defined = areas.all_areas(conn)
+        counts = areas.residents_by_area(conn)
+        lines = [
+            f"{a.english}: {_describe(a)}; residents {shown_count(counts.pop(a.english, 0))}"
+            for a in defined
+        ]
+        if not defined:
+            lines.append(
+                "No areas yet: residents type their area in their own words. Add areas with "
+                "area-add, and residents then pick theirs from buttons."
+            )
+        if counts:
+            own = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+            lines.append(
+                "Residents' own words, in no area: "
+                + "; ".join(f"{words} ({shown_count(n)})" for words, n in own)
+            )
+        return "\n".join(lines)
+
+    return str(await desk.db.read(read))
+
+
+def _aliases(given: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(" ".join(a.split()) for a in given if a.strip()))
+
+
+def _find(defined: Sequence[Area], which: str) -> Area:
+    found = areas.match(defined, which)
+    if found is None:
+        names = ", ".join(a.english for a in defined) or "none yet"
+        raise StaffError(f"There is no area {which!r}. Areas: {names}.")
+    return found
+
+
+def _clash(new: Area, others: Sequence[Area]) -> None:
+    """Refuse a name, alias or district another area already has: typed, it could only
+    find one of them."""
+    if not new.english.strip():
+        raise StaffError("The area needs a name.")
+    mine = {places.fold_place(w): w for w in new.words()}
+    for other in others:
+        for word in other.words():
+            if places.fold_place(word) in mine:
+                raise StaffError(
+                    f"{mine[places.fold_place(word)]!r} is already {other.english}'s: "
+                    "each name, alias and postcode district belongs to one area."
+                )
+
+
+def _gather(conn: Tx, area: Area) -> int:
+    """Residents (and rounds) whose own words match the area now read its name; returns
+    how many residents are in it."""
+    count = 0
+    for words, residents in areas.residents_by_area(conn).items():
+        if areas.match([area], words) is not None:
+            if words != area.english:
+                areas.rename_residents(conn, words, area.english)
+            count += residents
+    for words in areas.round_area_names(conn):
+        if words != area.english and areas.match([area], words) is not None:
+            areas.rename_in_rounds(conn, words, area.english)
+    return count
+
+
+def _describe(area: Area) -> str:
+    others = [f"{code}: {words}" for code, words in sorted(area.name.items()) if code != "en"]
+    parts = [
+        f"in other languages {', '.join(others)}" if others else "",
+        f"also called {', '.join(area.aliases)}" if area.aliases else "",
+        f"postcode districts {', '.join(area.districts)}" if area.districts else "",
+    ]
+    return "; ".join(p for p in parts if p) or "no other names or districts"
+
+
+def _shown(area: Area) -> dict[str, object]:
+    return {"name": area.name, "aliases": list(area.aliases), "districts": list(area.districts)}
+
+
+def _moved(count: int) -> str:
+    if not count:
+        return ""
+    return f" Residents in it (as they gave their area, or now matched): {shown_count(count)}."

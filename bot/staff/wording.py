@@ -1,0 +1,193 @@
+"""Staff texts after they were written: a round's question, a topic, an initiative's title
+and a measure, shown in every language and edited or translated. Every change is
+role-checked and audited (the words before and after) in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.staff import demo
+from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.auditing import Audit
+from bot.staff.parsing import REMOVE
+from bot.store import initiatives, rounds
+from bot.store.db import Tx
+from bot.store.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.staff.desk import StaffDesk
+
+KINDS = ("question", "topic", "initiative", "measure")
+# Texts the bot translates itself (default question and topics): English msgids.
+_BUILT_IN = frozenset({demo.DEFAULT_QUESTION, *(label for _, label in demo.DEFAULT_TOPICS)})
+_NOT_WORDS = frozenset({"voice"})  # a resident's spoken proposal is kept under "voice"
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """One staff text: what it belongs to, its words by language, whether the bot
+    translates it (a default topic or question), and how to write it back."""
+
+    kind: str
+    object_id: int
+    name: str  # e.g. "topic 12 (round 3)"
+    texts: Texts
+    built_in: bool
+    save: Callable[[Tx, Texts, bool, str], None]
+
+
+async def show(desk: StaffDesk, actor: Actor, kind: str, object_id: int) -> str:
+    """A text in every language it has, and the languages it has not."""
+    actor.require(Role.VIEWER, "read staff texts")
+    found = await desk.db.read(_wording, kind, object_id)
+    return _summary(found, desk.languages)
+
+
+async def edit(
+    desk: StaffDesk,
+    actor: Actor,
+    kind: str,
+    object_id: int,
+    english: str | None = None,
+    translations: Texts | None = None,
+) -> str:
+    """New English words and/or translations (a translation of "-" removes that language).
+    Residents see the change from their next question; results already sent stay as sent."""
+    changes = dict(translations or {})
+    desk.check_texts(changes, removing=True)
+    if english is not None and not english.strip():
+        raise StaffError("The new English text is empty.")
+    if english is None and not changes:
+        raise StaffError(
+            f"Give new English words, or translations like cy=..., for {kind} {object_id}."
+        )
+
+    def work(conn: Tx, log: Audit) -> str:
+        found = _wording(conn, kind, object_id)
+        texts = dict(found.texts)
+        notes: list[str] = []
+        if english is not None and " ".join(english.split()) != texts.get("en"):
+            texts["en"] = " ".join(english.split())
+            stale = sorted(c for c in texts if c not in ("en", *changes, *_NOT_WORDS))
+            if stale:
+                notes.append(
+                    f"The {', '.join(stale)} words were written for the old English: check "
+                    f"they still say the same, give new ones, or remove them ({stale[0]}={REMOVE}"
+                    f" or '{stale[0]}: {REMOVE}')."
+                )
+            if found.built_in:
+                notes.append(
+                    "It was one of the bot's own texts, translated into every language; with "
+                    "new English words only the languages you give are translated."
+                )
+        for code, words in changes.items():
+            if words == REMOVE:
+                if code not in texts:
+                    raise StaffError(f"{found.name} has no {code} words to remove.")
+                texts.pop(code)
+            else:
+                texts[code] = words
+        if texts == found.texts:
+            raise StaffError(f"{found.name} already reads like that: nothing changed.")
+        built_in = found.built_in and texts.get("en") == found.texts.get("en")
+        found.save(conn, texts, built_in, log.stamp)
+        log(
+            f"{kind}.edit",
+            "round" if kind == "question" else kind,
+            object_id,
+            before=found.texts,
+            after=texts,
+        )
+        changed = _summary(
+            Wording(kind, object_id, found.name, texts, built_in, found.save), desk.languages
+        )
+        return "\n".join(["Changed. " + changed, *notes])
+
+    return str(await desk.act(actor, Role.STAFF, f"change a {kind}", work))
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How to find one kind of staff text, name it, and write it back."""
+
+    read: Callable[[Tx, int], Any]  # the row, or None
+    missing: str  # said when there is no such row ({id} is its number)
+    name: Callable[[Any], str]
+    texts: Callable[[Any], Texts]
+    built_in: Callable[[Any], bool]
+    write: Callable[[Tx, int, Texts, bool, str], None]  # (conn, id, texts, built-in, now)
+
+
+_KINDS: dict[str, _Kind] = {
+    "question": _Kind(
+        rounds.get,
+        "There is no round {id}. Use 'rounds' to list them.",
+        lambda r: f"The question of round {r.id}",
+        lambda r: r.question,
+        lambda r: r.question.get("en") in _BUILT_IN,
+        lambda c, i, texts, built_in, now: rounds.set_question(c, i, texts),
+    ),
+    "topic": _Kind(
+        rounds.topic,
+        "There is no topic {id}. 'results ROUND' lists them.",
+        lambda t: f"Topic {t.id} (round {t.round_id})",
+        lambda t: t.label,
+        lambda t: t.builtin,
+        lambda c, i, texts, built_in, now: rounds.set_topic_label(c, i, texts, built_in),
+    ),
+    "initiative": _Kind(
+        initiatives.get,
+        "There is no initiative {id}. 'initiatives' lists them.",
+        lambda i: f"Initiative {i.id}",
+        lambda i: i.title,
+        lambda i: False,
+        lambda c, i, texts, built_in, now: initiatives.set_title(c, i, texts, now),
+    ),
+    "measure": _Kind(
+        initiatives.measure,
+        "There is no measure {id}. 'measures' lists them.",
+        lambda m: f"Measure {m.id} (initiative {m.initiative_id})",
+        lambda m: m.text,
+        lambda m: False,
+        lambda c, i, texts, built_in, now: initiatives.set_measure_text(c, i, texts),
+    ),
+}
+
+
+def _wording(conn: Tx, kind: str, object_id: int) -> Wording:
+    how = _KINDS.get(kind)
+    if how is None:
+        raise StaffError(f"Texts to change: {', '.join(KINDS)} (then its number), not {kind!r}.")
+    row = how.read(conn, object_id)
+    if row is None:
+        raise StaffError(how.missing.format(id=object_id))
+
+    def save(c: Tx, texts: Texts, built_in: bool, now: str) -> None:
+        how.write(c, object_id, texts, built_in, now)
+
+    return Wording(kind, object_id, how.name(row), how.texts(row), how.built_in(row), save)
+
+
+def _summary(found: Wording, languages: Collection[str]) -> str:
+    lines = [f"{found.name}:"]
+    lines += [f"  {code}: {words}" for code, words in _ordered(found.texts)]
+    missing = sorted(c for c in languages if c not in found.texts)
+    if found.built_in:
+        lines.append(
+            "  (one of the bot's own texts: languages not given here come from its translations)"
+        )
+    elif missing:
+        lines.append(
+            f"  Not yet in: {', '.join(missing)}. Residents reading those see the default "
+            "language, else the English."
+        )
+    return "\n".join(lines)
+
+
+def _ordered(texts: Texts) -> list[tuple[str, str]]:
+    words = {c: w for c, w in texts.items() if c not in _NOT_WORDS}
+    spoken = ["(a voice note)"] if "voice" in texts else []
+    first = [("en", words.pop("en"))] if "en" in words else []
+    return first + sorted(words.items()) + [("voice", s) for s in spoken]

@@ -1,0 +1,153 @@
+"""The aiohttp transport honours every timeout it is given, and says whether a failed request
+may have reached Telegram (only then can retrying a message show it twice)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from telegram import InputFile
+from telegram.error import TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.telegram.http import (
+    AiohttpRequest,
+    ConnectTimedOut,
+    Interrupted,
+    NotSent,
+    PoolTimedOut,
+)
+from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
+
+
+def _message(chat: int, text: str) -> RequestData:
+    return RequestData(
+        [RequestParameter("chat_id", chat, None), RequestParameter("text", text, None)]
+    )
+
+
+@asynccontextmanager
+async def _transport(**options: float | int) -> AsyncIterator[AiohttpRequest]:
+    request = AiohttpRequest(**options)  # type: ignore[arg-type]
+    await request.initialize()
+    try:
+        yield request
+    finally:
+        await request.shutdown()
+
+
+@asynccontextmanager
+async def _raw_server(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], object],
+) -> AsyncIterator[str]:
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await handle(reader, writer)  # type: ignore[misc]
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/bot{TEST_TOKEN}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_read_timeout_means_the_request_may_have_arrived() -> None:
+    api = FakeBotAPI()
+    api.inject_timeout("sendMessage", seconds=2.0, deliver=True)
+    async with DoubleServer(api) as server, _transport(read_timeout=0.2) as request:
+        started = time.monotonic()
+        with pytest.raises(TimedOut) as caught:
+            await request.post(f"{server.base_url}{TEST_TOKEN}/sendMessage", _message(1, "hi"))
+        assert time.monotonic() - started < 1.5
+        assert not isinstance(caught.value, NotSent)
+        # Telegram had the request, and may act on it after we gave up.
+        await api.wait_for(lambda: api.sent(1), timeout=5)
+    await api.aclose()
+
+
+async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout() -> None:
+    api = FakeBotAPI()
+    api.inject_timeout("sendMessage", seconds=1.0, deliver=True)
+    async with DoubleServer(api) as server:
+        async with _transport(connection_limit=1, pool_timeout=0.1, read_timeout=5) as request:
+            url = f"{server.base_url}{TEST_TOKEN}/sendMessage"
+            first = asyncio.ensure_future(request.post(url, _message(1, "first")))
+            await api.wait_calls("sendMessage", 1)
+            with pytest.raises(PoolTimedOut):
+                await request.post(url, _message(2, "second"))
+            assert len(api.calls("sendMessage")) == 1  # the second never left
+            await first
+    await api.aclose()
+
+
+async def test_a_stalled_upload_is_bounded_by_the_write_timeout() -> None:
+    async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+
+    photo = RequestData(
+        [
+            RequestParameter("chat_id", 1, None),
+            RequestParameter(
+                "photo", None, [InputFile(b"\0" * (24 * 1024 * 1024), filename="photo.png")]
+            ),
+        ]
+    )
+    async with (
+        _raw_server(never_read) as base,
+        _transport(media_write_timeout=0.3, read_timeout=5) as request,
+    ):
+        started = time.monotonic()
+        with pytest.raises(TimedOut) as caught:
+            await request.post(f"{base}/sendPhoto", photo)
+        assert time.monotonic() - started < 3
+        assert not isinstance(caught.value, NotSent)  # part of it went out
+
+
+async def test_a_connection_that_breaks_after_sending_may_have_arrived() -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+
+    async with _raw_server(hang_up) as base, _transport() as request:
+        with pytest.raises(Interrupted):
+            await request.post(f"{base}/sendMessage", _message(1, "hi"))
+
+
+async def test_a_refused_connection_was_never_sent() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with _transport() as request:
+        with pytest.raises(NotSent):
+            await request.post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
+
+
+async def test_connecting_is_bounded_by_the_connect_timeout() -> None:
+    # A listening socket whose queue is full drops further handshakes: connecting hangs.
+    with socket.socket() as full:
+        full.bind(("127.0.0.1", 0))
+        full.listen(0)
+        port = full.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        try:
+            async with _transport(connect_timeout=0.2) as request:
+                started = time.monotonic()
+                with pytest.raises(ConnectTimedOut):
+                    await request.post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
+                assert time.monotonic() - started < 2
+        finally:
+            for filler in fillers:
+                filler.close()
