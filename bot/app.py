@@ -4,7 +4,7 @@ the scheduled work for whichever channels this process serves."""
 from __future__ import annotations
 
 import getpass
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -220,7 +220,10 @@ class Services:
 
 @asynccontextmanager
 async def dashboard(
-    core: Core, services: Services, voice: VoiceFiles | None = None
+    core: Core,
+    services: Services,
+    voice: VoiceFiles | None = None,
+    tell_champion: Callable[[int], Awaitable[bool]] | None = None,
 ) -> AsyncIterator[str | None]:
     """The staff dashboard on WEB_LISTEN:WEB_PORT while the bot runs, in its process; yields
     the address staff open (None: WEB_PORT is 0, or the port could not be had)."""
@@ -230,7 +233,7 @@ async def dashboard(
         return
     from bot.web.server import Dashboard, WebServer  # aiohttp's server and Jinja2: only here
 
-    server = WebServer(Dashboard(core, services.jobs, voice))
+    server = WebServer(Dashboard(core, services.jobs, voice, tell_champion))
     try:
         await server.start(settings.web_listen, settings.web_port)
     except OSError as exc:

@@ -88,6 +88,7 @@ def build_application(
     app.bot_data["pacer"] = pacer
     # Every reply, staff's included, keeps the same rules: waits, retries, one a second a chat.
     outbox = make_outbox(core.host, pacer)
+    app.bot_data["outbox"] = outbox
     app.add_handler(TypeHandler(Update, UpdateKinds(core.host, core.catalogs, outbox).sort), -1)
     champions = ChampionStaff(core)
     alerts = SupportAlerts(app.bot, core, champions, outbox)

@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import announce_dashboard, dashboard, open_core
 from bot.config import Settings
 from bot.telegram.application import build_application, start_services, stop_services
+from bot.telegram.champion_notice import ChampionNotice
 from bot.telegram.voice_files import TelegramVoiceFiles
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,9 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
             else:
                 await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 log.info("polling Telegram as @%s", app.bot.username)
-            async with dashboard(core, services, TelegramVoiceFiles(app.bot)) as web:
+            notice = ChampionNotice(app.bot, core.host, app.bot_data["outbox"])
+            voice = TelegramVoiceFiles(app.bot)
+            async with dashboard(core, services, voice, notice.tell) as web:
                 if web:
                     # A sign-in link only to a terminal: not into a service's logs.
                     await announce_dashboard(core, web, with_link=sys.stdout.isatty())

@@ -14,7 +14,6 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.app import Core
-from bot.i18n.markers import N_
 from bot.staff import auditing, milestones
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
@@ -25,6 +24,7 @@ from bot.staff.staffing import invite_text, parse_role
 from bot.staff.telling import told
 from bot.store import champions, staffing
 from bot.telegram import text_staff
+from bot.telegram.champion_notice import ChampionNotice
 from bot.telegram.champion_staff import COMMANDS as CHAMPION_COMMANDS
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.outbox import Outbox
@@ -34,10 +34,6 @@ from bot.telegram.text_staff import COMMANDS as TEXT_COMMANDS
 
 log = logging.getLogger(__name__)
 
-NOW_CHAMPION = N_(
-    "Good news: you are now a community champion! Thank you. Here is your own link. "
-    "When people join through it, we know they came through you:\n{link}"
-)
 Menu = Callable[[int, Role | None], Awaitable[None]]
 
 
@@ -215,18 +211,7 @@ class StaffActions:
         return answer
 
     async def _tell_champion(self, participant_id: int, context: Any) -> bool:
-        notice = await self.core.host.champion_notice(participant_id, NOW_CHAMPION)
-        if notice is None or notice[0] != "telegram":
-            return False
-        _, chat_id, text = notice
-        try:
-            await self.outbox.call(
-                int(chat_id), partial(context.bot.send_message, int(chat_id), text)
-            )
-        except Exception:
-            log.warning("could not send champion %s their link", participant_id, exc_info=True)
-            return False
-        return True
+        return await ChampionNotice(context.bot, self.core.host, self.outbox).tell(participant_id)
 
     # -- residents' words ---------------------------------------------------------------------
 

@@ -79,6 +79,8 @@ class Dashboard:
     core: Core
     jobs: Jobs | None = None  # the running bot's scheduled work (to send now, not later)
     voice: VoiceFiles | None = None
+    # Sends a newly approved champion their link (the running bot's channel); None: nobody.
+    tell_champion: Callable[[int], Awaitable[bool]] | None = None
     words: DashboardCatalogs = field(init=False)
     door: DashboardDoor = field(init=False)
     env: jinja2.Environment = field(init=False)

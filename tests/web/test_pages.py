@@ -95,12 +95,23 @@ async def test_champions_are_approved_and_their_requests_answered(web: Web) -> N
         return found.id
 
     champion_id = await web.core.db.write(champion)
+    told: list[int] = []
+
+    async def tell(participant_id: int) -> bool:  # the running bot's Telegram notice
+        told.append(participant_id)
+        return True
+
+    web.dashboard.tell_champion = tell
     csrf = await web.sign_in(Role.STAFF, "bryn")
     page = await (await web.client.get("/champions")).text()
     assert f"/champions/{champion_id}/approve" in page
     approved = await web.client.post(f"/champions/{champion_id}/approve", data={"csrf": csrf})
     assert await web.rows("SELECT status FROM champions") == [("active",)]
-    assert f"Champion {champion_id}: Approve." in await approved.text()
+    said = await approved.text()
+    assert f"Champion {champion_id}: Approve. They have been sent their link." in said
+    assert told == [
+        (await web.rows("SELECT participant_id FROM champions"))[0][0]
+    ]  # as when approved in Telegram
     # Pausing an active champion is offered, approving again is not.
     page = await (await web.client.get("/champions")).text()
     assert f"/champions/{champion_id}/pause" in page

@@ -75,8 +75,15 @@ async def change(d: Dashboard, request: web.Request) -> web.StreamResponse:
     verb = request.match_info["verb"]
 
     async def work() -> str:
-        await staff_champions.change(d.core.desk, request[ACTOR], champion_id, verb)
-        return tr(W_("Champion {id}: {done}."), id=champion_id, done=tr(VERB_LABELS[verb]))
+        participant_id = await staff_champions.change(
+            d.core.desk, request[ACTOR], champion_id, verb
+        )
+        done = tr(W_("Champion {id}: {done}."), id=champion_id, done=tr(VERB_LABELS[verb]))
+        # Approved or active again: they are told, with their link, as from Telegram.
+        if verb in ("approve", "reactivate") and d.tell_champion is not None:
+            if await d.tell_champion(participant_id):
+                done += " " + tr(W_("They have been sent their link."))
+        return done
 
     return await d.act(request, work, "/champions")
 
