@@ -97,13 +97,15 @@ class Pacer:
         self.monotonic = monotonic
         self.wall = wall
         self.sleep = sleep
-        self._next = 0.0
         self._paused_until = 0.0
         self._last_chat: dict[str, float] = {}
         # A bot that has just started may have been killed a moment ago, in the middle of a
         # conversation: what it last sent to a chat is unknown, so every chat is taken to have
         # had a message at the start (its first one waits for the rest of that second).
         self._unknown = monotonic() if just_started else -1e18
+        # Broadcasts begin after that second, on their schedule: were their first turns all
+        # held to its end, they would come due together, as one burst.
+        self._next = self._unknown + self.per_chat if just_started else 0.0
         self._limit = _per_second(rate)
         # Messages that count in the window, oldest first: when each was answered (pending
         # while in flight).
