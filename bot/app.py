@@ -159,6 +159,7 @@ def make_pacer(core: Core) -> Pacer:
         per_chat=settings.chat_spacing,
         quiet=core.quiet,
         wall=core.clock,
+        just_started=True,
     )
 
 

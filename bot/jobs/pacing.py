@@ -87,6 +87,7 @@ class Pacer:
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] | None = None,
         sleep: Sleep = asyncio.sleep,
+        just_started: bool = False,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -96,9 +97,15 @@ class Pacer:
         self.monotonic = monotonic
         self.wall = wall
         self.sleep = sleep
-        self._next = 0.0
         self._paused_until = 0.0
         self._last_chat: dict[str, float] = {}
+        # A bot that has just started may have been killed a moment ago, in the middle of a
+        # conversation: what it last sent to a chat is unknown, so every chat is taken to have
+        # had a message at the start (its first one waits for the rest of that second).
+        self._unknown = monotonic() if just_started else -1e18
+        # Broadcasts begin after that second, on their schedule: were their first turns all
+        # held to its end, they would come due together, as one burst.
+        self._next = self._unknown + self.per_chat if just_started else 0.0
         self._limit = _per_second(rate)
         # Messages that count in the window, oldest first: when each was answered (pending
         # while in flight).
@@ -152,7 +159,7 @@ class Pacer:
         """Wait until a second has passed since the chat's last message; the place is taken
         before waiting, so a broadcast to the same chat meanwhile waits its own second."""
         now = self.monotonic()
-        slot = max(now, self._last_chat.get(chat_id, -1e18) + self.per_chat)
+        slot = max(now, self._last_chat.get(chat_id, self._unknown) + self.per_chat)
         self._last_chat[chat_id] = slot
         if slot > now:
             await self.sleep(slot - now)
@@ -161,7 +168,7 @@ class Pacer:
         await self._quiet_wait()
         now = self.monotonic()
         scheduled = max(now, self._next)
-        chat_free = self._last_chat.get(chat_id, -1e18) + self.per_chat
+        chat_free = self._last_chat.get(chat_id, self._unknown) + self.per_chat
         if chat_free > scheduled:
             # This chat had a message less than a second ago (a long text in parts): it waits
             # for its own second and then only for room in the window, without taking a turn

@@ -86,6 +86,8 @@ class Jobs:
         self.also: list[Callable[[], Awaitable[object]]] = []
         self.scheduler: AsyncIOScheduler | None = None
         self._sweeping = asyncio.Lock()
+        self._stopping = False
+        self._timed: set[asyncio.Future[SweepReport]] = set()
         self._expiry_cursor = 0
 
     # -- life cycle ------------------------------------------------------------------------
@@ -98,7 +100,7 @@ class Jobs:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self.scheduler.add_job(
-            self.sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep"
+            self._timed_sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep"
         )
         self.scheduler.start()
         await self._schedule_exact()
@@ -106,13 +108,13 @@ class Jobs:
 
     async def stop(self) -> None:
         """Stop the timer and the senders (deliveries in flight stay recorded as sending)."""
+        self._stopping = True
         if self.scheduler is not None:
-            self.scheduler.pause()
-            # A sweep under way finishes first: cancelled mid-send, it would drop what it was
-            # telling (a staff alert, say) and leave a traceback in the log.
-            async with self._sweeping:
-                self.scheduler.shutdown(wait=False)
-                self.scheduler = None
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        # A sweep under way finishes first: cancelled mid-send, it would drop what it was
+        # telling (a staff alert, say).
+        await asyncio.gather(*self._timed, return_exceptions=True)
         for task in list(self.running.values()):
             task.cancel()
         await asyncio.gather(*self.running.values(), return_exceptions=True)
@@ -140,11 +142,26 @@ class Jobs:
         now = self.clock().isoformat()
         for job_id, when in await self.db.read(_upcoming, now):
             self.scheduler.add_job(
-                self.sweep,
+                self._timed_sweep,
                 DateTrigger(run_date=datetime.fromisoformat(when)),
                 id=job_id,
                 replace_existing=True,
             )
+
+    async def _timed_sweep(self) -> None:
+        """A sweep the timer asked for, in a task of our own: the scheduler cancels its jobs
+        when it shuts down, and stop() waits for this one to finish instead."""
+        if self._stopping:
+            return
+        task = asyncio.ensure_future(self.sweep())
+        self._timed.add(task)
+        task.add_done_callback(self._timed.discard)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            # Only the scheduler's wrapper is cancelled (it would log the cancellation as a
+            # failed job); the sweep goes on and stop() waits for it.
+            pass
 
     # -- the sweep -------------------------------------------------------------------------
 

@@ -302,19 +302,21 @@ class _Run:
                 if s.spread is not None:
                     await s.spread.turn(recipient.chat_id)
                 try:
-                    async with s.pacer.sending(recipient.chat_id):
-                        if pid not in self.attempted:
-                            # From here on a stop lets this request finish rather than
-                            # leave it marked and unsent.
-                            self.attempted.add(pid)
-                            self.untried.discard(pid)
-                            await self.ledger.attempting(pid)
-                        async with self.gate:
-                            started = time.monotonic()
-                            try:
-                                await outbound.send(recipient.chat_id, message)
-                            finally:
-                                self.gate.observe(time.monotonic() - started)
+                    async with s.pacer.sending(recipient.chat_id), self.gate:
+                        # Marked while holding a request slot, so a crash leaves in doubt
+                        # no more recipients than there are slots.
+                        started = time.monotonic()
+                        try:
+                            if pid not in self.attempted:
+                                # From here on a stop lets this request finish rather than
+                                # leave it marked and unsent.
+                                self.attempted.add(pid)
+                                self.untried.discard(pid)
+                                await self.ledger.attempting(pid)
+                            await outbound.send(recipient.chat_id, message)
+                        finally:
+                            # The slot's whole time, the ledger's write included.
+                            self.gate.observe(time.monotonic() - started)
                     break
                 except RateLimited as exc:
                     s.pacer.pause(exc.seconds)

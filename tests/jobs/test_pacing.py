@@ -37,6 +37,42 @@ async def test_one_message_a_second_per_chat(clock: VirtualClock) -> None:
     assert [round(b - a, 3) for a, b in zip(times, times[1:], strict=False)] == [1.0, 1.0]
 
 
+async def test_a_bot_just_started_waits_a_second_before_writing_to_any_chat(
+    clock: VirtualClock,
+) -> None:
+    # Killed a moment ago mid-conversation, it cannot know when it last wrote to a chat.
+    start = clock.now
+    pacer = Pacer(
+        1000, monotonic=clock.monotonic, wall=clock.wall, sleep=clock.sleep, just_started=True
+    )
+    async with pacer.replying("resident"):
+        first_reply = clock.now
+    await pacer.turn("someone")
+    assert round(first_reply - start, 3) == 1.0
+    assert round(clock.now - start, 3) == 1.0  # each chat waits the same one second, no more
+    await clock.sleep(5)
+    later = clock.now
+    async with pacer.replying("newcomer"):
+        assert clock.now == later  # long after the start: no wait
+
+
+async def test_a_bot_just_started_begins_its_broadcast_after_that_second_on_schedule(
+    clock: VirtualClock,
+) -> None:
+    # Not all at once at the end of the second: a burst would claim every request slot at
+    # the same moment (and a crash then would leave them all in doubt).
+    start = clock.now
+    pacer = Pacer(10, monotonic=clock.monotonic, sleep=clock.sleep, just_started=True)
+    times: list[float] = []
+
+    async def one(n: int) -> None:
+        await pacer.turn(str(n))
+        times.append(round(clock.now - start, 3))
+
+    await asyncio.gather(*(one(n) for n in range(5)))
+    assert sorted(times) == [1.0, 1.1, 1.2, 1.3, 1.4]
+
+
 async def test_concurrent_turns_share_one_rate() -> None:
     # Real time: many tasks waiting at once must still go out at the overall rate.
     pacer = Pacer(100)

@@ -296,3 +296,29 @@ async def test_a_running_scheduler_says_nothing_at_info_on_each_sweep(
         await jobs.stop()
         logging.getLogger("apscheduler").setLevel(before)
     assert [r for r in caplog.records if r.name.startswith("apscheduler")] == []
+
+
+async def test_stopping_lets_a_timed_sweep_under_way_finish_without_a_traceback(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    class SlowJobs(Jobs):
+        async def _close_rounds(self) -> list[int]:
+            started.set()
+            await asyncio.sleep(0.2)  # a database read, a message to staff...
+            finished.set()
+            return []
+
+    caplog.set_level(logging.DEBUG)
+    jobs = SlowJobs(db, lambda: None, settings=JobSettings(sweep_seconds=0.05))  # type: ignore[arg-type, return-value]
+    await jobs.start()
+    finished.clear()  # the sweep at start-up ran to the end; now one on the timer
+    started.clear()
+    await asyncio.wait_for(started.wait(), 5)
+    await jobs.stop()
+    assert finished.is_set()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    started.clear()
+    await asyncio.sleep(0.2)
+    assert not started.is_set()  # no sweep after the stop
