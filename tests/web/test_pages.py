@@ -197,7 +197,7 @@ async def test_residents_words_leave_out_questions_they_skipped(web: Web) -> Non
         for value in ('"Near the old mill"', "null"):
             conn.execute(  # type: ignore[attr-defined]
                 "INSERT INTO answers (participant_id, flow_id, node_id, key, value_json, "
-                "created_at) VALUES (?, 'onboarding', 'area', 'area', ?, ?)",
+                "created_at) VALUES (?, 'onboarding', 'area-typed', 'area', ?, ?)",
                 (person.id, value, now),
             )
 
