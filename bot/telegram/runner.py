@@ -17,8 +17,9 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
 
-from bot.app import announce_dashboard, dashboard, open_core
+from bot.app import Core, Services, announce_dashboard, dashboard, open_core
 from bot.config import Settings
 from bot.telegram.application import build_application, start_services, stop_services
 from bot.telegram.champion_notice import ChampionNotice
@@ -83,40 +84,61 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         async with app:
             services = await start_services(app, core)
             await app.start()
-            assert app.updater is not None
-            if settings.webhook_url:
-                await app.updater.start_webhook(
-                    listen=settings.webhook_listen,
-                    port=settings.webhook_port,
-                    url_path="telegram",
-                    webhook_url=settings.webhook_url,
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
-                )
-                log.info(
-                    "webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port
-                )
-            else:
-                await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-                log.info("polling Telegram as @%s", app.bot.username)
-            notice = ChampionNotice(app.bot, core.host, app.bot_data["outbox"])
-            voice = TelegramVoiceFiles(app.bot)
-            async with dashboard(core, services, voice, notice.tell) as web:
-                if web:
-                    # A sign-in link only to a terminal: not into a service's logs.
-                    await announce_dashboard(core, web, with_link=sys.stdout.isatty())
-                await _first(stop.wait(), rejected.wait())
-            await stop_services(app)
             try:
-                await app.updater.stop()
-            except TelegramError as exc:
-                # Polling already ended on the rejected token: stopping it says so again.
-                log.info("polling had stopped: %s", type(exc).__name__)
-            await app.stop()
+                await _listen(app, core, services, stop, rejected)
+            finally:
+                # Also when listening failed: an Application left running hides the error
+                # behind PTB's "This Application is still running!".
+                await stop_services(app)
+                await _stop_updates(app)
+                await app.stop()
             if not rejected.is_set():
                 log.info("stopped cleanly")
     if rejected.is_set():
         raise TokenRejected()
+
+
+async def _listen(
+    app: Application,  # type: ignore[type-arg]
+    core: Core,
+    services: Services,
+    stop: asyncio.Event,
+    rejected: asyncio.Event,
+) -> None:
+    """Take updates (polling or webhook) and serve the dashboard until told to stop."""
+    settings = core.settings
+    assert app.updater is not None
+    if settings.webhook_url:
+        await app.updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        log.info("webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+    else:
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        log.info("polling Telegram as @%s", app.bot.username)
+    notice = ChampionNotice(app.bot, core.host, app.bot_data["outbox"])
+    voice = TelegramVoiceFiles(app.bot)
+    async with dashboard(core, services, voice, notice.tell) as web:
+        if web:
+            # A sign-in link only to a terminal: not into a service's logs.
+            await announce_dashboard(core, web, with_link=sys.stdout.isatty())
+        await _first(stop.wait(), rejected.wait())
+
+
+async def _stop_updates(app: Application) -> None:  # type: ignore[type-arg]
+    assert app.updater is not None
+    if not app.updater.running:
+        return
+    try:
+        await app.updater.stop()
+    except TelegramError as exc:
+        # Polling already ended on the rejected token: stopping it says so again.
+        log.info("polling had stopped: %s", type(exc).__name__)
 
 
 async def _first(*waits: Coroutine[Any, Any, object]) -> None:

@@ -6,8 +6,14 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
+
+from bot.config import Settings
+from bot.telegram import runner
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
 
 
@@ -40,3 +46,27 @@ async def test_sigterm_stops_the_bot_with_one_line(tmp_path: Path) -> None:
         assert await bot.wait() == 0
     lines = rest.splitlines()
     assert len(lines) == 1 and lines[0].endswith("INFO bot.telegram.runner: stopped cleanly"), rest
+
+
+async def test_a_failure_while_serving_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not PTB's "This Application is still running!", which hid it when the dashboard could
+    # not be imported.
+    @asynccontextmanager
+    async def broken(*args: object) -> AsyncIterator[str | None]:
+        raise ModuleNotFoundError("No module named 'jinja2'")
+        yield None
+
+    monkeypatch.setattr(runner, "dashboard", broken)
+    async with DoubleServer(FakeBotAPI()) as server:
+        settings = Settings.from_env(
+            {
+                "BOT_TOKEN": TEST_TOKEN,
+                "TELEGRAM_API_BASE_URL": server.base_url,
+                "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            },
+            dotenv=False,
+        )
+        with pytest.raises(ModuleNotFoundError, match="jinja2"):
+            await asyncio.wait_for(runner.serve(settings, asyncio.Event()), 60)
