@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,6 +64,9 @@ from telegram import (
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.telegram.ordering import PerChatUpdateProcessor
+
+# Seconds between two messages in a chat for ours (bot.config.Settings.chat_spacing).
+CHAT_SPACING_ENV = "CV_BENCH_CHAT_SPACING"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -301,6 +305,11 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
         },
         dotenv=False,
     )
+    # throughput.py --chat-spacing: the bare baseline keeps no one-message-a-second rule, so
+    # the same work for both means ours without it too (0); 1 is what the bot really does.
+    spacing = os.environ.get(CHAT_SPACING_ENV)
+    if spacing is not None:
+        settings = replace(settings, chat_spacing=float(spacing))
     async with open_core(settings) as core:
         app = build_application(core, processor=TimedPerChatProcessor(timing))
         async with app:

@@ -65,7 +65,7 @@ def add_broadcast(path: Path) -> int:
         conn.execute(
             "INSERT INTO broadcasts (id, kind, audience, content, status, created_by, "
             "created_at, started_at, finished_at, queued_all) VALUES (1, 'staff', "
-            "'{\"type\": \"everyone\", \"value\": null}', '{\"texts\": {\"en\": \"Hello\"}}', "
+            '\'{"type": "everyone", "value": null}\', \'{"texts": {"en": "Hello"}}\', '
             "'done', 'bench', ?, ?, ?, 1)",
             (NOW, NOW, NOW),
         )

@@ -74,8 +74,8 @@ class Pacer:
     Every message, a reply or a broadcast, counts in one sliding window: at most `rate` in any
     second. Telegram counts a message when it arrives, and arrivals jitter by milliseconds, so
     a message counts from its start until a second after its answer. Replies go first: they
-    never wait behind the broadcasts' schedule, only for room in the window, and broadcasts
-    leave room in every second for as many replies as the last second had, and one more.
+    never wait behind the broadcasts' schedule, only for room in the window, and while residents
+    are talking to the bot, broadcasts leave room for the replies to come.
     """
 
     def __init__(
@@ -208,15 +208,28 @@ class Pacer:
             await self.sleep(max(oldest.result() + 1.0 + _MARGIN - now, 1e-4))
 
     def _reserve_for_replies(self, now: float) -> int:
-        """Places a broadcast message must leave free: one for each reply waiting, as many as
-        replies went out in the last second, and, while residents are active (a reply in the
-        last ten seconds), one more, so that a reply coming now finds room."""
+        """Places a broadcast message must leave free while residents are active (a reply in
+        the last ten seconds): one for each reply waiting, one for a reply coming now, and
+        one for each reply expected (at the last second's rate) before the window's oldest
+        message makes room. Replies already sent count in the window itself: reserving as
+        many again for the next second kept as many places empty (at 30 a second, with
+        residents replying 4.5 times a second, broadcasts got 20 a second, not 24.5)."""
         while self._replies and self._replies[0] + REPLY_HORIZON <= now:
             self._replies.popleft()
         if not self._replies and not self._replies_waiting:
             return 0  # nobody is talking to the bot: broadcasts may use the whole rate
         last_second = sum(1 for started in self._replies if started + 1.0 > now)
-        return min(self._replies_waiting + last_second + 1, self._limit - 1)
+        expected = math.floor(last_second * self._until_room(now) + 0.5)
+        return min(self._replies_waiting + 1 + expected, self._limit - 1)
+
+    def _until_room(self, now: float) -> float:
+        """Seconds until the oldest message in the window leaves it."""
+        if not self._recent:
+            return 0.0
+        oldest = self._recent[0]
+        if not oldest.done():
+            return 1.0  # still in flight: at least a second
+        return max(0.0, oldest.result() + 1.0 + _MARGIN - now)
 
     def _count(self) -> asyncio.Future[float]:
         # No await between the window check and this: the place cannot be taken meanwhile.

@@ -69,17 +69,18 @@ def own_words(
     conn: Tx, nodes: Sequence[tuple[str, str]], limit: int, before: int | None = None
 ) -> list[Said]:
     """Answers to these (flow, node) questions, newest first."""
-    if not nodes:
-        return []
-    pairs = ", ".join("(?, ?)" for _ in nodes)
-    params: list[Any] = [v for pair in nodes for v in pair]
-    rows = conn.execute(
-        # A question the resident skipped is saved as null: nothing they said.
-        f"{_SAID} WHERE (a.flow_id, a.node_id) IN (VALUES {pairs}) AND a.id < ? "
-        "AND a.value_json != 'null' ORDER BY a.id DESC LIMIT ?",
-        [*params, before or 2**62, limit],
-    )
-    return [_said(r) for r in rows]
+    # One indexed read a question, merged here: asked for all of them at once, SQLite walks
+    # every answer newest first looking for theirs (190 ms at a million answers).
+    rows: list[Any] = []
+    for flow_id, node_id in nodes:
+        rows += conn.execute(
+            # A question the resident skipped is saved as null: nothing they said.
+            f"{_SAID} WHERE a.flow_id = ? AND a.node_id = ? AND a.id < ? "
+            "AND a.value_json != 'null' ORDER BY a.id DESC LIMIT ?",
+            (flow_id, node_id, before or 2**62, limit),
+        ).fetchall()
+    said = sorted((_said(r) for r in rows), key=lambda s: s.id, reverse=True)
+    return said[:limit]
 
 
 def voice_notes(conn: Tx, limit: int, before: int | None = None) -> list[Said]:

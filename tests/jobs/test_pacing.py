@@ -177,3 +177,35 @@ async def test_replies_go_first_and_share_the_rate_with_broadcasts() -> None:
     assert len(broadcast) == 300 and len(replies) == 50
     assert _busiest_second(broadcast + [sent for _, sent in replies]) <= 30
     assert max(sent - asked for asked, sent in replies) < 0.1  # never kept waiting
+
+
+async def test_broadcasts_take_every_place_replies_leave_but_one() -> None:
+    # Residents reply 5 times a second at 30 a second overall: broadcasts get about 24 a
+    # second (the rest less one place kept for the next reply), not 19 as when the replies
+    # already sent were reserved for a second time.
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    broadcast: list[float] = []
+    replies: list[float] = []
+    waits: list[float] = []
+
+    async def recipient(chat: str) -> None:
+        async with pacer.sending(chat):
+            broadcast.append(clock.now)
+
+    async def residents() -> None:
+        for n in range(100):  # 20 s of replies, 5 a second
+            await clock.sleep(max(0.0, 0.2 * n - clock.now))
+            asked = clock.now
+            async with pacer.replying(f"resident-{n % 5}"):
+                waits.append(clock.now - asked)
+                replies.append(clock.now)
+
+    async def everything() -> None:
+        await asyncio.gather(*(recipient(str(n)) for n in range(700)), residents())
+
+    await clock.run(everything())
+    during = [t for t in broadcast if t < 20.0]
+    assert len(during) / 20.0 >= 0.95 * (30 - 5 - 1), len(during) / 20.0
+    assert _busiest_second(broadcast + replies) <= 30
+    assert max(waits) < 0.1
