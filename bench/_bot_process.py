@@ -65,8 +65,8 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.telegram.ordering import PerChatUpdateProcessor
 
-# Seconds between two messages in a chat for ours (bot.config.Settings.chat_spacing).
-CHAT_SPACING_ENV = "CV_BENCH_CHAT_SPACING"
+# "none": ours keeps none of Telegram's limits (throughput.py without --in-service).
+LIMITS_ENV = "CV_BENCH_LIMITS"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -305,11 +305,24 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
         },
         dotenv=False,
     )
-    # throughput.py --chat-spacing: the bare baseline keeps no one-message-a-second rule, so
-    # the same work for both means ours without it too (0); 1 is what the bot really does.
-    spacing = os.environ.get(CHAT_SPACING_ENV)
-    if spacing is not None:
-        settings = replace(settings, chat_spacing=float(spacing))
+    # throughput.py without --in-service: the bare baseline keeps none of Telegram's limits,
+    # so the same work for both means ours without them too: no second between two messages
+    # in a chat, and an overall rate (1000/s, paid) that its steps cannot reach.
+    if os.environ.get(LIMITS_ENV) == "none":
+        paid = Settings.from_env(
+            {
+                "BOT_TOKEN": args.token,
+                "BROADCAST_RATE": "1000",
+                "PAID_BROADCAST": "true",
+            },
+            dotenv=False,
+        )
+        settings = replace(
+            settings,
+            chat_spacing=0.0,
+            broadcast_rate=paid.broadcast_rate,
+            paid_broadcast=paid.paid_broadcast,
+        )
     async with open_core(settings) as core:
         app = build_application(core, processor=TimedPerChatProcessor(timing))
         async with app:

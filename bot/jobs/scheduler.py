@@ -24,7 +24,6 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.jobs import memory
 from bot.jobs.sender import BroadcastSender
 from bot.store import broadcasts, champions, initiatives, participants, rounds, sessions
 from bot.store.broadcasts import Audience
@@ -136,8 +135,6 @@ class Jobs:
             del self.running[broadcast_id]
         if not task.cancelled() and task.exception() is not None:
             log.error("broadcast %s stopped with an error", broadcast_id, exc_info=task.exception())
-        if not self.running:
-            memory.release()  # back to the idle size once no broadcast is sending
 
     async def _schedule_exact(self) -> None:
         if self.scheduler is None:
