@@ -98,7 +98,9 @@ class Pacer:
         self.wall = wall
         self.sleep = sleep
         self._paused_until = 0.0
-        self._last_chat: dict[str, float] = {}
+        self._last_chat: dict[str, float] = {}  # when each chat's last message is due
+        self._out: dict[str, asyncio.Future[float]] = {}  # each chat's message in flight
+        self._answered: dict[str, float] = {}  # when each chat's last message was answered
         # A bot that has just started may have been killed a moment ago, in the middle of a
         # conversation: what it last sent to a chat is unknown, so every chat is taken to have
         # had a message at the start (its first one waits for the rest of that second).
@@ -127,12 +129,11 @@ class Pacer:
         """A broadcast message: `turn`, then the block sends; the next turns count from when
         it returns."""
         answered = await self._reserve(chat_id)
+        self._going(chat_id, answered)
         try:
             yield
         finally:
-            now = self.monotonic()
-            answered.set_result(now)
-            self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
+            self._gone(chat_id, answered)
 
     @asynccontextmanager
     async def replying(self, chat_id: str | None = None) -> AsyncIterator[None]:
@@ -147,13 +148,15 @@ class Pacer:
             self._replies_waiting -= 1
         answered = self._count()
         self._replies.append(self.monotonic())
+        if chat_id is not None:
+            self._going(chat_id, answered)
         try:
             yield
         finally:
-            now = self.monotonic()
-            answered.set_result(now)
-            if chat_id is not None:
-                self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
+            if chat_id is None:
+                answered.set_result(self.monotonic())
+            else:
+                self._gone(chat_id, answered)
 
     async def _chat_turn(self, chat_id: str) -> None:
         """Wait until a second has passed since the chat's last message; the place is taken
@@ -163,6 +166,35 @@ class Pacer:
         self._last_chat[chat_id] = slot
         if slot > now:
             await self.sleep(slot - now)
+        await self._after_last_answer(chat_id)
+
+    async def _after_last_answer(self, chat_id: str) -> None:
+        """Wait while a message to this chat is in flight, then until a second after its
+        answer. A turn counts from when the chat's last message was due, but that message
+        may have gone out later (it waited for a request slot) and may be arriving now."""
+        if not self.per_chat:
+            return
+        while True:
+            pending = self._out.get(chat_id)
+            if pending is not None and not pending.done():
+                await asyncio.shield(pending)
+                continue
+            free = self._answered.get(chat_id, -math.inf) + self.per_chat
+            now = self.monotonic()
+            if free <= now:
+                return
+            await self.sleep(free - now)
+
+    def _going(self, chat_id: str, answered: asyncio.Future[float]) -> None:
+        self._out[chat_id] = answered
+
+    def _gone(self, chat_id: str, answered: asyncio.Future[float]) -> None:
+        now = self.monotonic()
+        answered.set_result(now)
+        self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
+        self._answered[chat_id] = now
+        if self._out.get(chat_id) is answered:
+            del self._out[chat_id]
 
     async def _reserve(self, chat_id: str) -> asyncio.Future[float]:
         await self._quiet_wait()
@@ -180,11 +212,13 @@ class Pacer:
         self._last_chat[chat_id] = slot
         if slot > now:
             await self.sleep(slot - now)
+        await self._after_last_answer(chat_id)
         await self._window(broadcast=True)
         if len(self._last_chat) > 10_000:
             # Only recent chats matter for the one-a-second rule.
             horizon = self.monotonic() - self.per_chat
             self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
+            self._answered = {c: t for c, t in self._answered.items() if t > horizon}
         return self._count()
 
     async def _window(self, broadcast: bool) -> None:

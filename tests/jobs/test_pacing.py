@@ -209,3 +209,29 @@ async def test_broadcasts_take_every_place_replies_leave_but_one() -> None:
     assert len(during) / 20.0 >= 0.95 * (30 - 5 - 1), len(during) / 20.0
     assert _busiest_second(broadcast + replies) <= 30
     assert max(waits) < 0.1
+
+
+async def test_a_chats_next_message_waits_a_second_after_the_last_ones_answer() -> None:
+    # A broadcast message whose turn came at 0 waited for a request slot and went out late,
+    # answered at 0.5: a reply to that resident meanwhile goes at 1.5, not at 1.0, when the
+    # broadcast message may have been arriving at Telegram only half a second before.
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    sent: dict[str, float] = {}
+
+    async def broadcast() -> None:
+        async with pacer.sending("resident"):
+            await clock.sleep(0.5)  # waiting for a request slot, then Telegram's answer
+            sent["broadcast answered"] = clock.now
+
+    async def reply() -> None:
+        await clock.sleep(0.2)
+        async with pacer.replying("resident"):
+            sent["reply"] = clock.now
+
+    async def both() -> None:
+        await asyncio.gather(broadcast(), reply())
+
+    await clock.run(both())
+    assert sent["broadcast answered"] == pytest.approx(0.5)
+    assert sent["reply"] == pytest.approx(1.5, abs=1e-3)
