@@ -99,7 +99,7 @@ class Pacer:
         self.sleep = sleep
         self._paused_until = 0.0
         self._last_chat: dict[str, float] = {}  # when each chat's last message is due
-        self._out: dict[str, asyncio.Future[float]] = {}  # each chat's message in flight
+        self._out: dict[str, asyncio.Future[None]] = {}  # each chat's message on its way
         self._answered: dict[str, float] = {}  # when each chat's last message was answered
         # A bot that has just started may have been killed a moment ago, in the middle of a
         # conversation: what it last sent to a chat is unknown, so every chat is taken to have
@@ -121,44 +121,40 @@ class Pacer:
 
     async def turn(self, chat_id: str) -> None:
         """Wait until it is this chat's turn to be sent a message."""
-        answered = await self._reserve(chat_id)
-        answered.set_result(self.monotonic())
+        answered, mine = await self._reserve(chat_id)
+        self._gone(chat_id, answered, mine)
 
     @asynccontextmanager
     async def sending(self, chat_id: str) -> AsyncIterator[None]:
         """A broadcast message: `turn`, then the block sends; the next turns count from when
         it returns."""
-        answered = await self._reserve(chat_id)
-        self._going(chat_id, answered)
+        answered, mine = await self._reserve(chat_id)
         try:
             yield
         finally:
-            self._gone(chat_id, answered)
+            self._gone(chat_id, answered, mine)
 
     @asynccontextmanager
     async def replying(self, chat_id: str | None = None) -> AsyncIterator[None]:
         """A reply to a resident: counted in the overall rate, ahead of any broadcast, and one
         a second in its chat like every message (retries included)."""
-        if chat_id is not None:
-            await self._chat_turn(chat_id)
+        mine = await self._chat_turn(chat_id) if chat_id is not None else None
         self._replies_waiting += 1
         try:
             await self._window(broadcast=False)
+        except BaseException:
+            self._release(chat_id, mine)
+            raise
         finally:
             self._replies_waiting -= 1
         answered = self._count()
         self._replies.append(self.monotonic())
-        if chat_id is not None:
-            self._going(chat_id, answered)
         try:
             yield
         finally:
-            if chat_id is None:
-                answered.set_result(self.monotonic())
-            else:
-                self._gone(chat_id, answered)
+            self._gone(chat_id, answered, mine)
 
-    async def _chat_turn(self, chat_id: str) -> None:
+    async def _chat_turn(self, chat_id: str) -> asyncio.Future[None]:
         """Wait until a second has passed since the chat's last message; the place is taken
         before waiting, so a broadcast to the same chat meanwhile waits its own second."""
         now = self.monotonic()
@@ -166,37 +162,50 @@ class Pacer:
         self._last_chat[chat_id] = slot
         if slot > now:
             await self.sleep(slot - now)
-        await self._after_last_answer(chat_id)
+        return await self._claim(chat_id)
 
-    async def _after_last_answer(self, chat_id: str) -> None:
-        """Wait while a message to this chat is in flight, then until a second after its
-        answer. A turn counts from when the chat's last message was due, but that message
-        may have gone out later (it waited for a request slot) and may be arriving now."""
-        if not self.per_chat:
-            return
-        while True:
+    async def _claim(self, chat_id: str) -> asyncio.Future[None]:
+        """Wait while another message to this chat is on its way, then until a second after
+        its answer, and mark this one on its way (until `_gone` or `_release`). A turn counts
+        from when the chat's last message was due, but that message may have gone out later
+        (it waited for room in the window or a request slot) and may be arriving now."""
+        while self.per_chat:
             pending = self._out.get(chat_id)
-            if pending is not None and not pending.done():
+            if pending is not None:
                 await asyncio.shield(pending)
                 continue
             free = self._answered.get(chat_id, -math.inf) + self.per_chat
             now = self.monotonic()
             if free <= now:
-                return
+                break
             await self.sleep(free - now)
+        # No await from the check above to here: two messages cannot both pass it.
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._out[chat_id] = mine
+        return mine
 
-    def _going(self, chat_id: str, answered: asyncio.Future[float]) -> None:
-        self._out[chat_id] = answered
-
-    def _gone(self, chat_id: str, answered: asyncio.Future[float]) -> None:
-        now = self.monotonic()
-        answered.set_result(now)
-        self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
-        self._answered[chat_id] = now
-        if self._out.get(chat_id) is answered:
+    def _release(self, chat_id: str | None, mine: asyncio.Future[None] | None) -> None:
+        if chat_id is None or mine is None:
+            return
+        if not mine.done():
+            mine.set_result(None)
+        if self._out.get(chat_id) is mine:
             del self._out[chat_id]
 
-    async def _reserve(self, chat_id: str) -> asyncio.Future[float]:
+    def _gone(
+        self,
+        chat_id: str | None,
+        answered: asyncio.Future[float],
+        mine: asyncio.Future[None] | None,
+    ) -> None:
+        now = self.monotonic()
+        answered.set_result(now)
+        if chat_id is not None:
+            self._last_chat[chat_id] = max(self._last_chat.get(chat_id, now), now)
+            self._answered[chat_id] = now
+        self._release(chat_id, mine)
+
+    async def _reserve(self, chat_id: str) -> tuple[asyncio.Future[float], asyncio.Future[None]]:
         await self._quiet_wait()
         now = self.monotonic()
         scheduled = max(now, self._next)
@@ -212,14 +221,18 @@ class Pacer:
         self._last_chat[chat_id] = slot
         if slot > now:
             await self.sleep(slot - now)
-        await self._after_last_answer(chat_id)
-        await self._window(broadcast=True)
+        mine = await self._claim(chat_id)
+        try:
+            await self._window(broadcast=True)
+        except BaseException:
+            self._release(chat_id, mine)
+            raise
         if len(self._last_chat) > 10_000:
             # Only recent chats matter for the one-a-second rule.
             horizon = self.monotonic() - self.per_chat
             self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
             self._answered = {c: t for c, t in self._answered.items() if t > horizon}
-        return self._count()
+        return self._count(), mine
 
     async def _window(self, broadcast: bool) -> None:
         """Wait until the last second has room for one more message; a broadcast message

@@ -235,3 +235,34 @@ async def test_a_chats_next_message_waits_a_second_after_the_last_ones_answer() 
     await clock.run(both())
     assert sent["broadcast answered"] == pytest.approx(0.5)
     assert sent["reply"] == pytest.approx(1.5, abs=1e-3)
+
+
+async def test_a_message_cancelled_before_it_went_does_not_hold_up_its_chat() -> None:
+    # A broadcast stopped while its message waited for room in the window: the resident's
+    # next reply is not kept waiting for a message that will never be answered.
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 1)
+    sent: list[float] = []
+
+    async def fill() -> None:
+        async with pacer.sending("someone else"):
+            await clock.sleep(0.5)  # answered at 0.5: the window has room again at 1.5
+
+    async def stopped() -> None:
+        async with pacer.sending("resident"):  # waits a second for room in the window
+            raise AssertionError("never sent")
+
+    async def everything() -> asyncio.Task[None]:
+        await fill()
+        task = asyncio.ensure_future(stopped())  # its turn at 1.0, room at 1.5
+        await clock.sleep(0.7)  # 1.2: stopped while waiting for room
+        task.cancel()
+        async with pacer.replying("resident"):
+            sent.append(clock.now)
+        await asyncio.gather(task, return_exceptions=True)
+        return task
+
+    task = await asyncio.wait_for(clock.run(everything()), 10)  # not forever
+    assert task.cancelled()
+    # A second after the turn the cancelled message had (its place was taken), no more.
+    assert sent == [pytest.approx(2.0, abs=1e-3)], sent
