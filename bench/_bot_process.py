@@ -291,7 +291,7 @@ async def _poll_until(app: AnyApplication, stop: asyncio.Event) -> None:
 async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event) -> None:
     """The real bot, wired as `community-voice run` wires it, with a timed processor."""
     from bot.app import open_core
-    from bot.config import Settings
+    from bot.config import PAID_RATE, Settings
     from bot.telegram.application import build_application, start_services, stop_services
 
     instrument_store(timing, count_sql=args.count_sql)
@@ -309,19 +309,8 @@ async def run_ours(args: argparse.Namespace, timing: Timing, stop: asyncio.Event
     # so the same work for both means ours without them too: no second between two messages
     # in a chat, and an overall rate (1000/s, paid) that its steps cannot reach.
     if os.environ.get(LIMITS_ENV) == "none":
-        paid = Settings.from_env(
-            {
-                "BOT_TOKEN": args.token,
-                "BROADCAST_RATE": "1000",
-                "PAID_BROADCAST": "true",
-            },
-            dotenv=False,
-        )
         settings = replace(
-            settings,
-            chat_spacing=0.0,
-            broadcast_rate=paid.broadcast_rate,
-            paid_broadcast=paid.paid_broadcast,
+            settings, chat_spacing=0.0, broadcast_rate=PAID_RATE, paid_broadcast=True
         )
     async with open_core(settings) as core:
         app = build_application(core, processor=TimedPerChatProcessor(timing))
