@@ -33,6 +33,7 @@ from bot.host.textsplit import MESSAGE_LIMIT, units
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.markers import N_
 from bot.jobs.pacing import Pacer
+from bot.telegram import rawcall
 from bot.telegram.keyboards import (
     inline_keyboard,
     location_keyboard,
@@ -324,7 +325,7 @@ class TelegramChannel:
                         [[InlineKeyboardButton(link.label, url=link.url)] for link in reply.links]
                     )
                 await self._call(
-                    chat_id, partial(bot.send_message, chat_id, piece, reply_markup=markup)
+                    chat_id, partial(rawcall.send_message, bot, chat_id, piece, markup)
                 )
                 remove = False
             return
@@ -337,11 +338,12 @@ class TelegramChannel:
             edited = await self._edit(
                 chat_id,
                 partial(
-                    bot.edit_message_text,
+                    rawcall.edit_message_text,
+                    bot,
+                    chat_id,
+                    pressed.message_id,
                     reply.text,
-                    chat_id=chat_id,
-                    message_id=pressed.message_id,
-                    reply_markup=inline_keyboard(reply),
+                    inline_keyboard(reply),
                 ),
             )
             if edited:
@@ -354,13 +356,17 @@ class TelegramChannel:
         )
         pieces = split_text(reply.text)
         for piece in pieces[:-1]:
-            await self._call(chat_id, partial(bot.send_message, chat_id, piece))
+            await self._call(chat_id, partial(rawcall.send_message, bot, chat_id, piece))
         sent = await self._call(
-            chat_id, lambda: bot.send_message(chat_id, pieces[-1], reply_markup=keyboard)
+            chat_id, partial(rawcall.send_message, bot, chat_id, pieces[-1], keyboard)
         )
-        if isinstance(sent, TgMessage):
+        if isinstance(sent, dict):
             self._shown[chat_id] = _Shown(
-                sent.message_id, pieces[-1], reply.session_id, reply.node_id, reply.wants_location
+                sent["message_id"],
+                pieces[-1],
+                reply.session_id,
+                reply.node_id,
+                reply.wants_location,
             )
             self._shown.move_to_end(chat_id)
             if len(self._shown) > SHOWN_CHATS:
@@ -413,13 +419,7 @@ class TelegramChannel:
         self._shown.pop(chat_id, None)
         await self._edit(
             chat_id,
-            partial(
-                bot.edit_message_text,
-                f"{text}\n\n{reply.text}",
-                chat_id=chat_id,
-                message_id=message_id,
-                reply_markup=None,
-            ),
+            partial(rawcall.edit_message_text, bot, chat_id, message_id, f"{text}\n\n{reply.text}"),
         )
 
     async def _edit(self, chat_id: int, make: Callable[[], Awaitable[object]]) -> bool:

@@ -12,13 +12,14 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 
 from bot.jobs.outbound import InDoubt, OutMessage, RateLimited, SendFailed, Unreachable
 from bot.store import media
 from bot.store.db import Database
+from bot.telegram import rawcall
 from bot.telegram.http import Interrupted, NotSent
 from bot.telegram.outbox import GONE
 
@@ -55,11 +56,15 @@ class TelegramOutbound:
                 await self._photo(int(chat_id), message)
                 return
             # The sender splits long texts, so each piece gets its own turn (one a second).
-            await self.bot.send_message(
-                int(chat_id),
-                message.text,
-                reply_markup=_markup(message),
-                allow_paid_broadcast=self._paid(),
+            await rawcall.call(
+                self.bot,
+                "sendMessage",
+                {
+                    "chat_id": int(chat_id),
+                    "text": message.text,
+                    "reply_markup": _markup(message),
+                    "allow_paid_broadcast": self._paid(),
+                },
             )
         except NotSent as exc:  # before TimedOut: a pool or connect timeout sent nothing
             raise SendFailed(type(exc).__name__) from None
@@ -122,11 +127,23 @@ class TelegramOutbound:
                 del self._uploading[key]  # type: ignore[arg-type]
 
     async def _send_photo(self, chat_id: int, photo: str | bytes, message: OutMessage) -> object:
+        if isinstance(photo, str):  # a file_id: nothing to upload, and no answer needed
+            return await rawcall.call(
+                self.bot,
+                "sendPhoto",
+                {
+                    "chat_id": chat_id,
+                    "photo": photo,
+                    "caption": message.text or None,
+                    "reply_markup": _markup(message),
+                    "allow_paid_broadcast": self._paid(),
+                },
+            )
         return await self.bot.send_photo(
             chat_id,
             photo=photo,
             caption=message.text or None,
-            reply_markup=_markup(message),
+            reply_markup=_keyboard(message),
             allow_paid_broadcast=self._paid(),
         )
 
@@ -153,9 +170,14 @@ class TelegramOutbound:
             await self.db.write(media.forget, key, CHANNEL)
 
 
-def _markup(message: OutMessage) -> InlineKeyboardMarkup | None:
+def _markup(message: OutMessage) -> dict[str, object] | None:
+    """The buttons as the Bot API's inline keyboard, one a row."""
     if not message.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data)] for label, data in message.buttons]
-    )
+    rows = [[{"text": label, "callback_data": data}] for label, data in message.buttons]
+    return {"inline_keyboard": rows}
+
+
+def _keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
+    markup = _markup(message)
+    return InlineKeyboardMarkup.de_json(markup, None) if markup else None

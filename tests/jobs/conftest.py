@@ -90,6 +90,11 @@ class SimClock:
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._count = 0
 
+    @property
+    def sleeps(self) -> int:
+        """How many times a task has gone to sleep (each one a wake-up to come)."""
+        return self._count
+
     def monotonic(self) -> float:
         return self.now
 
