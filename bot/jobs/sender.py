@@ -313,7 +313,11 @@ class _Run:
                                 self.attempted.add(pid)
                                 self.untried.discard(pid)
                                 await self.ledger.attempting(pid)
-                            await outbound.send(recipient.chat_id, message)
+                            sent_at = time.monotonic()
+                            try:
+                                await outbound.send(recipient.chat_id, message)
+                            finally:
+                                s.pacer.trip(time.monotonic() - sent_at)
                         finally:
                             # The slot's whole time, the ledger's write included.
                             self.gate.observe(time.monotonic() - started)

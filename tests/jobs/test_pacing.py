@@ -176,13 +176,17 @@ async def test_replies_go_first_and_share_the_rate_with_broadcasts() -> None:
     await clock.run(everything())
     assert len(broadcast) == 300 and len(replies) == 50
     assert _busiest_second(broadcast + [sent for _, sent in replies]) <= 30
-    assert max(sent - asked for asked, sent in replies) < 0.1  # never kept waiting
+    waits = sorted(sent - asked for asked, sent in replies)
+    assert waits[int(0.8 * len(waits))] < 1e-3  # most never wait
+    # and none for longer than until the next place in the window comes free (here the
+    # replies fall into step with the window: one wait a second, of a tenth of a second)
+    assert waits[-1] <= 0.1 + 1e-3
 
 
-async def test_broadcasts_take_every_place_replies_leave_but_one() -> None:
-    # Residents reply 5 times a second at 30 a second overall: broadcasts get about 24 a
-    # second (the rest less one place kept for the next reply), not 19 as when the replies
-    # already sent were reserved for a second time.
+async def test_broadcasts_take_every_place_replies_leave() -> None:
+    # Residents reply 5 times a second at 30 a second overall: broadcasts get about 25 a
+    # second, not 19 as when the replies already sent were reserved for a second time, nor
+    # 24 as when a place was always kept free for the next reply.
     clock = SimClock()
     pacer = _sim_pacer(clock, 30)
     broadcast: list[float] = []
@@ -206,7 +210,7 @@ async def test_broadcasts_take_every_place_replies_leave_but_one() -> None:
 
     await clock.run(everything())
     during = [t for t in broadcast if t < 20.0]
-    assert len(during) / 20.0 >= 0.95 * (30 - 5 - 1), len(during) / 20.0
+    assert len(during) / 20.0 >= 0.98 * (30 - 5), len(during) / 20.0
     assert _busiest_second(broadcast + replies) <= 30
     assert max(waits) < 0.1
 
@@ -289,3 +293,39 @@ async def test_broadcast_messages_waiting_for_room_wait_in_turn_not_all_woken_to
     assert _busiest_second(sent) <= 100
     sleeps_per_message = clock.sleeps / len(sent)
     assert sleeps_per_message < 4, sleeps_per_message
+
+
+async def _arrivals_at_50_ms(report_trips: bool) -> list[float]:
+    """600 broadcast messages at 30 a second; each reaches Telegram 50 ms after it leaves
+    (where the double counts it) and is answered at once."""
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    arrivals: list[float] = []
+
+    async def recipient(chat: str) -> None:
+        async with pacer.sending(chat):
+            left = clock.now
+            await clock.sleep(0.05)
+            arrivals.append(clock.now)
+            if report_trips:
+                pacer.trip(clock.now - left)
+
+    async def everyone() -> None:
+        await asyncio.gather(*(recipient(str(n)) for n in range(600)))
+
+    await clock.run(everyone())
+    return arrivals
+
+
+async def test_a_message_counts_until_a_second_after_it_can_have_arrived() -> None:
+    # Counted until a second after its answer, 30 messages took 1.05 s at 50 ms a trip (at
+    # most 0.952 of the rate); less half the shortest trip, 1.025 s; never 31 arrivals in a
+    # second either way.
+    told = await _arrivals_at_50_ms(report_trips=True)
+    untold = await _arrivals_at_50_ms(report_trips=False)
+    for arrivals in (told, untold):
+        assert _busiest_second(arrivals) <= 30
+    rate = (len(told) - 1) / (max(told) - min(told))
+    assert rate >= 0.97 * 30, rate
+    strict = (len(untold) - 1) / (max(untold) - min(untold))
+    assert strict <= 30 / 1.05 + 0.1, strict  # no trip known: nothing taken off

@@ -31,9 +31,7 @@ async def bot(fake_api: FakeBotAPI) -> AsyncIterator[Any]:
         yield app.bot
 
 
-async def test_text_buttons_and_paid_flag_arrive_as_written(
-    bot: Any, fake_api: FakeBotAPI
-) -> None:
+async def test_text_buttons_and_paid_flag_arrive_as_written(bot: Any, fake_api: FakeBotAPI) -> None:
     message = OutMessage(
         "Ваша думка «важлива» & <b>not markup</b> 🙂",
         buttons=(("👍 Yes", "v1:1:a:yes"), ("No", "v1:1:a:no")),
