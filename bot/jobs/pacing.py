@@ -24,6 +24,9 @@ _MARGIN = 1e-6
 # Residents who wrote in the last this many seconds are likely to write again: broadcasts keep
 # a place free for them.
 REPLY_HORIZON = 10.0
+# While residents are active, a reply may wait this long for a place in the window at most;
+# if the next place is further off, broadcasts keep one free.
+REPLY_WAIT = 0.04
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -274,15 +277,18 @@ class Pacer:
         the last second's rate) before the window's oldest message makes room. Replies already
         sent count in the window itself: reserving as many again for the next second kept as
         many places empty (at 30 a second, with residents replying 4.5 times a second,
-        broadcasts got 20 a second, not 24.5). No place is kept for a reply nobody expects: a
-        place is never empty for long (one comes free every 1/rate seconds at full rate), and
-        one kept always empty was a thirtieth of the rate at 30 a second."""
+        broadcasts got 20 a second, not 24.5). One more place is kept only when the next will
+        not come free within REPLY_WAIT: one kept always was a thirtieth of the rate at 30 a
+        second, and at full rate a place comes free every 1/rate seconds."""
         while self._replies and self._replies[0] + REPLY_HORIZON <= now:
             self._replies.popleft()
         if not self._replies and not self._replies_waiting:
             return 0  # nobody is talking to the bot: broadcasts may use the whole rate
         last_second = sum(1 for started in self._replies if started + 1.0 > now)
-        expected = math.floor(last_second * self._until_room(now) + 0.5)
+        until_room = self._until_room(now)
+        expected = math.floor(last_second * until_room + 0.5)
+        if until_room > REPLY_WAIT:
+            expected = max(expected, 1)  # a reply coming now would wait too long
         return min(self._replies_waiting + expected, self._limit - 1)
 
     def _until_room(self, now: float) -> float:
