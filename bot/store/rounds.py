@@ -274,6 +274,22 @@ def choices(conn: Tx, participant_id: int, round_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def choices_of(conn: Tx, participant_ids: list[int], round_id: int) -> dict[int, list[int]]:
+    """`choices` for many participants at once (those without any are left out)."""
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(participant_ids), 500):
+        chunk = participant_ids[start : start + 500]
+        rows = conn.execute(
+            "SELECT participant_id, topic_id FROM priority_choices "
+            f"WHERE participant_id IN ({','.join('?' * len(chunk))}) AND round_id = ? "
+            "ORDER BY participant_id, rank",
+            (*chunk, round_id),
+        )
+        for pid, topic in rows:
+            found.setdefault(int(pid), []).append(int(topic))
+    return found
+
+
 def _id(cur: sqlite3.Cursor) -> int:
     assert cur.lastrowid is not None
     return cur.lastrowid

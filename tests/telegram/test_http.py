@@ -4,6 +4,7 @@ may have reached Telegram (only then can retrying a message show it twice)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -151,3 +152,52 @@ async def test_connecting_is_bounded_by_the_connect_timeout() -> None:
         finally:
             for filler in fillers:
                 filler.close()
+
+
+async def test_requests_without_files_go_as_json_and_arrive_intact() -> None:
+    seen: list[tuple[str, bytes]] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(
+            next(
+                line.split(b":")[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+        )
+        kind = next(
+            line.split(b":", 1)[1].strip().decode()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-type")
+        )
+        seen.append((kind, await reader.readexactly(length)))
+        body = b'{"ok": true, "result": true}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        await writer.drain()
+
+    text = "Ваша думка «важлива» & مرحبا 🙂"
+    markup = {"inline_keyboard": [[{"text": "Yes", "callback_data": "v1:1:a:y"}]]}
+    data = RequestData(
+        [
+            RequestParameter("chat_id", 7, None),
+            RequestParameter("text", text, None),
+            RequestParameter("reply_markup", markup, None),
+        ]
+    )
+    async with _raw_server(handle) as url, _transport() as request:
+        assert await request.post(f"{url}/sendMessage", data) is True
+    ((kind, body),) = seen
+    assert kind == "application/json"
+    assert json.loads(body) == {"chat_id": 7, "text": text, "reply_markup": markup}
+
+    # and through the double over HTTP, as Telegram would read it
+    api = FakeBotAPI()
+    api.add_chat(7)
+    async with DoubleServer(api) as server, _transport() as request:
+        await request.post(f"{server.base_url}{TEST_TOKEN}/sendMessage", data)
+    sent = api.last(7)
+    assert sent is not None and sent.text == text
+    assert sent.buttons == [[("Yes", "v1:1:a:y")]]
+    await api.aclose()

@@ -1,0 +1,77 @@
+"""A round's results for a batch of recipients: each sees their own choices starred, read
+for the whole batch at once rather than one read each."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot.app import Core
+from bot.jobs.chartworker import InlineCharts
+from bot.jobs.compose import BroadcastComposer
+from bot.store import participants, rounds
+from bot.store.broadcasts import Broadcast, Recipient
+from bot.store.db import Tx
+from tests.conftest import STAFF
+
+
+def _chose(conn: Tx, round_id: int, first: int, topic_ids: list[int], count: int) -> list[int]:
+    ids = []
+    for n in range(first, first + count):
+        who = participants.find_or_create(conn, "telegram", str(n), str(n), "x")
+        participants.update(conn, who.id, {"consent_at": "2026-11-01T00:00:00+00:00"})
+        rounds.save_submission(conn, who.id, rounds.Submission(round_id, tuple(topic_ids)), "x")
+        ids.append(who.id)
+    return ids
+
+
+async def test_a_batch_gets_its_own_choices_from_one_read(core: Core) -> None:
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    topics = await core.db.read(rounds.topics, round_id)
+    first = await core.db.write(_chose, round_id, 100, [topics[0].id], 6)
+    second = await core.db.write(_chose, round_id, 200, [topics[1].id, topics[2].id], 6)
+    await core.desk.close_round(STAFF, round_id)
+
+    reads: list[Any] = []
+    real_read = core.db.read
+
+    async def counting(fn: Any, *args: Any) -> Any:
+        reads.append(fn)
+        return await real_read(fn, *args)
+
+    core.db.read = counting  # type: ignore[method-assign]
+    composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
+    broadcast = Broadcast.__new__(Broadcast)
+    object.__setattr__(broadcast, "kind", "results")
+    object.__setattr__(broadcast, "round_id", round_id)
+    object.__setattr__(broadcast, "content", {})
+    nobody = 999_999  # took no part: no stars
+    everyone = [*first, *second, nobody]
+    composed = await asyncio.gather(
+        *(
+            composer.compose(broadcast, Recipient(pid, "telegram", str(pid), "en", False))
+            for pid in everyone
+        )
+    )
+    composer.close()
+
+    assert reads.count(rounds.choices_of) == 1
+    assert rounds.choices not in reads
+
+    def starred(messages: Any) -> list[str]:
+        text = "\n".join(m.text for m in messages)
+        return [
+            line.split(". ", 1)[1].split(":")[0]
+            for line in text.splitlines()
+            if "★" in line and ". " in line
+        ]
+
+    names = {t.id: t.label["en"] for t in topics}
+    assert all(starred(m) == [names[topics[0].id]] for m in composed[:6])
+    assert all(
+        sorted(starred(m)) == sorted([names[topics[1].id], names[topics[2].id]])
+        for m in composed[6:12]
+    )
+    assert starred(composed[12]) == []
