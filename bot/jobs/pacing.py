@@ -114,8 +114,9 @@ class Pacer:
         # held to its end, they would come due together, as one burst.
         self._next = self._unknown + self.per_chat if just_started else 0.0
         self._limit = _per_second(rate)
-        # Messages that count in the window, oldest first.
-        self._recent: deque[_Place] = deque()
+        # Messages that count in the window, oldest first: when each can have arrived at
+        # Telegram at the latest (pending while in flight); each counts until a second after.
+        self._recent: deque[asyncio.Future[float]] = deque()
         self._trips = _Trips()
         self._replies_waiting = 0
         self._replies: deque[float] = deque()  # when recent replies started
@@ -210,18 +211,18 @@ class Pacer:
     def _gone(
         self,
         chat_id: str | None,
-        place: _Place,
+        place: asyncio.Future[float],
         mine: asyncio.Future[None] | None,
     ) -> None:
         now = self.monotonic()
         arrived = now - self._trips.shortest_way_back()
-        place.arrived.set_result(arrived)
+        place.set_result(arrived)
         if chat_id is not None:
             self._last_chat[chat_id] = max(self._last_chat.get(chat_id, arrived), arrived)
             self._answered[chat_id] = arrived
         self._release(chat_id, mine)
 
-    async def _reserve(self, chat_id: str) -> tuple[_Place, asyncio.Future[None]]:
+    async def _reserve(self, chat_id: str) -> tuple[asyncio.Future[float], asyncio.Future[None]]:
         await self._quiet_wait()
         now = self.monotonic()
         scheduled = max(now, self._next)
@@ -260,12 +261,12 @@ class Pacer:
                 await self.sleep(self._paused_until - now)
                 continue
             recent = self._recent
-            while recent and recent[0].left_by(now):
+            while recent and _left(recent[0], now):
                 recent.popleft()
             reserve = self._reserve_for_replies(now) if broadcast else 0
             if len(recent) + reserve < self._limit:
                 return
-            oldest = recent[0].arrived
+            oldest = recent[0]
             if not oldest.done():
                 await asyncio.shield(oldest)  # the oldest is still in flight
                 continue
@@ -295,14 +296,14 @@ class Pacer:
         """Seconds until the oldest message in the window leaves it."""
         if not self._recent:
             return 0.0
-        oldest = self._recent[0].arrived
+        oldest = self._recent[0]
         if not oldest.done():
             return 1.0  # still in flight: at least a second
         return max(0.0, oldest.result() + 1.0 + _MARGIN - now)
 
-    def _count(self) -> _Place:
+    def _count(self) -> asyncio.Future[float]:
         # No await between the window check and this: the place cannot be taken meanwhile.
-        place = _Place(asyncio.get_running_loop().create_future())
+        place: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._recent.append(place)
         return place
 
@@ -317,19 +318,9 @@ class Pacer:
             await self.sleep(max((until - self.wall()).total_seconds(), 1.0))
 
 
-class _Place:
-    """A message's place in the window: until a second after it can have arrived at Telegram
-    (unknown while it is in flight)."""
-
-    __slots__ = ("arrived",)
-
-    def __init__(self, arrived: asyncio.Future[float]) -> None:
-        self.arrived = arrived
-
-    def left_by(self, now: float) -> bool:
-        """Whether the place is free again at `now`."""
-        arrived = self.arrived
-        return arrived.done() and arrived.result() + 1.0 + _MARGIN <= now
+def _left(place: asyncio.Future[float], now: float) -> bool:
+    """Whether a message's place in the window is free again at `now`."""
+    return place.done() and place.result() + 1.0 + _MARGIN <= now
 
 
 class _Trips:

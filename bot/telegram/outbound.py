@@ -56,15 +56,12 @@ class TelegramOutbound:
                 await self._photo(int(chat_id), message)
                 return
             # The sender splits long texts, so each piece gets its own turn (one a second).
-            await rawcall.call(
+            await rawcall.send_message(
                 self.bot,
-                "sendMessage",
-                {
-                    "chat_id": int(chat_id),
-                    "text": message.text,
-                    "reply_markup": _markup(message),
-                    "allow_paid_broadcast": self._paid(),
-                },
+                int(chat_id),
+                message.text,
+                _markup(message),
+                allow_paid_broadcast=self._paid(),
             )
         except NotSent as exc:  # before TimedOut: a pool or connect timeout sent nothing
             raise SendFailed(type(exc).__name__) from None

@@ -39,11 +39,13 @@ def _markup(markup: Markup) -> object:
     return markup.to_dict() if isinstance(markup, TelegramObject) else markup
 
 
-async def send_message(bot: Bot, chat_id: int, text: str, markup: Markup = None) -> Any:
-    """sendMessage; the answer is the sent message as JSON (its "message_id" and so on)."""
-    return await call(
-        bot, "sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": _markup(markup)}
-    )
+async def send_message(
+    bot: Bot, chat_id: int, text: str, markup: Markup = None, **more: object
+) -> Any:
+    """sendMessage (`more`: other fields, e.g. allow_paid_broadcast); the answer is the sent
+    message as JSON (its "message_id" and so on)."""
+    fields = {"chat_id": chat_id, "text": text, "reply_markup": _markup(markup), **more}
+    return await call(bot, "sendMessage", fields)
 
 
 async def edit_message_text(
