@@ -302,7 +302,7 @@ class _Run:
                 if s.spread is not None:
                     await s.spread.turn(recipient.chat_id)
                 try:
-                    async with s.pacer.sending(recipient.chat_id), self.gate:
+                    async with s.pacer.sending(recipient.chat_id) as ready, self.gate:
                         # Marked while holding a request slot, so a crash leaves in doubt
                         # no more recipients than there are slots.
                         started = time.monotonic()
@@ -313,6 +313,7 @@ class _Run:
                                 self.attempted.add(pid)
                                 self.untried.discard(pid)
                                 await self.ledger.attempting(pid)
+                            await ready()  # its place in the window may not be free yet
                             sent_at = time.monotonic()
                             try:
                                 await outbound.send(recipient.chat_id, message)
