@@ -51,6 +51,7 @@ import contextlib
 import hashlib
 import math
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -308,12 +309,13 @@ class Reply:
 async def tap_through(
     api: BroadcastAPI,
     chat: int,
-    think: float,
+    think: Callable[[], float],
     stop: asyncio.Event,
     replies: list[Reply],
     timeout: float,  # noqa: ASYNC109
 ) -> None:
-    """One resident: /menu, then "How we use your answers", a `think` apart, until `stop`."""
+    """One resident: /menu, then "How we use your answers", `think()` seconds apart (the
+    first step after one such pause), until `stop`."""
 
     def menu(m: SentMessage | None) -> bool:
         return m is not None and m.text == MENU
@@ -325,6 +327,9 @@ async def tap_through(
         (partial(api.send_command, chat, "menu"), menu),
         (partial(api.tap, chat, PRIVACY_LABEL), privacy),
     ]
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(think()):
+            await stop.wait()
     while not stop.is_set():
         for act, expect in steps:
             sent = time.monotonic()
@@ -335,10 +340,25 @@ async def tap_through(
             seen = await api.reply(chat, expect, timeout)
             replies.append(Reply(chat, sent, seen))
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(think):
+                async with asyncio.timeout(think()):
                     await stop.wait()
             if stop.is_set():
                 return
+
+
+def _thinking(args: argparse.Namespace, chat: int) -> Callable[[], float]:
+    """A resident's pauses: uniform from --think to --think + --think-jitter, seeded per
+    resident (the same pattern every run). With no jitter every resident taps in step with
+    the others, five replies wanted at the same instant every cycle, which no real residents
+    do. Never under a second: a chat's next message waits a second after its last (the bot's
+    rule in every chat), and the wait would be measured rather than the broadcast's effect."""
+    rng = random.Random(f"{args.seed}-{chat}")
+    low, high = _pauses(args)
+    return lambda: rng.uniform(low, high)
+
+
+def _pauses(args: argparse.Namespace) -> tuple[float, float]:
+    return args.think, args.think + args.think_jitter
 
 
 def _at_double(api: BroadcastAPI, replies: list[Reply]) -> None:
@@ -403,6 +423,7 @@ class Run:
     others_cpu: float = 0.0  # everything else on the machine, same span
     replies: list[Reply] = field(default_factory=list)
     residents: int = 0
+    pauses: str = ""  # the residents' pauses between steps, as said in the output
     ledger: dict[str, int] = field(default_factory=dict)
     cancelled_chores: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -553,10 +574,14 @@ async def _measure(
     # Staff start it; the residents start tapping.
     stop = asyncio.Event()
     tappers = [
-        asyncio.create_task(tap_through(api, chat, args.think, stop, run.replies, 30.0))
+        asyncio.create_task(tap_through(api, chat, _thinking(args, chat), stop, run.replies, 30.0))
         for chat in chats
     ]
     run.residents = len(chats)
+    low, high = _pauses(args)
+    run.pauses = (
+        f"{low:g}-{high:g} s, seed {args.seed}" if high > low else f"{low:g} s, all in step"
+    )
     triggered = time.monotonic()
     try:
         if run.kind == "plain":
@@ -776,6 +801,7 @@ def run_lines(run: Run) -> list[str]:
             ),
         ),
         ("residents tapping", f"{run.residents}"),
+        ("  their pauses between steps", run.pauses),
         ("  their steps during the span", f"{len(during)}"),
         ("  round trip p50 / p99 (ms)", _pcts([r.round_trip for r in during])),
         ("  without the double's time p50 / p99 (ms)", _pcts([r.delay for r in during])),
@@ -935,8 +961,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--residents", type=int, default=5, help="residents tapping (default 5)")
     parser.add_argument(
-        "--think", type=float, default=1.0, help="seconds between a resident's steps"
+        "--think", type=float, default=1.0, help="shortest seconds between a resident's steps"
     )
+    parser.add_argument(
+        "--think-jitter",
+        type=float,
+        default=0.5,
+        help="pauses are uniform from --think to --think + this (default 0.5; 0: all in step)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="seeds the residents' pauses")
     parser.add_argument("--idle", type=float, default=3.0, help="seconds of idle RSS sampling")
     parser.add_argument(
         "--settle", type=float, default=5.0, help="seconds before the RSS after is sampled"
@@ -957,6 +990,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--rate values must be more than 0 and at most {PAID_LIMIT}")
     if args.window <= 0 or args.residents < 0:
         parser.error("--window must be positive and --residents 0 or more")
+    if args.think <= 0 or args.think_jitter < 0:
+        parser.error("--think must be positive and --think-jitter 0 or more")
     args.fixture = args.fixture.resolve() if args.fixture else None
     return args
 

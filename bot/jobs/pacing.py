@@ -30,6 +30,8 @@ REPLY_WAIT = 0.04
 # A broadcast message takes its place in the window at most this long before the place comes
 # free (see `Pacer.sending`).
 LEAD_LIMIT = 0.1
+# Broadcast messages keep 1/rate apart up to this rate (messages a second).
+SPACED_UP_TO = 100.0
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -122,6 +124,13 @@ class Pacer:
         self._recent: deque[asyncio.Future[float]] = deque()
         self._trips = _Trips()
         self._lead = _Lead()
+        self._last_go = -math.inf  # when the last broadcast message could leave
+        # Broadcast messages keep 1/rate apart (see `_broadcast_window`) at the rates where
+        # bunches keep replies waiting. At 1,000 a second a place comes free every
+        # millisecond, bunched or not, and keeping apart cost a timer a message on a busy
+        # event loop (0.916 of the rate rather than 0.923, replies slower).
+        self._spacing = self.interval if rate <= SPACED_UP_TO else 0.0
+        self._burst = max(2 * self.interval, 0.02)
         self._replies_waiting = 0
         self._replies: deque[float] = deque()  # when recent replies started
         # Broadcast messages wait for room in the window one at a time, in order: woken all
@@ -175,7 +184,7 @@ class Pacer:
         mine = await self._chat_turn(chat_id) if chat_id is not None else None
         self._replies_waiting += 1
         try:
-            await self._window(broadcast=False)
+            await self._window()
         except BaseException:
             self._release(chat_id, mine)
             raise
@@ -259,12 +268,14 @@ class Pacer:
             slot = scheduled
             self._next = scheduled + self.interval
         self._last_chat[chat_id] = slot
-        if slot > now:
-            await self.sleep(slot - now)
+        # Its turn is taken ahead too, by the same work: a request at the turn, not after.
+        ahead = self._lead.seconds() if lead else 0.0
+        if slot - ahead > now:
+            await self.sleep(slot - ahead - now)
         mine = await self._claim(chat_id)
         try:
             async with self._window_queue:
-                not_before = await self._window(broadcast=True, lead=lead)
+                not_before = await self._broadcast_window(lead, slot)
         except BaseException:
             self._release(chat_id, mine)
             raise
@@ -275,40 +286,80 @@ class Pacer:
             self._answered = {c: t for c, t in self._answered.items() if t > horizon}
         return self._count(), mine, not_before
 
-    async def _window(self, broadcast: bool, lead: bool = False) -> float:
-        """Wait until the last second has room for one more message; a broadcast message
-        leaves a place for each reply waiting. Returns when the message may leave: now, or
-        (taken ahead, see `sending`) when the oldest message, whose place it took, leaves the
-        window."""
+    async def _window(self) -> None:
+        """Wait until the last second has room for one more message (a reply)."""
         while True:
-            now = self.monotonic()
-            if now < self._paused_until:
-                await self.sleep(self._paused_until - now)
+            now = await self._unpaused()
+            if now is None:
                 continue
             recent = self._recent
             while recent and _left(recent[0], now):
                 recent.popleft()
-            reserve = self._reserve_for_replies(now) if broadcast else 0
-            if len(recent) + reserve < self._limit:
-                return now
+            if len(recent) < self._limit:
+                return
             oldest = recent[0]
             if not oldest.done():
                 await asyncio.shield(oldest)  # the oldest is still in flight
                 continue
-            free = oldest.result() + 1.0 + _MARGIN
+            await self.sleep(max(oldest.result() + 1.0 + _MARGIN - now, 1e-4))
+
+    async def _broadcast_window(self, lead: bool, turn: float) -> float:
+        """Wait until the last second has room for one more broadcast message, leaving a
+        place for each reply waiting or expected, not before its turn, and 1/rate after the
+        previous broadcast message (bursts of a few excepted; up to SPACED_UP_TO). Returns
+        when the message may leave: now, or later when its place or its turn was taken
+        ahead (see `sending`).
+
+        The spacing: when the window is full, broadcast messages take places as they come
+        free, so messages sent together come free together a second later, and are taken
+        together again; a burst once made (at the start of a broadcast, or by replies)
+        came back every second, and a reply arriving between two had no place for up to
+        a fifth of a second at 30 a second."""
+        while True:
+            now = await self._unpaused()
+            if now is None:
+                continue
+            recent = self._recent
+            while recent and _left(recent[0], now):
+                recent.popleft()
             ahead = self._lead.seconds() if lead else 0.0
-            if ahead and free - ahead <= now:
-                # Only the oldest's place can be taken ahead, when it is enough with the
-                # places replies need until the next one comes free.
-                if len(recent) - 1 + self._reserve_for_replies(now, skip=1) < self._limit:
+            # A few may go together when the bot was slow to send them (at 1,000 a second
+            # the event loop is sometimes late by milliseconds: lost turns are not made up).
+            spaced = max(self._last_go + self._spacing, now - self._burst, turn)
+            if len(recent) + self._reserve_for_replies(now) < self._limit:
+                go = max(now, spaced)
+                if go - ahead <= now:
+                    self._last_go = go
+                    return go
+                await self.sleep(go - ahead - now)
+                continue
+            oldest = recent[0]
+            if not oldest.done():
+                await asyncio.shield(oldest)  # the oldest is still in flight
+                continue
+            go = max(oldest.result() + 1.0 + _MARGIN, spaced)
+            if ahead and go - ahead <= now:
+                # Only the oldest's place can be taken ahead, when that is enough with the
+                # places replies need from then until the next one comes free.
+                reserve = self._reserve_for_replies(now, skip=1, at=go)
+                if len(recent) - 1 + reserve < self._limit:
                     # Its place, from when it leaves: one out, one in, so the window (and
                     # any reply looking at it) counts as many as before until then.
                     recent.popleft()
-                    return free
+                    self._last_go = go
+                    return go
                 ahead = 0.0
-            await self.sleep(max(free - ahead - now, 1e-4))
+            await self.sleep(max(go - ahead - now, 1e-4))
 
-    def _reserve_for_replies(self, now: float, skip: int = 0) -> int:
+    async def _unpaused(self) -> float | None:
+        """Now, unless Telegram said to wait: then None after waiting (look again)."""
+        now = self.monotonic()
+        if now < self._paused_until:
+            await self.sleep(self._paused_until - now)
+            return None
+        return now
+
+    def _reserve_for_replies(self, now: float, skip: int = 0, at: float | None = None) -> int:
         """Places a broadcast message must leave free while residents are active (a reply in
         the last ten seconds): one for each reply waiting and one for each reply expected (at
         the last second's rate) before the window's oldest message makes room. Replies already
@@ -316,13 +367,14 @@ class Pacer:
         many places empty (at 30 a second, with residents replying 4.5 times a second,
         broadcasts got 20 a second, not 24.5). One more place is kept only when the next will
         not come free within REPLY_WAIT: one kept always was a thirtieth of the rate at 30 a
-        second, and at full rate a place comes free every 1/rate seconds."""
+        second, and at full rate a place comes free every 1/rate seconds. A place taken
+        ahead is looked at from `at`, when its message will leave (`skip` passes over it)."""
         while self._replies and self._replies[0] + REPLY_HORIZON <= now:
             self._replies.popleft()
         if not self._replies and not self._replies_waiting:
             return 0  # nobody is talking to the bot: broadcasts may use the whole rate
         last_second = sum(1 for started in self._replies if started + 1.0 > now)
-        until_room = self._until_room(now, skip)
+        until_room = self._until_room(now if at is None else at, skip)
         expected = math.floor(last_second * until_room + 0.5)
         if until_room > REPLY_WAIT:
             expected = max(expected, 1)  # a reply coming now would wait too long
@@ -409,7 +461,7 @@ class _Lead:
         self._samples.append(seconds)
         if len(self._samples) >= self.BLOCK:
             self._samples.sort()
-            self._seconds = min(self._samples[self.BLOCK * 3 // 4], LEAD_LIMIT)
+            self._seconds = min(self._samples[self.BLOCK * 15 // 16], LEAD_LIMIT)
             self._samples = []
 
     def seconds(self) -> float:
