@@ -317,8 +317,6 @@ class Pacer:
             if now is None:
                 continue
             recent = self._recent
-            while recent and _left(recent[0], now):
-                recent.popleft()
             if len(recent) < self._limit:
                 return
             oldest = recent[0]
@@ -344,8 +342,6 @@ class Pacer:
             if now is None:
                 continue
             recent = self._recent
-            while recent and _left(recent[0], now):
-                recent.popleft()
             ahead = self._lead.seconds() if lead else 0.0
             # A few may go together when the bot was slow to send them (at 1,000 a second
             # the event loop is sometimes late by milliseconds: lost turns are not made up).
@@ -376,11 +372,15 @@ class Pacer:
             await self.sleep(max(go - ahead - now, 1e-4))
 
     async def _unpaused(self) -> float | None:
-        """Now, unless Telegram said to wait: then None after waiting (look again)."""
+        """Now, with the messages that have left the window dropped from it, unless Telegram
+        said to wait: then None after waiting (look again)."""
         now = self.monotonic()
         if now < self._paused_until:
             await self.sleep(self._paused_until - now)
             return None
+        recent = self._recent
+        while recent and _left(recent[0], now):
+            recent.popleft()
         return now
 
     def _reserve_for_replies(self, now: float, skip: int = 0, at: float | None = None) -> int:
