@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import OrderedDict
@@ -214,14 +215,19 @@ class TelegramChannel:
             )
         tr = self.catalogs.get(outcome.locale)
         toast = tr.gettext(MOVED_ON_TOAST) if outcome.stale else None
-        await self._answer_query(query, toast)
         if outcome.stale:
-            # The pop-up already said it; the chat only needs the current question again.
+            # The pop-up says it; the chat only needs the current question again.
             outcome.replies = [
                 r for r in outcome.replies if not (isinstance(r, TextReply) and r.stale)
             ]
         pressed = query.message if isinstance(query.message, TgMessage) else None
-        await self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded)
+        # The answer to the press (it stops the button's spinner) and the reply go out side by
+        # side: the reply does not wait a round trip for it, nor, when Telegram is failing,
+        # through its retries (a resident once waited 17 s for the next question).
+        await asyncio.gather(
+            self._answer_query(query, toast),
+            self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded),
+        )
 
     async def _answer(self, update: Update, received: Input) -> None:
         await self._show(update, await self.host.handle(self.who(update), received))

@@ -146,3 +146,16 @@ async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(
     info_and_up = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert "my secret answer" not in info_and_up
     assert TEST_TOKEN not in caplog.text
+
+
+async def test_a_slow_answer_to_a_press_does_not_hold_up_the_next_question(tg: Harness) -> None:
+    # Telegram stalls the answer to the press (the button's spinner); the resident still gets
+    # the next question at once, not after it (once 17 s, through its retries).
+    await tg.command(AMINA, "start")
+    tg.api.inject_timeout("answerCallbackQuery", 3.0)
+    tg.api.tap(AMINA, "Yes, I agree")
+    await tg.api.wait_sent(AMINA, 2, timeout=10)
+    assert "area" in (tg.asked(AMINA) or "").lower()
+    [stalled] = tg.api.calls("answerCallbackQuery")
+    assert stalled.status is None  # still waiting when the question arrived
+    await tg.settle()
