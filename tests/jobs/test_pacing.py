@@ -341,6 +341,35 @@ async def test_a_message_counts_until_a_second_after_it_can_have_arrived() -> No
     assert strict <= 30 / 1.05 + 0.1, strict  # no trip known: nothing taken off
 
 
+async def test_a_busy_spell_at_telegram_does_not_count_messages_gone_too_early() -> None:
+    # Telegram busy for half a minute: every message waits 0.3 s in a queue on its way in,
+    # before it is counted, then it is quick again. Half of a busy spell's shortest trip is
+    # far more than a quick message's way in (50 ms): taken for the way back after the spell,
+    # 35 to 48 429s at 1000/s. The shortest trip of the last minutes keeps it at 25 ms.
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    arrivals: list[float] = []
+    sent = 0
+
+    async def recipient(chat: str) -> None:
+        nonlocal sent
+        async with pacer.sending(chat) as go:
+            await go()
+            left = clock.now
+            busy = 60 <= sent < 1100
+            sent += 1
+            await clock.sleep(0.35 if busy else 0.05)  # then Telegram counts it
+            arrivals.append(clock.now)
+            pacer.trip(clock.now - left)
+
+    async def everyone() -> None:
+        await asyncio.gather(*(recipient(str(n)) for n in range(1400)))
+
+    await clock.run(everyone())
+    assert len(arrivals) == 1400
+    assert _busiest_second(arrivals) <= 30
+
+
 async def test_a_message_takes_its_place_ahead_by_the_work_before_its_request() -> None:
     # 25 ms between a place and its request (at 1,000 a second the ledger's mark) made every
     # place's second 1.05 s long at 50 ms a trip: 0.95 of the rate at best. Taken that much
