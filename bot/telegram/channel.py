@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections import OrderedDict
@@ -221,13 +220,14 @@ class TelegramChannel:
                 r for r in outcome.replies if not (isinstance(r, TextReply) and r.stale)
             ]
         pressed = query.message if isinstance(query.message, TgMessage) else None
-        # The answer to the press (it stops the button's spinner) and the reply go out side by
-        # side: the reply does not wait a round trip for it, nor, when Telegram is failing,
-        # through its retries (a resident once waited 17 s for the next question).
-        await asyncio.gather(
-            self._answer_query(query, toast),
-            self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded),
-        )
+        # The answer to the press (it stops the button's spinner) comes after the reply: the
+        # reply does not wait a round trip for it, nor, when Telegram is failing, through its
+        # retries (a resident once waited 17 s for the next question). After, not beside it,
+        # so that every press makes its calls in one order.
+        try:
+            await self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded)
+        finally:
+            await self._answer_query(query, toast)
 
     async def _answer(self, update: Update, received: Input) -> None:
         await self._show(update, await self.host.handle(self.who(update), received))
