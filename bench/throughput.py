@@ -17,9 +17,11 @@ thanks" (four steps, three answers saved), one step at a time, waiting for the b
    transport (bot/telegram/http.py's AiohttpRequest, set up as ours sets it up). Same
    methods, same number, same texts and keyboards, same double; only our logic is missing.
    Every run re-derives both bots' calls per step from the double's log and checks them.
-3. SATURATED, for each size (--residents): all residents at once, no think time, so the
-   bots run flat out. Ours and the baseline alternate (ours, baseline, ours, ...) --runs
-   times each, then the baseline once more on PTB's default httpx transport, for context.
+3. SATURATED, for each size (--residents): that many residents at once, no think time, so
+   the bots run flat out; each resident who finishes is followed by a new one (--waves),
+   so that a run has at least 4,000 steps (one wave at 100 residents was over in a second).
+   Ours and the baseline alternate (ours, baseline, ours, ...) --runs times each, then the
+   baseline once more on PTB's default httpx transport, for context.
 4. PACED (--paced quiet|busy|both|none): residents thinking between steps, so both bots are
    offered --load (default 0.5) x our median saturated steps/s at that size; as many
    residents as give a steady window of --paced-window seconds (each has only four steps).
@@ -70,6 +72,10 @@ TARGET_RATIO = 0.5
 TARGET_P99_MS = 25.0
 ANSWERS_PER_RESIDENT = 3  # consent, area, equality_opt_in
 FIRST_USER_ID = 100_000
+# A saturated run has at least this many steps: at 100 residents one wave of four steps each
+# was over in about a second, and a collector's pause or a scheduler's hiccup moved its ratio
+# from 0.43 to 0.75 between runs.
+STEPS_PER_RUN = 4000
 THINK_SPREAD = 0.25  # paced phase: think times uniform in (1 +- this) x their mean
 BOTS = {
     "ours": "ours",
@@ -280,19 +286,23 @@ async def _all_residents(
     *,
     sequential: bool,
     pacing: Pacing | None,
+    at_once: int,
 ) -> list[list[tuple[float, float]]]:
-    """Every resident at once (or one after another); the first failure stops the rest."""
+    """`at_once` residents at a time, each followed by the next of `users` when done (or one
+    after another); the first failure stops the rest."""
     if sequential:
         return [await _walk(api, user, onboard(api, user), timeout, None) for user in users]
+    lanes = [users[first::at_once] for first in range(min(at_once, len(users)))]
+
+    async def lane(people: range) -> list[list[tuple[float, float]]]:
+        return [await _walk(api, user, onboard(api, user), timeout, pacing) for user in people]
+
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(_walk(api, user, onboard(api, user), timeout, pacing))
-                for user in users
-            ]
+            tasks = [group.create_task(lane(people)) for people in lanes]
     except* BenchError as failures:
         raise failures.exceptions[0] from None
-    return [task.result() for task in tasks]
+    return [walked for task in tasks for walked in task.result()]
 
 
 # --------------------------------------------------------------------------- one phase
@@ -311,6 +321,7 @@ class Phase:
     pacing: Pacing | None = None
     busy: int = 0  # CPU-burning processes running meanwhile
     size: int = 0  # paced: the saturated phase's residents, whose rate it is offered a share of
+    waves: int = 1  # saturated: each resident who finishes is followed by a new one, this often
     updates: int = 0
     wall: float = 0.0
     started: float = 0.0  # time.monotonic() when the residents were let loose
@@ -337,6 +348,11 @@ class Phase:
     @property
     def label(self) -> str:
         return BOTS[self.bot]
+
+    @property
+    def people(self) -> int:
+        """Residents in the whole run: `residents` at a time, in `waves`."""
+        return self.residents * self.waves
 
     @property
     def steps_per_second(self) -> float:
@@ -525,7 +541,7 @@ async def run_phase(
     py_spy: Path | None = None,
 ) -> Phase:
     """Start a fresh double and the bot, let the residents loose, collect the figures."""
-    phase.updates = phase.residents * UPDATES_PER_RESIDENT
+    phase.updates = phase.people * UPDATES_PER_RESIDENT
     name = f"{phase.bot}-{phase.mode}-{phase.residents}-{phase.run}-{phase.busy}"
     api = BenchAPI()
     burners: list[asyncio.subprocess.Process] = []
@@ -538,7 +554,7 @@ async def run_phase(
                 await _wait_ready(api, process, log)
                 recorder = await _start_py_spy(py_spy, f"{phase.bot}", process.pid)
                 burners = await _start_burners(phase.busy)
-                users = range(FIRST_USER_ID, FIRST_USER_ID + phase.residents)
+                users = range(FIRST_USER_ID, FIRST_USER_ID + phase.people)
                 try:
                     busy_start, bot_start = _system_busy(), _process_cpu(process.pid)
                     burn_start = sum(_process_cpu(b.pid) for b in burners)
@@ -550,6 +566,7 @@ async def run_phase(
                             timeout,
                             sequential=phase.mode == "calibration",
                             pacing=phase.pacing,
+                            at_once=phase.residents,
                         )
                     except BenchError as error:
                         raise BenchError(
@@ -585,7 +602,7 @@ async def run_phase(
         if phase.bot == "ours":
             with contextlib.closing(sqlite3.connect(database)) as db:
                 [(phase.answers,)] = db.execute("SELECT COUNT(*) FROM answers").fetchall()
-            expected = phase.residents * ANSWERS_PER_RESIDENT
+            expected = phase.people * ANSWERS_PER_RESIDENT
             if phase.answers != expected:
                 raise BenchError(f"{phase.answers} answers saved, expected {expected}")
     finally:
@@ -761,7 +778,7 @@ def calibration_lines(phase: Phase) -> list[str]:
 
 def _match_text(phase: Phase, expected: Signature) -> str:
     same = phase.signatures.get(expected, 0)
-    return "yes" if same == phase.residents and not phase.calls_outside else f"NO ({same})"
+    return "yes" if same == phase.people and not phase.calls_outside else f"NO ({same})"
 
 
 def _run_rows(phases: Sequence[Phase], expected: Signature) -> list[str]:
@@ -788,7 +805,7 @@ def _steps_text(phases: Sequence[Phase]) -> str:
     signatures: Counter[Signature] = Counter()
     for phase in phases:
         signatures.update(phase.signatures)
-    residents = sum(phase.residents for phase in phases)
+    residents = sum(phase.people for phase in phases)
     (signature, count), *others = signatures.most_common()
     steps = " | ".join(_calls_text(methods) for methods in signature)
     note = "" if not others else f"; {len(others)} other patterns"
@@ -803,9 +820,11 @@ def saturated_lines(
     ratios = [ours.steps_per_second / base.steps_per_second for ours, base in pairs]
     ours_rates = [ours.steps_per_second for ours, _ in pairs]
     base_rates = [base.steps_per_second for _, base in pairs]
+    waves = pairs[0][0].waves
     lines = [
-        f"SATURATED, {residents} residents all at once, {UPDATES_PER_RESIDENT} steps each, no "
-        "think time (runs alternate ours, baseline, ...)",
+        f"SATURATED, {residents} residents at once, {UPDATES_PER_RESIDENT} steps each, no think "
+        f"time, in {waves} wave{'s' if waves != 1 else ''} (each resident who finishes is "
+        f"followed by a new one: {residents * waves} in all; runs alternate ours, baseline, ...)",
         *_run_rows([*phases, *([context] if context else [])], expected),
         f"ours steps/s {spread(ours_rates, 1)}; baseline {spread(base_rates, 1)}; "
         f"CPU ms/step ours {spread([p.cpu_ms_per_step for p, _ in pairs])}, baseline "
@@ -1002,17 +1021,20 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
         paced: dict[tuple[int, int], list[tuple[Phase, Phase]]] = {}
         detailed: list[Phase] = []
         for residents in args.residents:
+            waves = args.waves or max(
+                1, math.ceil(STEPS_PER_RUN / (residents * UPDATES_PER_RESIDENT))
+            )
             pairs = []
             for number in range(1, args.runs + 1):
                 first = number == 1
                 ours = await run(
-                    Phase("ours", residents, "saturated", number),
+                    Phase("ours", residents, "saturated", number, waves=waves),
                     count_sql=args.count_sql,
                     profile=args.profile if first else None,
                     py_spy=args.py_spy if first else None,
                 )
                 base = await run(
-                    Phase("baseline", residents, "saturated", number),
+                    Phase("baseline", residents, "saturated", number, waves=waves),
                     py_spy=args.py_spy if first else None,
                 )
                 pairs.append((ours, base))
@@ -1021,7 +1043,8 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
             if args.context:
                 try:  # context only: its failure does not end the benchmark
                     context = await run(
-                        Phase("httpx", residents, "saturated", 1), timeout=max(timeout, 300.0)
+                        Phase("httpx", residents, "saturated", 1, waves=waves),
+                        timeout=max(timeout, 300.0),
                     )
                 except BenchError as error:
                     failed = [f"context: the httpx baseline could not be measured: {error}"]
@@ -1086,6 +1109,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sizes, comma-separated (default 100,500)",
     )
     parser.add_argument("--runs", type=int, default=3, help="runs per bot and size (default 3)")
+    parser.add_argument(
+        "--waves",
+        type=int,
+        default=0,
+        help="saturated: each resident who finishes is followed by a new one, so that this many "
+        f"residents in all take part per resident at once (default: enough for {STEPS_PER_RUN} "
+        "steps a run; 1 is one wave, as before)",
+    )
     parser.add_argument(
         "--in-service",
         action="store_true",
@@ -1176,6 +1207,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.residents, args.runs = [50], 1
     if args.runs < 1 or args.calibration < 1:
         parser.error("--runs and --calibration must be at least 1")
+    if args.waves < 0:
+        parser.error("--waves must be at least 1 (or 0: enough for the steps a run)")
     if not 0 < args.load <= 1:
         parser.error("--load must be more than 0 and at most 1")
     if args.busy_processes < 1:

@@ -36,7 +36,7 @@ def _bench(*args: str) -> str:
 @pytest.fixture(scope="module")
 def out() -> str:
     return _bench(
-        *("--residents", "4", "--runs", "2", "--calibration", "2", "--details"),
+        *("--residents", "4", "--waves", "2", "--runs", "2", "--calibration", "2", "--details"),
         *("--paced", "busy", "--paced-window", "1"),
     )
 
@@ -65,7 +65,8 @@ def test_calibration_lists_the_calls_of_each_step(out: str) -> None:
 
 
 def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
-    rows = _rows(out, "SATURATED, 4 residents all at once")
+    assert "SATURATED, 4 residents at once, 4 steps each, no think time, in 2 waves" in out
+    rows = _rows(out, "SATURATED, 4 residents at once")
     bots = [row[1] for row in rows]
     assert bots == [
         "ours",
@@ -103,7 +104,8 @@ def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
     )
     assert listed is not None, out
     assert listed.group(1) == listed.group(4) and listed.group(1).count(" | ") == 3, out
-    assert listed.group(2) == listed.group(3) == listed.group(5) == listed.group(6) == "8"
+    # 4 at a time, each followed once by a new resident, in each of 2 runs
+    assert listed.group(2) == listed.group(3) == listed.group(5) == listed.group(6) == "16"
 
 
 def test_paced_phase_with_a_busy_process(out: str) -> None:
@@ -151,8 +153,10 @@ def test_targets_are_judged_on_every_run(out: str) -> None:
 
 def test_without_paced_phases_or_context() -> None:
     out = _bench(
-        "--residents", "2", "--runs", "1", "--calibration", "1", "--paced", "none", "--no-context"
+        *("--residents", "2", "--waves", "1", "--runs", "1", "--calibration", "1"),
+        *("--paced", "none", "--no-context"),
     )
+    assert "SATURATED, 2 residents at once, 4 steps each, no think time, in 1 wave " in out
     assert "PACED" not in out and "context" not in out, out
     assert re.search(r"^target paced p99 < 25 ms with another process busy: not judged", out, re.M)
 
