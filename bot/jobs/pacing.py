@@ -323,7 +323,7 @@ class Pacer:
             if not oldest.done():
                 await asyncio.shield(oldest)  # the oldest is still in flight
                 continue
-            await self.sleep(max(oldest.result() + 1.0 + _MARGIN - now, 1e-4))
+            await self.sleep(max(_free_at(oldest) - now, 1e-4))
 
     async def _broadcast_window(self, lead: bool, turn: float) -> float:
         """Wait until the last second has room for one more broadcast message, leaving a
@@ -357,7 +357,7 @@ class Pacer:
             if not oldest.done():
                 await asyncio.shield(oldest)  # the oldest is still in flight
                 continue
-            go = max(oldest.result() + 1.0 + _MARGIN, spaced)
+            go = max(_free_at(oldest), spaced)
             if ahead and go - ahead <= now:
                 # Only the oldest's place can be taken ahead, when that is enough with the
                 # places replies need from then until the next one comes free.
@@ -412,7 +412,7 @@ class Pacer:
         oldest = self._recent[skip]
         if not oldest.done():
             return 1.0  # still in flight: at least a second
-        return max(0.0, oldest.result() + 1.0 + _MARGIN - now)
+        return max(0.0, _free_at(oldest) - now)
 
     def _count(self) -> asyncio.Future[float]:
         # No await between the window check and this: the place cannot be taken meanwhile.
@@ -431,9 +431,15 @@ class Pacer:
             await self.sleep(max((until - self.wall()).total_seconds(), 1.0))
 
 
+def _free_at(place: asyncio.Future[float]) -> float:
+    """When a message's place in the window comes free: a second after it can have arrived
+    (`place` must be done: until its answer, nobody knows)."""
+    return place.result() + 1.0 + _MARGIN
+
+
 def _left(place: asyncio.Future[float], now: float) -> bool:
     """Whether a message's place in the window is free again at `now`."""
-    return place.done() and place.result() + 1.0 + _MARGIN <= now
+    return place.done() and _free_at(place) <= now
 
 
 class _Trips:
