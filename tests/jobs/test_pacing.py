@@ -469,12 +469,11 @@ async def test_broadcast_messages_keep_apart_so_places_do_not_come_free_in_bunch
     assert max(bunched_waits) > 0.1, max(bunched_waits)
 
 
-async def test_a_reply_does_not_wait_for_a_broadcast_turn_still_to_come() -> None:
-    # Broadcast turns are handed out ahead (here the resident's is 2 s off, behind 60
-    # others): a resident who taps now is answered now, not a second after that turn, and
-    # the broadcast message then waits a second after the reply.
+async def _reply_among_a_broadcast(rate: float, others: int) -> dict[str, float]:
+    """A broadcast to `others` chats and then "resident", whose own reply asks for its turn
+    at 0.5 s: when each message left ("reply" for the reply)."""
     clock = SimClock()
-    pacer = _sim_pacer(clock, 30)
+    pacer = _sim_pacer(clock, rate)
     sent: dict[str, float] = {}
 
     async def recipient(chat: str) -> None:
@@ -489,11 +488,18 @@ async def test_a_reply_does_not_wait_for_a_broadcast_turn_still_to_come() -> Non
             await clock.sleep(0.05)
 
     async def everything() -> None:
-        await asyncio.gather(
-            *(recipient(str(n)) for n in range(60)), recipient("resident"), resident()
-        )
+        first = [recipient(str(n)) for n in range(others)]
+        await asyncio.gather(*first, recipient("resident"), resident())
 
     await clock.run(everything())
+    return sent
+
+
+async def test_a_reply_does_not_wait_for_a_broadcast_turn_still_to_come() -> None:
+    # Broadcast turns are handed out ahead (here the resident's is 2 s off, behind 60
+    # others): a resident who taps now is answered now, not a second after that turn, and
+    # the broadcast message then waits a second after the reply.
+    sent = await _reply_among_a_broadcast(30, others=60)
     assert sent["reply"] == pytest.approx(0.5, abs=1e-3)
     assert sent["resident"] >= sent["reply"] + 0.05 + 1.0 - 1e-3
     assert _busiest_second(list(sent.values())) <= 30
@@ -503,28 +509,9 @@ async def test_a_reply_goes_before_a_broadcast_message_to_its_chat_waiting_for_r
     # At 1,000 a second, two seconds of broadcast messages wait for room in the window,
     # each having claimed its chat: a resident whose message was among them waited for it
     # to go and a second more (2.4 s at the p99). Now the reply goes at the next place
-    # free, and the broadcast message waits a second after it.
-    clock = SimClock()
-    pacer = _sim_pacer(clock, 10)
-    sent: dict[str, float] = {}
-
-    async def recipient(chat: str) -> None:
-        async with pacer.sending(chat):
-            sent[chat] = clock.now
-            await clock.sleep(0.05)
-
-    async def resident() -> None:
-        await clock.sleep(0.5)
-        async with pacer.replying("resident"):
-            sent["reply"] = clock.now
-            await clock.sleep(0.05)
-
-    async def everything() -> None:
-        # "resident" claims its chat early and waits behind the window's first second.
-        first = [recipient(str(n)) for n in range(10)]
-        await asyncio.gather(*first, recipient("resident"), resident())
-
-    await clock.run(everything())
+    # free, and the broadcast message waits a second after it. Here "resident" claims its
+    # chat early and waits behind the window's first second.
+    sent = await _reply_among_a_broadcast(10, others=10)
     assert sent["reply"] <= 1.1, sent["reply"]
     assert sent["resident"] >= sent["reply"] + 0.05 + 1.0 - 1e-3, sent
     assert _busiest_second(list(sent.values())) <= 10
