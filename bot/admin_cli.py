@@ -28,11 +28,12 @@ from bot.store.report import Scope
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The admin, broadcast and seed-demo subcommands."""
 
-    def operator(p: argparse.ArgumentParser) -> None:
+    def operator(p: argparse.ArgumentParser, default: object = None) -> None:
         p.add_argument(
             "--as",
             dest="operator",
             metavar="NAME",
+            default=default,
             help="who is doing this, for the audit log (default: your login name)",
         )
 
@@ -117,6 +118,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     ):
         p = actions.add_parser(name, help=help_text)
         p.add_argument("id", type=int)
+    # `--as NAME` after the action too (`admin results 1 --as Sam`), where staff following
+    # the README put it; given before the action, it is not overwritten by a missing one.
+    for action in actions.choices.values():
+        operator(action, default=argparse.SUPPRESS)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

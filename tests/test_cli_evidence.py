@@ -92,3 +92,22 @@ def test_report_export_population_invite_and_audit_from_the_command_line(
     assert any("report.make report" in line for line in audit)
     assert any("population.load population" in line for line in audit)
     assert audit[-1].endswith('staff.seed staff 1: {"role": "admin"}')
+
+
+def test_as_names_the_operator_before_or_after_the_action(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README shows `admin ... --as NAME`; staff put it after the action, where it was
+    # refused ("unrecognized arguments").
+    env = {"DATABASE_PATH": str(tmp_path / "cv.sqlite3")}
+
+    def cli(*argv: str) -> str:
+        settings = Settings.from_env(env, dotenv=False)
+        assert admin_cli.run(settings, _parser().parse_args(argv)) == 0
+        return capsys.readouterr().out
+
+    cli("admin", "round-open", "--closes", "2099-12-31", "--as", "sam")
+    cli("admin", "--as", "vera", "round-close", "1")
+    audit = cli("admin", "audit").splitlines()
+    assert " cli:vera (admin, cli) round.close round 1" in audit[0]
+    assert " cli:sam (admin, cli) round.open round 1" in audit[1]
