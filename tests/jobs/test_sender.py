@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -60,6 +62,40 @@ async def test_everyone_queued_gets_one_message_at_the_rate(
     per_second = Counter(int(t) for t, _, _ in outbound.sent)
     assert max(per_second.values()) <= 30
     assert await db.read(broadcasts.counts, bid) == {"sent": 95}
+
+
+async def test_recipients_are_claimed_in_chunks_not_one_transaction_a_message(
+    db: Database,
+) -> None:
+    """In real time at 1000/s, answers coming back one by one over a few milliseconds."""
+    await residents(db, 600)
+    bid = await _broadcast(db)
+    claims: Counter[int] = Counter()
+    write = db.write
+
+    async def counting(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if fn is broadcasts.claim:
+            claims[args[1]] += 1  # how many were asked for
+        return await write(fn, *args, **kwargs)
+
+    sent: list[str] = []
+
+    class Network:
+        async def send(self, chat_id: str, message: OutMessage) -> None:
+            await asyncio.sleep(random.uniform(0.002, 0.01))
+            sent.append(chat_id)
+
+    db.write = counting  # type: ignore[method-assign]
+    sender = BroadcastSender(
+        db, TextComposer(), {"telegram": Network()}, Pacer(1000), clock=lambda: NOW
+    )
+    progress = await sender.run(bid)
+    assert progress is not None and progress.sent == 600
+    assert sorted(sent, key=int) == [str(n) for n in range(1, 601)]
+    # Two seconds ahead (all 600 here) in claims of at most 500, then a look for more each
+    # time a fifth of a second's worth has ended: a claim for each message that ended was a
+    # read and a write transaction a message.
+    assert sum(claims.values()) <= 8, claims
 
 
 async def test_retry_after_pauses_everything_then_carries_on(
