@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sqlite3
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from bot.host.host import Host
 from bot.store import champions, participants
+from bot.telegram.application import GC_THRESHOLDS
 from tests.telegram.conftest import Harness, bot_running
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
 
@@ -160,3 +162,18 @@ async def test_a_slow_answer_to_a_press_does_not_hold_up_the_next_question(tg: H
     assert all(c.status is None for c in tg.api.calls("answerCallbackQuery"))
     await tg.settle()
     assert tg.api.calls("answerCallbackQuery")  # and it was made
+
+
+async def test_the_running_bot_collects_young_objects_less_often(
+    server: DoubleServer, tmp_path: Path
+) -> None:
+    # At the default thresholds a broadcast's short-lived objects reached the oldest
+    # generation, and its full collections stopped the bot every 2.5 s at 1,000 a second.
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        async with bot_running(server, tmp_path / "bot.db"):
+            assert gc.get_threshold() == GC_THRESHOLDS
+            assert GC_THRESHOLDS[0] >= 10_000
+    finally:
+        gc.set_threshold(*before)
