@@ -193,13 +193,7 @@ class Pacer:
                 self._release(chat_id, mine)
                 self._give_back(place)
                 mine = await self._claim(chat_id)
-                self._queued[chat_id] = mine
-                try:
-                    async with self._window_queue:
-                        not_before = await self._broadcast_window(True, self.monotonic())
-                finally:
-                    if self._queued.get(chat_id) is mine:
-                        del self._queued[chat_id]
+                not_before = await self._room_in_turn(chat_id, mine, True, self.monotonic())
                 place = self._count()
                 taken = self.monotonic()
             yield ready
@@ -319,18 +313,26 @@ class Pacer:
         if slot - ahead > now:
             await self.sleep(slot - ahead - now)
         mine = await self._claim(chat_id)
+        not_before = await self._room_in_turn(chat_id, mine, lead, slot)
+        self._forget_old_chats()
+        return self._count(), mine, not_before
+
+    async def _room_in_turn(
+        self, chat_id: str, mine: asyncio.Future[None], lead: bool, turn: float
+    ) -> float:
+        """Wait in turn for room in the window for a broadcast message that has claimed its
+        chat (a reply to the chat may go first meanwhile); when it may leave. The claim is
+        let go if this fails."""
         self._queued[chat_id] = mine
         try:
             async with self._window_queue:
-                not_before = await self._broadcast_window(lead, slot)
+                return await self._broadcast_window(lead, turn)
         except BaseException:
             self._release(chat_id, mine)
             raise
         finally:
             if self._queued.get(chat_id) is mine:
                 del self._queued[chat_id]
-        self._forget_old_chats()
-        return self._count(), mine, not_before
 
     def _forget_old_chats(self) -> None:
         if max(len(self._last_chat), len(self._replied)) > 10_000:
