@@ -217,6 +217,12 @@ class _Run:
         self.attempted: set[int] = set()  # their request may have gone out
         self.untried: set[int] = set()  # claimed, neither tried nor settled
         self.last_report = time.monotonic()
+        # Claimed in chunks, not one recipient as each one ends: a claim is a read and a
+        # write transaction, and at 1000/s one per message cost a fifth of the loop. Not big
+        # ones either: the recipients claimed together start together, and their messages
+        # are composed back to back on the event loop (200 results messages held it 30-80 ms,
+        # every 0.2 s).
+        self.chunk = min(sender._batch(), max(1, sender.ahead // 10), CLAIM_AT_MOST)
         # The claimer sleeps until no more than this many deliveries are under way.
         self._wake_at = 0
         self._woken: asyncio.Future[None] | None = None
@@ -233,12 +239,7 @@ class _Run:
             if not current.queued_all:
                 await s.db.write(broadcasts.queue_more, self.broadcast_id, s._now())
             room = s.ahead - len(self.tasks)
-            # Claimed in chunks, not one recipient as each one ends: a claim is a read and a
-            # write transaction, and at 1000/s one per message cost a fifth of the loop. Not
-            # big ones either: the recipients claimed together start together, and their
-            # messages are composed back to back on the event loop (200 results messages
-            # held it 30-80 ms, every 0.2 s).
-            chunk = min(s._batch(), max(1, s.ahead // 10), CLAIM_AT_MOST)
+            chunk = self.chunk
             if room < chunk:
                 await self._until_at_most(s.ahead - chunk)
                 continue
