@@ -3,11 +3,13 @@ the scheduled work for whichever channels this process serves."""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ from bot.jobs.outbound import Outbound
 from bot.jobs.pacing import Pacer, QuietHours
 from bot.jobs.scheduler import Jobs, JobSettings
 from bot.jobs.sender import BroadcastSender, ProgressHook
+from bot.memory import release_free_memory
 from bot.staff.actor import Actor, Role
 from bot.staff.desk import StaffDesk
 from bot.staff.hearing import Hearing
@@ -197,6 +200,7 @@ class Services:
             ),
             clock=core.clock,
         )
+        self.jobs.after_broadcasts.append(partial(asyncio.to_thread, release_free_memory))
 
     def sender(self) -> BroadcastSender:
         """A sender sharing the bot's pacer (so all broadcasts together keep the rate)."""

@@ -84,6 +84,9 @@ class Jobs:
         self.running: dict[int, asyncio.Task[object]] = {}
         # Channels' own catch-up work, run after each sweep (e.g. Telegram's staff alerts).
         self.also: list[Callable[[], Awaitable[object]]] = []
+        # Work for the moment no broadcast is sending any more (the bot hands back memory).
+        self.after_broadcasts: list[Callable[[], Awaitable[object]]] = []
+        self._after: set[asyncio.Future[object]] = set()
         self.scheduler: AsyncIOScheduler | None = None
         self._sweeping = asyncio.Lock()
         self._stopping = False
@@ -119,6 +122,7 @@ class Jobs:
             task.cancel()
         await asyncio.gather(*self.running.values(), return_exceptions=True)
         self.running.clear()
+        await asyncio.gather(*self._after, return_exceptions=True)
 
     def launch(self, broadcast_id: int) -> asyncio.Task[object]:
         """Run a broadcast's sender unless one is already running."""
@@ -135,6 +139,16 @@ class Jobs:
             del self.running[broadcast_id]
         if not task.cancelled() and task.exception() is not None:
             log.error("broadcast %s stopped with an error", broadcast_id, exc_info=task.exception())
+        if not self.running and not self._stopping:
+            for work in self.after_broadcasts:
+                after = asyncio.ensure_future(work())
+                self._after.add(after)
+                after.add_done_callback(self._after_done)
+
+    def _after_done(self, task: asyncio.Future[object]) -> None:
+        self._after.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("work after the broadcasts failed", exc_info=task.exception())
 
     async def _schedule_exact(self) -> None:
         if self.scheduler is None:

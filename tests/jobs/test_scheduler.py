@@ -18,8 +18,8 @@ from bot.jobs.pacing import Pacer
 from bot.jobs.scheduler import Jobs, JobSettings
 from bot.jobs.sender import BroadcastSender
 from bot.staff.desk import StaffDesk
-from bot.store import champions, initiatives, participants, rounds, sessions
-from bot.store.broadcasts import Broadcast, Recipient
+from bot.store import broadcasts, champions, initiatives, participants, rounds, sessions
+from bot.store.broadcasts import Audience, Broadcast, Recipient
 from bot.store.db import Database, Tx
 from bot.store.rounds import Submission
 from bot.store.sessions import NewAnswer, SessionState
@@ -322,3 +322,30 @@ async def test_stopping_lets_a_timed_sweep_under_way_finish_without_a_traceback(
     started.clear()
     await asyncio.sleep(0.2)
     assert not started.is_set()  # no sweep after the stop
+
+
+async def test_work_after_the_broadcasts_waits_for_the_last_of_them(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    await residents(db, 40)
+    jobs = _jobs(db, Clock(T0), outbound, clock)
+    sent_when_called: list[int] = []
+
+    async def after() -> None:
+        sent_when_called.append(len(outbound.sent))
+
+    jobs.after_broadcasts.append(after)
+    ids = []
+    for text in ("first", "second"):
+        content = {"texts": {"en": text}}
+        new = await db.write(broadcasts.create, "staff", Audience("everyone"), content, "x")
+        assert new is not None
+        await db.write(broadcasts.start, new, T0.isoformat())
+        ids.append(new)
+    first, second = jobs.launch(ids[0]), jobs.launch(ids[1])
+    await first
+    await asyncio.sleep(0)
+    await second
+    await jobs.stop()
+    # Once, when both had sent everything (40 each), not when the first ended.
+    assert sent_when_called == [80]
