@@ -27,6 +27,12 @@ REPLY_HORIZON = 10.0
 # While residents are active, a reply may wait this long for a place in the window at most;
 # if the next place is further off, broadcasts keep one free.
 REPLY_WAIT = 0.04
+# A broadcast message to a resident in the middle of a conversation with the bot (a reply
+# to them in the last CONVERSATION_GAP seconds) waits until they pause, CONVERSATION_WAIT at
+# most: sent between a reply and their next tap, it made that tap's reply wait its chat's
+# second (up to a second, at every one of the residents tapping at 1000/s).
+CONVERSATION_GAP = 3.0
+CONVERSATION_WAIT = 60.0
 # A broadcast message takes its place in the window at most this long before the place comes
 # free (see `Pacer.sending`).
 LEAD_LIMIT = 0.1
@@ -147,6 +153,22 @@ class Pacer:
         # together whenever a place came free, a thousand of them each looked and went back
         # to sleep (a seventh of the bot's CPU at 1,000 messages a second).
         self._window_queue = asyncio.Lock()
+
+    def in_conversation(self, chat_id: str) -> bool:
+        """Whether this chat's resident is talking to the bot (see CONVERSATION_GAP)."""
+        return self._replied.get(chat_id, -math.inf) + CONVERSATION_GAP > self.monotonic()
+
+    async def conversation_pause(self, chat_id: str) -> None:
+        """Before a broadcast message: wait until the chat's resident, if they are talking to
+        the bot, has paused (CONVERSATION_GAP since their last reply), CONVERSATION_WAIT at
+        most. Their replies go on meanwhile without waiting for it."""
+        deadline = self.monotonic() + CONVERSATION_WAIT
+        while True:
+            now = self.monotonic()
+            paused = self._replied.get(chat_id, -math.inf) + CONVERSATION_GAP
+            if paused <= now or deadline <= now:
+                return
+            await self.sleep(min(paused, deadline) - now)
 
     def trip(self, seconds: float) -> None:
         """A request's whole trip, from when it left to its answer (told by whoever sent it:

@@ -218,8 +218,9 @@ class _Run:
         self.ledger = Ledger(sender.db, broadcast_id, sender.clock, sender.gather)
         self.gate = Gate(sender.rate)
         self.tasks: dict[asyncio.Task[None], int] = {}
-        # Deliveries that sent a message and wait their chat's second for the next: not
-        # counted among those claimed ahead, or a text in two messages would halve the rate.
+        # Deliveries waiting on their own chat (their second before the next message, or a
+        # resident talking to the bot to pause): not counted among those claimed ahead, or a
+        # text in two messages would halve the rate, and residents talking hold up the rest.
         self.resting = 0
         self.attempted: set[int] = set()  # their request may have gone out
         self.untried: set[int] = set()  # claimed, neither tried nor settled
@@ -346,10 +347,14 @@ class _Run:
         resting = False
         try:
             for index, message in enumerate(messages):
-                if index == 1:  # sent one: from now on it waits its chat's second
+                # Sent one, it waits its chat's second for the next; or the resident is
+                # talking to the bot, and it waits for them to pause: either way, it is not
+                # counted among those claimed ahead from then on.
+                if not resting and (index or s.pacer.in_conversation(recipient.chat_id)):
                     resting = True
                     self.resting += 1
                     self._wake()
+                await s.pacer.conversation_pause(recipient.chat_id)
                 failed = await self._send_one(recipient, outbound, message)
                 if failed is not None:
                     return failed

@@ -567,3 +567,43 @@ async def test_at_1000_a_second_places_coming_free_together_are_taken_a_few_at_a
     # And the places left empty meanwhile are caught up: 3.27 s (spaced at exactly the
     # rate, they stayed empty: 3.35 s; unspaced, 3.1 s).
     assert took < 3.3, took
+
+
+async def _conversation(taps: int, gap: float = 1.2) -> dict[str, list[float]]:
+    """A resident answered every `gap` seconds from 0, `taps` times; at 0.5 a broadcast to
+    them and to another chat: when each message left."""
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    sent: dict[str, list[float]] = {"reply": [], "resident": [], "other": []}
+
+    async def resident() -> None:
+        for n in range(taps):
+            await clock.sleep(n * gap - clock.now)
+            async with pacer.replying("resident"):
+                sent["reply"].append(clock.now)
+                await clock.sleep(0.05)
+
+    async def broadcast(chat: str) -> None:
+        await clock.sleep(0.5)
+        await pacer.conversation_pause(chat)
+        async with pacer.sending(chat):
+            sent[chat].append(clock.now)
+            await clock.sleep(0.05)
+
+    await clock.run(asyncio.gather(resident(), broadcast("resident"), broadcast("other")))
+    return sent
+
+
+async def test_a_broadcast_message_waits_for_a_resident_talking_to_the_bot_to_pause() -> None:
+    # Sent between a reply and their next tap, it made that tap's reply wait its chat's
+    # second: up to a second, at every resident talking during a broadcast at 1000/s.
+    sent = await _conversation(taps=4)
+    assert sent["reply"] == pytest.approx([0.0, 1.2, 2.4, 3.6])  # none waited
+    assert sent["resident"][0] == pytest.approx(3.6 + 3.0, abs=0.01)  # three seconds' pause
+    assert sent["other"][0] == pytest.approx(0.5)  # nobody else waits
+
+
+async def test_a_resident_who_never_pauses_gets_the_broadcast_within_a_minute() -> None:
+    sent = await _conversation(taps=100)
+    # A minute after it was due (60.5), and a second after the reply just before (60.05).
+    assert sent["resident"][0] == pytest.approx(61.05, abs=0.01)

@@ -170,6 +170,29 @@ async def test_a_text_in_two_messages_keeps_the_rate_with_half_a_second_claimed(
         first[chat] = at
 
 
+async def test_residents_talking_to_the_bot_do_not_hold_up_the_rest(db: Database) -> None:
+    """Their broadcast message waits for them to pause, outside those claimed ahead: at
+    100/s that is 50, and 60 residents talking would have stopped the broadcast."""
+    await residents(db, 160)
+    bid = await _broadcast(db)
+    pacer = Pacer(100)
+    talking = [str(n) for n in range(1, 61)]  # the first claimed
+    for chat in talking:
+        async with pacer.replying(chat):
+            pass
+    replied = time.monotonic()
+    network = _Network()
+    sender = BroadcastSender(db, TextComposer(), {"telegram": network}, pacer, clock=lambda: NOW)
+    progress = await sender.run(bid)
+    assert progress is not None and progress.sent == 160
+    others = [at for at, chat in network.sent if chat not in talking]
+    theirs = [at for at, chat in network.sent if chat in talking]
+    # Everyone else first (100 at 100/s, with the 60 replies in the first second), then
+    # theirs, once they have paused for three seconds.
+    assert max(others) < min(theirs), (max(others) - replied, min(theirs) - replied)
+    assert min(theirs) - replied >= 2.9
+
+
 async def test_retry_after_pauses_everything_then_carries_on(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
