@@ -253,10 +253,11 @@ class Pacer:
     async def _chat_turn(self, chat_id: str) -> asyncio.Future[None]:
         """A reply's turn in its chat: a second after the chat's last reply, and (`_claim`)
         a second after whatever it was sent last has arrived. A broadcast message's turn
-        still to come does not count: broadcast turns are handed out up to two seconds
-        ahead, and a resident who tapped while theirs was due waited for it and a second
-        more (2.4 s at the p99 of replies at 1,000 a second). It waits instead: the place
-        is taken before waiting, so a broadcast to the same chat waits its own second."""
+        still to come does not count: broadcast turns are handed out ahead (two seconds of
+        them, when this was measured), and a resident who tapped while theirs was due waited
+        for it and a second more (2.4 s at the p99 of replies at 1,000 a second). It waits
+        instead: the place is taken before waiting, so a broadcast to the same chat waits its
+        own second."""
         now = self.monotonic()
         slot = max(now, self._replied.get(chat_id, self._unknown) + self.per_chat)
         self._replied[chat_id] = slot
@@ -272,7 +273,7 @@ class Pacer:
         (until `_gone` or `_release`). A turn counts from when the chat's last message was
         due, but that message may have gone out later (it waited for room in the window or a
         request slot) and may be arriving now. A reply does not wait for a broadcast message
-        still waiting for room in the window (two seconds of them at 1,000 a second): it
+        still waiting for room in the window (hundreds of them at 1,000 a second): it
         goes first, and that message claims the chat again once it has its place."""
         while self.per_chat:
             pending = self._out.get(chat_id)
