@@ -354,7 +354,10 @@ class _Run:
                     resting = True
                     self.resting += 1
                     self._wake()
-                await s.pacer.conversation_pause(recipient.chat_id)
+                if not index:
+                    # Only before the first: a stop cancels it there (untried, it goes back
+                    # in the queue), while one that has begun is let finish.
+                    await s.pacer.conversation_pause(recipient.chat_id)
                 failed = await self._send_one(recipient, outbound, message)
                 if failed is not None:
                     return failed

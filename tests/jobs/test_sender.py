@@ -193,6 +193,49 @@ async def test_residents_talking_to_the_bot_do_not_hold_up_the_rest(db: Database
     assert min(theirs) - replied >= 2.9
 
 
+async def test_a_pause_is_not_held_up_by_a_resident_talking_between_two_parts(
+    db: Database,
+) -> None:
+    """A text in two parts whose resident taps after the first: the second goes a second
+    after the reply, not when they stop talking, and staff's pause takes effect at once."""
+    await residents(db, 3)
+    bid = await _broadcast(db)
+    pacer = Pacer(30)
+    network = _Network()
+    sending = network.send
+
+    async def talk(chat_id: str) -> None:
+        for _ in range(3):  # tapping for two and a half seconds
+            async with pacer.replying(chat_id):
+                pass
+            await asyncio.sleep(1.2)
+
+    talking: list[asyncio.Task[None]] = []
+
+    async def send(chat_id: str, message: OutMessage) -> None:
+        await sending(chat_id, message)
+        if chat_id == "1" and message.text == "Part one":
+            talking.append(asyncio.create_task(talk("1")))
+            await db.write(broadcasts.set_status, bid, "paused", NOW.isoformat())
+
+    class TwoParts:
+        async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
+            return [OutMessage("Part one"), OutMessage("Part two")]
+
+    network.send = send  # type: ignore[method-assign]
+    sender = BroadcastSender(db, TwoParts(), {"telegram": network}, pacer, clock=lambda: NOW)
+    started = time.monotonic()
+    async with asyncio.timeout(30):
+        paused = await sender.run(bid)
+    took = time.monotonic() - started
+    for task in talking:
+        task.cancel()
+    await asyncio.gather(*talking, return_exceptions=True)
+    assert paused is not None and paused.status == "paused"
+    assert took < 4, took  # not until they pause (5.4 s here, a minute at most)
+    assert [chat for _, chat in network.sent].count("1") == 2  # both parts, once begun
+
+
 async def test_retry_after_pauses_everything_then_carries_on(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
