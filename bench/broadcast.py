@@ -21,7 +21,9 @@ Meanwhile --residents fixture residents (not recipients of results) tap through 
 then "How we use your answers", again and again, a second apart. At 30/s the rate is measured
 over a fixed window (--window, 90 s) from the first broadcast message, then the broadcast is
 paused as staff would pause it; at 1,000/s over the whole audience (first message to last),
-unless it takes longer than --max-seconds. The output says which.
+unless it takes longer than --max-seconds. The output says which. Over the whole audience the
+residents stop once everyone else has their broadcast message: theirs waits for them to pause
+(the bot does not break into a conversation, for a minute at most), which they never do.
 
 Figures and targets, per run:
 - achieved rate / configured rate >= 0.95 (broadcast messages accepted by the double); and the
@@ -610,6 +612,12 @@ async def _measure(
         # (or at --max-seconds); a fixed window over an audience done sooner becomes whole.
         limit = first + (run.window if run.window is not None else args.max_seconds)
         while _status(database, run.broadcast_id) != "done" and time.monotonic() < limit:
+            if run.window is None and not stop.is_set():
+                if not _others_waiting(database, run.broadcast_id, chats):
+                    # Everyone else has theirs. The residents' own broadcast messages wait
+                    # for them to pause (the bot does not break into a conversation), which
+                    # these residents never do: they stop now, and theirs follow.
+                    stop.set()
             await _until(min(limit, time.monotonic() + 0.25), bot, tappers)
         if _status(database, run.broadcast_id) == "done":
             run.window, run.whole = None, True
@@ -663,6 +671,17 @@ async def _quiet(api: BroadcastAPI, bot: BotProcess, tappers: Sequence[asyncio.T
         await _until(time.monotonic() + 2.0, bot, tappers)
         if len(api.accepted) == count:
             return
+
+
+def _others_waiting(database: Path, broadcast_id: int, chats: Sequence[int]) -> int:
+    """Recipients not yet settled, the tapping residents left out."""
+    marks = ", ".join("?" for _ in chats)
+    query = (
+        "SELECT COUNT(*) FROM deliveries d JOIN participants p ON p.id = d.participant_id "
+        "WHERE d.broadcast_id = ? AND d.state IN ('queued', 'claimed', 'sending') "
+        f"AND p.chat_id NOT IN ({marks})"
+    )
+    return int(read_one(database, query, (broadcast_id, *(str(c) for c in chats))) or 0)
 
 
 def _status(database: Path, broadcast_id: int) -> str | None:
