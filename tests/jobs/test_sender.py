@@ -146,8 +146,8 @@ async def test_a_text_in_two_messages_keeps_the_rate_with_half_a_second_claimed(
 ) -> None:
     """A recipient waiting their chat's second for the next message does not count among
     those claimed ahead: counted, the claimed half second of them sent at most one message
-    a second each, 0.78 of the rate."""
-    await residents(db, 200)
+    a second each, 0.74 of the rate."""
+    await residents(db, 400)
     bid = await _broadcast(db)
 
     class TwoMessages:
@@ -156,13 +156,13 @@ async def test_a_text_in_two_messages_keeps_the_rate_with_half_a_second_claimed(
 
     network = _Network()
     sender = BroadcastSender(
-        db, TwoMessages(), {"telegram": network}, Pacer(100), clock=lambda: NOW
+        db, TwoMessages(), {"telegram": network}, Pacer(200), clock=lambda: NOW
     )
     progress = await sender.run(bid)
-    assert progress is not None and progress.sent == 200 and len(network.sent) == 400
+    assert progress is not None and progress.sent == 400 and len(network.sent) == 800
     times = sorted(t for t, _ in network.sent)
     rate = (len(times) - 1) / (times[-1] - times[0])
-    assert rate >= 0.9 * 100, rate
+    assert rate >= 0.9 * 200, rate
     first: dict[str, float] = {}
     for at, chat in network.sent:
         if chat in first:
@@ -172,11 +172,11 @@ async def test_a_text_in_two_messages_keeps_the_rate_with_half_a_second_claimed(
 
 async def test_residents_talking_to_the_bot_do_not_hold_up_the_rest(db: Database) -> None:
     """Their broadcast message waits for them to pause, outside those claimed ahead: at
-    100/s that is 50, and 60 residents talking would have stopped the broadcast."""
-    await residents(db, 160)
+    200/s that is 100, and 110 residents talking would have stopped the broadcast."""
+    await residents(db, 310)
     bid = await _broadcast(db)
-    pacer = Pacer(100)
-    talking = [str(n) for n in range(1, 61)]  # the first claimed
+    pacer = Pacer(200)
+    talking = [str(n) for n in range(1, 111)]  # the first claimed
     for chat in talking:
         async with pacer.replying(chat):
             pass
@@ -184,10 +184,10 @@ async def test_residents_talking_to_the_bot_do_not_hold_up_the_rest(db: Database
     network = _Network()
     sender = BroadcastSender(db, TextComposer(), {"telegram": network}, pacer, clock=lambda: NOW)
     progress = await sender.run(bid)
-    assert progress is not None and progress.sent == 160
+    assert progress is not None and progress.sent == 310
     others = [at for at, chat in network.sent if chat not in talking]
     theirs = [at for at, chat in network.sent if chat in talking]
-    # Everyone else first (100 at 100/s, with the 60 replies in the first second), then
+    # Everyone else first (200 at 200/s, with the 110 replies in the first second), then
     # theirs, once they have paused for three seconds.
     assert max(others) < min(theirs), (max(others) - replied, min(theirs) - replied)
     assert min(theirs) - replied >= 2.9
