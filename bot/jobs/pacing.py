@@ -154,9 +154,13 @@ class Pacer:
         # to sleep (a seventh of the bot's CPU at 1,000 messages a second).
         self._window_queue = asyncio.Lock()
 
+    def _paused_at(self, chat_id: str) -> float:
+        """When this chat's resident will have paused, after the bot's last reply to them."""
+        return self._replied.get(chat_id, -math.inf) + CONVERSATION_GAP
+
     def in_conversation(self, chat_id: str) -> bool:
         """Whether this chat's resident is talking to the bot (see CONVERSATION_GAP)."""
-        return self._replied.get(chat_id, -math.inf) + CONVERSATION_GAP > self.monotonic()
+        return self._paused_at(chat_id) > self.monotonic()
 
     async def conversation_pause(self, chat_id: str) -> None:
         """Before a broadcast message: wait until the chat's resident, if they are talking to
@@ -165,7 +169,7 @@ class Pacer:
         deadline = self.monotonic() + CONVERSATION_WAIT
         while True:
             now = self.monotonic()
-            paused = self._replied.get(chat_id, -math.inf) + CONVERSATION_GAP
+            paused = self._paused_at(chat_id)
             if paused <= now or deadline <= now:
                 return
             await self.sleep(min(paused, deadline) - now)

@@ -362,7 +362,7 @@ class _Run:
                     resting = True
                     self.resting += 1
                     self._wake()
-                if not index:
+                if not index and resting:
                     # Only before the first: a stop cancels it there (untried, it goes back
                     # in the queue), while one that has begun is let finish.
                     await s.pacer.conversation_pause(recipient.chat_id)
