@@ -673,15 +673,18 @@ async def _quiet(api: BroadcastAPI, bot: BotProcess, tappers: Sequence[asyncio.T
             return
 
 
-def _others_waiting(database: Path, broadcast_id: int, chats: Sequence[int]) -> int:
-    """Recipients not yet settled, the tapping residents left out."""
+def _others_waiting(database: Path, broadcast_id: int, chats: Sequence[int]) -> bool:
+    """Whether any recipient but the tapping residents is not yet settled. The first one
+    found is enough: counting them all, every quarter of a second, held up this process,
+    the double's, for tens of milliseconds while tens of thousands were queued."""
     marks = ", ".join("?" for _ in chats)
     query = (
-        "SELECT COUNT(*) FROM deliveries d JOIN participants p ON p.id = d.participant_id "
-        "WHERE d.broadcast_id = ? AND d.state IN ('queued', 'claimed', 'sending') "
-        f"AND p.chat_id NOT IN ({marks})"
+        "SELECT EXISTS (SELECT 1 FROM deliveries d JOIN participants p "
+        "ON p.id = d.participant_id WHERE d.broadcast_id = ? "
+        "AND d.state IN ('queued', 'claimed', 'sending') "
+        f"AND p.chat_id NOT IN ({marks}))"
     )
-    return int(read_one(database, query, (broadcast_id, *(str(c) for c in chats))) or 0)
+    return bool(read_one(database, query, (broadcast_id, *(str(c) for c in chats))))
 
 
 def _status(database: Path, broadcast_id: int) -> str | None:
