@@ -1,6 +1,6 @@
 """/delete and queueing a broadcast at scale: how long each holds the database writer.
 
-    .venv/bin/python bench/delete.py [--participants 100000] [--deletes 10]
+    .venv/bin/python bench/delete.py [--participants 100000] [--deletes 10] [--audience round]
 
 On a copy of the scale fixture (bench/fixture.py), the real bot (`python -m bot.cli run`,
 started through bench/_bot_process.py's hooks, which time every write transaction and every
@@ -13,7 +13,9 @@ update without changing the bot) polls the offline Bot API double (no latency, n
    longest of those transactions (the part that holds every other resident up); the whole
    tap is printed beside it.
 2. Queueing a broadcast to everyone: `python -m bot.cli broadcast everyone --text ... --yes`
-   (through the same hooks), then the bot's sweep starts it. Every write transaction in both
+   (through the same hooks), then the bot's sweep starts it; with `--audience round`, to
+   the people who took part in the fixture's round (58,799 of 100,000: an audience looked up
+   in another table, as a round's results are). Every write transaction in both
    processes, from the command until every recipient's delivery row exists. Target: none
    longer than 50 ms.
 
@@ -60,6 +62,15 @@ REACHABLE = (
     "SELECT COUNT(*) FROM participants WHERE consent_at IS NOT NULL AND opted_out_at IS NULL "
     "AND unreachable_at IS NULL"
 )
+ROUND_ID = 1  # the fixture's round most participants took part in
+# Each audience: the command's argument, and who of the reachable belong to it.
+AUDIENCES = {
+    "everyone": ("everyone", ""),
+    "round": (
+        f"round:{ROUND_ID}",
+        f" AND id IN (SELECT participant_id FROM priority_submissions WHERE round_id = {ROUND_ID})",
+    ),
+}
 # Rows about a participant, table by table (the erasure removes them all).
 ROWS = (
     "answers",
@@ -90,8 +101,9 @@ class Deletion:
 
 @dataclass
 class Queueing:
-    """Queueing one broadcast to everyone."""
+    """Queueing one broadcast to its audience."""
 
+    audience: str = "everyone"
     recipients: int = 0
     seconds: float = 0.0  # from staff's command to the last delivery row
     bot_writes: list[Write] = field(default_factory=list)
@@ -144,7 +156,8 @@ async def bench(args: argparse.Namespace) -> list[str]:
         deletions = [Deletion(pid, chat, _rows(database, pid)) for pid, chat in people]
         api = BroadcastAPI(None, 0.0)
         api.residents.update(chat for _, chat in people)
-        queueing = Queueing()
+        queueing = Queueing(audience=args.audience)
+        audience, members = AUDIENCES[args.audience]
         stats = workdir / "bot-stats.json"
         cli_stats = workdir / "cli-stats.json"
         try:
@@ -164,10 +177,10 @@ async def bench(args: argparse.Namespace) -> list[str]:
                     await cli(
                         env,
                         workdir,
-                        *("broadcast", "everyone", "--text", TEXT, "--yes"),
+                        *("broadcast", audience, "--text", TEXT, "--yes"),
                         stats=cli_stats,
                     )
-                    queueing.recipients = int(read_one(database, REACHABLE))
+                    queueing.recipients = int(read_one(database, REACHABLE + members))
                     queued_at = await _until_queued(database, queueing.recipients, bot, args)
                     queueing.seconds = queued_at - started
                 finally:
@@ -271,7 +284,7 @@ def report(participants: int, deletions: list[Deletion], queueing: Queueing) -> 
         "another (the double answers at once)",
         *rows[:3],
         "",
-        f"queueing a broadcast to everyone: {queueing.recipients} recipients",
+        f"queueing a broadcast to {queueing.audience}: {queueing.recipients} recipients",
         *rows[4:],
         "",
         "TARGETS",
@@ -293,6 +306,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deletes", type=int, default=10, help="residents who /delete")
     parser.add_argument("--fixture", type=Path, help="an already built fixture (copied)")
     parser.add_argument("--start-timeout", type=float, default=180.0)
+    parser.add_argument(
+        "--audience",
+        choices=sorted(AUDIENCES),
+        default="everyone",
+        help="whom the broadcast queued goes to (round: those who took part in round 1)",
+    )
     parser.add_argument("--quick", action="store_true", help="2,000 participants, 3 deletes")
     args = parser.parse_args(argv)
     if args.quick:

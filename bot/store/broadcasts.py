@@ -97,8 +97,12 @@ def members_condition(audience: Audience) -> tuple[str, list[Any]]:
     if kind == "everyone":
         return "1", []
     if kind == "round":
+        # Looked up one participant at a time (the submissions' unique index): as a list,
+        # each chunk queued re-read and sorted the round's every participant (50 ms a chunk
+        # of a 58,800-person round at 100,000 participants; 2 ms this way).
         return (
-            "p.id IN (SELECT participant_id FROM priority_submissions WHERE round_id = ?)",
+            "EXISTS (SELECT 1 FROM priority_submissions s "
+            "WHERE s.participant_id = p.id AND s.round_id = ?)",
             [int(value)],
         )
     if kind == "topic":
@@ -289,11 +293,15 @@ def set_status_message(conn: Tx, broadcast_id: int, chat_id: str, message_id: in
 # Recipients queued per transaction: a few milliseconds of the writer each, so queueing an
 # audience of 100,000 never holds up a resident's tap for long.
 QUEUE_CHUNK = 1000
+# Participants looked at per transaction, at most: an audience few of them belong to takes
+# several transactions of about 20 ms at 100,000 participants rather than one of 60 ms.
+QUEUE_SCAN = 25_000
 
 
 def start(conn: Tx, broadcast_id: int, now: str) -> int:
     """Mark the broadcast sending and queue its first recipients (all of them, for an
-    audience up to QUEUE_CHUNK; the sender queues the rest with `queue_more`).
+    audience up to QUEUE_CHUNK among the first QUEUE_SCAN participants; the sender queues
+    the rest with `queue_more`).
 
     Returns how many were queued (0 if it was already started: starting is idempotent).
     """
@@ -307,20 +315,30 @@ def start(conn: Tx, broadcast_id: int, now: str) -> int:
     return queue_more(conn, broadcast_id, now)
 
 
-def queue_more(conn: Tx, broadcast_id: int, now: str, chunk: int = QUEUE_CHUNK) -> int:
-    """Queue the next recipients of the audience, in participant id order; returns how many
-    (0 once the whole audience is queued)."""
+def queue_more(
+    conn: Tx, broadcast_id: int, now: str, chunk: int = QUEUE_CHUNK, scan: int = QUEUE_SCAN
+) -> int:
+    """Queue the next recipients of the audience, in participant id order, up to `chunk` of
+    them among the next `scan` participant ids; returns how many. `queued_all` on the
+    broadcast says when the whole audience is queued (a call may queue none before that)."""
     broadcast = get(conn, broadcast_id)
     if broadcast is None or broadcast.queued_all:
         return 0
     sql, params = audience_query(broadcast.audience)
+    upto = broadcast.queued_upto
     ids = [
         int(r[0])
         for r in conn.execute(
-            f"SELECT id FROM ({sql}) WHERE id > ? ORDER BY id LIMIT ?",
-            (*params, broadcast.queued_upto, chunk),
+            f"SELECT id FROM ({sql}) WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+            (*params, upto, upto + scan, chunk),
         )
     ]
+    if len(ids) == chunk:
+        reached, finished = ids[-1], False
+    else:
+        reached = upto + scan
+        last = conn.execute("SELECT MAX(id) FROM participants").fetchone()[0]
+        finished = reached >= (last or 0)
     conn.executemany(
         "INSERT INTO deliveries (broadcast_id, participant_id, updated_at) VALUES (?, ?, ?) "
         "ON CONFLICT DO NOTHING",
@@ -328,7 +346,7 @@ def queue_more(conn: Tx, broadcast_id: int, now: str, chunk: int = QUEUE_CHUNK) 
     )
     conn.execute(
         "UPDATE broadcasts SET queued_upto = ?, queued_all = ? WHERE id = ?",
-        (ids[-1] if ids else broadcast.queued_upto, int(len(ids) < chunk), broadcast_id),
+        (reached, int(finished), broadcast_id),
     )
     return len(ids)
 
@@ -407,10 +425,12 @@ def release(
         return cur.rowcount
     served = sorted(channels)
     marks = ", ".join("?" for _ in served) or "''"
+    # The claimed rows first (a few), then each one's channel: as a list of the channels'
+    # participants it read all 100,000 (40 ms) whenever a sender started.
     cur = conn.execute(
         "UPDATE deliveries SET state = 'queued', updated_at = ? WHERE broadcast_id = ? "
-        "AND state = 'claimed' AND participant_id IN (SELECT id FROM participants "
-        f"WHERE channel IN ({marks}))",
+        "AND state = 'claimed' AND EXISTS (SELECT 1 FROM participants p "
+        f"WHERE p.id = deliveries.participant_id AND p.channel IN ({marks}))",
         (now, broadcast_id, *served),
     )
     return cur.rowcount

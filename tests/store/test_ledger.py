@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.store import broadcasts, initiatives
+from bot.store import broadcasts, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
 from tests.conftest import FIXED_NOW
@@ -37,6 +37,59 @@ async def test_a_large_audience_is_queued_in_chunks(db: Database) -> None:
     assert await db.read(broadcasts.counts, bid) == {"queued": 2 * chunk + chunk // 2}
     # Starting again queues nothing twice.
     assert await db.write(broadcasts.start, bid, NOW) == 0
+
+
+async def test_an_audience_few_belong_to_is_queued_a_stretch_of_participants_at_a_time(
+    db: Database,
+) -> None:
+    await db.write(_people, 60)
+    members = [5, 30, 31, 32, 55]
+    bid = await db.write(broadcasts.create, "staff", Audience("participants", members), {}, NOW)
+    assert bid is not None
+
+    def sending(conn: Tx) -> None:
+        conn.execute(
+            "UPDATE broadcasts SET status = 'sending', queued_all = 0 WHERE id = ?", (bid,)
+        )
+
+    await db.write(sending)
+    queued = []
+    while not (found := await db.read(broadcasts.get, bid)).queued_all:
+        queued.append(await db.write(broadcasts.queue_more, bid, NOW, 2, 20))
+    # Ids 1-20, 21-31 (a full chunk), 32-51, 52-60: none, two, one, one.
+    assert queued == [1, 2, 1, 1]
+    rows = await db.read(
+        lambda conn: conn.execute(
+            "SELECT participant_id FROM deliveries WHERE broadcast_id = ? ORDER BY 1", (bid,)
+        ).fetchall()
+    )
+    assert [r[0] for r in rows] == members
+    assert found.queued_upto >= 60
+
+
+async def test_a_round_audience_is_everyone_who_took_part_and_can_be_told(db: Database) -> None:
+    await db.write(_people, 12)
+
+    def took_part(conn: Tx) -> int:
+        round_id = rounds.create(
+            conn, {"en": "What first?"}, NOW, NOW, [("parks", {"en": "Parks"}, False)]
+        )
+        topic = rounds.topics(conn, round_id)[0]
+        for pid in (2, 3, 7, 11):
+            rounds.save_submission(conn, pid, rounds.Submission(round_id, (topic.id,)), NOW)
+        conn.execute("UPDATE participants SET opted_out_at = ? WHERE id = 7", (NOW,))
+        return round_id
+
+    round_id = await db.write(took_part)
+    bid = await db.write(broadcasts.create, "staff", Audience("round", round_id), {}, NOW)
+    assert bid is not None
+    assert await db.write(broadcasts.start, bid, NOW) == 3
+    rows = await db.read(
+        lambda conn: conn.execute(
+            "SELECT participant_id FROM deliveries WHERE broadcast_id = ? ORDER BY 1", (bid,)
+        ).fetchall()
+    )
+    assert [r[0] for r in rows] == [2, 3, 11]  # 7 opted out
 
 
 async def test_a_finished_ledger_is_pruned_and_its_counts_kept(db: Database) -> None:

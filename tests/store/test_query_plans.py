@@ -55,6 +55,7 @@ NARROW = {
 # audience, a whole ledger or a whole round's choices, by design.
 ONCE = (
     "SELECT id FROM (SELECT p.id FROM participants p",  # queueing the audience, in chunks
+    "SELECT MAX(id) FROM participants",  # where queueing ends (the last rowid: one step)
     "SELECT state, COUNT(*) FROM deliveries",  # progress
     "SELECT d.participant_id, p.channel",  # claiming the next recipients (LIMITed)
     "SELECT DISTINCT p.channel FROM deliveries",  # anyone left for another channel?
