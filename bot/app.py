@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -200,7 +199,11 @@ class Services:
             ),
             clock=core.clock,
         )
-        self.jobs.after_broadcasts.append(partial(asyncio.to_thread, release_free_memory))
+        self.jobs.after_broadcasts.append(self._after_broadcasts)
+
+    async def _after_broadcasts(self) -> None:
+        self.composer.forget_composed()
+        await asyncio.to_thread(release_free_memory)
 
     def sender(self) -> BroadcastSender:
         """A sender sharing the bot's pacer (so all broadcasts together keep the rate)."""

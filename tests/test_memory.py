@@ -62,6 +62,11 @@ async def test_the_running_bot_trims_once_its_broadcasts_are_done(
     trims: list[int] = []
     monkeypatch.setattr(bot.app, "release_free_memory", lambda: bool(trims.append(1)) or True)
     services = Services(core, {}, charts=InlineCharts())
+    forgotten: list[list[int]] = []
+    forget = services.composer.forget_composed
+    monkeypatch.setattr(
+        services.composer, "forget_composed", lambda: forget() or forgotten.append(list(trims))
+    )
     closes = (core.clock() + timedelta(days=3)).date().isoformat()
     round_id = await core.desk.open_round(STAFF, closes)
     topic = (await core.db.read(rounds.topics, round_id))[0]
@@ -70,5 +75,12 @@ async def test_the_running_bot_trims_once_its_broadcasts_are_done(
     await services.jobs.sweep()
     assert services.jobs.running and trims == []  # not while the results are going out
     await asyncio.gather(*services.jobs.running.values())
+    for _ in range(200):
+        if trims:
+            break
+        await asyncio.sleep(0.01)
+    assert trims == [1]
+    # The results messages (composed once for each set of choices) were let go of first.
+    assert forgotten == [[]]
     await services.stop()  # waits for the work after the broadcasts
     assert trims == [1]

@@ -7,9 +7,13 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+import bot.jobs.compose
 from bot.app import Core
 from bot.jobs.chartworker import InlineCharts
 from bot.jobs.compose import BroadcastComposer
+from bot.jobs.results import caption
 from bot.store import participants, rounds
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Tx
@@ -26,13 +30,27 @@ def _chose(conn: Tx, round_id: int, first: int, topic_ids: list[int], count: int
     return ids
 
 
-async def test_a_batch_gets_its_own_choices_from_one_read(core: Core) -> None:
+async def _closed_round(core: Core) -> tuple[int, list[rounds.Topic], list[int], list[int]]:
+    """A closed round: six people chose its first topic, six its second and third."""
     closes = (core.clock() + timedelta(days=3)).date().isoformat()
     round_id = await core.desk.open_round(STAFF, closes)
     topics = await core.db.read(rounds.topics, round_id)
     first = await core.db.write(_chose, round_id, 100, [topics[0].id], 6)
     second = await core.db.write(_chose, round_id, 200, [topics[1].id, topics[2].id], 6)
     await core.desk.close_round(STAFF, round_id)
+    return round_id, topics, first, second
+
+
+def _results_of(round_id: int) -> Broadcast:
+    broadcast = Broadcast.__new__(Broadcast)
+    object.__setattr__(broadcast, "kind", "results")
+    object.__setattr__(broadcast, "round_id", round_id)
+    object.__setattr__(broadcast, "content", {})
+    return broadcast
+
+
+async def test_a_batch_gets_its_own_choices_from_one_read(core: Core) -> None:
+    round_id, topics, first, second = await _closed_round(core)
 
     reads: list[Any] = []
     real_read = core.db.read
@@ -43,10 +61,7 @@ async def test_a_batch_gets_its_own_choices_from_one_read(core: Core) -> None:
 
     core.db.read = counting  # type: ignore[method-assign]
     composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
-    broadcast = Broadcast.__new__(Broadcast)
-    object.__setattr__(broadcast, "kind", "results")
-    object.__setattr__(broadcast, "round_id", round_id)
-    object.__setattr__(broadcast, "content", {})
+    broadcast = _results_of(round_id)
     nobody = 999_999  # took no part: no stars
     everyone = [*first, *second, nobody]
     composed = await asyncio.gather(
@@ -75,3 +90,38 @@ async def test_a_batch_gets_its_own_choices_from_one_read(core: Core) -> None:
         for m in composed[6:12]
     )
     assert starred(composed[12]) == []
+
+
+async def test_the_same_choices_in_the_same_language_are_composed_once(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    round_id, topics, first, second = await _closed_round(core)
+    captions: list[str] = []
+
+    def counted(*args: Any) -> str:
+        text = caption(*args)
+        captions.append(text)
+        return text
+
+    monkeypatch.setattr(bot.jobs.compose, "caption", counted)
+    composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
+    broadcast = _results_of(round_id)
+    recipients = [Recipient(pid, "telegram", str(pid), "en", False) for pid in first + second]
+    recipients.append(Recipient(first[0], "telegram", str(first[0]), "cy", False))
+    composed = [await composer.compose(broadcast, r) for r in recipients]
+
+    # Three captions for thirteen recipients: two sets of choices in English, one in Welsh.
+    assert len(captions) == 3
+    assert composed[1:6] == [composed[0]] * 5 and composed[7:12] == [composed[6]] * 5
+    assert composed[0] != composed[6]
+    welsh = composed[12][0]
+    assert welsh.text != composed[0][0].text and "★" in welsh.text
+    assert welsh.photo_key != composed[0][0].photo_key  # the chart in Welsh
+    # Each recipient's list is their own: changing one changes no other.
+    composed[0].append(composed[6][0])
+    assert len(await composer.compose(broadcast, recipients[1])) == 1
+    # Once the broadcasts are over, nothing composed is kept.
+    composer.forget_composed()
+    await composer.compose(broadcast, recipients[2])
+    assert len(captions) == 4
+    composer.close()
