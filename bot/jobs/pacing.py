@@ -362,12 +362,17 @@ class Pacer:
                 del self._queued[chat_id]
 
     def _forget_old_chats(self) -> None:
-        if max(len(self._last_chat), len(self._replied)) > 10_000:
-            # Only recent chats matter for the one-a-second rule.
-            horizon = self.monotonic() - self.per_chat
-            self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
-            self._replied = {c: t for c, t in self._replied.items() if t > horizon}
-            self._answered = {c: t for c, t in self._answered.items() if t > horizon}
+        """Past 10,000 chats, let go of those nothing waits on any more: the one-a-second rule
+        needs only the last second's, and whether a resident is talking the last
+        CONVERSATION_GAP's."""
+        if max(len(self._last_chat), len(self._replied)) <= 10_000:
+            return
+        now = self.monotonic()
+        horizon = now - self.per_chat
+        self._last_chat = {c: t for c, t in self._last_chat.items() if t > horizon}
+        self._answered = {c: t for c, t in self._answered.items() if t > horizon}
+        talking = now - CONVERSATION_GAP
+        self._replied = {c: t for c, t in self._replied.items() if t > talking}
 
     async def _window(self) -> None:
         """Wait until the last second has room for one more message (a reply)."""

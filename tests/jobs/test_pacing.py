@@ -607,3 +607,26 @@ async def test_a_resident_who_never_pauses_gets_the_broadcast_within_a_minute() 
     sent = await _conversation(taps=100)
     # A minute after it was due (60.5), and a second after the reply just before (60.05).
     assert sent["resident"][0] == pytest.approx(61.05, abs=0.01)
+
+
+async def test_forgetting_old_chats_keeps_what_the_rules_still_need(clock: VirtualClock) -> None:
+    # Past 10,000 chats the pacer lets go of old ones (a broadcast to 100,000 people).
+    pacer = _pacer(clock, 1000)
+    for n in range(9_000):
+        await pacer.turn(f"chat-{n}")
+    async with pacer.replying("talking"):
+        replied = clock.now
+    await clock.sleep(1.5)
+    n = 9_000
+    while len(pacer._last_chat) > 5_000:  # until it has let go
+        await pacer.turn(f"chat-{n}")
+        n += 1
+    assert len(pacer._last_chat) < 2_000  # only the last second's or so
+    # The resident who had a reply under 3 s ago is still taken to be talking (a second's
+    # horizon forgot them, and a broadcast message went between their taps) ...
+    assert clock.now - replied < 3.0
+    assert pacer.in_conversation("talking")
+    # ... and a chat sent a message this second still waits the rest of it.
+    started = clock.now
+    await pacer.turn(f"chat-{n - 1}")
+    assert round(clock.now - started, 3) == 1.0
