@@ -56,6 +56,11 @@ def _already(view: View, answers: Answers) -> str:
     return "yes" if view.snapshot.submission(found.id) is not None else "no"
 
 
+def _still_open(view: View, answers: Answers) -> str:
+    found = the_round(view, answers)
+    return "yes" if found is not None and found.status == "open" else "no"
+
+
 def open_rounds(view: View, answers: Answers) -> tuple[Option, ...]:
     """Every round open to the resident (for everyone or for their area), numbered as in
     the list `open_round_list` shows."""
@@ -125,6 +130,13 @@ def _record(view: View, answers: Answers) -> Submission | None:
 
 ENTRIES = (
     Fact("round_open", ("yes", "no"), lambda v: "yes" if _open(v) else "no", seed=_seed),
+    # Read again when they send: the round may have closed while they answered.
+    Fact(
+        "round_still_open",
+        ("yes", "no"),
+        lambda v: "yes" if _open(v) else "no",
+        recheck=_still_open,
+    ),
     Fact(
         "already_submitted",
         ("yes", "no"),
