@@ -56,6 +56,10 @@ def _already(view: View, answers: Answers) -> str:
     return "yes" if view.snapshot.submission(found.id) is not None else "no"
 
 
+def _any_open(view: View) -> str:
+    return "yes" if _open(view) else "no"
+
+
 def _still_open(view: View, answers: Answers) -> str:
     found = the_round(view, answers)
     return "yes" if found is not None and found.status == "open" else "no"
@@ -129,14 +133,9 @@ def _record(view: View, answers: Answers) -> Submission | None:
 
 
 ENTRIES = (
-    Fact("round_open", ("yes", "no"), lambda v: "yes" if _open(v) else "no", seed=_seed),
+    Fact("round_open", ("yes", "no"), _any_open, seed=_seed),
     # Read again when they send: the round may have closed while they answered.
-    Fact(
-        "round_still_open",
-        ("yes", "no"),
-        lambda v: "yes" if _open(v) else "no",
-        recheck=_still_open,
-    ),
+    Fact("round_still_open", ("yes", "no"), _any_open, recheck=_still_open),
     Fact(
         "already_submitted",
         ("yes", "no"),
