@@ -13,13 +13,14 @@ from bot import admin_champions, admin_texts, evidence_cli, hearing_cli
 from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
+from bot.jobs.pacing import QuietHours
 from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
 from bot.staff.staffing import parse_role
-from bot.staff.telling import by_running_bot, told
+from bot.staff.telling import by_running_bot, quiet_until, told
 from bot.store import broadcasts, report
 from bot.store.db import Tx
 from bot.store.report import Scope
@@ -173,16 +174,26 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
             return await admin_champions.run(core, who, args)
         if args.action in hearing_cli.ACTIONS:
             return await hearing_cli.run(core, who, args)
-        return await on_desk(core.desk, who, args, core.settings.sweep_seconds)
+        return await on_desk(
+            core.desk, who, args, core.settings.sweep_seconds, core.quiet, core.settings.timezone
+        )
 
 
 async def on_desk(
-    desk: StaffDesk, who: Actor, args: argparse.Namespace, sweep: float = 60.0
+    desk: StaffDesk,
+    who: Actor,
+    args: argparse.Namespace,
+    sweep: float = 60.0,
+    quiet: QuietHours | None = None,
+    zone: str = "UTC",
 ) -> str:
-    """An admin action that needs only the staff desk (rounds, texts, areas, ...)."""
+    """An admin action that needs only the staff desk (rounds, texts, areas, ...); news for
+    residents goes out within `sweep` seconds, or when `quiet` hours end."""
     if args.action in admin_texts.ACTIONS:
         return await admin_texts.run(desk, who, args)
-    action: Callable[[], Awaitable[str]] = _actions(desk, who, args, sweep)[args.action]
+    until = quiet_until(quiet, desk.now(), zone)
+    when = f"within {sweep:g} s" if until is None else f"at {until}, when quiet hours end"
+    action: Callable[[], Awaitable[str]] = _actions(desk, who, args, when)[args.action]
     return await action()
 
 
@@ -214,10 +225,10 @@ def _feedback_report(conn: Tx) -> str:
 
 
 def _actions(
-    desk: StaffDesk, who: Actor, a: argparse.Namespace, sweep: float
+    desk: StaffDesk, who: Actor, a: argparse.Namespace, when: str
 ) -> dict[str, Callable[[], Awaitable[str]]]:
     def news(queued: Queued) -> str:
-        return told(queued.reach, queued.audience, by_running_bot(f"within {sweep:g} s"))
+        return told(queued.reach, queued.audience, by_running_bot(when))
 
     def ids(text: str) -> list[int]:
         try:

@@ -71,8 +71,11 @@ def _residents(db: Path, round_id: int, people: list[tuple[str, str, str]]) -> N
             )
 
 
-def test_closing_a_round_says_who_gets_its_results_and_queues_them(admin: tuple) -> None:
+def test_closing_a_round_says_who_gets_its_results_and_queues_them(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db, run = admin
+    monkeypatch.setenv("QUIET_HOURS", "")  # the time of day the test runs at does not matter
     assert run("admin", "round-open", "--closes", "2099-01-31").startswith("Opened round 1.")
     _residents(
         db,
@@ -95,6 +98,22 @@ def test_closing_a_round_says_who_gets_its_results_and_queues_them(admin: tuple)
         assert conn.execute("SELECT kind, status, round_id FROM broadcasts").fetchall() == [
             ("results", "scheduled", 1)
         ]
+
+
+def test_closing_a_round_in_quiet_hours_says_when_sending_starts(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    now = datetime.now(ZoneInfo("Europe/London"))  # the default TIMEZONE
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    monkeypatch.setenv("QUIET_HOURS", f"{start:%H:%M}-{end:%H:%M}")
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok")] * 5)
+    out = run("admin", "round-close", "1")
+    assert out.endswith(
+        f"The running bot (`make run`) sends it at {end:%H:%M} (Europe/London), when quiet "
+        "hours end; if it is not running, it goes out when it starts."
+    )
 
 
 def test_nobody_told_says_why(admin: tuple) -> None:

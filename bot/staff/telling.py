@@ -3,6 +3,10 @@ told, in which languages and how, or why nobody will be. Counts of 1 to 4 show a
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.jobs.pacing import QuietHours
 from bot.jobs.results import shown_count
 from bot.store.broadcasts import Audience, Reach
 
@@ -51,6 +55,21 @@ def told(reach: Reach, audience: Audience, sending: str | None = None) -> str:
     if sending:
         lines.append(sending)
     return "\n".join(lines)
+
+
+def quiet_until(quiet: QuietHours | None, now: datetime, zone: str) -> str | None:
+    """When quiet hours end ("08:00 (Europe/London)"), if `now` is inside them: nothing is
+    sent until then."""
+    resume = quiet.resume_at(now) if quiet else None
+    return None if resume is None else f"{resume.astimezone(ZoneInfo(zone)):%H:%M} ({zone})"
+
+
+def sending_now(quiet: QuietHours | None, now: datetime, zone: str) -> str:
+    """For actions taken in the running bot: "Sending now.", or when it will start."""
+    until = quiet_until(quiet, now, zone)
+    if until is None:
+        return "Sending now."
+    return f"It is quiet hours, when nobody is messaged: sending starts at {until}."
 
 
 def by_running_bot(when: str) -> str:

@@ -21,7 +21,7 @@ from bot.staff.desk import Queued
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
 from bot.staff.staffing import invite_text, parse_role
-from bot.staff.telling import told
+from bot.staff.telling import sending_now, told
 from bot.store import champions, staffing
 from bot.telegram import text_staff
 from bot.telegram.champion_notice import ChampionNotice
@@ -70,10 +70,6 @@ async def _sweep(context: Any) -> None:
         await services.jobs.sweep()  # tell the people it concerns now, not at the next sweep
 
 
-def _told(queued: Queued) -> str:
-    return told(queued.reach, queued.audience, "Sending now.")
-
-
 class StaffActions:
     """Staff commands (other than /staff and /broadcast) for one running bot."""
 
@@ -83,6 +79,11 @@ class StaffActions:
         self.menu = menu
         self.champions = champions
         self.bot: Bot | None = None  # set when the Application is built
+
+    def _told(self, queued: Queued) -> str:
+        core = self.core
+        sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
+        return told(queued.reach, queued.audience, sending)
 
     async def do(
         self, actor: Actor, name: str, body: str, update: Update, context: ContextTypes.DEFAULT_TYPE
@@ -119,7 +120,7 @@ class StaffActions:
         queued = await self.core.desk.close_round(actor, round_id)
         await _sweep(context)
         results = await self.core.desk.results(actor, round_id)
-        return f"Closed round {round_id}.\n{results}\n\nIts results: {_told(queued)}"
+        return f"Closed round {round_id}.\n{results}\n\nIts results: {self._told(queued)}"
 
     async def _results(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.desk.results(actor, w.number(0))
@@ -150,7 +151,7 @@ class StaffActions:
         note = texts(w.rest(2), w.translations) if len(words) > 2 else None
         queued = await self.core.desk.update_initiative(actor, initiative_id, status, note)
         await _sweep(context)
-        return f"Updated initiative {initiative_id}.\n\nThe news: {_told(queued)}"
+        return f"Updated initiative {initiative_id}.\n\nThe news: {self._told(queued)}"
 
     async def _initiative_history(self, actor: Actor, w: Words, context: Any) -> str:
         threshold = self.core.settings.suppress_below

@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.staff.actor import Actor, Refused, Role, StaffError
 from bot.staff.dashboard import DashboardDoor
 from bot.staff.desk import Queued
-from bot.staff.telling import told
+from bot.staff.telling import sending_now, told
 from bot.web.i18n import (
     LANGUAGE_COOKIE,
     W_,
@@ -272,7 +272,9 @@ class Dashboard:
         and say who will be told."""
         if self.jobs is not None:
             await self.jobs.sweep()
-        return told(queued.reach, queued.audience, "Sending now.")
+        core = self.core
+        sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
+        return told(queued.reach, queued.audience, sending)
 
     # -- signing in and out --------------------------------------------------------------
 
