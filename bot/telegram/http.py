@@ -27,6 +27,8 @@ from aiohttp.payload import BytesIOPayload
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram import keepalive
+
 _DEFAULT = type(BaseRequest.DEFAULT_NONE)
 # Bodies up to this size fit the transport's write buffer at once, so their write cannot stall
 # and needs no watch (asyncio's default high-water mark is 64 KiB).
@@ -72,6 +74,8 @@ class AiohttpRequest(BaseRequest):
         # Told the HTTP status of every answer (the runner watches for a revoked token).
         self.on_status = on_status
         self._session: aiohttp.ClientSession | None = None
+        # Small JSON calls go over these instead of aiohttp's client (keepalive.py says why).
+        self._keepalive: keepalive.KeepAlivePool | None = None
         # One slot per connection: waiting for one is what the pool timeout bounds.
         self._slots = asyncio.Semaphore(connection_limit)
 
@@ -86,9 +90,13 @@ class AiohttpRequest(BaseRequest):
             self._slots = asyncio.Semaphore(self._limit)  # bound to this event loop
             connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector)
+            self._keepalive = keepalive.KeepAlivePool(self.USER_AGENT)
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
+        if self._keepalive is not None:
+            self._keepalive.close()
+            self._keepalive = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -122,13 +130,36 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError:
             raise PoolTimedOut() from None
         try:
-            body = await _body(request_data)
-            status, payload = await self._send(method, url, body, read, write, connect)
+            if request_data is None or not request_data.contains_files:
+                body = _json(request_data)
+                if method == "POST" and len(body) <= _BUFFERED:
+                    status, payload = await self._post_json(url, body, read, connect)
+                else:
+                    json_body = _Body(body, "application/json")
+                    status, payload = await self._send(method, url, json_body, read, write, connect)
+            else:
+                form = await _multipart(request_data)
+                status, payload = await self._send(method, url, form, read, write, connect)
         finally:
             self._slots.release()
         if self.on_status is not None:
             self.on_status(status)
         return status, payload
+
+    async def _post_json(
+        self, url: str, body: bytes, read: float | None, connect: float | None
+    ) -> tuple[int, bytes]:
+        assert self._keepalive is not None
+        try:
+            return await self._keepalive.post_json(url, body, connect=connect, read=read)
+        except keepalive.ConnectTimeout:
+            raise ConnectTimedOut() from None
+        except keepalive.NoConnection as err:
+            raise NotSent(f"connection: {err}") from None
+        except keepalive.ReadTimeout:
+            raise TimedOut() from None
+        except keepalive.Broken:
+            raise Interrupted("the connection closed before the answer") from None
 
     async def _send(
         self,
@@ -190,13 +221,14 @@ class _Body(BytesIOPayload):
         self.written.set()
 
 
-async def _body(request_data: RequestData | None) -> _Body:
-    if request_data is None or not request_data.contains_files:
-        # JSON, which the Bot API takes for everything but uploads: one C-coded dumps, where
-        # form encoding quoted every character of every text in Python (5% of the bot's CPU
-        # in a results broadcast, whose captions are long and often not ASCII).
-        fields = request_data.parameters if request_data else {}
-        return _Body(json.dumps(fields).encode(), "application/json")
+def _json(request_data: RequestData | None) -> bytes:
+    # JSON, which the Bot API takes for everything but uploads: one C-coded dumps, where
+    # form encoding quoted every character of every text in Python (5% of the bot's CPU
+    # in a results broadcast, whose captions are long and often not ASCII).
+    return json.dumps(request_data.parameters if request_data else {}).encode()
+
+
+async def _multipart(request_data: RequestData) -> _Body:
     files = request_data.multipart_data
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():

@@ -1,0 +1,203 @@
+"""Small JSON calls go over kept-alive connections of our own (bot/telegram/keepalive.py): an
+answer is read whole however it is framed, a connection is reused only when nothing about it
+is in doubt, and failures say whether the request may have reached Telegram."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+from telegram.error import TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.telegram.http import AiohttpRequest, Interrupted, NotSent
+from tgdouble import TEST_TOKEN
+
+# What the server writes back for the n-th request it has read: the bytes, written in these
+# pieces, and whether it then hangs up.
+Answer = Callable[[int, dict[str, object]], Awaitable[tuple[list[bytes], bool]]]
+
+
+def _ok(result: object, *, extra_headers: bytes = b"") -> bytes:
+    body = json.dumps({"ok": True, "result": result}).encode()
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s"
+        % (extra_headers, len(body), body)
+    )
+
+
+class _Server:
+    """Serves HTTP/1.1 requests one after another on each connection, and counts them."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.connections = 0
+        self.requests: list[dict[str, object]] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                fields = json.loads(await reader.readexactly(length))
+                self.requests.append(fields)
+                pieces, hang_up = await self.answer(len(self.requests), fields)
+                for piece in pieces:
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(0.01)
+                if hang_up:
+                    return
+        finally:
+            writer.close()
+
+
+@asynccontextmanager
+async def _served(answer: Answer) -> AsyncIterator[tuple[_Server, str]]:
+    server = _Server(answer)
+    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    try:
+        yield server, f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/sendMessage"
+    finally:
+        listening.close()
+
+
+@asynccontextmanager
+async def _transport(**options: float) -> AsyncIterator[AiohttpRequest]:
+    request = AiohttpRequest(**options)  # type: ignore[arg-type]
+    await request.initialize()
+    try:
+        yield request
+    finally:
+        await request.shutdown()
+
+
+def _message(chat: int, text: str = "hi") -> RequestData:
+    return RequestData(
+        [RequestParameter("chat_id", chat, None), RequestParameter("text", text, None)]
+    )
+
+
+async def _echo(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+    return [_ok({"message_id": number, "chat": fields["chat_id"]})], False
+
+
+async def test_requests_one_after_another_share_one_connection() -> None:
+    async with _served(_echo) as (server, url), _transport() as request:
+        answers = [await request.post(url, _message(chat)) for chat in (1, 2, 3)]
+    assert answers == [
+        {"message_id": 1, "chat": 1},
+        {"message_id": 2, "chat": 2},
+        {"message_id": 3, "chat": 3},
+    ]
+    assert server.connections == 1
+
+
+async def test_answers_in_pieces_or_in_chunks_are_read_whole() -> None:
+    body = json.dumps({"ok": True, "result": {"text": "Ваша думка важлива"}}).encode()
+
+    async def awkward(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        if number == 1:  # framed by length, arriving a few bytes at a time
+            whole = _ok({"text": "Ваша думка важлива"})
+            return [whole[i : i + 7] for i in range(0, len(whole), 7)], False
+        head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        chunks = [body[:10], body[10:]]
+        framed = b"".join(b"%x;note=1\r\n%s\r\n" % (len(c), c) for c in chunks)
+        return [head, framed[:5], framed[5:], b"0\r\nX-Trailer: 1\r\n\r\n"], False
+
+    async with _served(awkward) as (server, url), _transport() as request:
+        assert await request.post(url, _message(1)) == {"text": "Ваша думка важлива"}
+        assert await request.post(url, _message(2)) == {"text": "Ваша думка важлива"}
+    assert server.connections == 1
+
+
+async def test_an_answer_framed_by_closing_is_read_and_the_connection_not_reused() -> None:
+    async def old_style(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        if number == 1:  # HTTP/1.0, no length: the body is all until the server hangs up
+            head = b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n"
+            return [head, json.dumps({"ok": True, "result": 1}).encode()], True
+        return [_ok(number, extra_headers=b"Connection: close\r\n")], False
+
+    async with _served(old_style) as (server, url), _transport() as request:
+        assert await request.post(url, _message(1)) == 1
+        assert await request.post(url, _message(2)) == 2  # it said "Connection: close"
+        assert await request.post(url, _message(3)) == 3
+    assert server.connections == 3
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_used_again() -> None:
+    async def answer_then_hang_up(
+        number: int, fields: dict[str, object]
+    ) -> tuple[list[bytes], bool]:
+        return [_ok(number)], number == 2
+
+    async with _served(answer_then_hang_up) as (server, url), _transport() as request:
+        assert await request.post(url, _message(1)) == 1
+        assert await request.post(url, _message(2)) == 2
+        await asyncio.sleep(0.1)  # the server's hang-up arrives while the connection is idle
+        assert await request.post(url, _message(3)) == 3
+    assert server.connections == 2
+
+
+async def test_after_a_read_timeout_the_late_answer_is_never_taken_for_the_next() -> None:
+    async def slow_first(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        if number == 1:
+            await asyncio.sleep(0.5)
+        return [_ok({"for": fields["chat_id"]})], False
+
+    async with _served(slow_first) as (server, url), _transport(read_timeout=0.2) as request:
+        with pytest.raises(TimedOut) as caught:
+            await request.post(url, _message(1))
+        assert not isinstance(caught.value, NotSent)  # it went out: it may have arrived
+        assert await request.post(url, _message(2)) == {"for": 2}
+        await asyncio.sleep(0.5)
+        assert await request.post(url, _message(3)) == {"for": 3}
+    assert server.connections == 2
+
+
+async def test_a_cancelled_request_leaves_no_answer_behind_for_the_next() -> None:
+    async def slow_first(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        if number == 1:
+            await asyncio.sleep(0.3)
+        return [_ok({"for": fields["chat_id"]})], False
+
+    async with _served(slow_first) as (server, url), _transport() as request:
+        first = asyncio.ensure_future(request.post(url, _message(1)))
+        await asyncio.sleep(0.1)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        await asyncio.sleep(0.4)
+        assert await request.post(url, _message(2)) == {"for": 2}
+    assert server.connections == 2
+
+
+async def test_a_garbled_answer_may_have_arrived_and_does_not_show_the_token() -> None:
+    async def garbled(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        return [b"SMTP ready\r\n\r\n"], False
+
+    async with _served(garbled) as (server, url), _transport() as request:
+        with pytest.raises(Interrupted) as caught:
+            await request.post(url, _message(1))
+    assert TEST_TOKEN not in str(caught.value)
+    assert TEST_TOKEN.split(":")[1] not in repr(caught.value)
+
+
+async def test_a_body_too_big_for_one_write_still_arrives_whole() -> None:
+    text = "ā" * 40_000  # 80 KB of JSON: more than one write, so aiohttp's path sends it
+    async with _served(_echo) as (server, url), _transport() as request:
+        assert await request.post(url, _message(7, text)) == {"message_id": 1, "chat": 7}
+    assert server.requests == [{"chat_id": 7, "text": text}]
