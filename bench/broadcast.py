@@ -801,6 +801,7 @@ def run_lines(run: Run) -> list[str]:
             "slowest / fastest 10 s (msg/s)",
             f"{min(rates):.1f} / {max(rates):.1f}" if rates else "-",
         ),
+        ("  each 10 s in turn (msg/s)", ", ".join(f"{r:.0f}" for r in rates) or "-"),
         ("429s provoked", f"{run.too_many}"),
         ("  global-limit breaches", f"{run.global_breaches}"),
         ("  per-chat breaches", f"{run.per_chat_breaches}"),
