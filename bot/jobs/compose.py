@@ -12,6 +12,7 @@ from bot.host.textsplit import CAPTION_LIMIT, units
 from bot.i18n.catalogs import Catalogs, Translator
 from bot.i18n.markers import N_
 from bot.jobs.chartworker import ChartWorker
+from bot.jobs.drawing_wait import drawn
 from bot.jobs.outbound import OutMessage
 from bot.jobs.results import ChartSpec, Results, caption, chart_spec
 from bot.store import initiatives, rounds, support
@@ -161,7 +162,8 @@ class BroadcastComposer:
         spec = chart_spec(results, tr)
         if spec is None:
             return [OutMessage(text)]
-        png = await self._once(self._drawn, spec.key, lambda: self.charts.draw(spec))
+        drawing = _task(self._drawn, spec.key, lambda: self.charts.draw(spec))
+        png = drawing.result() if drawing.done() else await drawn(drawing)
         key = f"results-{results.round_id}-{spec.key}"
         if units(text) > CAPTION_LIMIT:
             return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
@@ -225,10 +227,7 @@ class BroadcastComposer:
         make: Callable[[], Awaitable[T]],
     ) -> T:
         # Many recipients are composed at once: the first asks, the others wait for it.
-        task = cache.get(key)
-        if task is None or (task.done() and task.exception() is not None):
-            task = cache[key] = asyncio.ensure_future(make())
-        return await task
+        return await _task(cache, key, make)
 
     def forget_composed(self) -> None:
         """Let go of the messages composed for the broadcasts that have finished."""
@@ -273,3 +272,13 @@ def _round_summary(
         rounds.results(conn, round_id),
         rounds.participant_count(conn, round_id),
     )
+
+
+def _task(
+    cache: dict[Any, asyncio.Task[T]], key: object, make: Callable[[], Awaitable[T]]
+) -> asyncio.Task[T]:
+    """The task under `key`, started if there is none or it failed."""
+    task = cache.get(key)
+    if task is None or (task.done() and task.exception() is not None):
+        task = cache[key] = asyncio.ensure_future(make())
+    return task

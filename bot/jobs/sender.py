@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.host.textsplit import MESSAGE_LIMIT, split_text, units
+from bot.jobs import drawing_wait
 from bot.jobs.gate import Gate
 from bot.jobs.ledger import GATHER_SECONDS, Ledger
 from bot.jobs.outbound import (
@@ -44,6 +45,9 @@ Result = tuple[int, str, str | None]
 CLAIM_AT_MOST = 50
 # Recipients claimed ahead, at least (if two seconds of sending come to as many).
 AHEAD_FLOOR = 100
+# Deliveries waiting for their chart to be drawn are not counted among those claimed ahead,
+# up to this many times as many (bot/jobs/drawing_wait.py).
+DRAWING_AHEAD = 4
 
 
 class Composer(Protocol):
@@ -230,6 +234,8 @@ class _Run:
         # resident talking to the bot to pause): not counted among those claimed ahead, or a
         # text in two messages would halve the rate, and residents talking hold up the rest.
         self.resting = 0
+        # Deliveries waiting for their chart to be drawn: not counted either, up to a bound.
+        self.drawing = 0
         self.attempted: set[int] = set()  # their request may have gone out
         self.untried: set[int] = set()  # claimed, neither tried nor settled
         self.last_report = time.monotonic()
@@ -246,6 +252,7 @@ class _Run:
 
     async def send_all(self) -> None:
         s = self.s
+        drawing_wait.telling(self._drawing)  # the deliveries started below inherit it
         while True:
             # Quiet hours are waited out before anything more is claimed, and a pause or
             # cancel is seen between claims.
@@ -287,8 +294,15 @@ class _Run:
                 await s._report(self.broadcast_id)
 
     def _under_way(self, *, resting: bool = False) -> int:
-        """Deliveries claimed and not ended; those resting between messages only if asked."""
-        return len(self.tasks) - (0 if resting else self.resting)
+        """Deliveries claimed and not ended; those resting between messages or waiting for
+        their chart (up to a bound) only if asked."""
+        if resting:
+            return len(self.tasks)
+        return len(self.tasks) - self.resting - min(self.drawing, self.s.ahead * DRAWING_AHEAD)
+
+    def _drawing(self, change: int) -> None:
+        self.drawing += change
+        self._wake()
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self.tasks.pop(task, None)

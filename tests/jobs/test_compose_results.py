@@ -11,6 +11,7 @@ import pytest
 
 import bot.jobs.compose
 from bot.app import Core
+from bot.jobs import drawing_wait
 from bot.jobs.chartworker import InlineCharts
 from bot.jobs.compose import BroadcastComposer
 from bot.jobs.results import caption
@@ -124,4 +125,42 @@ async def test_the_same_choices_in_the_same_language_are_composed_once(
     composer.forget_composed()
     await composer.compose(broadcast, recipients[2])
     assert len(captions) == 4
+    composer.close()
+
+
+class _SlowCharts(InlineCharts):
+    """Draws once `go` is set."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+
+    async def draw(self, spec: Any) -> bytes:
+        await self.go.wait()
+        return await super().draw(spec)
+
+
+async def test_a_recipient_waiting_for_the_chart_says_so_to_its_sender(core: Core) -> None:
+    round_id, _, first, second = await _closed_round(core)
+    charts = _SlowCharts()
+    composer = BroadcastComposer(core.db, core.catalogs, charts)
+    broadcast = _results_of(round_id)
+    waiting: list[int] = []
+    drawing_wait.telling(lambda change: waiting.append(change))  # as the sender does
+
+    def compose(pid: int) -> asyncio.Task[Any]:
+        recipient = Recipient(pid, "telegram", str(pid), "en", False)
+        return asyncio.ensure_future(composer.compose(broadcast, recipient))
+
+    early = [compose(pid) for pid in first]
+    for _ in range(50):
+        if sum(waiting) == len(first):
+            break
+        await asyncio.sleep(0.01)
+    assert sum(waiting) == len(first)  # all six waiting for the one drawing
+    charts.go.set()
+    composed = await asyncio.gather(*early)
+    assert sum(waiting) == 0 and all(messages[0].photo for messages in composed)
+    told = len(waiting)
+    [late] = await asyncio.gather(compose(second[0]))  # the chart is there: no wait
+    assert late[0].photo == composed[0][0].photo and len(waiting) == told
     composer.close()

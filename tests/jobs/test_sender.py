@@ -8,10 +8,11 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+from bot.jobs import drawing_wait
 from bot.jobs.compose import BroadcastComposer, untranslated
 from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
 from bot.jobs.pacing import Pacer
-from bot.jobs.sender import BroadcastSender
+from bot.jobs.sender import DRAWING_AHEAD, BroadcastSender
 from bot.store import broadcasts, participants
 from bot.store.broadcasts import Audience, Broadcast, Recipient
 from bot.store.db import Database
@@ -387,3 +388,70 @@ async def test_the_composer_is_used_for_templates(db: Database) -> None:
     )
     [message] = await composer.compose(b, Recipient(1, "telegram", "1", "en", False))
     assert message.text.startswith("Thank you for taking part.")
+
+
+class _ChartComposer:
+    """Welsh recipients' messages wait for a chart until `drawn` is set; English ones have
+    theirs."""
+
+    def __init__(self) -> None:
+        self.drawn = asyncio.Event()
+
+    async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
+        if recipient.locale == "cy":
+            await drawing_wait.drawn(self.drawn.wait())
+        return [OutMessage(f"results ({recipient.locale})")]
+
+
+async def _stopped(task: asyncio.Future[object]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_recipients_waiting_for_their_chart_leave_room_for_others(db: Database) -> None:
+    """At the start of a results broadcast most recipients wait for a chart not drawn yet;
+    counted among those claimed ahead, they held up those whose chart was there (341
+    messages in the first second at 1000/s)."""
+    await residents(db, 150, locale="cy")
+    await residents(db, 60, locale="en", start=151)
+    bid = await _broadcast(db)
+    network = _Network()
+    composer = _ChartComposer()
+    sender = BroadcastSender(
+        db, composer, {"telegram": network}, Pacer(100), clock=lambda: NOW, batch_size=10
+    )
+    assert sender.ahead == 100  # fewer than the Welsh, claimed first
+    running = asyncio.ensure_future(sender.run(bid))
+    try:
+        for _ in range(200):
+            if len(network.sent) == 60:
+                break
+            await asyncio.sleep(0.01)
+        # Every English recipient has had theirs while the Welsh chart is still being drawn.
+        assert sorted(int(chat) for _, chat in network.sent) == list(range(151, 211))
+        composer.drawn.set()
+        progress = await asyncio.wait_for(running, 10)
+    finally:
+        await _stopped(running)
+    assert progress is not None and progress.sent == 210
+    assert len({chat for _, chat in network.sent}) == 210
+
+
+async def test_no_more_are_claimed_than_the_bound_while_charts_are_drawn(db: Database) -> None:
+    await residents(db, 510, locale="cy")
+    bid = await _broadcast(db)
+    composer = _ChartComposer()
+    sender = BroadcastSender(
+        db, composer, {"telegram": _Network()}, Pacer(100), clock=lambda: NOW, batch_size=10
+    )
+    running = asyncio.ensure_future(sender.run(bid))
+    try:
+        await asyncio.sleep(0.5)
+        claimed = (await db.read(broadcasts.counts, bid)).get("claimed", 0)
+        # The hundred claimed ahead, and four times as many waiting for the chart.
+        assert claimed == sender.ahead * (1 + DRAWING_AHEAD) == 500
+        composer.drawn.set()
+        progress = await asyncio.wait_for(running, 20)
+    finally:
+        await _stopped(running)
+    assert progress is not None and progress.sent == 510
