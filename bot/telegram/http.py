@@ -3,7 +3,9 @@
 python-telegram-bot talks HTTP through httpx by default. Measured on the throughput benchmark,
 httpx's connection pool cost about half of the bot's CPU per update, and aiohttp's client
 does the same work for a fraction of it (bench/README.md). PTB supports swapping the
-transport through its BaseRequest interface, which is all this module implements.
+transport through its BaseRequest interface, which is all this module implements. Small JSON
+calls (nearly all of them) go over keepalive.py's connections, cheaper still; uploads, large
+bodies and file downloads go through aiohttp.
 
 Every timeout PTB passes is honoured: pool (waiting for a free connection), connect, write
 (sending the request; media uploads get their own, longer default) and read (waiting for the
