@@ -66,8 +66,11 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
         on_status: Callable[[int], None] | None = None,
+        json_over_keepalive: bool = True,
     ) -> None:
         self._limit = connection_limit
+        # False sends everything through aiohttp (bench/transport.py compares the two).
+        self._json_over_keepalive = json_over_keepalive
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
@@ -92,7 +95,8 @@ class AiohttpRequest(BaseRequest):
             self._slots = asyncio.Semaphore(self._limit)  # bound to this event loop
             connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector)
-            self._keepalive = keepalive.KeepAlivePool(self.USER_AGENT)
+            if self._json_over_keepalive:
+                self._keepalive = keepalive.KeepAlivePool(self.USER_AGENT)
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
@@ -134,7 +138,7 @@ class AiohttpRequest(BaseRequest):
         try:
             if request_data is None or not request_data.contains_files:
                 body = _json(request_data)
-                if method == "POST" and len(body) <= _BUFFERED:
+                if self._keepalive is not None and method == "POST" and len(body) <= _BUFFERED:
                     status, payload = await self._post_json(url, body, read, connect)
                 else:
                     json_body = _Body(body, "application/json")
