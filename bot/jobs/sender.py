@@ -47,7 +47,7 @@ CLAIM_AT_MOST = 50
 AHEAD_FLOOR = 100
 # Deliveries waiting for their chart to be drawn are not counted among those claimed ahead,
 # up to this many times as many (bot/jobs/drawing_wait.py). At 1000/s, results alternated:
-# 0 (counted) 0.931-0.938 of the rate; 1: 0.943-0.952; 2: 0.948-0.957; 4: 0.952-0.956, but
+# 0 (counted) 0.931-0.948 of the rate; 1: 0.943-0.952; 2: 0.948-0.957; 4: 0.952-0.956, but
 # each waits in memory, and the bot stayed 19 MB over idle after the broadcast (2: 15.6).
 DRAWING_AHEAD = 2
 
