@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -163,7 +164,9 @@ class BroadcastComposer:
         if spec is None:
             return [OutMessage(text)]
         drawing = _task(self._drawn, spec.key, lambda: self.charts.draw(spec))
-        png = drawing.result() if drawing.done() else await drawn(drawing)
+        # Shielded: a delivery stopped while it waits must not stop the drawing the others
+        # wait for too.
+        png = drawing.result() if drawing.done() else await drawn(asyncio.shield(drawing))
         key = f"results-{results.round_id}-{spec.key}"
         if units(text) > CAPTION_LIMIT:
             return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
@@ -189,7 +192,7 @@ class BroadcastComposer:
         if future is None:
             future = wanted[participant_id] = asyncio.get_running_loop().create_future()
         if self._reader is None:
-            self._reader = asyncio.ensure_future(self._read_choices())
+            self._reader = _shared(self._read_choices())
         return await asyncio.shield(future)
 
     async def _read_choices(self) -> None:
@@ -226,8 +229,9 @@ class BroadcastComposer:
         key: object,
         make: Callable[[], Awaitable[T]],
     ) -> T:
-        # Many recipients are composed at once: the first asks, the others wait for it.
-        return await _task(cache, key, make)
+        # Many recipients are composed at once: the first asks, the others wait for it (and
+        # one of them stopped does not stop it for the rest).
+        return await asyncio.shield(_task(cache, key, make))
 
     def forget_composed(self) -> None:
         """Let go of the messages composed for the broadcasts that have finished."""
@@ -279,6 +283,16 @@ def _task(
 ) -> asyncio.Task[T]:
     """The task under `key`, started if there is none or it failed."""
     task = cache.get(key)
-    if task is None or (task.done() and task.exception() is not None):
-        task = cache[key] = asyncio.ensure_future(make())
+    if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+        task = cache[key] = _shared(make())
     return task
+
+
+def _shared(work: Awaitable[T]) -> asyncio.Task[T]:
+    """A task many deliveries wait for, in a context of its own: created in the first one's,
+    it would keep that delivery's sender run (drawing_wait's callback) alive while cached."""
+    return asyncio.get_running_loop().create_task(_awaited(work), context=contextvars.Context())
+
+
+async def _awaited(work: Awaitable[T]) -> T:
+    return await work

@@ -75,7 +75,7 @@ class _Exchange(asyncio.Protocol):
         if answer is None or answer.done():
             return
         head = self._head
-        if head is not None and head[1] is None and not head[2]:
+        if exc is None and head is not None and head[1] is None and not head[2]:
             # No length and no chunks: the body is everything until the server closed.
             self._finish(bytes(self._buffer), reusable=False)
         else:
@@ -145,7 +145,7 @@ class _Exchange(asyncio.Protocol):
         buffer = self._buffer
         while self._head is None:
             end = buffer.find(b"\r\n\r\n")
-            if end < 0:
+            if end < 0 or end > _MAX_HEAD:
                 if len(buffer) > _MAX_HEAD:
                     raise ValueError("response head too long")
                 return
@@ -168,7 +168,7 @@ class _Exchange(asyncio.Protocol):
             line_end = buffer.find(b"\r\n")
             if line_end < 0:
                 return
-            size = int(bytes(buffer[:line_end]).split(b";", 1)[0], 16)
+            size = _hex(bytes(buffer[:line_end]).split(b";", 1)[0])
             if size == 0:
                 # The last chunk, then trailers (ignored) up to an empty line.
                 rest = buffer.find(b"\r\n\r\n", line_end)
@@ -200,20 +200,35 @@ def _parse_head(raw: bytes) -> tuple[int, int | None, bool, bool]:
     for line in lines[1:]:
         name, _, value = line.partition(b":")
         name = name.strip().lower()
+        value = value.strip()
         if name == b"content-length":
+            if not value.isdigit() or (length is not None and int(value) != length):
+                raise ValueError("a Content-Length that is not one number")
             length = int(value)
-            if length < 0:
-                raise ValueError("negative Content-Length")
         elif name == b"transfer-encoding":
-            chunked = b"chunked" in value.lower()
+            # Only chunked is asked for (no Accept-Encoding is sent): anything else is
+            # an answer we cannot frame.
+            if value.lower() != b"chunked":
+                raise ValueError("a Transfer-Encoding other than chunked")
+            chunked = True
         elif name == b"connection":
-            value = value.strip().lower()
-            close = value == b"close" or (close and value != b"keep-alive")
+            tokens = {token.strip() for token in value.lower().split(b",")}
+            close = b"close" in tokens or (close and b"keep-alive" not in tokens)
     if chunked:
         length = None
-    if status in (204, 304):
-        length = 0
+    if status in (204, 304) or 100 <= status < 200:  # never a body
+        length, chunked = 0, False
     return status, length, chunked, close
+
+
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+
+
+def _hex(digits: bytes) -> int:
+    digits = digits.strip()
+    if not digits or not _HEX.issuperset(digits):
+        raise ValueError("a chunk size that is not hexadecimal")
+    return int(digits, 16)
 
 
 class KeepAlivePool:
@@ -226,6 +241,7 @@ class KeepAlivePool:
         self._open: set[_Exchange] = set()
         self._targets: dict[str, _Target] = {}
         self._ssl: ssl.SSLContext | None = None
+        self._closed = False
 
     async def post_json(
         self, url: str, body: bytes, *, connect: float | None, read: float | None
@@ -241,7 +257,7 @@ class KeepAlivePool:
         finally:
             if connection.closed:
                 self._open.discard(connection)
-        if reusable:
+        if reusable and not self._closed:
             connection.idle_since = time.monotonic()
             self._idle.setdefault(target.key, deque()).append(connection)
         else:
@@ -251,6 +267,7 @@ class KeepAlivePool:
 
     def close(self) -> None:
         """Close every connection (requests in flight fail as Broken)."""
+        self._closed = True
         for connection in list(self._open):
             connection.close()
         self._open.clear()
@@ -259,6 +276,10 @@ class KeepAlivePool:
     def _reused(self, key: tuple[str, int, bool]) -> _Exchange | None:
         idle = self._idle.get(key)
         now = time.monotonic()
+        while idle and not idle[0].usable(now):  # the longest idle first: gone, or soon
+            stale = idle.popleft()
+            stale.close()
+            self._open.discard(stale)
         while idle:
             connection = idle.pop()  # the most recently used: the likeliest to be alive
             if connection.usable(now):
@@ -281,6 +302,9 @@ class KeepAlivePool:
             raise ConnectTimeout() from None
         except OSError as err:  # refused, unreachable, DNS, TLS handshake (ssl.SSLError)
             raise NoConnection(err.__class__.__name__) from None
+        if self._closed:  # shut down while connecting: nothing was sent
+            connection.close()
+            raise NoConnection("closed")
         self._open.add(connection)
         return connection
 

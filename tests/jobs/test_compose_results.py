@@ -164,3 +164,26 @@ async def test_a_recipient_waiting_for_the_chart_says_so_to_its_sender(core: Cor
     [late] = await asyncio.gather(compose(second[0]))  # the chart is there: no wait
     assert late[0].photo == composed[0][0].photo and len(waiting) == told
     composer.close()
+
+
+async def test_a_delivery_stopped_while_it_waits_does_not_stop_the_chart(core: Core) -> None:
+    """A broadcast paused in its first seconds stops the deliveries waiting for a chart; the
+    chart they waited for must still come, for the others and for when it goes on."""
+    round_id, _, first, second = await _closed_round(core)
+    charts = _SlowCharts()
+    composer = BroadcastComposer(core.db, core.catalogs, charts)
+    broadcast = _results_of(round_id)
+
+    def compose(pid: int) -> asyncio.Task[Any]:
+        recipient = Recipient(pid, "telegram", str(pid), "en", False)
+        return asyncio.ensure_future(composer.compose(broadcast, recipient))
+
+    stopped, waiting = compose(first[0]), compose(first[1])
+    await asyncio.sleep(0.05)
+    stopped.cancel()
+    await asyncio.gather(stopped, return_exceptions=True)
+    charts.go.set()
+    [kept] = await asyncio.gather(waiting)
+    [later] = await asyncio.gather(compose(second[0]))  # after the pause
+    assert kept[0].photo and later[0].photo == kept[0].photo
+    composer.close()

@@ -14,6 +14,7 @@ from telegram.error import TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from bot.telegram import keepalive
 from bot.telegram.http import AiohttpRequest, Interrupted, NotSent
 from tgdouble import TEST_TOKEN
 
@@ -201,3 +202,70 @@ async def test_a_body_too_big_for_one_write_still_arrives_whole() -> None:
     async with _served(_echo) as (server, url), _transport() as request:
         assert await request.post(url, _message(7, text)) == {"message_id": 1, "chat": 7}
     assert server.requests == [{"chat_id": 7, "text": text}]
+
+
+async def test_a_big_body_goes_through_aiohttp_not_a_kept_connection() -> None:
+    async with _served(_echo) as (server, url), _transport() as request:
+        await request.post(url, _message(1))
+        await request.post(url, _message(7, "ā" * 40_000))
+    assert server.connections == 2  # the small one's connection was not used for it
+
+
+async def _pool_answers(*answers: bytes) -> tuple[list[object], int]:
+    """Each answer in turn to a request through the pool itself; what each request got
+    (its status and body, or the exception's class name) and how many connections."""
+    queue = list(answers)
+
+    async def answer(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        return [queue.pop(0)], False
+
+    got: list[object] = []
+    pool = keepalive.KeepAlivePool("test")
+    async with _served(answer) as (server, url):
+        for _ in answers:
+            try:
+                got.append(await pool.post_json(url, b"{}", connect=1, read=1))
+            except Exception as exc:
+                got.append(type(exc).__name__)
+        pool.close()
+    return got, server.connections
+
+
+async def test_an_answer_without_a_body_leaves_the_connection_usable() -> None:
+    got, connections = await _pool_answers(
+        b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", _ok(2)
+    )
+    assert got == [(204, b""), (200, b'{"ok": true, "result": 2}')]
+    assert connections == 1
+
+
+async def test_connection_close_among_other_tokens_is_honoured() -> None:
+    got, connections = await _pool_answers(
+        _ok(1, extra_headers=b"Connection: keep-alive, Close\r\n"), _ok(2)
+    )
+    assert [status for status, _ in got] == [200, 200]  # type: ignore[misc]
+    assert connections == 2
+
+
+async def test_framing_that_is_not_plain_numbers_is_refused() -> None:
+    got, _ = await _pool_answers(
+        b"HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n{}   ",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{} ",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        _ok(5),
+    )
+    assert got[:4] == ["Broken"] * 4
+    assert got[4] == (200, b'{"ok": true, "result": 5}')
+
+
+async def test_shutting_down_while_connecting_leaves_no_connection_open() -> None:
+    pool = keepalive.KeepAlivePool("test")
+    async with _served(_echo) as (server, url):
+        posting = asyncio.ensure_future(pool.post_json(url, b"{}", connect=1, read=1))
+        await asyncio.sleep(0)  # connecting
+        pool.close()
+        with pytest.raises(keepalive.NoConnection):
+            await posting
+        await asyncio.sleep(0.05)
+    assert server.requests == []
