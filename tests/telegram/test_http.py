@@ -17,29 +17,14 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram.http import (
-    AiohttpRequest,
     ConnectTimedOut,
     Interrupted,
     NotSent,
     PoolTimedOut,
 )
+from tests.telegram.transports import message as _message
+from tests.telegram.transports import transport as _transport
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
-
-
-def _message(chat: int, text: str) -> RequestData:
-    return RequestData(
-        [RequestParameter("chat_id", chat, None), RequestParameter("text", text, None)]
-    )
-
-
-@asynccontextmanager
-async def _transport(**options: float | int) -> AsyncIterator[AiohttpRequest]:
-    request = AiohttpRequest(**options)  # type: ignore[arg-type]
-    await request.initialize()
-    try:
-        yield request
-    finally:
-        await request.shutdown()
 
 
 @asynccontextmanager

@@ -11,11 +11,11 @@ from contextlib import asynccontextmanager
 
 import pytest
 from telegram.error import TimedOut
-from telegram.request import RequestData
-from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram import keepalive
-from bot.telegram.http import AiohttpRequest, Interrupted, NotSent
+from bot.telegram.http import Interrupted, NotSent
+from tests.telegram.transports import message as _message
+from tests.telegram.transports import transport as _transport
 from tgdouble import TEST_TOKEN
 
 # What the server writes back for the n-th request it has read: the bytes, written in these
@@ -76,20 +76,15 @@ async def _served(answer: Answer) -> AsyncIterator[tuple[_Server, str]]:
         listening.close()
 
 
-@asynccontextmanager
-async def _transport(**options: float) -> AsyncIterator[AiohttpRequest]:
-    request = AiohttpRequest(**options)  # type: ignore[arg-type]
-    await request.initialize()
-    try:
-        yield request
-    finally:
-        await request.shutdown()
+def _slow_first(seconds: float) -> Answer:
+    """Answers each request with its chat; the first only after `seconds`."""
 
+    async def answer(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
+        if number == 1:
+            await asyncio.sleep(seconds)
+        return [_ok({"for": fields["chat_id"]})], False
 
-def _message(chat: int, text: str = "hi") -> RequestData:
-    return RequestData(
-        [RequestParameter("chat_id", chat, None), RequestParameter("text", text, None)]
-    )
+    return answer
 
 
 async def _echo(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
@@ -154,12 +149,7 @@ async def test_a_connection_the_server_closed_while_idle_is_not_used_again() -> 
 
 
 async def test_after_a_read_timeout_the_late_answer_is_never_taken_for_the_next() -> None:
-    async def slow_first(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
-        if number == 1:
-            await asyncio.sleep(0.5)
-        return [_ok({"for": fields["chat_id"]})], False
-
-    async with _served(slow_first) as (server, url), _transport(read_timeout=0.2) as request:
+    async with _served(_slow_first(0.5)) as (server, url), _transport(read_timeout=0.2) as request:
         with pytest.raises(TimedOut) as caught:
             await request.post(url, _message(1))
         assert not isinstance(caught.value, NotSent)  # it went out: it may have arrived
@@ -170,12 +160,7 @@ async def test_after_a_read_timeout_the_late_answer_is_never_taken_for_the_next(
 
 
 async def test_a_cancelled_request_leaves_no_answer_behind_for_the_next() -> None:
-    async def slow_first(number: int, fields: dict[str, object]) -> tuple[list[bytes], bool]:
-        if number == 1:
-            await asyncio.sleep(0.3)
-        return [_ok({"for": fields["chat_id"]})], False
-
-    async with _served(slow_first) as (server, url), _transport() as request:
+    async with _served(_slow_first(0.3)) as (server, url), _transport() as request:
         first = asyncio.ensure_future(request.post(url, _message(1)))
         await asyncio.sleep(0.1)
         first.cancel()
