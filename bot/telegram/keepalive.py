@@ -235,12 +235,14 @@ class KeepAlivePool:
     """Connections per host, reused one request at a time. Callers bound how many run at
     once (the request object's connection slots), so no more are opened than that."""
 
-    def __init__(self, user_agent: str) -> None:
+    def __init__(self, user_agent: str, *, ssl_context: ssl.SSLContext | None = None) -> None:
+        """`ssl_context`: what https connections trust (default: the system's certificates,
+        as aiohttp's), and they check the host's name against its certificate."""
         self._user_agent = user_agent
         self._idle: dict[tuple[str, int, bool], deque[_Exchange]] = {}
         self._open: set[_Exchange] = set()
         self._targets: dict[str, _Target] = {}
-        self._ssl: ssl.SSLContext | None = None
+        self._ssl = ssl_context
         self._closed = False
 
     async def post_json(

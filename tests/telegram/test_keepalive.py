@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from telegram.error import TimedOut
@@ -254,3 +257,52 @@ async def test_shutting_down_while_connecting_leaves_no_connection_open() -> Non
             await posting
         await asyncio.sleep(0.05)
     assert server.requests == []
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for "localhost" and its key."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost"]
+        + ["-addext", "subjectAltName=DNS:localhost"],
+        capture_output=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    return cert, key
+
+
+async def test_over_tls_the_certificate_and_its_name_are_checked(
+    certificate: tuple[Path, Path],
+) -> None:
+    cert, key = certificate
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+    server = _Server(_echo)
+    listening = await asyncio.start_server(server.serve, "127.0.0.1", 0, ssl=server_side)
+    port = listening.sockets[0].getsockname()[1]
+    trusting = ssl.create_default_context(cafile=str(cert))
+    try:
+        pool = keepalive.KeepAlivePool("test", ssl_context=trusting)
+        url = f"https://localhost:{port}/bot{TEST_TOKEN}/sendMessage"
+        first = await pool.post_json(url, b'{"chat_id": 1}', connect=2, read=2)
+        second = await pool.post_json(url, b'{"chat_id": 2}', connect=2, read=2)
+        assert [status for status, _ in (first, second)] == [200, 200]
+        assert server.connections == 1
+        # The system's certificates do not vouch for it, and the name must match.
+        for untrusted, where in (
+            (keepalive.KeepAlivePool("test"), url),
+            (
+                keepalive.KeepAlivePool("test", ssl_context=trusting),
+                f"https://127.0.0.1:{port}/bot{TEST_TOKEN}/sendMessage",
+            ),
+        ):
+            with pytest.raises(keepalive.NoConnection):
+                await untrusted.post_json(where, b"{}", connect=2, read=2)
+            untrusted.close()
+        pool.close()
+    finally:
+        listening.close()
+    assert len(server.requests) == 2
