@@ -90,7 +90,8 @@ def bot_env(
     env = {
         key: value
         for key, value in os.environ.items()
-        if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONHASHSEED")
+        if key
+        in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONHASHSEED", "BOT_API_KEEPALIVE")
     }
     env.update(
         {

@@ -41,7 +41,7 @@ async def _client(base_url: str, transport: str, requests: int, concurrency: int
     from bot.telegram import rawcall
     from bot.telegram.http import AiohttpRequest
 
-    request = AiohttpRequest(json_over_keepalive=transport == "keepalive")
+    request = AiohttpRequest(json_over_keepalive=transport == "keepalive")  # as the setting does
     bot = Bot(TEST_TOKEN, base_url=base_url, request=request, get_updates_request=request)
     await bot.initialize()
     for chat in range(1, 201):  # warm: connections open, code paths taken

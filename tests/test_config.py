@@ -83,3 +83,9 @@ def test_the_per_language_organisation_name_is_documented() -> None:
     readme = (REPO / "README.md").read_text("utf-8")
     assert re.search(r"^ORGANISATION_NAME_CY=", example, re.M)
     assert "`ORGANISATION_NAME_CY`" in readme
+
+
+def test_the_keepalive_transport_is_off_unless_asked_for() -> None:
+    assert Settings.from_env({}, dotenv=False).bot_api_keepalive is False
+    assert Settings.from_env({"BOT_API_KEEPALIVE": "true"}, dotenv=False).bot_api_keepalive
+    assert not Settings.from_env({"BOT_API_KEEPALIVE": "no"}, dotenv=False).bot_api_keepalive

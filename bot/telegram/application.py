@@ -80,8 +80,12 @@ def build_application(
         if status == HTTPStatus.UNAUTHORIZED:
             rejected.set()
 
-    builder = builder.request(request or AiohttpRequest(on_status=watch)).get_updates_request(
-        get_updates_request or AiohttpRequest(connection_limit=1, on_status=watch)
+    keepalive = settings.bot_api_keepalive
+    builder = builder.request(
+        request or AiohttpRequest(on_status=watch, json_over_keepalive=keepalive)
+    ).get_updates_request(
+        get_updates_request
+        or AiohttpRequest(connection_limit=1, on_status=watch, json_over_keepalive=keepalive)
     )
     app = builder.build()
     app.bot_data["token_rejected"] = rejected

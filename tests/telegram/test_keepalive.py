@@ -9,16 +9,16 @@ import json
 import ssl
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
 from telegram.error import TimedOut
 
 from bot.telegram import keepalive
-from bot.telegram.http import Interrupted, NotSent
+from bot.telegram.http import AiohttpRequest, Interrupted, NotSent
 from tests.telegram.transports import message as _message
-from tests.telegram.transports import transport as _transport
+from tests.telegram.transports import transport
 from tgdouble import TEST_TOKEN
 
 # What the server writes back for the n-th request it has read: the bytes, written in these
@@ -77,6 +77,11 @@ async def _served(answer: Answer) -> AsyncIterator[tuple[_Server, str]]:
         yield server, f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/sendMessage"
     finally:
         listening.close()
+
+
+def _transport(**options: float) -> AbstractAsyncContextManager[AiohttpRequest]:
+    """Our transport with small JSON calls over keepalive.py (BOT_API_KEEPALIVE=true)."""
+    return transport(json_over_keepalive=True, **options)
 
 
 def _slow_first(seconds: float) -> Answer:
