@@ -177,10 +177,15 @@ def _ids(value: str) -> frozenset[int]:
 FREE_RATE, PAID_RATE = 30.0, 1000.0
 
 
+def _flag(value: str | None) -> bool:
+    """A yes/no setting: "1", "true" or "yes" (any case) is yes; anything else, or unset, no."""
+    return (value or "").lower() in ("1", "true", "yes")
+
+
 def _broadcast_settings(
     get: Callable[[str, str | None], str | None], given: Callable[[str], bool]
 ) -> dict[str, Any]:
-    paid = (get("PAID_BROADCAST", "false") or "false").lower() in ("1", "true", "yes")
+    paid = _flag(get("PAID_BROADCAST", "false"))
     rate = _float("BROADCAST_RATE", get("BROADCAST_RATE", str(FREE_RATE)))
     ceiling = PAID_RATE if paid else FREE_RATE
     if not 0 < rate <= ceiling:
@@ -198,8 +203,7 @@ def _broadcast_settings(
     return {
         "broadcast_rate": rate,
         "paid_broadcast": paid,
-        "bot_api_keepalive": (get("BOT_API_KEEPALIVE", "false") or "false").lower()
-        in ("1", "true", "yes"),
+        "bot_api_keepalive": _flag(get("BOT_API_KEEPALIVE", "false")),
         "quiet_hours": quiet,
         "timezone": zone,
         "reminder_after": _duration("REMINDER_AFTER", get("REMINDER_AFTER", "24h") or "24h"),
