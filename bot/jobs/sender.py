@@ -238,6 +238,7 @@ class _Run:
         self.resting = 0
         # Deliveries waiting for their chart to be drawn: not counted either, up to a bound.
         self.drawing = 0
+        self.telling: drawing_wait.Telling | None = None
         self.attempted: set[int] = set()  # their request may have gone out
         self.untried: set[int] = set()  # claimed, neither tried nor settled
         self.last_report = time.monotonic()
@@ -254,7 +255,8 @@ class _Run:
 
     async def send_all(self) -> None:
         s = self.s
-        drawing_wait.telling(self._drawing)  # the deliveries started below inherit it
+        # The deliveries started below inherit it (stopped by wind_down).
+        self.telling = drawing_wait.telling(self._drawing)
         while True:
             # Quiet hours are waited out before anything more is claimed, and a pause or
             # cancel is seen between claims.
@@ -336,6 +338,8 @@ class _Run:
         for task in untried:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.telling is not None:
+            self.telling.stop()
         await self.ledger.flush()
         if self.untried:
             await self.s.db.write(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import random
 import time
 from collections import Counter
 from datetime import UTC, datetime
 
 from bot.jobs import drawing_wait
+from bot.jobs import sender as sender_module
 from bot.jobs.compose import BroadcastComposer, untranslated
 from bot.jobs.outbound import OutMessage, RateLimited, SendFailed, Unreachable
 from bot.jobs.pacing import Pacer
@@ -455,3 +458,32 @@ async def test_no_more_are_claimed_than_the_bound_while_charts_are_drawn(db: Dat
     finally:
         await _stopped(running)
     assert progress is not None and progress.sent == 310
+
+
+class _ConnectingNetwork(RecordingOutbound):
+    """Opens a connection for each message and keeps it open, as the Bot API transport's
+    pool does: its read callback keeps a copy of the context the delivery ran in."""
+
+    def __init__(self, clock: VirtualClock) -> None:
+        super().__init__(clock)
+        self.connections: list[contextvars.Context] = []
+
+    async def send(self, chat_id: str, message: OutMessage) -> None:
+        self.connections.append(contextvars.copy_context())
+        await super().send(chat_id, message)
+
+
+async def test_a_finished_run_and_its_recipients_are_not_kept_in_memory(
+    db: Database, clock: VirtualClock
+) -> None:
+    """Connections a broadcast opened stay open after it (idle, for the next requests); the
+    run they were opened for, with every recipient it tried (58,000 ids and their set after
+    a results broadcast: 4 MB), must not stay with them."""
+    await residents(db, 40)
+    bid = await _broadcast(db)
+    network = _ConnectingNetwork(clock)
+    progress = await _sender(db, network, clock).run(bid)
+    assert progress is not None and progress.sent == 40
+    assert len(network.connections) == 40
+    gc.collect()
+    assert [o for o in gc.get_objects() if isinstance(o, sender_module._Run)] == []
