@@ -44,7 +44,7 @@ class Settings:
     bot_username: str | None = None  # for links made without Telegram (the CLI's posters)
     broadcast_rate: float = 30.0
     paid_broadcast: bool = False
-    bot_api_keepalive: bool = False
+    bot_api_keepalive: bool = True
     quiet_hours: str = "21:00-08:00"
     timezone: str = "Europe/London"
     reminder_after: timedelta = timedelta(hours=24)
@@ -203,7 +203,7 @@ def _broadcast_settings(
     return {
         "broadcast_rate": rate,
         "paid_broadcast": paid,
-        "bot_api_keepalive": _flag(get("BOT_API_KEEPALIVE", "false")),
+        "bot_api_keepalive": _flag(get("BOT_API_KEEPALIVE", "true")),
         "quiet_hours": quiet,
         "timezone": zone,
         "reminder_after": _duration("REMINDER_AFTER", get("REMINDER_AFTER", "24h") or "24h"),

@@ -85,7 +85,8 @@ def test_the_per_language_organisation_name_is_documented() -> None:
     assert "`ORGANISATION_NAME_CY`" in readme
 
 
-def test_the_keepalive_transport_is_off_unless_asked_for() -> None:
-    assert Settings.from_env({}, dotenv=False).bot_api_keepalive is False
+def test_the_keepalive_transport_is_on_unless_turned_off() -> None:
+    assert Settings.from_env({}, dotenv=False).bot_api_keepalive is True
     assert Settings.from_env({"BOT_API_KEEPALIVE": "true"}, dotenv=False).bot_api_keepalive
     assert not Settings.from_env({"BOT_API_KEEPALIVE": "no"}, dotenv=False).bot_api_keepalive
+    assert not Settings.from_env({"BOT_API_KEEPALIVE": "false"}, dotenv=False).bot_api_keepalive

@@ -4,8 +4,8 @@ python-telegram-bot talks HTTP through httpx by default. Measured on the through
 httpx's connection pool cost about half of the bot's CPU per update, and aiohttp's client
 does the same work for a fraction of it (bench/README.md). PTB supports swapping the
 transport through its BaseRequest interface, which is all this module implements. Small JSON
-calls (nearly all of them) can go over keepalive.py's connections, cheaper still
-(BOT_API_KEEPALIVE=true); uploads, large bodies and file downloads go through aiohttp.
+calls (nearly all of them) go over keepalive.py's connections, cheaper still (unless
+BOT_API_KEEPALIVE=false); uploads, large bodies and file downloads go through aiohttp.
 
 Every timeout PTB passes is honoured: pool (waiting for a free connection), connect, write
 (sending the request; media uploads get their own, longer default) and read (waiting for the
@@ -66,11 +66,11 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
         on_status: Callable[[int], None] | None = None,
-        json_over_keepalive: bool = False,
+        json_over_keepalive: bool = True,
     ) -> None:
         self._limit = connection_limit
-        # True: small JSON calls over keepalive.py (BOT_API_KEEPALIVE; off by default while
-        # the fault suite's 1000/s scenario sees 429s with it: see keepalive.py).
+        # Small JSON calls over keepalive.py (BOT_API_KEEPALIVE); False sends everything
+        # through aiohttp (bench/transport.py compares the two).
         self._json_over_keepalive = json_over_keepalive
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout

@@ -10,11 +10,11 @@ uploads and file downloads, which stay with aiohttp) go over these connections: 
 a time on each, kept open while Telegram keeps them, with the same timeouts and the same
 distinction between "never sent" and "may have arrived" as the aiohttp path.
 
-Off by default (BOT_API_KEEPALIVE=true turns it on): with it, the fault suite's short
-"broadcast at 1000/s" scenario (a bot killed mid-broadcast, the double's strict one-second
-window) counted 8 and 11 429s in two of three full `make test` runs, never when run alone.
-The likeliest reason: the pacer frees a place half the shortest trip before the answer, the
-double admits just before answering, and a faster client no longer hides that margin.
+BOT_API_KEEPALIVE=false sends everything through aiohttp instead (for a deployment that
+needs what only aiohttp's client does; neither path uses a proxy). It was off by default for a
+while: with it, the fault suite's "broadcast at 1000/s" scenario met 429s in some runs. The
+cause was the pacer's (bot/jobs/pacing.py, `_Trips`: a restarted bot's first trips taken for
+travel), not this module's; fixed there.
 
 Only what a Bot API answer needs is read: a status line, headers, a body framed by
 Content-Length, by chunks, or by the connection closing.

@@ -1,5 +1,6 @@
-"""The aiohttp transport honours every timeout it is given, and says whether a failed request
-may have reached Telegram (only then can retrying a message show it twice)."""
+"""The Bot API transport honours every timeout it is given, and says whether a failed request
+may have reached Telegram (only then can retrying a message show it twice): each test with its
+JSON calls over aiohttp's client and over keepalive.py's connections (BOT_API_KEEPALIVE)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 from telegram import InputFile
@@ -17,6 +18,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram.http import (
+    AiohttpRequest,
     ConnectTimedOut,
     Interrupted,
     NotSent,
@@ -25,6 +27,19 @@ from bot.telegram.http import (
 from tests.telegram.transports import message as _message
 from tests.telegram.transports import transport as _transport
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
+
+Opener = Callable[..., AbstractAsyncContextManager[AiohttpRequest]]
+
+
+@pytest.fixture(params=["aiohttp", "keepalive"])
+def transport(request: pytest.FixtureRequest) -> Opener:
+    """Opens our transport with the options given, JSON calls going the way of this run."""
+    keepalive = request.param == "keepalive"
+
+    def opened(**options: float) -> AbstractAsyncContextManager[AiohttpRequest]:
+        return _transport(json_over_keepalive=keepalive, **options)
+
+    return opened
 
 
 @asynccontextmanager
@@ -46,10 +61,10 @@ async def _raw_server(
         await server.wait_closed()
 
 
-async def test_a_read_timeout_means_the_request_may_have_arrived() -> None:
+async def test_a_read_timeout_means_the_request_may_have_arrived(transport: Opener) -> None:
     api = FakeBotAPI()
     api.inject_timeout("sendMessage", seconds=2.0, deliver=True)
-    async with DoubleServer(api) as server, _transport(read_timeout=0.2) as request:
+    async with DoubleServer(api) as server, transport(read_timeout=0.2) as request:
         started = time.monotonic()
         with pytest.raises(TimedOut) as caught:
             await request.post(f"{server.base_url}{TEST_TOKEN}/sendMessage", _message(1, "hi"))
@@ -60,11 +75,11 @@ async def test_a_read_timeout_means_the_request_may_have_arrived() -> None:
     await api.aclose()
 
 
-async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout() -> None:
+async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout(transport: Opener) -> None:
     api = FakeBotAPI()
     api.inject_timeout("sendMessage", seconds=1.0, deliver=True)
     async with DoubleServer(api) as server:
-        async with _transport(connection_limit=1, pool_timeout=0.1, read_timeout=5) as request:
+        async with transport(connection_limit=1, pool_timeout=0.1, read_timeout=5) as request:
             url = f"{server.base_url}{TEST_TOKEN}/sendMessage"
             first = asyncio.ensure_future(request.post(url, _message(1, "first")))
             await api.wait_calls("sendMessage", 1)
@@ -75,7 +90,7 @@ async def test_waiting_for_a_connection_is_bounded_by_the_pool_timeout() -> None
     await api.aclose()
 
 
-async def test_a_stalled_upload_is_bounded_by_the_write_timeout() -> None:
+async def test_a_stalled_upload_is_bounded_by_the_write_timeout(transport: Opener) -> None:
     async def never_read(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(5)
 
@@ -89,7 +104,7 @@ async def test_a_stalled_upload_is_bounded_by_the_write_timeout() -> None:
     )
     async with (
         _raw_server(never_read) as base,
-        _transport(media_write_timeout=0.3, read_timeout=5) as request,
+        transport(media_write_timeout=0.3, read_timeout=5) as request,
     ):
         started = time.monotonic()
         with pytest.raises(TimedOut) as caught:
@@ -98,25 +113,25 @@ async def test_a_stalled_upload_is_bounded_by_the_write_timeout() -> None:
         assert not isinstance(caught.value, NotSent)  # part of it went out
 
 
-async def test_a_connection_that_breaks_after_sending_may_have_arrived() -> None:
+async def test_a_connection_that_breaks_after_sending_may_have_arrived(transport: Opener) -> None:
     async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
 
-    async with _raw_server(hang_up) as base, _transport() as request:
+    async with _raw_server(hang_up) as base, transport() as request:
         with pytest.raises(Interrupted):
             await request.post(f"{base}/sendMessage", _message(1, "hi"))
 
 
-async def test_a_refused_connection_was_never_sent() -> None:
+async def test_a_refused_connection_was_never_sent(transport: Opener) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with _transport() as request:
+    async with transport() as request:
         with pytest.raises(NotSent):
             await request.post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
 
 
-async def test_connecting_is_bounded_by_the_connect_timeout() -> None:
+async def test_connecting_is_bounded_by_the_connect_timeout(transport: Opener) -> None:
     # A listening socket whose queue is full drops further handshakes: connecting hangs.
     with socket.socket() as full:
         full.bind(("127.0.0.1", 0))
@@ -129,7 +144,7 @@ async def test_connecting_is_bounded_by_the_connect_timeout() -> None:
             filler.connect_ex(("127.0.0.1", port))
             fillers.append(filler)
         try:
-            async with _transport(connect_timeout=0.2) as request:
+            async with transport(connect_timeout=0.2) as request:
                 started = time.monotonic()
                 with pytest.raises(ConnectTimedOut):
                     await request.post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
@@ -139,7 +154,7 @@ async def test_connecting_is_bounded_by_the_connect_timeout() -> None:
                 filler.close()
 
 
-async def test_requests_without_files_go_as_json_and_arrive_intact() -> None:
+async def test_requests_without_files_go_as_json_and_arrive_intact(transport: Opener) -> None:
     seen: list[tuple[str, bytes]] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -171,7 +186,7 @@ async def test_requests_without_files_go_as_json_and_arrive_intact() -> None:
             RequestParameter("reply_markup", markup, None),
         ]
     )
-    async with _raw_server(handle) as url, _transport() as request:
+    async with _raw_server(handle) as url, transport() as request:
         assert await request.post(f"{url}/sendMessage", data) is True
     ((kind, body),) = seen
     assert kind == "application/json"
@@ -180,7 +195,7 @@ async def test_requests_without_files_go_as_json_and_arrive_intact() -> None:
     # and through the double over HTTP, as Telegram would read it
     api = FakeBotAPI()
     api.add_chat(7)
-    async with DoubleServer(api) as server, _transport() as request:
+    async with DoubleServer(api) as server, transport() as request:
         await request.post(f"{server.base_url}{TEST_TOKEN}/sendMessage", data)
     sent = api.last(7)
     assert sent is not None and sent.text == text
