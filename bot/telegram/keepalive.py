@@ -23,6 +23,7 @@ Content-Length, by chunks, or by the connection closing.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ssl
 import time
 from collections import deque
@@ -30,7 +31,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # aiohttp's default: a connection unused for this long is closed by us rather than reused,
-# so that we are not the one writing into a connection the server is just closing.
+# so that we are not the one writing into a connection the server is just closing; and closed
+# then even if nothing is sent (a broadcast's hundred connections otherwise stayed open until
+# the next request, with what they held of the memory the broadcast had used).
 IDLE_FOR = 15.0
 # A response head longer than this is not a Bot API answer.
 _MAX_HEAD = 64 * 1024
@@ -250,6 +253,7 @@ class KeepAlivePool:
         self._targets: dict[str, _Target] = {}
         self._ssl = ssl_context
         self._closed = False
+        self._sweep_at: asyncio.TimerHandle | None = None
 
     async def post_json(
         self, url: str, body: bytes, *, connect: float | None, read: float | None
@@ -268,6 +272,8 @@ class KeepAlivePool:
         if reusable and not self._closed:
             connection.idle_since = time.monotonic()
             self._idle.setdefault(target.key, deque()).append(connection)
+            if self._sweep_at is None:
+                self._sweep_later(IDLE_FOR)
         else:
             connection.close()
             self._open.discard(connection)
@@ -276,18 +282,42 @@ class KeepAlivePool:
     def close(self) -> None:
         """Close every connection (requests in flight fail as Broken)."""
         self._closed = True
+        if self._sweep_at is not None:
+            self._sweep_at.cancel()
+            self._sweep_at = None
         for connection in list(self._open):
             connection.close()
         self._open.clear()
         self._idle.clear()
 
-    def _reused(self, key: tuple[str, int, bool]) -> _Exchange | None:
-        idle = self._idle.get(key)
+    def _sweep_later(self, seconds: float) -> None:
+        # In a context of its own: the one it was scheduled from (a delivery's) would stay
+        # alive in the timer for as long.
+        self._sweep_at = asyncio.get_running_loop().call_later(
+            seconds, self._sweep, context=contextvars.Context()
+        )
+
+    def _sweep(self) -> None:
+        """Close the connections idle for IDLE_FOR; look again when the next one will be."""
+        self._sweep_at = None
         now = time.monotonic()
+        for idle in self._idle.values():
+            self._prune(idle, now)
+        waiting = [idle[0].idle_since for idle in self._idle.values() if idle]
+        if waiting and not self._closed:
+            self._sweep_later(max(min(waiting) + IDLE_FOR - now, 0.01))
+
+    def _prune(self, idle: deque[_Exchange], now: float) -> None:
         while idle and not idle[0].usable(now):  # the longest idle first: gone, or soon
             stale = idle.popleft()
             stale.close()
             self._open.discard(stale)
+
+    def _reused(self, key: tuple[str, int, bool]) -> _Exchange | None:
+        idle = self._idle.get(key)
+        now = time.monotonic()
+        if idle:
+            self._prune(idle, now)
         while idle:
             connection = idle.pop()  # the most recently used: the likeliest to be alive
             if connection.usable(now):

@@ -40,6 +40,7 @@ class _Server:
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.connections = 0
+        self.hung_up = 0  # connections the client closed
         self.requests: list[dict[str, object]] = []
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -49,6 +50,7 @@ class _Server:
                 try:
                     head = await reader.readuntil(b"\r\n\r\n")
                 except asyncio.IncompleteReadError:
+                    self.hung_up += 1
                     return
                 length = next(
                     int(line.split(b":")[1])
@@ -140,6 +142,24 @@ async def test_an_answer_framed_by_closing_is_read_and_the_connection_not_reused
         assert await request.post(url, _message(2)) == 2  # it said "Connection: close"
         assert await request.post(url, _message(3)) == 3
     assert server.connections == 3
+
+
+async def test_connections_left_idle_are_closed_without_a_next_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a broadcast, the hundred connections it opened were kept open until the next
+    request came (days, maybe), each with its buffers and objects made during the broadcast
+    (holding on to the memory it had used)."""
+    monkeypatch.setattr(keepalive, "IDLE_FOR", 0.3)
+    async with _served(_slow_first(0.1)) as (server, url), _transport() as request:
+        await asyncio.gather(*(request.post(url, _message(n)) for n in (1, 2, 3)))
+        assert server.connections == 3 and server.hung_up == 0
+        await asyncio.sleep(0.5)
+        assert server.hung_up == 3  # nothing was sent meanwhile
+        assert await request.post(url, _message(4)) == {"for": 4}
+        assert server.connections == 4  # a new one
+        await asyncio.sleep(0.5)
+        assert server.hung_up == 4
 
 
 async def test_a_connection_the_server_closed_while_idle_is_not_used_again() -> None:
