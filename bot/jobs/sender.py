@@ -334,12 +334,14 @@ class _Run:
 
     async def wind_down(self) -> None:
         """Let requests already out finish; whoever was not tried goes back in the queue."""
+        # First: nothing reads `drawing` once the claiming has stopped, and cancelled while
+        # waiting below (a bot stopping), this run would skip it.
+        if self.telling is not None:
+            self.telling.stop()
         untried = [task for task, pid in self.tasks.items() if pid not in self.attempted]
         for task in untried:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        if self.telling is not None:
-            self.telling.stop()
         await self.ledger.flush()
         if self.untried:
             await self.s.db.write(
@@ -417,11 +419,12 @@ class _Run:
                             self.untried.discard(pid)
                             await self.ledger.attempting(pid)
                         await ready()  # its place in the window may not be free yet
-                        sent_at = time.monotonic()
+                        # On the pacer's clock: it compares the trip with its own times.
+                        sent_at = s.pacer.monotonic()
                         try:
                             await outbound.send(recipient.chat_id, message)
                         finally:
-                            s.pacer.trip(time.monotonic() - sent_at)
+                            s.pacer.trip(s.pacer.monotonic() - sent_at)
                     finally:
                         # The slot's whole time, the ledger's write included.
                         self.gate.observe(time.monotonic() - started)

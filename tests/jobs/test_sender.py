@@ -7,8 +7,12 @@ import contextvars
 import gc
 import random
 import time
+import weakref
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from bot.jobs import drawing_wait
 from bot.jobs import sender as sender_module
@@ -474,16 +478,24 @@ class _ConnectingNetwork(RecordingOutbound):
 
 
 async def test_a_finished_run_and_its_recipients_are_not_kept_in_memory(
-    db: Database, clock: VirtualClock
+    db: Database, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Connections a broadcast opened stay open after it (idle, for the next requests); the
     run they were opened for, with every recipient it tried (58,000 ids and their set after
     a results broadcast: 4 MB), must not stay with them."""
+    runs: list[weakref.ref[sender_module._Run]] = []
+    starting = sender_module._Run.__init__
+
+    def started(run: sender_module._Run, *args: Any) -> None:
+        starting(run, *args)
+        runs.append(weakref.ref(run))
+
+    monkeypatch.setattr(sender_module._Run, "__init__", started)
     await residents(db, 40)
     bid = await _broadcast(db)
     network = _ConnectingNetwork(clock)
     progress = await _sender(db, network, clock).run(bid)
     assert progress is not None and progress.sent == 40
-    assert len(network.connections) == 40
+    assert len(network.connections) == 40 and len(runs) == 1
     gc.collect()
-    assert [o for o in gc.get_objects() if isinstance(o, sender_module._Run)] == []
+    assert runs[0]() is None
