@@ -39,7 +39,9 @@ Figures and targets, per run:
   been paused and the bot is idle again);
 - residents' replies during the broadcast: p99 < 100 ms, judged on the reply delay without the
   double's time (round trip minus the time the double spent on the bot's calls for that step,
-  its --latency included); the raw round trip is printed too.
+  its --latency included: the getUpdates call that brought the resident's update is one of
+  them, since an update that comes while the bot's next poll is still on its way waits for
+  it); the raw round trip is printed too.
 
 Exit status 0 whether or not the targets are met; 1 when the benchmark could not measure (the
 bot failed, a broadcast never started, a chat got a broadcast message twice).
@@ -149,7 +151,8 @@ class BroadcastAPI(FakeBotAPI):
         self.paid_flag = 0  # send* calls with allow_paid_broadcast
         self.resident_bursts = 0  # messages to a resident's chat within 1 s of the previous
         self._resident_last: dict[int, float] = {}
-        # Residents' chats: (chat, method, arrived, answered) of every call, for the replies.
+        # Residents' chats: (chat, method, arrived, answered) of every call, for the replies;
+        # a getUpdates call that brought a resident's update counts as one to their chat.
         self.resident_calls: list[tuple[int, str, float, float]] = []
         self._waiters: dict[int, tuple[Predicate, asyncio.Future[float]]] = {}
         self._query_chats: dict[str, int] = {}
@@ -186,6 +189,10 @@ class BroadcastAPI(FakeBotAPI):
         ):
             self.paid_flag += 1
         status, body = await super().call(method, params, files, token=token)
+        if name == "getupdates" and status == 200:
+            answered = time.monotonic()
+            for chat in {_update_chat(update) for update in body["result"]} & self.residents:
+                self.resident_calls.append((chat, method, arrived, answered))
         if name.startswith("send"):
             self.statuses[status] = self.statuses.get(status, 0) + 1
         chat = _chat(params.get("chat_id"))
@@ -346,6 +353,12 @@ async def tap_through(
                     await stop.wait()
             if stop.is_set():
                 return
+
+
+def _update_chat(update: Mapping[str, Any]) -> int | None:
+    """The chat an update came from (a message or a button press), if any."""
+    message = update.get("message") or update.get("callback_query", {}).get("message") or {}
+    return _chat(message.get("chat", {}).get("id"))
 
 
 def _thinking(args: argparse.Namespace, chat: int) -> Callable[[], float]:

@@ -5,6 +5,7 @@ Only the output's structure and its self-consistency are checked, never a speed.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.broadcast import Reply, Run, _at_double, percentile
+from bench.broadcast import BroadcastAPI, Reply, Run, _at_double, percentile
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = (
@@ -197,6 +198,24 @@ def test_the_doubles_time_is_counted_once_per_step() -> None:
     _at_double(Calls(), [reply])  # type: ignore[arg-type]
     assert reply.at_double == pytest.approx(0.030)
     assert reply.delay == pytest.approx(0.030)
+
+
+async def test_the_poll_that_brought_a_residents_update_is_the_doubles_time() -> None:
+    # The update comes while the bot's next poll is still in the double's latency: the wait
+    # is the double's, not the bot's.
+    api = BroadcastAPI(None, latency=0.05)
+    api.residents = {1}
+    poll = asyncio.create_task(api.call("getUpdates", {"timeout": 5}))
+    await asyncio.sleep(0.01)
+    update = api.send_command(1, "menu")
+    api.send_command(2, "menu")  # not a resident
+    status, body = await poll
+    assert status == 200 and body["result"][0]["update_id"] == update["update_id"]
+    [(chat, method, arrived, answered)] = api.resident_calls
+    assert (chat, method) == (1, "getUpdates") and answered - arrived >= 0.05
+    reply = Reply(chat=1, sent=arrived + 0.01, seen=answered + 0.02)
+    _at_double(api, [reply])
+    assert reply.delay == pytest.approx(0.02, abs=1e-6)
 
 
 def test_rate_over_a_window_and_over_the_whole_audience() -> None:
