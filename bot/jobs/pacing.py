@@ -25,7 +25,9 @@ _MARGIN = 1e-6
 # a place free for them.
 REPLY_HORIZON = 10.0
 # While residents are active, a reply may wait this long for a place in the window at most;
-# if the next place is further off, broadcasts keep one free.
+# if the next place is further off, broadcasts keep one free. Up to SPACED_UP_TO, broadcast
+# messages take their places this long ahead too, for a reply to take instead (see
+# `_reply_place`).
 REPLY_WAIT = 0.04
 # A broadcast message to a resident in the middle of a conversation with the bot (a reply
 # to them in the last CONVERSATION_GAP seconds) waits until they pause, CONVERSATION_WAIT at
@@ -96,8 +98,9 @@ class Pacer:
     and its answer: a message counts from its start until a second after it can have arrived
     at the latest, its answer less the shortest trip back (see `_Trips`). A chat's next message
     waits for a second after the same moment. Replies go first: they never wait behind the
-    broadcasts' schedule, only for room in the window (a waiting reply takes the next place),
-    and while residents are talking to the bot, broadcasts leave room for the replies to come.
+    broadcasts' schedule, only for room in the window (a waiting reply takes the next place,
+    or one a broadcast message holds ahead of leaving), and while residents are talking to
+    the bot, broadcasts leave room for the replies to come.
     """
 
     def __init__(
@@ -122,7 +125,8 @@ class Pacer:
         self._paused_until = 0.0
         self._last_chat: dict[str, float] = {}  # when each chat's last message is due
         self._replied: dict[str, float] = {}  # when each chat's last reply is due
-        # Broadcast messages that have claimed their chat and wait for room in the window.
+        # Broadcast messages that have claimed their chat and not left yet (waiting for room in
+        # the window, or holding a place taken ahead): a reply to the chat goes first.
         self._queued: dict[str, asyncio.Future[None]] = {}
         self._out: dict[str, asyncio.Future[None]] = {}  # each chat's message on its way
         self._answered: dict[str, float] = {}  # when each chat's last message had arrived
@@ -150,6 +154,9 @@ class Pacer:
         # requests waited for a slot, and a place's second grew by 80 ms.
         self._spacing = self.interval if rate <= SPACED_UP_TO else 0.8 * self.interval
         self._tick = 0.0 if rate <= SPACED_UP_TO else TICK
+        # Broadcast messages holding places they have taken ahead, in the order taken.
+        self._held: deque[_Held] = deque()
+        self._hold_ahead = REPLY_WAIT if rate <= SPACED_UP_TO else 0.0
         self._burst = max(2 * self.interval, 0.02)
         self._replies_waiting = 0
         self._replies: deque[float] = deque()  # when recent replies started
@@ -202,33 +209,88 @@ class Pacer:
         added to every place's second (0.975 of the rate at best at 30 a second); so a
         message takes the place of one leaving the window up to that long before it leaves
         (as long as the work took lately), and `ready` holds its request until it has left.
+        Up to SPACED_UP_TO it takes it at least REPLY_WAIT ahead: until it leaves, a reply
+        that finds no room may take its place (`_reply_place`), and it waits for room again.
         """
         place, mine, not_before = await self._reserve(chat_id)
+        place, mine, not_before = await self._placed(chat_id, place, mine, not_before)
+        held = self._hold(chat_id, mine, place, not_before)
         taken = self.monotonic()
 
         async def ready() -> None:
+            nonlocal place, mine, not_before, held
             now = self.monotonic()
             self._lead.add(now - taken)
-            if not_before > now:
-                await self.sleep(not_before - now)
+            while True:
+                if not_before > now:
+                    await self.sleep(not_before - now)
+                if not held.taken and self._out.get(chat_id) is mine:
+                    self._let_go(chat_id, held)
+                    return
+                self._let_go(chat_id, held)
+                if held.taken:
+                    # A reply with no room took its place (the reply's now): room again.
+                    not_before = await self._room_in_turn(chat_id, mine, True, self.monotonic())
+                    place = self._count()
+                # ... and a reply to this chat may have gone first meanwhile (`_placed`).
+                place, mine, not_before = await self._placed(chat_id, place, mine, not_before)
+                held = self._hold(chat_id, mine, place, not_before)
+                now = self.monotonic()
 
         try:
-            while self._out.get(chat_id) is not mine:
-                # A reply to this chat went first while this waited for room: this waits a
-                # second after it, without its place, and waits for room again (until it has
-                # both: a resident tapping every second may go first more than once). Kept,
-                # the place stopped every broadcast message for up to half a second at 1,000
-                # a second: the window is counted from its oldest place, and this one stayed
-                # the oldest while a thousand behind it came free.
-                self._release(chat_id, mine)
-                self._give_back(place)
-                mine = await self._claim(chat_id)
-                not_before = await self._room_in_turn(chat_id, mine, True, self.monotonic())
-                place = self._count()
-                taken = self.monotonic()
             yield ready
         finally:
-            self._gone(chat_id, place, mine)
+            self._let_go(chat_id, held)
+            self._gone(chat_id, None if held.taken else place, mine)
+
+    async def _placed(
+        self,
+        chat_id: str,
+        place: asyncio.Future[float],
+        mine: asyncio.Future[None],
+        not_before: float,
+    ) -> tuple[asyncio.Future[float], asyncio.Future[None], float]:
+        """A broadcast message with a place in the window, and its chat still its own."""
+        while self._out.get(chat_id) is not mine:
+            # A reply to this chat went first while this waited for room: this waits a
+            # second after it, without its place, and waits for room again (until it has
+            # both: a resident tapping every second may go first more than once). Kept,
+            # the place stopped every broadcast message for up to half a second at 1,000
+            # a second: the window is counted from its oldest place, and this one stayed
+            # the oldest while a thousand behind it came free.
+            self._release(chat_id, mine)
+            self._give_back(place)
+            mine = await self._claim(chat_id)
+            not_before = await self._room_in_turn(chat_id, mine, True, self.monotonic())
+            place = self._count()
+        return place, mine, not_before
+
+    def _hold(
+        self,
+        chat_id: str,
+        mine: asyncio.Future[None],
+        place: asyncio.Future[float],
+        not_before: float,
+    ) -> _Held:
+        """A broadcast message holds its place until it leaves: a reply may take the place
+        (`_reply_place`), and a reply to its chat goes first (`_claim`)."""
+        held = _Held(place, not_before, mine)
+        self._held.append(held)
+
+        self._queued[chat_id] = mine
+        return held
+
+    def _let_go(self, chat_id: str, held: _Held) -> None:
+        held.gone = True
+        if self._queued.get(chat_id) is held.mine:
+            del self._queued[chat_id]
+
+    def _first_held(self) -> _Held | None:
+        """The place taken ahead that comes free first and that a reply may still take."""
+        held = self._held
+        while held and (held[0].gone or held[0].taken or held[0].place.done()):
+            held.popleft()
+        return held[0] if held else None
 
     def _give_back(self, place: asyncio.Future[float]) -> None:
         """A place taken by a message that will not go yet: out of the window (whoever waits
@@ -245,13 +307,12 @@ class Pacer:
         mine = await self._chat_turn(chat_id) if chat_id is not None else None
         self._replies_waiting += 1
         try:
-            await self._window()
+            place = await self._reply_place()
         except BaseException:
             self._release(chat_id, mine)
             raise
         finally:
             self._replies_waiting -= 1
-        place = self._count()
         self._replies.append(self.monotonic())
         try:
             yield
@@ -309,12 +370,14 @@ class Pacer:
     def _gone(
         self,
         chat_id: str | None,
-        place: asyncio.Future[float],
+        place: asyncio.Future[float] | None,
         mine: asyncio.Future[None] | None,
     ) -> None:
+        """A message has left (or will not): when it can have arrived, for its place (None:
+        a reply took it) and its chat."""
         now = self.monotonic()
         arrived = now - self._trips.shortest_way_back()
-        if not place.done():  # done: given back, and the message never went
+        if place is not None and not place.done():  # done: given back, and never went
             place.set_result(arrived)
         if chat_id is not None:
             self._last_chat[chat_id] = max(self._last_chat.get(chat_id, arrived), arrived)
@@ -340,7 +403,7 @@ class Pacer:
             self._next = scheduled + self.interval
         self._last_chat[chat_id] = slot
         # Its turn is taken ahead too, by the same work: a request at the turn, not after.
-        ahead = self._lead.seconds() if lead else 0.0
+        ahead = self._ahead() if lead else 0.0
         if slot - ahead > now:
             await self.sleep(slot - ahead - now)
         mine = await self._claim(chat_id)
@@ -378,15 +441,34 @@ class Pacer:
         talking = now - CONVERSATION_GAP
         self._replied = {c: t for c, t in self._replied.items() if t > talking}
 
-    async def _window(self) -> None:
-        """Wait until the last second has room for one more message (a reply)."""
+    def _ahead(self) -> float:
+        """How long before its place comes free a broadcast message may take it."""
+        return max(self._lead.seconds(), self._hold_ahead)
+
+    async def _reply_place(self) -> asyncio.Future[float]:
+        """A reply's place in the window: one free now; else one a broadcast message has
+        taken ahead and not used yet, from when that message would have left (it waits for
+        room again); else the next to come free. Broadcasts keep a place free for a reply
+        expected when the next is far off (`_reserve_for_replies`), and two or three replies
+        close together found it taken: at 30 a second the last waited for places coming free
+        (up to 170 ms, p99 76 ms), now for one taken ahead."""
         while True:
             now = await self._unpaused()
             if now is None:
                 continue
             recent = self._recent
             if len(recent) < self._limit:
-                return
+                return self._count()
+            held = self._first_held()
+            if held is not None:
+                held.taken = True
+                try:
+                    if held.not_before > now:
+                        await self.sleep(held.not_before - now)
+                except BaseException:
+                    self._give_back(held.place)
+                    raise
+                return held.place
             oldest = recent[0]
             if not oldest.done():
                 await asyncio.shield(oldest)  # the oldest is still in flight
@@ -410,7 +492,7 @@ class Pacer:
             if now is None:
                 continue
             recent = self._recent
-            ahead = self._lead.seconds() if lead else 0.0
+            ahead = self._ahead() if lead else 0.0
             # A few may go together when the bot was slow to send them (at 1,000 a second
             # the event loop is sometimes late by milliseconds: lost turns are not made up).
             spaced = max(self._last_go + self._spacing, now - self._burst, turn)
@@ -509,6 +591,17 @@ def _free_at(place: asyncio.Future[float]) -> float:
 def _left(place: asyncio.Future[float], now: float) -> bool:
     """Whether a message's place in the window is free again at `now`."""
     return place.done() and _free_at(place) <= now
+
+
+@dataclass(slots=True, eq=False)
+class _Held:
+    """A broadcast message's place in the window, taken ahead of when it may leave."""
+
+    place: asyncio.Future[float]
+    not_before: float
+    mine: asyncio.Future[None]  # its chat's claim
+    taken: bool = False  # by a reply that found no room
+    gone: bool = False  # the message has left, or will not
 
 
 class _Trips:

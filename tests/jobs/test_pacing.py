@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -143,7 +144,8 @@ async def test_a_text_in_two_messages_keeps_the_rate() -> None:
 
     async def recipient(chat: str) -> None:
         for _ in range(2):  # a text too long for one message
-            async with pacer.sending(chat):
+            async with pacer.sending(chat) as ready:
+                await ready()
                 sent.append(clock.now)
 
     async def everyone() -> None:
@@ -162,7 +164,8 @@ async def test_replies_go_first_and_share_the_rate_with_broadcasts() -> None:
     replies: list[tuple[float, float]] = []  # (asked, sent)
 
     async def recipient(chat: str) -> None:
-        async with pacer.sending(chat):
+        async with pacer.sending(chat) as ready:
+            await ready()
             broadcast.append(clock.now)
 
     async def resident(n: int) -> None:
@@ -196,7 +199,8 @@ async def test_broadcasts_take_every_place_replies_leave() -> None:
     waits: list[float] = []
 
     async def recipient(chat: str) -> None:
-        async with pacer.sending(chat):
+        async with pacer.sending(chat) as ready:
+            await ready()
             broadcast.append(clock.now)
 
     async def residents() -> None:
@@ -228,7 +232,8 @@ async def test_a_chats_next_message_waits_a_second_after_the_last_ones_answer() 
     sent: dict[str, float] = {}
 
     async def broadcast() -> None:
-        async with pacer.sending("resident"):
+        async with pacer.sending("resident") as ready:
+            await ready()
             await clock.sleep(0.5)  # waiting for a request slot, then Telegram's answer
             sent["broadcast answered"] = clock.now
 
@@ -253,7 +258,8 @@ async def test_a_message_cancelled_before_it_went_does_not_hold_up_its_chat() ->
     sent: list[float] = []
 
     async def fill() -> None:
-        async with pacer.sending("someone else"):
+        async with pacer.sending("someone else") as ready:
+            await ready()
             await clock.sleep(0.5)  # answered at 0.5: the window has room again at 1.5
 
     async def stopped() -> None:
@@ -286,7 +292,8 @@ async def test_broadcast_messages_waiting_for_room_wait_in_turn_not_all_woken_to
     sent: list[float] = []
 
     async def recipient(chat: str) -> None:
-        async with pacer.sending(chat):
+        async with pacer.sending(chat) as ready:
+            await ready()
             await clock.sleep(0.05)  # Telegram's answer takes 50 ms
             sent.append(clock.now)
 
@@ -308,6 +315,8 @@ async def _arrivals_at_50_ms(
     (where the double counts it) and is answered at once."""
     clock = SimClock()
     pacer = _sim_pacer(clock, 30)
+    if not ready:
+        pacer._hold_ahead = 0.0  # nothing held for replies either: it could leave early
     arrivals: list[float] = []
 
     async def recipient(chat: str) -> None:
@@ -489,6 +498,95 @@ async def test_replies_never_overfill_the_window_with_broadcasts_taken_ahead() -
     assert max(waits) <= 0.04 + 0.03 + 1e-3
 
 
+async def _residents_tapping(seed: int, take_held: bool = True) -> dict[str, float]:
+    """A broadcast at 30 a second, answered in 50 ms, while five residents tap every 1 to
+    1.5 s (seeded) for 20 s: the longest wait for a reply's place, the busiest second, the
+    broadcast messages sent, and all messages sent in the 20 s / the rate."""
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    if not take_held:
+        pacer._first_held = lambda: None  # type: ignore[method-assign]
+    broadcast: list[float] = []
+    replies: list[float] = []
+    waits: list[float] = []
+
+    async def answered(sent: list[float]) -> None:
+        left = clock.now
+        await clock.sleep(0.05)
+        sent.append(clock.now)
+        pacer.trip(clock.now - left)
+
+    async def recipient(chat: str) -> None:
+        async with pacer.sending(chat) as ready:
+            await ready()
+            await answered(broadcast)
+
+    async def resident(n: int) -> None:
+        rng = random.Random(f"{seed}-{n}")
+        await clock.sleep(rng.uniform(1.0, 1.5))
+        while clock.now < 20.0:
+            asked = clock.now
+            async with pacer.replying(f"resident-{n}"):
+                waits.append(clock.now - asked)
+                await answered(replies)
+            await clock.sleep(rng.uniform(1.0, 1.5))
+
+    await clock.run(
+        asyncio.gather(*(recipient(str(n)) for n in range(700)), *(resident(n) for n in range(5)))
+    )
+    in_20_s = sum(1 for t in broadcast + replies if t < 20.0)
+    return {
+        "longest wait": max(waits),
+        "busiest second": _busiest_second(broadcast + replies),
+        "broadcast": len(broadcast),
+        "rate": in_20_s / 20.0 / 30,
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_a_reply_with_no_room_takes_a_place_a_broadcast_message_holds(seed: int) -> None:
+    # Two or three replies close together: the first took the place kept free for it, and
+    # the next waited for places coming free (up to 150 ms at 30 a second; in the real bot,
+    # replies p99 97 ms without the double's time). Broadcast messages now take their places
+    # 40 ms ahead, and a reply takes one of those; that message waits for room again.
+    held = await _residents_tapping(seed)
+    assert held["longest wait"] < 0.06, held
+    assert held["busiest second"] <= 30 and held["broadcast"] == 700
+    assert held["rate"] >= 0.96, held  # held ahead, places are not left empty meanwhile
+    # Held but not taken by replies, the waits are as long as before.
+    kept = await _residents_tapping(seed, take_held=False)
+    assert kept["longest wait"] > 0.09, kept
+
+
+async def test_a_reply_given_up_while_waiting_for_a_held_place_gives_it_back() -> None:
+    clock = SimClock()
+    pacer = _sim_pacer(clock, 30)
+    sent: list[float] = []
+    cancelled: list[float] = []
+
+    async def recipient(chat: str) -> None:
+        async with pacer.sending(chat) as ready:
+            await ready()
+            sent.append(clock.now)
+            await clock.sleep(0.05)
+
+    async def impatient() -> None:
+        await clock.sleep(1.5)  # the window full, the next place held 40 ms ahead
+        replying = asyncio.ensure_future(pacer.replying("resident").__aenter__())
+        await clock.sleep(0.001)
+        assert pacer._held and any(h.taken for h in pacer._held)  # it took one
+        replying.cancel()
+        cancelled.append(clock.now)
+
+    # Left taken, the place was never answered and everything waited for it for ever.
+    async with asyncio.timeout(10):
+        await clock.run(asyncio.gather(*(recipient(str(n)) for n in range(120)), impatient()))
+    assert cancelled and len(sent) == 120  # every broadcast message went
+    assert _busiest_second(sent) <= 30
+    assert all(place.done() for place in pacer._recent)  # no place left taken for ever
+    assert max(sent) < 120 / 30 + 1.0  # and the window was not held up
+
+
 async def _after_a_clump(spacing: bool) -> tuple[list[float], list[float]]:
     """Ten replies at once at 0, a broadcast at 30 a second, and a reply every 0.1 s from 1.0
     to 3.0: (when each broadcast message left, how long each later reply waited)."""
@@ -500,7 +598,8 @@ async def _after_a_clump(spacing: bool) -> tuple[list[float], list[float]]:
     waits: list[float] = []
 
     async def recipient(chat: str) -> None:
-        async with pacer.sending(chat):
+        async with pacer.sending(chat) as ready:
+            await ready()
             left.append(clock.now)
 
     async def reply(chat: str, at: float) -> None:
@@ -529,7 +628,10 @@ async def test_broadcast_messages_keep_apart_so_places_do_not_come_free_in_bunch
     later = [t for t in left if t > 1.0]
     gaps = [b - a for a, b in itertools.pairwise(later)]
     assert min(gaps) >= 1 / 30 - 1e-3, min(gaps)
-    assert max(waits) < 0.05, max(waits)
+    # At most a place's spacing and a little: 60 ms for two of 21 replies here (ten a
+    # second, a third of the rate), each the third reply in 0.3 s when the place kept for
+    # them had been taken by the one before.
+    assert max(waits) < 0.065, max(waits)
     _, bunched_waits = await _after_a_clump(spacing=False)
     assert max(bunched_waits) > 0.1, max(bunched_waits)
 
@@ -544,7 +646,8 @@ async def _reply_among_a_broadcast(
     sent: dict[str, float] = {}
 
     async def recipient(chat: str) -> None:
-        async with pacer.sending(chat):
+        async with pacer.sending(chat) as ready:
+            await ready()
             sent[chat] = clock.now
             await clock.sleep(0.05)
 
@@ -650,7 +753,8 @@ async def _conversation(taps: int, gap: float = 1.2) -> dict[str, list[float]]:
     async def broadcast(chat: str) -> None:
         await clock.sleep(0.5)
         await pacer.conversation_pause(chat)
-        async with pacer.sending(chat):
+        async with pacer.sending(chat) as ready:
+            await ready()
             sent[chat].append(clock.now)
             await clock.sleep(0.05)
 
