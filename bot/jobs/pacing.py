@@ -209,8 +209,9 @@ class Pacer:
         added to every place's second (0.975 of the rate at best at 30 a second); so a
         message takes the place of one leaving the window up to that long before it leaves
         (as long as the work took lately), and `ready` holds its request until it has left.
-        Up to SPACED_UP_TO it takes it at least REPLY_WAIT ahead: until it leaves, a reply
-        that finds no room may take its place (`_reply_place`), and it waits for room again.
+        Up to SPACED_UP_TO it takes it at least REPLY_WAIT ahead (`_ahead`): until it leaves,
+        a reply that finds no room may take its place (`_reply_place`), and a reply to its
+        chat may go first (`_claim`); either way it waits for room again (`_placed`).
         """
         place, mine, not_before = await self._reserve(chat_id)
         place, mine, not_before = await self._placed(chat_id, place, mine, not_before)
@@ -228,12 +229,11 @@ class Pacer:
                     self._let_go(chat_id, held)
                     return
                 self._let_go(chat_id, held)
-                if held.taken:
-                    # A reply with no room took its place (the reply's now): room again.
-                    not_before = await self._room_in_turn(chat_id, mine, True, self.monotonic())
-                    place = self._count()
-                # ... and a reply to this chat may have gone first meanwhile (`_placed`).
-                place, mine, not_before = await self._placed(chat_id, place, mine, not_before)
+                # A reply with no room took its place (the reply's now), or a reply to this
+                # chat went first: room again, and the chat again.
+                place, mine, not_before = await self._placed(
+                    chat_id, None if held.taken else place, mine, not_before
+                )
                 held = self._hold(chat_id, mine, place, not_before)
                 now = self.monotonic()
 
@@ -246,21 +246,25 @@ class Pacer:
     async def _placed(
         self,
         chat_id: str,
-        place: asyncio.Future[float],
+        place: asyncio.Future[float] | None,
         mine: asyncio.Future[None],
         not_before: float,
     ) -> tuple[asyncio.Future[float], asyncio.Future[None], float]:
-        """A broadcast message with a place in the window, and its chat still its own."""
-        while self._out.get(chat_id) is not mine:
-            # A reply to this chat went first while this waited for room: this waits a
-            # second after it, without its place, and waits for room again (until it has
-            # both: a resident tapping every second may go first more than once). Kept,
-            # the place stopped every broadcast message for up to half a second at 1,000
-            # a second: the window is counted from its oldest place, and this one stayed
-            # the oldest while a thousand behind it came free.
-            self._release(chat_id, mine)
-            self._give_back(place)
-            mine = await self._claim(chat_id)
+        """A broadcast message with a place in the window (None: it has none), and its chat
+        still its own."""
+        while place is None or self._out.get(chat_id) is not mine:
+            if place is not None:
+                self._give_back(place, not_before)
+            if self._out.get(chat_id) is not mine:
+                # A reply to this chat went first while this waited for room or held its
+                # place: this waits a second after it, without its place, and waits for
+                # room again (until it has both: a resident tapping every second may go
+                # first more than once). Kept, the place stopped every broadcast message
+                # for up to half a second at 1,000 a second: the window is counted from its
+                # oldest place, and this one stayed the oldest while a thousand behind it
+                # came free.
+                self._release(chat_id, mine)
+                mine = await self._claim(chat_id)
             not_before = await self._room_in_turn(chat_id, mine, True, self.monotonic())
             place = self._count()
         return place, mine, not_before
@@ -296,13 +300,19 @@ class Pacer:
             held.popleft()
         return held[0] if held else None
 
-    def _give_back(self, place: asyncio.Future[float]) -> None:
+    def _give_back(self, place: asyncio.Future[float], not_before: float = -math.inf) -> None:
         """A place taken by a message that will not go yet: out of the window (whoever waits
-        for it to come back looks again)."""
+        for it to come back looks again). Taken ahead (`not_before` still to come), it stood
+        for one that Telegram counts until then: that one counts again meanwhile. Without
+        it, the place came free early and 31 messages could go in a second."""
         with suppress(ValueError):
             self._recent.remove(place)
         if not place.done():
             place.set_result(-math.inf)
+        if not_before > self.monotonic():
+            stand_in: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            stand_in.set_result(not_before - 1.0 - _MARGIN)  # comes free at `not_before`
+            self._recent.appendleft(stand_in)
 
     @asynccontextmanager
     async def replying(self, chat_id: str | None = None) -> AsyncIterator[None]:
@@ -346,8 +356,9 @@ class Pacer:
         (until `_gone` or `_release`). A turn counts from when the chat's last message was
         due, but that message may have gone out later (it waited for room in the window or a
         request slot) and may be arriving now. A reply does not wait for a broadcast message
-        still waiting for room in the window (hundreds of them at 1,000 a second): it
-        goes first, and that message claims the chat again once it has its place."""
+        that has not left (waiting for room in the window, hundreds of them at 1,000 a
+        second, or holding its place): it goes first, and that message claims the chat again
+        (`_placed`)."""
         while self.per_chat:
             pending = self._out.get(chat_id)
             if pending is not None and not (reply and self._queued.get(chat_id) is pending):
@@ -467,10 +478,11 @@ class Pacer:
             if held is not None:
                 held.taken = True
                 try:
-                    if held.not_before > now:
-                        await self.sleep(held.not_before - now)
+                    # Until it may leave, and while Telegram says to wait.
+                    while (now := self.monotonic()) < max(held.not_before, self._paused_until):
+                        await self.sleep(max(held.not_before, self._paused_until) - now)
                 except BaseException:
-                    self._give_back(held.place)
+                    self._give_back(held.place, held.not_before)
                     raise
                 return held.place
             oldest = recent[0]
@@ -685,7 +697,7 @@ class _Lead:
             self._samples = []
 
     def seconds(self) -> float:
-        """How long ahead of its place a message may take it."""
+        """How long its work before the request took lately (see `Pacer._ahead`)."""
         return self._seconds
 
 
