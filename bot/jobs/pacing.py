@@ -225,10 +225,9 @@ class Pacer:
             while True:
                 if not_before > now:
                     await self.sleep(not_before - now)
-                if not held.taken and self._out.get(chat_id) is mine:
-                    self._let_go(chat_id, held)
-                    return
                 self._let_go(chat_id, held)
+                if not held.taken and self._out.get(chat_id) is mine:
+                    return
                 # A reply with no room took its place (the reply's now), or a reply to this
                 # chat went first: room again, and the chat again.
                 place, mine, not_before = await self._placed(
@@ -280,7 +279,6 @@ class Pacer:
         (`_reply_place`), and a reply to its chat goes first (`_claim`)."""
         held = _Held(place, not_before, mine)
         self._held.append(held)
-
         self._queued[chat_id] = mine
         return held
 
@@ -479,8 +477,8 @@ class Pacer:
                 held.taken = True
                 try:
                     # Until it may leave, and while Telegram says to wait.
-                    while (now := self.monotonic()) < max(held.not_before, self._paused_until):
-                        await self.sleep(max(held.not_before, self._paused_until) - now)
+                    while (wait := max(held.not_before, self._paused_until) - self.monotonic()) > 0:
+                        await self.sleep(wait)
                 except BaseException:
                     self._give_back(held.place, held.not_before)
                     raise
