@@ -203,6 +203,7 @@ class Services:
 
     async def _after_broadcasts(self) -> None:
         self.composer.forget_composed()
+        await self.core.db.shrink_caches()  # first: what it frees, the trim hands back
         await asyncio.to_thread(release_free_memory)
 
     def sender(self) -> BroadcastSender:

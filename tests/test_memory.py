@@ -67,6 +67,14 @@ async def test_the_running_bot_trims_once_its_broadcasts_are_done(
     monkeypatch.setattr(
         services.composer, "forget_composed", lambda: forget() or forgotten.append(list(trims))
     )
+    shrunk: list[list[int]] = []
+    shrink = core.db.shrink_caches
+
+    async def shrink_and_note() -> None:
+        await shrink()
+        shrunk.append(list(trims))
+
+    monkeypatch.setattr(core.db, "shrink_caches", shrink_and_note)
     closes = (core.clock() + timedelta(days=3)).date().isoformat()
     round_id = await core.desk.open_round(STAFF, closes)
     topic = (await core.db.read(rounds.topics, round_id))[0]
@@ -82,5 +90,7 @@ async def test_the_running_bot_trims_once_its_broadcasts_are_done(
     assert trims == [1]
     # The results messages (composed once for each set of choices) were let go of first.
     assert forgotten == [[]]
+    # And the database connections' page caches, so that the trim hands those back too.
+    assert shrunk == [[]]
     await services.stop()  # waits for the work after the broadcasts
     assert trims == [1]
