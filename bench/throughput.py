@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import math
 import os
@@ -53,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -494,6 +495,25 @@ async def _stop_process(process: asyncio.subprocess.Process | None, sig: signal.
         await process.wait()
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """This process's garbage collector off while the residents run.
+
+    The double and the residents stand in for Telegram and people, so their pauses are not
+    the bot's; yet a full pass over this process's heap (260-330 ms, three in a paced run)
+    held up every Bot API call in flight, and the steps held up meanwhile then reached the
+    bot at once: most of either bot's slow steps in the paced phase. What lives before the
+    run is frozen (never scanned again); what the run leaves, the next run's start collects.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 async def _start_burners(count: int) -> list[asyncio.subprocess.Process]:
     """`count` processes that each keep a CPU busy until killed."""
     return [
@@ -556,30 +576,31 @@ async def run_phase(
                 burners = await _start_burners(phase.busy)
                 users = range(FIRST_USER_ID, FIRST_USER_ID + phase.people)
                 try:
-                    busy_start, bot_start = _system_busy(), _process_cpu(process.pid)
-                    burn_start = sum(_process_cpu(b.pid) for b in burners)
-                    cpu_start, started = time.process_time(), time.monotonic()
-                    try:
-                        results = await _all_residents(
-                            api,
-                            users,
-                            timeout,
-                            sequential=phase.mode == "calibration",
-                            pacing=phase.pacing,
-                            at_once=phase.residents,
-                        )
-                    except BenchError as error:
-                        raise BenchError(
-                            f"{phase.label}, {phase.mode} run {phase.run}, {phase.residents} "
-                            f"residents: {error}\nthe bot's log ends:\n{_tail(log)}"
-                        ) from None
-                    phase.wall = time.monotonic() - started
-                    phase.double_cpu = time.process_time() - cpu_start
-                    bot_used = _process_cpu(process.pid) - bot_start
-                    burned = sum(_process_cpu(b.pid) for b in burners) - burn_start
-                    others = _system_busy() - busy_start - phase.double_cpu - bot_used - burned
-                    phase.others_cpu = None if math.isnan(others) else max(0.0, others)
-                    phase.burner_cpu = burned if burners else None
+                    with _collector_paused():
+                        busy_start, bot_start = _system_busy(), _process_cpu(process.pid)
+                        burn_start = sum(_process_cpu(b.pid) for b in burners)
+                        cpu_start, started = time.process_time(), time.monotonic()
+                        try:
+                            results = await _all_residents(
+                                api,
+                                users,
+                                timeout,
+                                sequential=phase.mode == "calibration",
+                                pacing=phase.pacing,
+                                at_once=phase.residents,
+                            )
+                        except BenchError as error:
+                            raise BenchError(
+                                f"{phase.label}, {phase.mode} run {phase.run}, {phase.residents} "
+                                f"residents: {error}\nthe bot's log ends:\n{_tail(log)}"
+                            ) from None
+                        phase.wall = time.monotonic() - started
+                        phase.double_cpu = time.process_time() - cpu_start
+                        bot_used = _process_cpu(process.pid) - bot_start
+                        burned = sum(_process_cpu(b.pid) for b in burners) - burn_start
+                        others = _system_busy() - busy_start - phase.double_cpu - bot_used - burned
+                        phase.others_cpu = None if math.isnan(others) else max(0.0, others)
+                        phase.burner_cpu = burned if burners else None
                 finally:
                     for burner in burners:
                         burner.kill()
