@@ -1,0 +1,79 @@
+"""Checkpoints (the write-ahead log copied into the database file) run beside the writer.
+
+Left to SQLite, the commit that fills the log to 1,000 pages copies it, fsyncs included, and
+every tap queued behind that commit waits: tens of milliseconds on this machine's disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store import db as store
+from bot.store.db import Database
+
+ROW_BYTES = 4000  # about a page each
+
+
+def _add_rows(conn: sqlite3.Connection, count: int) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, body BLOB)")
+    conn.executemany(
+        "INSERT INTO filler (body) VALUES (?)", ((bytes(ROW_BYTES),) for _ in range(count))
+    )
+
+
+def _count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM filler").fetchone()[0])
+
+
+async def _until(condition: object, seconds: float = 5.0) -> bool:
+    for _ in range(int(seconds / 0.02)):
+        if condition():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_a_commit_that_fills_the_log_does_not_copy_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cv.sqlite3"
+    db = await Database.open(path)
+    try:
+        await db.write(_add_rows, 1)  # starts the first checkpoint; let it finish
+        assert await _until(lambda: db._checkpointing is None)
+        monkeypatch.setattr(store, "CHECKPOINT_EVERY", 3600.0)  # no other for the test
+        size = path.stat().st_size
+
+        await db.write(_add_rows, 1500)  # 1,500 pages: over SQLite's 1,000 for its own
+
+        assert path.stat().st_size == size  # still all in the log
+        assert Path(f"{path}-wal").stat().st_size > 1500 * ROW_BYTES
+        assert await db.read(_count) == 1501
+    finally:
+        await db.close()
+
+
+async def test_the_log_is_copied_into_the_database_file_soon_after_writes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cv.sqlite3"
+    db = await Database.open(path)
+    try:
+        await asyncio.sleep(store.CHECKPOINT_EVERY)  # the schema's checkpoint is behind us
+        await db.write(_add_rows, 10)
+        await asyncio.sleep(store.CHECKPOINT_EVERY)
+        await db.write(_add_rows, 500)  # 2 MB: SQLite alone would leave it in the log
+
+        assert await _until(lambda: path.stat().st_size > 500 * ROW_BYTES)
+    finally:
+        await db.close()
+    assert not Path(f"{path}-wal").exists()  # the last connection closed folded it all in
+    reopened = await Database.open(path)
+    try:
+        assert await reopened.read(_count) == 510
+    finally:
+        await reopened.close()
