@@ -201,7 +201,7 @@ class Host:
             work(step, *args)
             return step.outcome()
 
-        outcome = await self.db.write(run)
+        outcome = await self.db.write_quick(run)
         if outcome.drawings:
             await self._draw(outcome)
         return outcome

@@ -3,7 +3,6 @@ session keeps to the end (or, when it cannot, is told at once where it is)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,18 +61,20 @@ class Counted:
 
     def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
         self.writes = self.reads = 0
-        write, read = db.write, db.read
+        # Where each transaction begins, on the writer (whether on its thread or the event
+        # loop) and on a reader.
+        write, read = db._in_transaction, db._read
 
-        async def counted_write(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        def counted_write(*args: Any) -> Any:
             self.writes += 1
-            return await write(fn, *args, **kw)
+            return write(*args)
 
-        async def counted_read(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        def counted_read(*args: Any) -> Any:
             self.reads += 1
-            return await read(fn, *args, **kw)
+            return read(*args)
 
-        monkeypatch.setattr(db, "write", counted_write)
-        monkeypatch.setattr(db, "read", counted_read)
+        monkeypatch.setattr(db, "_in_transaction", counted_write)
+        monkeypatch.setattr(db, "_read", counted_read)
 
 
 async def test_a_tap_is_one_write_transaction_and_one_engine_run(
