@@ -44,6 +44,10 @@ READERS = 2
 # fills the log to 1,000 pages does it, and its two fsyncs held up every resident's tap
 # behind that commit for 10-20 ms.
 CHECKPOINT_EVERY = 1.0
+# SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log: with
+# commits landing while the checkpointer copies, the log is never all copied when the next
+# write begins, so it would never be reused from its start and would grow without end.
+CHECKPOINT_BACKSTOP = 10_000
 # Prepared statements kept per connection; the hot path uses a few dozen distinct ones.
 STATEMENT_CACHE = 256
 
@@ -106,7 +110,7 @@ class Database:
     def _open_writer(self) -> None:
         conn = connect(self.path)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's work (CHECKPOINT_EVERY)
+        conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BACKSTOP}")
         self._writer = conn
         migrate.upgrade(conn)
 
@@ -263,5 +267,10 @@ class Database:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # else every later write would find it still open
+                conn.execute("ROLLBACK")
+            raise
         return result
