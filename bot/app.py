@@ -202,7 +202,7 @@ class Services:
         self.jobs.after_broadcasts.append(self._after_broadcasts)
 
     async def _after_broadcasts(self) -> None:
-        self.composer.forget_composed()
+        self.composer.forget()
         await self.core.db.shrink_caches()  # first: what it frees, the trim hands back
         await asyncio.to_thread(release_free_memory)
 

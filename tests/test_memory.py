@@ -63,9 +63,9 @@ async def test_the_running_bot_trims_once_its_broadcasts_are_done(
     monkeypatch.setattr(bot.app, "release_free_memory", lambda: bool(trims.append(1)) or True)
     services = Services(core, {}, charts=InlineCharts())
     forgotten: list[list[int]] = []
-    forget = services.composer.forget_composed
+    forget = services.composer.forget
     monkeypatch.setattr(
-        services.composer, "forget_composed", lambda: forget() or forgotten.append(list(trims))
+        services.composer, "forget", lambda: forget() or forgotten.append(list(trims))
     )
     shrunk: list[list[int]] = []
     shrink = core.db.shrink_caches

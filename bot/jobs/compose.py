@@ -233,9 +233,13 @@ class BroadcastComposer:
         # one of them stopped does not stop it for the rest).
         return await asyncio.shield(_task(cache, key, make))
 
-    def forget_composed(self) -> None:
-        """Let go of the messages composed for the broadcasts that have finished."""
+    def forget(self) -> None:
+        """Let go of what the broadcasts that have finished needed: the messages composed,
+        the results read and the charts drawn (their PNGs; Telegram's file_id for each is
+        in the database, so a later broadcast draws them again but does not upload them)."""
         self._composed.clear()
+        self._read_results.clear()
+        self._drawn.clear()
 
     def close(self) -> None:
         """Forget cached results and charts, and stop drawing."""

@@ -105,7 +105,8 @@ async def test_the_same_choices_in_the_same_language_are_composed_once(
         return text
 
     monkeypatch.setattr(bot.jobs.compose, "caption", counted)
-    composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
+    charts = _CountedCharts()
+    composer = BroadcastComposer(core.db, core.catalogs, charts)
     broadcast = _results_of(round_id)
     recipients = [Recipient(pid, "telegram", str(pid), "en", False) for pid in first + second]
     recipients.append(Recipient(first[0], "telegram", str(first[0]), "cy", False))
@@ -121,11 +122,22 @@ async def test_the_same_choices_in_the_same_language_are_composed_once(
     # Each recipient's list is their own: changing one changes no other.
     composed[0].append(composed[6][0])
     assert len(await composer.compose(broadcast, recipients[1])) == 1
-    # Once the broadcasts are over, nothing composed is kept.
-    composer.forget_composed()
-    await composer.compose(broadcast, recipients[2])
-    assert len(captions) == 4
+    assert charts.drawn == 2  # one chart in each language
+    # Once the broadcasts are over, nothing composed is kept, nor the charts' PNGs.
+    composer.forget()
+    again = await composer.compose(broadcast, recipients[2])
+    assert len(captions) == 4 and charts.drawn == 3
+    assert again == composed[2]
     composer.close()
+
+
+class _CountedCharts(InlineCharts):
+    def __init__(self) -> None:
+        self.drawn = 0
+
+    async def draw(self, spec: Any) -> bytes:
+        self.drawn += 1
+        return await super().draw(spec)
 
 
 class _SlowCharts(InlineCharts):
