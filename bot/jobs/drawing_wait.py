@@ -7,6 +7,10 @@ among those claimed ahead, they left room for too few others: at 1000/s the firs
 seconds went at 341, 647 and 891 messages a second (bench/broadcast.py). The sender that
 starts a delivery tells it how to say that it is waiting (`telling`); the composer says so
 (`drawn`), and the sender claims others meanwhile, up to a bound of its own.
+
+Since the composer draws every language's chart before a broadcast's first message
+(`BroadcastComposer.prepare`), deliveries wait here only for a chart that could not be drawn
+ahead (its drawing failed).
 """
 
 from __future__ import annotations

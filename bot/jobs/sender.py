@@ -55,6 +55,10 @@ DRAWING_AHEAD = 2
 class Composer(Protocol):
     """Builds what one recipient receives (in their language)."""
 
+    async def prepare(self, broadcast: Broadcast) -> None:
+        """Make ready what many recipients' messages share, before the first is composed."""
+        ...
+
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
         """The messages for this recipient."""
         ...
@@ -171,6 +175,11 @@ class BroadcastSender:
         # Claimed by a sender that stopped before trying them: they go out now.
         await self.db.write(broadcasts.release, broadcast_id, self._now(), tuple(self.outbounds))
         self._apply_spread(broadcast, counts)
+        try:
+            await self.composer.prepare(broadcast)
+        except Exception:
+            # Whatever was not made ready is made as recipients need it.
+            log.warning("broadcast %s: could not prepare its messages", broadcast_id, exc_info=True)
         run = _Run(self, broadcast_id)
         try:
             await run.send_all()

@@ -14,11 +14,15 @@ from bot.app import Core
 from bot.jobs import drawing_wait
 from bot.jobs.chartworker import InlineCharts
 from bot.jobs.compose import BroadcastComposer
+from bot.jobs.outbound import OutMessage
+from bot.jobs.pacing import Pacer
 from bot.jobs.results import caption
-from bot.store import participants, rounds
+from bot.jobs.sender import BroadcastSender
+from bot.store import broadcasts, participants, rounds
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Tx
 from tests.conftest import STAFF
+from tests.jobs.conftest import RecordingOutbound, VirtualClock
 
 
 def _chose(conn: Tx, round_id: int, first: int, topic_ids: list[int], count: int) -> list[int]:
@@ -199,3 +203,82 @@ async def test_a_delivery_stopped_while_it_waits_does_not_stop_the_chart(core: C
     [later] = await asyncio.gather(compose(second[0]))  # after the pause
     assert kept[0].photo and later[0].photo == kept[0].photo
     composer.close()
+
+
+class _FailingOnce(_CountedCharts):
+    """The first drawing fails (a worker process that died), the rest are drawn."""
+
+    async def draw(self, spec: Any) -> bytes:
+        if not self.drawn:
+            self.drawn += 1
+            raise RuntimeError("the drawing process died")
+        return await super().draw(spec)
+
+
+async def _send_results(
+    core: Core, charts: InlineCharts, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[str, OutMessage, int]], list[int], list[int], int]:
+    """Close a round (six chose in English, six in Welsh) and send its results: each message
+    with the drawings made when it went, and how many deliveries waited for one."""
+    round_id, _, english, welsh = await _closed_round(core)
+
+    def in_welsh(conn: Tx) -> int:
+        for pid in welsh:
+            participants.update(conn, pid, {"locale": "cy"})
+        [found] = [b for b in broadcasts.with_status(conn, "scheduled") if b.kind == "results"]
+        broadcasts.start(conn, found.id, core.clock().isoformat())
+        return found.id
+
+    bid = await core.db.write(in_welsh)
+    waited: list[int] = []
+    waiting = bot.jobs.compose.drawn
+
+    async def drawn(drawing: Any) -> Any:
+        waited.append(1)
+        return await waiting(drawing)
+
+    monkeypatch.setattr(bot.jobs.compose, "drawn", drawn)
+    clock = VirtualClock()
+    sent: list[tuple[str, OutMessage, int]] = []
+
+    class Network(RecordingOutbound):
+        async def send(self, chat_id: str, message: OutMessage) -> None:
+            sent.append((chat_id, message, charts.drawn))  # type: ignore[attr-defined]
+
+    composer = BroadcastComposer(core.db, core.catalogs, charts)
+    pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
+    sender = BroadcastSender(
+        core.db, composer, {"telegram": Network(clock)}, pacer, clock=core.clock, sleep=clock.sleep
+    )
+    progress = await sender.run(bid)
+    composer.close()
+    assert progress is not None and progress.sent == 12 and progress.status == "done"
+    return sent, english, welsh, len(waited)
+
+
+async def test_a_results_broadcast_draws_its_charts_before_the_first_message(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawn as the first recipient in each language needed it, a thousand deliveries and
+    more waited for the drawings at the start of a broadcast at 1000/s (7 MB, which Python's
+    allocator kept after the broadcast)."""
+    charts = _CountedCharts()
+    sent, english, welsh, waited = await _send_results(core, charts, monkeypatch)
+    languages = len(core.catalogs.available())
+    assert languages > 2
+    # Every language's chart was there when the first message went; nobody waited for one.
+    assert {drawn for _, _, drawn in sent} == {languages} and waited == 0
+    keys = {chat: message.photo_key for chat, message, _ in sent}
+    photos = {chat: message.photo for chat, message, _ in sent}
+    assert all(photos.values()) and len(keys) == 12
+    assert len({keys[str(100 + n)] for n in range(6)}) == 1  # the English chart
+    assert len({keys[str(200 + n)] for n in range(6)}) == 1  # the Welsh one
+    assert keys["100"] != keys["200"]
+
+
+async def test_a_chart_that_could_not_be_drawn_ahead_is_drawn_when_needed(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    charts = _FailingOnce()
+    sent, *_ = await _send_results(core, charts, monkeypatch)
+    assert len(sent) == 12 and all(message.photo for _, message, _ in sent)

@@ -30,6 +30,9 @@ T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 class KindComposer:
+    async def prepare(self, broadcast: Broadcast) -> None:
+        pass
+
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
         return [OutMessage(broadcast.kind)]
 

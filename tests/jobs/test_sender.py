@@ -31,6 +31,9 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 class TextComposer:
     """Each recipient gets one text naming their locale."""
 
+    async def prepare(self, broadcast: Broadcast) -> None:
+        pass
+
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
         texts = broadcast.content.get("texts", {})
         return [OutMessage(texts.get(recipient.locale or "en") or texts["en"])]
@@ -400,6 +403,9 @@ async def test_the_composer_is_used_for_templates(db: Database) -> None:
 class _ChartComposer:
     """Welsh recipients' messages wait for a chart until `drawn` is set; English ones have
     theirs."""
+
+    async def prepare(self, broadcast: Broadcast) -> None:
+        pass
 
     def __init__(self) -> None:
         self.drawn = asyncio.Event()
