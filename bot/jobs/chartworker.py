@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Literal
 
 from bot.jobs.results import ChartSpec
@@ -60,8 +61,16 @@ class ChartWorker:
             # "spawn": a fresh interpreter, not a copy of the bot's memory.
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         self._busy += 1
+        pool = self._pool
         try:
-            return await loop.run_in_executor(self._pool, draw, spec)
+            return await loop.run_in_executor(pool, draw, spec)
+        except BrokenProcessPool:
+            # The worker process died (killed, out of memory): a broken pool fails every
+            # drawing at once, so the next one starts a new process.
+            if self._pool is pool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+            raise
         finally:
             self._busy -= 1
             if self._busy == 0:

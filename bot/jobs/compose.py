@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, Iterable
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from bot.flows.callback import encode_callback
@@ -16,12 +17,19 @@ from bot.jobs.chartworker import ChartWorker
 from bot.jobs.drawing_wait import drawn
 from bot.jobs.outbound import OutMessage
 from bot.jobs.results import ChartSpec, Results, caption, chart_spec
-from bot.store import initiatives, rounds, support
+from bot.store import broadcasts, initiatives, rounds, support
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+# At most this long drawing a broadcast's charts before its first message (a drawing takes a
+# tenth to a third of a second; the worker process a second or two to start): a drawing stuck
+# longer must not hold up everyone, nor keep a pause from being seen.
+PREPARE_AT_MOST = 30.0
 
 # Residents' own choices repeat (1,682 different ones, language included, among 58,799 in the
 # benchmark's round): each is composed once, up to this many at a time.
@@ -128,22 +136,37 @@ class BroadcastComposer:
             ]
         raise ValueError(f"broadcast {broadcast.id}: cannot compose a {kind!r} message")
 
-    async def prepare(self, broadcast: Broadcast) -> None:
-        """Draw the broadcast's chart in every language before anyone's message is composed.
-        Drawn as the first recipient in each language needed it, a thousand deliveries or
-        more waited for the drawings at the start of a broadcast at 1000/s, 7 MB of them,
-        and the memory Python took for them stayed after the broadcast (bench/broadcast.py)."""
+    async def prepare(self, broadcast: Broadcast, channels: Sequence[str]) -> None:
+        """Draw the broadcast's chart in the language of each recipient still to be sent to
+        on `channels`, before anyone's message is composed. Drawn as the first recipient in
+        each language needed it, a thousand deliveries or more waited for the drawings at the
+        start of a broadcast at 1000/s, 7 MB of them, and the memory Python took for them
+        stayed after the broadcast (bench/broadcast.py)."""
         round_id = await self._chart_round(broadcast)
         if round_id is None:
             return
+        languages = await self.db.read(broadcasts.languages_to_send, broadcast.id, channels)
+        if not languages:
+            return
         results = await self._once(self._read_results, round_id, lambda: self._read(round_id))
-        drawings = []
-        for locale in self.catalogs.available():
+        drawings = {}
+        for locale in languages:
             spec = chart_spec(results, self.catalogs.get(locale))
             if spec is not None:
-                drawings.append(self._drawing(spec))
+                drawings[spec.key] = self._drawing(spec)
+        try:
+            # Shielded: a drawing not done in time goes on, for those who need it.
+            await asyncio.wait_for(
+                asyncio.gather(*map(asyncio.shield, drawings.values()), return_exceptions=True),
+                PREPARE_AT_MOST,
+            )
+        except TimeoutError:
+            log.warning(
+                "broadcast %s: charts not drawn after %.0f s; sending those that are",
+                broadcast.id,
+                PREPARE_AT_MOST,
+            )
         # A drawing that failed is tried again for the first recipient who needs it.
-        await asyncio.gather(*map(asyncio.shield, drawings), return_exceptions=True)
 
     async def _chart_round(self, broadcast: Broadcast) -> int | None:
         """The closed round whose chart the broadcast's messages carry, if any."""

@@ -8,9 +8,9 @@ seconds went at 341, 647 and 891 messages a second (bench/broadcast.py). The sen
 starts a delivery tells it how to say that it is waiting (`telling`); the composer says so
 (`drawn`), and the sender claims others meanwhile, up to a bound of its own.
 
-Since the composer draws every language's chart before a broadcast's first message
+Since the composer draws each recipient language's chart before a broadcast's first message
 (`BroadcastComposer.prepare`), deliveries wait here only for a chart that could not be drawn
-ahead (its drawing failed).
+ahead (its drawing failed, or was not done within `PREPARE_AT_MOST`).
 """
 
 from __future__ import annotations

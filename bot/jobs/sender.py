@@ -15,7 +15,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,8 +55,9 @@ DRAWING_AHEAD = 2
 class Composer(Protocol):
     """Builds what one recipient receives (in their language)."""
 
-    async def prepare(self, broadcast: Broadcast) -> None:
-        """Make ready what many recipients' messages share, before the first is composed."""
+    async def prepare(self, broadcast: Broadcast, channels: Sequence[str]) -> None:
+        """Make ready what many recipients' messages share, before the first is composed
+        (for those still to be sent to on `channels`)."""
         ...
 
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
@@ -176,7 +177,7 @@ class BroadcastSender:
         await self.db.write(broadcasts.release, broadcast_id, self._now(), tuple(self.outbounds))
         self._apply_spread(broadcast, counts)
         try:
-            await self.composer.prepare(broadcast)
+            await self.composer.prepare(broadcast, tuple(self.outbounds))
         except Exception:
             # Whatever was not made ready is made as recipients need it.
             log.warning("broadcast %s: could not prepare its messages", broadcast_id, exc_info=True)

@@ -378,6 +378,19 @@ def claim(
     return [Recipient(int(r[0]), str(r[1]), str(r[2]), r[3], bool(r[4])) for r in rows]
 
 
+def languages_to_send(conn: Tx, broadcast_id: int, channels: Iterable[str]) -> list[str]:
+    """The languages of the recipients on `channels` still queued or claimed."""
+    served = sorted(channels)
+    marks = ", ".join("?" for _ in served) or "''"
+    rows = conn.execute(
+        "SELECT DISTINCT COALESCE(p.locale, 'en') FROM deliveries d "
+        "JOIN participants p ON p.id = d.participant_id "
+        f"WHERE d.broadcast_id = ? AND d.state IN ('queued', 'claimed') AND p.channel IN ({marks})",
+        (broadcast_id, *served),
+    )
+    return sorted(str(r[0]) for r in rows)
+
+
 def attempting(conn: Tx, broadcast_id: int, participant_ids: Sequence[int], now: str) -> None:
     """Mark claimed recipients `sending`: their request is about to go out, and after a crash
     they are in doubt (reported, never sent again)."""

@@ -109,6 +109,14 @@ async def test_the_same_choices_in_the_same_language_are_composed_once(
         return text
 
     monkeypatch.setattr(bot.jobs.compose, "caption", counted)
+    summaries: list[int] = []
+    summary = bot.jobs.compose._round_summary
+
+    def summarised(conn: Tx, round_id: int) -> Any:
+        summaries.append(round_id)
+        return summary(conn, round_id)
+
+    monkeypatch.setattr(bot.jobs.compose, "_round_summary", summarised)
     charts = _CountedCharts()
     composer = BroadcastComposer(core.db, core.catalogs, charts)
     broadcast = _results_of(round_id)
@@ -126,11 +134,11 @@ async def test_the_same_choices_in_the_same_language_are_composed_once(
     # Each recipient's list is their own: changing one changes no other.
     composed[0].append(composed[6][0])
     assert len(await composer.compose(broadcast, recipients[1])) == 1
-    assert charts.drawn == 2  # one chart in each language
-    # Once the broadcasts are over, nothing composed is kept, nor the charts' PNGs.
+    assert charts.drawn == 2 and len(summaries) == 1  # one chart in each language
+    # Once the broadcasts are over, nothing composed is kept, nor the results or the charts.
     composer.forget()
     again = await composer.compose(broadcast, recipients[2])
-    assert len(captions) == 4 and charts.drawn == 3
+    assert len(captions) == 4 and charts.drawn == 3 and len(summaries) == 2
     assert again == composed[2]
     composer.close()
 
@@ -264,10 +272,9 @@ async def test_a_results_broadcast_draws_its_charts_before_the_first_message(
     allocator kept after the broadcast)."""
     charts = _CountedCharts()
     sent, english, welsh, waited = await _send_results(core, charts, monkeypatch)
-    languages = len(core.catalogs.available())
-    assert languages > 2
-    # Every language's chart was there when the first message went; nobody waited for one.
-    assert {drawn for _, _, drawn in sent} == {languages} and waited == 0
+    # Both languages' charts were there when the first message went; nobody waited for one.
+    # Only theirs: the bot speaks ten.
+    assert {drawn for _, _, drawn in sent} == {2} and waited == 0
     keys = {chat: message.photo_key for chat, message, _ in sent}
     photos = {chat: message.photo for chat, message, _ in sent}
     assert all(photos.values()) and len(keys) == 12
@@ -282,3 +289,57 @@ async def test_a_chart_that_could_not_be_drawn_ahead_is_drawn_when_needed(
     charts = _FailingOnce()
     sent, *_ = await _send_results(core, charts, monkeypatch)
     assert len(sent) == 12 and all(message.photo for _, message, _ in sent)
+
+
+async def test_charts_are_drawn_only_for_those_this_bot_can_send_to(core: Core) -> None:
+    """A broadcast whose recipients are all on a channel this process cannot reach stays
+    "sending" for a process that can, and is looked at again every sweep: it must not draw
+    every chart again each time."""
+    round_id, *_ = await _closed_round(core)  # twelve recipients, on Telegram
+
+    def start(conn: Tx) -> Broadcast:
+        [found] = [b for b in broadcasts.with_status(conn, "scheduled") if b.kind == "results"]
+        broadcasts.start(conn, found.id, core.clock().isoformat())
+        started = broadcasts.get(conn, found.id)
+        assert started is not None
+        return started
+
+    broadcast = await core.db.write(start)
+    charts = _CountedCharts()
+    composer = BroadcastComposer(core.db, core.catalogs, charts)
+    await composer.prepare(broadcast, ("console",))
+    assert charts.drawn == 0
+    await composer.prepare(broadcast, ("console", "telegram"))
+    assert charts.drawn == 1  # theirs, English
+    composer.close()
+
+
+class _StuckInEnglish(_CountedCharts):
+    """The English chart is drawn only once `go` is set (a worker that hangs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def draw(self, spec: Any) -> bytes:
+        if spec.locale == "en":
+            await self.go.wait()
+        return await super().draw(spec)
+
+
+async def test_a_stuck_drawing_holds_up_only_its_own_language(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a bound, the broadcast waited for the stuck drawing before its first message,
+    and a pause was not seen meanwhile."""
+    monkeypatch.setattr(bot.jobs.compose, "PREPARE_AT_MOST", 0.2)
+    charts = _StuckInEnglish()
+    sending = asyncio.ensure_future(_send_results(core, charts, monkeypatch))
+    await asyncio.sleep(1.0)
+    assert not sending.done()
+    charts.go.set()
+    sent, english, welsh, waited = await asyncio.wait_for(sending, 10)
+    assert len(sent) == 12 and all(message.photo for _, message, _ in sent)
+    # The Welsh (claimed after the English) went while the English chart hung.
+    assert [int(chat) for chat, _, _ in sent[:6]] == list(range(200, 206))
+    assert waited == 6  # the English waited for theirs

@@ -111,3 +111,38 @@ asyncio.run(main())
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "drawn True"
+
+
+def test_a_chart_worker_that_died_is_replaced_for_the_next_drawing() -> None:
+    """A broken pool fails every drawing at once: all of a broadcast's deliveries failed
+    until the worker had been idle a minute."""
+    script = f"""
+import asyncio, os, signal, sys
+sys.path.insert(0, {str(REPO)!r})
+from concurrent.futures.process import BrokenProcessPool
+from bot.jobs.chartworker import ChartWorker
+from bot.jobs.results import ChartSpec
+
+async def main():
+    worker = ChartWorker()
+    spec = ChartSpec("en", "How many people chose each topic", "40 people took part",
+                     ("Parks", "Food"), (12, 7))
+    await worker.draw(spec)
+    for pid in list(worker._pool._processes):
+        os.kill(pid, signal.SIGKILL)
+    await asyncio.sleep(0.5)
+    try:
+        await worker.draw(spec)  # the drawing the process died under, or the next one
+    except BrokenProcessPool:
+        pass
+    png = await worker.draw(spec)
+    worker.close()
+    print("drawn again", png.startswith(b"\\x89PNG"))
+
+asyncio.run(main())
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "drawn again True"

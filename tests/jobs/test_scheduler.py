@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -30,7 +31,7 @@ T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 class KindComposer:
-    async def prepare(self, broadcast: Broadcast) -> None:
+    async def prepare(self, broadcast: Broadcast, channels: Sequence[str]) -> None:
         pass
 
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:

@@ -9,6 +9,7 @@ import random
 import time
 import weakref
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 class TextComposer:
     """Each recipient gets one text naming their locale."""
 
-    async def prepare(self, broadcast: Broadcast) -> None:
+    async def prepare(self, broadcast: Broadcast, channels: Sequence[str]) -> None:
         pass
 
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
@@ -404,7 +405,7 @@ class _ChartComposer:
     """Welsh recipients' messages wait for a chart until `drawn` is set; English ones have
     theirs."""
 
-    async def prepare(self, broadcast: Broadcast) -> None:
+    async def prepare(self, broadcast: Broadcast, channels: Sequence[str]) -> None:
         pass
 
     def __init__(self) -> None:
