@@ -360,8 +360,7 @@ def claim(
 ) -> list[Recipient]:
     """The next queued recipients on `channels`, marked `claimed`: taken by this sender, not
     yet tried (`attempting` marks them just before their request)."""
-    served = sorted(channels)
-    marks = ", ".join("?" for _ in served) or "''"
+    marks, served = _placeholders(channels)
     rows = conn.execute(
         "SELECT d.participant_id, p.channel, p.chat_id, p.locale, "
         "(p.opted_out_at IS NOT NULL OR p.unreachable_at IS NOT NULL) AS stopped "
@@ -380,8 +379,7 @@ def claim(
 
 def languages_to_send(conn: Tx, broadcast_id: int, channels: Iterable[str]) -> list[str]:
     """The languages of the recipients on `channels` still queued or claimed."""
-    served = sorted(channels)
-    marks = ", ".join("?" for _ in served) or "''"
+    marks, served = _placeholders(channels)
     rows = conn.execute(
         "SELECT DISTINCT COALESCE(p.locale, 'en') FROM deliveries d "
         "JOIN participants p ON p.id = d.participant_id "
@@ -436,8 +434,7 @@ def release(
             [(now, broadcast_id, pid) for pid in participant_ids],
         )
         return cur.rowcount
-    served = sorted(channels)
-    marks = ", ".join("?" for _ in served) or "''"
+    marks, served = _placeholders(channels)
     # The claimed rows first (a few), then each one's channel: as a list of the channels'
     # participants it read all 100,000 (40 ms) whenever a sender started.
     cur = conn.execute(
@@ -536,6 +533,13 @@ def gave_feedback(conn: Tx) -> set[int]:
         "d WHERE d.broadcast_id = b.id AND d.state = 'sent'))"
     )
     return {int(r[0]) for r in rows}
+
+
+def _placeholders(channels: Iterable[str]) -> tuple[str, list[str]]:
+    """SQL placeholders for `channels` in an IN (...) (none: matches nothing), and their
+    values."""
+    served = sorted(channels)
+    return ", ".join("?" for _ in served) or "''", served
 
 
 def _broadcast(r: sqlite3.Row) -> Broadcast:
