@@ -149,13 +149,14 @@ class BroadcastComposer:
         if not languages:
             return
         results = await self._once(self._read_results, round_id, lambda: self._read(round_id))
-        drawings = {}
+        drawings: dict[str, asyncio.Task[bytes]] = {}  # by chart: languages may share one
         for locale in languages:
             spec = chart_spec(results, self.catalogs.get(locale))
             if spec is not None:
                 drawings[spec.key] = self._drawing(spec)
         try:
-            # Shielded: a drawing not done in time goes on, for those who need it.
+            # Shielded: a drawing not done in time goes on, for those who need it; one that
+            # failed is tried again for the first recipient who needs it.
             await asyncio.wait_for(
                 asyncio.gather(*map(asyncio.shield, drawings.values()), return_exceptions=True),
                 PREPARE_AT_MOST,
@@ -166,7 +167,6 @@ class BroadcastComposer:
                 broadcast.id,
                 PREPARE_AT_MOST,
             )
-        # A drawing that failed is tried again for the first recipient who needs it.
 
     async def _chart_round(self, broadcast: Broadcast) -> int | None:
         """The closed round whose chart the broadcast's messages carry, if any."""
