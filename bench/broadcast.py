@@ -1,6 +1,6 @@
 """Broadcasts from the real bot process, at Telegram's rate, on the scale fixture.
 
-    .venv/bin/python bench/broadcast.py [--kind plain,results] [--rate 30,1000] [--latency 50]
+    .venv/bin/python bench/broadcast.py [--kind plain,results,news] [--rate 30,1000] [--latency 50]
     .venv/bin/python bench/broadcast.py --quick          # 1,000 participants: a smoke test
 
 Each run builds nothing but a copy of the scale fixture (bench/fixture.py: 100,000
@@ -15,7 +15,11 @@ PAID_BROADCAST, whose sends carry allow_paid_broadcast) and one a second per cha
 - plain:   `python -m bot.cli broadcast everyone --text ... --yes` (a staff broadcast to every
            participant who can be sent news);
 - results: `python -m bot.cli admin round-close 1`: the bot's next sweep queues the round's
-           results (a chart for each recipient) to everyone who took part.
+           results (a chart for each recipient) to everyone who took part;
+- news:    `python -m bot.cli admin initiative-add ... --topics 2`, then `admin
+           initiative-update N --status active --note ...`: "you said, we did" to everyone who
+           chose the round's second topic (the round is still open: text, no chart). Not run
+           by default.
 
 Meanwhile --residents fixture residents (not recipients of results) tap through a flow, /menu
 then "How we use your answers", again and again, a second apart. At 30/s the rate is measured
@@ -56,6 +60,7 @@ import hashlib
 import math
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -97,6 +102,14 @@ AFTER_TOLERANCE_MB = 10.0
 TARGET_REPLY_P99_MS = 100.0
 FREE_LIMIT, PAID_LIMIT = 30, 1000
 ROUND_ID = 1
+# The broadcast each kind of run makes: what it is, and its kind in the database.
+WHAT = {
+    "plain": "a staff broadcast to everyone",
+    "results": "round results, charts",
+    "news": "an initiative's news to those who chose its topic",
+}
+STORED = {"plain": "staff", "results": "results", "news": "initiative"}
+NEWS_TOPIC = 2  # the fixture's second topic: chosen by about half the round's participants
 TEXT = (
     "Thank you to everyone who told us what matters to them this year. The community fair is "
     "on Saturday 12 December at the Riverside Hall, from 10:00 to 15:00: come and meet us."
@@ -403,7 +416,7 @@ def _at_double(api: BroadcastAPI, replies: list[Reply]) -> None:
 class Run:
     """One broadcast from the real bot, and what the double and the bot's memory showed."""
 
-    kind: str  # plain or results
+    kind: str  # plain, results or news
     rate: float
     latency_ms: float
     participants: int
@@ -449,7 +462,7 @@ class Run:
 
     @property
     def what(self) -> str:
-        return "a staff broadcast to everyone" if self.kind == "plain" else "round results, charts"
+        return WHAT[self.kind]
 
     @property
     def title(self) -> str:
@@ -540,7 +553,7 @@ async def one_run(
     chats = [
         chat
         for _, chat in residents(
-            database, args.residents, outside_round=ROUND_ID if kind == "results" else None
+            database, args.residents, outside_round=None if kind == "plain" else ROUND_ID
         )
     ]
     limits = Limits(global_per_second=PAID_LIMIT if run.paid else FREE_LIMIT)
@@ -601,6 +614,8 @@ async def _measure(
     try:
         if run.kind == "plain":
             await cli(bot.env, workdir, "broadcast", "everyone", "--text", TEXT, "--yes")
+        elif run.kind == "news":
+            await _news(bot, workdir)
         else:
             await cli(bot.env, workdir, "admin", "round-close", str(ROUND_ID))
         run.broadcast_id = await _broadcast_id(run.kind, database, bot, args.start_timeout)
@@ -700,6 +715,20 @@ def _others_waiting(database: Path, broadcast_id: int, chats: Sequence[int]) -> 
     return bool(read_one(database, query, (broadcast_id, *(str(c) for c in chats))))
 
 
+async def _news(bot: BotProcess, workdir: Path) -> None:
+    """Staff record an initiative for a topic people chose, then say it has started."""
+    added = await cli(
+        bot.env, workdir, "admin", "initiative-add", "Walking group", "--topics", str(NEWS_TOPIC)
+    )
+    found = re.search(r"initiative (\d+)", added)
+    if found is None:
+        raise BenchError(f"no initiative added: {added!r}")
+    await cli(
+        *(bot.env, workdir, "admin", "initiative-update", found.group(1)),
+        *("--status", "active", "--note", "The first walk was on Sunday."),
+    )
+
+
 def _status(database: Path, broadcast_id: int) -> str | None:
     value = read_one(database, "SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
     return None if value is None else str(value)
@@ -707,7 +736,7 @@ def _status(database: Path, broadcast_id: int) -> str | None:
 
 async def _broadcast_id(kind: str, database: Path, bot: BotProcess, timeout: float) -> int:  # noqa: ASYNC109
     """The broadcast staff's command made, once the bot has started it."""
-    stored = "staff" if kind == "plain" else "results"
+    stored = STORED[kind]
     deadline = time.monotonic() + timeout
     while True:
         found = read_one(
@@ -958,8 +987,8 @@ def _numbers(text: str) -> list[float]:
 
 def _kinds(text: str) -> list[str]:
     kinds = [part.strip() for part in text.split(",") if part.strip()]
-    if not kinds or any(kind not in ("plain", "results") for kind in kinds):
-        raise argparse.ArgumentTypeError("plain and/or results, separated by commas")
+    if not kinds or any(kind not in WHAT for kind in kinds):
+        raise argparse.ArgumentTypeError(f"{', '.join(WHAT)}, separated by commas")
     return kinds
 
 

@@ -132,6 +132,19 @@ def test_results_broadcast_counts_uploads_and_charts(results: str) -> None:
     assert rows["chores cancelled before the run"] != "none", rows  # the fixture's check-ins
 
 
+def test_an_initiatives_news_goes_to_those_who_chose_its_topic() -> None:
+    out = _bench("--kind", "news", "--rate", "1000", "--participants", "300")
+    rows = _section(out, "news, 1000/s (paid limits), latency 0 ms")
+    _consistent(rows, out)
+    queued = int(rows["recipients queued"])
+    # Some of the round's participants (those who chose its second topic), not everyone.
+    assert 0 < queued < 300, rows
+    assert rows["deliveries by state"] == f"sent {queued}", rows
+    assert rows["photos / texts"] == f"0 / {queued}", rows  # the round is open: no chart
+    assert rows["photo uploads (multipart sendPhoto)"] == "0", rows
+    assert "target achieved/configured >= 0.95 (news, 1000/s" in out
+
+
 def test_targets_are_judged_for_every_run(plain: str, results: str) -> None:
     for out, titles in (
         (

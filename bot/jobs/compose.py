@@ -93,6 +93,9 @@ class BroadcastComposer:
         # A round's results message by language and the resident's own choices: composing
         # one (its caption and chart's name) was a quarter of the bot's time at 1,000/s.
         self._composed: dict[tuple[int, str, frozenset[int]], tuple[OutMessage, ...]] = {}
+        # An initiative's news or check-in: the initiative and the round its topic was
+        # chosen in, read once for all the broadcast's recipients rather than once each.
+        self._initiatives: dict[int, asyncio.Task[_Chosen]] = {}
 
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
         """The messages for one recipient."""
@@ -103,7 +106,7 @@ class BroadcastComposer:
         if kind == "results" and broadcast.round_id is not None:
             return await self._results(broadcast.round_id, recipient, tr)
         if kind == "initiative":
-            return await self._initiative(broadcast.content, tr)
+            return await self._initiative(broadcast, tr)
         if kind == "reminder":
             text = tr.gettext(
                 "You started answering some questions but did not finish. "
@@ -111,7 +114,7 @@ class BroadcastComposer:
             )
             return [OutMessage(text, buttons=(button(tr.gettext("Carry on"), RESUME_FLOW, "go"),))]
         if kind == "checkin":
-            found = await self.db.read(initiatives.get, int(broadcast.content["initiative_id"]))
+            found, _ = await self._initiative_of(broadcast)
             title = pick_text(found.title, tr) if found else ""
             text = tr.gettext(
                 "How is “{title}” going? It only takes a minute to tell us.", title=title
@@ -174,15 +177,16 @@ class BroadcastComposer:
             return broadcast.round_id
         if broadcast.kind != "initiative":
             return None
-        found = await self.db.read(initiatives.get, int(broadcast.content["initiative_id"]))
-        return await self._closed_round_of(found)
+        _, round_id = await self._initiative_of(broadcast)
+        return round_id
 
-    async def _closed_round_of(self, found: initiatives.Initiative | None) -> int | None:
-        """The round the initiative's topic was chosen in, once that round has closed."""
-        chosen_in = (
-            await self.db.read(rounds.get, found.round_id) if found and found.round_id else None
+    async def _initiative_of(self, broadcast: Broadcast) -> _Chosen:
+        """The broadcast's initiative, and the round its topic was chosen in once that round
+        has closed (None before): as they were when its first recipient needed them."""
+        initiative_id = int(broadcast.content["initiative_id"])
+        return await self._once(
+            self._initiatives, initiative_id, lambda: self.db.read(_chosen, initiative_id)
         )
-        return chosen_in.id if chosen_in is not None and chosen_in.status == "closed" else None
 
     def _drawing(self, spec: ChartSpec) -> asyncio.Task[bytes]:
         return _task(self._drawn, spec.key, lambda: self.charts.draw(spec))
@@ -195,8 +199,9 @@ class BroadcastComposer:
             tr.gettext("💬 Our team has answered your request for support:") + "\n\n" + answer
         )
 
-    async def _initiative(self, content: dict[str, Any], tr: Translator) -> list[OutMessage]:
-        found = await self.db.read(initiatives.get, int(content["initiative_id"]))
+    async def _initiative(self, broadcast: Broadcast, tr: Translator) -> list[OutMessage]:
+        content = broadcast.content
+        found, round_id = await self._initiative_of(broadcast)
         title = pick_text(found.title, tr) if found else ""
         lines = [tr.gettext("📣 You said, we did: news about “{title}”.", title=title)]
         status = content.get("status")
@@ -206,7 +211,6 @@ class BroadcastComposer:
         if note:
             lines.append(pick_text(note, tr))
         # With the chart of the round its topics were chosen in, once that round has closed.
-        round_id = await self._closed_round_of(found)
         if round_id is None:
             return [OutMessage("\n".join(lines))]
         results = await self._once(self._read_results, round_id, lambda: self._read(round_id))
@@ -290,17 +294,17 @@ class BroadcastComposer:
 
     def forget(self) -> None:
         """Let go of what the broadcasts that have finished needed: the messages composed,
-        the results read and the charts drawn (their PNGs; Telegram's file_id for each is
-        in the database, so a later broadcast draws them again but does not upload them)."""
+        the results and initiatives read and the charts drawn (their PNGs; Telegram's
+        file_id for each is in the database, so a later broadcast draws them again but does
+        not upload them). A later broadcast reads its initiative as it is then."""
         self._composed.clear()
         self._read_results.clear()
+        self._initiatives.clear()
         self._drawn.clear()
 
     def close(self) -> None:
-        """Forget cached results and charts, and stop drawing."""
-        self._composed.clear()
-        self._read_results.clear()
-        self._drawn.clear()
+        """Forget cached results, initiatives and charts, and stop drawing."""
+        self.forget()
         self.charts.close()
 
 
@@ -325,6 +329,17 @@ def untranslated(content: dict[str, Any], locales: Iterable[str]) -> list[str]:
         return []  # templates are translated through the catalogs
     given = set((content.get("texts") or {}).keys())
     return sorted(set(locales) - given)
+
+
+# An initiative (None if deleted) and the closed round its topic was chosen in.
+_Chosen = tuple[initiatives.Initiative | None, int | None]
+
+
+def _chosen(conn: Tx, initiative_id: int) -> _Chosen:
+    found = initiatives.get(conn, initiative_id)
+    chosen_in = rounds.get(conn, found.round_id) if found and found.round_id else None
+    closed = chosen_in is not None and chosen_in.status == "closed"
+    return found, chosen_in.id if closed and chosen_in is not None else None
 
 
 def _round_summary(
