@@ -573,6 +573,9 @@ async def one_run(
     finally:
         await api.aclose()
     run.ledger = _ledger(database, run.broadcast_id)
+    # At the end: the audience is queued in chunks as the broadcast goes (read when it
+    # began, this was the first chunk's thousand).
+    run.recipients = sum(run.ledger.values())
     if run.whole and run.ledger.get("queued", 0):
         raise BenchError(f"{label}: the broadcast ended with deliveries still queued")
     if kind == "plain" and max(run.per_chat, default=1) > 1:
@@ -619,14 +622,6 @@ async def _measure(
         else:
             await cli(bot.env, workdir, "admin", "round-close", str(ROUND_ID))
         run.broadcast_id = await _broadcast_id(run.kind, database, bot, args.start_timeout)
-        run.recipients = int(
-            read_one(
-                database,
-                "SELECT COUNT(*) FROM deliveries WHERE broadcast_id = ?",
-                (run.broadcast_id,),
-            )
-            or 0
-        )
         while not api.accepted:
             bot.check_alive()
             if time.monotonic() > triggered + args.start_timeout:
