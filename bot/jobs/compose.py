@@ -96,6 +96,10 @@ class BroadcastComposer:
         # An initiative's news or check-in: the initiative and the round its topic was
         # chosen in, read once for all the broadcast's recipients rather than once each.
         self._initiatives: dict[int, asyncio.Task[_Chosen]] = {}
+        # Charts whose drawing failed for the recipients who needed them (one that failed
+        # ahead is tried once more first): those and the rest of the broadcast get the text
+        # alone, rather than nothing, and nobody draws it again until the broadcasts end.
+        self._undrawable: set[str] = set()
 
     async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
         """The messages for one recipient."""
@@ -220,12 +224,20 @@ class BroadcastComposer:
         """The text with the round's chart in the reader's language: drawn once per
         language, and sent under one key whatever the message, so it is uploaded once."""
         spec = chart_spec(results, tr)
-        if spec is None:
+        if spec is None or spec.key in self._undrawable:
             return [OutMessage(text)]
         drawing = self._drawing(spec)
-        # Shielded: a delivery stopped while it waits must not stop the drawing the others
-        # wait for too.
-        png = drawing.result() if drawing.done() else await drawn(asyncio.shield(drawing))
+        try:
+            # Shielded: a delivery stopped while it waits must not stop the drawing the
+            # others wait for too.
+            png = drawing.result() if drawing.done() else await drawn(asyncio.shield(drawing))
+        except Exception:
+            if not drawing.done() or drawing.cancelled():
+                raise
+            if spec.key not in self._undrawable:
+                self._undrawable.add(spec.key)
+                log.exception("chart %s could not be drawn: sending the text alone", spec.key)
+            return [OutMessage(text)]
         key = f"results-{results.round_id}-{spec.key}"
         if units(text) > CAPTION_LIMIT:
             return [OutMessage("", photo=png, photo_key=key), OutMessage(text)]
@@ -301,6 +313,7 @@ class BroadcastComposer:
         self._read_results.clear()
         self._initiatives.clear()
         self._drawn.clear()
+        self._undrawable.clear()
 
     def close(self) -> None:
         """Forget cached results, initiatives and charts, and stop drawing."""

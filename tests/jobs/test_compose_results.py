@@ -291,6 +291,29 @@ async def test_a_chart_that_could_not_be_drawn_ahead_is_drawn_when_needed(
     assert len(sent) == 12 and all(message.photo for _, message, _ in sent)
 
 
+class _NeverDrawn(_CountedCharts):
+    """Every drawing fails (matplotlib broken, the worker killed each time it starts)."""
+
+    async def draw(self, spec: Any) -> bytes:
+        self.drawn += 1
+        raise RuntimeError("the drawing process died")
+
+
+async def test_results_whose_chart_cannot_be_drawn_go_as_text(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each delivery used to be marked failed ("compose: RuntimeError"): nobody heard the
+    results, and every recipient started a drawing of their own."""
+    charts = _NeverDrawn()
+    sent, english, welsh, _ = await _send_results(core, charts, monkeypatch)
+    assert sorted(chat for chat, _, _ in sent) == sorted(str(100 + n) for n in range(6)) + sorted(
+        str(200 + n) for n in range(6)
+    )
+    assert all(message.photo is None and "★" in message.text for _, message, _ in sent)
+    # Each language's chart tried twice (ahead, then for its first recipients), no more.
+    assert charts.drawn == 4
+
+
 async def test_charts_are_drawn_only_for_those_this_bot_can_send_to(core: Core) -> None:
     """A broadcast whose recipients are all on a channel this process cannot reach stays
     "sending" for a process that can, and is looked at again every sweep: it must not draw
