@@ -188,6 +188,11 @@ async def preview(
 
 async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
     """Send now (queue the ledger) or, with a start time in the future, schedule it."""
+    actor.require(Role.STAFF, "send a broadcast")
+    # The audit says how many it goes to, as the preview did: counted in a read first (a whole
+    # audience takes longer to count than a write may hold the database; the write below
+    # queues only the first thousand, and the sender the rest).
+    reach = await desk.db.read(_reach_of, broadcast_id)
 
     def work(conn: Tx, log: Audit) -> str:
         found = broadcasts.get(conn, broadcast_id)
@@ -198,10 +203,16 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
             log("broadcast.schedule", "broadcast", broadcast_id, after={"send_at": found.send_at})
             return "scheduled"
         queued = broadcasts.start(conn, broadcast_id, log.stamp)
-        log("broadcast.send", "broadcast", broadcast_id, after={"recipients": queued})
+        told = reach.told if reach is not None else queued
+        log("broadcast.send", "broadcast", broadcast_id, after={"recipients": told})
         return "sending"
 
     return str(await desk.act(actor, Role.STAFF, "send a broadcast", work))
+
+
+def _reach_of(conn: Tx, broadcast_id: int) -> broadcasts.Reach | None:
+    found = broadcasts.get(conn, broadcast_id)
+    return broadcasts.reach(conn, found.audience) if found is not None else None
 
 
 async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:

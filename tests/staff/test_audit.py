@@ -76,6 +76,27 @@ async def test_staff_actions_are_audited_without_personal_data_and_survive_delet
         conn.execute("DELETE FROM audit_log")
 
 
+async def test_a_broadcast_is_audited_with_everyone_it_goes_to(
+    db: Database, desk: StaffDesk
+) -> None:
+    """It said how many the first transaction queued: 1,000 (a chunk) for any audience larger."""
+
+    def people(conn: Tx) -> None:
+        conn.executemany(
+            "INSERT INTO participants (channel, channel_user_id, chat_id, consent_at, created_at)"
+            " VALUES ('telegram', ?, ?, ?, ?)",
+            [(str(n), str(n), T0, T0) for n in range(1, 1206)],
+        )
+
+    await db.write(people)
+    new = await drafts.draft(desk, STAFF, drafts.parse_request("everyone\nHi", "UTC", desk.now()))
+    assert await drafts.confirm(desk, STAFF, new) == "sending"
+    [sent] = [
+        e for e in (await auditing.listing(desk, STAFF)).splitlines() if "broadcast.send" in e
+    ]
+    assert sent.endswith('{"recipients": 1205}'), sent
+
+
 async def test_an_action_that_writes_no_audit_entry_is_undone(
     db: Database, desk: StaffDesk
 ) -> None:
