@@ -351,8 +351,7 @@ _Chosen = tuple[initiatives.Initiative | None, int | None]
 def _chosen(conn: Tx, initiative_id: int) -> _Chosen:
     found = initiatives.get(conn, initiative_id)
     chosen_in = rounds.get(conn, found.round_id) if found and found.round_id else None
-    closed = chosen_in is not None and chosen_in.status == "closed"
-    return found, chosen_in.id if closed and chosen_in is not None else None
+    return found, (chosen_in.id if chosen_in and chosen_in.status == "closed" else None)
 
 
 def _round_summary(

@@ -151,11 +151,7 @@ async def preview(
     """Who would receive it, per language, and how many will get the English fallback; why
     nobody would; and a warning when it is set to start inside quiet hours."""
 
-    def read(conn: Tx) -> tuple[broadcasts.Broadcast | None, broadcasts.Reach | None]:
-        found = broadcasts.get(conn, broadcast_id)
-        return found, broadcasts.reach(conn, found.audience) if found else None
-
-    found, reach = await desk.db.read(read)
+    found, reach = await desk.db.read(_with_reach, broadcast_id)
     if found is None or reach is None:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
     lines = [f"Broadcast {found.id} ({found.status}).", told(reach, found.audience)]
@@ -191,8 +187,8 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
     actor.require(Role.STAFF, "send a broadcast")
     # The audit says how many it goes to, as the preview did: counted in a read first (a whole
     # audience takes longer to count than a write may hold the database; the write below
-    # queues only the first thousand, and the sender the rest).
-    reach = await desk.db.read(_reach_of, broadcast_id)
+    # queues only the first thousand, and the sender the rest). Not for one scheduled later.
+    _, reach = await desk.db.read(_with_reach, broadcast_id, desk.now().isoformat())
 
     def work(conn: Tx, log: Audit) -> str:
         found = broadcasts.get(conn, broadcast_id)
@@ -210,9 +206,14 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
     return str(await desk.act(actor, Role.STAFF, "send a broadcast", work))
 
 
-def _reach_of(conn: Tx, broadcast_id: int) -> broadcasts.Reach | None:
+def _with_reach(
+    conn: Tx, broadcast_id: int, sending_at: str | None = None
+) -> tuple[broadcasts.Broadcast | None, broadcasts.Reach | None]:
+    """The broadcast and who it would reach; no reach if it starts after `sending_at`."""
     found = broadcasts.get(conn, broadcast_id)
-    return broadcasts.reach(conn, found.audience) if found is not None else None
+    if found is None or (sending_at and found.send_at and found.send_at > sending_at):
+        return found, None
+    return found, broadcasts.reach(conn, found.audience)
 
 
 async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
