@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
+from bot.staff import areas as staff_areas
 from bot.staff.actor import StaffError
 from bot.staff.desk import StaffDesk
 from bot.staff.population import load, parse
+from bot.staff.report import render, xlsx
 from bot.staff.report.build import build
 from bot.staff.report.common import Options
 from bot.staff.report.model import Table
@@ -75,6 +78,36 @@ async def test_participation_by_age_and_area_next_to_the_population(
     assert ages["all"][0] == 18
     riverside = _table(await _report(db, threshold=1, area="riverside"), "Age")
     assert riverside["18 to 24"] == (8, "66.7%", 150, "25.0%", "2.67")
+
+
+async def test_areas_nobody_takes_part_in_are_listed_and_shares_are_of_everyone(
+    db: Database, desk: StaffDesk, tmp_path: Path
+) -> None:
+    # The shipped figures: Riverside 5,200, Docks 3,100, Hillside 4,700 (13,000 in all).
+    # Residents are in Riverside and Docks only: Hillside is who we are not reaching.
+    await db.write(_people)
+    await staff_areas.add(desk, STAFF, {"en": "Hillside"})
+    await load(desk, STAFF, REPO / "examples" / "population.csv")
+    tables = await _report(db, threshold=5)
+    areas = _table(tables, "Area")
+    assert areas["Riverside"] == (12, "66.7%", 5200, "40.0%", "1.67")
+    assert areas["Docks"] == (6, "33.3%", 3100, "23.8%", "1.40")
+    assert areas["Hillside"] == (0, "0.0%", 4700, "36.2%", "0.00")
+    assert areas["all"][:3] == (18, "", 13000)
+    assert _table(tables, "Age")["all"][2] == 13000
+    # Small numbers are still protected; a 0 is shown, as it is everywhere.
+    guarded = _table(await _report(db, threshold=7), "Area")
+    shown = [guarded[a][0] for a in ("Docks", "Riverside", "Hillside", "all")]
+    assert shown == ["<7", "[c]", 0, 18]
+
+    options = Options(threshold=5, labels=LABELS)
+    report = await db.read(build, options)
+    assert "| Hillside | 0 | 0.0% | 4700 | 36.2% | 0.00 |" in render.markdown(report)
+    assert "<td>Hillside</td><td>0</td><td>0.0%</td><td>4700</td>" in render.html(report)
+    xlsx.workbook(report, tmp_path / "report.xlsx")
+    sheet = load_workbook(tmp_path / "report.xlsx", read_only=True)["Who takes part"]
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] == "Hillside"]
+    assert rows == [("Hillside", 0, "0.0%", 4700, "36.2%", "0.00")]
 
 
 async def test_small_numbers_agree_between_the_all_areas_and_one_area_reports(

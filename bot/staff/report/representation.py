@@ -15,6 +15,7 @@ from bot.staff import suppress
 from bot.staff.report.common import Options, shown_cell, table
 from bot.staff.report.model import Cell, Table
 from bot.store import population, report
+from bot.store.areas import all_areas
 from bot.store.db import Tx
 
 NOT_ANSWERED = "(not answered)"
@@ -40,13 +41,19 @@ def tables(conn: Tx, options: Options) -> tuple[tuple[Table, ...], str, Cell]:
     """The tables, a note on the population figures, and how many residents take part."""
     t, scope = options.threshold, options.scope
     people = report.participation(conn, None, scope)
-    areas = [key for key, _, _, _ in people]
-    names = {key: name or NOT_GIVEN for key, name, _, _ in people}
-    per_area = suppress.breakdown([n for *_, n in people], t)
     known = _population(conn)
+    taking_part = {key: n for key, _, _, n in people}
+    # Areas in the population figures that nobody takes part in are who we are not reaching,
+    # so they are rows too, and population shares are then of everyone. Their 0 is shown (it
+    # says nobody), and a row of 0s makes no other count easier to work out.
+    areas = sorted(taking_part.keys() | {g for (_, k, g) in known if k == "area"})
+    per_area = suppress.breakdown([taking_part.get(a, 0) for a in areas], t)
     found: list[Table] = []
     if scope.area is None:
-        groups = [names[a] for a in areas]
+        # The figures hold areas case-folded: a defined area's name reads better.
+        defined = {report.area_key(a.english): a.english for a in all_areas(conn)}
+        names = {key: name or NOT_GIVEN for key, name, _, _ in people}
+        groups = [names.get(a) or defined.get(a, a) for a in areas]
         counts = [shown_cell(s) for s in per_area.shown[:-1]]
         pops = [known.get(("", "area", a)) for a in areas]
         found.append(_table("area", groups, counts, per_area.shown[-1], pops))
