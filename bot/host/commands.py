@@ -137,7 +137,9 @@ def _champion_support(step: Step, choice: str) -> None:
     like support" goes on to ask what they would like help with."""
     value = "help" if choice == "help" else "ok"
     answer = NewAnswer(support.CHECKIN_FLOW, hostnodes.CHAMPION_SUPPORT, support.CHECKIN_KEY, value)
-    sessions.append_answers(step.conn, step.participant.id, None, [answer], step.stamp)
+    sessions.append_answers(
+        step.conn, step.participant.id, None, [answer], step.stamp, locale=step.locale
+    )
     if value == "help":
         champion_commands.support(step)
     else:

@@ -252,7 +252,9 @@ class Step:
             session_id = sessions.create(self.conn, self.participant.id, state, self.stamp)
         else:
             sessions.update(self.conn, session_id, state, self.stamp)
-        sessions.append_answers(self.conn, self.participant.id, session_id, answers, self.stamp)
+        sessions.append_answers(
+            self.conn, self.participant.id, session_id, answers, self.stamp, locale=self.locale
+        )
         self.render(session_id, step)
         if finished is not None:
             self.after(finished)
@@ -273,7 +275,7 @@ class Step:
             record = self.host.registry.records[event.target]
             data = record.make(self.view(), step.session.answers)
             if data is not None:
-                records.write(self.conn, self.participant.id, data, self.stamp)
+                records.write(self.conn, self.participant.id, data, self.stamp, self.locale)
                 self.recorded.append(event.target)
 
     def after(self, finished: Finished) -> None:

@@ -3,6 +3,9 @@
 
 Nothing here names a resident: staff see what was said, when, in which language and in
 answer to which question. Counts are returned raw; whoever shows them suppresses small ones.
+
+The language is the one the words were written in, saved with them (staff pick a translator by
+it). Rows saved before migration 0014 have none and show the resident's language now.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class Said:
     flow_id: str
     node_id: str
     created_at: str
-    locale: str
+    locale: str  # the language they answered in
     value: Any  # their text, or {"voice": file id, "duration": seconds}
 
     @property
@@ -145,7 +148,7 @@ def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
 
     def one(column: str) -> str:
         return (
-            "SELECT e.id, e.period, e.created_at, COALESCE(p.locale, 'en') AS locale, "
+            f"SELECT e.id, e.period, e.created_at, {_written('e')} AS locale, "
             f"'{column}' AS question, e.{column} AS value, "
             f"{_voice_answer('e.participant_id', 'e.' + column)} AS voice_answer "
             "FROM evaluations e JOIN participants p ON p.id = e.participant_id "
@@ -171,8 +174,14 @@ def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
     ]
 
 
+def _written(row: str) -> str:
+    """SQL for the language a row's words were written in; rows from before it was kept
+    fall back to the language of the resident (`p`) now."""
+    return f"COALESCE({row}.locale, p.locale, 'en')"
+
+
 _SAID = (
-    "SELECT a.id, a.flow_id, a.node_id, a.created_at, COALESCE(p.locale, 'en') AS locale, "
+    f"SELECT a.id, a.flow_id, a.node_id, a.created_at, {_written('a')} AS locale, "
     "a.value_json FROM answers a JOIN participants p ON p.id = a.participant_id"
 )
 
@@ -189,7 +198,7 @@ def _voice_answer(participant: str, value: str) -> str:
 
 
 _SUGGESTION = (
-    "SELECT s.id, s.round_id, s.updated_at, COALESCE(p.locale, 'en') AS locale, s.other, "
+    f"SELECT s.id, s.round_id, s.updated_at, {_written('s')} AS locale, s.other, "
     f"{_voice_answer('s.participant_id', 's.other')} AS voice_answer "
     "FROM priority_submissions s JOIN participants p ON p.id = s.participant_id"
 )

@@ -279,11 +279,13 @@ def evaluated_in(conn: Tx, participant_id: int) -> set[tuple[int, str]]:
     return {(int(r[0]), str(r[1])) for r in rows}
 
 
-def save_evaluation(conn: Tx, participant_id: int, evaluation: Evaluation, now: str) -> None:
-    """An evaluation and its ratings against measures."""
+def save_evaluation(
+    conn: Tx, participant_id: int, evaluation: Evaluation, now: str, *, locale: str | None = None
+) -> None:
+    """An evaluation, made in `locale` (None: not known), and its ratings against measures."""
     cur = conn.execute(
         "INSERT INTO evaluations (participant_id, initiative_id, period, worked, better, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "created_at, locale) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             participant_id,
             evaluation.initiative_id,
@@ -291,6 +293,7 @@ def save_evaluation(conn: Tx, participant_id: int, evaluation: Evaluation, now: 
             dump(evaluation.worked),
             dump(evaluation.better),
             now,
+            locale,
         ),
     )
     evaluation_id = _id(cur)

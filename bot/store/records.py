@@ -35,14 +35,14 @@ RecordData = (
 )
 
 
-def write(conn: Tx, participant_id: int, data: RecordData, now: str) -> None:
-    """Write one record's data for the participant."""
+def write(conn: Tx, participant_id: int, data: RecordData, now: str, locale: str) -> None:
+    """Write one record's data for the participant, who gave it in `locale`."""
     if isinstance(data, rounds.Submission):
-        rounds.save_submission(conn, participant_id, data, now)
+        rounds.save_submission(conn, participant_id, data, now, locale=locale)
     elif isinstance(data, initiatives.Votes):
         initiatives.save_votes(conn, participant_id, data, now)
     elif isinstance(data, initiatives.Evaluation):
-        initiatives.save_evaluation(conn, participant_id, data, now)
+        initiatives.save_evaluation(conn, participant_id, data, now, locale=locale)
     elif isinstance(data, assets.Nomination):
         assets.save(conn, participant_id, data, now)
     elif isinstance(data, SupportRequest):

@@ -217,13 +217,17 @@ def submission(conn: Tx, participant_id: int, round_id: int) -> list[int] | None
     return choices(conn, participant_id, round_id)
 
 
-def save_submission(conn: Tx, participant_id: int, submission: Submission, now: str) -> None:
-    """Write (or replace) the resident's submission in a round."""
+def save_submission(
+    conn: Tx, participant_id: int, submission: Submission, now: str, *, locale: str | None = None
+) -> None:
+    """Write (or replace) the resident's submission in a round, made in `locale` (None: not
+    known)."""
     row = conn.execute(
         "INSERT INTO priority_submissions (participant_id, round_id, other, submitted_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (participant_id, round_id) "
-        "DO UPDATE SET other = excluded.other, updated_at = excluded.updated_at RETURNING id",
-        (participant_id, submission.round_id, dump(submission.other), now, now),
+        "updated_at, locale) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (participant_id, round_id) "
+        "DO UPDATE SET other = excluded.other, updated_at = excluded.updated_at, "
+        "locale = excluded.locale RETURNING id",
+        (participant_id, submission.round_id, dump(submission.other), now, now, locale),
     ).fetchone()
     conn.execute("DELETE FROM priority_choices WHERE submission_id = ?", (row[0],))
     conn.executemany(

@@ -108,13 +108,15 @@ def append_answers(
     session_id: int | None,
     answers: Sequence[NewAnswer],
     now: str,
+    *,
+    locale: str | None = None,
 ) -> None:
-    """Append answers to the log."""
+    """Append answers to the log, given in `locale` (None: not known)."""
     if not answers:
         return
     conn.executemany(
         "INSERT INTO answers (participant_id, session_id, flow_id, node_id, key, value_json, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "created_at, locale) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 participant_id,
@@ -124,6 +126,7 @@ def append_answers(
                 a.key,
                 json.dumps(a.value, ensure_ascii=False),
                 now,
+                locale,
             )
             for a in answers
         ],

@@ -22,8 +22,8 @@ from tests.conftest import STAFF
 VIEWER = Actor("test:viewer", Role.VIEWER, "test")
 
 
-async def _talk(core: Core, user: str, *lines: str) -> Simulator:
-    simulator = Simulator(core.host, Who("console", user, user, "en"), io.StringIO())
+async def _talk(core: Core, user: str, *lines: str, phone: str = "en") -> Simulator:
+    simulator = Simulator(core.host, Who("console", user, user, phone), io.StringIO())
     await simulator.start()
     for line in lines:
         await simulator.feed(line)
@@ -121,8 +121,52 @@ async def test_a_linked_suggestion_brings_its_author_the_initiatives_news(core: 
     assert "We opened it." in out.getvalue()
 
 
+async def test_residents_words_keep_the_language_they_were_written_in(core: Core) -> None:
+    # Staff pick a translator by the language shown with a resident's words, so it must be
+    # the one they wrote in, not whatever the resident has switched to since.
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    walks = await core.desk.create_initiative(STAFF, {"en": "Walking group"}, [])
+    await core.desk.add_measure(STAFF, walks, {"en": "People feel less alone"})
+    await core.desk.update_initiative(STAFF, walks, "active")
+    # Ola's phone is in Polish: she joins, suggests something else in a round and says what
+    # worked in an evaluation, in Polish. Then she picks English, and later Cymraeg.
+    polish = ("1", "s", "2", "1", "1", "d", "1", "Basen dla dzieci", "1")
+    evaluation = ("3", "1", "4", "Spacery są super", "s")
+    await _talk(core, "ola", *polish, *evaluation, "/language", "1", phone="pl")
+    await _talk(core, "ola", "/language", "4", phone="pl")
+    ola = await core.db.read(participants.find, "console", "ola")
+    assert ola is not None and ola.locale == "cy"
+    hearing = core.hearing()
+    today = core.clock().date().isoformat()
+
+    suggested = (await hearing.suggestions(VIEWER, round_id)).splitlines()
+    assert suggested[1:] == [
+        f"suggestion 1 · round {round_id} · {today} · pl: resident said: «Basen dla dzieci»"
+    ]
+    answers = (await hearing.answers(VIEWER)).splitlines()
+    assert [line.split(" · ")[2] for line in answers[1:]] == ["pl", "pl"]
+    assert answers[1].endswith("«Spacery są super»") and answers[2].endswith("«Basen dla dzieci»")
+    comments = (await hearing.evaluations(VIEWER, walks)).splitlines()
+    assert comments[-1] == f"  {today} · pl · what worked: resident said: «Spacery są super»"
+
+    # In Welsh now, she answers the round again: the new words are labelled Welsh, and the
+    # Polish ones she wrote before keep their label in the answers.
+    again = ("1", "1", "2", "d", "1", "1", "Pwll nofio i blant", "1")
+    await _talk(core, "ola", *again, phone="pl")
+    suggested = (await hearing.suggestions(VIEWER, round_id)).splitlines()
+    assert suggested[1].endswith(f"{today} · cy: resident said: «Pwll nofio i blant»")
+    answers = (await hearing.answers(VIEWER, "priorities")).splitlines()
+    assert [line.split(" · ", 3)[2:] for line in answers[1:]] == [
+        ["cy", "priorities: “What else should we work on?” · resident said: «Pwll nofio i blant»"],
+        ["pl", "priorities: “What else should we work on?” · resident said: «Basen dla dzieci»"],
+    ]
+
+
 def _evaluations(conn: Tx, initiative_id: int, measures: list[int]) -> None:
-    """Seven residents rate the first measure in October, three more in November; comments."""
+    """Seven residents rate the first measure in October, three more in November; comments.
+    Written without the language they were given in, as before migration 0014: shown with the
+    resident's language."""
     ratings = [5, 5, 4, 4, 4, 2, 1] + [5, 5, 3]
     periods = ["2026-10-01"] * 7 + ["2026-11-01"] * 3
     for n, (rating, period) in enumerate(zip(ratings, periods, strict=True)):

@@ -14,6 +14,8 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import open_core
+from bot.console.simulator import Simulator
+from bot.host.steps import Who
 from bot.staff.actor import Role
 from bot.store import champions, participants
 from bot.store.champions import SignUp
@@ -207,6 +209,28 @@ async def test_residents_words_leave_out_questions_they_skipped(web: Web) -> Non
     assert '<q class="resident">Near the old mill</q>' in page
     assert page.count('<q class="resident">') == 1
     assert await _audited(web, "residents.read") == [("web:vera", "web")] * 3
+
+
+async def test_residents_words_show_the_language_they_were_written_in(web: Web) -> None:
+    # Ola writes in Polish (her phone's language), then switches to Cymraeg: staff still see
+    # "pl" by her words, as that is the translator they need.
+    ola = Simulator(web.core.host, Who("console", "ola", "ola", "pl"), io.StringIO())
+    await ola.start()
+    priorities = ("1", "1", "d", "1", "Basen dla dzieci", "1")
+    evaluation = ("3", "1", "4", "4", "Spacery są super", "s")
+    for line in ("1", "s", "2", *priorities, *evaluation, "/language", "4"):
+        await ola.feed(line)
+    await web.sign_in(Role.VIEWER, "vera")
+
+    page = await (await web.client.get("/words")).text()
+    metas = re.findall(r'<span class="meta">([^<]*)</span>\s*<q class="resident">([^<]*)</q>', page)
+    assert [(meta.rsplit(" · ", 1)[-1], said) for meta, said in metas if " · round " in meta] == [
+        ("pl", "Basen dla dzieci")
+    ]
+    answered = {said: meta.split(" · ")[1] for meta, said in metas if "round" not in meta}
+    assert answered == {"Basen dla dzieci": "pl", "Spacery są super": "pl"}
+    page = await (await web.client.get("/initiatives/1")).text()
+    assert re.search(r"· pl · [^<]*</span>\s*<q class=\"resident\">Spacery są super</q>", page)
 
 
 async def test_voice_notes_without_a_recording_say_why_instead_of_a_player(web: Web) -> None:
