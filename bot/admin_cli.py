@@ -14,6 +14,7 @@ from bot.app import Core, open_core
 from bot.config import Settings
 from bot.jobs.compose import TEMPLATES
 from bot.jobs.pacing import QuietHours
+from bot.jobs.sender import Progress
 from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
@@ -167,7 +168,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
         if args.action in evidence_cli.ADMIN_ACTIONS:
             return await evidence_cli.run_admin(core, who, args)
         if args.action == "broadcasts":
-            return await core.db.read(_list_broadcasts)
+            return await core.db.read(_list_broadcasts, core.settings.suppress_below)
         if args.action == "feedback-report":
             return await core.db.read(_feedback_report)
         if args.action in admin_champions.ACTIONS:
@@ -339,12 +340,13 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
     return f"{preview}\n\nQueued. The running bot starts it {start}."
 
 
-def _list_broadcasts(conn: Tx) -> str:
+def _list_broadcasts(conn: Tx, threshold: int) -> str:
     lines = []
     for b in broadcasts.with_status(
         conn, "draft", "scheduled", "sending", "paused", "cancelled", "done"
     ):
-        counts = broadcasts.counts(conn, b.id)
-        summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "-"
+        progress = Progress.from_counts(b.id, b.status, broadcasts.counts(conn, b.id), None)
+        parts = drafts.shown(progress, threshold).parts()
+        summary = ", ".join(f"{state} {n}" for state, n in sorted(parts.items())) or "-"
         lines.append(f"broadcast {b.id} [{b.status}] {b.kind} to {b.audience.type}: {summary}")
     return "\n".join(lines) or "No broadcasts yet."

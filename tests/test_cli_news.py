@@ -177,3 +177,46 @@ def test_staff_hear_residents_on_the_command_line(admin: tuple) -> None:
     )
     assert run("admin", "voice-notes") == "No voice notes yet."
     assert main(["admin", "evaluations", "5"]) == 1
+
+
+def _delivered(db: Path, round_id: int, states: list[str]) -> None:
+    """The round's results went out: one ledger row a resident of the round, in `states`."""
+    broadcast_id = round_id  # one results broadcast a round, and no other broadcasts
+    with sqlite3.connect(db) as conn:
+        people = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM participants WHERE channel_user_id LIKE ? ORDER BY id",
+                (f"r{round_id}-%",),
+            )
+        ]
+        conn.execute("DELETE FROM deliveries WHERE broadcast_id = ?", (broadcast_id,))
+        conn.executemany(
+            "INSERT INTO deliveries (broadcast_id, participant_id, state) VALUES (?, ?, ?)",
+            [(broadcast_id, person, state) for person, state in zip(people, states, strict=True)],
+        )
+        conn.execute("UPDATE broadcasts SET status = 'done' WHERE id = ?", (broadcast_id,))
+
+
+def test_listed_broadcasts_count_people_as_their_preview_did(admin: tuple) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok")] * 3)
+    assert "Its results: <5 people will be told" in run("admin", "round-close", "1")
+    _delivered(db, 1, ["sent"] * 3)
+    # How many took part in the round is not given away once its results have gone out.
+    assert run("admin", "broadcasts") == "broadcast 1 [done] results to round: sent <5"
+
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 2, [("telegram", "en", "ok")] * 7)
+    run("admin", "round-close", "2")
+    _delivered(db, 2, ["sent"] * 6 + ["unreachable"])
+    # 7 were told: with "sent 6" shown, the one who blocked the bot could be worked out.
+    assert run("admin", "broadcasts").splitlines() == [
+        "broadcast 1 [done] results to round: sent <5",
+        "broadcast 2 [done] results to round: sent [c], unreachable <5",
+    ]
+    _delivered(db, 2, ["sent"] * 7)
+    assert run("admin", "broadcasts").splitlines()[1] == (
+        "broadcast 2 [done] results to round: sent 7"
+    )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.jobs.compose import TEMPLATES, untranslated
 from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
+from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names
 from bot.staff.auditing import Audit
@@ -284,16 +285,65 @@ async def control(desk: StaffDesk, actor: Actor, broadcast_id: int, action: str)
     return str(await desk.act(actor, Role.STAFF, f"{action} a broadcast", work))
 
 
-def progress_text(progress: Progress) -> str:
-    """The staff member's status message."""
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A broadcast's progress as it may leave the database: its counts of people as text,
+    suppressed as the preview's are (a results broadcast's total is how many took part)."""
+
+    progress: Progress
+    total: str
+    sent: str
+    failed: str
+    unreachable: str
+    in_doubt: str  # were being sent when the bot stopped ("0" while it is sending)
+    waiting: str  # not tried yet, and while it is sending, those under way
+
+    @property
+    def bar(self) -> tuple[int, int] | None:
+        """(sent, total) for a progress bar; None when either is not shown as a number, as
+        the bar's length would give it away."""
+        if self.sent.isdigit() and self.total.isdigit():
+            return self.progress.sent, self.progress.total
+        return None
+
+    def parts(self) -> dict[str, str]:
+        """The counts by state, leaving out those shown as 0."""
+        found = {
+            "sent": self.sent,
+            "failed": self.failed,
+            "unreachable": self.unreachable,
+            "sending": self.in_doubt,
+            "queued": self.waiting,
+        }
+        return {state: n for state, n in found.items() if n != "0"}
+
+
+def shown(progress: Progress, threshold: int) -> Shown:
+    """`progress` with counts from 1 to `threshold - 1` shown as "<5", and others hidden
+    ("[c]") where the total would let a small one be worked out."""
+    going = progress.status == "sending"
+    # While it is sending, the few in flight are counted with those waiting: on their own
+    # they are nearly always under 5, and hiding another count for them would blank the bar.
+    in_doubt = 0 if going else progress.sending
+    waiting = progress.queued + (progress.sending if going else 0)
+    counts = [progress.sent, progress.failed, progress.unreachable, in_doubt, waiting]
+    sent, failed, unreachable, doubt, rest, total = suppress.breakdown(counts, threshold).shown
+    return Shown(progress, total, sent, failed, unreachable, doubt, rest)
+
+
+def progress_text(progress: Progress, threshold: int) -> str:
+    """The staff member's status message, its counts of people suppressed below `threshold`."""
+    s = shown(progress, threshold)
     lines = [
         f"Broadcast {progress.broadcast_id} · {progress.status}",
-        f"Sent {progress.sent} of {progress.total} · unreachable {progress.unreachable} · "
-        f"failed {progress.failed}",
+        f"Sent {s.sent} of {s.total} · unreachable {s.unreachable} · failed {s.failed}",
     ]
     if progress.sending and progress.status != "sending":
+        lines.append(f"{s.in_doubt} were being sent when the bot stopped; they are not sent again.")
+    if suppress.HIDDEN in (s.total, s.sent, s.unreachable, s.failed, s.in_doubt):
         lines.append(
-            f"{progress.sending} were being sent when the bot stopped; they are not sent again."
+            f"{suppress.HIDDEN}: hidden, so that a count under {threshold} cannot be worked "
+            "out from the others."
         )
     if progress.status == "sending" and progress.eta_seconds:
         minutes = progress.eta_seconds / 60

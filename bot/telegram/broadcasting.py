@@ -172,7 +172,7 @@ class BroadcastDesk:
                 int(found.status_chat_id),
                 partial(
                     self.app.bot.edit_message_text,
-                    drafts.progress_text(progress),
+                    drafts.progress_text(progress, self.core.settings.suppress_below),
                     chat_id=int(found.status_chat_id),
                     message_id=found.status_message_id,
                     reply_markup=markup,

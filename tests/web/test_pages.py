@@ -257,3 +257,59 @@ async def test_voice_notes_without_a_recording_say_why_instead_of_a_player(web: 
     telegram_item = page[page.index(f'id="voice-{telegram}"') :]
     assert "without a Telegram token" in telegram_item.split("</li>")[0]
     assert (await web.client.get(f"/words/voice/{simulated}")).status == 404
+
+
+async def test_a_broadcasts_progress_counts_people_as_its_preview_did(web: Web) -> None:
+    now = web.clock().isoformat()
+
+    def sent_to(conn: object, states: list[str], status: str) -> int:
+        """A staff broadcast to everyone, with one ledger row a resident in `states`."""
+        row = conn.execute(  # type: ignore[attr-defined]
+            "INSERT INTO broadcasts (kind, audience, content, status, created_by, created_at) "
+            'VALUES (\'staff\', \'{"type": "everyone", "value": null}\', '
+            '\'{"texts": {"en": "Hello"}}\', ?, \'amina\', ?) RETURNING id',
+            (status, now),
+        ).fetchone()
+        for n, state in enumerate(states):
+            person = participants.find_or_create(conn, "console", f"b{row[0]}-{n}", "c", now)  # type: ignore[arg-type]
+            conn.execute(  # type: ignore[attr-defined]
+                "INSERT INTO deliveries (broadcast_id, participant_id, state) VALUES (?, ?, ?)",
+                (row[0], person.id, state),
+            )
+        return int(row[0])
+
+    few = await web.core.db.write(sent_to, ["sent"] * 3, "done")
+    many = await web.core.db.write(sent_to, ["sent"] * 12, "done")
+    going = await web.core.db.write(sent_to, ["sent"] * 10 + ["queued"] * 2, "sending")
+    await web.sign_in(Role.VIEWER, "vera")
+
+    listed = await (await web.client.get("/broadcasts")).text()
+
+    def row(broadcast_id: int) -> str:
+        return listed.split(f'href="/broadcasts/{broadcast_id}"')[1].split("</tr>")[0]
+
+    # No bar whose length would give the small counts away; one where it cannot.
+    assert row(few).endswith("<td>&lt;5 / &lt;5</td>")
+    assert '<td>12 / 12 <progress max="12" value="12"' in row(many)
+
+    page = await (await web.client.get(f"/broadcasts/{few}")).text()
+    assert "Sent &lt;5 of &lt;5 · unreachable 0 · failed 0" in page
+    assert re.search(r'<progress id="broadcast-progress" hidden', page)
+    progress = await (await web.client.get(f"/broadcasts/{few}/progress.json")).json()
+    assert progress["total"] == progress["sent"] == "<5" and progress["bar"] is None
+    assert progress["text"].splitlines()[1] == "Sent <5 of <5 · unreachable 0 · failed 0"
+    assert (progress["failed"], progress["unreachable"], progress["queued"]) == (0, 0, 0)
+
+    progress = await (await web.client.get(f"/broadcasts/{many}/progress.json")).json()
+    assert (progress["total"], progress["sent"], progress["bar"]) == (
+        12,
+        12,
+        {"value": 12, "max": 12},
+    )
+    # The 2 still to go could be worked out from "10 of 12": the sent are hidden too, and
+    # the bar moves without a value until it can show one.
+    progress = await (await web.client.get(f"/broadcasts/{going}/progress.json")).json()
+    assert (progress["total"], progress["sent"], progress["queued"]) == (12, "[c]", "<5")
+    assert progress["bar"] is None
+    page = await (await web.client.get(f"/broadcasts/{going}")).text()
+    assert '<progress id="broadcast-progress" aria-label' in page

@@ -45,7 +45,9 @@ async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
     return d.page(
         request,
         "broadcasts.html",
-        broadcasts=[(b, describe(b.audience), _progress(b, counts)) for b, counts in found],
+        broadcasts=[
+            (b, describe(b.audience), _shown(d, _progress(b, counts))) for b, counts in found
+        ],
         audiences=[(k, tr(v)) for k, v in AUDIENCES.items()],
         templates=list(TEMPLATES),
     )
@@ -100,8 +102,8 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         preview=preview.splitlines()[1:],
         message=(broadcast.content.get("texts") or {}).get("en")
         or broadcast.content.get("template"),
-        progress=_progress(broadcast, counts),
-        text=drafts.progress_text(_progress(broadcast, counts)),
+        progress=_shown(d, _progress(broadcast, counts)),
+        text=drafts.progress_text(_progress(broadcast, counts), d.core.settings.suppress_below),
     )
 
 
@@ -112,16 +114,22 @@ async def progress(d: Dashboard, request: web.Request) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     now = _progress(*found)
+    shown = _shown(d, now)
+    bar = shown.bar
+    # Counts as the export gives them: a number, or "<5" / "[c]" where it is suppressed.
+    # The page's script draws the bar from `bar` only (null: none that would not give a
+    # count away).
     return web.json_response(
         {
             "status": now.status,
             "status_text": status_word(now.status),
-            "total": now.total,
-            "sent": now.sent,
-            "failed": now.failed,
-            "unreachable": now.unreachable,
-            "queued": now.queued,
-            "text": drafts.progress_text(now),
+            "total": _number(shown.total),
+            "sent": _number(shown.sent),
+            "failed": _number(shown.failed),
+            "unreachable": _number(shown.unreachable),
+            "queued": _number(shown.waiting),
+            "bar": None if bar is None else {"value": bar[0], "max": bar[1]},
+            "text": drafts.progress_text(now, d.core.settings.suppress_below),
         }
     )
 
@@ -154,6 +162,14 @@ async def control(d: Dashboard, request: web.Request) -> web.StreamResponse:
 
 def _progress(b: broadcasts.Broadcast, counts: dict[str, int]) -> Progress:
     return Progress.from_counts(b.id, b.status, counts, None)
+
+
+def _shown(d: Dashboard, progress: Progress) -> drafts.Shown:
+    return drafts.shown(progress, d.core.settings.suppress_below)
+
+
+def _number(shown: str) -> int | str:
+    return int(shown) if shown.isdigit() else shown
 
 
 def _recent(conn: Tx) -> list[tuple[broadcasts.Broadcast, dict[str, int]]]:

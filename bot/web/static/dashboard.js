@@ -25,8 +25,17 @@ function followBroadcast() {
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (p) {
         if (!p) return;
-        bar.max = Math.max(p.total, 1);
-        bar.value = p.sent;
+        // No bar where it would give a suppressed count away ("<5"): one that moves
+        // without a value while the broadcast goes, none once it has stopped.
+        var going = p.status === "sending" || p.status === "scheduled";
+        if (p.bar) {
+          bar.max = Math.max(p.bar.max, 1);
+          bar.value = p.bar.value;
+          bar.hidden = false;
+        } else {
+          bar.removeAttribute("value");
+          bar.hidden = !going;
+        }
         text.textContent = "";
         p.text.split("\n").forEach(function (line, i) {
           if (i) text.appendChild(document.createElement("br"));
@@ -38,7 +47,7 @@ function followBroadcast() {
           shown = p.status;
           box.querySelectorAll(".controls form").forEach(function (f) { f.remove(); });
         }
-        if (p.status === "sending" || p.status === "scheduled") setTimeout(poll, 1000);
+        if (going) setTimeout(poll, 1000);
       })
       .catch(function () { setTimeout(poll, 5000); });
   }
