@@ -71,3 +71,18 @@ def test_staff_mistakes_are_refused_and_nothing_is_written(tmp_path: Path) -> No
         assert refused.stdout.startswith(said), refused.stdout
     with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM rounds").fetchone() == (0,)
+
+
+def test_a_round_closed_early_says_when_it_closed_not_when_it_was_to(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "bot.sqlite3")}
+    assert cli("admin", "round-open", "--closes", "2099-12-31", env=env).returncode == 0
+    closed = cli("admin", "round-close", "1", env=env)
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
+        closed_on = conn.execute("SELECT substr(closed_at, 1, 10) FROM rounds").fetchone()[0]
+    assert closed_on != "2099-12-31"
+    results = cli("admin", "results", "1", env=env).stdout.splitlines()
+    question = "What should we work on first to improve health in our area?"
+    assert results[0] == f"Round 1 (closed on {closed_on}): {question}"
+    listed = cli("admin", "rounds", env=env).stdout.splitlines()
+    assert listed == [f"round 1 [closed] on {closed_on}: {question}"]

@@ -19,9 +19,7 @@ def listing(conn: Tx, what: str) -> list[str]:
     if what == "rounds":
         for r in rounds.all_rounds(conn):
             area = f" area {r.area}" if r.area else ""
-            lines.append(
-                f"round {r.id} [{r.status}] closes {r.closes_at[:10]}{area}: {english(r.question)}"
-            )
+            lines.append(f"round {r.id} [{r.status}] {_closing(r)}{area}: {english(r.question)}")
     elif what == "initiatives":
         for i in initiatives.all_initiatives(conn):
             topics = ", ".join(str(t) for t in initiatives.topic_ids(conn, i.id))
@@ -71,13 +69,20 @@ def resident_words(value: object) -> str:
     return f"«{value}»"
 
 
+def _closing(found: rounds.Round) -> str:
+    """When a round closes, or the day it did (one closed early did not wait for its date)."""
+    if found.closed_at:
+        return f"on {found.closed_at[:10]}"
+    return f"closes {found.closes_at[:10]}"
+
+
 def round_results(conn: Tx, round_id: int) -> str:
     """A round's ranked topics as plain text, for staff."""
     found = rounds.get(conn, round_id)
     if found is None:
         raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
     lines = [
-        f"Round {round_id} ({found.status}, closes {found.closes_at[:10]}): "
+        f"Round {round_id} ({found.status}{' ' if found.closed_at else ', '}{_closing(found)}): "
         f"{english(found.question)}",
         f"{shown_count(rounds.participant_count(conn, round_id))} people took part. "
         f"{rounds.RANKING_RULE} Counts from 1 to 4 are shown as <5.",

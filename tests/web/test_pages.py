@@ -313,3 +313,17 @@ async def test_a_broadcasts_progress_counts_people_as_its_preview_did(web: Web) 
     assert progress["bar"] is None
     page = await (await web.client.get(f"/broadcasts/{going}")).text()
     assert '<progress id="broadcast-progress" aria-label' in page
+
+
+async def test_a_round_closed_early_shows_the_day_it_closed(web: Web) -> None:
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    [(planned,)] = await web.rows("SELECT substr(closes_at, 1, 10) FROM rounds WHERE id = 1")
+    assert (await web.client.get("/rounds")).status == 200
+    assert planned in await (await web.client.get("/rounds/1")).text()
+    done = await web.client.post("/rounds/1/close", data={"csrf": csrf}, allow_redirects=False)
+    assert done.status == 303
+    [(closed_on,)] = await web.rows("SELECT substr(closed_at, 1, 10) FROM rounds WHERE id = 1")
+    assert closed_on != planned
+    for path in ("/rounds", "/rounds/1"):
+        page = await (await web.client.get(path)).text()
+        assert closed_on in page and planned not in page, path
