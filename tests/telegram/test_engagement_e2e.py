@@ -78,7 +78,7 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
         tg, "SELECT participant_id FROM priority_choices WHERE round_id = 1 AND topic_id = 6"
     )
     closed = await _staff(tg, "/round_close 1")
-    assert closed.startswith("Closed round 1.") and "(closed," in closed
+    assert closed.startswith("Closed round 1.") and "(closed on " in closed
     assert closed.endswith(
         "Its results: <5 people will be told, each in their own language (en <5).\nSending now."
     )
