@@ -242,11 +242,9 @@ def _actions(
         new = await desk.open_round(
             who, a.closes, question, topics, areas=admin_texts.areas_given(a.area)
         )
-        overlap = await desk.overlaps(who, new)
+        notes = await desk.round_notes(who, new)
         return (
-            f"Opened round {new}.\n"
-            + await desk.results(who, new)
-            + (f"\n{overlap}" * bool(overlap))
+            f"Opened round {new}.\n" + await desk.results(who, new) + (f"\n{notes}" * bool(notes))
         )
 
     async def round_close() -> str:

@@ -4,7 +4,9 @@ the command line itself is covered by tests/test_cli.py, and a process per comma
 from __future__ import annotations
 
 import re
+import sqlite3
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,3 +113,69 @@ def test_as_names_the_operator_before_or_after_the_action(
     audit = cli("admin", "audit").splitlines()
     assert " cli:vera (admin, cli) round.close round 1" in audit[0]
     assert " cli:sam (admin, cli) round.open round 1" in audit[1]
+
+
+def _in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    env = {"DATABASE_PATH": str(tmp_path / "cv.sqlite3")}
+
+    def cli(*argv: str) -> Ran:
+        code = admin_cli.run(Settings.from_env(env, dotenv=False), _parser().parse_args(argv))
+        return Ran(code, capsys.readouterr().out)
+
+    return cli
+
+
+def _count(tmp_path: Path, sql: str) -> int:
+    with sqlite3.connect(tmp_path / "cv.sqlite3") as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def test_seed_demo_a_second_time_adds_nothing_and_says_what_is_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = _in_process(tmp_path, capsys)
+    first = cli("seed-demo")
+    until = re.search(r"open until (\S+) ", first.stdout)
+    assert first.returncode == 0 and until, first.stdout
+    audited = _count(tmp_path, "SELECT COUNT(*) FROM audit_log")
+    # Residents were shown the same demo round twice: asking again changes nothing.
+    again = cli("seed-demo")
+    assert again.returncode == 0 and again.stdout.strip() == (
+        f"The demo is already there, so nothing was added: round 1 is open until "
+        f"{until.group(1)}; initiative 1 (Walking group in the park, active) and initiative 2 "
+        "(Warm homes advice sessions, planned). Try: community-voice chat"
+    )
+    assert _count(tmp_path, "SELECT COUNT(*) FROM rounds") == 1
+    assert _count(tmp_path, "SELECT COUNT(*) FROM initiatives") == 2
+    assert _count(tmp_path, "SELECT COUNT(*) FROM audit_log") == audited
+
+
+def test_an_area_nobody_is_in_is_warned_of_and_its_report_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = _in_process(tmp_path, capsys)
+    # A mistyped area opens the round (an area may be launched before anyone is in it) but
+    # says at once that it asks nobody, not only when it closes.
+    opened = cli("admin", "round-open", "--closes", "2099-12-20", "--area", "Nowhere")
+    assert opened.returncode == 0
+    assert opened.stdout.splitlines()[-1] == (
+        "Warning: no resident is in Nowhere and it is not an area you defined, so round 1 "
+        "asks nobody there yet. No resident has given an area yet. A typo? Close round 1 and "
+        "open it again. A new area? Define it with area-add, so residents can pick it."
+    )
+
+    # A report for it is refused, not written empty, and not recorded as made.
+    report = tmp_path / "nowhere.md"
+    refused = cli("report", "--area", "Nowhere", "--output", str(report))
+    assert refused.returncode == 1 and refused.stdout.strip() == (
+        "Not done: There is no area 'nowhere' to report on: it is not a defined area, no "
+        "resident gave it, and it is not in the population figures. No areas are known yet."
+    )
+    assert not report.exists()
+    assert _count(tmp_path, "SELECT COUNT(*) FROM audit_log WHERE action = 'report.make'") == 0
+    # A defined area is found by any of its names, as rounds find it.
+    assert cli("admin", "area-add", "Riverside", "--districts", "CF10").returncode == 0
+    assert cli("report", "--area", "cf10", "--output", str(report)).returncode == 0
+    assert "Area: riverside." in report.read_text()
+    refused = cli("report", "--area", "Nowhere", "--output", str(report))
+    assert refused.stdout.strip().endswith("Areas: Riverside ('areas' lists them).")

@@ -13,7 +13,7 @@ from bot.jobs.results import shown_count
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.parsing import REMOVE
-from bot.store import areas, places, rounds
+from bot.store import areas, places, population, report, rounds
 from bot.store.areas import Area
 from bot.store.db import Tx
 from bot.store.texts import Texts
@@ -45,6 +45,59 @@ def area_names(conn: Tx, wanted: Sequence[str]) -> list[str]:
             )
         names.append(found.english)
     return list(dict.fromkeys(names))
+
+
+def unreached(conn: Tx, round_id: int) -> str:
+    """A warning when a round is for an area that is neither defined nor given by any
+    resident (a typo, or an area about to be launched): it asks nobody yet. Such rounds are
+    allowed, as residents' words are kept until areas are defined; empty when all is well."""
+    found = rounds.get(conn, round_id)
+    if found is None or not found.areas:
+        return ""
+    defined = areas.all_areas(conn)
+    given = areas.residents_by_area(conn)
+    known = {places.area_key(w) for w in (*given, *(a.english for a in defined))}
+    nobody = [a for a in found.areas if places.area_key(a) not in known]
+    if not nobody:
+        return ""
+    what = "it is not an area" if len(nobody) == 1 else "they are not areas"
+    if defined:
+        have = f"Areas: {_some([a.english for a in defined])} ({LISTED})"
+    elif given:
+        have = f"Areas residents gave: {_some(sorted(given, key=str.casefold))} ({LISTED})"
+    else:
+        have = "No resident has given an area yet"
+    return (
+        f"Warning: no resident is in {' or '.join(nobody)} and {what} you defined, so round "
+        f"{round_id} asks nobody there yet. {have}. A typo? Close round {round_id} "
+        "and open it again. A new area? Define it with area-add, so residents can pick it."
+    )
+
+
+def for_report(conn: Tx, key: str) -> str:
+    """The area a report is for (an area key): a defined area by any of its names, aliases
+    or districts, an area residents gave, or one in the population figures. Anything else
+    is refused, rather than writing a report of nobody that looks like evidence."""
+    defined = areas.all_areas(conn)
+    found = areas.match(defined, key)
+    if found is not None:
+        return report.area_key(found.english)
+    given = areas.residents_by_area(conn)
+    counted = population.counts(conn)
+    figures = {c.area for c in counted} | {c.group for c in counted if c.characteristic == "area"}
+    if key in {report.area_key(w) for w in (*given, *figures) if w}:
+        return key
+    names = [a.english for a in defined]
+    seen = {report.area_key(n) for n in names}
+    for words in sorted((*given, *figures), key=str.casefold):
+        if words and report.area_key(words) not in seen:
+            seen.add(report.area_key(words))
+            names.append(words)
+    known = f"Areas: {_some(names)} ({LISTED})" if names else "No areas are known yet"
+    raise StaffError(
+        f"There is no area {key!r} to report on: it is not a defined area, no resident gave "
+        f"it, and it is not in the population figures. {known}."
+    )
 
 
 def districts_of(given: Sequence[str]) -> tuple[str, ...]:
@@ -247,3 +300,8 @@ def _moved(count: int) -> str:
     if not count:
         return ""
     return f" Residents in it (as they gave their area, or now matched): {shown_count(count)}."
+
+
+def _some(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")

@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.i18n.markers import N_
-from bot.staff.actor import Actor
-from bot.store import rounds
+from bot.staff.actor import Actor, Role
+from bot.store import initiatives, rounds
+from bot.store.db import Tx
 
 if TYPE_CHECKING:
     from bot.staff.desk import StaffDesk
@@ -28,16 +29,24 @@ DEFAULT_TOPICS: tuple[tuple[str, str], ...] = (
 
 DEFAULT_QUESTION = N_("What should we work on first to improve health in our area?")
 
+WALKING = "Walking group in the park"
+WARM = "Warm homes advice sessions"
+
 
 async def seed(desk: StaffDesk, actor: Actor) -> str:
-    """A demo round, two initiatives and their measures, to try every flow."""
+    """A demo round, two initiatives and their measures, to try every flow; once only,
+    so residents are never shown the same demo round twice."""
+    actor.require(Role.STAFF, "load the demo")
+    there = await desk.db.read(_already_there)
+    if there:
+        return there
     now = desk.now()
     closes = (now + timedelta(days=30)).date().isoformat()
     round_id = await desk.open_round(actor, closes)
     topics = await desk.db.read(lambda conn: {t.key: t.id for t in rounds.topics(conn, round_id)})
     walking = await desk.create_initiative(
         actor,
-        {"en": "Walking group in the park", "cy": "Grŵp cerdded yn y parc"},
+        {"en": WALKING, "cy": "Grŵp cerdded yn y parc"},
         [topics["physical-activity"], topics["mental-health"]],
         description={"en": "A free walk every Tuesday and Saturday morning, for everyone."},
         starts_on=now.date().isoformat(),
@@ -48,7 +57,7 @@ async def seed(desk: StaffDesk, actor: Actor) -> str:
     await desk.add_measure(actor, walking, {"en": "People walk more in the week"}, adopt=False)
     warm = await desk.create_initiative(
         actor,
-        {"en": "Warm homes advice sessions"},
+        {"en": WARM},
         [topics["housing"], topics["money-worries"], topics["mental-health"]],
         description={"en": "Drop-in help with heating bills and draughty homes."},
         status="planned",
@@ -61,3 +70,31 @@ async def seed(desk: StaffDesk, actor: Actor) -> str:
         f"initiative {walking} (active, 2 agreed measures) and initiative {warm} "
         "(planned, measures to agree). Try: community-voice chat"
     )
+
+
+def _already_there(conn: Tx) -> str:
+    """What an earlier seed-demo made, said plainly; empty when there is none. The demo is
+    known by its two initiatives on one round (staff who renamed them have made them their
+    own)."""
+    by_title = {
+        (i.title.get("en"), i.round_id): i
+        for i in initiatives.all_initiatives(conn)
+        if i.round_id is not None
+    }
+    for (title, round_id), walking in by_title.items():
+        warm = by_title.get((WARM, round_id))
+        found = rounds.get(conn, round_id) if round_id is not None else None
+        if title != WALKING or warm is None or found is None:
+            continue
+        if found.status == "open":
+            state = f"is open until {found.closes_at[:10]}"
+            then = "Try: community-voice chat"
+        else:
+            state = f"closed on {(found.closed_at or found.closes_at)[:10]}"
+            then = "For a new round to try: community-voice admin round-open --closes DATE"
+        return (
+            f"The demo is already there, so nothing was added: round {found.id} {state}; "
+            f"initiative {walking.id} ({WALKING}, {walking.status}) and initiative {warm.id} "
+            f"({WARM}, {warm.status}). {then}"
+        )
+    return ""

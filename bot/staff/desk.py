@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.staff import demo
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.areas import area_names
+from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
 from bot.staff.listings import LISTINGS, listing, round_results
 from bot.staff.parsing import check_languages, english, parse_day, slug
@@ -90,7 +90,7 @@ class StaffDesk:
     ) -> int:
         """Open a round, for everyone or for some areas (names, aliases or postcode districts
         of the areas staff defined); without topics it gets the default list (translated for
-        everyone). `overlaps` says which open rounds reach the same residents."""
+        everyone). `round_notes` says what staff should know about it then."""
         closes_at = parse_day(closes)
         if closes_at <= self.clock():
             raise StaffError("The closing date has already passed. Choose a later date.")
@@ -154,6 +154,13 @@ class StaffDesk:
             return "\n".join(lines)
 
         return await self.db.read(read)
+
+    async def round_notes(self, actor: Actor, round_id: int) -> str:
+        """What staff are told after opening a round, whichever way they opened it: a
+        warning when an area it is for has nobody in it, then any overlapping rounds."""
+        actor.require(Role.VIEWER, "see rounds")
+        warning = await self.db.read(unreached, round_id)
+        return "\n".join(n for n in (warning, await self.overlaps(actor, round_id)) if n)
 
     async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
         """Add a topic to an open round."""

@@ -54,7 +54,7 @@ async def do(desk: StaffDesk, actor: Actor, name: str, body: str) -> str:
             areas=request.areas,
         )
         said = [f"Opened round {new}.", await desk.results(actor, new)]
-        said.append(await desk.overlaps(actor, new))
+        said.append(await desk.round_notes(actor, new))
         return "\n".join(line for line in said if line)
     if name == "areas":
         return await desk_areas.listing(desk, actor)

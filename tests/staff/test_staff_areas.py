@@ -203,3 +203,27 @@ async def test_a_broadcast_to_an_area_by_district_or_alias_reaches_that_area(
     request = drafts.parse_request("area:Splott\nHello", "Europe/London", fixed_clock())
     with pytest.raises(StaffError, match="There is no area 'Splott'"):
         await drafts.draft(desk, STAFF, request)
+
+
+async def test_a_round_for_an_area_nobody_is_in_is_opened_with_a_warning(
+    db: Database, desk: StaffDesk
+) -> None:
+    # A round for an area not launched yet is allowed (with no areas defined staff's words
+    # are kept), but a typo must not pass unnoticed until the round closes to nobody.
+    await db.write(_resident, "a", "Grange Town")
+    await db.write(_resident, "b", "Riverside")
+    typo = await desk.open_round(STAFF, "2026-12-20", areas=["Grange Twon"])
+    assert (await desk.round_notes(STAFF, typo)).splitlines()[0] == (
+        "Warning: no resident is in Grange Twon and it is not an area you defined, so round "
+        f"{typo} asks nobody there yet. Areas residents gave: Grange Town, Riverside ('areas' "
+        f"lists them). A typo? Close round {typo} and open it again. A new area? Define it "
+        "with area-add, so residents can pick it."
+    )
+    # Residents' words are compared as rounds reach them: case and spacing aside.
+    fine = await desk.open_round(STAFF, "2026-12-20", areas=["grange  town"])
+    assert "Warning" not in await desk.round_notes(STAFF, fine)
+    # A defined area is known even before anyone is in it.
+    await areas.add(desk, STAFF, {"en": "Canton"}, [], ["CF5"])
+    defined = await desk.open_round(STAFF, "2026-12-20", areas=["cf5"])
+    assert "Warning" not in await desk.round_notes(STAFF, defined)
+    assert [e.action for e in await db.read(audit.entries)].count("round.open") == 3

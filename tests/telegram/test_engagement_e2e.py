@@ -116,6 +116,10 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
     )
     assert (await _staff(tg, "/measure_adopt x")).startswith("Not done: 'x' is not a number.")
     assert (await _staff(tg, "/round_open yesterday")).startswith("Not done: 'yesterday' is not")
+    # The same warning as on the command line: nobody is in the area the round is for.
+    nowhere = await _staff(tg, "/round_open 2099-01-31\narea: Nowhere")
+    assert nowhere.startswith("Opened round 2.")
+    assert "\nWarning: no resident is in Nowhere and it is not an area you defined" in nowhere
     assert tg.rows("SELECT status FROM initiatives") == [("active",)]
     assert tg.rows("SELECT status, note FROM initiative_updates") == [
         ("active", '{"en": "We held the first walk"}')

@@ -327,3 +327,12 @@ async def test_a_round_closed_early_shows_the_day_it_closed(web: Web) -> None:
     for path in ("/rounds", "/rounds/1"):
         page = await (await web.client.get(path)).text()
         assert closed_on in page and planned not in page, path
+
+
+async def test_a_round_for_an_area_nobody_is_in_says_so_on_the_page(web: Web) -> None:
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    form = {"csrf": csrf, "closes": "2099-12-20", "area": "Nowhere"}
+    opened = await web.client.post("/rounds", data=form, allow_redirects=False)
+    assert opened.status == 303 and opened.headers["Location"] == "/rounds/2"
+    page = await (await web.client.get("/rounds/2")).text()
+    assert '<div class="flash warn" role="status"><p>Warning: no resident is in Nowhere' in page

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.areas import for_report
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.report import champions, evaluation, priorities, representation, strengths
@@ -60,12 +62,15 @@ async def make_report(
     if fmt not in FORMATS:
         raise StaffError(f"The report format is one of: {', '.join(FORMATS)}.")
 
-    def note(conn: Tx, log: Audit) -> None:
+    def note(conn: Tx, log: Audit) -> Options:
         scope = options.scope
+        if scope.area is not None:
+            scope = replace(scope, area=for_report(conn, scope.area))
         asked = {"format": fmt, "from": scope.since, "to": scope.until, "area": scope.area}
         log("report.make", "report", None, after=asked)
+        return replace(options, scope=scope)
 
-    await desk.act(actor, Role.VIEWER, "make a report", note)
+    options = await desk.act(actor, Role.VIEWER, "make a report", note)
     report = await desk.db.read(build, options)
     path = output or new_file("qs148-report-", f".{fmt}")
     if fmt == "xlsx":

@@ -98,6 +98,9 @@ async def open_round(d: Dashboard, request: web.Request) -> web.StreamResponse:
             optional(form, "area"),
         )
         d.tell(request, tr(W_("Opened round {round}."), round=new))
+        notes = await d.core.desk.round_notes(request[ACTOR], new)
+        if notes:
+            d.tell(request, notes, "warn")
         raise web.HTTPSeeOther(f"/rounds/{new}")
 
     return await d.act(request, work, "/rounds")
