@@ -177,6 +177,34 @@ def test_staff_hear_residents_on_the_command_line(admin: tuple) -> None:
     )
     assert run("admin", "voice-notes") == "No voice notes yet."
     assert main(["admin", "evaluations", "5"]) == 1
+    assert said.splitlines()[0].endswith(
+        "so its news reaches them: admin suggestion-link ID INITIATIVE."
+    )
+
+
+def test_on_the_command_line_voice_notes_point_to_command_line_commands(
+    admin: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok")])
+    with sqlite3.connect(db) as conn:
+        voice = conn.execute(
+            "INSERT INTO answers (participant_id, flow_id, node_id, key, value_json, created_at) "
+            "VALUES (1, 'assets', 'what', 'what', '{\"voice\": \"v-1\", \"duration\": 20}', "
+            "'2026-11-03')"
+        ).lastrowid
+    heard = f"resident's voice note (20 s): admin voice {voice}"
+    assert run("admin", "answers").splitlines()[1].endswith(heard)
+    listed = run("admin", "voice-notes").splitlines()
+    assert listed[0] == (
+        "Voice notes, newest first (up to 50); admin voice ID for one, with its context:"
+    )
+    assert listed[1].endswith(heard)
+    assert main(["admin", "voice", "999"]) == 1
+    assert capsys.readouterr().out == (
+        "Not done: There is no voice note 999. admin voice-notes lists them.\n"
+    )
 
 
 def _delivered(db: Path, round_id: int, states: list[str]) -> None:

@@ -386,7 +386,7 @@ class StaffDesk:
         actor.require(Role.VIEWER, f"list {what}")
         if what not in LISTINGS:
             raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
-        lines = await self.db.read(listing, what)
+        lines = await self.db.read(listing, what, actor.channel)
         return "\n".join(lines) or f"No {what} yet."
 
     # -- demo ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
+from bot.staff.commands import command
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english
 from bot.store import heard, initiatives, rounds
@@ -63,7 +64,7 @@ class Hearing:
         if not found:
             return "No answers in residents' own words yet."
         lines = [f"Answers in residents' own words, newest first (up to {limit}):"]
-        lines += [self._said(s) for s in found]
+        lines += [self._said(s, actor.channel) for s in found]
         return "\n".join(lines)
 
     async def said(
@@ -101,8 +102,9 @@ class Hearing:
         found = await self.voices(actor, limit)
         if not found:
             return "No voice notes yet."
-        lines = [f"Voice notes, newest first (up to {limit}). /voice ID sends one to you:"]
-        lines += [self._said(s) for s in found]
+        one = command(actor.channel, "voice", "ID")
+        lines = [f"Voice notes, newest first (up to {limit}); {one} for one, with its context:"]
+        lines += [self._said(s, actor.channel) for s in found]
         return "\n".join(lines)
 
     async def voice(self, actor: Actor, answer_id: int) -> tuple[str, str]:
@@ -112,7 +114,8 @@ class Hearing:
         def work(conn: Tx, log: Audit) -> heard.Said:
             found = heard.answer(conn, answer_id)
             if found is None or found.voice is None:
-                raise StaffError(f"There is no voice note {answer_id}. /voice_notes lists them.")
+                listed = command(actor.channel, "voice-notes")
+                raise StaffError(f"There is no voice note {answer_id}. {listed} lists them.")
             log("residents.hear", "answer", answer_id)
             return found
 
@@ -127,15 +130,16 @@ class Hearing:
         found = await self.suggested(actor, round_id, limit)
         if not found:
             return "Nobody has suggested something else yet."
+        link = command(actor.channel, "suggestion-link", "ID INITIATIVE")
         lines = [
             "Something else residents suggested, newest first. Link one to the initiative "
-            "that answers it, so its news reaches them: suggestion-link ID INITIATIVE."
+            f"that answers it, so its news reaches them: {link}."
         ]
         for s in found:
             linked = f" → initiative {', '.join(map(str, s.initiatives))}" if s.initiatives else ""
             lines.append(
                 f"suggestion {s.id} · round {s.round_id} · {s.submitted_at[:10]} · {s.locale}"
-                f"{linked}: {_words(s.value, s.voice_answer)}"
+                f"{linked}: {_words(s.value, s.voice_answer, actor.channel)}"
             )
         return "\n".join(lines)
 
@@ -211,7 +215,7 @@ class Hearing:
             for c in comments:
                 lines.append(
                     f"  {c.created_at[:10]} · {c.locale} · {COMMENT_QUESTIONS[c.question]}: "
-                    f"{_words(c.value, c.voice_answer)}"
+                    f"{_words(c.value, c.voice_answer, actor.channel)}"
                 )
         return "\n".join(lines)
 
@@ -261,15 +265,20 @@ class Hearing:
         question = self.questions.get((said.flow_id, said.node_id), said.node_id)
         return f"{said.created_at[:10]} · {said.locale} · {said.flow_id}: “{question}”"
 
-    def _said(self, said: heard.Said) -> str:
-        return f"answer {said.id} · {self._context(said)} · {_words(said.value, said.id)}"
+    def _said(self, said: heard.Said, channel: str) -> str:
+        words = _words(said.value, said.id, channel)
+        return f"answer {said.id} · {self._context(said)} · {words}"
 
 
-def _words(value: Any, voice_answer: int | None) -> str:
-    """A resident's words, marked as theirs; a voice note as the way to hear it."""
+def _words(value: Any, voice_answer: int | None, channel: str) -> str:
+    """A resident's words, marked as theirs; a voice note as the way to hear it in `channel`."""
     if isinstance(value, dict) and "voice" in value:
         seconds = value.get("duration")
         length = f" ({seconds} s)" if seconds else ""
-        hear = f"/voice {voice_answer}" if voice_answer is not None else "no longer stored"
+        hear = (
+            command(channel, "voice", voice_answer)
+            if voice_answer is not None
+            else "no longer stored"
+        )
         return f"resident's voice note{length}: {hear}"
     return f"resident said: «{value}»"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.jobs.results import shown_count
 from bot.staff.actor import StaffError
+from bot.staff.commands import command
 from bot.staff.parsing import english
 from bot.store import assets, champions, initiatives, rounds
 from bot.store.db import Tx
@@ -13,8 +14,8 @@ from bot.store.texts import Texts
 LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
 
 
-def listing(conn: Tx, what: str) -> list[str]:
-    """One line per row of `what` (one of LISTINGS)."""
+def listing(conn: Tx, what: str, channel: str) -> list[str]:
+    """One line per row of `what` (one of LISTINGS), for staff in `channel`."""
     lines: list[str] = []
     if what == "rounds":
         for r in rounds.all_rounds(conn):
@@ -30,7 +31,7 @@ def listing(conn: Tx, what: str) -> list[str]:
         for i in initiatives.all_initiatives(conn):
             for m in initiatives.measures(conn, i.id):
                 words = (
-                    f"proposed by a resident: {resident_words(measure_text(m.text))}"
+                    f"proposed by a resident: {resident_words(measure_text(m.text), channel)}"
                     if m.proposed_by is not None
                     else measure_text(m.text)
                 )
@@ -48,11 +49,11 @@ def listing(conn: Tx, what: str) -> list[str]:
     else:
         for a in assets.all_assets(conn):
             place = a.place or (f"{a.latitude:.4f},{a.longitude:.4f}" if a.latitude else "-")
-            who_for = f"; who it is for: {resident_words(a.who_for)}" if a.who_for else ""
+            who_for = f"; who it is for: {resident_words(a.who_for, channel)}" if a.who_for else ""
             contact = "may be contacted" if a.may_contact else "do not contact"
             lines.append(
                 f"asset {a.id} [{a.status}] {a.category} at {place} ({contact}): resident "
-                f"said {resident_words(a.what)}{who_for}"
+                f"said {resident_words(a.what, channel)}{who_for}"
             )
     return lines
 
@@ -61,11 +62,11 @@ def measure_text(texts: Texts) -> str:
     return "(voice note)" if "voice" in texts and len(texts) == 1 else english(texts)
 
 
-def resident_words(value: object) -> str:
+def resident_words(value: object, channel: str) -> str:
     """A resident's words as staff see them: quoted, so they never read as staff text; a
-    voice note as where to hear it."""
+    voice note as where to hear it in `channel`."""
     if isinstance(value, dict) and "voice" in value or value == "(voice note)":
-        return "(a voice note: 'voice-notes' lists it)"
+        return f"(a voice note: {command(channel, 'voice-notes')} lists it)"
     return f"«{value}»"
 
 

@@ -175,7 +175,7 @@ async def test_assets_in_telegram(tg: Harness) -> None:
     assert tg.rows("SELECT status FROM assets") == [("verified",)]
     listed = await _staff(tg, "/assets")
     assert listed.startswith("asset 1 [verified] facilities at 51.4800,-3.1800 (may be contacted)")
-    assert "resident said (a voice note: 'voice-notes' lists it)" in listed
+    assert "resident said (a voice note: /voice_notes lists it)" in listed
 
     # Staff hear the voice note: the bot sends the resident's own recording, by its file id,
     # with what it answered.

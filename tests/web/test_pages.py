@@ -257,6 +257,9 @@ async def test_voice_notes_without_a_recording_say_why_instead_of_a_player(web: 
     telegram_item = page[page.index(f'id="voice-{telegram}"') :]
     assert "without a Telegram token" in telegram_item.split("</li>")[0]
     assert (await web.client.get(f"/words/voice/{simulated}")).status == 404
+    unknown = await web.client.get("/words/voice/999")
+    assert unknown.status == 404
+    assert "There is no voice note 999. The Words page lists them." in await unknown.text()
 
 
 async def test_a_broadcasts_progress_counts_people_as_its_preview_did(web: Web) -> None:

@@ -1,0 +1,33 @@
+"""Staff commands as staff type them in the channel they are using: the staff layer's
+messages reach Telegram, the command line and the dashboard alike, and a message that says
+what to do next must name a command that works where it is read."""
+
+from __future__ import annotations
+
+# Keyed by the command line's name; "{}" is where the argument goes.
+_COMMANDS: dict[str, dict[str, str]] = {
+    "telegram": {
+        "voice-notes": "/voice_notes",
+        "voice": "/voice {}",
+        "suggestion-link": "/suggestion_link {}",
+    },
+    "cli": {
+        "voice-notes": "admin voice-notes",
+        "voice": "admin voice {}",
+        "suggestion-link": "admin suggestion-link {}",
+    },
+    # The dashboard has no commands: its Words page lists and plays voice notes and links
+    # suggestions (only its not-found message for a voice note names one of these).
+    "web": {
+        "voice-notes": "The Words page",
+        "voice": "The Words page",
+        "suggestion-link": "The Words page",
+    },
+}
+
+
+def command(channel: str, name: str, argument: object = "") -> str:
+    """How staff in `channel` ask for `name` (the command line's name), with `argument`;
+    Telegram's form in a channel with no commands of its own (the configuration)."""
+    forms = _COMMANDS.get(channel, _COMMANDS["telegram"])
+    return forms[name].format(argument).rstrip()
