@@ -316,6 +316,12 @@ def _actions(
 async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
     settings = core.settings
     now = core.clock()
+    if not a.template and not (a.text or "").strip():
+        # The shared parser would say how to write it in Telegram (lines after the audience).
+        raise StaffError(
+            'Give the message with --text "..." (and --tr cy="..." for other languages), or '
+            f"use --template NAME: {', '.join(TEMPLATES)}."
+        )
     first = [a.audience]
     if a.at:
         first.append(f"at={a.at.replace(' ', 'T')}")
@@ -334,8 +340,10 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
         await drafts.discard(core.desk, who, new)
         return preview + "\n\nNothing queued: add --yes to send it."
     await drafts.queue(core.desk, who, new)
-    start = "at that time" if request.send_at else f"within {settings.sweep_seconds:g} s"
-    return f"{preview}\n\nQueued. The running bot starts it {start}."
+    # Queued, no longer the draft the preview's first line names.
+    _, details = preview.split("\n", 1)
+    start = "at its start time" if request.send_at else f"within {settings.sweep_seconds:g} s"
+    return f"Broadcast {new} queued. {by_running_bot(start)}\n{details}"
 
 
 def _list_broadcasts(conn: Tx, threshold: int) -> str:

@@ -207,6 +207,43 @@ def test_on_the_command_line_voice_notes_point_to_command_line_commands(
     )
 
 
+def test_a_broadcast_on_the_command_line_says_what_it_sends_and_that_it_is_queued(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, run = admin
+    monkeypatch.setenv("QUIET_HOURS", "")  # the time of day the test runs at does not matter
+    assert main(["broadcast", "everyone"]) == 1
+    assert capsys.readouterr().out == (
+        'Not done: Give the message with --text "..." (and --tr cy="..." for other '
+        "languages), or use --template NAME: new-round, thank-you, evaluation.\n"
+    )
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok"), ("telegram", "cy", "ok")])
+    new_round = (
+        "Message: We have a new question for you about what we should work on first. "
+        "Send /menu and choose “Help choose what we work on first”."
+    )
+    assert run("broadcast", "everyone", "--template", "new-round").splitlines() == [
+        "Broadcast 1 (draft).",
+        "<5 people will be told, each in their own language (cy <5 · en <5).",
+        "Template 'new-round', translated for everyone.",
+        new_round,
+        "",
+        "Nothing queued: add --yes to send it.",
+    ]
+    # Some will get English: the preview does not also say each gets their own language.
+    assert run("broadcast", "everyone", "--text", "Hello").splitlines()[1:3] == [
+        "<5 people will be told, in their language where the message has it (cy <5 · en <5).",
+        "Residents reading cy will get the English text (texts given: en).",
+    ]
+    assert run("broadcast", "everyone", "--template", "new-round", "--yes").splitlines() == [
+        f"Broadcast 1 queued. {SENDS}",
+        "<5 people will be told, each in their own language (cy <5 · en <5).",
+        "Template 'new-round', translated for everyone.",
+        new_round,
+    ]
+
+
 def _delivered(db: Path, round_id: int, states: list[str]) -> None:
     """The round's results went out: one ledger row a resident of the round, in `states`."""
     broadcast_id = round_id  # one results broadcast a round, and no other broadcasts

@@ -155,16 +155,20 @@ async def preview(
     found, reach = await desk.db.read(_with_reach, broadcast_id)
     if found is None or reach is None:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
-    lines = [f"Broadcast {found.id} ({found.status}).", told(reach, found.audience)]
+    template = found.content.get("template")
     missing = untranslated(found.content, reach.locales)
+    lines = [
+        f"Broadcast {found.id} ({found.status}).",
+        told(reach, found.audience, partly_english=bool(missing)),
+    ]
     if missing:
         given = ", ".join(sorted((found.content.get("texts") or {}).keys()))
         lines.append(
             f"Residents reading {', '.join(missing)} will get the English text "
             f"(texts given: {given})."
         )
-    elif "template" in found.content:
-        lines.append(f"Template '{found.content['template']}', translated for everyone.")
+    elif template in TEMPLATES:
+        lines.append(f"Template '{template}', translated for everyone.")
     start = datetime.fromisoformat(found.send_at) if found.send_at else desk.now()
     if found.send_at:
         lines.append(f"Starts {start.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone}).")
@@ -177,7 +181,8 @@ async def preview(
         )
     if found.spread_hours:
         lines.append(f"Spread over {found.spread_hours:g} hours.")
-    text = (found.content.get("texts") or {}).get("en")
+    # A template's English is its source text: what English readers get, word for word.
+    text = TEMPLATES.get(template) if template else (found.content.get("texts") or {}).get("en")
     if text:
         lines.append(f"Message: {text}")
     return "\n".join(lines)

@@ -30,9 +30,12 @@ def describe(audience: Audience) -> str:
     return "people who " + _WHO.get(audience.type, audience.type).format(value=audience.value)
 
 
-def told(reach: Reach, audience: Audience, sending: str | None = None) -> str:
+def told(
+    reach: Reach, audience: Audience, sending: str | None = None, *, partly_english: bool = False
+) -> str:
     """ "12 people will be told ..." or "Nobody will be told: ...", for a staff member;
-    `sending` says who sends it and when (see `by_running_bot`)."""
+    `sending` says who sends it and when (see `by_running_bot`); `partly_english` when some
+    of them will get the English text, their language not being given."""
     who = describe(audience)
     if not reach.members:
         return f"Nobody will be told: there are no {who}."
@@ -41,9 +44,12 @@ def told(reach: Reach, audience: Audience, sending: str | None = None) -> str:
             _left_out(reach) + "."
         )
     languages = " · ".join(f"{code} {shown_count(n)}" for code, n in reach.locales.items())
-    lines = [
-        f"{shown_count(reach.told)} people will be told, each in their own language ({languages})."
-    ]
+    how = (
+        "in their language where the message has it"
+        if partly_english
+        else "each in their own language"
+    )
+    lines = [f"{shown_count(reach.told)} people will be told, {how} ({languages})."]
     simulator = reach.channels.get("console", 0)
     if simulator:
         lines.append(

@@ -50,7 +50,8 @@ async def test_staff_broadcast_preview_confirm_languages_and_fallback(tg: Harnes
     assert (preview.text or "").splitlines() == [
         "Broadcast 1 (draft).",
         # Counts of people from 1 to 4 never leave the database as numbers.
-        "<5 people will be told, each in their own language (cy <5 · en <5 · pl <5).",
+        "<5 people will be told, in their language where the message has it "
+        "(cy <5 · en <5 · pl <5).",
         "Residents reading pl will get the English text (texts given: cy, en).",
         "Message: The walk is on Saturday.",
     ]
@@ -73,6 +74,20 @@ async def test_staff_broadcast_preview_confirm_languages_and_fallback(tg: Harnes
 async def test_a_bad_broadcast_request_is_explained(tg: Harness) -> None:
     await tg.text(STAFF_ID, "/broadcast nobody\nHi")
     assert (tg.last(STAFF_ID).text or "").startswith("Not done: Unknown audience 'nobody'.")
+    await tg.text(STAFF_ID, "/broadcast everyone")
+    assert (tg.last(STAFF_ID).text or "").startswith(
+        "Not done: Write the message on the lines after the audience, or use template=."
+    )
+
+
+async def test_a_template_preview_shows_the_english_it_sends(tg: Harness) -> None:
+    await _participants(tg, {WELSH: "cy", ENGLISH: "en"})
+    await tg.text(STAFF_ID, "/broadcast everyone template=thank-you")
+    assert (tg.last(STAFF_ID).text or "").splitlines()[1:] == [
+        "<5 people will be told, each in their own language (cy <5 · en <5).",
+        "Template 'thank-you', translated for everyone.",
+        "Message: Thank you for taking part. What you tell us is shaping what happens in our area.",
+    ]
 
 
 async def test_closing_a_round_sends_each_person_a_chart_in_their_language(tg: Harness) -> None:
