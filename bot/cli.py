@@ -136,7 +136,10 @@ async def _chat(
     name = user or _default_user()
     async with open_core(settings) as core:
         if flow is not None and flow not in core.flows:
-            print(f"No flow called {flow!r}. Flows: {', '.join(sorted(core.flows.ids()))}")
+            print(
+                f"No flow called {flow!r}. Flows: {', '.join(sorted(core.flows.ids()))}",
+                file=sys.stderr,
+            )
             return 1
         who = Who("console", name, name, lang)
         interactive = sys.stdin.isatty()

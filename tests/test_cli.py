@@ -60,6 +60,12 @@ def test_graph_of_an_unknown_flow_names_the_flows_there_are() -> None:
     assert result.returncode == 1 and "menu" in result.stderr
 
 
+def test_chat_with_an_unknown_flow_fails_and_names_the_flows_there_are(tmp_path: Path) -> None:
+    result = cli("chat", "--flow", "nosuch", env={"DATABASE_PATH": str(tmp_path / "d.db")})
+    assert result.returncode == 1
+    assert result.stderr.startswith("No flow called 'nosuch'. Flows: ") and "menu" in result.stderr
+
+
 def test_the_bot_refuses_to_start_with_an_invalid_flow(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("id: bad\ntitle: Bad\nstart: nowhere\nnodes: []\n")
     result = cli("run", env={"FLOWS_DIR": str(tmp_path), "DATABASE_PATH": str(tmp_path / "d.db")})
