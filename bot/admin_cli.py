@@ -322,6 +322,11 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
             'Give the message with --text "..." (and --tr cy="..." for other languages), or '
             f"use --template NAME: {', '.join(TEMPLATES)}."
         )
+    if a.template and (a.text or a.tr):
+        raise StaffError(
+            "Give the message either with --text (and --tr) or with --template, not both: "
+            "a template brings its own words in every language."
+        )
     first = [a.audience]
     if a.at:
         first.append(f"at={a.at.replace(' ', 'T')}")
@@ -336,12 +341,13 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
     request = drafts.parse_request("\n".join(lines), settings.timezone, now)
     new = await drafts.draft(core.desk, who, request)
     preview = await drafts.preview(core.desk, new, settings.timezone, core.quiet)
+    # The preview's first line names the draft it was read from, which is queued or
+    # thrown away now.
+    _, details = preview.split("\n", 1)
     if not a.yes:
         await drafts.discard(core.desk, who, new)
-        return preview + "\n\nNothing queued: add --yes to send it."
+        return f"Preview (nothing queued yet):\n{details}\n\nTo send it, run this again with --yes."
     await drafts.queue(core.desk, who, new)
-    # Queued, no longer the draft the preview's first line names.
-    _, details = preview.split("\n", 1)
     start = "at its start time" if request.send_at else f"within {settings.sweep_seconds:g} s"
     return f"Broadcast {new} queued. {by_running_bot(start)}\n{details}"
 

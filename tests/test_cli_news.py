@@ -141,7 +141,8 @@ def test_nobody_told_says_why(admin: tuple) -> None:
     )
     out = run("broadcast", "area:Nowhere", "--text", "Hello")
     assert "Nobody will be told: there are no people who live in area Nowhere." in out
-    assert out.endswith("Nothing queued: add --yes to send it.")
+    assert out.startswith("Preview (nothing queued yet):\n")
+    assert out.endswith("To send it, run this again with --yes.")
 
 
 def test_previews_leave_nothing_behind_and_warn_about_quiet_hours(admin: tuple) -> None:
@@ -224,13 +225,22 @@ def test_a_broadcast_on_the_command_line_says_what_it_sends_and_that_it_is_queue
         "Send /menu and choose “Help choose what we work on first”."
     )
     assert run("broadcast", "everyone", "--template", "new-round").splitlines() == [
-        "Broadcast 1 (draft).",
+        "Preview (nothing queued yet):",
         "<5 people will be told, each in their own language (cy <5 · en <5).",
         "Template 'new-round', translated for everyone.",
         new_round,
         "",
-        "Nothing queued: add --yes to send it.",
+        "To send it, run this again with --yes.",
     ]
+    # Words given twice, or a translation of nothing, are refused, not half used.
+    for args, said in (
+        (("--template", "new-round", "--text", "Hello"), "not both"),
+        (("--template", "new-round", "--tr", "cy=Helo"), "not both"),
+        (("--tr", "cy=Helo"), 'Give the message with --text "..."'),
+    ):
+        assert main(["broadcast", "everyone", *args]) == 1
+        assert said in capsys.readouterr().out
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM broadcasts").fetchone() == (0,)
     # Some will get English: the preview does not also say each gets their own language.
     assert run("broadcast", "everyone", "--text", "Hello").splitlines()[1:3] == [
         "<5 people will be told, in their language where the message has it (cy <5 · en <5).",
