@@ -54,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if command == "chat" or simulator:
+            # Ctrl-C is how many people leave a terminal program: nothing is lost, say so.
+            print("\nStopped. Run it again to carry on where you left off.")
+            return 0
         return 130
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -126,3 +128,46 @@ def test_default_database_is_created_under_data(tmp_path: Path) -> None:
     result = cli("chat", stdin="", env={"DATABASE_PATH": ""}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "community-voice.sqlite3").exists()
+
+
+def test_ctrl_c_in_the_simulator_stops_it_at_once_and_nothing_is_lost(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    env.update({"LOG_LEVEL": "WARNING", "DATABASE_PATH": str(tmp_path / "bot.sqlite3")})
+    env["WEB_PORT"] = "0"
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat", "--user", "amina"],
+        stdin=subprocess.PIPE,  # kept open: the simulator waits for the next line
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    try:
+        assert chat.stdin is not None
+        chat.stdin.write("1\n")  # the first answer: a language
+        chat.stdin.flush()
+        deadline = time.monotonic() + 30
+        while _locale(tmp_path / "bot.sqlite3") is None:  # taken; now it waits for a line
+            assert time.monotonic() < deadline, "the answer was not stored"
+            time.sleep(0.2)
+        chat.send_signal(signal.SIGINT)
+        chat.wait(timeout=10)  # its input still open: before, it waited for another line
+        out, err = chat.communicate()
+    finally:
+        chat.kill()
+    assert chat.returncode == 0, err
+    assert out.rstrip().endswith("Stopped. Run it again to carry on where you left off.")
+    assert _locale(tmp_path / "bot.sqlite3") is not None
+
+
+def _locale(db: Path) -> str | None:
+    """The language the simulator's one resident chose, once there is one."""
+    if not db.exists():
+        return None
+    with sqlite3.connect(db) as conn:
+        try:
+            row = conn.execute("SELECT locale FROM participants").fetchone()
+        except sqlite3.OperationalError:  # the tables are not made yet
+            return None
+    return None if row is None else row[0]

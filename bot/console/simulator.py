@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
@@ -195,11 +196,12 @@ async def run(
     """Read lines until EOF or /quit, showing news as it arrives. Everything is saved as it
     goes, so a rerun resumes."""
     await simulator.start(flow_id, payload)
+    lines = _read_lines(stream)
     while True:
         if stream.isatty():
             simulator.out.write("you> ")
             simulator.out.flush()
-        reading = asyncio.ensure_future(asyncio.to_thread(stream.readline))
+        reading = asyncio.ensure_future(lines.get())
         while True:
             done, _ = await asyncio.wait({reading}, timeout=INBOX_EVERY)
             if done:
@@ -212,3 +214,23 @@ async def run(
             break
         if not await simulator.feed(line):
             break
+
+
+def _read_lines(stream: TextIO) -> asyncio.Queue[str]:
+    """The stream's lines as they are typed ("" at its end), read by a thread of their own.
+
+    A daemon thread: asyncio's own threads are waited for when the program ends, and one
+    waiting for the terminal made Ctrl-C wait for Enter.
+    """
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = stream.readline()
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="simulator-input", daemon=True).start()
+    return lines
