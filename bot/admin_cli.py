@@ -176,7 +176,13 @@ async def _run(settings: Settings, args: argparse.Namespace) -> str:
         if args.action in hearing_cli.ACTIONS:
             return await hearing_cli.run(core, who, args)
         return await on_desk(
-            core.desk, who, args, core.settings.sweep_seconds, core.quiet, core.settings.timezone
+            core.desk,
+            who,
+            args,
+            core.settings.sweep_seconds,
+            core.quiet,
+            core.settings.timezone,
+            threshold=core.settings.suppress_below,
         )
 
 
@@ -187,14 +193,17 @@ async def on_desk(
     sweep: float = 60.0,
     quiet: QuietHours | None = None,
     zone: str = "UTC",
+    *,
+    threshold: int,
 ) -> str:
     """An admin action that needs only the staff desk (rounds, texts, areas, ...); news for
-    residents goes out within `sweep` seconds, or when `quiet` hours end."""
+    residents goes out within `sweep` seconds, or when `quiet` hours end; counts of people
+    below `threshold` are suppressed."""
     if args.action in admin_texts.ACTIONS:
         return await admin_texts.run(desk, who, args)
     until = quiet_until(quiet, desk.now(), zone)
     when = f"within {sweep:g} s" if until is None else f"at {until}, when quiet hours end"
-    action: Callable[[], Awaitable[str]] = _actions(desk, who, args, when)[args.action]
+    action: Callable[[], Awaitable[str]] = _actions(desk, who, args, when, threshold)[args.action]
     return await action()
 
 
@@ -226,10 +235,15 @@ def _feedback_report(conn: Tx) -> str:
 
 
 def _actions(
-    desk: StaffDesk, who: Actor, a: argparse.Namespace, when: str
+    desk: StaffDesk, who: Actor, a: argparse.Namespace, when: str, threshold: int
 ) -> dict[str, Callable[[], Awaitable[str]]]:
     def news(queued: Queued) -> str:
-        return told(queued.reach, queued.audience, by_running_bot(when))
+        return told(
+            queued.reach,
+            queued.audience,
+            by_running_bot(when),
+            threshold=threshold,
+        )
 
     def ids(text: str) -> list[int]:
         try:
@@ -340,7 +354,9 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
         lines += [t.replace("=", ": ", 1) for t in a.tr]
     request = drafts.parse_request("\n".join(lines), settings.timezone, now)
     new = await drafts.draft(core.desk, who, request)
-    preview = await drafts.preview(core.desk, new, settings.timezone, core.quiet)
+    preview = await drafts.preview(
+        core.desk, new, settings.timezone, core.quiet, threshold=settings.suppress_below
+    )
     # The preview's first line names the draft it was read from, which is queued or
     # thrown away now.
     _, details = preview.split("\n", 1)

@@ -88,7 +88,9 @@ def test_closing_a_round_says_who_gets_its_results_and_queues_them(
     out = run("admin", "round-close", "1")
     assert out.startswith("Closed round 1.")
     assert out.split("\n\n")[-1].splitlines() == [
-        "Its results: 7 people will be told, each in their own language (en 5 · cy <5).",
+        # 7 - 5 would give the Welsh readers' 2 away: the 5 is hidden too.
+        "Its results: 7 people will be told, each in their own language (en [c] · cy <5).",
+        "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
         "<5 of them use the terminal simulator: they see it when they next open "
         "`community-voice chat`.",
         "Not told: <5 sent /stop, <5 blocked the bot.",
@@ -295,3 +297,34 @@ def test_listed_broadcasts_count_people_as_their_preview_did(admin: tuple) -> No
     assert run("admin", "broadcasts").splitlines()[1] == (
         "broadcast 2 [done] results to round: sent 7"
     )
+
+
+def test_a_preview_hides_counts_below_the_configured_threshold(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    monkeypatch.setenv("QUIET_HOURS", "")
+    monkeypatch.setenv("SUPPRESS_BELOW", "10")
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(
+        db,
+        1,
+        [("telegram", "en", "ok")] * 12
+        + [("telegram", "en", "stopped")] * 6
+        + [("telegram", "en", "blocked")] * 3,
+    )
+    assert run("broadcast", "everyone", "--text", "Hello").splitlines()[1:3] == [
+        "12 people will be told, each in their own language (en 12).",
+        "Not told: <10 sent /stop, <10 blocked the bot.",
+    ]
+    # Nobody told: the reasons add up to the audience, so 21 - 18 would give the 3 away.
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE participants SET opted_out_at = '2026-11-02' "
+            "WHERE opted_out_at IS NULL AND unreachable_at IS NULL"
+        )
+    assert run("broadcast", "everyone", "--text", "Hello").splitlines()[1:3] == [
+        "Nobody will be told. Of the 21 people who the bot knows: [c] sent /stop, <10 blocked "
+        "the bot.",
+        "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+    ]

@@ -90,7 +90,7 @@ async def _play(
 async def _admin(desk: StaffDesk, typed: str, out: io.StringIO) -> None:
     args = parser().parse_args(["admin", *shlex.split(typed.removeprefix("#admin "))])
     try:
-        said = await on_desk(desk, STAFF, args)
+        said = await on_desk(desk, STAFF, args, threshold=5)
     except StaffError as exc:
         said = f"Not done: {exc}"
     out.write("".join(f"staff> {line}\n" for line in said.splitlines()))

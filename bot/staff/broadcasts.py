@@ -147,7 +147,12 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
 
 
 async def preview(
-    desk: StaffDesk, broadcast_id: int, zone: str, quiet: QuietHours | None = None
+    desk: StaffDesk,
+    broadcast_id: int,
+    zone: str,
+    quiet: QuietHours | None = None,
+    *,
+    threshold: int,
 ) -> str:
     """Who would receive it, per language, and how many will get the English fallback; why
     nobody would; and a warning when it is set to start inside quiet hours."""
@@ -159,7 +164,7 @@ async def preview(
     missing = untranslated(found.content, reach.locales)
     lines = [
         f"Broadcast {found.id} ({found.status}).",
-        told(reach, found.audience, partly_english=bool(missing)),
+        told(reach, found.audience, threshold=threshold, partly_english=bool(missing)),
     ]
     if missing:
         given = ", ".join(sorted((found.content.get("texts") or {}).keys()))

@@ -1,13 +1,15 @@
 """What staff are told when their action sends residents a message: how many people will be
-told, in which languages and how, or why nobody will be. Counts of 1 to 4 show as "<5"."""
+told, in which languages and how, or why nobody will be. Counts of people below the threshold
+(SUPPRESS_BELOW) show as "<5", and one that the others would give away as "[c]"."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.jobs.pacing import QuietHours
-from bot.jobs.results import shown_count
+from bot.staff import suppress
 from bot.store.broadcasts import Audience, Reach
 
 # Who an audience is, as the end of "people who ...".
@@ -31,33 +33,52 @@ def describe(audience: Audience) -> str:
 
 
 def told(
-    reach: Reach, audience: Audience, sending: str | None = None, *, partly_english: bool = False
+    reach: Reach,
+    audience: Audience,
+    sending: str | None = None,
+    *,
+    threshold: int,
+    partly_english: bool = False,
 ) -> str:
-    """ "12 people will be told ..." or "Nobody will be told: ...", for a staff member;
-    `sending` says who sends it and when (see `by_running_bot`); `partly_english` when some
-    of them will get the English text, their language not being given."""
+    """ "12 people will be told ..." or "Nobody will be told: ...", for a staff member, its
+    counts of people suppressed below `threshold`; `sending` says who sends it and when (see
+    `by_running_bot`); `partly_english` when some of them will get the English text, their
+    language not being given."""
     who = describe(audience)
     if not reach.members:
         return f"Nobody will be told: there are no {who}."
     if not reach.told:
-        return f"Nobody will be told. Of the {shown_count(reach.members)} {who}: " + (
-            _left_out(reach) + "."
+        # The reasons add up to the audience shown: one small one must not follow from it.
+        reasons = _reasons(reach)
+        shown = suppress.breakdown([n for n, _ in reasons], threshold).shown
+        because = ", ".join(f"{n} {why}" for n, (_, why) in zip(shown[:-1], reasons, strict=True))
+        return f"Nobody will be told. Of the {shown[-1]} {who}: {because}." + _hidden(
+            shown, threshold
         )
-    languages = " · ".join(f"{code} {shown_count(n)}" for code, n in reach.locales.items())
+    # The languages add up to the number told: hidden as the broadcast's progress is.
+    by_language = suppress.breakdown(list(reach.locales.values()), threshold).shown
+    languages = " · ".join(
+        f"{code} {n}" for code, n in zip(reach.locales, by_language[:-1], strict=True)
+    )
     how = (
         "in their language where the message has it"
         if partly_english
         else "each in their own language"
     )
-    lines = [f"{shown_count(reach.told)} people will be told, {how} ({languages})."]
+    lines = [
+        f"{by_language[-1]} people will be told, {how} ({languages})."
+        + _hidden(by_language, threshold)
+    ]
     simulator = reach.channels.get("console", 0)
     if simulator:
         lines.append(
-            f"{shown_count(simulator)} of them use the terminal simulator: they see it when "
-            "they next open `community-voice chat`."
+            f"{suppress.count(simulator, threshold)} of them use the terminal simulator: they "
+            "see it when they next open `community-voice chat`."
         )
     if reach.members > reach.told:
-        lines.append(f"Not told: {_left_out(reach)}.")
+        # The audience's whole size is not shown here, so nothing follows from these.
+        left_out = ", ".join(f"{suppress.count(n, threshold)} {why}" for n, why in _reasons(reach))
+        lines.append(f"Not told: {left_out}.")
     if sending:
         lines.append(sending)
     return "\n".join(lines)
@@ -86,10 +107,21 @@ def by_running_bot(when: str) -> str:
     )
 
 
-def _left_out(reach: Reach) -> str:
+def _hidden(shown: Sequence[str], threshold: int) -> str:
+    """A line saying what "[c]" means, when `shown` has one."""
+    if suppress.HIDDEN not in shown:
+        return ""
+    return (
+        f"\n{suppress.HIDDEN}: hidden, so that a count under {threshold} cannot be worked out "
+        "from the others."
+    )
+
+
+def _reasons(reach: Reach) -> list[tuple[int, str]]:
+    """Why those not told will not be, with how many for each (reasons nobody has left out)."""
     reasons = [
         (reach.stopped, "sent /stop"),
         (reach.unreachable, "blocked the bot"),
         (reach.no_consent, "did not agree to take part"),
     ]
-    return ", ".join(f"{shown_count(n)} {why}" for n, why in reasons if n)
+    return [(n, why) for n, why in reasons if n]

@@ -80,7 +80,13 @@ class BroadcastDesk:
             actor.require(Role.STAFF, "use /broadcast")
             request = drafts.parse_request(body, self.zone, self.core.clock())
             new = await drafts.draft(self.core.desk, actor, request)
-            text = await drafts.preview(self.core.desk, new, self.zone, self.core.quiet)
+            text = await drafts.preview(
+                self.core.desk,
+                new,
+                self.zone,
+                self.core.quiet,
+                threshold=self.core.settings.suppress_below,
+            )
         except StaffError as exc:
             await self._reply(message, f"Not done: {exc}\n\n{USAGE}")
             return

@@ -83,7 +83,9 @@ class StaffActions:
     def _told(self, queued: Queued) -> str:
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
-        return told(queued.reach, queued.audience, sending)
+        return told(
+            queued.reach, queued.audience, sending, threshold=self.core.settings.suppress_below
+        )
 
     async def do(
         self, actor: Actor, name: str, body: str, update: Update, context: ContextTypes.DEFAULT_TYPE

@@ -274,7 +274,7 @@ class Dashboard:
             await self.jobs.sweep()
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
-        return told(queued.reach, queued.audience, sending)
+        return told(queued.reach, queued.audience, sending, threshold=core.settings.suppress_below)
 
     # -- signing in and out --------------------------------------------------------------
 

@@ -92,7 +92,11 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     preview = ""
     if broadcast.status in ("draft", "scheduled"):
         preview = await drafts.preview(
-            d.core.desk, broadcast_id, d.core.settings.timezone, d.core.quiet
+            d.core.desk,
+            broadcast_id,
+            d.core.settings.timezone,
+            d.core.quiet,
+            threshold=d.core.settings.suppress_below,
         )
     return d.page(
         request,

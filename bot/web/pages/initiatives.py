@@ -127,7 +127,12 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         new_status=field(form, "status"),
         note=field(form, "note"),
         carried=sorted(carried.items()),
-        told=told(reach, audience, "Sending starts as soon as you confirm.").splitlines(),
+        told=told(
+            reach,
+            audience,
+            "Sending starts as soon as you confirm.",
+            threshold=d.core.settings.suppress_below,
+        ).splitlines(),
     )
 
 

@@ -134,7 +134,12 @@ async def confirm_close(d: Dashboard, request: web.Request) -> web.StreamRespons
         "round_close.html",
         round=found,
         question=staff_text(found.question),
-        told=told(reach, audience, "Sending starts as soon as you close it.").splitlines(),
+        told=told(
+            reach,
+            audience,
+            "Sending starts as soon as you close it.",
+            threshold=d.core.settings.suppress_below,
+        ).splitlines(),
     )
 
 
