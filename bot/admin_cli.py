@@ -354,12 +354,9 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
         lines += [t.replace("=", ": ", 1) for t in a.tr]
     request = drafts.parse_request("\n".join(lines), settings.timezone, now)
     new = await drafts.draft(core.desk, who, request)
-    preview = await drafts.preview(
+    details = await drafts.preview(
         core.desk, new, settings.timezone, core.quiet, threshold=settings.suppress_below
     )
-    # The preview's first line names the draft it was read from, which is queued or
-    # thrown away now.
-    _, details = preview.split("\n", 1)
     if not a.yes:
         await drafts.discard(core.desk, who, new)
         return f"Preview (nothing queued yet):\n{details}\n\nTo send it, run this again with --yes."

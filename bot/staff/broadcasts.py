@@ -162,10 +162,7 @@ async def preview(
         raise StaffError(f"There is no broadcast {broadcast_id}.")
     template = found.content.get("template")
     missing = untranslated(found.content, reach.locales)
-    lines = [
-        f"Broadcast {found.id} ({found.status}).",
-        told(reach, found.audience, threshold=threshold, partly_english=bool(missing)),
-    ]
+    lines = [told(reach, found.audience, threshold=threshold, partly_english=bool(missing))]
     if missing:
         given = ", ".join(sorted((found.content.get("texts") or {}).keys()))
         lines.append(

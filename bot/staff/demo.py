@@ -76,15 +76,15 @@ def _already_there(conn: Tx) -> str:
     """What an earlier seed-demo made, said plainly; empty when there is none. The demo is
     known by its two initiatives on one round (staff who renamed them have made them their
     own)."""
-    by_title = {
+    titled = {
         (i.title.get("en"), i.round_id): i
         for i in initiatives.all_initiatives(conn)
         if i.round_id is not None
     }
-    for (title, round_id), walking in by_title.items():
-        warm = by_title.get((WARM, round_id))
-        found = rounds.get(conn, round_id) if round_id is not None else None
-        if title != WALKING or warm is None or found is None:
+    for (title, round_id), walking in titled.items():
+        warm = titled.get((WARM, round_id))
+        found = rounds.get(conn, round_id) if title == WALKING and warm is not None else None
+        if found is None or warm is None:
             continue
         if found.status == "open":
             state = f"is open until {found.closes_at[:10]}"

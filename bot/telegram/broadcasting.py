@@ -80,7 +80,7 @@ class BroadcastDesk:
             actor.require(Role.STAFF, "use /broadcast")
             request = drafts.parse_request(body, self.zone, self.core.clock())
             new = await drafts.draft(self.core.desk, actor, request)
-            text = await drafts.preview(
+            text = f"Broadcast {new} (draft).\n" + await drafts.preview(
                 self.core.desk,
                 new,
                 self.zone,

@@ -21,6 +21,7 @@ from bot.staff.actor import Actor, Refused, Role, StaffError
 from bot.staff.dashboard import DashboardDoor
 from bot.staff.desk import Queued
 from bot.staff.telling import sending_now, told
+from bot.store.broadcasts import Audience, Reach
 from bot.web.i18n import (
     LANGUAGE_COOKIE,
     W_,
@@ -274,7 +275,11 @@ class Dashboard:
             await self.jobs.sweep()
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
-        return told(queued.reach, queued.audience, sending, threshold=core.settings.suppress_below)
+        return self.who_is_told(queued.reach, queued.audience, sending)
+
+    def who_is_told(self, reach: Reach, audience: Audience, sending: str) -> str:
+        """Who a message would reach, its counts suppressed as this bot is set to."""
+        return told(reach, audience, sending, threshold=self.core.settings.suppress_below)
 
     # -- signing in and out --------------------------------------------------------------
 

@@ -87,6 +87,7 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     broadcast, counts = found
+    now = _progress(broadcast, counts)
     # Who it would reach is worked out over the whole audience: for a draft or a scheduled
     # one; once it is going, the ledger says who it reached.
     preview = ""
@@ -103,11 +104,11 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         "broadcast.html",
         broadcast=broadcast,
         who=describe(broadcast.audience),
-        preview=preview.splitlines()[1:],
+        preview=preview.splitlines(),
         message=(broadcast.content.get("texts") or {}).get("en")
         or broadcast.content.get("template"),
-        progress=_shown(d, _progress(broadcast, counts)),
-        text=drafts.progress_text(_progress(broadcast, counts), d.core.settings.suppress_below),
+        progress=_shown(d, now),
+        text=drafts.progress_text(now, d.core.settings.suppress_below),
     )
 
 

@@ -14,7 +14,6 @@ from bot.staff.actor import Role
 from bot.staff.desk import INITIATIVE_STATUSES
 from bot.staff.hearing import COMMENT_QUESTIONS
 from bot.staff.parsing import english
-from bot.staff.telling import told
 from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
@@ -127,12 +126,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         new_status=field(form, "status"),
         note=field(form, "note"),
         carried=sorted(carried.items()),
-        told=told(
-            reach,
-            audience,
-            "Sending starts as soon as you confirm.",
-            threshold=d.core.settings.suppress_below,
-        ).splitlines(),
+        told=d.who_is_told(reach, audience, "Sending starts as soon as you confirm.").splitlines(),
     )
 
 

@@ -12,7 +12,6 @@ from bot.jobs.chartworker import draw
 from bot.jobs.results import Results, chart_spec, label
 from bot.staff import suppress
 from bot.staff.actor import Role
-from bot.staff.telling import told
 from bot.store import broadcasts, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
@@ -134,12 +133,7 @@ async def confirm_close(d: Dashboard, request: web.Request) -> web.StreamRespons
         "round_close.html",
         round=found,
         question=staff_text(found.question),
-        told=told(
-            reach,
-            audience,
-            "Sending starts as soon as you close it.",
-            threshold=d.core.settings.suppress_below,
-        ).splitlines(),
+        told=d.who_is_told(reach, audience, "Sending starts as soon as you close it.").splitlines(),
     )
 
 
