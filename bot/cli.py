@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from bot.config import ConfigError, Settings
 from bot.flows.graph import to_mermaid
 from bot.flows.registry import InvalidFlows
 from bot.host.checks import check_all, load_library
-from bot.host.deeplinks import new_referral_code
+from bot.host.deeplinks import FLOW_PREFIX, new_referral_code
 from bot.host.hooks import registry
 from bot.host.steps import Who
 
@@ -105,13 +105,14 @@ def _validate(paths: Sequence[Path]) -> int:
 def _graph(settings: Settings, flow_id: str) -> int:
     flows = load_library(flow_paths(settings), registry(new_referral_code))
     if flow_id not in flows:
-        print(
-            f"No flow called {flow_id!r}. Flows: {', '.join(sorted(flows.ids()))}",
-            file=sys.stderr,
-        )
-        return 1
+        return _no_such_flow(flow_id, flows.ids())
     print(to_mermaid(flows.get(flow_id)))
     return 0
+
+
+def _no_such_flow(flow_id: str, ids: Iterable[str]) -> int:
+    print(f"No flow called {flow_id!r}. Flows: {', '.join(sorted(ids))}", file=sys.stderr)
+    return 1
 
 
 def _run(settings: Settings) -> int:
@@ -139,12 +140,14 @@ async def _chat(
 
     name = user or _default_user()
     async with open_core(settings) as core:
-        if flow is not None and flow not in core.flows:
-            print(
-                f"No flow called {flow!r}. Flows: {', '.join(sorted(core.flows.ids()))}",
-                file=sys.stderr,
-            )
-            return 1
+        # A mistyped flow, by --flow or by a --start flow-<id> deep link, is refused before
+        # anything is said: the bot itself would quietly start onboarding or pick up instead.
+        wanted = [flow] if flow is not None else []
+        if start is not None and start.startswith(FLOW_PREFIX):
+            wanted.append(start.removeprefix(FLOW_PREFIX))
+        for flow_id in wanted:
+            if flow_id not in core.flows:
+                return _no_such_flow(flow_id, core.flows.ids())
         who = Who("console", name, name, lang)
         interactive = sys.stdin.isatty()
         # The same scheduled work as the Telegram bot: rounds close, news goes out (to the

@@ -68,6 +68,27 @@ def test_chat_with_an_unknown_flow_fails_and_names_the_flows_there_are(tmp_path:
     assert result.stderr.startswith("No flow called 'nosuch'. Flows: ") and "menu" in result.stderr
 
 
+def test_chat_started_by_a_link_to_an_unknown_flow_fails_before_anything_is_said(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "d.db"
+    result = cli("chat", "--start", "flow-nosuch", stdin="1\n", env={"DATABASE_PATH": str(db)})
+    assert result.returncode == 1
+    assert result.stderr.startswith("No flow called 'nosuch'. Flows: ") and "menu" in result.stderr
+    assert result.stdout == ""  # no onboarding in its place
+    if db.exists():
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT count(*) FROM participants").fetchone() == (0,)
+
+
+def test_chat_started_by_a_link_to_a_flow_that_exists_opens_it(tmp_path: Path) -> None:
+    result = cli(
+        "chat", "--start", "flow-priorities", env={"DATABASE_PATH": str(tmp_path / "d.db")}
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Which language would you like?" in result.stdout
+
+
 def test_the_bot_refuses_to_start_with_an_invalid_flow(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("id: bad\ntitle: Bad\nstart: nowhere\nnodes: []\n")
     result = cli("run", env={"FLOWS_DIR": str(tmp_path), "DATABASE_PATH": str(tmp_path / "d.db")})
