@@ -9,8 +9,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.store.db import Tx
+from bot.store.heard import written
 
 BATCH = 2000
+
+
+def _resident(row: str) -> str:
+    """The resident (`p`) of a row, whose language now is the one `written` falls back to
+    for rows saved before the language was kept (migration 0014)."""
+    return f"LEFT JOIN participants p ON p.id = {row}.participant_id"
+
 
 # Export name -> the query; its columns are named as the export shows them.
 QUERIES: dict[str, str] = {
@@ -23,16 +31,25 @@ QUERIES: dict[str, str] = {
     "COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 WHEN 3 THEN 1 ELSE 0 END), 0) "
     "AS points, COUNT(c.participant_id) AS people FROM topics t LEFT JOIN priority_choices c "
     "ON c.topic_id = t.id GROUP BY t.id ORDER BY t.round_id, points DESC, t.position",
-    "priority_submissions": "SELECT id, participant_id AS participant, round_id, other, "
-    "submitted_at, updated_at FROM priority_submissions ORDER BY id",
-    "priority_choices": "SELECT submission_id, participant_id AS participant, round_id, "
-    "topic_id, rank FROM priority_choices ORDER BY submission_id, rank",
-    "answers": "SELECT id, participant_id AS participant, session_id, flow_id, node_id, key, "
-    "value_json AS value, created_at FROM answers ORDER BY id",
-    "evaluations": "SELECT id, participant_id AS participant, initiative_id, period, worked, "
-    "better, created_at FROM evaluations ORDER BY id",
-    "evaluation_ratings": "SELECT evaluation_id, participant_id AS participant, measure_id, "
-    "rating FROM evaluation_ratings ORDER BY evaluation_id, measure_id",
+    "priority_submissions": "SELECT s.id, s.participant_id AS participant, s.round_id, "
+    f"s.other, {written('s')} AS language, s.submitted_at, s.updated_at "
+    f"FROM priority_submissions s {_resident('s')} ORDER BY s.id",
+    # A choice's language is its submission's: the topics were read in it.
+    "priority_choices": "SELECT c.submission_id, c.participant_id AS participant, c.round_id, "
+    f"c.topic_id, c.rank, {written('s')} AS language FROM priority_choices c "
+    f"LEFT JOIN priority_submissions s ON s.id = c.submission_id {_resident('c')} "
+    "ORDER BY c.submission_id, c.rank",
+    "answers": "SELECT a.id, a.participant_id AS participant, a.session_id, a.flow_id, "
+    f"a.node_id, a.key, a.value_json AS value, {written('a')} AS language, a.created_at "
+    f"FROM answers a {_resident('a')} ORDER BY a.id",
+    "evaluations": "SELECT e.id, e.participant_id AS participant, e.initiative_id, e.period, "
+    f"e.worked, e.better, {written('e')} AS language, e.created_at "
+    f"FROM evaluations e {_resident('e')} ORDER BY e.id",
+    # A rating's language is its evaluation's: the measures were read in it.
+    "evaluation_ratings": "SELECT r.evaluation_id, r.participant_id AS participant, "
+    f"r.measure_id, r.rating, {written('e')} AS language FROM evaluation_ratings r "
+    f"LEFT JOIN evaluations e ON e.id = r.evaluation_id {_resident('r')} "
+    "ORDER BY r.evaluation_id, r.measure_id",
     "measures": "SELECT m.id, m.initiative_id, m.text, m.proposed_by, m.status, m.created_at, "
     "m.adopted_at, (SELECT COUNT(*) FROM measure_votes v WHERE v.measure_id = m.id) AS votes "
     "FROM measures m ORDER BY m.id",

@@ -148,7 +148,7 @@ def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
 
     def one(column: str) -> str:
         return (
-            f"SELECT e.id, e.period, e.created_at, {_written('e')} AS locale, "
+            f"SELECT e.id, e.period, e.created_at, {written('e')} AS locale, "
             f"'{column}' AS question, e.{column} AS value, "
             f"{_voice_answer('e.participant_id', 'e.' + column)} AS voice_answer "
             "FROM evaluations e JOIN participants p ON p.id = e.participant_id "
@@ -174,14 +174,14 @@ def comments(conn: Tx, initiative_id: int, limit: int) -> list[Comment]:
     ]
 
 
-def _written(row: str) -> str:
+def written(row: str) -> str:
     """SQL for the language a row's words were written in; rows from before it was kept
-    fall back to the language of the resident (`p`) now."""
+    fall back to the language of the resident (`p`) now. The exports show the same."""
     return f"COALESCE({row}.locale, p.locale, 'en')"
 
 
 _SAID = (
-    f"SELECT a.id, a.flow_id, a.node_id, a.created_at, {_written('a')} AS locale, "
+    f"SELECT a.id, a.flow_id, a.node_id, a.created_at, {written('a')} AS locale, "
     "a.value_json FROM answers a JOIN participants p ON p.id = a.participant_id"
 )
 
@@ -198,7 +198,7 @@ def _voice_answer(participant: str, value: str) -> str:
 
 
 _SUGGESTION = (
-    f"SELECT s.id, s.round_id, s.updated_at, {_written('s')} AS locale, s.other, "
+    f"SELECT s.id, s.round_id, s.updated_at, {written('s')} AS locale, s.other, "
     f"{_voice_answer('s.participant_id', 's.other')} AS voice_answer "
     "FROM priority_submissions s JOIN participants p ON p.id = s.participant_id"
 )

@@ -9,6 +9,7 @@ import json
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ from bot.staff.desk import StaffDesk
 from bot.staff.exports import TABLES, export
 from bot.store.db import Database, Tx
 from tests.conftest import STAFF
-from tests.staff.test_report_measures import T0, insert
+from tests.staff.test_report_measures import T0, insert, person, texts
 
 # Telegram-looking ids, chosen so that they cannot turn up by chance in any other value.
 USERS = (7301234567, 7307654321)
@@ -245,3 +246,147 @@ async def test_exports_are_audited_and_checked(
     assert [tuple(r) for r in rows] == [("export.make", "answers", '{"format": "xlsx"}')]
     with pytest.raises(StaffError, match="GeoJSON is for assets only"):
         await export(desk, STAFF, "answers", "geojson", tmp_path / "x")
+
+
+# -- the language residents' words were written in ------------------------------------
+
+
+def _languages_world(conn: Tx) -> None:
+    """Ana answered in Polish and has since switched to English; Bryn's rows are from before
+    the language was kept (migration 0014), so they have none and he reads Welsh now; Cai's
+    rows have none and neither does he."""
+    ana = person(conn, 1)
+    bryn = person(conn, 2)
+    cai = person(conn, 3)
+    conn.execute("UPDATE participants SET locale = 'en' WHERE id = ?", (ana,))
+    conn.execute("UPDATE participants SET locale = 'cy' WHERE id = ?", (bryn,))
+    round_id = insert(
+        conn,
+        "rounds",
+        question=texts("Q"),
+        opens_at=T0,
+        closes_at=T0,
+        status="closed",
+        created_at=T0,
+    )
+    topic = insert(conn, "topics", round_id=round_id, key="k", label=texts("K"), position=1)
+    initiative = insert(
+        conn, "initiatives", title=texts("I"), status="active", created_at=T0, updated_at=T0
+    )
+    measure = insert(
+        conn,
+        "measures",
+        initiative_id=initiative,
+        text=texts("m"),
+        status="adopted",
+        created_at=T0,
+    )
+    for who, locale, words in ((ana, "pl", "Więcej ławek"), (bryn, None, "Mwy o feinciau")):
+        insert(
+            conn,
+            "answers",
+            participant_id=who,
+            flow_id="priorities",
+            node_id="other",
+            key="other",
+            value_json=json.dumps(words, ensure_ascii=False),
+            locale=locale,
+            created_at=T0,
+        )
+        submission = insert(
+            conn,
+            "priority_submissions",
+            participant_id=who,
+            round_id=round_id,
+            other=json.dumps(words, ensure_ascii=False),
+            locale=locale,
+            submitted_at=T0,
+            updated_at=T0,
+        )
+        insert(
+            conn,
+            "priority_choices",
+            submission_id=submission,
+            participant_id=who,
+            round_id=round_id,
+            topic_id=topic,
+            rank=1,
+        )
+        evaluation = insert(
+            conn,
+            "evaluations",
+            participant_id=who,
+            initiative_id=initiative,
+            period="2026-06-01",
+            worked=json.dumps(words, ensure_ascii=False),
+            locale=locale,
+            created_at=T0,
+        )
+        insert(
+            conn,
+            "evaluation_ratings",
+            evaluation_id=evaluation,
+            participant_id=who,
+            measure_id=measure,
+            rating=4,
+        )
+    insert(
+        conn,
+        "answers",
+        participant_id=cai,
+        flow_id="onboarding",
+        node_id="age",
+        key="age_band",
+        value_json='"18-24"',
+        created_at=T0,
+    )
+
+
+def _sheets(path: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every table of an `all` export (a zip of CSV files or a workbook) as rows by header."""
+    if path.suffix == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            return {
+                name.removesuffix(".csv"): list(
+                    csv.DictReader(io.StringIO(archive.read(name).decode("utf-8")))
+                )
+                for name in archive.namelist()
+            }
+    book = load_workbook(path)  # not read-only: that would cut rows' empty last cells
+    tables = {}
+    for sheet in book.worksheets:
+        header, *rows = sheet.iter_rows(values_only=True)
+        tables[sheet.title] = [dict(zip(header, row, strict=True)) for row in rows]
+    return tables
+
+
+# Table -> the column the language follows: the words it describes (a choice or a rating
+# takes its submission's or evaluation's language, after its last column).
+WORDS = {
+    "answers": "value",
+    "priority_submissions": "other",
+    "priority_choices": "rank",
+    "evaluations": "better",
+    "evaluation_ratings": "rating",
+}
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("csv", "all.zip"), ("xlsx", "all.xlsx")])
+async def test_residents_words_are_exported_with_the_language_they_were_written_in(
+    db: Database, desk: StaffDesk, tmp_path: Path, fmt: str, name: str
+) -> None:
+    await db.write(_languages_world)
+    tables = _sheets(await _export(desk, tmp_path, "all", fmt, name))
+    now = {r["participant"]: r["locale"] for r in tables["participants"]}
+    ana, bryn, cai = now  # in id order, as pseudonyms
+    assert all(p.startswith("p-") for p in now)
+    assert (now[ana], now[bryn], now[cai] or None) == ("en", "cy", None)  # CSV: ""
+    for table, words in WORDS.items():
+        header = list(tables[table][0])
+        assert header.index("language") == header.index(words) + 1, table
+        written = {r["participant"]: r["language"] for r in tables[table]}
+        # Ana's words are Polish though she reads English now; Bryn's, from before the
+        # language was kept, are read in his language now, as staff see them; Cai's in English.
+        expected = {ana: "pl", bryn: "cy"} | ({cai: "en"} if table == "answers" else {})
+        assert written == expected, table
+    assert {r["value"] for r in tables["answers"]} == {"Więcej ławek", "Mwy o feinciau", "18-24"}
