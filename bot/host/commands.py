@@ -35,6 +35,9 @@ def handle(step: Step, received: Input, session_id: int | None) -> None:
 
 def start(step: Step, payload: str | None) -> None:
     """/start: undo /stop, follow a deep link, then pick up where they were or begin."""
+    if step.participant.opted_out_at is not None:
+        # Said before the question or menu comes again, so they know /start did something.
+        step.say(texts.NEWS_AGAIN)
     step.change(opted_out_at=None, unreachable_at=None)
     link = deeplinks.parse(payload)
     if link is not None and link.kind == "flow" and link.value in step.host.flows:

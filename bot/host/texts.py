@@ -35,6 +35,7 @@ STOPPED = N_(
     "You will not get any more news from us. Your answers are kept. "
     "Send /start if you want news again, or /delete to remove everything."
 )
+NEWS_AGAIN = N_("You will get news from us again.")
 DELETED = N_(
     "Done. We have deleted everything we kept about you. "
     "If you send another message, we will start again as if we had never met."

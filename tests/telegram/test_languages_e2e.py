@@ -63,3 +63,21 @@ async def test_regional_codes_are_negotiated_and_unknown_ones_get_the_picker(tg:
     await tg.tap(3004, "Cymraeg")
     assert tg.rows("SELECT locale FROM participants WHERE channel_user_id = '3004'") == [("cy",)]
     assert tg.asked(3004).endswith(tr("cy", "Are you happy to take part?"))
+
+
+async def test_start_after_stop_says_news_will_come_again_in_polish(tg: Harness) -> None:
+    user = 3005
+    tg.api.send_command(user, "start", language_code="pl")
+    await tg.settle()
+    await tg.tap(user, tr("pl", "Yes, I agree"))
+    tg.api.send_command(user, "stop", language_code="pl")
+    await tg.settle()
+    assert tg.asked(user).startswith("Nie będziesz już dostawać od nas wiadomości.")
+    tg.api.send_command(user, "start", language_code="pl")
+    await tg.settle()
+    question = tr(
+        "pl",
+        "Which area do you live in? You can type your neighbourhood, or the first part of "
+        "your postcode (like CF10).",
+    )
+    assert tg.asked(user).startswith(f"Znowu będziesz dostawać od nas wiadomości.\n\n{question}")

@@ -159,9 +159,34 @@ async def test_stop_and_start_again(tg: Harness) -> None:
     await tg.command(AMINA, "stop")
     assert "You will not get any more news from us." in tg.asked(AMINA)
     assert tg.rows("SELECT opted_out_at IS NOT NULL FROM participants") == [(1,)]
+    before = len(tg.api.sent(AMINA))
     await tg.command(AMINA, "start")
     assert tg.rows("SELECT opted_out_at IS NULL FROM participants") == [(1,)]
-    assert tg.asked(AMINA).endswith("What would you like to do?")
+    # They are told /start worked, then shown the menu again.
+    assert tg.texts(AMINA)[before:] == [
+        "You will get news from us again.\n\nWhat would you like to do?"
+    ]
+    # Only once: a second /start has no opt-out to clear.
+    await tg.command(AMINA, "start")
+    assert tg.asked(AMINA) == "What would you like to do?"
+
+
+async def test_stop_in_the_middle_then_start_says_so_and_asks_again(tg: Harness) -> None:
+    await tg.command(AMINA, "start")
+    await tg.tap(AMINA, "Yes, I agree")
+    await tg.command(AMINA, "stop")
+    await tg.command(AMINA, "start")
+    assert tg.asked(AMINA).startswith(
+        "You will get news from us again.\n\nWhich area do you live in?"
+    )
+
+
+async def test_start_without_stop_says_nothing_about_news(tg: Harness) -> None:
+    await _onboard(tg, AMINA)
+    before = len(tg.api.sent(AMINA))
+    await tg.command(AMINA, "start")
+    assert tg.texts(AMINA)[before:] == ["What would you like to do?"]
+    assert not any("news" in text for text in tg.texts(AMINA))
 
 
 async def test_group_chats_get_one_pointer_to_a_private_chat(tg: Harness) -> None:
