@@ -200,7 +200,7 @@ async def on_desk(
     residents goes out within `sweep` seconds, or when `quiet` hours end; counts of people
     below `threshold` are suppressed."""
     if args.action in admin_texts.ACTIONS:
-        return await admin_texts.run(desk, who, args)
+        return await admin_texts.run(desk, who, args, threshold=threshold)
     until = quiet_until(quiet, desk.now(), zone)
     when = f"within {sweep:g} s" if until is None else f"at {until}, when quiet hours end"
     action: Callable[[], Awaitable[str]] = _actions(desk, who, args, when, threshold)[args.action]
@@ -258,12 +258,14 @@ def _actions(
         )
         notes = await desk.round_notes(who, new)
         return (
-            f"Opened round {new}.\n" + await desk.results(who, new) + (f"\n{notes}" * bool(notes))
+            f"Opened round {new}.\n"
+            + await desk.results(who, new, threshold=threshold)
+            + (f"\n{notes}" * bool(notes))
         )
 
     async def round_close() -> str:
         queued = await desk.close_round(who, a.round)
-        results = await desk.results(who, a.round)
+        results = await desk.results(who, a.round, threshold=threshold)
         return f"Closed round {a.round}.\n{results}\n\nIts results: {news(queued)}"
 
     async def topic_add() -> str:
@@ -295,13 +297,13 @@ def _actions(
         return said
 
     actions: dict[str, Callable[[], Awaitable[str]]] = {
-        name: partial(desk.listing, who, name) for name in LISTINGS
+        name: partial(desk.listing, who, name, threshold=threshold) for name in LISTINGS
     }
     actions.update(
         {
             "round-open": round_open,
             "round-close": round_close,
-            "results": lambda: desk.results(who, a.round),
+            "results": lambda: desk.results(who, a.round, threshold=threshold),
             "topic-add": topic_add,
             "initiative-add": initiative_add,
             "initiative-update": initiative_update,

@@ -133,16 +133,21 @@ def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     tr(p, "the text")
 
 
-async def run(desk: StaffDesk, who: Actor, a: argparse.Namespace) -> str:
-    """Carry out one of ACTIONS."""
+async def run(desk: StaffDesk, who: Actor, a: argparse.Namespace, *, threshold: int) -> str:
+    """Carry out one of ACTIONS; counts of people below `threshold` are suppressed."""
     if a.action == "areas":
-        return await desk_areas.listing(desk, who)
+        return await desk_areas.listing(desk, who, threshold=threshold)
     if a.action == "area-add":
         name: Texts = {"en": a.name.strip()}
         for code, words in translation_items(a.tr):
             translate(name, code, words)
         return await desk_areas.add(
-            desk, who, name, split_list(a.aliases or ""), split_list(a.districts or "")
+            desk,
+            who,
+            name,
+            split_list(a.aliases or ""),
+            split_list(a.districts or ""),
+            threshold=threshold,
         )
     if a.action == "area-edit":
         return await desk_areas.edit(
@@ -153,6 +158,7 @@ async def run(desk: StaffDesk, who: Actor, a: argparse.Namespace) -> str:
             translations=_translations(a.tr),
             aliases=None if a.aliases is None else split_list(a.aliases),
             districts=None if a.districts is None else split_list(a.districts),
+            threshold=threshold,
         )
     if a.action == "area-remove":
         return await desk_areas.remove(desk, who, a.area)

@@ -1,5 +1,5 @@
 """Shared fixtures: a fixed clock, a fresh database, the shipped flows and catalogs, a host and
-a staff desk over them."""
+a staff desk over them; residents taking part in a round."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.jobs.artwork import MatplotlibArtwork
 from bot.staff.actor import Actor, Role
 from bot.staff.desk import StaffDesk
-from bot.store.db import Database
+from bot.store.db import Database, Tx
 
 # As bot/telegram does: PTB's time periods as timedelta, without deprecation warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -93,3 +93,31 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
     )
     async with open_core(settings, new_code=lambda: CODE) as opened:
         yield opened
+
+
+def took_part(conn: Tx, round_id: int, people: list[list[str]], area: str | None = None) -> None:
+    """One resident (of `area`) per list of the round's topic labels, chosen in that order."""
+    topic = {
+        label: topic_id
+        for topic_id, label in conn.execute(
+            "SELECT id, json_extract(label, '$.en') FROM topics WHERE round_id = ?", (round_id,)
+        )
+    }
+    now = FIXED_NOW.isoformat()
+    for n, labels in enumerate(people):
+        name = f"{area or 'resident'}-{round_id}-{n}"
+        person = conn.execute(
+            "INSERT INTO participants (channel, channel_user_id, chat_id, area, consent_at, "
+            "created_at) VALUES ('console', ?, ?, ?, ?, ?) RETURNING id",
+            (name, name, area, now, now),
+        ).fetchone()[0]
+        submission = conn.execute(
+            "INSERT INTO priority_submissions (participant_id, round_id, submitted_at, "
+            "updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+            (person, round_id, now, now),
+        ).fetchone()[0]
+        conn.executemany(
+            "INSERT INTO priority_choices (submission_id, participant_id, round_id, topic_id, "
+            "rank) VALUES (?, ?, ?, ?, ?)",
+            [(submission, person, round_id, topic[t], rank) for rank, t in enumerate(labels, 1)],
+        )

@@ -328,3 +328,27 @@ def test_a_preview_hides_counts_below_the_configured_threshold(
         "the bot.",
         "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
     ]
+
+
+def test_round_results_and_areas_hide_counts_below_the_configured_threshold(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok")] * 7)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE participants SET area = 'Splott'")
+    monkeypatch.setenv("SUPPRESS_BELOW", "10")
+    results = run("admin", "results", "1").splitlines()
+    assert results[1].startswith("<10 people took part.")
+    assert results[1].endswith("Counts from 1 to 9 are shown as <10.")
+    assert results[2].endswith("(topic 1): <10 chose it, <10 put it first")
+    assert (
+        run("admin", "areas").splitlines()[-1] == "Residents' own words, in no area: Splott (<10)"
+    )
+
+    monkeypatch.setenv("SUPPRESS_BELOW", "5")
+    results = run("admin", "results", "1").splitlines()
+    assert results[1].startswith("7 people took part.")
+    assert results[2].endswith("(topic 1): 7 chose it, 7 put it first")
+    assert run("admin", "areas").splitlines()[-1] == "Residents' own words, in no area: Splott (7)"

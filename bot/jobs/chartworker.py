@@ -23,12 +23,13 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 60.0
 
 
-def draw(spec: ChartSpec, fmt: Literal["png", "svg"] = "png") -> bytes:
-    """The chart as a PNG (runs in the worker process), or as SVG for a page."""
+def draw(spec: ChartSpec, fmt: Literal["png", "svg"] = "png", small: str = "<5") -> bytes:
+    """The chart as a PNG (runs in the worker process), or as SVG for a page; a suppressed
+    count is written as `small` (the dashboard's follows SUPPRESS_BELOW, e.g. "<10")."""
     from bot.jobs.charts import Bar, render_results_chart
 
     bars = [
-        Bar(label, max(count, 0), False, shown="<5" if count < 0 else None)
+        Bar(label, max(count, 0), False, shown=small if count < 0 else None)
         for label, count in zip(spec.labels, spec.counts, strict=True)
     ]
     image = render_results_chart(

@@ -118,14 +118,18 @@ class ChartSpec:
         return f"{self.locale}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def chart_spec(results: Results, tr: Translator) -> ChartSpec | None:
-    """The chart for one language (None when no figures may be shared)."""
-    if not results.shareable or not results.chosen:
+def chart_spec(
+    results: Results, tr: Translator, threshold: int = SMALLEST_SHOWN
+) -> ChartSpec | None:
+    """The chart for one language (None when no figures may be shared), counts from 1 to
+    `threshold - 1` drawn with no bar. Residents' charts hide 1 to 4, as their texts say;
+    the dashboard's follow SUPPRESS_BELOW, as its tables do."""
+    if results.participants < threshold or not results.chosen:
         return None
     return ChartSpec(
         locale=tr.locale,
         title=tr.gettext(CHART_TITLE),
         note=tr.ngettext(*PEOPLE, results.participants),
         labels=tuple(label(r.topic.label, tr) for r in results.chosen),
-        counts=tuple(-1 if shown_count(r.people) == "<5" else r.people for r in results.chosen),
+        counts=tuple(-1 if 0 < r.people < threshold else r.people for r in results.chosen),
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.jobs.results import shown_count
+from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.parsing import REMOVE
@@ -122,8 +122,11 @@ async def add(
     name: Texts,
     aliases: Sequence[str] = (),
     districts: Sequence[str] = (),
+    *,
+    threshold: int,
 ) -> str:
-    """Define an area; residents whose own words match it are moved into it."""
+    """Define an area; residents whose own words match it are moved into it (how many is
+    shown as "<5" below `threshold`)."""
     desk.check_texts(name)
     new = Area(0, dict(name), _aliases(aliases), districts_of(districts))
 
@@ -132,7 +135,7 @@ async def add(
         area_id = areas.add(conn, new, log.stamp)
         moved = _gather(conn, replace(new, id=area_id))
         log("area.add", "area", area_id, after={**_shown(new), "residents": moved})
-        return f"Added area {new.english}.{_moved(moved)}"
+        return f"Added area {new.english}.{_moved(moved, threshold)}"
 
     return str(await desk.act(actor, Role.STAFF, "change the areas", work))
 
@@ -146,9 +149,11 @@ async def edit(
     translations: Texts | None = None,
     aliases: Sequence[str] | None = None,
     districts: Sequence[str] | None = None,
+    threshold: int,
 ) -> str:
     """Rename an area, translate its name, or replace its aliases or districts. Residents
-    and rounds of the old name keep to it under the new one."""
+    and rounds of the old name keep to it under the new one (how many residents are in it
+    is shown as "<5" below `threshold`)."""
     desk.check_texts(translations, removing=True)
     if name is None and not translations and aliases is None and districts is None:
         raise StaffError("Say what to change: a new name, a translation, aliases or districts.")
@@ -186,7 +191,7 @@ async def edit(
             before=_shown(old),
             after={**_shown(new), "residents": moved},
         )
-        return f"Changed area {new.english}: {_describe(new)}.{_moved(moved)}"
+        return f"Changed area {new.english}: {_describe(new)}.{_moved(moved, threshold)}"
 
     return str(await desk.act(actor, Role.STAFF, "change the areas", work))
 
@@ -212,16 +217,18 @@ async def remove(desk: StaffDesk, actor: Actor, which: str) -> str:
     return str(await desk.act(actor, Role.STAFF, "change the areas", work))
 
 
-async def listing(desk: StaffDesk, actor: Actor) -> str:
+async def listing(desk: StaffDesk, actor: Actor, *, threshold: int) -> str:
     """The areas, with their other names, districts and how many residents are in each;
-    then what residents typed that is in no area (worth adding, or adding as an alias)."""
+    then what residents typed that is in no area (worth adding, or adding as an alias).
+    No total is shown, so each count below `threshold` showing as "<5" is enough."""
     actor.require(Role.VIEWER, "list areas")
 
     def read(conn: Tx) -> str:
         defined = areas.all_areas(conn)
         counts = areas.residents_by_area(conn)
         lines = [
-            f"{a.english}: {_describe(a)}; residents {shown_count(counts.pop(a.english, 0))}"
+            f"{a.english}: {_describe(a)}; "
+            f"residents {suppress.count(counts.pop(a.english, 0), threshold)}"
             for a in defined
         ]
         if not defined:
@@ -233,7 +240,7 @@ async def listing(desk: StaffDesk, actor: Actor) -> str:
             own = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
             lines.append(
                 "Residents' own words, in no area: "
-                + "; ".join(f"{words} ({shown_count(n)})" for words, n in own)
+                + "; ".join(f"{words} ({suppress.count(n, threshold)})" for words, n in own)
             )
         return "\n".join(lines)
 
@@ -296,10 +303,11 @@ def _shown(area: Area) -> dict[str, object]:
     return {"name": area.name, "aliases": list(area.aliases), "districts": list(area.districts)}
 
 
-def _moved(count: int) -> str:
+def _moved(count: int, threshold: int) -> str:
     if not count:
         return ""
-    return f" Residents in it (as they gave their area, or now matched): {shown_count(count)}."
+    shown = suppress.count(count, threshold)
+    return f" Residents in it (as they gave their area, or now matched): {shown}."
 
 
 def _some(names: Sequence[str], most: int = 12) -> str:

@@ -197,11 +197,12 @@ class StaffDesk:
         found: Queued = await self.act(actor, Role.STAFF, "close a round", work)
         return found
 
-    async def results(self, actor: Actor, round_id: int) -> str:
-        """A round's ranked topics as plain text, for staff."""
+    async def results(self, actor: Actor, round_id: int, *, threshold: int) -> str:
+        """A round's ranked topics as plain text, for staff; counts of people below
+        `threshold` (SUPPRESS_BELOW) show as "<5"."""
         actor.require(Role.VIEWER, "see results")
 
-        return await self.db.read(round_results, round_id)
+        return await self.db.read(round_results, round_id, threshold)
 
     # -- initiatives and measures ----------------------------------------------------------
 
@@ -381,12 +382,13 @@ class StaffDesk:
 
     # -- listings --------------------------------------------------------------------------
 
-    async def listing(self, actor: Actor, what: str) -> str:
-        """rounds, initiatives, measures, champions or assets, one per line."""
+    async def listing(self, actor: Actor, what: str, *, threshold: int) -> str:
+        """rounds, initiatives, measures, champions or assets, one per line; counts of people
+        below `threshold` (SUPPRESS_BELOW) show as "<5"."""
         actor.require(Role.VIEWER, f"list {what}")
         if what not in LISTINGS:
             raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
-        lines = await self.db.read(listing, what, actor.channel)
+        lines = await self.db.read(listing, what, actor.channel, threshold)
         return "\n".join(lines) or f"No {what} yet."
 
     # -- demo ------------------------------------------------------------------------------

@@ -1,21 +1,27 @@
 """What staff read: lists of rounds, initiatives, measures, champions and assets, and a
-round's results, as plain text."""
+round's results, as plain text. Counts of people are suppressed below the threshold
+(SUPPRESS_BELOW), as in reports and on the dashboard."""
 
 from __future__ import annotations
 
-from bot.jobs.results import shown_count
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.staff import suppress
 from bot.staff.actor import StaffError
 from bot.staff.commands import command
 from bot.staff.parsing import english
 from bot.store import assets, champions, initiatives, rounds
 from bot.store.db import Tx
+from bot.store.rounds import TopicResult
 from bot.store.texts import Texts
 
 LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
 
 
-def listing(conn: Tx, what: str, channel: str) -> list[str]:
-    """One line per row of `what` (one of LISTINGS), for staff in `channel`."""
+def listing(conn: Tx, what: str, channel: str, threshold: int) -> list[str]:
+    """One line per row of `what` (one of LISTINGS), for staff in `channel`; counts of
+    people below `threshold` show as "<5"."""
     lines: list[str] = []
     if what == "rounds":
         for r in rounds.all_rounds(conn):
@@ -37,7 +43,7 @@ def listing(conn: Tx, what: str, channel: str) -> list[str]:
                 )
                 lines.append(
                     f"measure {m.id} [{m.status}] initiative {i.id}, "
-                    f"{shown_count(m.votes)} votes: {words}"
+                    f"{suppress.count(m.votes, threshold)} votes: {words}"
                 )
     elif what == "champions":
         for c in champions.all_champions(conn):
@@ -77,20 +83,69 @@ def _closing(found: rounds.Round) -> str:
     return f"closes {found.closes_at[:10]}"
 
 
-def round_results(conn: Tx, round_id: int) -> str:
-    """A round's ranked topics as plain text, for staff."""
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A round's results as staff may see them: how many took part, and for each topic (in
+    ranking order) how many chose it and put it first, as text."""
+
+    took_part: str
+    topics: tuple[tuple[TopicResult, str, str], ...]  # (result, chose it, put it first)
+
+    @property
+    def hidden(self) -> bool:
+        """Whether some first choice is "[c]"."""
+        return any(first == suppress.HIDDEN for _, _, first in self.topics)
+
+
+def ranked(results: Sequence[TopicResult], took_part: int, threshold: int) -> Ranked:
+    """`results` with counts from 1 to `threshold - 1` shown as "<5". Everyone who took part
+    put one topic first, so the firsts add up to how many took part, which is shown: a first
+    that would let a small one be worked out by subtraction is hidden too ("[c]")."""
+    firsts = [r.first for r in results]
+    # A first equal to how many chose the topic is no secret when hidden: it cannot be more.
+    pinned = [i for i, r in enumerate(results) if r.first == r.people]
+    # Those who put no topic first (none: a submission has a topic) add to the total unshown.
+    rest = max(took_part - sum(firsts), 0)
+    done = suppress.breakdown([*firsts, rest], threshold, known=pinned)
+    return Ranked(
+        suppress.count(took_part, threshold),
+        tuple(
+            # A table that cannot be made safe hides every first, but one nobody chose is 0.
+            (r, suppress.count(r.people, threshold), first if r.people else "0")
+            for r, first in zip(results, done.shown[: len(results)], strict=True)
+        ),
+    )
+
+
+def _small_counts(threshold: int) -> str:
+    """How small counts of people are shown, in one sentence."""
+    if threshold <= 1:
+        return "Small-number suppression is switched off (SUPPRESS_BELOW)."
+    return f"Counts from 1 to {threshold - 1} are shown as {suppress.small(threshold)}."
+
+
+def round_results(conn: Tx, round_id: int, threshold: int) -> str:
+    """A round's ranked topics as plain text, for staff; counts of people below `threshold`
+    show as "<5", and a first choice the others would give away as "[c]"."""
     found = rounds.get(conn, round_id)
     if found is None:
         raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+    shown = ranked(
+        rounds.results(conn, round_id), rounds.participant_count(conn, round_id), threshold
+    )
     lines = [
         f"Round {round_id} ({found.status}{' ' if found.closed_at else ', '}{_closing(found)}): "
         f"{english(found.question)}",
-        f"{shown_count(rounds.participant_count(conn, round_id))} people took part. "
-        f"{rounds.RANKING_RULE} Counts from 1 to 4 are shown as <5.",
+        f"{shown.took_part} people took part. {rounds.RANKING_RULE} {_small_counts(threshold)}",
     ]
-    for place, result in enumerate(rounds.results(conn, round_id), start=1):
+    for place, (result, chose, first) in enumerate(shown.topics, start=1):
         lines.append(
             f"{place}. {english(result.topic.label)} (topic {result.topic.id}): "
-            f"{shown_count(result.people)} chose it, {shown_count(result.first)} put it first"
+            f"{chose} chose it, {first} put it first"
+        )
+    if shown.hidden:
+        lines.append(
+            f"{suppress.HIDDEN}: hidden, so that a count under {threshold} cannot be worked out "
+            "from the others."
         )
     return "\n".join(lines)

@@ -50,13 +50,20 @@ def count(value: int, threshold: int) -> str:
     return small(threshold) if 0 < value < threshold else str(value)
 
 
-def breakdown(counts: Sequence[int], threshold: int, *, total_known: bool = True) -> Protected:
+def breakdown(
+    counts: Sequence[int],
+    threshold: int,
+    *,
+    total_known: bool = True,
+    known: Collection[int] = (),
+) -> Protected:
     """Counts of groups and, last, their total. The total is taken to be known (it is shown
-    here unless small, and usually elsewhere too), so it is never hidden to protect a group."""
+    here unless small, and usually elsewhere too), so it is never hidden to protect a group;
+    nor are the groups in `known` (indexes of counts the reader can tell from elsewhere)."""
     # One sum (node 0); node 1 stands for "no other sum", where a count's change is free.
     edges: list[Edge] = [(0, 1, 1) for _ in counts] + [(0, 1, -1)]
     values = [*counts, sum(counts)]
-    keep = [len(counts)] if total_known else []
+    keep = [*known, len(counts)] if total_known else list(known)
     return protect(values, edges, threshold, keep_shown=keep)
 
 

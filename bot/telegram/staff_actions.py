@@ -94,11 +94,13 @@ class StaffActions:
         if name in CHAMPION_COMMANDS:
             return await self._champion(actor, name, body, context)
         if name in TEXT_COMMANDS:
-            return await text_staff.do(self.core.desk, actor, name, body)
+            return await text_staff.do(
+                self.core.desk, actor, name, body, threshold=self.core.settings.suppress_below
+            )
         w = Words(name, body)
         desk = self.core.desk
         if name in LISTINGS:
-            return await desk.listing(actor, name)
+            return await desk.listing(actor, name, threshold=self.core.settings.suppress_below)
         chat = update.effective_chat
         if name == "voice":
             return await self._voice(actor, w, context.bot, chat.id) if chat else ""
@@ -121,11 +123,13 @@ class StaffActions:
         round_id = w.number(0)
         queued = await self.core.desk.close_round(actor, round_id)
         await _sweep(context)
-        results = await self.core.desk.results(actor, round_id)
+        threshold = self.core.settings.suppress_below
+        results = await self.core.desk.results(actor, round_id, threshold=threshold)
         return f"Closed round {round_id}.\n{results}\n\nIts results: {self._told(queued)}"
 
     async def _results(self, actor: Actor, w: Words, context: Any) -> str:
-        return await self.core.desk.results(actor, w.number(0))
+        threshold = self.core.settings.suppress_below
+        return await self.core.desk.results(actor, w.number(0), threshold=threshold)
 
     async def _topic_add(self, actor: Actor, w: Words, context: Any) -> str:
         w.need(2)

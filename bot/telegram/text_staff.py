@@ -41,8 +41,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 _AREA_KEYS = ("districts", "aliases")
 
 
-async def do(desk: StaffDesk, actor: Actor, name: str, body: str) -> str:
-    """One command, with its whole message after the command."""
+async def do(desk: StaffDesk, actor: Actor, name: str, body: str, *, threshold: int) -> str:
+    """One command, with its whole message after the command; counts of people below
+    `threshold` are suppressed."""
     languages = desk.languages
     if name == "round_open":
         request = round_request(body, languages)
@@ -53,11 +54,11 @@ async def do(desk: StaffDesk, actor: Actor, name: str, body: str) -> str:
             list(request.topics) or None,
             areas=request.areas,
         )
-        said = [f"Opened round {new}.", await desk.results(actor, new)]
+        said = [f"Opened round {new}.", await desk.results(actor, new, threshold=threshold)]
         said.append(await desk.round_notes(actor, new))
         return "\n".join(line for line in said if line)
     if name == "areas":
-        return await desk_areas.listing(desk, actor)
+        return await desk_areas.listing(desk, actor, threshold=threshold)
     if name in ("text", "edit"):
         first, lines = keyed_lines(body, (), languages)
         kind, object_id, english = _what(name, first)
@@ -80,6 +81,7 @@ async def do(desk: StaffDesk, actor: Actor, name: str, body: str) -> str:
             area_name,
             split_list(given.get("aliases", "")),
             split_list(given.get("districts", "")),
+            threshold=threshold,
         )
     if name == "area_edit":
         return await desk_areas.edit(
@@ -90,6 +92,7 @@ async def do(desk: StaffDesk, actor: Actor, name: str, body: str) -> str:
             translations=_translations([line for line in lines if line.key not in keys]),
             aliases=split_list(given["aliases"]) if "aliases" in given else None,
             districts=split_list(given["districts"]) if "districts" in given else None,
+            threshold=threshold,
         )
     raise StaffError(f"Unknown staff command /{name}.")
 

@@ -24,7 +24,9 @@ async def _area(db: Database) -> str | None:
 async def test_typed_words_are_matched_after_somewhere_else(
     host: Host, db: Database, desk: StaffDesk
 ) -> None:
-    await areas.add(desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, [], ["CF10"])
+    await areas.add(
+        desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, [], ["CF10"], threshold=5
+    )
     await host.begin(WHO)
     await host.handle(WHO, Text("1"))  # consent
     await host.handle(WHO, Text("Somewhere else"))

@@ -63,6 +63,15 @@ def test_one_chart_per_language_with_small_counts_drawn_as_fewer_than_five() -> 
     assert chart_spec(results, EN) == english  # and the same one for everyone reading it
 
 
+def test_the_dashboards_chart_hides_what_its_table_hides() -> None:
+    results = _results(17, ("Parks", 12), ("Food", 7), ("Buses", 3))
+    residents = chart_spec(results, EN)
+    assert residents is not None and residents.counts == (12, 7, -1)  # residents': 1 to 4
+    staff = chart_spec(results, EN, 10)  # the dashboard's, with SUPPRESS_BELOW=10
+    assert staff is not None and staff.counts == (12, -1, -1)
+    assert chart_spec(_results(8, ("Parks", 8)), EN, 10) is None  # fewer than 10 took part
+
+
 def _vote(conn: Tx, round_id: int, topics: list[int], count: int, start: int) -> None:
     for n in range(start, start + count):
         who = participants.find_or_create(conn, "telegram", str(n), str(n), "x")

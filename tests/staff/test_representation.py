@@ -86,7 +86,7 @@ async def test_areas_nobody_takes_part_in_are_listed_and_shares_are_of_everyone(
     # The shipped figures: Riverside 5,200, Docks 3,100, Hillside 4,700 (13,000 in all).
     # Residents are in Riverside and Docks only: Hillside is who we are not reaching.
     await db.write(_people)
-    await staff_areas.add(desk, STAFF, {"en": "Hillside"})
+    await staff_areas.add(desk, STAFF, {"en": "Hillside"}, threshold=5)
     await load(desk, STAFF, REPO / "examples" / "population.csv")
     tables = await _report(db, threshold=5)
     areas = _table(tables, "Area")

@@ -43,7 +43,12 @@ async def test_adding_an_area_gathers_residents_who_typed_it_and_is_audited(
     for name, area in (("a", "cf10 1aa"), ("b", "Glan yr Afon"), ("c", "Splott"), ("d", None)):
         await db.write(_resident, name, area)
     said = await areas.add(
-        desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, ["Riverside Park"], ["cf10", "CF11"]
+        desk,
+        STAFF,
+        {"en": "Riverside", "cy": "Glan-yr-afon"},
+        ["Riverside Park"],
+        ["cf10", "CF11"],
+        threshold=5,
     )
     assert (
         said
@@ -68,7 +73,7 @@ async def test_adding_an_area_gathers_residents_who_typed_it_and_is_audited(
         "districts": ["CF10", "CF11"],
         "residents": 2,
     }
-    listing = await areas.listing(desk, STAFF)
+    listing = await areas.listing(desk, STAFF, threshold=5)
     assert listing.splitlines() == [
         "Riverside: in other languages cy: Glan-yr-afon; also called Riverside Park; postcode "
         "districts CF10, CF11; residents <5",
@@ -96,9 +101,11 @@ async def test_an_area_that_would_be_mistaken_for_another_is_refused(
     districts: list[str],
     message: str,
 ) -> None:
-    await areas.add(desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, [], ["CF10"])
+    await areas.add(
+        desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, [], ["CF10"], threshold=5
+    )
     with pytest.raises(StaffError) as refused:
-        await areas.add(desk, STAFF, name, aliases, districts)
+        await areas.add(desk, STAFF, name, aliases, districts, threshold=5)
     assert str(refused.value).startswith(message)
     assert [e.action for e in await db.read(audit.entries)] == ["area.add"]
 
@@ -106,7 +113,7 @@ async def test_an_area_that_would_be_mistaken_for_another_is_refused(
 async def test_renaming_an_area_takes_its_residents_and_rounds_along(
     db: Database, desk: StaffDesk
 ) -> None:
-    await areas.add(desk, STAFF, {"en": "Riverside"}, [], ["CF10"])
+    await areas.add(desk, STAFF, {"en": "Riverside"}, [], ["CF10"], threshold=5)
     await db.write(_resident, "a", "Riverside")
     round_id = await desk.open_round(STAFF, "2026-12-31", areas=["cf10"])
     said = await areas.edit(
@@ -116,13 +123,14 @@ async def test_renaming_an_area_takes_its_residents_and_rounds_along(
         name="Riverside and Docks",
         translations={"cy": "Glan-yr-afon a'r Dociau"},
         districts=["CF10", "CF11"],
+        threshold=5,
     )
     assert said.startswith(
         "Changed area Riverside and Docks: in other languages cy: Glan-yr-afon a'r Dociau; "
         "postcode districts CF10, CF11."
     )
     assert await _areas_of_residents(db) == [("a", "Riverside and Docks")]
-    listed = await desk.listing(STAFF, "rounds")
+    listed = await desk.listing(STAFF, "rounds", threshold=5)
     assert listed.startswith(f"round {round_id} [open] closes 2026-12-31 area Riverside and Docks:")
     entry = (await db.read(audit.entries))[0]
     assert entry.action == "area.edit"
@@ -138,14 +146,14 @@ async def test_renaming_an_area_takes_its_residents_and_rounds_along(
     )
     assert await _areas_of_residents(db) == [("a", "Riverside and Docks")]
     with pytest.raises(StaffError, match="There is no area 'Riverside'. Areas: none yet."):
-        await areas.edit(desk, STAFF, "Riverside", aliases=[])
+        await areas.edit(desk, STAFF, "Riverside", aliases=[], threshold=5)
 
 
 async def test_viewers_cannot_change_the_areas(desk: StaffDesk) -> None:
     viewer = Actor("tg:7", Role.VIEWER, "telegram")
     with pytest.raises(Refused, match=r"Your role \(viewer\) cannot change the areas"):
-        await areas.add(desk, viewer, {"en": "Riverside"})
-    assert (await areas.listing(desk, viewer)).startswith("No areas yet")
+        await areas.add(desk, viewer, {"en": "Riverside"}, threshold=5)
+    assert (await areas.listing(desk, viewer, threshold=5)).startswith("No areas yet")
 
 
 async def test_a_round_for_areas_names_them_by_any_of_their_names(
@@ -153,9 +161,11 @@ async def test_a_round_for_areas_names_them_by_any_of_their_names(
 ) -> None:
     # With no areas defined, staff's own words are kept (as residents type theirs).
     first = await desk.open_round(STAFF, "2026-12-31", areas=["  Grange   Town "])
-    assert "area Grange Town:" in await desk.listing(STAFF, "rounds")
-    await areas.add(desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, [], ["CF10"])
-    await areas.add(desk, STAFF, {"en": "Canton"}, [], ["CF5"])
+    assert "area Grange Town:" in await desk.listing(STAFF, "rounds", threshold=5)
+    await areas.add(
+        desk, STAFF, {"en": "Riverside", "cy": "Glan-yr-afon"}, [], ["CF10"], threshold=5
+    )
+    await areas.add(desk, STAFF, {"en": "Canton"}, [], ["CF5"], threshold=5)
     second = await desk.open_round(STAFF, "2026-12-20", areas=["glan-yr-afon", "cf5 1aa"])
     found = await db.read(
         lambda conn: conn.execute(
@@ -189,7 +199,7 @@ async def test_a_broadcast_to_an_area_by_district_or_alias_reaches_that_area(
     from bot.staff import broadcasts as drafts
     from bot.store import broadcasts
 
-    await areas.add(desk, STAFF, {"en": "Riverside"}, ["Riverside Park"], ["CF10"])
+    await areas.add(desk, STAFF, {"en": "Riverside"}, ["Riverside Park"], ["CF10"], threshold=5)
     for name in ("a", "b"):
         await db.write(_resident, name, "Riverside")
     await db.write(_resident, "c", "Canton")
@@ -223,7 +233,7 @@ async def test_a_round_for_an_area_nobody_is_in_is_opened_with_a_warning(
     fine = await desk.open_round(STAFF, "2026-12-20", areas=["grange  town"])
     assert "Warning" not in await desk.round_notes(STAFF, fine)
     # A defined area is known even before anyone is in it.
-    await areas.add(desk, STAFF, {"en": "Canton"}, [], ["CF5"])
+    await areas.add(desk, STAFF, {"en": "Canton"}, [], ["CF5"], threshold=5)
     defined = await desk.open_round(STAFF, "2026-12-20", areas=["cf5"])
     assert "Warning" not in await desk.round_notes(STAFF, defined)
     assert [e.action for e in await db.read(audit.entries)].count("round.open") == 3

@@ -131,10 +131,12 @@ def settings_for(
 
 @asynccontextmanager
 async def bot_running(
-    server: DoubleServer, db: Path, organisation: str = "Riverside Health Team"
+    server: DoubleServer, db: Path, organisation: str = "Riverside Health Team", **changed: Any
 ) -> AsyncIterator[Running]:
-    """The whole bot as `run` starts it, on the double; stopped and closed on exit."""
+    """The whole bot as `run` starts it, on the double, with any settings `changed`; stopped
+    and closed on exit."""
     settings = settings_for(server, db, (default_flows_dir(), HERE / "flows"), organisation)
+    settings = replace(settings, **changed)
     async with open_core(settings, new_code=lambda: CODE) as core:
         processor = CountingProcessor()
         app = build_application(core, processor=processor)

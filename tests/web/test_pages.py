@@ -20,7 +20,7 @@ from bot.staff.actor import Role
 from bot.store import champions, participants
 from bot.store.champions import SignUp
 from bot.web.server import Dashboard
-from tests.conftest import CODE, REPO, STAFF
+from tests.conftest import CODE, REPO, STAFF, took_part
 from tests.web.conftest import CSRF, Clock, Web, web_settings
 
 
@@ -339,3 +339,26 @@ async def test_a_round_for_an_area_nobody_is_in_says_so_on_the_page(web: Web) ->
     assert opened.status == 303 and opened.headers["Location"] == "/rounds/2"
     page = await (await web.client.get("/rounds/2")).text()
     assert '<div class="flash warn" role="status"><p>Warning: no resident is in Nowhere' in page
+
+
+async def test_a_rounds_page_hides_counts_below_the_configured_threshold(tmp_path: Path) -> None:
+    settings = web_settings(tmp_path, SUPPRESS_BELOW="10")
+    async with open_core(settings, clock=Clock(), new_code=lambda: CODE) as core:
+        topics = [{"en": "Safe streets"}, {"en": "Healthy food"}]
+        round_id = await core.desk.open_round(STAFF, "2099-01-31", {"en": "What first?"}, topics)
+        # 17 took part: 10 chose safe streets alone, 7 healthy food first, then safe streets.
+        people = [["Safe streets"]] * 10 + [["Healthy food", "Safe streets"]] * 7
+        await core.db.write(took_part, round_id, people)
+        dashboard = Dashboard(core)
+        made = await dashboard.door.link_for_operator(STAFF, "vera", Role.VIEWER)
+        async with TestClient(TestServer(dashboard.application())) as client:
+            await client.post(f"/login/{made.token}")
+            page = await (await client.get(f"/rounds/{round_id}")).text()
+            svg = await (await client.get(f"/rounds/{round_id}/chart.svg")).text()
+    assert "<strong>17</strong>" in page
+    cells = re.findall(r'<td class="num">([^<]*)</td>', page.split("<tbody>")[1])
+    # Place, chose it, put it first, topic id: the 7 is under 10, and 17 - 10 would give it
+    # away, so the 10 is hidden too.
+    assert [cells[:3], cells[4:7]] == [["1", "17", "[c]"], ["2", "&lt;10", "&lt;10"]]
+    # The chart says what the table says (matplotlib writes each text drawn as a comment).
+    assert "<!-- &lt;10 -->" in svg and "<!-- 7 -->" not in svg

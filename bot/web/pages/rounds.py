@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.jobs.chartworker import draw
 from bot.jobs.results import Results, chart_spec, label
-from bot.staff import suppress
+from bot.staff import listings, suppress
 from bot.staff.actor import Role
 from bot.store import broadcasts, rounds
 from bot.store.broadcasts import Audience
@@ -41,15 +41,11 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     round_, results, took_part = await _found(d, request)
     t = d.core.settings.suppress_below
     tr_resident = d.core.catalogs.get(request[LANG])
+    # As staff's results elsewhere: a first choice the total would give away is "[c]".
+    shown = listings.ranked(results, took_part, t)
     ranked = [
-        (
-            place,
-            r,
-            label(r.topic.label, tr_resident),
-            suppress.count(r.people, t),
-            suppress.count(r.first, t),
-        )
-        for place, r in enumerate(results, start=1)
+        (place, r, label(r.topic.label, tr_resident), people, first)
+        for place, (r, people, first) in enumerate(shown.topics, start=1)
     ]
     return d.page(
         request,
@@ -58,24 +54,28 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         question=staff_text(round_.question),
         translations=sorted((c, v) for c, v in round_.question.items() if c != "en"),
         ranked=ranked,
-        took_part=suppress.count(took_part, t),
+        took_part=shown.took_part,
         charted=took_part >= t and any(r.people for r in results),
     )
 
 
 async def chart(d: Dashboard, request: web.Request) -> web.StreamResponse:
-    """GET /rounds/{id}/chart.svg: the chart residents get, in the page's language."""
+    """GET /rounds/{id}/chart.svg: the chart residents get, in the page's language, its
+    counts hidden as the page's table hides them (below SUPPRESS_BELOW)."""
     round_, results, took_part = await _found(d, request)
+    t = d.core.settings.suppress_below
     spec = chart_spec(
         Results(round_.id, round_.question, took_part, tuple(results)),
         d.core.catalogs.get(request[LANG]),
+        t,
     )
     if spec is None:
         raise web.HTTPNotFound(text="Too few took part for figures to be shown.")
-    svg = _CHARTS.get(spec.key)
+    key = f"{t}-{spec.key}"
+    svg = _CHARTS.get(key)
     if svg is None:
-        svg = await asyncio.to_thread(draw, spec, "svg")
-        _CHARTS[spec.key] = svg
+        svg = await asyncio.to_thread(draw, spec, "svg", suppress.small(t))
+        _CHARTS[key] = svg
         while len(_CHARTS) > _CHARTS_KEPT:
             _CHARTS.popitem(last=False)
     return web.Response(body=svg, content_type="image/svg+xml")

@@ -1,0 +1,142 @@
+"""Staff's round results, area lists and measures' votes hide counts of people below the
+threshold the bot is set up with (SUPPRESS_BELOW), as reports and the dashboard do; a first
+choice that how many took part would give away is hidden too ("[c]")."""
+
+from __future__ import annotations
+
+from bot.staff import areas
+from bot.staff.desk import StaffDesk
+from bot.store.db import Database, Tx
+from tests.conftest import STAFF, took_part
+
+NOW = "2026-11-25T10:30:00+00:00"
+TOPICS = [{"en": "Safe streets"}, {"en": "Healthy food"}, {"en": "Bus routes"}]
+
+
+async def _round(db: Database, desk: StaffDesk, people: list[list[str]]) -> int:
+    round_id = await desk.open_round(STAFF, "2099-01-31", {"en": "What first?"}, TOPICS)
+    await db.write(took_part, round_id, people)
+    return round_id
+
+
+def _topics(said: str) -> list[str]:
+    """The topic lines of a round's results, without their topic ids."""
+    return [
+        line.split(" (topic ")[0] + ":" + line.split("):")[1] for line in said.splitlines()[2:5]
+    ]
+
+
+async def test_round_results_hide_counts_below_the_configured_threshold(
+    db: Database, desk: StaffDesk
+) -> None:
+    # 17 took part: 10 chose safe streets alone; 7 put healthy food first, then safe streets.
+    round_id = await _round(
+        db, desk, [["Safe streets"]] * 10 + [["Healthy food", "Safe streets"]] * 7
+    )
+
+    said = await desk.results(STAFF, round_id, threshold=10)
+    assert said.splitlines()[1].startswith("17 people took part. Topics are ranked")
+    assert said.splitlines()[1].endswith("Counts from 1 to 9 are shown as <10.")
+    # 17 took part and 10 put safe streets first would say 7 put healthy food first.
+    assert _topics(said) == [
+        "1. Safe streets: 17 chose it, [c] put it first",
+        "2. Healthy food: <10 chose it, <10 put it first",
+        "3. Bus routes: 0 chose it, 0 put it first",
+    ]
+    assert said.splitlines()[-1] == (
+        "[c]: hidden, so that a count under 10 cannot be worked out from the others."
+    )
+
+    said = await desk.results(STAFF, round_id, threshold=5)
+    assert said.splitlines()[1].endswith("Counts from 1 to 4 are shown as <5.")
+    assert _topics(said) == [
+        "1. Safe streets: 17 chose it, 10 put it first",
+        "2. Healthy food: 7 chose it, 7 put it first",
+        "3. Bus routes: 0 chose it, 0 put it first",
+    ]
+    assert "[c]" not in said
+
+
+async def test_a_first_choice_that_cannot_be_more_is_not_what_hides_a_small_one(
+    db: Database, desk: StaffDesk
+) -> None:
+    # 12 took part: 10 chose safe streets alone, 2 healthy food alone. "[c]" beside "10 chose
+    # it" could only be 10, giving the 2 away: every first choice is hidden instead.
+    round_id = await _round(db, desk, [["Safe streets"]] * 10 + [["Healthy food"]] * 2)
+    said = await desk.results(STAFF, round_id, threshold=10)
+    assert said.splitlines()[1].startswith("12 people took part.")
+    assert _topics(said) == [
+        "1. Safe streets: 10 chose it, [c] put it first",
+        "2. Healthy food: <10 chose it, [c] put it first",
+        "3. Bus routes: 0 chose it, 0 put it first",
+    ]
+
+
+async def test_small_numbers_switched_off_show_every_count(db: Database, desk: StaffDesk) -> None:
+    round_id = await _round(db, desk, [["Safe streets"]] * 3 + [["Healthy food"]])
+    said = await desk.results(STAFF, round_id, threshold=0)
+    assert said.splitlines()[1].endswith(
+        "Small-number suppression is switched off (SUPPRESS_BELOW)."
+    )
+    assert _topics(said)[:2] == [
+        "1. Safe streets: 3 chose it, 3 put it first",
+        "2. Healthy food: 1 chose it, 1 put it first",
+    ]
+
+
+def _residents(conn: Tx, where: dict[str, int]) -> None:
+    for area, count in where.items():
+        for n in range(count):
+            conn.execute(
+                "INSERT INTO participants (channel, channel_user_id, chat_id, area, created_at) "
+                "VALUES ('console', ?, ?, ?, ?)",
+                (f"{area}-{n}", f"{area}-{n}", area, NOW),
+            )
+
+
+async def test_area_lists_hide_counts_below_the_configured_threshold(
+    db: Database, desk: StaffDesk
+) -> None:
+    await db.write(_residents, {"Riverside": 7, "Canton": 12, "Splott": 6})
+    added = await areas.add(desk, STAFF, {"en": "Riverside"}, threshold=10)
+    assert (
+        added
+        == "Added area Riverside. Residents in it (as they gave their area, or now matched): <10."
+    )
+    changed = await areas.edit(desk, STAFF, "Riverside", aliases=["Docks"], threshold=10)
+    assert changed.endswith("Residents in it (as they gave their area, or now matched): <10.")
+    await areas.add(desk, STAFF, {"en": "Canton"}, threshold=10)
+
+    assert (await areas.listing(desk, STAFF, threshold=10)).splitlines() == [
+        "Canton: no other names or districts; residents 12",
+        "Riverside: also called Docks; residents <10",
+        "Residents' own words, in no area: Splott (<10)",
+    ]
+    assert (await areas.listing(desk, STAFF, threshold=5)).splitlines() == [
+        "Canton: no other names or districts; residents 12",
+        "Riverside: also called Docks; residents 7",
+        "Residents' own words, in no area: Splott (6)",
+    ]
+
+
+async def test_measures_votes_hide_counts_below_the_configured_threshold(
+    db: Database, desk: StaffDesk
+) -> None:
+    round_id = await _round(db, desk, [["Safe streets"]] * 7)
+    [topic] = await db.read(
+        lambda conn: conn.execute(
+            "SELECT id FROM topics WHERE round_id = ? ORDER BY position LIMIT 1", (round_id,)
+        ).fetchone()
+    )
+    initiative = await desk.create_initiative(STAFF, {"en": "Street lights"}, [topic])
+    measure = await desk.add_measure(STAFF, initiative, {"en": "Lights on Bute St"})
+    await db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO measure_votes (measure_id, participant_id, created_at) "
+            "SELECT ?, id, ? FROM participants",
+            (measure, NOW),
+        )
+    )
+    line = f"measure {measure} [adopted] initiative {initiative}, {{}} votes: Lights on Bute St"
+    assert await desk.listing(STAFF, "measures", threshold=10) == line.format("<10")
+    assert await desk.listing(STAFF, "measures", threshold=5) == line.format("7")

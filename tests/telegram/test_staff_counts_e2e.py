@@ -1,0 +1,47 @@
+"""In Telegram, staff's /results and /areas hide counts of people below the threshold the
+bot is set up with (SUPPRESS_BELOW=10 here), not a fixed 5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import took_part
+from tests.telegram.conftest import STAFF_ID, Harness, bot_running
+from tgdouble import DoubleServer, FakeBotAPI
+
+
+async def _staff(tg: Harness, text: str) -> str:
+    await tg.text(STAFF_ID, text)
+    return tg.last(STAFF_ID).text or ""
+
+
+async def test_results_and_areas_follow_the_configured_threshold(
+    api: FakeBotAPI, server: DoubleServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db, suppress_below=10) as bot:
+        tg = Harness(api, bot, db)
+        await tg.settle()
+        opened = await _staff(
+            tg, "/round_open 2099-01-31 What first?\ntopic: Safe streets\ntopic: Healthy food"
+        )
+        assert opened.startswith("Opened round 1.")
+        await tg.core.db.write(took_part, 1, [["Safe streets"]] * 7, "Splott")
+        await tg.core.db.write(took_part, 1, [["Healthy food"]] * 5, "Canton")
+
+        results = (await _staff(tg, "/results 1")).splitlines()
+        assert results[1].startswith("12 people took part.")
+        assert results[1].endswith("Counts from 1 to 9 are shown as <10.")
+        assert results[2:] == [
+            "1. Safe streets (topic 1): <10 chose it, <10 put it first",
+            "2. Healthy food (topic 2): <10 chose it, <10 put it first",
+        ]
+        assert (await _staff(tg, "/areas")).splitlines()[-1] == (
+            "Residents' own words, in no area: Splott (<10); Canton (<10)"
+        )
+        assert await _staff(tg, "/area_add Splott") == (
+            "Added area Splott. Residents in it (as they gave their area, or now matched): <10."
+        )
+        assert (await _staff(tg, "/areas")).splitlines()[0] == (
+            "Splott: no other names or districts; residents <10"
+        )
