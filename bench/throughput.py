@@ -23,7 +23,8 @@ thanks" (four steps, three answers saved), one step at a time, waiting for the b
    Ours and the baseline alternate (ours, baseline, ours, ...) --runs times each, then the
    baseline once more on PTB's default httpx transport, for context.
 4. PACED (--paced quiet|busy|both|none): residents thinking between steps, so both bots are
-   offered --load (default 0.5) x our median saturated steps/s at that size; as many
+   offered --load (default 0.5) x our median saturated steps/s at that size (or a fixed
+   --paced-rate, the same at every run and commit); as many
    residents as give a steady window of --paced-window seconds (each has only four steps).
    "busy" runs a CPU-burning child process meanwhile (--busy-processes), as the target asks.
 
@@ -223,6 +224,13 @@ class Pacing:
     reference: float
     service: float
     seed: int
+    fixed: bool = False  # `rate` was given (--paced-rate), not a share of `reference`
+
+    @property
+    def offered(self) -> str:
+        """The offered rate as the output names it."""
+        share = f"{self.load:.0%} of our median saturated rate"
+        return f"a fixed {self.rate:g} steps/s ({share})" if self.fixed else share
 
     @property
     def cycle(self) -> float:
@@ -889,7 +897,7 @@ def paced_lines(
         f"{'double CPU':>11}{'others CPU':>11}"
     )
     lines = [
-        f"PACED, {pacing.load:.0%} of our median saturated rate with {residents} residents, "
+        f"PACED, {pacing.offered} with {residents} residents, "
         f"{condition}: {pacing.rate:.1f} steps/s offered to both bots (of "
         f"{pacing.reference:.1f}) by {pacing.residents} residents thinking "
         f"{pacing.think * 1000:.0f} ms on average (uniform {1 - THINK_SPREAD:g}-"
@@ -945,7 +953,7 @@ def target_lines(
         baseline = [percentile(base.steady_processing, 99) * 1000 for _, base in pairs]
         lines.append(
             f"target paced p99 < {TARGET_P99_MS:.0f} ms with another process busy, at "
-            f"{pairs[0][0].pacing.load if pairs[0][0].pacing else 0:.0%} of the saturated rate "
+            f"{pairs[0][0].pacing.offered if pairs[0][0].pacing else '?'} "
             f"with {residents} residents: {_verdict(all(p < TARGET_P99_MS for p in p99s))} (ours "
             + ", ".join(f"{p:.1f}" for p in p99s)
             + " ms; baseline "
@@ -1073,7 +1081,7 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
             if args.details:
                 detailed += list(pairs[0])
             reference = statistics.median(o.steps_per_second for o, _ in pairs)
-            rate = args.load * reference
+            rate = args.paced_rate or args.load * reference
             services = [
                 statistics.median(p.cpu_ms_per_step / 1000 for p in side)
                 for side in ([o for o, _ in pairs], [b for _, b in pairs])
@@ -1088,10 +1096,11 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
                         Pacing(
                             residents=thinking,
                             rate=rate,
-                            load=args.load,
+                            load=rate / reference,
                             reference=reference,
                             service=service,
                             seed=args.seed,
+                            fixed=bool(args.paced_rate),
                         )
                         for service in services
                     ]
@@ -1176,6 +1185,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="paced: offer this fraction of our median saturated steps/s (default 0.5)",
     )
     parser.add_argument(
+        "--paced-rate",
+        type=float,
+        default=0.0,
+        metavar="STEPS",
+        help="paced: offer this many steps/s instead of --load's share of our saturated rate "
+        "(a load that stays the same as the bot gets faster)",
+    )
+    parser.add_argument(
         "--paced-window",
         type=float,
         default=15.0,
@@ -1232,6 +1249,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--waves must be at least 1 (or 0: enough for the steps a run)")
     if not 0 < args.load <= 1:
         parser.error("--load must be more than 0 and at most 1")
+    if args.paced_rate < 0:
+        parser.error("--paced-rate must be more than 0 steps/s")
     if args.busy_processes < 1:
         parser.error("--busy-processes must be at least 1")
     args.busy_modes = {

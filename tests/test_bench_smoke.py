@@ -140,7 +140,7 @@ def test_targets_are_judged_on_every_run(out: str) -> None:
         re.M,
     ), targets
     p99 = re.search(
-        r"^target paced p99 < 25 ms with another process busy, at 50% of the saturated rate "
+        r"^target paced p99 < 25 ms with another process busy, at 50% of our median saturated rate "
         r"with 4 residents: (PASS|MISS) "
         rf"\(ours ({NUMBER}), ({NUMBER}) ms; baseline {NUMBER}, {NUMBER} ms\)$",
         targets,
@@ -159,6 +159,47 @@ def test_without_paced_phases_or_context() -> None:
     assert "SATURATED, 2 residents at once, 4 steps each, no think time, in 1 wave " in out
     assert "PACED" not in out and "context" not in out, out
     assert re.search(r"^target paced p99 < 25 ms with another process busy: not judged", out, re.M)
+
+
+def test_a_fixed_paced_rate_is_offered_as_given() -> None:
+    # --paced-rate: a load that does not grow as the bot gets faster, named as such.
+    out = _bench(
+        *("--residents", "2", "--waves", "1", "--runs", "1", "--calibration", "1"),
+        *("--paced", "busy", "--paced-rate", "20", "--paced-window", "1", "--no-context"),
+    )
+    heading = re.search(
+        rf"^PACED, a fixed 20 steps/s \(({NUMBER})% of our median saturated rate\) with 2 "
+        rf"residents, with 1 CPU-burning process busy meanwhile: 20\.0 steps/s offered to both "
+        rf"bots \(of ({NUMBER})\)",
+        out,
+        re.M,
+    )
+    assert heading is not None, out
+    share = 100 * 20 / float(heading.group(2))
+    assert float(heading.group(1)) == pytest.approx(share, abs=0.6)
+    rows = _rows(out, "PACED, a fixed 20 steps/s")
+    assert [(row[1], row[2]) for row in rows] == [
+        ("ours", "20.0"),
+        ("baseline (bare PTB, aiohttp)", "20.0"),
+    ], out
+    assert re.search(
+        r"^target paced p99 < 25 ms with another process busy, at a fixed 20 steps/s "
+        rf"\({NUMBER}% of our median saturated rate\) with 2 residents: (PASS|MISS)",
+        out,
+        re.M,
+    ), out
+
+
+def test_paced_rate_must_be_positive() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "throughput.py"), "--paced-rate", "-5"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and "--paced-rate must be more than 0" in result.stderr
 
 
 def test_details_name_the_bots(out: str) -> None:
