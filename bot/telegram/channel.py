@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import (
     Bot,
@@ -355,7 +355,7 @@ class TelegramChannel:
             if edited:
                 return
             # The message is gone (deleted by the resident): send the question anew.
-        keyboard: InlineKeyboardMarkup | Any = (
+        keyboard: rawcall.Markup = (
             location_keyboard(reply, share_label)
             if reply.wants_location
             else inline_keyboard(reply)

@@ -18,16 +18,19 @@ def _question(labels: list[str], session_id: int = 123456789) -> Question:
 def test_short_answers_share_a_row_and_long_ones_get_their_own() -> None:
     short = inline_keyboard(_question(["Yes", "No"]))
     assert short is not None
-    assert [[b.text for b in row] for row in short.inline_keyboard] == [["Yes", "No"], ["Skip"]]
+    assert [[b["text"] for b in row] for row in short["inline_keyboard"]] == [
+        ["Yes", "No"],
+        ["Skip"],
+    ]
     long = inline_keyboard(_question(["Getting to see a GP", "Housing and warm homes"]))
     assert long is not None
-    assert [len(row) for row in long.inline_keyboard] == [1, 1, 1]
+    assert [len(row) for row in long["inline_keyboard"]] == [1, 1, 1]
 
 
 def test_callback_data_is_bound_versioned_and_under_64_bytes() -> None:
     markup = inline_keyboard(_question(["Yes"], session_id=36**10 - 1))
     assert markup is not None
-    data = markup.inline_keyboard[0][0].callback_data
+    data = markup["inline_keyboard"][0][0]["callback_data"]
     assert isinstance(data, str) and len(data.encode()) <= 64
     decoded = decode_callback(data)
     assert decoded is not None
