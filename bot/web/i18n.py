@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from bot.i18n.catalogs import SOURCE_LOCALE, default_locales_dir
+from bot.staff import suppress
 
 DOMAIN = "dashboard"
 MAPPING = "babel-dashboard.cfg"  # what `make i18n` extracts for this domain
@@ -137,3 +138,18 @@ STATUSES = {
 def status(word: str) -> str:
     """A stored status word in the page's language."""
     return tr(STATUSES.get(word, word))
+
+
+# As staff's results say it on the command line and in Telegram (bot/staff/listings.py).
+# TRANSLATORS: keep "[c]" as it is: it is what the page shows in place of the count.
+HIDDEN_NOTE = W_(
+    "[c]: hidden, so that a count under {threshold} cannot be worked out from the others."
+)
+
+
+def hidden_note(shown: Iterable[str], threshold: int) -> str:
+    """What "[c]" means, in the page's language, when some count in `shown` is one (else
+    nothing)."""
+    if suppress.HIDDEN not in shown:
+        return ""
+    return tr(HIDDEN_NOTE, threshold=threshold)

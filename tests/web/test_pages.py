@@ -362,3 +362,88 @@ async def test_a_rounds_page_hides_counts_below_the_configured_threshold(tmp_pat
     assert [cells[:3], cells[4:7]] == [["1", "17", "[c]"], ["2", "&lt;10", "&lt;10"]]
     # The chart says what the table says (matplotlib writes each text drawn as a comment).
     assert "<!-- &lt;10 -->" in svg and "<!-- 7 -->" not in svg
+
+
+async def _pages(
+    tmp_path: Path, threshold: int, people: dict[str | None, list[list[str]]]
+) -> dict[str, str]:
+    """The overview and a round's page (in English, and in Welsh) at
+    SUPPRESS_BELOW=`threshold`, `people` of each area having taken part (see `took_part`)."""
+    settings = web_settings(tmp_path, SUPPRESS_BELOW=str(threshold))
+    async with open_core(settings, clock=Clock(), new_code=lambda: CODE) as core:
+        topics = [{"en": "Safe streets"}, {"en": "Healthy food"}]
+        round_id = await core.desk.open_round(STAFF, "2099-01-31", {"en": "What first?"}, topics)
+        for area, chose in people.items():
+            await core.db.write(took_part, round_id, chose, area)
+        dashboard = Dashboard(core)
+        made = await dashboard.door.link_for_operator(STAFF, "vera", Role.VIEWER)
+        async with TestClient(TestServer(dashboard.application())) as client:
+            await client.post(f"/login/{made.token}")
+            welsh = {"Accept-Language": "cy"}
+            return {
+                "overview": await (await client.get("/")).text(),
+                "round": await (await client.get(f"/rounds/{round_id}")).text(),
+                "round cy": await (await client.get(f"/rounds/{round_id}", headers=welsh)).text(),
+            }
+
+
+# 17 took part: 10 in Riverside put safe streets first, 7 in Hillside healthy food.
+SEVENTEEN: dict[str | None, list[list[str]]] = {
+    "Riverside": [["Safe streets"]] * 10,
+    "Hillside": [["Healthy food", "Safe streets"]] * 7,
+}
+HIDDEN_AT_10 = (
+    '<p class="note">[c]: hidden, so that a count under 10 cannot be worked out from the '
+    "others.</p>"
+)
+
+
+async def test_a_rounds_page_says_how_many_must_take_part_before_its_chart(
+    tmp_path: Path,
+) -> None:
+    pages = await _pages(tmp_path, 10, {None: [["Safe streets"]] * 7})
+    assert "<strong>&lt;10</strong>" in pages["round"] and 'class="chart"' not in pages["round"]
+    assert (
+        "<p>No chart yet: fewer than 10 people took part, so no figures are shown.</p>"
+        in pages["round"]
+    )
+    assert "fewer than 5" not in pages["round"]
+    assert "<p>Dim siart eto: cymerodd llai na 10 o bobl ran," in pages["round cy"]
+
+
+async def test_at_5_the_dashboards_chart_is_the_one_residents_get_and_nothing_is_c(
+    tmp_path: Path,
+) -> None:
+    pages = await _pages(tmp_path, 5, SEVENTEEN)
+    assert (
+        "<figcaption>The chart residents get when the round closes. It updates as answers "
+        "come in.</figcaption>"
+    ) in pages["round"]
+    # 10 and 7 put a topic first, Riverside 10 and Hillside 7: nothing hidden, nothing to say.
+    for page in (pages["round"], pages["overview"]):
+        assert "[c]" not in page and '<p class="note">' not in page
+
+
+async def test_at_10_the_chart_says_it_hides_more_and_the_pages_say_what_c_is(
+    tmp_path: Path,
+) -> None:
+    pages = await _pages(tmp_path, 10, SEVENTEEN)
+    round_page, overview = pages["round"], pages["overview"]
+    assert (
+        "<figcaption>Like the chart residents get when the round closes, but counts under 10 "
+        "are hidden here (residents&#39; charts hide 1 to 4). It updates as answers come in."
+        "</figcaption>"
+    ) in round_page
+    assert "The chart residents get" not in round_page
+    # The 7 who put healthy food first are "<10"; 17 - 10 would give them away, so the 10
+    # is "[c]", and the page says why, once, after the table.
+    assert '<td class="num">[c]</td>' in round_page
+    assert round_page.count(HIDDEN_AT_10) == 1
+    assert round_page.index("</table>") < round_page.index(HIDDEN_AT_10)
+    # The overview's areas add up to all 17: Riverside's 10 is "[c]" beside Hillside's "<10".
+    assert '<th scope="row">Riverside</th><td class="num">[c]</td>' in overview
+    assert overview.count(HIDDEN_AT_10) == 1
+    # In Welsh, with the numbers filled in.
+    welsh = pages["round cy"]
+    assert "ond mae cyfrifon o dan 10 wedi&#39;u cuddio yma" in welsh
+    assert "[c]: wedi&#39;i guddio, fel na ellir gweithio allan gyfrif o dan 10" in welsh

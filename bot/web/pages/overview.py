@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.staff import suppress
 from bot.store import dashboard, milestones, rounds, support
 from bot.store.db import Tx
-from bot.web.i18n import W_, staff_text, tr
+from bot.web.i18n import W_, hidden_note, staff_text, tr
 from bot.web.server import Dashboard
 
 WEEKS = 12
@@ -40,6 +40,8 @@ async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
         "overview.html",
         languages=languages,
         areas=areas,
+        # Only these tables have a total that others add up to, so only they can show "[c]".
+        hidden_note=hidden_note([row.shown for row in languages + areas], t),
         weeks=weeks,
         most=max([w[1].value for w in weeks] + [1]),
         most_answers=max([w[2].value for w in weeks] + [1]),

@@ -9,14 +9,14 @@ from collections import OrderedDict
 from aiohttp import web
 
 from bot.jobs.chartworker import draw
-from bot.jobs.results import Results, chart_spec, label
+from bot.jobs.results import SMALLEST_SHOWN, Results, chart_spec, label
 from bot.staff import listings, suppress
 from bot.staff.actor import Role
 from bot.store import broadcasts, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 from bot.web.forms import field, maybe_translated, optional, translated
-from bot.web.i18n import W_, staff_text, tr
+from bot.web.i18n import W_, hidden_note, staff_text, tr
 from bot.web.server import ACTOR, LANG, Dashboard, Handler
 
 # Drawn charts by what they show: a refresh draws again only when a count moved.
@@ -56,6 +56,46 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         ranked=ranked,
         took_part=shown.took_part,
         charted=took_part >= t and any(r.people for r in results),
+        no_chart=_no_chart(t),
+        caption=_caption(t),
+        hidden_note=hidden_note(
+            [shown.took_part, *(n for _, chose, first in shown.topics for n in (chose, first))], t
+        ),
+    )
+
+
+def _no_chart(threshold: int) -> str:
+    """Why there is no chart: too few took part for figures to be shown (SUPPRESS_BELOW)."""
+    if threshold <= 1:
+        return tr(W_("No chart yet: nobody has taken part."))
+    return tr(
+        W_("No chart yet: fewer than {threshold} people took part, so no figures are shown."),
+        threshold=threshold,
+    )
+
+
+def _caption(threshold: int) -> str:
+    """The chart's caption: the chart residents get, but for what it hides when the
+    dashboard's threshold (SUPPRESS_BELOW) is not the one residents' charts always use."""
+    if threshold == SMALLEST_SHOWN:
+        return tr(W_("The chart residents get when the round closes."))
+    if threshold <= 1:
+        # TRANSLATORS: {most} is 4: residents' charts show counts of 1 to 4 as "<5".
+        return tr(
+            W_(
+                "Like the chart residents get when the round closes, but no counts are hidden "
+                "here (residents' charts hide 1 to {most})."
+            ),
+            most=SMALLEST_SHOWN - 1,
+        )
+    # TRANSLATORS: {most} is 4: residents' charts show counts of 1 to 4 as "<5".
+    return tr(
+        W_(
+            "Like the chart residents get when the round closes, but counts under {threshold} "
+            "are hidden here (residents' charts hide 1 to {most})."
+        ),
+        threshold=threshold,
+        most=SMALLEST_SHOWN - 1,
     )
 
 
