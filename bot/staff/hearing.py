@@ -245,10 +245,24 @@ class Hearing:
         by_rating = [sum(n for _, r, n in rows if r == star) for star in range(1, 6)]
         total = sum(by_rating)
         shown = suppress.breakdown(by_rating, self.threshold)
-        if total < self.threshold:
+        # No ratings, no average, even with small numbers switched off (SUPPRESS_BELOW=0).
+        if total == 0 or total < self.threshold:
             return Rated(shown.shown[-1], None, shown.shown[:5])
         average = sum(star * n for star, n in zip(range(1, 6), by_rating, strict=True)) / total
         return Rated(str(total), average, shown.shown[:5])
+
+    def over_time(self, rows: list[tuple[str, int, int]]) -> list[tuple[str, str, float | None]]:
+        """(period, how many ratings, average or None) for each check-in period, oldest
+        first, to show beside `rated(rows)`. The periods add up to its total, so a period that
+        would give a small one away is hidden too ("[c]"), and so is its average."""
+        periods = sorted({p for p, _, _ in rows})
+        each = [self.rated([row for row in rows if row[0] == p]) for p in periods]
+        totals = [sum(n for p, _, n in rows if p == period) for period in periods]
+        shown = suppress.breakdown(totals, self.threshold)
+        return [
+            (period, shown.shown[i], rated.average if shown.visible(i) else None)
+            for i, (period, rated) in enumerate(zip(periods, each, strict=True))
+        ]
 
     def question(self, flow_id: str, node_id: str) -> str:
         """The question a resident answered, as the flow asks it (English source)."""

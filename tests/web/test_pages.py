@@ -17,10 +17,11 @@ from bot.app import open_core
 from bot.console.simulator import Simulator
 from bot.host.steps import Who
 from bot.staff.actor import Role
-from bot.store import champions, participants
+from bot.store import champions, initiatives, participants, rounds
 from bot.store.champions import SignUp
+from bot.store.db import Tx
 from bot.web.server import Dashboard
-from tests.conftest import CODE, REPO, STAFF, took_part
+from tests.conftest import CODE, FIXED_NOW, REPO, STAFF, took_part
 from tests.web.conftest import CSRF, Clock, Web, web_settings
 
 
@@ -447,3 +448,140 @@ async def test_at_10_the_chart_says_it_hides_more_and_the_pages_say_what_c_is(
     welsh = pages["round cy"]
     assert "ond mae cyfrifon o dan 10 wedi&#39;u cuddio yma" in welsh
     assert "[c]: wedi&#39;i guddio, fel na ellir gweithio allan gyfrif o dan 10" in welsh
+
+
+def _voted_and_rated(
+    conn: Tx, initiative_id: int, measure_id: int, ratings: list[tuple[str, int]]
+) -> None:
+    """One resident per (period, stars) in `ratings`: each voted for the measure, then rated
+    it in that check-in period."""
+    now = FIXED_NOW.isoformat()
+    for n, (period, stars) in enumerate(ratings):
+        who = participants.find_or_create(conn, "telegram", str(700 + n), str(700 + n), now)
+        initiatives.save_votes(conn, who.id, initiatives.Votes(initiative_id, (measure_id,)), now)
+        rated = initiatives.Evaluation(initiative_id, period, {measure_id: stars})
+        initiatives.save_evaluation(conn, who.id, rated, f"{period}T10:00:00+00:00")
+
+
+async def _initiative_pages(
+    tmp_path: Path, threshold: int | None, ratings: list[tuple[str, int]]
+) -> dict[str, str]:
+    """An initiative's page in English and in Welsh, at SUPPRESS_BELOW=`threshold` (None: not
+    set), with two measures: one voted for and rated as `ratings` says, one not at all."""
+    extra = {} if threshold is None else {"SUPPRESS_BELOW": str(threshold)}
+    async with open_core(web_settings(tmp_path, **extra), clock=Clock()) as core:
+        round_id = await core.desk.open_round(STAFF, "2099-01-31", {"en": "What first?"})
+        topics = await core.db.read(rounds.topics, round_id)
+        lights = await core.desk.create_initiative(STAFF, {"en": "Street lights"}, [topics[0].id])
+        measure = await core.desk.add_measure(STAFF, lights, {"en": "Fewer dark corners"})
+        await core.desk.add_measure(STAFF, lights, {"en": "More people walk at night"})
+        await core.db.write(_voted_and_rated, lights, measure, ratings)
+        dashboard = Dashboard(core)
+        made = await dashboard.door.link_for_operator(STAFF, "vera", Role.VIEWER)
+        async with TestClient(TestServer(dashboard.application())) as client:
+            await client.post(f"/login/{made.token}")
+            pages = {}
+            for language in ("en", "cy"):
+                got = await client.get(
+                    f"/initiatives/{lights}", headers={"Accept-Language": language}
+                )
+                assert got.status == 200, await got.text()
+                pages[language] = await got.text()
+            return pages
+
+
+def _measures(page: str) -> list[list[str]]:
+    """The measures table, row by row: votes, ratings, average, and the stars with the
+    check-in periods, as text."""
+    table = page.split('id="measures-h"')[1].split("</table>")[0].split("<tbody>")[1]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        rows.append([" ".join(re.sub("<[^>]+>", " ", cell).split()) for cell in cells[2:6]])
+    return rows
+
+
+OCTOBER, NOVEMBER = "2026-10-01", "2026-11-01"
+HIDDEN_AT_5 = (
+    '<p class="note">[c]: hidden, so that a count under 5 cannot be worked out from the others.</p>'
+)
+
+
+async def test_an_initiatives_page_hides_counts_below_the_configured_threshold(
+    tmp_path: Path,
+) -> None:
+    # 7 voted for the measure and rated it: under 10, so hidden, and no average.
+    pages = await _initiative_pages(tmp_path, 10, [(OCTOBER, 4)] * 7)
+    page = pages["en"]
+    assert _measures(page) == [["&lt;10", "&lt;10", "-", ""], ["0", "0", "-", ""]]
+    assert "Evaluations so far: <strong>&lt;10</strong>." in page
+    assert (
+        "Ratings are 1 (poor) to 5 (very good); counts under 10 show as &lt;10, and an average "
+        "needs 10 ratings or more."
+    ) in page
+    assert "&lt;5" not in page and "5 ratings" not in page
+    assert "[c]" not in page and '<p class="note">' not in page
+    assert (
+        "Mae sgoriau o 1 (gwael) i 5 (da iawn); dangosir cyfrifon o dan 10 fel &lt;10, ac mae "
+        "angen 10 sgôr neu fwy am gyfartaledd."
+    ) in pages["cy"]
+
+
+async def test_at_5_an_initiatives_page_shows_5_ratings_and_more_as_before(
+    tmp_path: Path,
+) -> None:
+    # 2 gave three stars, 2 four and 3 five: each star's count is small, the 7 are not.
+    pages = await _initiative_pages(
+        tmp_path, None, [(OCTOBER, 3)] * 2 + [(OCTOBER, 4)] * 2 + [(OCTOBER, 5)] * 3
+    )
+    page = pages["en"]
+    assert _measures(page) == [
+        ["7", "7", "4.1", "★1 0 · ★2 0 · ★3 &lt;5 · ★4 &lt;5 · ★5 &lt;5"],
+        ["0", "0", "-", ""],
+    ]
+    assert "Evaluations so far: <strong>7</strong>." in page
+    assert "counts under 5 show as &lt;5, and an average needs 5 ratings or more." in page
+    assert "[c]" not in page and '<p class="note">' not in page
+
+
+async def test_a_star_count_the_total_would_give_away_is_c_and_said_so(tmp_path: Path) -> None:
+    # 7 ratings: 2 of four stars and 5 of five; 7 - 5 would give the 2 away.
+    pages = await _initiative_pages(tmp_path, None, [(OCTOBER, 4)] * 2 + [(OCTOBER, 5)] * 5)
+    page = pages["en"]
+    assert _measures(page)[0] == ["7", "7", "4.7", "★1 0 · ★2 0 · ★3 0 · ★4 &lt;5 · ★5 [c]"]
+    assert page.count(HIDDEN_AT_5) == 1
+    assert page.index('id="measures-h"') < page.index("</table>") < page.index(HIDDEN_AT_5)
+
+
+async def test_a_check_in_period_the_total_would_give_away_is_c_with_no_average(
+    tmp_path: Path,
+) -> None:
+    # At 10: 12 rated five stars in October, 7 four in November. November's 7 is "<10";
+    # 19 - 12 would give it away, and so would October's average beside the overall one.
+    pages = await _initiative_pages(tmp_path, 10, [(OCTOBER, 5)] * 12 + [(NOVEMBER, 4)] * 7)
+    [rated, _] = _measures(pages["en"])
+    assert rated == [
+        "19",
+        "19",
+        "4.6",
+        f"★1 0 · ★2 0 · ★3 0 · ★4 &lt;10 · ★5 [c] from {OCTOBER}: [c] from {NOVEMBER}: &lt;10",
+    ]
+    assert "average 5.0" not in pages["en"]
+    assert pages["en"].count(HIDDEN_AT_10) == 1
+    assert "[c]: wedi&#39;i guddio, fel na ellir gweithio allan gyfrif o dan 10" in pages["cy"]
+
+
+async def test_with_small_numbers_switched_off_an_initiatives_page_hides_nothing(
+    tmp_path: Path,
+) -> None:
+    # A measure nobody has rated has no average, rather than a page that fails.
+    pages = await _initiative_pages(tmp_path, 0, [(OCTOBER, 4)] * 3)
+    assert _measures(pages["en"]) == [
+        ["3", "3", "4.0", "★1 0 · ★2 0 · ★3 0 · ★4 3 · ★5 0"],
+        ["0", "0", "-", ""],
+    ]
+    assert "Ratings are 1 (poor) to 5 (very good); no counts are hidden." in pages["en"]
+    assert (
+        "Mae sgoriau o 1 (gwael) i 5 (da iawn); nid oes unrhyw gyfrifon wedi&#39;u cuddio."
+        in pages["cy"]
+    )

@@ -18,7 +18,7 @@ from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 from bot.web.forms import field, maybe_translated, number, numbers, optional, translated
-from bot.web.i18n import W_, staff_text, tr
+from bot.web.i18n import W_, hidden_note, staff_text, tr
 from bot.web.i18n import status as status_word
 from bot.web.server import ACTOR, Dashboard, Handler
 
@@ -49,16 +49,17 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     topics, plan, updates = await d.core.db.read(_details, initiative_id)
     t = d.core.settings.suppress_below
     rated = []
+    shown: list[str] = []  # every count of ratings on the page, to say what "[c]" is
     for m in measures:
         rows = [(p, r, n) for mid, p, r, n in ratings if mid == m.id]
-        periods = sorted({p for p, _, _ in rows})
-        rated.append(
-            (
-                m,
-                hearing.rated(rows),
-                [(p, hearing.rated([row for row in rows if row[0] == p])) for p in periods],
-            )
-        )
+        overall = hearing.rated(rows)
+        periods = hearing.over_time(rows)
+        if len(periods) < 2:
+            periods = []  # one period is the overall figure again
+        rated.append((m, suppress.count(m.votes, t), overall, periods))
+        if overall.average is not None:  # the stars are shown only with an average
+            shown += overall.by_star
+        shown += [n for _, n, _ in periods]
     today = d.core.clock().date().isoformat()
     return d.page(
         request,
@@ -68,6 +69,8 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         description=staff_text(initiative.description) if initiative.description else "",
         topics=topics,
         measures=rated,
+        ratings_note=_ratings_note(t),
+        hidden_note=hidden_note(shown, t),
         evaluations=suppress.count(count, t),
         comments=[(c, tr(COMMENT_WORDS[c.question])) for c in comments],
         milestones=[(m, _state(m, today)) for m in plan],
@@ -75,6 +78,20 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         statuses=INITIATIVE_STATUSES,
         today=today,
     )
+
+
+# TRANSLATORS: "1 (poor) to 5 (very good)" is the rating scale; {threshold} is not.
+RATINGS_NOTE = W_(
+    "Ratings are 1 (poor) to 5 (very good); counts under {threshold} show as <{threshold}, "
+    "and an average needs {threshold} ratings or more."
+)
+
+
+def _ratings_note(threshold: int) -> str:
+    """The rating scale, and what is hidden of ratings (SUPPRESS_BELOW)."""
+    if threshold <= 1:
+        return tr(W_("Ratings are 1 (poor) to 5 (very good); no counts are hidden."))
+    return tr(RATINGS_NOTE, threshold=threshold)
 
 
 COMMENT_WORDS = {
