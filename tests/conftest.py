@@ -1,5 +1,5 @@
 """Shared fixtures: a fixed clock, a fresh database, the shipped flows and catalogs, a host and
-a staff desk over them; residents taking part in a round."""
+a staff desk over them; residents taking part in a round, and rating a measure."""
 
 from __future__ import annotations
 
@@ -120,4 +120,26 @@ def took_part(conn: Tx, round_id: int, people: list[list[str]], area: str | None
             "INSERT INTO priority_choices (submission_id, participant_id, round_id, topic_id, "
             "rank) VALUES (?, ?, ?, ?, ?)",
             [(submission, person, round_id, topic[t], rank) for rank, t in enumerate(labels, 1)],
+        )
+
+
+def rated(conn: Tx, initiative_id: int, measure_id: int, ratings: list[tuple[str, int]]) -> None:
+    """One resident per (check-in period, stars) in `ratings`, who rated the measure so."""
+    now = FIXED_NOW.isoformat()
+    for n, (period, stars) in enumerate(ratings):
+        name = f"rater-{initiative_id}-{measure_id}-{n}"
+        person = conn.execute(
+            "INSERT INTO participants (channel, channel_user_id, chat_id, consent_at, "
+            "created_at) VALUES ('console', ?, ?, ?, ?) RETURNING id",
+            (name, name, now, now),
+        ).fetchone()[0]
+        evaluation = conn.execute(
+            "INSERT INTO evaluations (participant_id, initiative_id, period, created_at) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            (person, initiative_id, period, f"{period}T10:00:00+00:00"),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO evaluation_ratings (evaluation_id, participant_id, measure_id, rating) "
+            "VALUES (?, ?, ?, ?)",
+            (evaluation, person, measure_id, stars),
         )

@@ -52,6 +52,10 @@ def test_life_cycle_figures_and_report(tmp_path: Path) -> None:
     assert cli("admin", "champion-reactivate", "1", env=env).stdout == "Champion 1 is active.\n"
     figures = cli("admin", "champion-stats", "1", env=env).stdout
     assert figures.startswith("Champion 1 [active]") and "Open support requests: 0" in figures
+    assert figures.splitlines()[-1] == (
+        "As the champion sees it: counts of 1 to 4 always show as <5, and a total that would "
+        "give one of them away shows as the least it could be, with a + (for example 8+)."
+    )
     assert cli("admin", "support", env=env).stdout == "No open support requests.\n"
     refused = cli("admin", "support-answer", "5", "hello", env=env)
     assert refused.returncode == 1

@@ -4,6 +4,7 @@ initiative's news, a broadcast; and why nobody, when nobody will be told."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
+from bot.store.db import Tx
+from tests.conftest import rated
 
 SENDS = (
     "The running bot (`make run`) sends it within 60 s; if it is not running, it goes out "
@@ -352,3 +355,44 @@ def test_round_results_and_areas_hide_counts_below_the_configured_threshold(
     assert results[1].startswith("7 people took part.")
     assert results[2].endswith("(topic 1): 7 chose it, 7 put it first")
     assert run("admin", "areas").splitlines()[-1] == "Residents' own words, in no area: Splott (7)"
+
+
+OCTOBER, NOVEMBER = "2026-10-01", "2026-11-01"
+
+
+def _rated_initiative(db: Path, run: Callable[..., str]) -> None:
+    """Initiative 1 with measure 1: 12 residents rated it five stars in October, 7 four stars
+    in November."""
+    run("admin", "round-open", "--closes", "2099-01-31")
+    run("admin", "initiative-add", "Street lights", "--topics", "1")
+    run("admin", "measure-add", "1", "Fewer dark corners")
+    with sqlite3.connect(db) as conn:
+        rated(Tx(conn), 1, 1, [(OCTOBER, 5)] * 12 + [(NOVEMBER, 4)] * 7)
+
+
+def test_evaluations_hide_what_the_overall_figures_would_give_away(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    _rated_initiative(db, run)
+    monkeypatch.setenv("SUPPRESS_BELOW", "10")
+    # November's 7 is "<10"; 19 - 12 would give it away, and so would October's average beside
+    # the overall one; likewise the 12 five stars beside the 7 four.
+    assert run("admin", "evaluations", "1").splitlines() == [
+        "Evaluations of initiative 1 (Street lights): 19 so far. Ratings are 1 (poor) to 5 "
+        '(very good); counts of people below 10 show as "<10".',
+        "Measure 1: Fewer dark corners",
+        "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
+        f"  from {OCTOBER}: [c] ratings",
+        f"  from {NOVEMBER}: <10 ratings",
+        "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+    ]
+
+    # At 5 nothing is small: every count and both periods' averages, and no note.
+    monkeypatch.setenv("SUPPRESS_BELOW", "5")
+    assert run("admin", "evaluations", "1").splitlines()[1:] == [
+        "Measure 1: Fewer dark corners",
+        "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 7 · ★5 12",
+        f"  from {OCTOBER}: 12 ratings, average 5.0",
+        f"  from {NOVEMBER}: 7 ratings, average 4.0",
+    ]

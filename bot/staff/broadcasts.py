@@ -347,11 +347,9 @@ def progress_text(progress: Progress, threshold: int) -> str:
     ]
     if progress.sending and progress.status != "sending":
         lines.append(f"{s.in_doubt} were being sent when the bot stopped; they are not sent again.")
-    if suppress.HIDDEN in (s.total, s.sent, s.unreachable, s.failed, s.in_doubt):
-        lines.append(
-            f"{suppress.HIDDEN}: hidden, so that a count under {threshold} cannot be worked "
-            "out from the others."
-        )
+    note = suppress.hidden_note((s.total, s.sent, s.unreachable, s.failed, s.in_doubt), threshold)
+    if note:
+        lines.append(note)
     if progress.status == "sending" and progress.eta_seconds:
         minutes = progress.eta_seconds / 60
         lines.append(

@@ -84,7 +84,10 @@ def _stats(conn: Tx, champion_id: int) -> str:
     waiting = support.with_status(conn, "open", champion_id)
     lines.append(f"Open support requests: {len(waiting)}")
     lines += [f"  {request_line(r)}" for r in waiting]
-    lines.append("Counts from 1 to 4 show as <5; a total shown as N+ would give one away.")
+    lines.append(
+        "As the champion sees it: counts of 1 to 4 always show as <5, and a total that would "
+        "give one of them away shows as the least it could be, with a + (for example 8+)."
+    )
     return "\n".join(lines)
 
 

@@ -188,8 +188,9 @@ class Hearing:
         )
 
     async def evaluations(self, actor: Actor, initiative_id: int) -> str:
-        """An initiative's ratings per measure (count, average, distribution), overall and
-        per check-in period, then every comment, newest first."""
+        """An initiative's ratings per measure, as the dashboard shows them: overall (count,
+        average, how many gave each star) and per check-in period (count and average), then
+        every comment, newest first."""
         found, measures, ratings, count, comments = await self.evaluated(actor, initiative_id)
         t = self.threshold
         lines = [
@@ -197,19 +198,26 @@ class Hearing:
             f"{suppress.count(count, t)} so far. Ratings are 1 (poor) to 5 (very good); counts "
             f'of people below {t} show as "{suppress.small(t)}".'
         ]
+        shown: list[str] = []  # every count of ratings shown, to say what "[c]" is
         for m in measures:
             rows = [(p, r, n) for mid, p, r, n in ratings if mid == m.id]
             if not rows:
                 continue
+            overall = self.rated(rows)
             lines.append(f"Measure {m.id}: {english(m.text)}")
-            lines.append("  all periods: " + self._distribution(rows))
-            for period in sorted({p for p, _, _ in rows}):
-                lines.append(
-                    f"  from {period}: "
-                    + self._distribution([row for row in rows if row[0] == period])
-                )
+            lines.append("  all periods: " + _distribution(overall))
+            if overall.average is not None:  # the stars are shown only with an average
+                shown += overall.by_star
+            # The periods add up to the total above: no stars for each (they would add up to
+            # the stars above too), and a period that would give a small one away is "[c]".
+            for period, total, average in self.over_time(rows):
+                lines.append(f"  from {period}: " + _ratings(total, average))
+                shown.append(total)
         if not ratings:
             lines.append("No ratings yet.")
+        note = suppress.hidden_note(shown, t)
+        if note:
+            lines.append(note)
         if comments:
             lines.append("Comments in residents' own words, newest first:")
             for c in comments:
@@ -268,13 +276,6 @@ class Hearing:
         """The question a resident answered, as the flow asks it (English source)."""
         return self.questions.get((flow_id, node_id), node_id)
 
-    def _distribution(self, rows: list[tuple[str, int, int]]) -> str:
-        rated = self.rated(rows)
-        if rated.average is None:
-            return f"{rated.total} ratings"
-        stars = " · ".join(f"★{star} {n}" for star, n in enumerate(rated.by_star, start=1))
-        return f"{rated.total} ratings, average {rated.average:.1f}: {stars}"
-
     def _context(self, said: heard.Said) -> str:
         question = self.questions.get((said.flow_id, said.node_id), said.node_id)
         return f"{said.created_at[:10]} · {said.locale} · {said.flow_id}: “{question}”"
@@ -282,6 +283,20 @@ class Hearing:
     def _said(self, said: heard.Said, channel: str) -> str:
         words = _words(said.value, said.id, channel)
         return f"answer {said.id} · {self._context(said)} · {words}"
+
+
+def _ratings(total: str, average: float | None) -> str:
+    """How many ratings, and their average when it may be shown."""
+    return f"{total} ratings" + ("" if average is None else f", average {average:.1f}")
+
+
+def _distribution(rated: Rated) -> str:
+    """Ratings overall: how many, their average and how many gave each star (with an
+    average only: too few ratings show only how many)."""
+    if rated.average is None:
+        return _ratings(rated.total, None)
+    stars = " · ".join(f"★{star} {n}" for star, n in enumerate(rated.by_star, start=1))
+    return f"{_ratings(rated.total, rated.average)}: {stars}"
 
 
 def _words(value: Any, voice_answer: int | None, channel: str) -> str:

@@ -91,11 +91,6 @@ class Ranked:
     took_part: str
     topics: tuple[tuple[TopicResult, str, str], ...]  # (result, chose it, put it first)
 
-    @property
-    def hidden(self) -> bool:
-        """Whether some first choice is "[c]"."""
-        return any(first == suppress.HIDDEN for _, _, first in self.topics)
-
 
 def ranked(results: Sequence[TopicResult], took_part: int, threshold: int) -> Ranked:
     """`results` with counts from 1 to `threshold - 1` shown as "<5". Everyone who took part
@@ -143,9 +138,7 @@ def round_results(conn: Tx, round_id: int, threshold: int) -> str:
             f"{place}. {english(result.topic.label)} (topic {result.topic.id}): "
             f"{chose} chose it, {first} put it first"
         )
-    if shown.hidden:
-        lines.append(
-            f"{suppress.HIDDEN}: hidden, so that a count under {threshold} cannot be worked out "
-            "from the others."
-        )
+    note = suppress.hidden_note([first for _, _, first in shown.topics], threshold)
+    if note:
+        lines.append(note)
     return "\n".join(lines)

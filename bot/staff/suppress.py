@@ -18,7 +18,7 @@ cheapest-path search over counts not yet hidden (cost: the count, so little is l
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 HIDDEN = "[c]"
@@ -48,6 +48,16 @@ def small(threshold: int) -> str:
 def count(value: int, threshold: int) -> str:
     """A count standing alone (no total it adds up to)."""
     return small(threshold) if 0 < value < threshold else str(value)
+
+
+def hidden_note(shown: Iterable[str], threshold: int) -> str:
+    """The line that says what "[c]" means, for staff in English, when some count in `shown`
+    is one (else nothing). The dashboard says it in the page's language (bot/web/i18n.py)."""
+    if HIDDEN not in shown:
+        return ""
+    return (
+        f"{HIDDEN}: hidden, so that a count under {threshold} cannot be worked out from the others."
+    )
 
 
 def breakdown(

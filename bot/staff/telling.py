@@ -109,12 +109,8 @@ def by_running_bot(when: str) -> str:
 
 def _hidden(shown: Sequence[str], threshold: int) -> str:
     """A line saying what "[c]" means, when `shown` has one."""
-    if suppress.HIDDEN not in shown:
-        return ""
-    return (
-        f"\n{suppress.HIDDEN}: hidden, so that a count under {threshold} cannot be worked out "
-        "from the others."
-    )
+    note = suppress.hidden_note(shown, threshold)
+    return f"\n{note}" if note else ""
 
 
 def _reasons(reach: Reach) -> list[tuple[int, str]]:

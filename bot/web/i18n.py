@@ -140,7 +140,7 @@ def status(word: str) -> str:
     return tr(STATUSES.get(word, word))
 
 
-# As staff's results say it on the command line and in Telegram (bot/staff/listings.py).
+# As staff are told it on the command line and in Telegram (bot/staff/suppress.py).
 # TRANSLATORS: keep "[c]" as it is: it is what the page shows in place of the count.
 HIDDEN_NOTE = W_(
     "[c]: hidden, so that a count under {threshold} cannot be worked out from the others."

@@ -202,8 +202,10 @@ async def test_evaluations_per_measure_over_time_with_every_comment(core: Core) 
         f"Measure {first}: People feel less alone",
         # 2 + 1 + 3 + 4 ... each star's count is small, so all are hidden; the total is not.
         "  all periods: 10 ratings, average 3.8: ★1 <5 · ★2 <5 · ★3 <5 · ★4 <5 · ★5 <5",
-        "  from 2026-10-01: 7 ratings, average 3.6: ★1 <5 · ★2 <5 · ★3 0 · ★4 <5 · ★5 <5",
+        # October's 7 beside the 10 would give November's 3 away: hidden, and its average.
+        "  from 2026-10-01: [c] ratings",
         "  from 2026-11-01: <5 ratings",
+        "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
         "Comments in residents' own words, newest first:",
         "  2026-11-01 · cy · what could be better: resident said: «Mwy o feinciau»",
         "  2026-10-01 · en · what worked: resident said: «The walks are friendly»",

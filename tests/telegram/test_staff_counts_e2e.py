@@ -1,11 +1,12 @@
-"""In Telegram, staff's /results and /areas hide counts of people below the threshold the
-bot is set up with (SUPPRESS_BELOW=10 here), not a fixed 5."""
+"""In Telegram, staff's /results, /areas and /evaluations hide counts of people below the
+threshold the bot is set up with (SUPPRESS_BELOW=10 here), not a fixed 5, and /evaluations
+hides what its overall figures would give away."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import took_part
+from tests.conftest import STAFF, rated, took_part
 from tests.telegram.conftest import STAFF_ID, Harness, bot_running
 from tgdouble import DoubleServer, FakeBotAPI
 
@@ -45,3 +46,26 @@ async def test_results_and_areas_follow_the_configured_threshold(
         assert (await _staff(tg, "/areas")).splitlines()[0] == (
             "Splott: no other names or districts; residents <10"
         )
+
+
+async def test_evaluations_hide_what_the_overall_figures_would_give_away(
+    api: FakeBotAPI, server: DoubleServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db, suppress_below=10) as bot:
+        tg = Harness(api, bot, db)
+        await tg.settle()
+        await _staff(tg, "/round_open 2099-01-31 What first?\ntopic: Safe streets")
+        lights = await tg.core.desk.create_initiative(STAFF, {"en": "Street lights"}, [1])
+        measure = await tg.core.desk.add_measure(STAFF, lights, {"en": "Fewer dark corners"})
+        # 12 five stars in October, 7 four in November: 19 - 12 would give the 7 away.
+        october, november = [("2026-10-01", 5)] * 12, [("2026-11-01", 4)] * 7
+        await tg.core.db.write(rated, lights, measure, october + november)
+
+        assert (await _staff(tg, f"/evaluations {lights}")).splitlines()[1:] == [
+            f"Measure {measure}: Fewer dark corners",
+            "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
+            "  from 2026-10-01: [c] ratings",
+            "  from 2026-11-01: <10 ratings",
+            "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+        ]
