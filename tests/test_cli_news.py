@@ -380,7 +380,7 @@ def test_evaluations_hide_what_the_overall_figures_would_give_away(
     # the overall one; likewise the 12 five stars beside the 7 four.
     assert run("admin", "evaluations", "1").splitlines() == [
         "Evaluations of initiative 1 (Street lights): 19 so far. Ratings are 1 (poor) to 5 "
-        '(very good); counts of people below 10 show as "<10".',
+        "(very good). Counts from 1 to 9 are shown as <10.",
         "Measure 1: Fewer dark corners",
         "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
         f"  from {OCTOBER}: [c] ratings",

@@ -195,8 +195,8 @@ class Hearing:
         t = self.threshold
         lines = [
             f"Evaluations of initiative {initiative_id} ({english(found.title)}): "
-            f"{suppress.count(count, t)} so far. Ratings are 1 (poor) to 5 (very good); counts "
-            f'of people below {t} show as "{suppress.small(t)}".'
+            f"{suppress.count(count, t)} so far. Ratings are 1 (poor) to 5 (very good). "
+            f"{suppress.rule(t)}"
         ]
         shown: list[str] = []  # every count of ratings shown, to say what "[c]" is
         for m in measures:

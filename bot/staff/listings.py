@@ -112,13 +112,6 @@ def ranked(results: Sequence[TopicResult], took_part: int, threshold: int) -> Ra
     )
 
 
-def _small_counts(threshold: int) -> str:
-    """How small counts of people are shown, in one sentence."""
-    if threshold <= 1:
-        return "Small-number suppression is switched off (SUPPRESS_BELOW)."
-    return f"Counts from 1 to {threshold - 1} are shown as {suppress.small(threshold)}."
-
-
 def round_results(conn: Tx, round_id: int, threshold: int) -> str:
     """A round's ranked topics as plain text, for staff; counts of people below `threshold`
     show as "<5", and a first choice the others would give away as "[c]"."""
@@ -131,7 +124,7 @@ def round_results(conn: Tx, round_id: int, threshold: int) -> str:
     lines = [
         f"Round {round_id} ({found.status}{' ' if found.closed_at else ', '}{_closing(found)}): "
         f"{english(found.question)}",
-        f"{shown.took_part} people took part. {rounds.RANKING_RULE} {_small_counts(threshold)}",
+        f"{shown.took_part} people took part. {rounds.RANKING_RULE} {suppress.rule(threshold)}",
     ]
     for place, (result, chose, first) in enumerate(shown.topics, start=1):
         lines.append(

@@ -45,6 +45,13 @@ def small(threshold: int) -> str:
     return f"<{threshold}"
 
 
+def rule(threshold: int) -> str:
+    """How small counts of people are shown, in one sentence, for staff in English."""
+    if threshold <= 1:
+        return "Small-number suppression is switched off (SUPPRESS_BELOW)."
+    return f"Counts from 1 to {threshold - 1} are shown as {small(threshold)}."
+
+
 def count(value: int, threshold: int) -> str:
     """A count standing alone (no total it adds up to)."""
     return small(threshold) if 0 < value < threshold else str(value)

@@ -153,9 +153,12 @@ def _all_text(path: Path) -> str:
             return "\n".join(archive.read(n).decode("utf-8") for n in archive.namelist())
     if path.suffix == ".xlsx":
         book = load_workbook(path, read_only=True)
-        return "\n".join(
-            repr(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-        )
+        try:
+            return "\n".join(
+                repr(row) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+            )
+        finally:
+            book.close()  # read-only keeps the file open until closed
     return path.read_text("utf-8")
 
 

@@ -198,7 +198,7 @@ async def test_evaluations_per_measure_over_time_with_every_comment(core: Core) 
     text = await core.hearing().evaluations(VIEWER, walks)
     assert text.splitlines() == [
         f"Evaluations of initiative {walks} (Walking group): 10 so far. Ratings are 1 (poor) "
-        'to 5 (very good); counts of people below 5 show as "<5".',
+        "to 5 (very good). Counts from 1 to 4 are shown as <5.",
         f"Measure {first}: People feel less alone",
         # 2 + 1 + 3 + 4 ... each star's count is small, so all are hidden; the total is not.
         "  all periods: 10 ratings, average 3.8: ★1 <5 · ★2 <5 · ★3 <5 · ★4 <5 · ★5 <5",

@@ -105,8 +105,12 @@ async def test_areas_nobody_takes_part_in_are_listed_and_shares_are_of_everyone(
     assert "| Hillside | 0 | 0.0% | 4700 | 36.2% | 0.00 |" in render.markdown(report)
     assert "<td>Hillside</td><td>0</td><td>0.0%</td><td>4700</td>" in render.html(report)
     xlsx.workbook(report, tmp_path / "report.xlsx")
-    sheet = load_workbook(tmp_path / "report.xlsx", read_only=True)["Who takes part"]
-    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] == "Hillside"]
+    book = load_workbook(tmp_path / "report.xlsx", read_only=True)
+    try:
+        sheet = book["Who takes part"]
+        rows = [row for row in sheet.iter_rows(values_only=True) if row and row[0] == "Hillside"]
+    finally:
+        book.close()  # read-only keeps the file open until closed
     assert rows == [("Hillside", 0, "0.0%", 4700, "36.2%", "0.00")]
 
 

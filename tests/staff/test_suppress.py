@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.staff.suppress import HIDDEN, breakdown, count, grid
+from bot.staff.suppress import HIDDEN, breakdown, count, grid, rule
 
 # For the attacker: the parts of a sum and its total, as indexes into the counts.
 Sum = tuple[Sequence[int], int]
@@ -194,3 +194,17 @@ def _flatten(rows: list[list[int]], table: object) -> tuple[list[int], list[Sum]
     sums += [([r * width + c for r in range(height)], column_at + c) for c in range(width)]
     sums += [(range(row_at, column_at), total_at), (range(column_at, total_at), total_at)]
     return values, sums, shown
+
+
+@pytest.mark.parametrize(
+    ("threshold", "said"),
+    [
+        (0, "Small-number suppression is switched off (SUPPRESS_BELOW)."),
+        (1, "Small-number suppression is switched off (SUPPRESS_BELOW)."),
+        (5, "Counts from 1 to 4 are shown as <5."),
+        (10, "Counts from 1 to 9 are shown as <10."),
+    ],
+)
+def test_the_rule_is_said_as_set(threshold: int, said: str) -> None:
+    # Never 'counts below 0 show as "<0"' when suppression is off.
+    assert rule(threshold) == said
