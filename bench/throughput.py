@@ -1081,7 +1081,7 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
             if args.details:
                 detailed += list(pairs[0])
             reference = statistics.median(o.steps_per_second for o, _ in pairs)
-            rate = args.paced_rate or args.load * reference
+            rate = args.load * reference if args.paced_rate is None else args.paced_rate
             services = [
                 statistics.median(p.cpu_ms_per_step / 1000 for p in side)
                 for side in ([o for o, _ in pairs], [b for _, b in pairs])
@@ -1096,11 +1096,11 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
                         Pacing(
                             residents=thinking,
                             rate=rate,
-                            load=rate / reference,
+                            load=rate / reference if reference else 0.0,
                             reference=reference,
                             service=service,
                             seed=args.seed,
-                            fixed=bool(args.paced_rate),
+                            fixed=args.paced_rate is not None,
                         )
                         for service in services
                     ]
@@ -1187,7 +1187,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--paced-rate",
         type=float,
-        default=0.0,
+        default=None,
         metavar="STEPS",
         help="paced: offer this many steps/s instead of --load's share of our saturated rate "
         "(a load that stays the same as the bot gets faster)",
@@ -1249,8 +1249,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--waves must be at least 1 (or 0: enough for the steps a run)")
     if not 0 < args.load <= 1:
         parser.error("--load must be more than 0 and at most 1")
-    if args.paced_rate < 0:
+    if args.paced_rate is not None and not args.paced_rate > 0:
         parser.error("--paced-rate must be more than 0 steps/s")
+    if args.paced_rate is not None and args.paced == "none":
+        parser.error("--paced-rate needs a paced phase (--paced busy, quiet or both)")
     if args.busy_processes < 1:
         parser.error("--busy-processes must be at least 1")
     args.busy_modes = {

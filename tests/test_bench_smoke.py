@@ -190,16 +190,24 @@ def test_a_fixed_paced_rate_is_offered_as_given() -> None:
     ), out
 
 
-def test_paced_rate_must_be_positive() -> None:
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--paced-rate", "-5"], "--paced-rate must be more than 0 steps/s"),
+        (["--paced-rate", "0"], "--paced-rate must be more than 0 steps/s"),
+        (["--paced-rate", "20", "--paced", "none"], "--paced-rate needs a paced phase"),
+    ],
+)
+def test_a_paced_rate_that_cannot_be_offered_is_refused(args: list[str], said: str) -> None:
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "throughput.py"), "--paced-rate", "-5"],
+        [sys.executable, str(REPO / "bench" / "throughput.py"), *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2 and "--paced-rate must be more than 0" in result.stderr
+    assert result.returncode == 2 and said in result.stderr, result.stderr
 
 
 def test_details_name_the_bots(out: str) -> None:
