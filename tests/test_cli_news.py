@@ -360,14 +360,17 @@ def test_round_results_and_areas_hide_counts_below_the_configured_threshold(
 OCTOBER, NOVEMBER = "2026-10-01", "2026-11-01"
 
 
-def _rated_initiative(db: Path, run: Callable[..., str]) -> None:
-    """Initiative 1 with measure 1: 12 residents rated it five stars in October, 7 four stars
-    in November."""
+def _rated_initiative(
+    db: Path, run: Callable[..., str], ratings: list[tuple[str, int]] | None = None
+) -> None:
+    """Initiative 1 with measure 1, rated as `ratings` says (period, stars); by default 12
+    residents rated it five stars in October, 7 four stars in November."""
     run("admin", "round-open", "--closes", "2099-01-31")
     run("admin", "initiative-add", "Street lights", "--topics", "1")
     run("admin", "measure-add", "1", "Fewer dark corners")
+    default = [(OCTOBER, 5)] * 12 + [(NOVEMBER, 4)] * 7
     with sqlite3.connect(db) as conn:
-        rated(Tx(conn), 1, 1, [(OCTOBER, 5)] * 12 + [(NOVEMBER, 4)] * 7)
+        rated(Tx(conn), 1, 1, default if ratings is None else ratings)
 
 
 def test_evaluations_hide_what_the_overall_figures_would_give_away(
@@ -377,14 +380,17 @@ def test_evaluations_hide_what_the_overall_figures_would_give_away(
     _rated_initiative(db, run)
     monkeypatch.setenv("SUPPRESS_BELOW", "10")
     # November's 7 is "<10"; 19 - 12 would give it away, and so would October's average beside
-    # the overall one; likewise the 12 five stars beside the 7 four.
+    # the overall one; likewise the 12 five stars beside the 7 four, and so would the overall
+    # average (19 x 4.6 = 88 = 4a + 5(19 - a): a = 7).
     assert run("admin", "evaluations", "1").splitlines() == [
         "Evaluations of initiative 1 (Street lights): 19 so far. Ratings are 1 (poor) to 5 "
-        "(very good). Counts from 1 to 9 are shown as <10.",
+        "(very good). Counts from 1 to 9 are shown as <10. An average is shown only where none "
+        "of the counts of stars behind it would be hidden (for check-in periods: in any "
+        "period, though their stars are not listed).",
         "Measure 1: Fewer dark corners",
-        "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
-        f"  from {OCTOBER}: [c] ratings",
-        f"  from {NOVEMBER}: <10 ratings",
+        "  all periods: 19 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
+        f"  from {OCTOBER}: [c] ratings, average hidden",
+        f"  from {NOVEMBER}: <10 ratings, average hidden",
         "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
     ]
 
@@ -395,4 +401,22 @@ def test_evaluations_hide_what_the_overall_figures_would_give_away(
         "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 7 · ★5 12",
         f"  from {OCTOBER}: 12 ratings, average 5.0",
         f"  from {NOVEMBER}: 7 ratings, average 4.0",
+    ]
+
+
+def test_evaluations_show_no_average_that_would_undo_a_hidden_star(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    # 2 four stars and 8 five: 10 x 4.8 = 48 = 4a + 5(10 - a) would give a = 2 away. In
+    # November 5 five stars; October's 1 four and 4 five would show as 4.8, one four.
+    ratings = [(OCTOBER, 4), (NOVEMBER, 4)] + [(OCTOBER, 5)] * 4 + [(NOVEMBER, 5)] * 4
+    _rated_initiative(db, run, ratings)
+    monkeypatch.setenv("SUPPRESS_BELOW", "5")
+    assert run("admin", "evaluations", "1").splitlines()[1:] == [
+        "Measure 1: Fewer dark corners",
+        "  all periods: 10 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <5 · ★5 [c]",
+        f"  from {OCTOBER}: 5 ratings, average hidden",
+        f"  from {NOVEMBER}: 5 ratings, average hidden",
+        "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
     ]

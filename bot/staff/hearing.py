@@ -34,16 +34,39 @@ Evaluated = tuple[
 ]
 COMMENT_QUESTIONS = {"worked": "what worked", "better": "what could be better"}
 DEFAULT_LIMIT = 50
+# When an average is shown (after suppress.rule): average × ratings is the sum of the stars,
+# which would undo a hidden count of stars.
+AVERAGES = (
+    " An average is shown only where none of the counts of stars behind it would be hidden "
+    "(for check-in periods: in any period, though their stars are not listed)."
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Rated:
-    """Ratings as staff see them: the total ("<5" when few), the average (None when too few
-    to show one), and how many gave each star, 1 to 5, suppressed."""
+    """Ratings as staff see them: the total ("<5" when few), how many gave each star, 1 to 5,
+    suppressed (none when too few ratings to show them), and the average (None unless it can
+    give no hidden count away)."""
 
     total: str
     average: float | None
     by_star: tuple[str, ...]
+
+
+# (period, how many ratings, average or None), for each check-in period.
+Period = tuple[str, str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One measure's ratings as staff see them: overall and per check-in period, oldest first."""
+
+    overall: Rated
+    periods: tuple[Period, ...]
+
+    def counts(self) -> list[str]:
+        """Every count of ratings shown, to say what "[c]" means when one is."""
+        return [self.overall.total, *self.overall.by_star, *(n for _, n, _ in self.periods)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,23 +219,21 @@ class Hearing:
         lines = [
             f"Evaluations of initiative {initiative_id} ({english(found.title)}): "
             f"{suppress.count(count, t)} so far. Ratings are 1 (poor) to 5 (very good). "
-            f"{suppress.rule(t)}"
+            f"{suppress.rule(t)}{AVERAGES if t > 1 else ''}"
         ]
         shown: list[str] = []  # every count of ratings shown, to say what "[c]" is
         for m in measures:
             rows = [(p, r, n) for mid, p, r, n in ratings if mid == m.id]
             if not rows:
                 continue
-            overall = self.rated(rows)
+            measured = self.measured(rows)
             lines.append(f"Measure {m.id}: {english(m.text)}")
-            lines.append("  all periods: " + _distribution(overall))
-            if overall.average is not None:  # the stars are shown only with an average
-                shown += overall.by_star
+            lines.append("  all periods: " + _distribution(measured.overall))
             # The periods add up to the total above: no stars for each (they would add up to
             # the stars above too), and a period that would give a small one away is "[c]".
-            for period, total, average in self.over_time(rows):
+            for period, total, average in measured.periods:
                 lines.append(f"  from {period}: " + _ratings(total, average))
-                shown.append(total)
+            shown += measured.counts()
         if not ratings:
             lines.append("No ratings yet.")
         note = suppress.hidden_note(shown, t)
@@ -247,29 +268,42 @@ class Hearing:
         evaluated: Evaluated = await self.desk.act(actor, Role.VIEWER, "read evaluations", work)
         return evaluated
 
+    def measured(self, rows: list[tuple[str, int, int]]) -> Measured:
+        """One measure's (period, rating, how many) rows as staff may see them, overall and
+        per check-in period: the one reading every channel shows."""
+        return Measured(self.rated(rows), tuple(self.over_time(rows)))
+
     def rated(self, rows: list[tuple[str, int, int]]) -> Rated:
-        """(period, rating, how many) rows as staff may see them: counts by star suppressed,
-        and an average only for enough ratings."""
-        by_rating = [sum(n for _, r, n in rows if r == star) for star in range(1, 6)]
+        """(period, rating, how many) rows as staff may see them: counts by star suppressed
+        (none for too few ratings), and an average only beside stars none of which is hidden."""
+        by_rating = _stars(rows)
         total = sum(by_rating)
         shown = suppress.breakdown(by_rating, self.threshold)
-        # No ratings, no average, even with small numbers switched off (SUPPRESS_BELOW=0).
+        # No ratings, no stars, even with small numbers switched off (SUPPRESS_BELOW=0).
         if total == 0 or total < self.threshold:
-            return Rated(shown.shown[-1], None, shown.shown[:5])
-        average = sum(star * n for star, n in zip(range(1, 6), by_rating, strict=True)) / total
-        return Rated(str(total), average, shown.shown[:5])
+            return Rated(shown.shown[-1], None, ())
+        stars = shown.shown[:5]
+        # The average times the total is the sum of the stars: a second equation that would
+        # undo a hidden star ("<5" or "[c]"). Beside stars all shown, it tells nothing more.
+        if all(shown.visible(i) for i in range(5)):
+            return Rated(str(total), _average(by_rating), stars)
+        return Rated(str(total), None, stars)
 
-    def over_time(self, rows: list[tuple[str, int, int]]) -> list[tuple[str, str, float | None]]:
+    def over_time(self, rows: list[tuple[str, int, int]]) -> list[Period]:
         """(period, how many ratings, average or None) for each check-in period, oldest
         first, to show beside `rated(rows)`. The periods add up to its total, so a period that
-        would give a small one away is hidden too ("[c]"), and so is its average."""
+        would give a small one away is hidden too ("[c]"), and so is its average. A period's
+        stars are not shown, but its average would pin their sum: averages are shown only
+        when every period's stars could be shown with nothing hidden."""
         periods = sorted({p for p, _, _ in rows})
-        each = [self.rated([row for row in rows if row[0] == p]) for p in periods]
-        totals = [sum(n for p, _, n in rows if p == period) for period in periods]
-        shown = suppress.breakdown(totals, self.threshold)
+        stars = [_stars([row for row in rows if row[0] == p]) for p in periods]
+        shown = suppress.breakdown([sum(s) for s in stars], self.threshold)
+        # All or none: beside the overall sum (known when its stars are all shown), the
+        # periods' averages that are shown would give away the sum of those that are not.
+        averages = not shown.hidden and all(_all_shown(s, self.threshold) for s in stars)
         return [
-            (period, shown.shown[i], rated.average if shown.visible(i) else None)
-            for i, (period, rated) in enumerate(zip(periods, each, strict=True))
+            (period, shown.shown[i], _average(each) if averages else None)
+            for i, (period, each) in enumerate(zip(periods, stars, strict=True))
         ]
 
     def question(self, flow_id: str, node_id: str) -> str:
@@ -285,15 +319,33 @@ class Hearing:
         return f"answer {said.id} · {self._context(said)} · {words}"
 
 
+def _stars(rows: list[tuple[str, int, int]]) -> list[int]:
+    """How many gave each star, 1 to 5, in (period, rating, how many) rows."""
+    return [sum(n for _, r, n in rows if r == star) for star in range(1, 6)]
+
+
+def _average(by_star: list[int]) -> float | None:
+    """The average rating of counts by star (None for no ratings)."""
+    total = sum(by_star)
+    return sum(s * n for s, n in enumerate(by_star, start=1)) / total if total else None
+
+
+def _all_shown(by_star: list[int], threshold: int) -> bool:
+    """Whether counts by star, with their total, would be shown with nothing hidden."""
+    return not suppress.breakdown(by_star, threshold).hidden
+
+
 def _ratings(total: str, average: float | None) -> str:
-    """How many ratings, and their average when it may be shown."""
-    return f"{total} ratings" + ("" if average is None else f", average {average:.1f}")
+    """How many ratings, and their average when it may be shown (else that it is hidden)."""
+    if average is not None:
+        return f"{total} ratings, average {average:.1f}"
+    return f"{total} ratings" if total == "0" else f"{total} ratings, average hidden"
 
 
 def _distribution(rated: Rated) -> str:
-    """Ratings overall: how many, their average and how many gave each star (with an
-    average only: too few ratings show only how many)."""
-    if rated.average is None:
+    """Ratings overall: how many, their average and how many gave each star (too few
+    ratings show only how many)."""
+    if not rated.by_star:
         return _ratings(rated.total, None)
     stars = " · ".join(f"★{star} {n}" for star, n in enumerate(rated.by_star, start=1))
     return f"{_ratings(rated.total, rated.average)}: {stars}"

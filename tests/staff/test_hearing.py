@@ -17,9 +17,14 @@ from bot.jobs.chartworker import InlineCharts
 from bot.staff.actor import Actor, Role, StaffError
 from bot.store import initiatives, participants, rounds
 from bot.store.db import Tx
-from tests.conftest import STAFF
+from tests.conftest import STAFF, rated
 
 VIEWER = Actor("test:viewer", Role.VIEWER, "test")
+AVERAGES_AT_5 = (
+    "An average is shown only where none of the counts of stars behind it would be hidden "
+    "(for check-in periods: in any period, though their stars are not listed)."
+)
+OCTOBER, NOVEMBER = "2026-10-01", "2026-11-01"
 
 
 async def _talk(core: Core, user: str, *lines: str, phone: str = "en") -> Simulator:
@@ -198,13 +203,14 @@ async def test_evaluations_per_measure_over_time_with_every_comment(core: Core) 
     text = await core.hearing().evaluations(VIEWER, walks)
     assert text.splitlines() == [
         f"Evaluations of initiative {walks} (Walking group): 10 so far. Ratings are 1 (poor) "
-        "to 5 (very good). Counts from 1 to 4 are shown as <5.",
+        "to 5 (very good). Counts from 1 to 4 are shown as <5. " + AVERAGES_AT_5,
         f"Measure {first}: People feel less alone",
-        # 2 + 1 + 3 + 4 ... each star's count is small, so all are hidden; the total is not.
-        "  all periods: 10 ratings, average 3.8: ★1 <5 · ★2 <5 · ★3 <5 · ★4 <5 · ★5 <5",
+        # 2 + 1 + 3 + 4 ... each star's count is small, so all are hidden; the total is not,
+        # nor the average (10 x 3.8 = 38 would narrow the hidden stars down).
+        "  all periods: 10 ratings, average hidden: ★1 <5 · ★2 <5 · ★3 <5 · ★4 <5 · ★5 <5",
         # October's 7 beside the 10 would give November's 3 away: hidden, and its average.
-        "  from 2026-10-01: [c] ratings",
-        "  from 2026-11-01: <5 ratings",
+        "  from 2026-10-01: [c] ratings, average hidden",
+        "  from 2026-11-01: <5 ratings, average hidden",
         "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
         "Comments in residents' own words, newest first:",
         "  2026-11-01 · cy · what could be better: resident said: «Mwy o feinciau»",
@@ -212,3 +218,74 @@ async def test_evaluations_per_measure_over_time_with_every_comment(core: Core) 
     ]
     with pytest.raises(StaffError, match="There is no initiative 99"):
         await core.hearing().evaluations(VIEWER, 99)
+
+
+async def _rated_lines(core: Core, ratings: list[tuple[str, int]]) -> list[str]:
+    """The evaluations staff read of one measure rated as `ratings` says (period, stars)."""
+    round_id = await core.desk.open_round(STAFF, "2099-01-31")
+    topics = await core.db.read(rounds.topics, round_id)
+    lights = await core.desk.create_initiative(STAFF, {"en": "Street lights"}, [topics[0].id])
+    measure = await core.desk.add_measure(STAFF, lights, {"en": "Fewer dark corners"})
+    await core.db.write(rated, lights, measure, ratings)
+    return (await core.hearing().evaluations(VIEWER, lights)).splitlines()[2:]
+
+
+async def test_an_average_beside_a_hidden_star_is_hidden(core: Core) -> None:
+    # 2 four stars and 8 five: an average of 4.8 would give 48 = 4a + 5(10 - a), so a = 2.
+    lines = await _rated_lines(core, [(OCTOBER, 4)] * 2 + [(OCTOBER, 5)] * 8)
+    assert lines[0] == (
+        "  all periods: 10 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <5 · ★5 [c]"
+    )
+    assert not any("4.8" in line for line in lines)
+
+
+async def test_an_average_beside_stars_all_hidden_is_hidden(core: Core) -> None:
+    # 1 four stars and 5 five cannot be made safe, so every star is hidden; an average of 4.8
+    # would still give 29, so exactly one four.
+    lines = await _rated_lines(core, [(OCTOBER, 4)] + [(OCTOBER, 5)] * 5)
+    assert lines[0] == (
+        "  all periods: 6 ratings, average hidden: ★1 [c] · ★2 [c] · ★3 [c] · ★4 [c] · ★5 [c]"
+    )
+
+
+async def test_an_average_beside_stars_none_hidden_is_shown(core: Core) -> None:
+    lines = await _rated_lines(core, [(OCTOBER, 4)] * 5 + [(OCTOBER, 5)] * 6)
+    assert lines == [
+        "  all periods: 11 ratings, average 4.5: ★1 0 · ★2 0 · ★3 0 · ★4 5 · ★5 6",
+        f"  from {OCTOBER}: 11 ratings, average 4.5",
+    ]
+
+
+async def test_a_periods_average_that_would_give_its_stars_away_is_hidden(core: Core) -> None:
+    # October: 1 four stars and 4 five, an average of 4.8: exactly one four that month.
+    lines = await _rated_lines(core, [(OCTOBER, 4)] + [(OCTOBER, 5)] * 4 + [(NOVEMBER, 5)] * 5)
+    assert lines == [
+        "  all periods: 10 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <5 · ★5 [c]",
+        f"  from {OCTOBER}: 5 ratings, average hidden",
+        f"  from {NOVEMBER}: 5 ratings, average hidden",
+        "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
+    ]
+
+
+async def test_a_safe_periods_average_is_hidden_when_it_would_give_another_away(
+    core: Core,
+) -> None:
+    # Overall 7 three stars and 8 five: nothing hidden, so the sum (61) is known. October
+    # (5 three, 5 five: 40) would be safe alone, but 61 - 40 = 21 = 3a + 5(5 - a) would give
+    # November's 2 three stars and 3 five away.
+    october = [(OCTOBER, 3)] * 5 + [(OCTOBER, 5)] * 5
+    lines = await _rated_lines(core, october + [(NOVEMBER, 3)] * 2 + [(NOVEMBER, 5)] * 3)
+    assert lines == [
+        "  all periods: 15 ratings, average 4.1: ★1 0 · ★2 0 · ★3 7 · ★4 0 · ★5 8",
+        f"  from {OCTOBER}: 10 ratings, average hidden",
+        f"  from {NOVEMBER}: 5 ratings, average hidden",
+    ]
+
+
+async def test_with_every_period_safe_each_periods_average_is_shown(core: Core) -> None:
+    lines = await _rated_lines(core, [(OCTOBER, 5)] * 5 + [(NOVEMBER, 4)] * 5)
+    assert lines == [
+        "  all periods: 10 ratings, average 4.5: ★1 0 · ★2 0 · ★3 0 · ★4 5 · ★5 5",
+        f"  from {OCTOBER}: 5 ratings, average 5.0",
+        f"  from {NOVEMBER}: 5 ratings, average 4.0",
+    ]

@@ -64,8 +64,35 @@ async def test_evaluations_hide_what_the_overall_figures_would_give_away(
 
         assert (await _staff(tg, f"/evaluations {lights}")).splitlines()[1:] == [
             f"Measure {measure}: Fewer dark corners",
-            "  all periods: 19 ratings, average 4.6: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
-            "  from 2026-10-01: [c] ratings",
-            "  from 2026-11-01: <10 ratings",
+            "  all periods: 19 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <10 · ★5 [c]",
+            "  from 2026-10-01: [c] ratings, average hidden",
+            "  from 2026-11-01: <10 ratings, average hidden",
             "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+        ]
+
+
+async def test_evaluations_show_no_average_that_would_undo_a_hidden_star(
+    api: FakeBotAPI, server: DoubleServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db, suppress_below=5) as bot:
+        tg = Harness(api, bot, db)
+        await tg.settle()
+        await _staff(tg, "/round_open 2099-01-31 What first?\ntopic: Safe streets")
+        lights = await tg.core.desk.create_initiative(STAFF, {"en": "Street lights"}, [1])
+        measure = await tg.core.desk.add_measure(STAFF, lights, {"en": "Fewer dark corners"})
+        # 2 four stars and 8 five: 10 x 4.8 = 48 = 4a + 5(10 - a) would give a = 2 away.
+        ratings = [("2026-10-01", 4)] * 2 + [("2026-10-01", 5)] * 8
+        await tg.core.db.write(rated, lights, measure, ratings)
+
+        said = (await _staff(tg, f"/evaluations {lights}")).splitlines()
+        assert said[0].endswith(
+            "An average is shown only where none of the counts of stars behind it would be "
+            "hidden (for check-in periods: in any period, though their stars are not listed)."
+        )
+        assert said[1:] == [
+            f"Measure {measure}: Fewer dark corners",
+            "  all periods: 10 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <5 · ★5 [c]",
+            "  from 2026-10-01: 10 ratings, average hidden",
+            "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
         ]

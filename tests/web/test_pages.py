@@ -517,38 +517,44 @@ async def test_an_initiatives_page_hides_counts_below_the_configured_threshold(
     assert "Evaluations so far: <strong>&lt;10</strong>." in page
     assert (
         "Ratings are 1 (poor) to 5 (very good); counts under 10 show as &lt;10, and an average "
-        "needs 10 ratings or more."
+        "is shown only where none of the counts of stars behind it would be hidden."
     ) in page
     assert "&lt;5" not in page and "5 ratings" not in page
     assert "[c]" not in page and '<p class="note">' not in page
     assert (
-        "Mae sgoriau o 1 (gwael) i 5 (da iawn); dangosir cyfrifon o dan 10 fel &lt;10, ac mae "
-        "angen 10 sgôr neu fwy am gyfartaledd."
+        "Mae sgoriau o 1 (gwael) i 5 (da iawn); dangosir cyfrifon o dan 10 fel &lt;10, a dim "
+        "ond lle na fyddai&#39;r un o&#39;r cyfrifon sêr y tu ôl iddo wedi&#39;i guddio y "
+        "dangosir cyfartaledd."
     ) in pages["cy"]
 
 
 async def test_at_5_an_initiatives_page_shows_5_ratings_and_more_as_before(
     tmp_path: Path,
 ) -> None:
-    # 2 gave three stars, 2 four and 3 five: each star's count is small, the 7 are not.
+    # 2 gave three stars, 2 four and 3 five: each star's count is small, the 7 are not; an
+    # average (7 x 4.1 = 29) would narrow the hidden stars down, so it is not shown.
     pages = await _initiative_pages(
         tmp_path, None, [(OCTOBER, 3)] * 2 + [(OCTOBER, 4)] * 2 + [(OCTOBER, 5)] * 3
     )
     page = pages["en"]
     assert _measures(page) == [
-        ["7", "7", "4.1", "★1 0 · ★2 0 · ★3 &lt;5 · ★4 &lt;5 · ★5 &lt;5"],
+        ["7", "7", "-", "★1 0 · ★2 0 · ★3 &lt;5 · ★4 &lt;5 · ★5 &lt;5"],
         ["0", "0", "-", ""],
     ]
     assert "Evaluations so far: <strong>7</strong>." in page
-    assert "counts under 5 show as &lt;5, and an average needs 5 ratings or more." in page
+    assert (
+        "counts under 5 show as &lt;5, and an average is shown only where none of the counts "
+        "of stars behind it would be hidden."
+    ) in page
     assert "[c]" not in page and '<p class="note">' not in page
 
 
 async def test_a_star_count_the_total_would_give_away_is_c_and_said_so(tmp_path: Path) -> None:
-    # 7 ratings: 2 of four stars and 5 of five; 7 - 5 would give the 2 away.
+    # 7 ratings: 2 of four stars and 5 of five; 7 - 5 would give the 2 away, and so would
+    # the average (7 x 4.7 = 33 = 4a + 5(7 - a): a = 2), so it is not shown.
     pages = await _initiative_pages(tmp_path, None, [(OCTOBER, 4)] * 2 + [(OCTOBER, 5)] * 5)
     page = pages["en"]
-    assert _measures(page)[0] == ["7", "7", "4.7", "★1 0 · ★2 0 · ★3 0 · ★4 &lt;5 · ★5 [c]"]
+    assert _measures(page)[0] == ["7", "7", "-", "★1 0 · ★2 0 · ★3 0 · ★4 &lt;5 · ★5 [c]"]
     assert page.count(HIDDEN_AT_5) == 1
     assert page.index('id="measures-h"') < page.index("</table>") < page.index(HIDDEN_AT_5)
 
@@ -557,18 +563,73 @@ async def test_a_check_in_period_the_total_would_give_away_is_c_with_no_average(
     tmp_path: Path,
 ) -> None:
     # At 10: 12 rated five stars in October, 7 four in November. November's 7 is "<10";
-    # 19 - 12 would give it away, and so would October's average beside the overall one.
+    # 19 - 12 would give it away, and so would October's average beside the overall one, and
+    # the overall average beside the stars (19 x 4.6 = 88 = 4a + 5(19 - a): a = 7).
     pages = await _initiative_pages(tmp_path, 10, [(OCTOBER, 5)] * 12 + [(NOVEMBER, 4)] * 7)
     [rated, _] = _measures(pages["en"])
     assert rated == [
         "19",
         "19",
-        "4.6",
+        "-",
         f"★1 0 · ★2 0 · ★3 0 · ★4 &lt;10 · ★5 [c] from {OCTOBER}: [c] from {NOVEMBER}: &lt;10",
     ]
-    assert "average 5.0" not in pages["en"]
+    assert "average 5.0" not in pages["en"] and "4.6" not in pages["en"]
     assert pages["en"].count(HIDDEN_AT_10) == 1
     assert "[c]: wedi&#39;i guddio, fel na ellir gweithio allan gyfrif o dan 10" in pages["cy"]
+
+
+async def test_no_average_that_would_undo_a_hidden_star_is_on_an_initiatives_page(
+    tmp_path: Path,
+) -> None:
+    # 2 four stars and 8 five: 10 x 4.8 = 48 = 4a + 5(10 - a) would give a = 2 away.
+    pages = await _initiative_pages(tmp_path, 5, [(OCTOBER, 4)] * 2 + [(OCTOBER, 5)] * 8)
+    assert _measures(pages["en"])[0] == [
+        "10",
+        "10",
+        "-",
+        "★1 0 · ★2 0 · ★3 0 · ★4 &lt;5 · ★5 [c]",
+    ]
+    assert "4.8" not in pages["en"] and "4.8" not in pages["cy"]
+
+
+async def test_an_average_beside_stars_none_hidden_is_on_an_initiatives_page(
+    tmp_path: Path,
+) -> None:
+    # 5 four stars and 6 five (October 5 of each, November one five): nothing small overall,
+    # but November's 1 is "<5" (and October's 10 "[c]"), so no period has an average.
+    ratings = [(OCTOBER, 4)] * 5 + [(OCTOBER, 5)] * 5 + [(NOVEMBER, 5)]
+    pages = await _initiative_pages(tmp_path, 5, ratings)
+    assert _measures(pages["en"])[0] == [
+        "11",
+        "11",
+        "4.5",
+        f"★1 0 · ★2 0 · ★3 0 · ★4 5 · ★5 6 from {OCTOBER}: [c] from {NOVEMBER}: &lt;5",
+    ]
+
+
+async def test_a_periods_average_that_would_give_its_stars_away_is_not_on_the_page(
+    tmp_path: Path,
+) -> None:
+    # October: 1 four stars and 4 five, an average of 4.8: exactly one four that month.
+    # November's 5 five stars would be safe alone, but periods have averages all or none.
+    ratings = [(OCTOBER, 4)] + [(OCTOBER, 5)] * 4 + [(NOVEMBER, 5)] * 5
+    pages = await _initiative_pages(tmp_path, 5, ratings)
+    assert _measures(pages["en"])[0] == [
+        "10",
+        "10",
+        "-",
+        f"★1 0 · ★2 0 · ★3 0 · ★4 &lt;5 · ★5 [c] from {OCTOBER}: 5 from {NOVEMBER}: 5",
+    ]
+    # With every period safe, each has its average.
+    ratings = [(OCTOBER, 4)] * 5 + [(NOVEMBER, 5)] * 5
+    pages = await _initiative_pages(tmp_path / "safe", 5, ratings)
+    assert _measures(pages["en"])[0] == [
+        "10",
+        "10",
+        "4.5",
+        f"★1 0 · ★2 0 · ★3 0 · ★4 5 · ★5 5 from {OCTOBER}: 5, average 4.0 from {NOVEMBER}: "
+        "5, average 5.0",
+    ]
 
 
 async def test_with_small_numbers_switched_off_an_initiatives_page_hides_nothing(

@@ -4,6 +4,7 @@ evaluations (ratings per measure over time, every comment), milestones, history,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -51,15 +52,11 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     rated = []
     shown: list[str] = []  # every count of ratings on the page, to say what "[c]" is
     for m in measures:
-        rows = [(p, r, n) for mid, p, r, n in ratings if mid == m.id]
-        overall = hearing.rated(rows)
-        periods = hearing.over_time(rows)
-        if len(periods) < 2:
-            periods = []  # one period is the overall figure again
-        rated.append((m, suppress.count(m.votes, t), overall, periods))
-        if overall.average is not None:  # the stars are shown only with an average
-            shown += overall.by_star
-        shown += [n for _, n, _ in periods]
+        measured = hearing.measured([(p, r, n) for mid, p, r, n in ratings if mid == m.id])
+        if len(measured.periods) < 2:
+            measured = replace(measured, periods=())  # one period is the overall figure again
+        rated.append((m, suppress.count(m.votes, t), measured.overall, measured.periods))
+        shown += measured.counts()
     today = d.core.clock().date().isoformat()
     return d.page(
         request,
@@ -83,7 +80,8 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
 # TRANSLATORS: "1 (poor) to 5 (very good)" is the rating scale; {threshold} is not.
 RATINGS_NOTE = W_(
     "Ratings are 1 (poor) to 5 (very good); counts under {threshold} show as <{threshold}, "
-    "and an average needs {threshold} ratings or more."
+    "and an average is shown only where none of the counts of stars behind it would be "
+    "hidden."
 )
 
 
