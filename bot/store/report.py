@@ -154,18 +154,22 @@ def feedback_sent(conn: Tx, scope: Scope) -> dict[tuple[int, str], int]:
     return {(int(r[0]), str(r[1])): int(r[2]) for r in rows}
 
 
-def measure_ratings(conn: Tx, scope: Scope) -> list[tuple[int, int, str, int, float | None]]:
-    """(measure id, initiative id, text JSON, ratings, mean rating) of adopted measures."""
+def measure_ratings(conn: Tx, scope: Scope) -> list[tuple[int, int, str, tuple[int, ...]]]:
+    """(measure id, initiative id, text JSON, how many gave each star 1 to 5) of adopted
+    measures."""
     period_sql, period_params = scope.between("e.created_at")
     area_sql, area_params = scope.in_area("e.participant_id")
+    stars = ", ".join(
+        f"COALESCE(SUM(e.id IS NOT NULL AND r.rating = {star}), 0)" for star in range(1, 6)
+    )
     rows = conn.execute(
-        "SELECT m.id, m.initiative_id, m.text, COUNT(e.id), AVG(CASE WHEN e.id IS NOT NULL "
-        "THEN r.rating END) FROM measures m LEFT JOIN evaluation_ratings r ON r.measure_id = m.id "
+        f"SELECT m.id, m.initiative_id, m.text, {stars} FROM measures m "
+        "LEFT JOIN evaluation_ratings r ON r.measure_id = m.id "
         f"LEFT JOIN evaluations e ON e.id = r.evaluation_id{period_sql}{area_sql} "
         "WHERE m.status = 'adopted' GROUP BY m.id ORDER BY m.initiative_id, m.id",
         (*period_params, *area_params),
     )
-    return [(int(r[0]), int(r[1]), str(r[2]), int(r[3]), r[4]) for r in rows]
+    return [(int(r[0]), int(r[1]), str(r[2]), tuple(int(n) for n in r[3:8])) for r in rows]
 
 
 def resident_measures(conn: Tx, scope: Scope) -> tuple[dict[str, int], int]:

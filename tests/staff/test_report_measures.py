@@ -184,6 +184,55 @@ async def test_outcome_a_evaluations_per_adopted_measure(db: Database) -> None:
     assert {r[0]: r for r in suppressed.tables[0].rows}[ids["m_monitored"]][-2:] == ("<5", "[c]")
 
 
+async def test_outcome_a_hides_an_average_that_would_give_small_star_counts_away(
+    db: Database,
+) -> None:
+    def world(conn: Tx) -> dict[str, int]:
+        initiative = insert(
+            conn, "initiatives", title=texts("Walks"), status="active", created_at=T0, updated_at=T0
+        )
+        ids = {}
+        # "leaky": 2 four stars and 8 five (10 x 4.8 = 48 = 4a + 5(10 - a), so a = 2);
+        # "safe": 5 four stars and 6 five, nothing small to give away.
+        for name, stars in (("leaky", [4] * 2 + [5] * 8), ("safe", [4] * 5 + [5] * 6)):
+            ids[name] = insert(
+                conn,
+                "measures",
+                initiative_id=initiative,
+                text=texts(name),
+                status="adopted",
+                created_at=T0,
+                adopted_at=T0,
+            )
+            for n, rating in enumerate(stars, start=1):
+                p = person(conn, 100 * len(ids) + n)
+                e = insert(
+                    conn,
+                    "evaluations",
+                    participant_id=p,
+                    initiative_id=initiative,
+                    period="2026-06-01",
+                    created_at=T0,
+                )
+                insert(
+                    conn,
+                    "evaluation_ratings",
+                    evaluation_id=e,
+                    participant_id=p,
+                    measure_id=ids[name],
+                    rating=rating,
+                )
+        return ids
+
+    ids = await db.write(world)
+    rows = {r[0]: r for r in measure_of(await make(db, threshold=5), "2 outcome a").tables[0].rows}
+    assert rows[ids["leaky"]][-2:] == (10, "[c]")
+    assert rows[ids["safe"]][-2:] == (11, 4.55)
+    # With small numbers shown, so is every average.
+    rows = {r[0]: r for r in measure_of(await make(db, threshold=1), "2 outcome a").tables[0].rows}
+    assert rows[ids["leaky"]][-2:] == (10, 4.8)
+
+
 # -- statements 1, 3 and 4 ------------------------------------------------------------------
 
 

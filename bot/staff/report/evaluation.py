@@ -182,11 +182,19 @@ def _structure_b(conn: Tx, options: Options) -> Measure:
 def _outcome_a(conn: Tx, options: Options, every: dict[int, Initiative]) -> Measure:
     rows: list[tuple[Cell, ...]] = []
     found_ratings = report.measure_ratings(conn, options.scope)
-    for measure_id, initiative_id, text, ratings, mean in found_ratings:
+    for measure_id, initiative_id, text, by_star in found_ratings:
+        ratings = sum(by_star)
         shown = options.people(ratings)
-        average: Cell = round(mean, 2) if mean is not None and shown == ratings else ""
+        average: Cell = ""
         if shown != ratings:
             average = suppress.HIDDEN
+        elif ratings:
+            # The average times the ratings is the sum of the stars: where the stars would need
+            # any count hidden, it would narrow those down (2 four stars and 8 five: 4.8 x 10 =
+            # 48 = 4a + 5(10 - a), so a = 2). As staff's evaluations show it (bot/staff/hearing).
+            hidden = suppress.breakdown(list(by_star), options.threshold).hidden
+            mean = sum(star * n for star, n in enumerate(by_star, start=1)) / ratings
+            average = suppress.HIDDEN if hidden else round(mean, 2)
         found = every.get(initiative_id)
         rows.append(
             (
