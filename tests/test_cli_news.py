@@ -346,15 +346,19 @@ def test_round_results_and_areas_hide_counts_below_the_configured_threshold(
     assert results[1].startswith("<10 people took part.")
     assert results[1].endswith("Counts from 1 to 9 are shown as <10.")
     assert results[2].endswith("(topic 1): <10 chose it, <10 put it first")
-    assert (
-        run("admin", "areas").splitlines()[-1] == "Residents' own words, in no area: Splott (<10)"
-    )
+    assert run("admin", "areas").splitlines()[-2:] == [
+        "Residents' own words, in no area: Splott (<10)",
+        "Residents taking part: <10.",
+    ]
 
     monkeypatch.setenv("SUPPRESS_BELOW", "5")
     results = run("admin", "results", "1").splitlines()
     assert results[1].startswith("7 people took part.")
     assert results[2].endswith("(topic 1): 7 chose it, 7 put it first")
-    assert run("admin", "areas").splitlines()[-1] == "Residents' own words, in no area: Splott (7)"
+    assert run("admin", "areas").splitlines()[-2:] == [
+        "Residents' own words, in no area: Splott (7)",
+        "Residents taking part: 7.",
+    ]
 
 
 OCTOBER, NOVEMBER = "2026-10-01", "2026-11-01"

@@ -5,8 +5,8 @@ area in their own words are moved into a new area their words match."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.staff import suppress
@@ -22,6 +22,81 @@ if TYPE_CHECKING:
     from bot.staff.desk import StaffDesk
 
 LISTED = "'areas' lists them"
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """Residents in one area (or with none): the name, how many, and the count as shown."""
+
+    name: str
+    count: int
+    shown: str
+
+    @property
+    def visible(self) -> bool:
+        """Whether the count is shown as the number it is."""
+        return self.shown == str(self.count)
+
+
+@dataclass(frozen=True, slots=True)
+class ByArea:
+    """Residents taking part by area, protected once for every channel that shows them (the
+    overview, 'areas', and what area-add and area-edit say): their total is shown, so a
+    count is "[c]" where the others would give a small one away, and the same everywhere."""
+
+    areas: tuple[Counted, ...]  # shown as numbers, most first; then "[c]", then "<5", by name
+    no_area: Counted
+    total: Counted
+
+    def of(self, name: str) -> Counted:
+        """The residents in area `name` (as residents' rows give it, case and spacing aside)."""
+        key = places.area_key(name)
+        found = [c for c in self.areas if places.area_key(c.name) == key]
+        return found[0] if found else Counted(name, 0, "0")
+
+    def texts(self) -> list[str]:
+        """Every count as shown (to say what "[c]" means when one is)."""
+        return [c.shown for c in (*self.areas, self.no_area, self.total)]
+
+    def top(self, most: int) -> tuple[list[Counted], int]:
+        """For a short table: every area not shown as a number, and the largest others up to
+        `most` lines in all; and how many residents the rest hold. The rest are all shown as
+        numbers elsewhere ('areas'), so their sum gives nothing away."""
+        hidden = [c for c in self.areas if not c.visible]
+        shown = [c for c in self.areas if c.visible]
+        room = max(most - len(hidden), 0)
+        return shown[:room] + hidden, sum(c.count for c in shown[room:])
+
+
+def by_area(given: Mapping[str, int], threshold: int) -> ByArea:
+    """`given` (residents per area as their rows hold it, "" for none: see
+    `store.areas.taking_part_by_area`) grouped as areas are compared and protected with
+    their total. Every channel showing residents per area goes through here, so that no
+    channel shows exactly what another hides."""
+    groups: dict[str, dict[str, int]] = {}
+    for words, n in given.items():
+        if n:
+            spellings = groups.setdefault(places.area_key(words), {})
+            spellings[" ".join(words.split())] = n
+    none = sum(groups.pop("", {}).values())
+    # One order, so that the same counts are hidden in every channel: by key, no area ("")
+    # first, as the report's table of areas orders them (where counts tie, the first is
+    # hidden).
+    keys = sorted(groups)
+    counts = [sum(groups[k].values()) for k in keys]
+    shown = suppress.breakdown([none, *counts], threshold).shown
+    named = sorted(
+        (
+            Counted(_spelling(groups[k]), n, text)
+            for k, n, text in zip(keys, counts, shown[1:], strict=False)
+        ),
+        key=_place,
+    )
+    return ByArea(
+        tuple(named),
+        Counted("", none, shown[0]),
+        Counted("", sum(counts) + none, shown[-1]),
+    )
 
 
 def area_names(conn: Tx, wanted: Sequence[str]) -> list[str]:
@@ -125,17 +200,19 @@ async def add(
     *,
     threshold: int,
 ) -> str:
-    """Define an area; residents whose own words match it are moved into it (how many is
-    shown as "<5" below `threshold`)."""
+    """Define an area; residents whose own words match it are moved into it (how many are
+    in it is shown as 'areas' and the overview show it: see `by_area`)."""
     desk.check_texts(name)
     new = Area(0, dict(name), _aliases(aliases), districts_of(districts))
 
     def work(conn: Tx, log: Audit) -> str:
         _clash(new, areas.all_areas(conn))
         area_id = areas.add(conn, new, log.stamp)
-        moved = _gather(conn, replace(new, id=area_id))
-        log("area.add", "area", area_id, after={**_shown(new), "residents": moved})
-        return f"Added area {new.english}.{_moved(moved, threshold)}"
+        _gather(conn, replace(new, id=area_id))
+        # No count of residents in the audit: it is shown to more people, and for longer,
+        # than the reply, which hides it as every other channel does.
+        log("area.add", "area", area_id, after=_shown(new))
+        return f"Added area {new.english}.{_residents_in(conn, new, threshold)}"
 
     return str(await desk.act(actor, Role.STAFF, "change the areas", work))
 
@@ -153,7 +230,7 @@ async def edit(
 ) -> str:
     """Rename an area, translate its name, or replace its aliases or districts. Residents
     and rounds of the old name keep to it under the new one (how many residents are in it
-    is shown as "<5" below `threshold`)."""
+    is shown as 'areas' and the overview show it: see `by_area`)."""
     desk.check_texts(translations, removing=True)
     if name is None and not translations and aliases is None and districts is None:
         raise StaffError("Say what to change: a new name, a translation, aliases or districts.")
@@ -183,15 +260,9 @@ async def edit(
         if new.english != old.english:
             areas.rename_residents(conn, old.english, new.english)
             areas.rename_in_rounds(conn, old.english, new.english)
-        moved = _gather(conn, new)
-        log(
-            "area.edit",
-            "area",
-            old.id,
-            before=_shown(old),
-            after={**_shown(new), "residents": moved},
-        )
-        return f"Changed area {new.english}: {_describe(new)}.{_moved(moved, threshold)}"
+        _gather(conn, new)
+        log("area.edit", "area", old.id, before=_shown(old), after=_shown(new))
+        return f"Changed area {new.english}: {_describe(new)}.{_residents_in(conn, new, threshold)}"
 
     return str(await desk.act(actor, Role.STAFF, "change the areas", work))
 
@@ -218,33 +289,52 @@ async def remove(desk: StaffDesk, actor: Actor, which: str) -> str:
 
 
 async def listing(desk: StaffDesk, actor: Actor, *, threshold: int) -> str:
-    """The areas, with their other names, districts and how many residents are in each;
-    then what residents typed that is in no area (worth adding, or adding as an alias).
-    No total is shown, so each count below `threshold` showing as "<5" is enough."""
+    """The areas, with their other names, districts and how many residents taking part are
+    in each; then what residents typed that is in no area (worth adding, or adding as an
+    alias), and how many take part in all. The counts are hidden as the overview hides them
+    (`by_area`): a count one channel hid, another must not show."""
     actor.require(Role.VIEWER, "list areas")
 
     def read(conn: Tx) -> str:
         defined = areas.all_areas(conn)
-        counts = areas.residents_by_area(conn)
+        counted = by_area(areas.taking_part_by_area(conn), threshold)
         lines = [
-            f"{a.english}: {_describe(a)}; "
-            f"residents {suppress.count(counts.pop(a.english, 0), threshold)}"
-            for a in defined
+            f"{a.english}: {_describe(a)}; residents {counted.of(a.english).shown}" for a in defined
         ]
         if not defined:
             lines.append(
                 "No areas yet: residents type their area in their own words. Add areas with "
                 "area-add, and residents then pick theirs from buttons."
             )
-        if counts:
-            own = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+        mine = {places.area_key(a.english) for a in defined}
+        own = [c for c in counted.areas if places.area_key(c.name) not in mine]
+        if own:
             lines.append(
                 "Residents' own words, in no area: "
-                + "; ".join(f"{words} ({suppress.count(n, threshold)})" for words, n in own)
+                + "; ".join(f"{c.name} ({c.shown})" for c in own)
             )
-        return "\n".join(lines)
+        total = f"Residents taking part: {counted.total.shown}"
+        if counted.no_area.count:
+            total += f", of whom {counted.no_area.shown} gave no area"
+        lines.append(total + ".")
+        note = suppress.hidden_note(counted.texts(), threshold)
+        return "\n".join([*lines, note] if note else lines)
 
     return str(await desk.db.read(read))
+
+
+def _spelling(spellings: dict[str, int]) -> str:
+    """An area as most of its residents spell it."""
+    return min(spellings, key=lambda words: (-spellings[words], words))
+
+
+def _place(counted: Counted) -> tuple[int, int, str]:
+    """Where a count goes in a list: those shown as numbers most first, then "[c]", then
+    "<5", by name. Where a hidden count sat among the others would narrow it down."""
+    name = counted.name.casefold()
+    if counted.visible:
+        return 0, -counted.count, name
+    return (1 if counted.shown == suppress.HIDDEN else 2), 0, name
 
 
 def _aliases(given: Sequence[str]) -> tuple[str, ...]:
@@ -274,19 +364,14 @@ def _clash(new: Area, others: Sequence[Area]) -> None:
                 )
 
 
-def _gather(conn: Tx, area: Area) -> int:
-    """Residents (and rounds) whose own words match the area now read its name; returns
-    how many residents are in it."""
-    count = 0
-    for words, residents in areas.residents_by_area(conn).items():
-        if areas.match([area], words) is not None:
-            if words != area.english:
-                areas.rename_residents(conn, words, area.english)
-            count += residents
+def _gather(conn: Tx, area: Area) -> None:
+    """Residents (and rounds) whose own words match the area now read its name."""
+    for words in areas.residents_by_area(conn):
+        if words != area.english and areas.match([area], words) is not None:
+            areas.rename_residents(conn, words, area.english)
     for words in areas.round_area_names(conn):
         if words != area.english and areas.match([area], words) is not None:
             areas.rename_in_rounds(conn, words, area.english)
-    return count
 
 
 def _describe(area: Area) -> str:
@@ -303,11 +388,16 @@ def _shown(area: Area) -> dict[str, object]:
     return {"name": area.name, "aliases": list(area.aliases), "districts": list(area.districts)}
 
 
-def _moved(count: int, threshold: int) -> str:
-    if not count:
+def _residents_in(conn: Tx, area: Area, threshold: int) -> str:
+    """How many residents taking part are in `area` now, as 'areas' and the overview show
+    it ("[c]" where they hide it); nothing when nobody is."""
+    counted = by_area(areas.taking_part_by_area(conn), threshold)
+    found = counted.of(area.english)
+    if not found.count:
         return ""
-    shown = suppress.count(count, threshold)
-    return f" Residents in it (as they gave their area, or now matched): {shown}."
+    said = f" Residents in it (as they gave their area, or now matched): {found.shown}."
+    note = suppress.hidden_note([found.shown], threshold)
+    return f"{said}\n{note}" if note else said
 
 
 def _some(names: Sequence[str], most: int = 12) -> str:

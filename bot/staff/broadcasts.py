@@ -19,7 +19,7 @@ from bot.staff.areas import area_names
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
-from bot.staff.telling import told
+from bot.staff.telling import how_many, told
 from bot.store import broadcasts
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
@@ -190,8 +190,9 @@ async def preview(
     return "\n".join(lines)
 
 
-async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
-    """Send now (queue the ledger) or, with a start time in the future, schedule it."""
+async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int, *, threshold: int) -> str:
+    """Send now (queue the ledger) or, with a start time in the future, schedule it. The
+    audit says how many it goes to as the preview said it (below `threshold`, "<5")."""
     actor.require(Role.STAFF, "send a broadcast")
     # The audit says how many it goes to, as the preview did: counted in a read first (a whole
     # audience takes longer to count than a write may hold the database; the write below
@@ -207,7 +208,10 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int) -> str:
             log("broadcast.schedule", "broadcast", broadcast_id, after={"send_at": found.send_at})
             return "scheduled"
         queued = broadcasts.start(conn, broadcast_id, log.stamp)
-        told = reach.told if reach is not None else queued
+        # Never the exact count: the audit log is read by more people than the preview.
+        told = (
+            how_many(reach, threshold) if reach is not None else suppress.count(queued, threshold)
+        )
         log("broadcast.send", "broadcast", broadcast_id, after={"recipients": told})
         return "sending"
 

@@ -56,7 +56,7 @@ def told(
             shown, threshold
         )
     # The languages add up to the number told: hidden as the broadcast's progress is.
-    by_language = suppress.breakdown(list(reach.locales.values()), threshold).shown
+    by_language = _by_language(reach, threshold)
     languages = " · ".join(
         f"{code} {n}" for code, n in zip(reach.locales, by_language[:-1], strict=True)
     )
@@ -82,6 +82,15 @@ def told(
     if sending:
         lines.append(sending)
     return "\n".join(lines)
+
+
+def how_many(reach: Reach, threshold: int) -> str:
+    """How many people will be told, as `told` says it (for the audit log)."""
+    return _by_language(reach, threshold)[-1] if reach.told else "0"
+
+
+def _by_language(reach: Reach, threshold: int) -> tuple[str, ...]:
+    return suppress.breakdown(list(reach.locales.values()), threshold).shown
 
 
 def quiet_until(quiet: QuietHours | None, now: datetime, zone: str) -> str | None:

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.store import places
+from bot.store import dashboard, places
 from bot.store.db import Tx
 from bot.store.texts import Texts, dump_texts, load_texts
 
@@ -78,6 +78,16 @@ def residents_by_area(conn: Tx) -> dict[str, int]:
         "GROUP BY area"
     )
     return {str(r[0]): int(r[1]) for r in rows}
+
+
+def taking_part_by_area(conn: Tx) -> dict[str, int]:
+    """How many residents taking part (who agreed to) gave each area as their rows hold it,
+    "" for those who gave none: the residents the overview counts, so that every channel
+    that shows residents per area counts the same people."""
+    found: dict[str, int] = {}
+    for _, area, n in dashboard.participants_by_language_and_area(conn):
+        found[area or ""] = found.get(area or "", 0) + n
+    return found
 
 
 def round_area_names(conn: Tx) -> list[str]:

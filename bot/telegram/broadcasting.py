@@ -136,7 +136,9 @@ class BroadcastDesk:
 
     async def _act(self, actor: Actor, action: str, broadcast_id: int) -> str:
         if action == "send":
-            state = await drafts.confirm(self.core.desk, actor, broadcast_id)
+            state = await drafts.confirm(
+                self.core.desk, actor, broadcast_id, threshold=self.core.settings.suppress_below
+            )
             if self.services is not None:
                 if state == "sending":
                     self.services.jobs.launch(broadcast_id)

@@ -90,11 +90,33 @@ async def test_a_broadcast_is_audited_with_everyone_it_goes_to(
 
     await db.write(people)
     new = await drafts.draft(desk, STAFF, drafts.parse_request("everyone\nHi", "UTC", desk.now()))
-    assert await drafts.confirm(desk, STAFF, new) == "sending"
+    assert await drafts.confirm(desk, STAFF, new, threshold=5) == "sending"
     [sent] = [
         e for e in (await auditing.listing(desk, STAFF)).splitlines() if "broadcast.send" in e
     ]
-    assert sent.endswith('{"recipients": 1205}'), sent
+    assert sent.endswith('{"recipients": "1205"}'), sent
+
+
+async def test_a_broadcast_to_a_few_is_audited_as_its_preview_said_it(
+    db: Database, desk: StaffDesk
+) -> None:
+    def people(conn: Tx) -> None:
+        conn.executemany(
+            "INSERT INTO participants (channel, channel_user_id, chat_id, consent_at, created_at)"
+            " VALUES ('telegram', ?, ?, ?, ?)",
+            [(str(n), str(n), T0, T0) for n in range(1, 4)],
+        )
+
+    await db.write(people)
+    new = await drafts.draft(desk, STAFF, drafts.parse_request("everyone\nHi", "UTC", desk.now()))
+    assert (await drafts.preview(desk, new, "UTC", threshold=5)).startswith(
+        "<5 people will be told"
+    )
+    assert await drafts.confirm(desk, STAFF, new, threshold=5) == "sending"
+    [sent] = [
+        e for e in (await auditing.listing(desk, STAFF)).splitlines() if "broadcast.send" in e
+    ]
+    assert sent.endswith('{"recipients": "<5"}'), sent
 
 
 async def test_an_action_that_writes_no_audit_entry_is_undone(

@@ -19,9 +19,9 @@ NOW = "2026-11-25T10:30:00+00:00"
 
 def _resident(conn: Tx, name: str, area: str | None) -> None:
     conn.execute(
-        "INSERT INTO participants (channel, channel_user_id, chat_id, area, created_at) "
-        "VALUES ('console', ?, ?, ?, ?)",
-        (name, name, area, NOW),
+        "INSERT INTO participants (channel, channel_user_id, chat_id, area, consent_at, "
+        "created_at) VALUES ('console', ?, ?, ?, ?, ?)",
+        (name, name, area, NOW, NOW),
     )
 
 
@@ -71,13 +71,13 @@ async def test_adding_an_area_gathers_residents_who_typed_it_and_is_audited(
         "name": {"en": "Riverside", "cy": "Glan-yr-afon"},
         "aliases": ["Riverside Park"],
         "districts": ["CF10", "CF11"],
-        "residents": 2,
     }
     listing = await areas.listing(desk, STAFF, threshold=5)
     assert listing.splitlines() == [
         "Riverside: in other languages cy: Glan-yr-afon; also called Riverside Park; postcode "
         "districts CF10, CF11; residents <5",
         "Residents' own words, in no area: Splott (<5)",
+        "Residents taking part: <5, of whom <5 gave no area.",
     ]
 
 

@@ -88,9 +88,9 @@ def _residents(conn: Tx, where: dict[str, int]) -> None:
     for area, count in where.items():
         for n in range(count):
             conn.execute(
-                "INSERT INTO participants (channel, channel_user_id, chat_id, area, created_at) "
-                "VALUES ('console', ?, ?, ?, ?)",
-                (f"{area}-{n}", f"{area}-{n}", area, NOW),
+                "INSERT INTO participants (channel, channel_user_id, chat_id, area, consent_at, "
+                "created_at) VALUES ('console', ?, ?, ?, ?, ?)",
+                (f"{area}-{n}", f"{area}-{n}", area, NOW, NOW),
             )
 
 
@@ -111,12 +111,64 @@ async def test_area_lists_hide_counts_below_the_configured_threshold(
         "Canton: no other names or districts; residents 12",
         "Riverside: also called Docks; residents <10",
         "Residents' own words, in no area: Splott (<10)",
+        "Residents taking part: 25.",
     ]
     assert (await areas.listing(desk, STAFF, threshold=5)).splitlines() == [
         "Canton: no other names or districts; residents 12",
         "Riverside: also called Docks; residents 7",
         "Residents' own words, in no area: Splott (6)",
+        "Residents taking part: 25.",
     ]
+
+
+async def test_an_area_the_overview_hides_is_hidden_in_areas_and_area_add_too(
+    db: Database, desk: StaffDesk
+) -> None:
+    """17 take part: 10 in Riverside, 7 in Hillside. With the total shown (the overview, and
+    here), at 10 the 7 is "<10" and the 10 "[c]" everywhere; a resident in Riverside who has
+    not agreed to take part is counted nowhere."""
+    await db.write(_residents, {"Riverside": 10, "Hillside": 7})
+    await db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO participants (channel, channel_user_id, chat_id, area, created_at) "
+            "VALUES ('console', 'no', 'no', 'Riverside', ?)",
+            (NOW,),
+        )
+    )
+    note = "[c]: hidden, so that a count under 10 cannot be worked out from the others."
+    assert await areas.add(desk, STAFF, {"en": "Riverside"}, threshold=10) == (
+        "Added area Riverside. Residents in it (as they gave their area, or now matched): [c].\n"
+        + note
+    )
+    assert (await areas.listing(desk, STAFF, threshold=10)).splitlines() == [
+        "Riverside: no other names or districts; residents [c]",
+        "Residents' own words, in no area: Hillside (<10)",
+        "Residents taking part: 17.",
+        note,
+    ]
+    changed = await areas.edit(desk, STAFF, "Riverside", aliases=["Docks"], threshold=10)
+    assert changed.splitlines()[0].endswith("(as they gave their area, or now matched): [c].")
+    # At 5 nothing is hidden: the counts are exact, as before.
+    assert (await areas.listing(desk, STAFF, threshold=5)).splitlines() == [
+        "Riverside: also called Docks; residents 10",
+        "Residents' own words, in no area: Hillside (7)",
+        "Residents taking part: 17.",
+    ]
+    assert (await areas.edit(desk, STAFF, "Riverside", aliases=[], threshold=5)).endswith(
+        "(as they gave their area, or now matched): 10."
+    )
+
+
+def test_a_short_table_of_areas_shows_every_hidden_one_and_sums_only_exact_ones() -> None:
+    """The overview shows 10 areas: every one hidden or small, then the largest; "Other
+    areas" adds up only counts 'areas' shows as numbers."""
+    given = {f"Area {n:02}": 20 + n for n in range(12)} | {"Splott": 3, "Canton": 40}
+    counted = areas.by_area({**given, "": 0}, 5)
+    top, others = counted.top(10)
+    assert [(c.name, c.shown) for c in top[-2:]] == [("Area 00", "[c]"), ("Splott", "<5")]
+    assert [c.name for c in top[:8]] == ["Canton", *(f"Area {n:02}" for n in range(11, 4, -1))]
+    assert others == sum(20 + n for n in range(1, 5))
+    assert counted.of("splott").shown == "<5" and counted.total.shown == str(sum(given.values()))
 
 
 async def test_measures_votes_hide_counts_below_the_configured_threshold(

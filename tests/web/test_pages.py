@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import open_core
 from bot.console.simulator import Simulator
 from bot.host.steps import Who
+from bot.staff import areas
 from bot.staff.actor import Role
 from bot.store import champions, initiatives, participants, rounds
 from bot.store.champions import SignUp
@@ -368,8 +370,9 @@ async def test_a_rounds_page_hides_counts_below_the_configured_threshold(tmp_pat
 async def _pages(
     tmp_path: Path, threshold: int, people: dict[str | None, list[list[str]]]
 ) -> dict[str, str]:
-    """The overview and a round's page (in English, and in Welsh) at
-    SUPPRESS_BELOW=`threshold`, `people` of each area having taken part (see `took_part`)."""
+    """The overview and a round's page (in English, and in Welsh), and what 'areas' says,
+    at SUPPRESS_BELOW=`threshold`, `people` of each area having taken part (see
+    `took_part`)."""
     settings = web_settings(tmp_path, SUPPRESS_BELOW=str(threshold))
     async with open_core(settings, clock=Clock(), new_code=lambda: CODE) as core:
         topics = [{"en": "Safe streets"}, {"en": "Healthy food"}]
@@ -385,6 +388,7 @@ async def _pages(
                 "overview": await (await client.get("/")).text(),
                 "round": await (await client.get(f"/rounds/{round_id}")).text(),
                 "round cy": await (await client.get(f"/rounds/{round_id}", headers=welsh)).text(),
+                "areas": await areas.listing(core.desk, STAFF, threshold=threshold),
             }
 
 
@@ -423,6 +427,12 @@ async def test_at_5_the_dashboards_chart_is_the_one_residents_get_and_nothing_is
     # 10 and 7 put a topic first, Riverside 10 and Hillside 7: nothing hidden, nothing to say.
     for page in (pages["round"], pages["overview"]):
         assert "[c]" not in page and '<p class="note">' not in page
+    assert '<th scope="row">Riverside</th><td class="num">10</td>' in pages["overview"]
+    assert '<th scope="row">Hillside</th><td class="num">7</td>' in pages["overview"]
+    assert pages["areas"].splitlines()[1:] == [
+        "Residents' own words, in no area: Riverside (10); Hillside (7)",
+        "Residents taking part: 17.",
+    ]
 
 
 async def test_at_10_the_chart_says_it_hides_more_and_the_pages_say_what_c_is(
@@ -443,7 +453,15 @@ async def test_at_10_the_chart_says_it_hides_more_and_the_pages_say_what_c_is(
     assert round_page.index("</table>") < round_page.index(HIDDEN_AT_10)
     # The overview's areas add up to all 17: Riverside's 10 is "[c]" beside Hillside's "<10".
     assert '<th scope="row">Riverside</th><td class="num">[c]</td>' in overview
+    assert '<th scope="row">Hillside</th><td class="num">&lt;10</td>' in overview
     assert overview.count(HIDDEN_AT_10) == 1
+    # 'areas' (the command line and Telegram) hides the same 10: 17 - 10 would give the 7
+    # away there too, the total being on the overview.
+    assert pages["areas"].splitlines()[1:] == [
+        "Residents' own words, in no area: Riverside ([c]); Hillside (<10)",
+        "Residents taking part: 17.",
+        "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+    ]
     # In Welsh, with the numbers filled in.
     welsh = pages["round cy"]
     assert "ond mae cyfrifon o dan 10 wedi&#39;u cuddio yma" in welsh
@@ -646,3 +664,41 @@ async def test_with_small_numbers_switched_off_an_initiatives_page_hides_nothing
         "Mae sgoriau o 1 (gwael) i 5 (da iawn); nid oes unrhyw gyfrifon wedi&#39;u cuddio."
         in pages["cy"]
     )
+
+
+def _in_area(conn: Tx, area: str, count: int) -> None:
+    """`count` residents taking part who gave `area`."""
+    now = FIXED_NOW.isoformat()
+    conn.executemany(
+        "INSERT INTO participants (channel, channel_user_id, chat_id, area, consent_at, "
+        "created_at) VALUES ('console', ?, ?, ?, ?, ?)",
+        [(f"{area}-{n}", f"{area}-{n}", area, now, now) for n in range(count)],
+    )
+
+
+async def test_the_audit_log_keeps_no_count_of_the_residents_an_area_took_in(
+    tmp_path: Path,
+) -> None:
+    """At SUPPRESS_BELOW=10 area-add says "<10" of the 7 in Splott; the audit log, on its
+    page and exported, says nothing of how many."""
+    settings = web_settings(tmp_path, SUPPRESS_BELOW="10")
+    async with open_core(settings, clock=Clock(), new_code=lambda: CODE) as core:
+        await core.db.write(_in_area, "Splott", 7)
+        said = await areas.add(core.desk, STAFF, {"en": "Splott"}, threshold=10)
+        assert said.endswith("Residents in it (as they gave their area, or now matched): <10.")
+        dashboard = Dashboard(core)
+        made = await dashboard.door.link_for_operator(STAFF, "vera", Role.VIEWER)
+        async with TestClient(TestServer(dashboard.application())) as client:
+            await client.post(f"/login/{made.token}")
+            page = await (await client.get("/audit")).text()
+            csrf = CSRF.search(await (await client.get("/exports")).text())
+            assert csrf is not None
+            response = await client.post(
+                "/exports/download",
+                data={"csrf": csrf.group(1), "what": "audit_log", "format": "csv"},
+            )
+            exported = list(csv.DictReader(io.StringIO(await response.text())))
+    [row] = [r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if "area.add" in r]
+    assert "residents" not in row and "7" not in row.split("area 1")[1]
+    [entry] = [e for e in exported if e["action"] == "area.add"]
+    assert json.loads(entry["after"]) == {"name": {"en": "Splott"}, "aliases": [], "districts": []}

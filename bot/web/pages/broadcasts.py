@@ -147,7 +147,9 @@ async def control(d: Dashboard, request: web.Request) -> web.StreamResponse:
 
     async def work() -> str:
         if action == "send":
-            state = await drafts.confirm(d.core.desk, actor, broadcast_id)
+            state = await drafts.confirm(
+                d.core.desk, actor, broadcast_id, threshold=d.core.settings.suppress_below
+            )
         else:
             state = await drafts.control(d.core.desk, actor, broadcast_id, action)
         if d.jobs is not None:

@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.staff import suppress
+from bot.staff.areas import by_area
+from bot.store import areas as area_store
 from bot.store import dashboard, milestones, rounds, support
 from bot.store.db import Tx
 from bot.web.i18n import W_, hidden_note, staff_text, tr
@@ -33,7 +35,8 @@ async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
     now = d.core.clock()
     found = await d.core.db.read(_read, now)
     t = d.core.settings.suppress_below
-    languages, areas = _people(found["people"], t, d.core.catalogs.display_name)
+    languages = _languages(found["people"], t, d.core.catalogs.display_name)
+    areas = _areas(found["areas"], t)
     weeks = _weeks(found["weeks"], t)
     return d.page(
         request,
@@ -70,6 +73,7 @@ def _read(conn: Tx, now: datetime) -> dict[str, Any]:
     open_rounds = rounds.all_rounds(conn, "open")
     return {
         "people": dashboard.participants_by_language_and_area(conn),
+        "areas": area_store.taking_part_by_area(conn),
         "weeks": weeks,
         "open_rounds": [(r, rounds.participant_count(conn, r.id)) for r in open_rounds],
         "milestones": [m for m in milestones.of_initiative(conn) if m.done_on is None],
@@ -78,36 +82,39 @@ def _read(conn: Tx, now: datetime) -> dict[str, Any]:
     }
 
 
-def _people(
+def _languages(
     rows: list[tuple[str | None, str | None, int]], threshold: int, name: Any
-) -> tuple[list[Row], list[Row]]:
-    """Residents taking part by language and by area, small counts hidden (a total is
-    shown, so other counts are hidden too where a small one could be worked out)."""
+) -> list[Row]:
+    """Residents taking part by language, small counts hidden (a total is shown, so other
+    counts are hidden too where a small one could be worked out)."""
     by_language: dict[str, int] = {}
-    by_area: dict[str, tuple[str, int]] = {}
-    for locale, area, n in rows:
+    for locale, _, n in rows:
         code = locale or "en"
         by_language[code] = by_language.get(code, 0) + n
-        typed = (area or "").strip()
-        key = typed.casefold()
-        shown_as, count = by_area.get(key, (typed, 0))
-        by_area[key] = (shown_as, count + n)
     languages = sorted(by_language.items(), key=lambda kv: (-kv[1], kv[0]))
-    named = sorted(
-        ((shown_as, n) for key, (shown_as, n) in by_area.items() if key),
-        key=lambda kv: (-kv[1], kv[0].casefold()),
-    )
-    areas = named[:AREAS_SHOWN]
-    others = sum(n for _, n in named[AREAS_SHOWN:])
-    if others:
-        areas.append((tr(W_("Other areas")), others))
-    if "" in by_area:
-        areas.append((tr(W_("No area given")), by_area[""][1]))
     total = tr(W_("All residents taking part"))
-    return (
-        _protected([(f"{name(c)} ({c})", n) for c, n in languages], total, threshold),
-        _protected(areas, total, threshold),
-    )
+    return _protected([(f"{name(c)} ({c})", n) for c, n in languages], total, threshold)
+
+
+def _areas(given: dict[str, int], threshold: int) -> list[Row]:
+    """Residents taking part by area, hidden as 'areas' hides them (one `by_area` for every
+    channel, so none shows what another hides); the largest shown as numbers, every one
+    hidden, and the rest (all shown as numbers in 'areas') together."""
+    counted = by_area(given, threshold)
+    top, others = counted.top(AREAS_SHOWN)
+    rows = [Row(c.name, c.shown, c.count if c.visible else 0) for c in top]
+    if others:
+        rows.append(Row(tr(W_("Other areas")), str(others), others))
+    if counted.no_area.count:
+        no_area = counted.no_area
+        rows.append(
+            Row(tr(W_("No area given")), no_area.shown, no_area.count if no_area.visible else 0)
+        )
+    total = counted.total
+    return [
+        *rows,
+        Row(tr(W_("All residents taking part")), total.shown, total.count if total.visible else 0),
+    ]
 
 
 def _protected(rows: list[tuple[str, int]], total: str, threshold: int) -> list[Row]:
@@ -117,7 +124,9 @@ def _protected(rows: list[tuple[str, int]], total: str, threshold: int) -> list[
         Row(label, shown.shown[i], n if shown.visible(i) else 0)
         for i, (label, n) in enumerate(rows)
     ]
-    return [*out, Row(total, shown.shown[-1], sum(counts))]
+    # The bars' lengths are in the page too: a hidden total gives none.
+    whole = sum(counts) if shown.visible(len(counts)) else 0
+    return [*out, Row(total, shown.shown[-1], whole)]
 
 
 def _weeks(weeks: list[tuple[date, int, int]], threshold: int) -> list[tuple[date, Row, Row]]:
