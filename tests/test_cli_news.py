@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.store.db import Tx
-from tests.conftest import rated
+from tests.conftest import rated, took_part
 
 SENDS = (
     "The running bot (`make run`) sends it within 60 s; if it is not running, it goes out "
@@ -345,7 +345,7 @@ def test_round_results_and_areas_hide_counts_below_the_configured_threshold(
     results = run("admin", "results", "1").splitlines()
     assert results[1].startswith("<10 people took part.")
     assert results[1].endswith("Counts from 1 to 9 are shown as <10.")
-    assert results[2].endswith("(topic 1): <10 chose it, <10 put it first")
+    assert results[2].endswith("(topic 1): <10 chose it, [c] put it first")
     assert run("admin", "areas").splitlines()[-2:] == [
         "Residents' own words, in no area: Splott (<10)",
         "Residents taking part: <10.",
@@ -358,6 +358,42 @@ def test_round_results_and_areas_hide_counts_below_the_configured_threshold(
     assert run("admin", "areas").splitlines()[-2:] == [
         "Residents' own words, in no area: Splott (7)",
         "Residents taking part: 7.",
+    ]
+
+
+def test_round_results_hide_every_first_choice_when_one_is_small(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    topics = "--topic", "Safe streets", "--topic", "Healthy food", "--topic", "Bus routes"
+    run("admin", "round-open", "--closes", "2099-01-31", *topics)
+    # 13 took part: 10 put safe streets first alone, 1 bus routes then safe streets, 2 bus
+    # routes alone. A "[c]" beside "11 chose it" that could not be 11 would be 10, and 3 the
+    # bus routes' firsts: every first choice is hidden instead.
+    with sqlite3.connect(db) as conn:
+        took_part(
+            Tx(conn),
+            1,
+            [["Safe streets"]] * 10 + [["Bus routes", "Safe streets"]] + [["Bus routes"]] * 2,
+        )
+    monkeypatch.setenv("SUPPRESS_BELOW", "10")
+    results = run("admin", "results", "1").splitlines()
+    assert results[1].startswith(
+        "13 people took part. Topics are ranked by how many people "
+        "chose them; when two are level, they are in the round's own "
+        "order, since first choices are all hidden when any is small."
+    )
+    assert results[2:] == [
+        "1. Safe streets (topic 1): 11 chose it, [c] put it first",
+        "2. Bus routes (topic 3): <10 chose it, [c] put it first",
+        "3. Healthy food (topic 2): 0 chose it, 0 put it first",
+        "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+    ]
+    # At 3, none is small: every first is shown.
+    monkeypatch.setenv("SUPPRESS_BELOW", "3")
+    assert run("admin", "results", "1").splitlines()[2:4] == [
+        "1. Safe streets (topic 1): 11 chose it, 10 put it first",
+        "2. Bus routes (topic 3): 3 chose it, 3 put it first",
     ]
 
 

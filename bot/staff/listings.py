@@ -4,7 +4,7 @@ round's results, as plain text. Counts of people are suppressed below the thresh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.staff import suppress
@@ -90,31 +90,73 @@ class Ranked:
 
     took_part: str
     topics: tuple[tuple[TopicResult, str, str], ...]  # (result, chose it, put it first)
+    firsts_hidden: bool = False  # every first choice shown as "[c]"
+
+    @property
+    def rule(self) -> str:
+        """How the topics are ordered, in one sentence, true of this table."""
+        return rounds.RANKING_RULE_HIDDEN if self.firsts_hidden else rounds.RANKING_RULE
+
+
+def firsts_hidden(firsts: Iterable[int], threshold: int) -> bool:
+    """Whether a round's first choices (how many put each topic first) are all hidden: some
+    first is from 1 to `threshold - 1`."""
+    return threshold > 1 and any(0 < n < threshold for n in firsts)
+
+
+def in_order(results: Sequence[TopicResult], threshold: int) -> list[TopicResult]:
+    """`results` (ranked by RANKING_RULE) in the order staff see them: where first choices are
+    hidden, topics that are level keep the round's order, so that the order does not say
+    which hidden first is bigger."""
+    if not firsts_hidden((r.first for r in results), threshold):
+        return list(results)
+    return sorted(results, key=lambda r: (-r.people, r.topic.position))
 
 
 def ranked(results: Sequence[TopicResult], took_part: int, threshold: int) -> Ranked:
-    """`results` with counts from 1 to `threshold - 1` shown as "<5". Everyone who took part
-    put one topic first, so the firsts add up to how many took part, which is shown: a first
-    that would let a small one be worked out by subtraction is hidden too ("[c]")."""
-    firsts = [r.first for r in results]
-    # A first equal to how many chose the topic is no secret when hidden: it cannot be more.
-    pinned = [i for i, r in enumerate(results) if r.first == r.people]
-    # Those who put no topic first (none: a submission has a topic) add to the total unshown.
-    rest = max(took_part - sum(firsts), 0)
-    done = suppress.breakdown([*firsts, rest], threshold, known=pinned)
+    """`results` with counts from 1 to `threshold - 1` shown as "<5".
+
+    Each "chose it" stands alone (a resident chooses up to 3 topics: they add up to no shown
+    total). The firsts add up to how many took part, which is shown, and each is at most its
+    topic's "chose it", so hiding just enough of them to stop a subtraction is not safe (the
+    limits the reader knows can still pin a hidden first down). The rule instead, simple
+    enough to check: when any first is from 1 to `threshold - 1`, every first of a topic
+    somebody chose is "[c]", zeros included (shown, the zeros would say how many hidden
+    firsts share the total: 5 took part and five "[c]" would be 1 each); only a topic nobody
+    chose shows 0, as its "0 chose it" already says. Otherwise every first is shown."""
+    hidden = firsts_hidden((r.first for r in results), threshold)
     return Ranked(
         suppress.count(took_part, threshold),
         tuple(
-            # A table that cannot be made safe hides every first, but one nobody chose is 0.
-            (r, suppress.count(r.people, threshold), first if r.people else "0")
-            for r, first in zip(results, done.shown[: len(results)], strict=True)
+            (
+                r,
+                suppress.count(r.people, threshold),
+                suppress.HIDDEN if hidden and r.people else str(r.first),
+            )
+            for r in in_order(results, threshold)
         ),
+        hidden,
     )
+
+
+def shown_points(
+    points: int, ranks: Sequence[int], threshold: int, *, firsts_hidden: bool
+) -> int | str:
+    """A topic's points (3 for each first choice, 2 for each second, 1 for each third) as
+    they may be shown: only when its firsts, seconds and thirds (`ranks`) are each 0 or at
+    least `threshold` and no first in the round is hidden, else "[c]". Points less how many
+    chose the topic is 2 x firsts + seconds, so they would undo a hidden first, or give a
+    small second or third exactly (12 chose, 8 first, 30 points: 2 second, 2 third)."""
+    if threshold <= 1 or points == 0:  # 0: nobody chose it, as its "0 chose it" says
+        return points
+    if firsts_hidden or any(0 < n < threshold for n in ranks):
+        return suppress.HIDDEN
+    return points
 
 
 def round_results(conn: Tx, round_id: int, threshold: int) -> str:
     """A round's ranked topics as plain text, for staff; counts of people below `threshold`
-    show as "<5", and a first choice the others would give away as "[c]"."""
+    show as "<5", and first choices all as "[c]" when any is small (see `ranked`)."""
     found = rounds.get(conn, round_id)
     if found is None:
         raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
@@ -124,7 +166,7 @@ def round_results(conn: Tx, round_id: int, threshold: int) -> str:
     lines = [
         f"Round {round_id} ({found.status}{' ' if found.closed_at else ', '}{_closing(found)}): "
         f"{english(found.question)}",
-        f"{shown.took_part} people took part. {rounds.RANKING_RULE} {suppress.rule(threshold)}",
+        f"{shown.took_part} people took part. {shown.rule} {suppress.rule(threshold)}",
     ]
     for place, (result, chose, first) in enumerate(shown.topics, start=1):
         lines.append(

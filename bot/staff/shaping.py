@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.staff import suppress
+from bot.staff import listings, suppress
 from bot.staff.pseudonym import Pseudonyms
 
 Row = tuple[Any, ...]
@@ -212,7 +212,14 @@ class Shaper:
 
         def row(v: Row) -> list[Any]:
             people = _people(v[at["people"]], self.threshold)
-            points = v[at["points"]] if people == v[at["people"]] else suppress.HIDDEN
+            # As staff's results show them: hidden unless nothing small can be worked out.
+            least = v[at["least_first"]]
+            points = listings.shown_points(
+                v[at["points"]],
+                (v[at["firsts"]], v[at["seconds"]], v[at["thirds"]]),
+                self.threshold,
+                firsts_hidden=listings.firsts_hidden([least or 0], self.threshold),
+            )
             return [
                 v[at["round_id"]],
                 v[at["topic_id"]],

@@ -6,6 +6,8 @@ hidden ("[c]") until no "<5" can be worked out from the totals.
 
 The reader we guard against knows how this works: a "<5" is 1 to 4, a "[c]" is 5 or more
 (only counts of 5 or more are hidden to protect others), and every number shown is exact.
+(A round's first choices are the exception: when any is small they are all "[c]", whatever
+their size; see bot/staff/listings.py.)
 A "<5" is safe when some other table, different in that count, matches everything shown.
 
 Tables of counts with their totals are networks: each count is an edge between the sums it
@@ -67,21 +69,16 @@ def hidden_note(shown: Iterable[str], threshold: int) -> str:
     )
 
 
-def breakdown(
-    counts: Sequence[int],
-    threshold: int,
-    *,
-    total_known: bool = True,
-    known: Collection[int] = (),
-) -> Protected:
+def breakdown(counts: Sequence[int], threshold: int, *, total_known: bool = True) -> Protected:
     """Counts of groups and, last, their total. The total is taken to be known (it is shown
-    here unless small, and usually elsewhere too), so it is never hidden to protect a group;
-    nor are the groups in `known` (indexes of counts the reader can tell from elsewhere)."""
+    here unless small, and usually elsewhere too), so it is never hidden to protect a group.
+    The groups are taken to be known only through their total: counts the reader can bound
+    otherwise (a round's first choices, each at most its "chose it") need a rule of their
+    own (bot/staff/listings.py hides them all)."""
     # One sum (node 0); node 1 stands for "no other sum", where a count's change is free.
     edges: list[Edge] = [(0, 1, 1) for _ in counts] + [(0, 1, -1)]
     values = [*counts, sum(counts)]
-    keep = [*known, len(counts)] if total_known else list(known)
-    return protect(values, edges, threshold, keep_shown=keep)
+    return protect(values, edges, threshold, keep_shown=[len(counts)] if total_known else ())
 
 
 @dataclass(frozen=True, slots=True)

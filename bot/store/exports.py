@@ -27,10 +27,16 @@ QUERIES: dict[str, str] = {
     "FROM participants ORDER BY id",
     "rounds": "SELECT id, question, area, opens_at, closes_at, status, created_at, closed_at "
     "FROM rounds ORDER BY id",
+    # How many put each topic first, second and third, and the round's smallest first but 0,
+    # decide whether its points may be shown (bot/staff/shaping.py); none of them is shown.
+    # In the round's order: ordered by points, the rows would give hidden points away.
     "round_results": "SELECT t.round_id, t.id AS topic_id, t.key, t.label, t.position, "
     "COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 WHEN 3 THEN 1 ELSE 0 END), 0) "
-    "AS points, COUNT(c.participant_id) AS people FROM topics t LEFT JOIN priority_choices c "
-    "ON c.topic_id = t.id GROUP BY t.id ORDER BY t.round_id, points DESC, t.position",
+    "AS points, COUNT(c.participant_id) AS people, COALESCE(SUM(c.rank = 1), 0) AS firsts, "
+    "COALESCE(SUM(c.rank = 2), 0) AS seconds, COALESCE(SUM(c.rank = 3), 0) AS thirds, "
+    "MIN(NULLIF(SUM(c.rank = 1), 0)) OVER (PARTITION BY t.round_id) AS least_first "
+    "FROM topics t LEFT JOIN priority_choices c ON c.topic_id = t.id GROUP BY t.id "
+    "ORDER BY t.round_id, t.position, t.id",
     "priority_submissions": "SELECT s.id, s.participant_id AS participant, s.round_id, "
     f"s.other, {written('s')} AS language, s.submitted_at, s.updated_at "
     f"FROM priority_submissions s {_resident('s')} ORDER BY s.id",

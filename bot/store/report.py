@@ -72,17 +72,37 @@ def round_participants_by_area(conn: Tx, round_id: int) -> list[tuple[str, str, 
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
 
-def topic_ranking(conn: Tx, round_id: int, scope: Scope) -> list[tuple[int, str, int, int]]:
-    """(topic id, label JSON, points, people) for a round, best first, for the scope's area."""
+@dataclass(frozen=True, slots=True)
+class RankedTopic:
+    """A topic of a round as the report ranks it: points (first choice 3, second 2, third 1),
+    how many chose it, and how many put it first, second and third."""
+
+    id: int
+    label: str  # JSON
+    position: int
+    points: int
+    people: int
+    ranks: tuple[int, int, int]  # firsts, seconds, thirds
+
+
+def topic_ranking(conn: Tx, round_id: int, scope: Scope) -> list[RankedTopic]:
+    """A round's topics, most points first, for the scope's area."""
     area_sql, area_params = scope.in_area("c.participant_id")
     rows = conn.execute(
-        "SELECT t.id, t.label, COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 "
-        "WHEN 3 THEN 1 ELSE 0 END), 0) AS points, COUNT(c.participant_id) AS people "
+        "SELECT t.id, t.label, t.position, COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 "
+        "WHEN 3 THEN 1 ELSE 0 END), 0) AS points, COUNT(c.participant_id) AS people, "
+        "COALESCE(SUM(c.rank = 1), 0), COALESCE(SUM(c.rank = 2), 0), "
+        "COALESCE(SUM(c.rank = 3), 0) "
         f"FROM topics t LEFT JOIN priority_choices c ON c.topic_id = t.id{area_sql} "
         "WHERE t.round_id = ? GROUP BY t.id ORDER BY points DESC, people DESC, t.position",
         (*area_params, round_id),
     )
-    return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+    return [
+        RankedTopic(
+            int(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4]), (int(r[5]), int(r[6]), int(r[7]))
+        )
+        for r in rows
+    ]
 
 
 def initiatives_for_topics(conn: Tx) -> list[tuple[int, str, str, int, int]]:

@@ -17,6 +17,12 @@ RANKING_RULE = (
     "Topics are ranked by how many people chose them; when two are level, the one more people "
     "put first comes first."
 )
+# The rule staff's results follow when they hide every first choice (one is small: see
+# bot/staff/listings.py), so that the order does not say which hidden first is bigger.
+RANKING_RULE_HIDDEN = (
+    "Topics are ranked by how many people chose them; when two are level, they are in the "
+    "round's own order, since first choices are all hidden when any is small."
+)
 
 
 # A round with the areas it is for (a JSON list; empty: everyone), in the order staff gave.

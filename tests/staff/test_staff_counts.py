@@ -1,6 +1,6 @@
 """Staff's round results, area lists and measures' votes hide counts of people below the
-threshold the bot is set up with (SUPPRESS_BELOW), as reports and the dashboard do; a first
-choice that how many took part would give away is hidden too ("[c]")."""
+threshold the bot is set up with (SUPPRESS_BELOW), as reports and the dashboard do; when any
+first choice is small, every first choice is hidden ("[c]")."""
 
 from __future__ import annotations
 
@@ -26,6 +26,17 @@ def _topics(said: str) -> list[str]:
     ]
 
 
+HIDDEN_RULE = (
+    "Topics are ranked by how many people chose them; when two are level, they are in the "
+    "round's own order, since first choices are all hidden when any is small."
+)
+SHOWN_RULE = (
+    "Topics are ranked by how many people chose them; when two are level, the one more people "
+    "put first comes first."
+)
+C_NOTE = "[c]: hidden, so that a count under 10 cannot be worked out from the others."
+
+
 async def test_round_results_hide_counts_below_the_configured_threshold(
     db: Database, desk: StaffDesk
 ) -> None:
@@ -35,20 +46,21 @@ async def test_round_results_hide_counts_below_the_configured_threshold(
     )
 
     said = await desk.results(STAFF, round_id, threshold=10)
-    assert said.splitlines()[1].startswith("17 people took part. Topics are ranked")
-    assert said.splitlines()[1].endswith("Counts from 1 to 9 are shown as <10.")
-    # 17 took part and 10 put safe streets first would say 7 put healthy food first.
+    assert said.splitlines()[1] == (
+        f"17 people took part. {HIDDEN_RULE} Counts from 1 to 9 are shown as <10."
+    )
+    # 7 put healthy food first: under 10, so every first choice is hidden.
     assert _topics(said) == [
         "1. Safe streets: 17 chose it, [c] put it first",
-        "2. Healthy food: <10 chose it, <10 put it first",
+        "2. Healthy food: <10 chose it, [c] put it first",
         "3. Bus routes: 0 chose it, 0 put it first",
     ]
-    assert said.splitlines()[-1] == (
-        "[c]: hidden, so that a count under 10 cannot be worked out from the others."
-    )
+    assert said.splitlines()[-1] == C_NOTE
 
     said = await desk.results(STAFF, round_id, threshold=5)
-    assert said.splitlines()[1].endswith("Counts from 1 to 4 are shown as <5.")
+    assert said.splitlines()[1] == (
+        f"17 people took part. {SHOWN_RULE} Counts from 1 to 4 are shown as <5."
+    )
     assert _topics(said) == [
         "1. Safe streets: 17 chose it, 10 put it first",
         "2. Healthy food: 7 chose it, 7 put it first",
@@ -57,18 +69,68 @@ async def test_round_results_hide_counts_below_the_configured_threshold(
     assert "[c]" not in said
 
 
-async def test_a_first_choice_that_cannot_be_more_is_not_what_hides_a_small_one(
+# Review's examples, at 10. 13 took part: 10 put safe streets first alone, 1 bus routes then
+# safe streets, 2 bus routes alone. Safe streets' first was "[c]", at most its 11 "chose it"
+# and not 11 (a first equal to its "chose it" was never the one hidden): 10, so bus routes 3.
+THIRTEEN = [["Safe streets"]] * 10 + [["Bus routes", "Safe streets"]] + [["Bus routes"]] * 2
+# 22 took part: safe streets 11 chose, 9 first; healthy food 11 chose, 10 first; bus routes
+# 3 chose, 3 first. Ranked by first among equals, the order would say 10 > 9.
+TWENTY_TWO = (
+    [["Safe streets"]] * 9
+    + [["Bus routes", "Safe streets"]] * 2
+    + [["Healthy food"]] * 10
+    + [["Bus routes", "Healthy food"]]
+)
+
+
+async def test_a_first_choice_at_most_its_chose_it_is_not_given_away(
     db: Database, desk: StaffDesk
 ) -> None:
-    # 12 took part: 10 chose safe streets alone, 2 healthy food alone. "[c]" beside "10 chose
-    # it" could only be 10, giving the 2 away: every first choice is hidden instead.
-    round_id = await _round(db, desk, [["Safe streets"]] * 10 + [["Healthy food"]] * 2)
-    said = await desk.results(STAFF, round_id, threshold=10)
-    assert said.splitlines()[1].startswith("12 people took part.")
+    said = await desk.results(STAFF, await _round(db, desk, THIRTEEN), threshold=10)
+    assert said.splitlines()[1].startswith("13 people took part.")
     assert _topics(said) == [
-        "1. Safe streets: 10 chose it, [c] put it first",
-        "2. Healthy food: <10 chose it, [c] put it first",
-        "3. Bus routes: 0 chose it, 0 put it first",
+        "1. Safe streets: 11 chose it, [c] put it first",
+        "2. Bus routes: <10 chose it, [c] put it first",
+        "3. Healthy food: 0 chose it, 0 put it first",
+    ]
+    assert said.splitlines()[-1] == C_NOTE
+
+
+async def test_topics_level_on_chose_it_keep_the_rounds_order_when_firsts_are_hidden(
+    db: Database, desk: StaffDesk
+) -> None:
+    round_id = await _round(db, desk, TWENTY_TWO)
+    said = await desk.results(STAFF, round_id, threshold=10)
+    assert said.splitlines()[1] == (
+        f"22 people took part. {HIDDEN_RULE} Counts from 1 to 9 are shown as <10."
+    )
+    assert _topics(said) == [
+        "1. Safe streets: 11 chose it, [c] put it first",
+        "2. Healthy food: 11 chose it, [c] put it first",
+        "3. Bus routes: <10 chose it, [c] put it first",
+    ]
+    # At 3 nothing is small: every first is shown, and the 10 firsts rank healthy food first.
+    assert _topics(await desk.results(STAFF, round_id, threshold=3)) == [
+        "1. Healthy food: 11 chose it, 10 put it first",
+        "2. Safe streets: 11 chose it, 9 put it first",
+        "3. Bus routes: 3 chose it, 3 put it first",
+    ]
+
+
+async def test_a_topic_chosen_but_never_first_hides_its_0_with_the_others(
+    db: Database, desk: StaffDesk
+) -> None:
+    # 5 took part, each putting a different topic first: shown, the 0s would say that five
+    # "[c]" share 5, so 1 each. A topic nobody chose says 0 all the same.
+    topics = [{"en": f"Topic {n}"} for n in range(7)]
+    round_id = await desk.open_round(STAFF, "2099-01-31", {"en": "What first?"}, topics)
+    await db.write(took_part, round_id, [[f"Topic {n}", "Topic 5"] for n in range(5)])
+    lines = (await desk.results(STAFF, round_id, threshold=5)).splitlines()
+    assert lines[1].startswith("5 people took part.")
+    assert [line.split("): ")[1] for line in lines[2:9]] == [
+        "5 chose it, [c] put it first",  # topic 5: chosen by all, first by none
+        *["<5 chose it, [c] put it first"] * 5,
+        "0 chose it, 0 put it first",
     ]
 
 

@@ -114,15 +114,6 @@ def test_the_smallest_complement_is_not_taken_when_it_gives_the_count_away() -> 
     assert_safe(shown, one_way([1, 5, 7]), 5, 20)
 
 
-def test_a_count_the_reader_knows_from_elsewhere_is_not_what_protects_a_small_one() -> None:
-    # Hiding the 7 would hide nothing from a reader who can tell it from elsewhere (a round's
-    # "put it first" equal to its "chose it"): the 20 is hidden instead.
-    assert breakdown([1, 7, 20], 5).shown == ("<5", HIDDEN, "20", "28")
-    assert breakdown([1, 7, 20], 5, known=[1]).shown == ("<5", "7", HIDDEN, "28")
-    # With nothing else to hide, the table is withheld.
-    assert breakdown([1, 7], 5, known=[1]).withheld
-
-
 def test_a_small_total_is_suppressed_too() -> None:
     assert breakdown([2, 0, 0], 5).shown == ("<5", "0", "0", "<5")
 

@@ -70,8 +70,8 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
 
     results = await _staff(tg, "/results 1")
     assert "<5 people took part." in results  # counts from 1 to 4 never leave as figures
-    assert "1. Safe streets (topic 6): <5 chose it, <5 put it first" in results
-    assert "2. Better bus routes (topic 11): <5 chose it, <5 put it first" in results
+    assert "1. Safe streets (topic 6): <5 chose it, [c] put it first" in results
+    assert "2. Better bus routes (topic 11): <5 chose it, [c] put it first" in results
     assert "11. Money worries (topic 10): 0 chose it, 0 put it first" in results
     # "Who chose topic T in round R" is one indexed query.
     assert await _fetch_all(

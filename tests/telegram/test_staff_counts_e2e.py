@@ -34,8 +34,9 @@ async def test_results_and_areas_follow_the_configured_threshold(
         assert results[1].startswith("12 people took part.")
         assert results[1].endswith("Counts from 1 to 9 are shown as <10.")
         assert results[2:] == [
-            "1. Safe streets (topic 1): <10 chose it, <10 put it first",
-            "2. Healthy food (topic 2): <10 chose it, <10 put it first",
+            "1. Safe streets (topic 1): <10 chose it, [c] put it first",
+            "2. Healthy food (topic 2): <10 chose it, [c] put it first",
+            "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
         ]
         # Both are "<10", so they are listed by name: by size would say Splott's is larger.
         assert (await _staff(tg, "/areas")).splitlines()[-2:] == [
@@ -48,6 +49,37 @@ async def test_results_and_areas_follow_the_configured_threshold(
         assert (await _staff(tg, "/areas")).splitlines()[0] == (
             "Splott: no other names or districts; residents <10"
         )
+
+
+async def test_results_hide_every_first_choice_when_one_is_small(
+    api: FakeBotAPI, server: DoubleServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db, suppress_below=10) as bot:
+        tg = Harness(api, bot, db)
+        await tg.settle()
+        await _staff(
+            tg,
+            "/round_open 2099-01-31 What first?\ntopic: Safe streets\ntopic: Healthy food\n"
+            "topic: Bus routes",
+        )
+        # 23 took part: safe streets and healthy food each 11 chose, 10 first; bus routes 3
+        # chose, 3 first. Hiding one 10 beside an 11 said it was 10, and so the 3.
+        a, b, c = "Safe streets", "Healthy food", "Bus routes"
+        people = [[a]] * 10 + [[c, a]] + [[b]] * 10 + [[c, b]] + [[c]]
+        await tg.core.db.write(took_part, 1, people)
+        results = (await _staff(tg, "/results 1")).splitlines()
+        assert results[1].startswith(
+            "23 people took part. Topics are ranked by how many people chose them; when two "
+            "are level, they are in the round's own order, since first choices are all hidden "
+            "when any is small."
+        )
+        assert results[2:] == [
+            "1. Safe streets (topic 1): 11 chose it, [c] put it first",
+            "2. Healthy food (topic 2): 11 chose it, [c] put it first",
+            "3. Bus routes (topic 3): <10 chose it, [c] put it first",
+            "[c]: hidden, so that a count under 10 cannot be worked out from the others.",
+        ]
 
 
 async def test_evaluations_hide_what_the_overall_figures_would_give_away(

@@ -360,11 +360,73 @@ async def test_a_rounds_page_hides_counts_below_the_configured_threshold(tmp_pat
             svg = await (await client.get(f"/rounds/{round_id}/chart.svg")).text()
     assert "<strong>17</strong>" in page
     cells = re.findall(r'<td class="num">([^<]*)</td>', page.split("<tbody>")[1])
-    # Place, chose it, put it first, topic id: the 7 is under 10, and 17 - 10 would give it
-    # away, so the 10 is hidden too.
-    assert [cells[:3], cells[4:7]] == [["1", "17", "[c]"], ["2", "&lt;10", "&lt;10"]]
+    # Place, chose it, put it first, topic id: 7 put healthy food first, under 10, so every
+    # first choice is hidden.
+    assert [cells[:3], cells[4:7]] == [["1", "17", "[c]"], ["2", "&lt;10", "[c]"]]
     # The chart says what the table says (matplotlib writes each text drawn as a comment).
     assert "<!-- &lt;10 -->" in svg and "<!-- 7 -->" not in svg
+
+
+async def _round_page(tmp_path: Path, threshold: int, people: list[list[str]]) -> tuple[str, str]:
+    """A round of safe streets, healthy food and bus routes that `people` took part in (see
+    `took_part`): its page and chart at SUPPRESS_BELOW=`threshold`."""
+    settings = web_settings(tmp_path, SUPPRESS_BELOW=str(threshold))
+    async with open_core(settings, clock=Clock(), new_code=lambda: CODE) as core:
+        topics = [{"en": "Safe streets"}, {"en": "Healthy food"}, {"en": "Bus routes"}]
+        round_id = await core.desk.open_round(STAFF, "2099-01-31", {"en": "What first?"}, topics)
+        await core.db.write(took_part, round_id, people)
+        dashboard = Dashboard(core)
+        made = await dashboard.door.link_for_operator(STAFF, "vera", Role.VIEWER)
+        async with TestClient(TestServer(dashboard.application())) as client:
+            await client.post(f"/login/{made.token}")
+            page = await (await client.get(f"/rounds/{round_id}")).text()
+            svg = await (await client.get(f"/rounds/{round_id}/chart.svg")).text()
+    return page, svg
+
+
+def _rows(page: str) -> list[list[str]]:
+    """Each topic's place, name, chose it and put it first."""
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", row)[:4] for row in body.split("</tr>")[:-1]]
+
+
+async def test_a_rounds_page_hides_every_first_choice_when_one_is_small(tmp_path: Path) -> None:
+    # 13 took part: 10 put safe streets first alone, 1 bus routes then safe streets, 2 bus
+    # routes alone. A "[c]" beside "11 chose it" that could not be 11 said 10, and so 3.
+    a, b, c = "Safe streets", "Healthy food", "Bus routes"
+    page, _ = await _round_page(tmp_path, 10, [[a]] * 10 + [[c, a]] + [[c]] * 2)
+    assert _rows(page) == [
+        ["1", a, "11", "[c]"],
+        ["2", c, "&lt;10", "[c]"],
+        ["3", b, "0", "0"],
+    ]
+    assert (
+        "<caption>Topics are ranked by how many people chose them; when two are level, they "
+        "are in the round's own order, since first choices are all hidden when any is "
+        "small.</caption>"
+    ) in page
+    assert HIDDEN_AT_10 in page
+
+
+async def test_topics_level_on_the_dashboard_keep_the_rounds_order_in_table_and_chart(
+    tmp_path: Path,
+) -> None:
+    # 22 took part: safe streets 11 chose, 9 first; healthy food 11 chose, 10 first; bus
+    # routes 3 chose, 3 first. First among equals would put healthy food before safe streets.
+    a, b, c = "Safe streets", "Healthy food", "Bus routes"
+    people = [[a]] * 9 + [[c, a]] * 2 + [[b]] * 10 + [[c, b]]
+    page, svg = await _round_page(tmp_path / "10", 10, people)
+    assert _rows(page) == [
+        ["1", a, "11", "[c]"],
+        ["2", b, "11", "[c]"],
+        ["3", c, "&lt;10", "[c]"],
+    ]
+    assert svg.index(f"<!-- {a} -->") < svg.index(f"<!-- {b} -->")
+    # At 3 nothing is small: the firsts are shown, and rank healthy food first.
+    page, svg = await _round_page(tmp_path / "3", 3, people)
+    assert _rows(page) == [["1", b, "11", "10"], ["2", a, "11", "9"], ["3", c, "3", "3"]]
+    assert "[c]" not in page and "the one more people put first comes first." in page
+    assert svg.index(f"<!-- {b} -->") < svg.index(f"<!-- {a} -->")
 
 
 async def _pages(
@@ -446,8 +508,8 @@ async def test_at_10_the_chart_says_it_hides_more_and_the_pages_say_what_c_is(
         "</figcaption>"
     ) in round_page
     assert "The chart residents get" not in round_page
-    # The 7 who put healthy food first are "<10"; 17 - 10 would give them away, so the 10
-    # is "[c]", and the page says why, once, after the table.
+    # The 7 who put healthy food first are under 10, so every first choice is "[c]", and the
+    # page says why, once, after the table.
     assert '<td class="num">[c]</td>' in round_page
     assert round_page.count(HIDDEN_AT_10) == 1
     assert round_page.index("</table>") < round_page.index(HIDDEN_AT_10)

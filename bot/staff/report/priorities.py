@@ -3,7 +3,7 @@ where from, the topics as ranked, and how each round's result went back to the p
 
 from __future__ import annotations
 
-from bot.staff import suppress
+from bot.staff import listings, suppress
 from bot.staff.report import qs148
 from bot.staff.report.common import Options, english, measure, shown_cell, table
 from bot.staff.report.model import Cell, Statement, Table
@@ -131,19 +131,30 @@ def _feedback(conn: Tx, found: Round, options: Options) -> tuple[Cell, ...]:
 
 
 def _ranking(conn: Tx, found: Round, options: Options) -> Table:
-    rows: list[tuple[Cell, ...]] = []
-    for place, (topic_id, label, points, people) in enumerate(
-        report.topic_ranking(conn, found.id, options.scope), start=1
-    ):
-        chose = options.people(people)
-        rows.append(
-            (place, english(label), topic_id, points if chose == people else suppress.HIDDEN, chose)
-        )
+    t = options.threshold
+    topics = report.topic_ranking(conn, found.id, options.scope)
+    hidden = listings.firsts_hidden((r.ranks[0] for r in topics), t)
+    points = {
+        r.id: listings.shown_points(r.points, r.ranks, t, firsts_hidden=hidden) for r in topics
+    }
+    if suppress.HIDDEN in points.values():
+        # Ranked by hidden points, the order would give them away (between two topics of 40
+        # points, a hidden one has 40): by how many chose them instead, then the round's order.
+        topics.sort(key=lambda r: (-r.people, r.position))
+    rows: list[tuple[Cell, ...]] = [
+        (place, english(r.label), r.id, points[r.id], options.people(r.people))
+        for place, r in enumerate(topics, start=1)
+    ]
     return table(
         f"Round {found.id}: {english_texts(found.question)}",
         ("rank", "topic", "topic id", "points", "people who chose it"),
         rows,
-        note="Points are hidden where the number of people is, since they would give it away.",
+        note="Points are shown only where the topic's first, second and third choices are "
+        f"each 0 or {t} or more and no first choice in the round is under {t}, since they "
+        "would give those away; where any are hidden, topics are ranked by how many people "
+        "chose them, then in the round's order."
+        if t > 1
+        else "",
     )
 
 

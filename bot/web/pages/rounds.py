@@ -41,7 +41,7 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     round_, results, took_part = await _found(d, request)
     t = d.core.settings.suppress_below
     tr_resident = d.core.catalogs.get(request[LANG])
-    # As staff's results elsewhere: a first choice the total would give away is "[c]".
+    # As staff's results elsewhere: first choices all "[c]" when any is small.
     shown = listings.ranked(results, took_part, t)
     ranked = [
         (place, r, label(r.topic.label, tr_resident), people, first)
@@ -54,6 +54,7 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         question=staff_text(round_.question),
         translations=sorted((c, v) for c, v in round_.question.items() if c != "en"),
         ranked=ranked,
+        firsts_hidden=shown.firsts_hidden,
         took_part=shown.took_part,
         charted=took_part >= t and any(r.people for r in results),
         no_chart=_no_chart(t),
@@ -104,8 +105,9 @@ async def chart(d: Dashboard, request: web.Request) -> web.StreamResponse:
     counts hidden as the page's table hides them (below SUPPRESS_BELOW)."""
     round_, results, took_part = await _found(d, request)
     t = d.core.settings.suppress_below
+    # In the table's order: where first choices are hidden, the order must not show them.
     spec = chart_spec(
-        Results(round_.id, round_.question, took_part, tuple(results)),
+        Results(round_.id, round_.question, took_part, tuple(listings.in_order(results, t))),
         d.core.catalogs.get(request[LANG]),
         t,
     )
