@@ -4,7 +4,7 @@ round's results, as plain text. Counts of people are suppressed below the thresh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.staff import suppress
@@ -13,7 +13,7 @@ from bot.staff.commands import command
 from bot.staff.parsing import english
 from bot.store import assets, champions, initiatives, rounds
 from bot.store.db import Tx
-from bot.store.rounds import TopicResult
+from bot.store.rounds import TopicResult, firsts_hidden, in_order
 from bot.store.texts import Texts
 
 LISTINGS = ("rounds", "initiatives", "measures", "champions", "assets")
@@ -96,21 +96,6 @@ class Ranked:
     def rule(self) -> str:
         """How the topics are ordered, in one sentence, true of this table."""
         return rounds.RANKING_RULE_HIDDEN if self.firsts_hidden else rounds.RANKING_RULE
-
-
-def firsts_hidden(firsts: Iterable[int], threshold: int) -> bool:
-    """Whether a round's first choices (how many put each topic first) are all hidden: some
-    first is from 1 to `threshold - 1`."""
-    return threshold > 1 and any(0 < n < threshold for n in firsts)
-
-
-def in_order(results: Sequence[TopicResult], threshold: int) -> list[TopicResult]:
-    """`results` (ranked by RANKING_RULE) in the order staff see them: where first choices are
-    hidden, topics that are level keep the round's order, so that the order does not say
-    which hidden first is bigger."""
-    if not firsts_hidden((r.first for r in results), threshold):
-        return list(results)
-    return sorted(results, key=lambda r: (-r.people, r.topic.position))
 
 
 def ranked(results: Sequence[TopicResult], took_part: int, threshold: int) -> Ranked:

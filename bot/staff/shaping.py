@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.staff import listings, suppress
 from bot.staff.pseudonym import Pseudonyms
+from bot.store import rounds
 
 Row = tuple[Any, ...]
 COARSE = 2  # decimal places kept of a location without consent: about 1 km
@@ -218,7 +219,7 @@ class Shaper:
                 v[at["points"]],
                 (v[at["firsts"]], v[at["seconds"]], v[at["thirds"]]),
                 self.threshold,
-                firsts_hidden=listings.firsts_hidden([least or 0], self.threshold),
+                firsts_hidden=rounds.firsts_hidden([least or 0], self.threshold),
             )
             return [
                 v[at["round_id"]],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -256,6 +256,22 @@ def results(conn: Tx, round_id: int) -> list[TopicResult]:
         (round_id, round_id),
     )
     return [TopicResult(_topic(r), int(r["people"]), int(r["first"])) for r in rows]
+
+
+def firsts_hidden(firsts: Iterable[int], threshold: int) -> bool:
+    """Whether a round's first choices (how many put each topic first) are all hidden: some
+    first is from 1 to `threshold - 1`."""
+    return threshold > 1 and any(0 < n < threshold for n in firsts)
+
+
+def in_order(results: Sequence[TopicResult], threshold: int) -> list[TopicResult]:
+    """`results` (ranked by RANKING_RULE) in the order they are shown, to staff and residents
+    alike: where first choices are hidden, topics that are level keep the round's order, so
+    that the order does not say which hidden first is bigger (residents see no firsts, but
+    4 of 9 putting B first, level with A on 5, would follow from B listed second)."""
+    if not firsts_hidden((r.first for r in results), threshold):
+        return list(results)
+    return sorted(results, key=lambda r: (-r.people, r.topic.position))
 
 
 def top_topic_ids(conn: Tx, per_round: int) -> set[int]:

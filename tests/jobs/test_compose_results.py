@@ -375,3 +375,32 @@ async def test_a_stuck_drawing_holds_up_only_its_own_language(
     sent, english, welsh, waited = await asyncio.wait_for(sending, 10)
     assert len(sent) == 12 and all(message.photo for _, message, _ in sent)
     assert waited == 6  # the English waited for theirs
+
+
+async def test_topics_level_on_chose_it_keep_the_rounds_order_when_a_first_is_small(
+    core: Core,
+) -> None:
+    # A: 4 put it first alone, 1 first then B; B: 4 first alone. Both "5 of 9". Residents
+    # see no firsts, but A listed above B would say B's first is below A's, and with the
+    # firsts adding up to 9, at most 5 each, that makes B's exactly 4: so B (first in the
+    # round's order) comes first.
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    b, a = (await core.db.read(rounds.topics, round_id))[:2]
+    await core.db.write(_chose, round_id, 100, [a.id], 4)
+    await core.db.write(_chose, round_id, 200, [a.id, b.id], 1)
+    await core.db.write(_chose, round_id, 300, [b.id], 4)
+    await core.desk.close_round(STAFF, round_id)
+    ranked = await core.db.read(rounds.results, round_id)
+    assert [(r.topic.id, r.people, r.first) for r in ranked[:2]] == [(a.id, 5, 5), (b.id, 5, 4)]
+
+    composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
+    messages = await composer.compose(
+        _results_of(round_id), Recipient(999_999, "telegram", "999999", "en", False)
+    )
+    composer.close()
+    text = "\n".join(m.text for m in messages)
+    listed = [line for line in text.splitlines() if line.startswith(("1. ", "2. "))]
+    assert len(listed) == 2, text
+    assert listed[0][3:].startswith(b.label["en"]), text
+    assert listed[1][3:].startswith(a.label["en"]), text

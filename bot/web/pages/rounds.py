@@ -107,7 +107,7 @@ async def chart(d: Dashboard, request: web.Request) -> web.StreamResponse:
     t = d.core.settings.suppress_below
     # In the table's order: where first choices are hidden, the order must not show them.
     spec = chart_spec(
-        Results(round_.id, round_.question, took_part, tuple(listings.in_order(results, t))),
+        Results(round_.id, round_.question, took_part, tuple(rounds.in_order(results, t))),
         d.core.catalogs.get(request[LANG]),
         t,
     )
