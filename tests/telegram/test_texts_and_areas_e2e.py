@@ -23,6 +23,7 @@ async def test_areas_rounds_and_topics_in_welsh(tg: Harness) -> None:
         "Canton: postcode districts CF5; residents 0",
         "Riverside: in other languages cy: Glan-yr-afon; postcode districts CF10, CF11; "
         "residents 0",
+        "Residents taking part: 0.",
     ]
     first = await _staff(
         tg, "/round_open 2099-01-31 What should we work on first?\ncy: Ar beth ddylen ni weithio?"
