@@ -16,7 +16,7 @@ from bot.i18n.markers import N_
 from bot.jobs.chartworker import ChartWorker
 from bot.jobs.drawing_wait import drawn
 from bot.jobs.outbound import OutMessage
-from bot.jobs.results import SMALLEST_SHOWN, ChartSpec, Results, caption, chart_spec
+from bot.jobs.results import ChartSpec, Results, caption, chart_spec
 from bot.store import broadcasts, initiatives, rounds, support
 from bot.store.broadcasts import Broadcast, Recipient
 from bot.store.db import Database, Tx
@@ -294,7 +294,7 @@ class BroadcastComposer:
         found, ranking, count = await self.db.read(_round_summary, round_id)
         # Residents are shown no firsts, but the order of topics level on "chose it" would
         # say which first is bigger: the order staff see, at residents' fixed threshold.
-        shown = rounds.in_order(ranking, SMALLEST_SHOWN)
+        shown = rounds.in_order(ranking, rounds.SMALLEST_SHOWN)
         return Results(round_id, found.question if found else {}, count, tuple(shown))
 
     async def _once(

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_, N_plural
-from bot.store.rounds import TopicResult
+from bot.store.rounds import SMALLEST_SHOWN, TopicResult
 from bot.store.texts import Texts
-
-SMALLEST_SHOWN = 5  # counts below this (but above 0) are shown as "<5"
 
 TOOK_PART = N_plural(
     "📊 The question has closed. {count} person took part.",

@@ -109,7 +109,7 @@ def ranked(results: Sequence[TopicResult], took_part: int, threshold: int) -> Ra
     somebody chose is "[c]", zeros included (shown, the zeros would say how many hidden
     firsts share the total: 5 took part and five "[c]" would be 1 each); only a topic nobody
     chose shows 0, as its "0 chose it" already says. Otherwise every first is shown."""
-    hidden = firsts_hidden((r.first for r in results), threshold)
+    hidden = firsts_hidden(((r.people, r.first) for r in results), threshold)
     return Ranked(
         suppress.count(took_part, threshold),
         tuple(

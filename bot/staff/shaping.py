@@ -214,12 +214,12 @@ class Shaper:
         def row(v: Row) -> list[Any]:
             people = _people(v[at["people"]], self.threshold)
             # As staff's results show them: hidden unless nothing small can be worked out.
-            least = v[at["least_first"]]
+            topics = json.loads(v[at["round_topics"]])
             points = listings.shown_points(
                 v[at["points"]],
                 (v[at["firsts"]], v[at["seconds"]], v[at["thirds"]]),
                 self.threshold,
-                firsts_hidden=rounds.firsts_hidden([least or 0], self.threshold),
+                firsts_hidden=rounds.firsts_hidden(topics, self.threshold),
             )
             return [
                 v[at["round_id"]],

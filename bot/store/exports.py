@@ -34,7 +34,10 @@ QUERIES: dict[str, str] = {
     "COALESCE(SUM(CASE c.rank WHEN 1 THEN 3 WHEN 2 THEN 2 WHEN 3 THEN 1 ELSE 0 END), 0) "
     "AS points, COUNT(c.participant_id) AS people, COALESCE(SUM(c.rank = 1), 0) AS firsts, "
     "COALESCE(SUM(c.rank = 2), 0) AS seconds, COALESCE(SUM(c.rank = 3), 0) AS thirds, "
-    "MIN(NULLIF(SUM(c.rank = 1), 0)) OVER (PARTITION BY t.round_id) AS least_first "
+    # Every topic's (chose it, put it first) in its round: whether the round's firsts are
+    # hidden (rounds.firsts_hidden), and so its points; not exported.
+    "json_group_array(json_array(COUNT(c.participant_id), COALESCE(SUM(c.rank = 1), 0))) "
+    "OVER (PARTITION BY t.round_id) AS round_topics "
     "FROM topics t LEFT JOIN priority_choices c ON c.topic_id = t.id GROUP BY t.id "
     "ORDER BY t.round_id, t.position, t.id",
     "priority_submissions": "SELECT s.id, s.participant_id AS participant, s.round_id, "

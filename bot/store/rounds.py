@@ -17,12 +17,16 @@ RANKING_RULE = (
     "Topics are ranked by how many people chose them; when two are level, the one more people "
     "put first comes first."
 )
-# The rule staff's results follow when they hide every first choice (one is small: see
-# bot/staff/listings.py), so that the order does not say which hidden first is bigger.
+# The rule staff's results follow when they hide every first choice (see `firsts_hidden`),
+# so that the order does not say which hidden first is bigger.
 RANKING_RULE_HIDDEN = (
     "Topics are ranked by how many people chose them; when two are level, they are in the "
-    "round's own order, since first choices are all hidden when any is small."
+    "round's own order, since first choices are all hidden when showing them would give a "
+    "small number away."
 )
+# Residents' results hide counts from 1 to 4 whatever SUPPRESS_BELOW says: their texts are
+# translated with the 5 in them.
+SMALLEST_SHOWN = 5
 
 
 # A round with the areas it is for (a JSON list; empty: everyone), in the order staff gave.
@@ -258,10 +262,21 @@ def results(conn: Tx, round_id: int) -> list[TopicResult]:
     return [TopicResult(_topic(r), int(r["people"]), int(r["first"])) for r in rows]
 
 
-def firsts_hidden(firsts: Iterable[int], threshold: int) -> bool:
-    """Whether a round's first choices (how many put each topic first) are all hidden: some
-    first is from 1 to `threshold - 1`."""
-    return threshold > 1 and any(0 < n < threshold for n in firsts)
+def small_any(counts: Iterable[int], threshold: int) -> bool:
+    """Whether any of `counts` is from 1 to `threshold - 1` (one that must be hidden)."""
+    return threshold > 1 and any(0 < n < threshold for n in counts)
+
+
+def firsts_hidden(topics: Iterable[Sequence[int]], threshold: int) -> bool:
+    """Whether a round's first choices are all hidden, from each topic's (how many chose it,
+    how many put it first): when some first is from 1 to `threshold - 1`, or so is what it
+    leaves of those who chose the topic where that number is shown (they put it second or
+    third: "12 chose it, 8 put it first" says 4 did; beside "<5 chose it" a first says
+    nothing exact)."""
+    return small_any(
+        (n for chose, first in topics for n in (first, chose - first if chose >= threshold else 0)),
+        threshold,
+    )
 
 
 def in_order(results: Sequence[TopicResult], threshold: int) -> list[TopicResult]:
@@ -269,16 +284,19 @@ def in_order(results: Sequence[TopicResult], threshold: int) -> list[TopicResult
     alike: where first choices are hidden, topics that are level keep the round's order, so
     that the order does not say which hidden first is bigger (residents see no firsts, but
     4 of 9 putting B first, level with A on 5, would follow from B listed second)."""
-    if not firsts_hidden((r.first for r in results), threshold):
+    if not firsts_hidden(((r.people, r.first) for r in results), threshold):
         return list(results)
     return sorted(results, key=lambda r: (-r.people, r.topic.position))
 
 
 def top_topic_ids(conn: Tx, per_round: int) -> set[int]:
-    """The top `per_round` topics of every round (before anyone answers: the first ones)."""
+    """The top `per_round` topics of every round (before anyone answers: the first ones), in
+    the order residents see them (which topic makes the top would otherwise say whose first
+    choices were more, where those are hidden)."""
     top: set[int] = set()
     for found in all_rounds(conn):
-        top.update(r.topic.id for r in results(conn, found.id)[:per_round])
+        ranked = in_order(results(conn, found.id), SMALLEST_SHOWN)
+        top.update(r.topic.id for r in ranked[:per_round])
     return top
 
 

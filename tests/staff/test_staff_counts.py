@@ -28,7 +28,8 @@ def _topics(said: str) -> list[str]:
 
 HIDDEN_RULE = (
     "Topics are ranked by how many people chose them; when two are level, they are in the "
-    "round's own order, since first choices are all hidden when any is small."
+    "round's own order, since first choices are all hidden when showing them would give a "
+    "small number away."
 )
 SHOWN_RULE = (
     "Topics are ranked by how many people chose them; when two are level, the one more people "
@@ -109,8 +110,9 @@ async def test_topics_level_on_chose_it_keep_the_rounds_order_when_firsts_are_hi
         "2. Healthy food: 11 chose it, [c] put it first",
         "3. Bus routes: <10 chose it, [c] put it first",
     ]
-    # At 3 nothing is small: every first is shown, and the 10 firsts rank healthy food first.
-    assert _topics(await desk.results(STAFF, round_id, threshold=3)) == [
+    # With small numbers off every first is shown, and the 10 firsts rank healthy food first
+    # (at 3 the 1 who put healthy food second would be small).
+    assert _topics(await desk.results(STAFF, round_id, threshold=1)) == [
         "1. Healthy food: 11 chose it, 10 put it first",
         "2. Safe streets: 11 chose it, 9 put it first",
         "3. Bus routes: 3 chose it, 3 put it first",
@@ -254,3 +256,30 @@ async def test_measures_votes_hide_counts_below_the_configured_threshold(
     line = f"measure {measure} [adopted] initiative {initiative}, {{}} votes: Lights on Bute St"
     assert await desk.listing(STAFF, "measures", threshold=10) == line.format("<10")
     assert await desk.listing(STAFF, "measures", threshold=5) == line.format("7")
+
+
+async def test_firsts_are_hidden_when_what_they_leave_is_small(
+    db: Database, desk: StaffDesk
+) -> None:
+    # 16 took part: 8 chose safe streets alone, 4 healthy food then safe streets, 4 healthy
+    # food alone. Every first is 5 or more, but "12 chose it, 8 put it first" would say 4 put
+    # safe streets second (with two topics chosen, nobody could put it third).
+    round_id = await _round(
+        db,
+        desk,
+        [["Safe streets"]] * 8 + [["Healthy food", "Safe streets"]] * 4 + [["Healthy food"]] * 4,
+    )
+
+    said = await desk.results(STAFF, round_id, threshold=5)
+    assert _topics(said) == [
+        "1. Safe streets: 12 chose it, [c] put it first",
+        "2. Healthy food: 8 chose it, [c] put it first",
+        "3. Bus routes: 0 chose it, 0 put it first",
+    ]
+    # Nothing small either way: every first shown.
+    other = await _round(db, desk, [["Safe streets"]] * 8 + [["Healthy food", "Safe streets"]] * 5)
+    assert _topics(await desk.results(STAFF, other, threshold=5)) == [
+        "1. Safe streets: 13 chose it, 8 put it first",
+        "2. Healthy food: 5 chose it, 5 put it first",
+        "3. Bus routes: 0 chose it, 0 put it first",
+    ]

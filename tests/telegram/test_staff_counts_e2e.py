@@ -72,7 +72,7 @@ async def test_results_hide_every_first_choice_when_one_is_small(
         assert results[1].startswith(
             "23 people took part. Topics are ranked by how many people chose them; when two "
             "are level, they are in the round's own order, since first choices are all hidden "
-            "when any is small."
+            "when showing them would give a small number away."
         )
         assert results[2:] == [
             "1. Safe streets (topic 1): 11 chose it, [c] put it first",

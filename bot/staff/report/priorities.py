@@ -133,7 +133,7 @@ def _feedback(conn: Tx, found: Round, options: Options) -> tuple[Cell, ...]:
 def _ranking(conn: Tx, found: Round, options: Options) -> Table:
     t = options.threshold
     topics = report.topic_ranking(conn, found.id, options.scope)
-    hidden = rounds.firsts_hidden((r.ranks[0] for r in topics), t)
+    hidden = rounds.firsts_hidden(((r.people, r.ranks[0]) for r in topics), t)
     points = {
         r.id: listings.shown_points(r.points, r.ranks, t, firsts_hidden=hidden) for r in topics
     }

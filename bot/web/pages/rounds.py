@@ -9,7 +9,7 @@ from collections import OrderedDict
 from aiohttp import web
 
 from bot.jobs.chartworker import draw
-from bot.jobs.results import SMALLEST_SHOWN, Results, chart_spec, label
+from bot.jobs.results import Results, chart_spec, label
 from bot.staff import listings, suppress
 from bot.staff.actor import Role
 from bot.store import broadcasts, rounds
@@ -78,7 +78,7 @@ def _no_chart(threshold: int) -> str:
 def _caption(threshold: int) -> str:
     """The chart's caption: the chart residents get, but for what it hides when the
     dashboard's threshold (SUPPRESS_BELOW) is not the one residents' charts always use."""
-    if threshold == SMALLEST_SHOWN:
+    if threshold == rounds.SMALLEST_SHOWN:
         return tr(W_("The chart residents get when the round closes."))
     if threshold <= 1:
         # TRANSLATORS: {most} is 4: residents' charts show counts of 1 to 4 as "<5".
@@ -87,7 +87,7 @@ def _caption(threshold: int) -> str:
                 "Like the chart residents get when the round closes, but no counts are hidden "
                 "here (residents' charts hide 1 to {most})."
             ),
-            most=SMALLEST_SHOWN - 1,
+            most=rounds.SMALLEST_SHOWN - 1,
         )
     # TRANSLATORS: {most} is 4: residents' charts show counts of 1 to 4 as "<5".
     return tr(
@@ -96,7 +96,7 @@ def _caption(threshold: int) -> str:
             "are hidden here (residents' charts hide 1 to {most})."
         ),
         threshold=threshold,
-        most=SMALLEST_SHOWN - 1,
+        most=rounds.SMALLEST_SHOWN - 1,
     )
 
 
