@@ -129,7 +129,7 @@ def members_condition(audience: Audience) -> tuple[str, list[Any]]:
     if kind == "champions":
         return "p.id IN (SELECT participant_id FROM champions WHERE status = 'active')", []
     if kind == "area":
-        return "lower(trim(p.area)) = lower(trim(?))", [str(value)]
+        return "area_key(p.area) = area_key(?)", [str(value)]
     if kind == "participants":
         return "p.id IN (SELECT value FROM json_each(?))", [json.dumps(value)]
     raise ValueError(f"unknown audience {kind!r}: use one of {', '.join(AUDIENCE_TYPES)}")

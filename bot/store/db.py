@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Concatenate, NewType, ParamSpec, TypeVar
 
-from bot.store import migrate
+from bot.store import migrate, places
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,10 @@ STATEMENT_CACHE = 256
 PAGE_CACHE_KIB = 500
 
 
+def _area_key(area: str | None) -> str:
+    return places.area_key(area or "")
+
+
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with our settings; transactions are begun and ended explicitly."""
     conn = sqlite3.connect(
@@ -72,6 +76,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout=5000")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")  # negative: KiB, not pages
+    # Areas residents typed compared in SQL as everywhere else (case and spacing aside, "Ynys
+    # Môn" and "YNYS  MÔN" one area): SQLite's own lower() changes only A to Z.
+    conn.create_function("area_key", 1, _area_key, deterministic=True)
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn

@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store import places
 from bot.store.db import Tx
 
-AREA_KEY = "lower(trim(coalesce({col}, '')))"
+AREA_KEY = "area_key({col})"  # places.area_key, as every connection has it (bot/store/db.py)
 EQUALITY_KEYS = ("age_band", "gender", "disability", "carer", "ethnic_group")
 # A resident's latest answer to a key, looked up through answers_key_participant (a join to
 # a grouped subquery instead took minutes for 100,000 residents).
@@ -53,8 +54,8 @@ class Scope:
 
 
 def area_key(area: str | None) -> str:
-    """How an area is compared."""
-    return (area or "").strip().lower()
+    """How an area is compared: as the overview and the area lists compare it."""
+    return places.area_key(area or "")
 
 
 # -- statement 1 ---------------------------------------------------------------------------

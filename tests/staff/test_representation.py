@@ -156,3 +156,21 @@ def test_the_shipped_example_loads() -> None:
         "carer",
         "ethnic_group",
     }
+
+
+async def test_areas_spelt_differently_are_one_area_in_the_report_as_on_the_overview(
+    db: Database,
+) -> None:
+    # SQLite's lower() changes only A to Z: "YNYS  MÔN" and "Ynys Môn" were two rows in the
+    # report (6 and 6) but one (12) on the overview and in /areas, and the two side by side
+    # gave a "<5" away.
+    def people(conn: Tx) -> None:
+        for n, area in enumerate(["Ynys Môn"] * 6 + ["YNYS  MÔN"] * 6 + ["Bay"] * 3):
+            person(conn, n, area)
+
+    await db.write(people)
+    areas = _table(await _report(db, threshold=1), "Area")
+    assert {area_key(k): v[0] for k, v in areas.items()} == {"bay": 3, "ynys môn": 12, "all": 15}
+    # A report for the area, however it is typed, is the 12.
+    one = _table(await _report(db, threshold=1, area="ynys môn"), "Age")
+    assert one["all"][0] == 12
