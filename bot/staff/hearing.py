@@ -335,6 +335,13 @@ def _all_shown(by_star: list[int], threshold: int) -> bool:
     return not suppress.breakdown(by_star, threshold).hidden
 
 
+def safe_average(by_star: list[int], threshold: int) -> float | None:
+    """The average rating of counts by star where it gives nothing away: average x ratings
+    is the sum of the stars, which would narrow down any star count that is hidden (None
+    then, and for no ratings)."""
+    return _average(by_star) if _all_shown(by_star, threshold) else None
+
+
 def _ratings(total: str, average: float | None) -> str:
     """How many ratings, and their average when it may be shown (else that it is hidden)."""
     if average is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.staff import suppress
+from bot.staff.hearing import safe_average
 from bot.staff.report import qs148
 from bot.staff.report.common import Options, english, measure, not_shown, share, shown_cell, table
 from bot.staff.report.model import Cell, Measure, Statement
@@ -189,12 +190,10 @@ def _outcome_a(conn: Tx, options: Options, every: dict[int, Initiative]) -> Meas
         if shown != ratings:
             average = suppress.HIDDEN
         elif ratings:
-            # The average times the ratings is the sum of the stars: where the stars would need
-            # any count hidden, it would narrow those down (2 four stars and 8 five: 4.8 x 10 =
-            # 48 = 4a + 5(10 - a), so a = 2). As staff's evaluations show it (bot/staff/hearing).
-            hidden = suppress.breakdown(list(by_star), options.threshold).hidden
-            mean = sum(star * n for star, n in enumerate(by_star, start=1)) / ratings
-            average = suppress.HIDDEN if hidden else round(mean, 2)
+            # As staff's evaluations show it: none where it would narrow down a star count the
+            # stars (not listed here) would hide (2 four stars and 8 five: 4.8 x 10 = 48).
+            mean = safe_average(list(by_star), options.threshold)
+            average = suppress.HIDDEN if mean is None else round(mean, 2)
         found = every.get(initiative_id)
         rows.append(
             (
