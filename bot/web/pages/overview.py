@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.staff import suppress
-from bot.staff.areas import by_area
+from bot.staff.areas import Counted, by_area
 from bot.store import areas as area_store
 from bot.store import dashboard, milestones, rounds, support
 from bot.store.db import Tx
@@ -100,21 +100,18 @@ def _areas(given: dict[str, int], threshold: int) -> list[Row]:
     """Residents taking part by area, hidden as 'areas' hides them (one `by_area` for every
     channel, so none shows what another hides); the largest shown as numbers, every one
     hidden, and the rest (all shown as numbers in 'areas') together."""
+
+    def row(label: str, c: Counted) -> Row:
+        return Row(label, c.shown, c.count if c.visible else 0)  # a hidden count gives no bar
+
     counted = by_area(given, threshold)
     top, others = counted.top(AREAS_SHOWN)
-    rows = [Row(c.name, c.shown, c.count if c.visible else 0) for c in top]
+    rows = [row(c.name, c) for c in top]
     if others:
         rows.append(Row(tr(W_("Other areas")), str(others), others))
     if counted.no_area.count:
-        no_area = counted.no_area
-        rows.append(
-            Row(tr(W_("No area given")), no_area.shown, no_area.count if no_area.visible else 0)
-        )
-    total = counted.total
-    return [
-        *rows,
-        Row(tr(W_("All residents taking part")), total.shown, total.count if total.visible else 0),
-    ]
+        rows.append(row(tr(W_("No area given")), counted.no_area))
+    return [*rows, row(tr(W_("All residents taking part")), counted.total)]
 
 
 def _protected(rows: list[tuple[str, int]], total: str, threshold: int) -> list[Row]:
