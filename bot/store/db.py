@@ -44,9 +44,8 @@ READERS = 2
 # fills the log to 1,000 pages does it, and its two fsyncs held up every resident's tap
 # behind that commit for 10-20 ms.
 CHECKPOINT_EVERY = 1.0
-# SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log: with
-# commits landing while the checkpointer copies, the log is never all copied when the next
-# write begins, so it would never be reused from its start and would grow without end.
+# SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log, for
+# when the checkpointer cannot copy all of it (a reader still reading an old snapshot, say).
 CHECKPOINT_BACKSTOP = 10_000
 # Prepared statements kept per connection; the hot path uses a few dozen distinct ones.
 STATEMENT_CACHE = 256
@@ -253,7 +252,16 @@ class Database:
     def _checkpoint(self) -> None:
         if self._checkpointer is None:
             self._checkpointer = connect(self.path)
+        # Most of the log is copied while residents' steps go on committing; what they
+        # committed meanwhile is copied with the writer held (about a millisecond: steps wait
+        # for the writer thread meanwhile), so that all of the log is in the file and the next
+        # write starts it again from its beginning. With the first alone, under a steady load
+        # the log was never all copied, grew to the backstop, and the backstop's checkpoint
+        # ran in a step's commit on the event loop: 4-17 ms, every resident waiting, every
+        # two seconds at 500 steps a second (bench/README.md, "The checkpoint").
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        with self._writer_lock:
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _checkpoint_done(self, done: asyncio.Future[None]) -> None:
         self._checkpointing = None

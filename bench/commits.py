@@ -1,0 +1,180 @@
+"""How long residents' commits hold the event loop under a steady load, checkpoints included.
+
+    .venv/bin/python bench/commits.py [--rate 500] [--seconds 20]
+
+Residents do the onboarding (/start, "Yes, I agree", type "Riverside", "No, thanks") through
+the bot's own Host and Database, one step after another at --rate steps a second, on a fresh
+database, with no Telegram at all: every step's write transaction runs on the event loop
+(`Database.write_quick`), as in the bot, and the checkpointer copies the log beside it as it
+does there. Each COMMIT is timed. A commit is where SQLite's own checkpoint runs when the log
+reaches its backstop (fsyncs included), and where the log starts again from its beginning
+(its header synced): every resident waits while it does. Also printed: how often the log was
+started again, and the longest it was when a checkpoint began.
+
+No target of its own: it shows where the paced target's slow steps do not come from
+(bench/README.md, "The checkpoint"). Exit status 0; 1 when it could not measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.flows.events import Choose, Text
+from bot.flows.registry import default_flows_dir
+from bot.host.checks import load_library
+from bot.host.hooks import registry
+from bot.host.host import Host
+from bot.host.replies import Question
+from bot.host.steps import Who
+from bot.i18n.catalogs import Catalogs
+from bot.store import db as store
+from bot.store.db import Database
+
+SLOW_MS = 5.0
+
+
+class TimedConnection:
+    """The writer connection, every COMMIT timed (the rest passed through)."""
+
+    def __init__(self, conn: sqlite3.Connection, commits: list[float]) -> None:
+        self._conn = conn
+        self._commits = commits
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if not sql.startswith("COMMIT"):
+            return self._conn.execute(sql, *args)
+        started = time.perf_counter()
+        try:
+            return self._conn.execute(sql, *args)
+        finally:
+            self._commits.append(time.perf_counter() - started)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+def _question(outcome: Any) -> Question:
+    last = outcome.replies[-1]
+    if not isinstance(last, Question):
+        raise RuntimeError(f"expected a question, the bot replied {last!r}")
+    return last
+
+
+async def onboard(host: Host, who: Who) -> None:
+    """The four steps of bench/throughput.py's residents."""
+    asked = _question(await host.start(who))
+    asked = _question(
+        await host.handle(who, Choose("yes", asked.node_id), session_id=asked.session_id)
+    )
+    asked = _question(await host.handle(who, Text("Riverside")))
+    await host.handle(
+        who, Choose(asked.buttons[-1].option_id, asked.node_id), session_id=asked.session_id
+    )
+
+
+def watch_checkpoints(db: Database, seen: list[tuple[int, int]]) -> None:
+    """Note the log's length (frames) and run number each time the checkpointer begins."""
+    checkpoint: Callable[[], None] = db._checkpoint
+
+    def noted() -> None:
+        seen.append(log_state(db.path))
+        checkpoint()
+
+    db._checkpoint = noted  # type: ignore[method-assign]
+
+
+def log_state(path: Path) -> tuple[int, int]:
+    """(frames in the log's current run, how many times it has started again), from the
+    log index's header (the -shm file) and the log's own header."""
+    index = Path(f"{path}-shm").read_bytes()[:20]
+    log = Path(f"{path}-wal").read_bytes()[:16]
+    return int.from_bytes(index[16:20], sys.byteorder), int.from_bytes(log[12:16], "big")
+
+
+async def run(rate: float, seconds: float) -> dict[str, Any]:
+    commits: list[float] = []
+    seen: list[tuple[int, int]] = []
+    with tempfile.TemporaryDirectory(prefix="cv-commits-") as tmp:
+        db = await Database.open(Path(tmp) / "bench.sqlite3")
+        try:
+            hooks = registry(lambda: "c-bench")
+            host = Host(
+                db, load_library([default_flows_dir()], hooks), Catalogs(), hooks,
+                organisation="Riverside Health Team",
+            )  # fmt: skip
+            db._writer = TimedConnection(db._writer, commits)  # type: ignore[arg-type,assignment]
+            watch_checkpoints(db, seen)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            resident = 0
+            while loop.time() - started < seconds:
+                resident += 1
+                await onboard(host, Who("telegram", str(resident), str(resident), "en"))
+                due = started + resident * 4 / rate
+                await asyncio.sleep(max(0.0, due - loop.time()))
+            wall = loop.time() - started
+            seen.append(log_state(db.path))
+        finally:
+            await db.close()
+    return {
+        "steps": resident * 4,
+        "wall": wall,
+        "commits": commits,
+        "checkpoints": len(seen) - 1,
+        "restarts": seen[-1][1] - seen[0][1],
+        "longest_log": max(frames for frames, _ in seen),
+        "backstop": store.CHECKPOINT_BACKSTOP,
+    }
+
+
+def report(result: dict[str, Any]) -> list[str]:
+    commits: list[float] = sorted(seconds * 1000 for seconds in result["commits"])
+    if not commits:
+        raise RuntimeError("no commit was timed")
+
+    def at(share: float) -> float:
+        return commits[min(len(commits) - 1, int(len(commits) * share))]
+
+    slow = [ms for ms in commits if ms > SLOW_MS]
+    return [
+        f"{result['steps']} steps in {result['wall']:.1f} s "
+        f"({result['steps'] / result['wall']:.0f} steps/s), {len(commits)} commits",
+        f"commit ms: p50 {at(0.5):.3f}, p99 {at(0.99):.3f}, p99.9 {at(0.999):.3f}, "
+        f"longest {commits[-1]:.1f}",
+        f"commits over {SLOW_MS:.0f} ms: {len(slow)} ({sum(slow):.0f} ms in all)",
+        f"checkpoints: {result['checkpoints']}; the log started again {result['restarts']} "
+        f"times; longest log seen by a checkpoint {result['longest_log']} frames "
+        f"(SQLite's backstop at {result['backstop']})",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=500.0, help="steps a second (500)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long (20)")
+    args = parser.parse_args(argv)
+    if args.rate <= 0 or args.seconds <= 0:
+        parser.error("--rate and --seconds must be above 0")
+    try:
+        lines = report(asyncio.run(run(args.rate, args.seconds)))
+    except (RuntimeError, sqlite3.Error) as error:
+        print(f"could not measure: {error}", file=sys.stderr)
+        return 1
+    print(f"Commits of residents' steps at {args.rate:g} steps/s, for {args.seconds:g} s")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

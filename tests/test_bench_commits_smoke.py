@@ -1,0 +1,50 @@
+"""The commits benchmark runs residents' steps through the bot's own Host and times every
+commit (bench/commits.py). Only the output's structure and consistency are checked, never a
+speed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / "commits.py"), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_every_step_commits_once_and_checkpoints_are_counted() -> None:
+    result = _run("--rate", "200", "--seconds", "2.5")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert out.startswith("Commits of residents' steps at 200 steps/s, for 2.5 s"), out
+    counts = re.search(r"^(\d+) steps in ([\d.]+) s \((\d+) steps/s\), (\d+) commits$", out, re.M)
+    assert counts is not None, out
+    steps, commits = int(counts.group(1)), int(counts.group(4))
+    assert steps % 4 == 0 and steps >= 400, out  # four steps a resident, at 200 a second
+    assert commits == steps, out  # one write transaction a step
+    timing = re.search(
+        r"^commit ms: p50 ([\d.]+), p99 ([\d.]+), p99\.9 ([\d.]+), longest ([\d.]+)$", out, re.M
+    )
+    assert timing is not None, out
+    p50, p99, p999, longest = (float(x) for x in timing.groups())
+    assert 0 < p50 <= p99 <= p999 <= longest + 0.05, out  # the longest is rounded to 0.1
+    checks = re.search(r"^checkpoints: (\d+); the log started again (\d+) times; ", out, re.M)
+    assert checks is not None, out
+    assert int(checks.group(1)) >= 1, out  # a checkpoint a second after writes
+
+
+def test_a_rate_of_nothing_is_refused() -> None:
+    result = _run("--rate", "0")
+    assert result.returncode == 2
+    assert "--rate and --seconds must be above 0" in result.stderr
