@@ -58,6 +58,30 @@ async def test_onboarding_in_telegram(tg: Harness) -> None:
     assert keys == ["consent", "area", "equality_opt_in"]
 
 
+def _calls_since(tg: Harness, start: int) -> list[str]:
+    return [c.method for c in tg.api.calls()[start:] if c.method != "getUpdates"]
+
+
+async def test_the_next_question_goes_out_before_the_answer_is_shown_on_the_last(
+    tg: Harness,
+) -> None:
+    # The resident waits for the next question, not for the edit: it goes first, a round
+    # trip sooner; the press is answered (its spinner stopped) last.
+    await tg.command(AMINA, "start")
+    start = len(tg.api.calls())
+    await tg.tap(AMINA, "Yes, I agree")
+    assert _calls_since(tg, start) == ["sendMessage", "editMessageText", "answerCallbackQuery"]
+    consent, area = tg.api.sent(AMINA)
+    assert (consent.text or "").endswith("\n\n✅ Yes, I agree") and consent.buttons == []
+    assert "Which area do you live in?" in (area.text or "") and not area.edited
+
+    start = len(tg.api.calls())
+    await tg.text(AMINA, "Riverside")  # a typed answer is shown on its question too
+    assert _calls_since(tg, start) == ["sendMessage", "editMessageText"]
+    assert (tg.api.sent(AMINA)[1].text or "").endswith("✅ Riverside")
+    assert "No, thanks" in tg.last(AMINA).labels  # the next question, after the area
+
+
 async def test_typing_the_label_or_number_works_like_a_tap(tg: Harness) -> None:
     await tg.command(AMINA, "start")
     await tg.text(AMINA, "yes, i agree")
