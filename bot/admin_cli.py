@@ -21,7 +21,7 @@ from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import texts
 from bot.staff.staffing import parse_role
-from bot.staff.telling import by_running_bot, quiet_until, told
+from bot.staff.telling import by_running_bot, describe, quiet_until, told
 from bot.store import broadcasts, report
 from bot.store.db import Tx
 from bot.store.report import Scope
@@ -374,6 +374,10 @@ def _list_broadcasts(conn: Tx, threshold: int) -> str:
     ):
         progress = Progress.from_counts(b.id, b.status, broadcasts.counts(conn, b.id), None)
         parts = drafts.shown(progress, threshold).parts()
-        summary = ", ".join(f"{state} {n}" for state, n in sorted(parts.items())) or "-"
-        lines.append(f"broadcast {b.id} [{b.status}] {b.kind} to {b.audience.type}: {summary}")
+        ended = b.status in ("done", "cancelled")
+        summary = ", ".join(f"{state} {n}" for state, n in sorted(parts.items())) or (
+            "sent to nobody" if ended else "not sent to anyone yet"
+        )
+        # "results to round: -" said neither which round nor that nobody had been sent it.
+        lines.append(f"broadcast {b.id} [{b.status}] {b.kind} to {describe(b.audience)}: {summary}")
     return "\n".join(lines) or "No broadcasts yet."

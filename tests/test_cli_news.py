@@ -285,7 +285,10 @@ def test_listed_broadcasts_count_people_as_their_preview_did(admin: tuple) -> No
     assert "Its results: <5 people will be told" in run("admin", "round-close", "1")
     _delivered(db, 1, ["sent"] * 3)
     # How many took part in the round is not given away once its results have gone out.
-    assert run("admin", "broadcasts") == "broadcast 1 [done] results to round: sent <5"
+    assert (
+        run("admin", "broadcasts")
+        == "broadcast 1 [done] results to people who took part in round 1: sent <5"
+    )
 
     run("admin", "round-open", "--closes", "2099-01-31")
     _residents(db, 2, [("telegram", "en", "ok")] * 7)
@@ -293,13 +296,22 @@ def test_listed_broadcasts_count_people_as_their_preview_did(admin: tuple) -> No
     _delivered(db, 2, ["sent"] * 6 + ["unreachable"])
     # 7 were told: with "sent 6" shown, the one who blocked the bot could be worked out.
     assert run("admin", "broadcasts").splitlines() == [
-        "broadcast 1 [done] results to round: sent <5",
-        "broadcast 2 [done] results to round: sent [c], unreachable <5",
+        "broadcast 1 [done] results to people who took part in round 1: sent <5",
+        "broadcast 2 [done] results to people who took part in round 2: sent [c], unreachable <5",
     ]
     _delivered(db, 2, ["sent"] * 7)
     assert run("admin", "broadcasts").splitlines()[1] == (
-        "broadcast 2 [done] results to round: sent 7"
+        "broadcast 2 [done] results to people who took part in round 2: sent 7"
     )
+
+
+def test_a_listed_broadcast_nobody_has_been_sent_says_so(admin: tuple) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    run("admin", "round-close", "1")  # nobody took part
+    assert run("admin", "broadcasts") == (
+        "broadcast 1 [scheduled] results to people who took part in round 1: not sent to anyone yet"
+    )  # it was "results to round: -"
 
 
 def test_a_preview_hides_counts_below_the_configured_threshold(
