@@ -270,8 +270,10 @@ class Hearing:
 
     def measured(self, rows: list[tuple[str, int, int]]) -> Measured:
         """One measure's (period, rating, how many) rows as staff may see them, overall and
-        per check-in period: the one reading every channel shows."""
-        return Measured(self.rated(rows), tuple(self.over_time(rows)))
+        per check-in period: the one reading every channel shows. A single period is the
+        overall figure again: no periods then."""
+        periods = tuple(self.over_time(rows))
+        return Measured(self.rated(rows), periods if len(periods) > 1 else ())
 
     def rated(self, rows: list[tuple[str, int, int]]) -> Rated:
         """(period, rating, how many) rows as staff may see them: counts by star suppressed

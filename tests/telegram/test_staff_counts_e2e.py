@@ -127,6 +127,5 @@ async def test_evaluations_show_no_average_that_would_undo_a_hidden_star(
         assert said[1:] == [
             f"Measure {measure}: Fewer dark corners",
             "  all periods: 10 ratings, average hidden: ★1 0 · ★2 0 · ★3 0 · ★4 <5 · ★5 [c]",
-            "  from 2026-10-01: 10 ratings, average hidden",
             "[c]: hidden, so that a count under 5 cannot be worked out from the others.",
         ]

@@ -4,7 +4,6 @@ evaluations (ratings per measure over time, every comment), milestones, history,
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -53,8 +52,6 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     shown: list[str] = []  # every count of ratings on the page, to say what "[c]" is
     for m in measures:
         measured = hearing.measured([(p, r, n) for mid, p, r, n in ratings if mid == m.id])
-        if len(measured.periods) < 2:
-            measured = replace(measured, periods=())  # one period is the overall figure again
         rated.append((m, suppress.count(m.votes, t), measured.overall, measured.periods))
         shown += measured.counts()
     today = d.core.clock().date().isoformat()
