@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 ACTIVE = "active"
@@ -33,7 +33,12 @@ class Session:
 
     def evolve(self, **changes: Any) -> Session:
         """A copy with some fields changed."""
-        return replace(self, **changes)
+        # Not dataclasses.replace, which looks every field up again each call: 6 µs, four
+        # times a step.
+        unknown = changes.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"Session has no field {', '.join(sorted(unknown))}")
+        return Session(*[changes[f] if f in changes else getattr(self, f) for f in _FIELDS])
 
     def to_json(self) -> str:
         """The state as compact JSON for the sessions table."""
@@ -62,3 +67,6 @@ class Session:
             history=tuple(state.get("history", ())),
             status=status,
         )
+
+
+_FIELDS = tuple(f.name for f in fields(Session))

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SOURCE_LOCALE = "en"
 DOMAIN = "messages"
+NEGOTIATED_KEPT = 512  # language tags remembered (a client could send any)
 # Unicode first-strong isolate and pop: keep inserted names and numbers from scrambling the
 # order of right-to-left sentences.
 FSI, PDI = "\u2068", "\u2069"
@@ -98,6 +99,7 @@ class Catalogs:
         for po in sorted(self.dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             code = po.parent.parent.name
             self._translators[code] = _translator(code, po, default_locale)
+        self._negotiated: dict[str, str | None] = {}
 
     def available(self) -> list[str]:
         """Locale codes we can speak, source language first."""
@@ -111,6 +113,15 @@ class Catalogs:
         """Our locale matching a client's language tag (pt-BR → pt), or None."""
         if not preferred:
             return None
+        # Every step asks (the tag comes with each update); babel parses the locales each
+        # time: 15 µs of a step's 800. Clients send a handful of tags.
+        if preferred not in self._negotiated:
+            if len(self._negotiated) >= NEGOTIATED_KEPT:
+                self._negotiated.clear()
+            self._negotiated[preferred] = self._negotiate(preferred)
+        return self._negotiated[preferred]
+
+    def _negotiate(self, preferred: str) -> str | None:
         tag = preferred.replace("_", "-")
         found = Locale.negotiate([tag], self.available(), sep="-")
         if found is not None:
