@@ -190,6 +190,20 @@ class Pacer:
         the time a message waited here or for a connection is not travel)."""
         self._trips.add(seconds, self.monotonic())
 
+    def reply_waits(self, chat_id: str) -> bool:
+        """Whether a reply to this chat, were it sent now, would wait for its turn: within a
+        second of the chat's last message, behind another on its way, or in a pause."""
+        now = self.monotonic()
+        if self._paused_until > now:
+            return True
+        if not self.per_chat:
+            return False
+        pending = self._out.get(chat_id)
+        if pending is not None and self._queued.get(chat_id) is not pending:
+            return True
+        last = max(self._replied.get(chat_id, self._unknown), self._answered.get(chat_id, -1e18))
+        return last + self.per_chat > now
+
     def pause(self, seconds: float) -> None:
         """Hold every turn for `seconds` (Telegram said to wait)."""
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
-from tests.telegram.conftest import Harness
+from tests.telegram.conftest import Harness, bot_running
+from tgdouble import DoubleServer, FakeBotAPI
 
 AMINA = 1001
 
@@ -80,6 +83,31 @@ async def test_the_next_question_goes_out_before_the_answer_is_shown_on_the_last
     assert _calls_since(tg, start) == ["sendMessage", "editMessageText"]
     assert (tg.api.sent(AMINA)[1].text or "").endswith("✅ Riverside")
     assert "No, thanks" in tg.last(AMINA).labels  # the next question, after the area
+
+
+async def test_the_answer_is_shown_first_when_the_next_question_must_wait_its_turn(
+    api: FakeBotAPI, server: DoubleServer, tmp_path: Path
+) -> None:
+    # Telegram's one message a second in a chat: a tap within that second waits for the next
+    # question, and the edit (not paced) goes in that wait, so the answered question does not
+    # keep buttons that look live meanwhile. A tap after it: the question goes first.
+    db = tmp_path / "bot.sqlite3"
+    async with bot_running(server, db, chat_spacing=1.0) as bot:
+        tg = Harness(api, bot, db)
+        await tg.settle()
+        await tg.command(AMINA, "start")
+        start = len(tg.api.calls())
+        await tg.tap(AMINA, "Yes, I agree")  # at once: within the second
+        assert _calls_since(tg, start) == [
+            "editMessageText",
+            "sendMessage",
+            "answerCallbackQuery",
+        ]
+        assert (tg.api.sent(AMINA)[0].text or "").endswith("✅ Yes, I agree")
+        await asyncio.sleep(1.1)
+        start = len(tg.api.calls())
+        await tg.text(AMINA, "Riverside")  # after the second: nothing to wait for
+        assert _calls_since(tg, start) == ["sendMessage", "editMessageText"]
 
 
 async def test_typing_the_label_or_number_works_like_a_tap(tg: Harness) -> None:
