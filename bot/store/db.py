@@ -44,8 +44,8 @@ READERS = 2
 # fills the log to 1,000 pages does it, and its two fsyncs held up every resident's tap
 # behind that commit for 10-20 ms.
 CHECKPOINT_EVERY = 1.0
-# SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log, for
-# when the checkpointer cannot copy all of it (a reader still reading an old snapshot, say).
+# SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log, should
+# the checkpointer fail (a reader on an old snapshot holds up both alike, until it ends).
 CHECKPOINT_BACKSTOP = 10_000
 # Prepared statements kept per connection; the hot path uses a few dozen distinct ones.
 STATEMENT_CACHE = 256
