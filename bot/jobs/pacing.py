@@ -198,11 +198,9 @@ class Pacer:
             return True
         if not self.per_chat:
             return False
-        pending = self._out.get(chat_id)
-        if pending is not None and self._queued.get(chat_id) is not pending:
+        if self._ahead_of(chat_id, reply=True) is not None:
             return True
-        last = max(self._replied.get(chat_id, self._unknown), self._answered.get(chat_id, -1e18))
-        return last + self.per_chat > now
+        return max(self._reply_due(chat_id), self._arrival_free(chat_id)) > now
 
     def pause(self, seconds: float) -> None:
         """Hold every turn for `seconds` (Telegram said to wait)."""
@@ -354,7 +352,7 @@ class Pacer:
         instead: the place is taken before waiting, so a broadcast to the same chat waits its
         own second."""
         now = self.monotonic()
-        slot = max(now, self._replied.get(chat_id, self._unknown) + self.per_chat)
+        slot = max(now, self._reply_due(chat_id))
         self._replied[chat_id] = slot
         self._last_chat[chat_id] = max(self._last_chat.get(chat_id, slot), slot)
         self._forget_old_chats()
@@ -372,11 +370,11 @@ class Pacer:
         second, or holding its place): it goes first, and that message claims the chat again
         (`_placed`)."""
         while self.per_chat:
-            pending = self._out.get(chat_id)
-            if pending is not None and not (reply and self._queued.get(chat_id) is pending):
+            pending = self._ahead_of(chat_id, reply)
+            if pending is not None:
                 await asyncio.shield(pending)
                 continue
-            free = self._answered.get(chat_id, -math.inf) + self.per_chat
+            free = self._arrival_free(chat_id)
             now = self.monotonic()
             if free <= now:
                 break
@@ -385,6 +383,22 @@ class Pacer:
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._out[chat_id] = mine
         return mine
+
+    def _reply_due(self, chat_id: str) -> float:
+        """When a reply to this chat may go: a second after its last reply was due."""
+        return self._replied.get(chat_id, self._unknown) + self.per_chat
+
+    def _arrival_free(self, chat_id: str) -> float:
+        """When this chat may be sent its next message: a second after its last arrived."""
+        return self._answered.get(chat_id, -math.inf) + self.per_chat
+
+    def _ahead_of(self, chat_id: str, reply: bool) -> asyncio.Future[None] | None:
+        """The message to this chat on its way that the next one waits for, if any (a reply
+        does not wait for a broadcast message that has not left)."""
+        pending = self._out.get(chat_id)
+        if pending is None or (reply and self._queued.get(chat_id) is pending):
+            return None
+        return pending
 
     def _release(self, chat_id: str | None, mine: asyncio.Future[None] | None) -> None:
         if chat_id is None or mine is None:

@@ -415,8 +415,8 @@ class TelegramChannel:
         pressed: Message | None,
         pressed_on: tuple[str, str, str] | None,
     ) -> Callable[[], Awaitable[object]] | None:
-        """Show the chosen answer on the question and take its buttons away: the edit to make
-        once the step's other replies are sent (None: nothing to edit)."""
+        """Show the chosen answer on the question and take its buttons away: the edit that
+        does it, for `_deliver` to make (None: nothing to edit)."""
         bot = self._bot
         if pressed is not None and pressed_on is not None and pressed_on[1] == reply.node_id:
             message_id, text = pressed.message_id, pressed.text or ""
