@@ -23,7 +23,8 @@ on the bot's database connections and every write transaction (how long it held 
 
 Measurement hooks, all from outside the production code: a timing wrapper around the update
 processor's `do_process_update` (the same for every bot), sqlite3's `set_trace_callback` on
-each connection `bot.store.db.connect` opens, and a timer around `Database._in_transaction`.
+each connection `bot.store.db.connect` opens, and timers around `Database._in_transaction` and
+the residents' steps' shared transaction (`_open_steps` to `_commit_steps`).
 """
 
 from __future__ import annotations
@@ -213,17 +214,43 @@ def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
     if in_transaction is None:  # the store changed: time nothing rather than guess
         return
 
+    def name(fn: Any) -> str:
+        work = getattr(fn, "func", fn)  # a functools.partial: the function it calls
+        called = getattr(work, "__qualname__", None) or type(work).__name__
+        return f"{getattr(work, '__module__', None) or '?'}.{called}"
+
     def timed_transaction(self: store.Database, begin: str, fn: Any, *args: Any) -> Any:
         start = time.monotonic()
         try:
             return in_transaction(self, begin, fn, *args)
         finally:
-            work = getattr(fn, "func", fn)  # a functools.partial: the function it calls
-            name = getattr(work, "__qualname__", None) or type(work).__name__
-            module = getattr(work, "__module__", None) or "?"
-            timing.writes.append((start, time.monotonic(), f"{module}.{name}"))
+            timing.writes.append((start, time.monotonic(), name(fn)))
 
     store.Database._in_transaction = timed_transaction  # type: ignore[method-assign]
+
+    # Residents' steps sharing a transaction on the event loop (write_quick): from the first
+    # step's BEGIN to the COMMIT, a turn of the loop later.
+    open_steps = getattr(store.Database, "_open_steps", None)
+    commit_steps = getattr(store.Database, "_commit_steps", None)
+    if open_steps is None or commit_steps is None:
+        return
+    began: list[tuple[float, str]] = []
+
+    def timed_open(self: store.Database, fn: Any, *args: Any) -> Any:
+        began[:] = [(time.monotonic(), name(fn))]
+        return open_steps(self, fn, *args)
+
+    def timed_commit(self: store.Database, batch: Any) -> Any:
+        try:
+            return commit_steps(self, batch)
+        finally:
+            if began:
+                ((start, work),) = began
+                began.clear()
+                timing.writes.append((start, time.monotonic(), work))
+
+    store.Database._open_steps = timed_open  # type: ignore[method-assign]
+    store.Database._commit_steps = timed_commit  # type: ignore[method-assign]
 
 
 def threads_cpu() -> dict[str, float]:

@@ -5,12 +5,14 @@ database thread: `await db.write(fn, ...)` runs it inside BEGIN IMMEDIATE ... CO
 writer connection, `await db.read(fn, ...)` inside a read transaction on a reader connection
 (WAL lets readers work beside the writer, so a long report never holds up a resident's tap).
 `await db.write_quick(fn, ...)`, for a resident's step, runs it right there on the event loop
-when the writer connection is free, and makes no hop at all.
+when the writer connection is free, and makes no hop at all; the steps that one turn of the loop
+runs share one transaction, each in a savepoint of its own, and one COMMIT.
 
 Why not aiosqlite: it sends each statement to its thread separately, so a tap that reads and
 writes a handful of rows pays a handful of thread round trips and holds a lock across them;
-here a whole step (read, decide, write) is one round trip, and the transaction cannot be left
-open across an `await`.
+here a whole step (read, decide, write) is one round trip, and no work's transaction is left
+open across an `await` (the steps' shared one stays open for one turn of the loop, the writer
+held, with no step's work half done in it).
 """
 
 from __future__ import annotations
@@ -84,6 +86,14 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 
 @dataclass(slots=True)
+class _Steps:
+    """Residents' steps sharing one transaction (Database.write_quick); the first commits it."""
+
+    waiting: list[asyncio.Future[None]] = field(default_factory=list)  # the later steps
+    error: BaseException | None = None  # why it was rolled back, if it was
+
+
+@dataclass(slots=True)
 class _Reader:
     """A reader thread's connection; `in_use` is held while it runs a read."""
 
@@ -106,6 +116,7 @@ class Database:
         self._checkpointing: asyncio.Future[None] | None = None
         self._checkpointed_at = -math.inf  # event loop time
         self._writer_lock = threading.Lock()  # held while the writer connection is in use
+        self._batch: _Steps | None = None  # residents' steps' transaction, open on the loop
         self._closed = False
 
     @classmethod
@@ -127,12 +138,19 @@ class Database:
         conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BACKSTOP}")
         self._writer = conn
         migrate.upgrade(conn)
+        # A step in a savepoint keeps a copy of each page it changes, in a file once a turn's
+        # steps have changed 64 KiB; in memory, steps sharing a commit cost 30% less CPU each
+        # rather than none less (16 at a time). After the migrations: an index they build on a
+        # large table sorts in files, not memory.
+        conn.execute("PRAGMA temp_store=MEMORY")
 
     async def close(self) -> None:
         """Finish queued work, then close every connection."""
         if self._closed:
             return
         self._closed = True
+        if self._batch is not None:  # steps waiting for the loop's next turn: save them now
+            self._commit_steps(self._batch)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._shutdown)
 
@@ -192,20 +210,112 @@ class Database:
         for the thread like any write. It may go ahead of writes queued but not yet begun:
         each is a transaction of its own, and none waits on another's order.
 
-        The loop waits for the transaction, so never use it for work that grows with the
+        Group commit: the first step begins a transaction and lets the loop finish its turn;
+        every step the other residents' updates run meanwhile joins it in a savepoint of its
+        own, and the first commits them all. A COMMIT writes each page the steps changed
+        once, however many of them changed it (the answers' indexes' last pages, the log's
+        header): about 85 µs of a step's 210 when alone, when the steps are saturating the
+        loop or catching up after the machine took its CPU away. A step's own error rolls
+        back its savepoint only; a failed COMMIT (a full disk, say) fails every step in it.
+        Each caller returns only once its work is committed, so nothing is replied to that
+        is not saved.
+
+        The loop waits for each step's work, so never use it for work that grows with the
         data; nor while another process may hold the database's write lock for long (the
         loop would wait for that too: a command-line staff action takes milliseconds).
         """
         if self._closed:
             raise RuntimeError("the database is closed")
+        batch = self._batch
+        if batch is not None:  # a step earlier in this turn of the loop has it open
+            result = self._in_savepoint(batch, fn, args, kwargs)
+            committed = asyncio.get_running_loop().create_future()
+            batch.waiting.append(committed)
+            await committed
+            return result
         if not self._writer_lock.acquire(blocking=False):
             return await self.write(fn, *args, **kwargs)
         try:
-            result = self._in_transaction("BEGIN IMMEDIATE", fn, args, kwargs)
+            result = self._open_steps(fn, args, kwargs)
+        except BaseException:
+            self._writer_lock.release()
+            raise
+        batch = self._batch = _Steps()
+        try:
+            await asyncio.sleep(0)  # the rest of this turn of the loop: its steps join in
+        finally:
+            failed = self._commit_steps(batch)  # even if cancelled: the others wait for it
+        if failed is not None:
+            raise failed
+        if batch.error is not None:  # a joined step's failure took the transaction with it
+            raise batch.error
+        return result
+
+    def _open_steps(self, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:
+        """Begin the steps' transaction with the first step's work (rolled back if it raises)."""
+        conn = self._writer
+        assert conn is not None, "the database is not open"
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            return fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _in_savepoint(
+        self, batch: _Steps, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> T:
+        """A later step's work in the open transaction; only its own is undone if it raises."""
+        conn = self._writer
+        assert conn is not None, "the database is not open"
+        conn.execute("SAVEPOINT step")
+        try:
+            result = fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
+        except BaseException as error:
+            try:
+                conn.execute("ROLLBACK TO step")
+                conn.execute("RELEASE step")
+            except BaseException:
+                # SQLite rolled back the whole transaction (some errors do: a full disk), and
+                # the other steps' work with it: they are told.
+                self._end_steps(batch, error)
+            raise
+        conn.execute("RELEASE step")
+        return result
+
+    def _commit_steps(self, batch: _Steps) -> BaseException | None:
+        """Commit the steps' transaction; the error if it could not (it is rolled back)."""
+        if self._batch is not batch:  # ended already (by close, or a step's failure)
+            return None
+        conn = self._writer
+        assert conn is not None, "the database is not open"
+        try:
+            conn.execute("COMMIT")
+        except BaseException as error:
+            self._end_steps(batch, error)
+            return error
+        self._batch = None
+        self._writer_lock.release()
+        for committed in batch.waiting:
+            if not committed.done():  # else its caller was cancelled: its work is saved anyway
+                committed.set_result(None)
+        self._checkpoint_soon()
+        return None
+
+    def _end_steps(self, batch: _Steps, error: BaseException) -> None:
+        """Roll back the steps' transaction; every step in it gets an error."""
+        conn = self._writer
+        self._batch = None
+        try:
+            if conn is not None and conn.in_transaction:
+                conn.execute("ROLLBACK")
         finally:
             self._writer_lock.release()
-        self._checkpoint_soon()
-        return result
+            batch.error = sqlite3.OperationalError(f"the steps' transaction failed: {error}")
+            batch.error.__cause__ = error
+            for committed in batch.waiting:
+                if not committed.done():
+                    committed.set_exception(batch.error)
 
     async def read(self, fn: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn(conn, ...)` in one read transaction on a reader connection."""

@@ -63,17 +63,22 @@ class Counted:
         self.writes = self.reads = 0
         # Where each transaction begins, on the writer (whether on its thread or the event
         # loop) and on a reader.
-        write, read = db._in_transaction, db._read
+        write, steps, read = db._in_transaction, db._open_steps, db._read
 
         def counted_write(*args: Any) -> Any:
             self.writes += 1
             return write(*args)
+
+        def counted_steps(*args: Any) -> Any:
+            self.writes += 1
+            return steps(*args)
 
         def counted_read(*args: Any) -> Any:
             self.reads += 1
             return read(*args)
 
         monkeypatch.setattr(db, "_in_transaction", counted_write)
+        monkeypatch.setattr(db, "_open_steps", counted_steps)
         monkeypatch.setattr(db, "_read", counted_read)
 
 

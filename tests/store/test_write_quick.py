@@ -1,11 +1,13 @@
 """A resident's step writes on the event loop when the writer connection is free
-(Database.write_quick), and waits for the writer thread like any write when it is not."""
+(Database.write_quick), the steps of one turn of the loop sharing one commit, and waits for
+the writer thread like any write when it is not."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,134 @@ async def test_a_closed_database_refuses_it(db: Database) -> None:
     await db.close()
     with pytest.raises(RuntimeError, match="closed"):
         await db.write_quick(_note, "late")
+
+
+def _commits(db: Database) -> list[str]:
+    """Every COMMIT the writer connection runs from now on."""
+    seen: list[str] = []
+    assert db._writer is not None
+    db._writer.set_trace_callback(
+        lambda sql: seen.append(sql) if sql.startswith("COMMIT") else None
+    )
+    return seen
+
+
+async def test_steps_in_one_turn_of_the_loop_share_one_commit_and_each_waits_for_it(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    commits = _commits(db)
+    seen_before_commit: list[list[str]] = []
+
+    async def step(text: str) -> None:
+        await db.write_quick(_note, text)
+        # Returned: committed, so another connection sees it (a reply is sent after this).
+        seen_before_commit.append(await db.read(_notes))
+
+    await asyncio.gather(*(step(f"resident {n}") for n in range(5)))
+
+    assert commits == ["COMMIT"]
+    assert await db.read(_notes) == ["setup"] + [f"resident {n}" for n in range(5)]
+    assert all(len(seen) == 6 for seen in seen_before_commit)
+
+
+async def test_a_step_that_fails_among_others_undoes_only_its_own_work(db: Database) -> None:
+    await db.write(_note, "setup")
+
+    def half_done(conn: sqlite3.Connection) -> None:
+        _note(conn, "half")
+        raise ValueError("the step went wrong")
+
+    first, failed, last = await asyncio.gather(
+        db.write_quick(_note, "first"),
+        db.write_quick(half_done),
+        db.write_quick(_note, "last"),
+        return_exceptions=True,
+    )
+
+    assert isinstance(failed, ValueError)
+    assert first == last == threading.get_ident()
+    assert await db.read(_notes) == ["setup", "first", "last"]
+    await db.write_quick(_note, "next")  # the connection is free again
+    assert await db.read(_notes) == ["setup", "first", "last", "next"]
+
+
+async def test_when_a_step_takes_the_whole_transaction_with_it_every_step_is_told(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+
+    def ruinous(conn: sqlite3.Connection) -> None:
+        conn.execute("ROLLBACK")  # as SQLite itself does on some errors (a full disk)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    first, failed, last = await asyncio.gather(
+        db.write_quick(_note, "first"),
+        db.write_quick(ruinous),
+        db.write_quick(_note, "last"),
+        return_exceptions=True,
+    )
+
+    assert isinstance(failed, sqlite3.OperationalError)
+    assert "disk is full" in str(failed)
+    # "first" had been written before and was rolled back with it: its caller is not told it
+    # was saved. "last" began a transaction of its own and was.
+    assert isinstance(first, sqlite3.OperationalError)
+    assert "disk is full" in str(first)
+    assert last == threading.get_ident()
+    assert await db.read(_notes) == ["setup", "last"]
+
+
+async def test_a_commit_that_fails_fails_every_step_in_it_and_saves_none(db: Database) -> None:
+    await db.write(_note, "setup")
+
+    def violates_at_commit(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS child (id INTEGER PRIMARY KEY, parent INTEGER "
+            "REFERENCES child (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        conn.execute("INSERT INTO child (parent) VALUES (999)")  # fails only at COMMIT
+
+    outcomes = await asyncio.gather(
+        db.write_quick(violates_at_commit),
+        db.write_quick(_note, "second"),
+        return_exceptions=True,
+    )
+
+    assert isinstance(outcomes[0], sqlite3.IntegrityError)
+    assert isinstance(outcomes[1], sqlite3.OperationalError)
+    assert "FOREIGN KEY" in str(outcomes[1])
+    assert await db.read(_notes) == ["setup"]
+    await db.write_quick(_note, "next")
+    assert await db.read(_notes) == ["setup", "next"]
+
+
+async def test_a_step_whose_caller_is_cancelled_is_saved_with_the_others(db: Database) -> None:
+    await db.write(_note, "setup")
+    first = asyncio.create_task(db.write_quick(_note, "first"))
+    second = asyncio.create_task(db.write_quick(_note, "second"))
+    await asyncio.sleep(0)  # both have run their work; the commit is the loop's next turn
+    first.cancel()
+    second.cancel()
+
+    for task in (first, second):
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert await db.read(_notes) == ["setup", "first", "second"]
+    await db.write_quick(_note, "next")
+    assert await db.read(_notes) == ["setup", "first", "second", "next"]
+
+
+async def test_closing_saves_the_steps_of_the_turn_in_progress(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "closing.sqlite3")
+    await db.write(_note, "setup")
+    steps = [asyncio.create_task(db.write_quick(_note, f"step {n}")) for n in range(3)]
+    await asyncio.sleep(0)  # their work is done, the commit not yet
+    await db.close()
+    await asyncio.gather(*steps)
+
+    reopened = await Database.open(tmp_path / "closing.sqlite3")
+    try:
+        assert await reopened.read(_notes) == ["setup", "step 0", "step 1", "step 2"]
+    finally:
+        await reopened.close()
