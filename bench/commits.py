@@ -1,6 +1,6 @@
 """How long residents' commits hold the event loop under a steady load, checkpoints included.
 
-    .venv/bin/python bench/commits.py [--rate 500] [--seconds 20]
+    .venv/bin/python bench/commits.py [--rate 500] [--seconds 20] [--together 1]
 
 Residents do the onboarding (/start, "Yes, I agree", type "Riverside", "No, thanks") through
 the bot's own Host and Database, one step after another at --rate steps a second, on a fresh
@@ -9,7 +9,12 @@ database, with no Telegram at all: every step's write transaction runs on the ev
 does there. Each COMMIT is timed. A commit is where SQLite's own checkpoint runs when the log
 reaches its backstop (fsyncs included), and where the log starts again from its beginning
 (its header synced): every resident waits while it does. Also printed: how often the log was
-started again, and the longest it was when a checkpoint began.
+started again, the longest it was when a checkpoint began, how many steps shared a commit, and
+the process's CPU a step (the host's work, SQL included).
+
+--together K: K residents at a time, each step of theirs begun in the same turn of the event
+loop (as when updates arrive together, or pile up while the machine gives the bot no CPU), so
+their steps share commits (Database.write_quick); 1 (the default) is one step at a time.
 
 No target of its own: it shows where the paced target's slow steps do not come from
 (bench/README.md, "The checkpoint"). Exit status 0; 1 when it could not measure.
@@ -97,12 +102,12 @@ def watch_checkpoints(db: Database, seen: list[tuple[int, int]]) -> None:
 def log_state(path: Path) -> tuple[int, int]:
     """(frames in the log's current run, how many times it has started again), from the
     log index's header (the -shm file) and the log's own header."""
-    index = Path(f"{path}-shm").read_bytes()[:20]
-    log = Path(f"{path}-wal").read_bytes()[:16]
+    with open(f"{path}-shm", "rb") as shm, open(f"{path}-wal", "rb") as wal:
+        index, log = shm.read(20), wal.read(16)  # the headers, not the whole files
     return int.from_bytes(index[16:20], sys.byteorder), int.from_bytes(log[12:16], "big")
 
 
-async def run(rate: float, seconds: float) -> dict[str, Any]:
+async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
     commits: list[float] = []
     seen: list[tuple[int, int]] = []
     with tempfile.TemporaryDirectory(prefix="cv-commits-") as tmp:
@@ -116,20 +121,26 @@ async def run(rate: float, seconds: float) -> dict[str, Any]:
             db._writer = TimedConnection(db._writer, commits)  # type: ignore[arg-type,assignment]
             watch_checkpoints(db, seen)
             loop = asyncio.get_running_loop()
-            started = loop.time()
+            started, cpu = loop.time(), time.process_time()
             resident = 0
             while loop.time() - started < seconds:
-                resident += 1
-                await onboard(host, Who("telegram", str(resident), str(resident), "en"))
+                first, resident = resident + 1, resident + together
+                await asyncio.gather(
+                    *(
+                        onboard(host, Who("telegram", str(n), str(n), "en"))
+                        for n in range(first, resident + 1)
+                    )
+                )
                 due = started + resident * 4 / rate
                 await asyncio.sleep(max(0.0, due - loop.time()))
-            wall = loop.time() - started
+            wall, cpu = loop.time() - started, time.process_time() - cpu
             seen.append(log_state(db.path))
         finally:
             await db.close()
     return {
         "steps": resident * 4,
         "wall": wall,
+        "cpu": cpu,
         "commits": commits,
         "checkpoints": len(seen) - 1,
         "restarts": seen[-1][1] - seen[0][1],
@@ -153,6 +164,8 @@ def report(result: dict[str, Any]) -> list[str]:
         f"commit ms: p50 {at(0.5):.3f}, p99 {at(0.99):.3f}, p99.9 {at(0.999):.3f}, "
         f"longest {commits[-1]:.1f}",
         f"commits over {SLOW_MS:.0f} ms: {len(slow)} ({sum(slow):.0f} ms in all)",
+        f"steps a commit: {result['steps'] / len(commits):.2f}; "
+        f"CPU a step: {result['cpu'] / result['steps'] * 1000:.3f} ms",
         f"checkpoints: {result['checkpoints']}; the log started again {result['restarts']} "
         f"times; longest log seen by a checkpoint {result['longest_log']} frames "
         f"(SQLite's backstop at {result['backstop']})",
@@ -163,15 +176,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=500.0, help="steps a second (500)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long (20)")
+    parser.add_argument(
+        "--together", type=int, default=1, help="residents stepping at the same time (1)"
+    )
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.seconds <= 0:
         parser.error("--rate and --seconds must be above 0")
+    if args.together < 1:
+        parser.error("--together must be 1 or more")
     try:
-        lines = report(asyncio.run(run(args.rate, args.seconds)))
+        lines = report(asyncio.run(run(args.rate, args.seconds, args.together)))
     except (RuntimeError, sqlite3.Error) as error:
         print(f"could not measure: {error}", file=sys.stderr)
         return 1
-    print(f"Commits of residents' steps at {args.rate:g} steps/s, for {args.seconds:g} s")
+    print(
+        f"Commits of residents' steps at {args.rate:g} steps/s, for {args.seconds:g} s, "
+        f"{args.together} at a time"
+    )
     print("\n".join(lines))
     return 0
 

@@ -27,12 +27,13 @@ def test_every_step_commits_once_and_checkpoints_are_counted() -> None:
     result = _run("--rate", "200", "--seconds", "2.5")
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
-    assert out.startswith("Commits of residents' steps at 200 steps/s, for 2.5 s"), out
+    assert out.startswith("Commits of residents' steps at 200 steps/s, for 2.5 s, 1 at a time"), out
     counts = re.search(r"^(\d+) steps in ([\d.]+) s \((\d+) steps/s\), (\d+) commits$", out, re.M)
     assert counts is not None, out
     steps, commits = int(counts.group(1)), int(counts.group(4))
     assert steps % 4 == 0 and steps >= 400, out  # four steps a resident, at 200 a second
     assert commits == steps, out  # one write transaction a step
+    assert re.search(r"^steps a commit: 1\.00; CPU a step: \d+\.\d{3} ms$", out, re.M), out
     timing = re.search(
         r"^commit ms: p50 ([\d.]+), p99 ([\d.]+), p99\.9 ([\d.]+), longest ([\d.]+)$", out, re.M
     )
@@ -44,7 +45,26 @@ def test_every_step_commits_once_and_checkpoints_are_counted() -> None:
     assert int(checks.group(1)) >= 1, out  # a checkpoint a second after writes
 
 
+def test_residents_stepping_together_share_commits() -> None:
+    result = _run("--rate", "400", "--seconds", "1.5", "--together", "4")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    counts = re.search(r"^(\d+) steps in .*, (\d+) commits$", out, re.M)
+    assert counts is not None, out
+    steps, commits = int(counts.group(1)), int(counts.group(2))
+    assert steps % 16 == 0, out  # four residents at a time, four steps each
+    assert commits <= steps / 2, out  # each turn of the loop: one commit for four steps
+    shared = re.search(r"^steps a commit: ([\d.]+); ", out, re.M)
+    assert shared is not None and float(shared.group(1)) == round(steps / commits, 2), out
+
+
 def test_a_rate_of_nothing_is_refused() -> None:
     result = _run("--rate", "0")
     assert result.returncode == 2
     assert "--rate and --seconds must be above 0" in result.stderr
+
+
+def test_nobody_stepping_is_refused() -> None:
+    result = _run("--together", "0")
+    assert result.returncode == 2
+    assert "--together must be 1 or more" in result.stderr
