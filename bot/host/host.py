@@ -1,8 +1,10 @@
 """The host: what every channel (Telegram, the terminal simulator) calls.
 
-Each call is one write transaction in the database's writer thread (see bot.host.steps):
-the step is read, decided, written and rendered there, and committed before the replies come
-back, so an acknowledged answer survives any crash.
+Each step is one write transaction on the database's writer connection (see bot.host.steps;
+on the event loop when the writer is free, sharing its commit with the other steps of that
+turn of the loop: Database.write_quick): the step is read, decided, written and rendered
+there, and committed before the replies come back, so an acknowledged answer survives any
+crash.
 """
 
 from __future__ import annotations

@@ -55,6 +55,10 @@ CHECKPOINT_AFTER_WRITES = 300
 # SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log, should
 # the checkpointer fail (a reader on an old snapshot holds up both alike, until it ends).
 CHECKPOINT_BACKSTOP = 10_000
+# At most this many residents' steps share a commit (Database.write_quick): the first step's
+# reply waits for the others' work, about 0.2 ms each. 16 at a time cost 30% less CPU a step
+# than one at a time (bench/commits.py --together 16).
+STEPS_A_COMMIT = 16
 # Prepared statements kept per connection; the hot path uses a few dozen distinct ones.
 STATEMENT_CACHE = 256
 # Pages of the file each connection keeps, in KiB (SQLite's default is 2,000). A broadcast
@@ -145,10 +149,11 @@ class Database:
         conn.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_BACKSTOP}")
         self._writer = conn
         migrate.upgrade(conn)
-        # A step in a savepoint keeps a copy of each page it changes, in a file once a turn's
-        # steps have changed 64 KiB; in memory, steps sharing a commit cost 30% less CPU each
-        # rather than none less (16 at a time). After the migrations: an index they build on a
-        # large table sorts in files, not memory.
+        # A step in a savepoint keeps a copy of each page it changes (freed when it ends).
+        # SQLite moves the copies to a temporary file once one step's pass 64 KiB, and the
+        # transaction's later steps then write theirs there too: 16 steps sharing a commit
+        # cost no less CPU each than one alone, and 30% less with the copies in memory. After
+        # the migrations: an index they build on a large table sorts in files, not memory.
         conn.execute("PRAGMA temp_store=MEMORY")
 
     async def close(self) -> None:
@@ -215,7 +220,7 @@ class Database:
         twice, the loop to wake (bench/throughput.py: 1.74 against 2.19 ms of CPU a step).
         When the writer thread has the connection (a broadcast's batch, say) the work waits
         for the thread like any write. It may go ahead of writes queued but not yet begun:
-        each is a transaction of its own, and none waits on another's order.
+        none waits on another's order.
 
         Group commit: the first step begins a transaction and lets the loop finish its turn;
         every step the other residents' updates run meanwhile joins it in a savepoint of its
@@ -225,7 +230,8 @@ class Database:
         loop or catching up after the machine took its CPU away. A step's own error rolls
         back its savepoint only; a failed COMMIT (a full disk, say) fails every step in it.
         Each caller returns only once its work is committed, so nothing is replied to that
-        is not saved.
+        is not saved. The first step's reply waits for the others' work (about 0.2 ms each),
+        so the STEPS_A_COMMIT-th commits them all there and then.
 
         The loop waits for each step's work, so never use it for work that grows with the
         data; nor while another process may hold the database's write lock for long (the
@@ -238,6 +244,8 @@ class Database:
             result = self._in_savepoint(batch, fn, args, kwargs)
             committed = asyncio.get_running_loop().create_future()
             batch.waiting.append(committed)
+            if len(batch.waiting) + 1 >= STEPS_A_COMMIT:
+                self._commit_steps(batch)  # its outcome is in `committed`, as for the others
             await committed
             return result
         if not self._writer_lock.acquire(blocking=False):
@@ -262,6 +270,9 @@ class Database:
         """Begin the steps' transaction with the first step's work (rolled back if it raises)."""
         conn = self._writer
         assert conn is not None, "the database is not open"
+        if conn.in_transaction:  # a rollback that failed (a disk error) left it open
+            log.warning("the writer's last transaction was still open: rolled back")
+            conn.execute("ROLLBACK")
         conn.execute("BEGIN IMMEDIATE")
         try:
             return fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
@@ -287,7 +298,14 @@ class Database:
                 # the other steps' work with it: they are told.
                 self._end_steps(batch, error)
             raise
-        conn.execute("RELEASE step")
+        try:
+            conn.execute("RELEASE step")
+        except BaseException as error:
+            # Its work cannot be committed apart from the others' (SQLite refuses while a
+            # statement of it is still running): none is saved, and every step is told.
+            del result  # a cursor it returned, kept by the traceback, would keep it running
+            self._end_steps(batch, error)
+            raise
         return result
 
     def _commit_steps(self, batch: _Steps) -> BaseException | None:

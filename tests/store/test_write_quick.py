@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import Database
+from bot.store.db import STEPS_A_COMMIT, Database
 
 
 def _note(conn: sqlite3.Connection, text: str) -> int:
@@ -89,19 +89,27 @@ async def test_steps_in_one_turn_of_the_loop_share_one_commit_and_each_waits_for
     db: Database,
 ) -> None:
     await db.write(_note, "setup")
-    commits = _commits(db)
-    seen_before_commit: list[list[str]] = []
+    happened = _commits(db)
 
     async def step(text: str) -> None:
         await db.write_quick(_note, text)
-        # Returned: committed, so another connection sees it (a reply is sent after this).
-        seen_before_commit.append(await db.read(_notes))
+        happened.append(f"{text} returned")  # its reply would be sent now
 
     await asyncio.gather(*(step(f"resident {n}") for n in range(5)))
 
-    assert commits == ["COMMIT"]
+    assert happened[0] == "COMMIT"  # before any step returned
+    assert sorted(happened[1:]) == [f"resident {n} returned" for n in range(5)]
     assert await db.read(_notes) == ["setup"] + [f"resident {n}" for n in range(5)]
-    assert all(len(seen) == 6 for seen in seen_before_commit)
+
+
+async def test_at_most_so_many_steps_share_a_commit(db: Database) -> None:
+    await db.write(_note, "setup")
+    commits = _commits(db)
+
+    await asyncio.gather(*(db.write_quick(_note, str(n)) for n in range(STEPS_A_COMMIT + 4)))
+
+    assert commits == ["COMMIT", "COMMIT"]  # STEPS_A_COMMIT, then the last four
+    assert await db.read(_notes) == ["setup"] + [str(n) for n in range(STEPS_A_COMMIT + 4)]
 
 
 async def test_a_step_that_fails_among_others_undoes_only_its_own_work(db: Database) -> None:
@@ -151,6 +159,27 @@ async def test_when_a_step_takes_the_whole_transaction_with_it_every_step_is_tol
     assert await db.read(_notes) == ["setup", "last"]
 
 
+async def test_a_step_whose_work_cannot_be_released_fails_with_the_others(db: Database) -> None:
+    await db.write(_note, "setup")
+
+    def leaves_a_statement_running(conn: sqlite3.Connection) -> sqlite3.Cursor:
+        # Its rows are written, its statement not finished: SQLite cannot end its savepoint.
+        return conn.execute("INSERT INTO notes (text) VALUES ('j1'), ('j2') RETURNING text")
+
+    first, running = await asyncio.gather(
+        db.write_quick(_note, "first"),
+        db.write_quick(leaves_a_statement_running),
+        return_exceptions=True,
+    )
+
+    # Told it failed, and it did: nothing of it (nor of the step it shared a commit with) saved.
+    assert isinstance(running, sqlite3.OperationalError)
+    assert isinstance(first, sqlite3.OperationalError)
+    assert await db.read(_notes) == ["setup"]
+    await db.write_quick(_note, "next")
+    assert await db.read(_notes) == ["setup", "next"]
+
+
 async def test_a_commit_that_fails_fails_every_step_in_it_and_saves_none(db: Database) -> None:
     await db.write(_note, "setup")
 
@@ -196,8 +225,15 @@ async def test_closing_saves_the_steps_of_the_turn_in_progress(tmp_path: Path) -
     await db.write(_note, "setup")
     steps = [asyncio.create_task(db.write_quick(_note, f"step {n}")) for n in range(3)]
     await asyncio.sleep(0)  # their work is done, the commit not yet
+    committed_by: list[object] = []
+    assert db._writer is not None
+    db._writer.set_trace_callback(
+        lambda sql: committed_by.append(asyncio.current_task()) if sql == "COMMIT" else None
+    )
     await db.close()
     await asyncio.gather(*steps)
+
+    assert committed_by == [asyncio.current_task()]  # by close(), not by a step afterwards
 
     reopened = await Database.open(tmp_path / "closing.sqlite3")
     try:
