@@ -46,12 +46,15 @@ READERS = 2
 # fills the log to 1,000 pages does it, and its two fsyncs held up every resident's tap
 # behind that commit for 10-20 ms.
 CHECKPOINT_EVERY = 1.0
-# ...or sooner, once this many writes (a step each, the steps sharing a commit counted one by
-# one) have committed since the last began. A step alone writes about a dozen pages of log, so
-# at 1,000 steps a second the log reached the backstop below in 0.8 s, and the backstop's
-# checkpoint ran in a step's commit on the event loop: 25-32 ms, every second
-# (bench/commits.py --rate 1000). 300 steps: under 4,000 pages.
-CHECKPOINT_AFTER_WRITES = 300
+# ...or sooner, once this many commits have been made since the last began. A step alone
+# commits about a dozen pages of log, so at 1,000 steps a second the log reached the backstop
+# below in 0.8 s, and the backstop's checkpoint ran in a step's commit on the event loop: 25-32
+# ms, every second (bench/commits.py --rate 1000). 250 commits: about 3,000 pages of steps one
+# at a time, 6,000 of steps sharing commits (about 25 pages for 15). Counting steps instead
+# ran it several times as often when they shared commits, and the steps that its writer-held
+# pass sent to the writer thread shared none: ours' CPU a step saturated 0.78-0.83 ms against
+# 0.65-0.68 (bench/throughput.py --paced none, alternated).
+CHECKPOINT_AFTER_COMMITS = 250
 # SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log, should
 # the checkpointer fail (a reader on an old snapshot holds up both alike, until it ends).
 CHECKPOINT_BACKSTOP = 10_000
@@ -125,7 +128,7 @@ class Database:
         self._checkpointer: sqlite3.Connection | None = None
         self._checkpointing: asyncio.Future[None] | None = None
         self._checkpointed_at = -math.inf  # event loop time
-        self._written = 0  # writes committed since the last checkpoint began
+        self._commits = 0  # since the last checkpoint began
         self._writer_lock = threading.Lock()  # held while the writer connection is in use
         self._batch: _Steps | None = None  # residents' steps' transaction, open on the loop
         self._closed = False
@@ -324,7 +327,7 @@ class Database:
         for committed in batch.waiting:
             if not committed.done():  # else its caller was cancelled: its work is saved anyway
                 committed.set_result(None)
-        self._checkpoint_soon(1 + len(batch.waiting))
+        self._checkpoint_soon()
         return None
 
     def _end_steps(self, batch: _Steps, error: BaseException) -> None:
@@ -367,25 +370,25 @@ class Database:
                 self._readers[ident] = reader
         return reader
 
-    def _checkpoint_soon(self, writes: int = 1) -> None:
-        """After `writes` writes committed, start a checkpoint unless one is running, or one
-        started under CHECKPOINT_EVERY ago and fewer than CHECKPOINT_AFTER_WRITES since.
+    def _checkpoint_soon(self) -> None:
+        """After a commit, start a checkpoint unless one is running, or one started under
+        CHECKPOINT_EVERY ago and fewer than CHECKPOINT_AFTER_COMMITS commits since.
 
         PASSIVE: it copies what no reader still needs and waits for nobody; the writer goes
         on appending meanwhile, and the log is reused from its start once all of it is in.
         """
         loop = asyncio.get_running_loop()
-        self._written += writes
+        self._commits += 1
         if (
             self._closed
             or self._checkpointing is not None
             or (
                 loop.time() - self._checkpointed_at < CHECKPOINT_EVERY
-                and self._written < CHECKPOINT_AFTER_WRITES
+                and self._commits < CHECKPOINT_AFTER_COMMITS
             )
         ):
             return
-        self._checkpointed_at, self._written = loop.time(), 0
+        self._checkpointed_at, self._commits = loop.time(), 0
         self._checkpointing = loop.run_in_executor(self._checkpoint_pool, self._checkpoint)
         self._checkpointing.add_done_callback(self._checkpoint_done)
 
