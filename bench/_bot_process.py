@@ -242,10 +242,11 @@ def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
         return open_steps(self, fn, *args)
 
     def timed_commit(self: store.Database, batch: Any) -> Any:
+        ends = self._batch is batch  # else ended already, and a later one may have begun
         try:
             return commit_steps(self, batch)
         finally:
-            if began:
+            if began and ends:
                 ((start, work),) = began
                 began.clear()
                 timing.writes.append((start, time.monotonic(), work))

@@ -41,7 +41,7 @@ Tx = NewType("Tx", sqlite3.Connection)
 Work = Callable[Concatenate[Tx, P], T]
 
 READERS = 2
-# At most this often (seconds), and only after writes, a thread of its own copies what the
+# This often (seconds), and only after writes, a thread of its own copies what the
 # write-ahead log holds into the database file (a checkpoint). Left to SQLite, the commit that
 # fills the log to 1,000 pages does it, and its two fsyncs held up every resident's tap
 # behind that commit for 10-20 ms.
@@ -98,9 +98,18 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _end_stale(writer: sqlite3.Connection) -> None:
+    """Roll back a transaction a failed rollback left open (a disk error), before the next;
+    else every later write would fail to begin, and the open one hold the file's write lock."""
+    if writer.in_transaction:
+        log.warning("the writer's last transaction was still open: rolled back")
+        writer.execute("ROLLBACK")
+
+
 @dataclass(slots=True)
 class _Steps:
-    """Residents' steps sharing one transaction (Database.write_quick); the first commits it."""
+    """Residents' steps sharing one transaction (Database.write_quick), committed by the first
+    a turn of the loop later, by the STEPS_A_COMMIT-th, or by close()."""
 
     waiting: list[asyncio.Future[None]] = field(default_factory=list)  # the later steps
     error: BaseException | None = None  # why it was rolled back, if it was
@@ -164,10 +173,12 @@ class Database:
         if self._closed:
             return
         self._closed = True
-        if self._batch is not None:  # steps waiting for the loop's next turn: save them now
-            self._commit_steps(self._batch)
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self._shutdown)
+        try:
+            if self._batch is not None:  # steps waiting for the loop's next turn: save them
+                self._commit_steps(self._batch)
+        finally:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, self._shutdown)
 
     def _shutdown(self) -> None:
         self._writer_pool.shutdown(wait=True)
@@ -273,9 +284,7 @@ class Database:
         """Begin the steps' transaction with the first step's work (rolled back if it raises)."""
         conn = self._writer
         assert conn is not None, "the database is not open"
-        if conn.in_transaction:  # a rollback that failed (a disk error) left it open
-            log.warning("the writer's last transaction was still open: rolled back")
-            conn.execute("ROLLBACK")
+        _end_stale(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
             return fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
@@ -337,6 +346,8 @@ class Database:
         try:
             if conn is not None and conn.in_transaction:
                 conn.execute("ROLLBACK")
+        except sqlite3.Error as failed:  # the next write rolls it back first (_end_stale)
+            log.warning("the steps' transaction could not be rolled back: %s", failed)
         finally:
             self._writer_lock.release()
             batch.error = sqlite3.OperationalError(f"the steps' transaction failed: {error}")
@@ -428,6 +439,7 @@ class Database:
     ) -> T:
         conn = self._writer
         assert conn is not None, "the database is not open"
+        _end_stale(conn)
         conn.execute(begin)
         try:
             result = fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]

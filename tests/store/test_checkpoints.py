@@ -155,12 +155,14 @@ async def test_many_commits_start_a_checkpoint_before_its_second_is_up(
             checkpoint()
 
         monkeypatch.setattr(db, "_checkpoint", noted)
+        # Two residents' steps a commit: commits are counted, not steps (steps sharing commits
+        # write fewer pages each, and a checkpoint holding the writer splits their commits).
         for n in range(store.CHECKPOINT_AFTER_COMMITS - 1):
-            await db.write_quick(_replace, n)
+            await asyncio.gather(db.write_quick(_replace, n), db.write_quick(_replace, n + 1))
         await asyncio.sleep(0.05)
         assert begun == []
 
-        await db.write_quick(_replace, 0)
+        await asyncio.gather(db.write_quick(_replace, 0), db.write_quick(_replace, 1))
         assert await _until(lambda: db._checkpointing is None and begun == [1])
     finally:
         await db.close()

@@ -14,6 +14,14 @@ import pytest
 from bot.store.db import STEPS_A_COMMIT, Database
 
 
+@pytest.fixture(autouse=True)
+def _no_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A checkpoint holds the writer for a moment (tests/store/test_checkpoints.py); a step
+    # meeting it goes to the writer thread, with a commit of its own, which on a slow machine
+    # would make these tests about sharing a commit fail at random.
+    monkeypatch.setattr(Database, "_checkpoint_soon", lambda self: None)
+
+
 def _note(conn: sqlite3.Connection, text: str) -> int:
     conn.execute("CREATE TABLE IF NOT EXISTS notes (text TEXT)")
     conn.execute("INSERT INTO notes (text) VALUES (?)", (text,))
@@ -240,3 +248,36 @@ async def test_closing_saves_the_steps_of_the_turn_in_progress(tmp_path: Path) -
         assert await reopened.read(_notes) == ["setup", "step 0", "step 1", "step 2"]
     finally:
         await reopened.close()
+
+
+async def test_a_transaction_a_failed_rollback_left_open_is_ended_before_the_next_write(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    assert db._writer is not None
+    db._writer.execute("BEGIN")  # as a ROLLBACK that failed (a disk error) would leave it
+    db._writer.execute("INSERT INTO notes (text) VALUES ('never committed')")
+
+    await db.write(_note, "next")  # not "cannot start a transaction within a transaction"
+
+    assert await db.read(_notes) == ["setup", "next"]
+
+
+async def test_closing_closes_every_connection_even_when_the_last_commit_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await Database.open(tmp_path / "failing.sqlite3")
+    await db.write(_note, "setup")
+    step = asyncio.create_task(db.write_quick(_note, "step"))
+    await asyncio.sleep(0)  # its work is done, the commit not yet
+
+    def broken(batch: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(db, "_commit_steps", broken)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        await db.close()
+
+    assert db._writer is None  # closed all the same
+    with pytest.raises(sqlite3.OperationalError):
+        await step
