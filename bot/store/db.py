@@ -282,10 +282,16 @@ class Database:
 
     def _open_steps(self, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:
         """Begin the steps' transaction with the first step's work (rolled back if it raises)."""
+        return self._begun("BEGIN IMMEDIATE", fn, args, kwargs)
+
+    def _begun(
+        self, begin: str, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> T:
+        """Begin a transaction on the writer and run `fn` in it; rolled back if it raises."""
         conn = self._writer
         assert conn is not None, "the database is not open"
         _end_stale(conn)
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(begin)
         try:
             return fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
         except BaseException:
@@ -437,15 +443,9 @@ class Database:
     def _in_transaction(
         self, begin: str, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]
     ) -> T:
+        result = self._begun(begin, fn, args, kwargs)
         conn = self._writer
         assert conn is not None, "the database is not open"
-        _end_stale(conn)
-        conn.execute(begin)
-        try:
-            result = fn(Tx(conn), *args, **kwargs)  # type: ignore[arg-type]
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         try:
             conn.execute("COMMIT")
         except BaseException:
