@@ -893,8 +893,8 @@ def paced_lines(
     )
     header = (
         f"{'run':4}{'bot':30}{'offered':>8}{'measured':>9}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'whole p99':>10}{'trip p99':>9}{'calls match':>12}{'burner CPU':>11}"
-        f"{'double CPU':>11}{'others CPU':>11}"
+        f"{'whole p99':>10}{'trip p99':>9}{'CPU ms/step':>12}{'calls match':>12}"
+        f"{'burner CPU':>11}{'double CPU':>11}{'others CPU':>11}"
     )
     lines = [
         f"PACED, {pacing.offered} with {residents} residents, "
@@ -912,6 +912,7 @@ def paced_lines(
             f"{_ms(percentile(phase.steady_processing, 99)):>8}"
             f"{_ms(percentile(phase.processing, 99)):>10}"
             f"{_ms(percentile(phase.round_trips, 99)):>9}"
+            f"{phase.cpu_ms_per_step:12.2f}"
             f"{_match_text(phase, expected):>12}"
             f"{_share(phase.burner_cpu, phase.wall):>11}{_share(phase.double_cpu, phase.wall):>11}"
             f"{_share(phase.others_cpu, phase.wall):>11}"
