@@ -12,9 +12,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, script: str = "commits.py") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(REPO / "bench" / "commits.py"), *args],
+        [sys.executable, str(REPO / "bench" / script), *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -68,3 +68,29 @@ def test_nobody_stepping_is_refused() -> None:
     result = _run("--together", "0")
     assert result.returncode == 2
     assert "--together must be 1 or more" in result.stderr
+
+
+def test_the_pages_each_step_writes_are_counted_by_table_and_index() -> None:
+    result = _run("--residents", "20", script="pages.py")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert out.startswith("Pages written to the log by 20 residents' steps, one at a time"), out
+    assert re.search(r"^every step: \d+\.\d\d pages a commit \(80 commits\)$", out, re.M), out
+    steps = re.findall(r"^(\S.*): (\d+\.\d\d) pages a commit \((\d+)\)$", out, re.M)
+    assert [label for label, _, _ in steps] == [
+        "/start",
+        "tap “Yes, I agree”",
+        "type “Riverside”",
+        "tap “No, thanks”",
+    ], out
+    assert all(commits == "20" for _, _, commits in steps), out  # a commit a step
+    # The area typed is one answer row: its table's page and one of each index of answers.
+    typed = out.split("type “Riverside”")[1].split("tap “No, thanks”")[0]
+    assert re.search(r"^ +1\.\d\d answers$", typed, re.M), out
+    assert "sessions_to_remind" not in typed and "sessions_participant" not in typed, out
+
+
+def test_pages_of_nobody_are_refused() -> None:
+    result = _run("--residents", "0", script="pages.py")
+    assert result.returncode == 2
+    assert "--residents must be 1 or more" in result.stderr

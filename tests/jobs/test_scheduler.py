@@ -139,6 +139,22 @@ async def test_one_reminder_per_unfinished_flow_and_never_after_stop(
     assert all(m.text == "reminder" for _, _, m in outbound.sent)
 
 
+async def test_a_flow_begun_long_ago_is_reminded_only_once_it_is_left_untouched(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    (a,) = await residents(db, 1)
+    sid = await _session(db, a, "priorities", T0 - timedelta(hours=50))
+    moved = SessionState("priorities", "h", "next", "{}", "active")
+    await db.write(sessions.update, sid, moved, (T0 - timedelta(hours=2)).isoformat())
+    now = Clock(T0)
+    jobs = _jobs(db, now, outbound, clock)
+    assert (await jobs.sweep()).reminders == 0  # still going: answered two hours ago
+    now.now = T0 + timedelta(hours=23)  # untouched for 25 hours now
+    assert (await jobs.sweep()).reminders == 1
+    await _settle(jobs)
+    assert [chat for _, chat, m in outbound.sent] == ["1"]
+
+
 async def test_evaluation_check_ins_come_once_per_period(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
