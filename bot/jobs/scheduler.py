@@ -32,8 +32,6 @@ from bot.store.initiatives import period_start
 
 log = logging.getLogger(__name__)
 
-# Flows a resident can leave open without having "left something unfinished".
-NOT_REMINDED = frozenset({"menu"})
 REMINDER_BATCH = 1000
 EXPIRY_SLICE = 2000  # participants looked at per sweep for the retention period
 
@@ -233,11 +231,14 @@ class Jobs:
         return await self.db.write(self._remind, cutoff, self._now())
 
     def _remind(self, conn: Tx, cutoff: str, now: str) -> int:
-        due = sessions.due_for_reminder(conn, cutoff, NOT_REMINDED, REMINDER_BATCH)
+        due = sessions.due_for_reminder(conn, cutoff, REMINDER_BATCH)
         if not due:
             return 0
-        ids = [session for session, _ in due]
-        people = sorted({participant for _, participant in due})
+        ids = [d.session_id for d in due]
+        people = sorted({d.participant_id for d in due if d.reachable})
+        if not people:  # only residents who cannot be sent news: passed over, for good
+            sessions.mark_reminded(conn, ids, now)
+            return 0
         # The broadcast and the "reminded" marks commit together: a crash can neither lose
         # the reminder nor send it twice.
         broadcasts.create(
@@ -252,7 +253,7 @@ class Jobs:
             created_by="scheduler",
         )
         sessions.mark_reminded(conn, ids, now)
-        return len(ids)
+        return sum(1 for d in due if d.reachable)
 
     async def _evaluation_checkins(self) -> list[int]:
         """Each active initiative asks its people how it is going, once per check-in period."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,30 +155,44 @@ def answers_for(conn: Tx, participant_id: int, flow_id: str | None = None) -> li
     return [_answer(r) for r in conn.execute(sql + " ORDER BY id", params)]
 
 
-def due_for_reminder(
-    conn: Tx, cutoff: str, exclude_flows: Iterable[str], limit: int
-) -> list[tuple[int, int]]:
-    """(session id, participant id) of unfinished flows untouched since `cutoff`, not yet
-    reminded, of residents who can be sent news; the longest begun first, `limit` at most.
+# The flow residents are left in between tasks: never "left unfinished", never reminded, and
+# not in the reminder sweep's index (sessions_to_remind, whose WHERE names it as written here).
+MENU = "menu"
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """An unfinished flow left untouched since the cutoff, and whether its resident can be
+    sent news (consented, not opted out, reachable)."""
+
+    session_id: int
+    participant_id: int
+    reachable: bool
+
+
+def due_for_reminder(conn: Tx, cutoff: str, limit: int) -> list[Due]:
+    """Unfinished flows (the menu aside) untouched since `cutoff` and not yet reminded, the
+    longest begun first, `limit` at most.
 
     Searched through sessions_to_remind, by when each was begun (a session untouched since the
     cutoff was begun before it), in its order: ordered by id, SQLite walked every session
-    there ever was instead, in the sweep's write transaction, every minute."""
-    excluded = sorted(exclude_flows)
-    marks = ", ".join("?" for _ in excluded) or "''"
+    there ever was instead, in the sweep's write transaction, every minute. Those of residents
+    who cannot be sent news are found too, so that the sweep passes them over for good
+    (mark_reminded) instead of finding them again every minute."""
     rows = conn.execute(
-        "SELECT s.id, s.participant_id FROM sessions s JOIN participants p "
+        "SELECT s.id, s.participant_id, p.consent_at IS NOT NULL AND p.opted_out_at IS NULL "
+        "AND p.unreachable_at IS NULL FROM sessions s JOIN participants p "
         "ON p.id = s.participant_id WHERE s.status = 'active' AND s.reminded_at IS NULL "
-        "AND s.created_at <= ? AND s.updated_at <= ? AND p.consent_at IS NOT NULL "
-        "AND p.opted_out_at IS NULL AND p.unreachable_at IS NULL "
-        f"AND s.flow_id NOT IN ({marks}) ORDER BY s.created_at, s.id LIMIT ?",
-        (cutoff, cutoff, *excluded, limit),
+        f"AND s.flow_id <> '{MENU}' AND s.created_at <= ? AND s.updated_at <= ? "
+        "ORDER BY s.created_at, s.id LIMIT ?",
+        (cutoff, cutoff, limit),
     ).fetchall()
-    return [(int(r[0]), int(r[1])) for r in rows]
+    return [Due(int(r[0]), int(r[1]), bool(r[2])) for r in rows]
 
 
 def mark_reminded(conn: Tx, session_ids: Sequence[int], now: str) -> None:
-    """Record that these sessions got their one reminder."""
+    """Record that the sweep is done with these sessions: reminded, or passed over (their
+    resident could not be sent news then). Either way, never again."""
     conn.executemany(
         "UPDATE sessions SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
         [(now, s) for s in session_ids],

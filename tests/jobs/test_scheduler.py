@@ -155,6 +155,31 @@ async def test_a_flow_begun_long_ago_is_reminded_only_once_it_is_left_untouched(
     assert [chat for _, chat, m in outbound.sent] == ["1"]
 
 
+async def test_flows_of_residents_who_cannot_be_told_are_passed_over_once(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    told, stopped, gone = await residents(db, 3)
+    ids = [
+        await _session(db, pid, "priorities", T0 - timedelta(hours=30))
+        for pid in (told, stopped, gone)
+    ]
+    await db.write(participants.update, stopped, {"opted_out_at": T0.isoformat()})
+    await db.write(participants.update, gone, {"unreachable_at": T0.isoformat()})
+    now = Clock(T0)
+    jobs = _jobs(db, now, outbound, clock)
+    assert (await jobs.sweep()).reminders == 1
+    await _settle(jobs)
+    assert [chat for _, chat, _ in outbound.sent] == ["1"]
+
+    def marks(conn: Tx) -> list[str | None]:
+        query = "SELECT reminded_at FROM sessions WHERE id = ?"
+        return [conn.execute(query, (sid,)).fetchone()[0] for sid in ids]
+
+    # Done with all three: the sweep does not find the other two again every minute.
+    assert await db.read(marks) == [T0.isoformat()] * 3
+    assert await db.read(sessions.due_for_reminder, T0.isoformat(), 10) == []
+
+
 async def test_evaluation_check_ins_come_once_per_period(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:

@@ -95,7 +95,7 @@ ONCE = (
 # resident, never a walk through the whole table (ordered by id, the reminder sweep walked
 # every session there ever was, every minute).
 WIDE_SEARCH = (
-    "SELECT s.id, s.participant_id FROM sessions s",  # the reminder sweep
+    "SELECT s.id, s.participant_id, p.consent_at",  # the reminder sweep
     "SELECT DISTINCT COALESCE(p.locale, 'en') FROM deliveries",  # a broadcast's languages
     "SELECT m.*, (SELECT COUNT(*) FROM measure_votes",  # an initiative's measures, its votes
 )

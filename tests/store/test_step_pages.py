@@ -122,8 +122,37 @@ async def test_the_reminder_sweep_searches_its_index_not_every_session(tmp_path:
     with sqlite3.connect(tmp_path / "plans.sqlite3") as conn:
         statements: list[str] = []
         conn.set_trace_callback(statements.append)
-        sessions.due_for_reminder(Tx(conn), "2026-11-24T10:00:00", ["menu"], 1000)
+        sessions.due_for_reminder(Tx(conn), "2026-11-24T10:00:00", 1000)
         conn.set_trace_callback(None)
         plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {statements[0]}")]
     assert any("sessions_to_remind (created_at<?)" in line for line in plan), plan
     assert not any(line.startswith("SCAN") for line in plan), plan
+
+
+async def test_the_reminder_sweeps_index_holds_only_flows_it_may_remind(db: Database) -> None:
+    def people_in_flows(conn: Tx) -> list[sessions.Due]:
+        for n, (flow, opted_out) in enumerate(
+            [("menu", None), ("priorities", None), ("assets", "2026-11-25T10:00:00")], start=1
+        ):
+            conn.execute(
+                "INSERT INTO participants (channel, channel_user_id, chat_id, created_at, "
+                "consent_at, opted_out_at) VALUES ('console', ?, ?, '2026-11-25', "
+                "'2026-11-25', ?)",
+                (str(n), str(n), opted_out),
+            )
+            state = sessions.SessionState(flow, "h", "pick", "{}", "active")
+            sessions.create(conn, n, state, "2026-11-25T10:00:00")
+        return sessions.due_for_reminder(conn, "2026-11-27T10:00:00", 10)
+
+    def entries(conn: Tx) -> int:
+        found = conn.execute(
+            "SELECT SUM(ncell) FROM dbstat WHERE name = 'sessions_to_remind' AND pagetype = 'leaf'"
+        ).fetchone()[0]
+        return int(found or 0)
+
+    due = await db.write(people_in_flows)
+    # The menu, which every resident who has done their onboarding is left in, is not there.
+    assert await db.read(entries) == 2
+    assert due == [sessions.Due(2, 2, reachable=True), sessions.Due(3, 3, reachable=False)]
+    await db.write(sessions.mark_reminded, [2, 3], "2026-11-27T10:00:00")
+    assert await db.read(entries) == 0  # reminded or passed over: gone from it

@@ -13,7 +13,10 @@ CREATE INDEX sessions_participant ON sessions(participant_id);
 -- (which every step changed: the entry left its page for the last one, two pages a step). A
 -- session untouched since the cutoff was begun before it, so the sweep searches those and
 -- reads when each last moved from its row: the ones left unfinished, which it is looking for,
--- and the few begun before the cutoff and still going.
+-- and the few begun before the cutoff and still going. Without the menu, which every resident
+-- who finished onboarding is left in and which is never reminded: with it, the sweep read a
+-- session a resident every minute. (Sessions of residents who cannot be sent news leave it
+-- when the sweep passes them over: sessions.mark_reminded.)
 DROP INDEX sessions_to_remind;
 CREATE INDEX sessions_to_remind ON sessions(created_at)
-    WHERE status = 'active' AND reminded_at IS NULL;
+    WHERE status = 'active' AND reminded_at IS NULL AND flow_id <> 'menu';
