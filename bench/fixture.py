@@ -68,7 +68,11 @@ def build(path: Path, participants: int = 100_000, seed: int = 1) -> Fixture:
         answers = _sessions_and_answers(conn, participants, topic_ids, rng)
         _initiatives(conn, topic_ids, participants, rng)
         _assets_and_champions(conn, participants, rng)
-        conn.execute("ANALYZE")
+        # No ANALYZE: the bot never runs it, so its database has no statistics and SQLite
+        # plans every query from the schema alone. With them, the benchmarks measured plans
+        # the bot does not get: the dashboard's round page took 42-45 ms against 78-81 without
+        # (bench/dashboard.py), and the reminder sweep's walk through every session did not
+        # show.
     finally:
         conn.close()
     return Fixture(
