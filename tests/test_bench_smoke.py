@@ -123,8 +123,9 @@ def test_paced_phase_with_a_busy_process(out: str) -> None:
     rows = _rows(out, heading)
     assert [row[1] for row in rows] == ["ours", "baseline (bare PTB, aiohttp)"] * 2, out
     for row in rows:
-        _run, _bot, rate, _measured, p50, p99, whole, _trip, match, burner, _double, _ = row
+        _run, _bot, rate, _measured, p50, p99, whole, _trip, cpu, match, burner, _, _ = row
         assert rate == offered.group(1)
+        assert float(cpu) > 0  # the bot's CPU a step at this load
         # (the steady window's p99 may exceed the whole phase's: they rank different sets)
         assert float(p50) <= float(p99) and float(whole) > 0
         assert match == "yes"

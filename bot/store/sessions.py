@@ -97,9 +97,9 @@ def update(conn: Tx, session_id: int, state: SessionState, now: str) -> None:
     """Save where a session has got to."""
     if state.status == "active":
         # Most steps leave an active session active. Naming status in SET would rewrite the
-        # entry of every index whose WHERE names it (the one active session a participant),
-        # unchanged: a page more in each step's commit, of about a dozen (bench/README.md,
-        # "Pages a step writes").
+        # entry of every index whose WHERE names it (the one active session a participant,
+        # the reminder sweep's), unchanged: a page or two more in each step's commit, of
+        # about a dozen (bench/README.md, "Pages a step writes").
         kept = conn.execute(
             "UPDATE sessions SET flow_hash = ?, node_id = ?, state_json = ?, updated_at = ? "
             "WHERE id = ? AND status = 'active'",
@@ -155,8 +155,9 @@ def answers_for(conn: Tx, participant_id: int, flow_id: str | None = None) -> li
     return [_answer(r) for r in conn.execute(sql + " ORDER BY id", params)]
 
 
-# The flow residents are left in between tasks: never "left unfinished", never reminded, and
-# not in the reminder sweep's index (sessions_to_remind, whose WHERE names it as written here).
+# The flow residents are left in between tasks (bot.host.steps.MENU): never "left
+# unfinished", never reminded, and not in the reminder sweep's index (sessions_to_remind,
+# whose WHERE names it as written here, in migration 0015).
 MENU = "menu"
 
 

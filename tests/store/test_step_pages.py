@@ -13,6 +13,7 @@ import pytest
 
 from bench.pages import Clock, empty_log, pages_written
 from bot.flows.events import Choose, Text
+from bot.host import steps
 from bot.host.host import Host
 from bot.host.library import FlowLibrary
 from bot.host.registry import Registry
@@ -150,6 +151,7 @@ async def test_the_reminder_sweeps_index_holds_only_flows_it_may_remind(db: Data
         ).fetchone()[0]
         return int(found or 0)
 
+    assert sessions.MENU == steps.MENU  # the flow the host leaves residents in
     due = await db.write(people_in_flows)
     # The menu, which every resident who has done their onboarding is left in, is not there.
     assert await db.read(entries) == 2
