@@ -85,8 +85,12 @@ class Clock:
         return self.now
 
 
-def empty_log(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
+async def empty_log(db: Database) -> None:
+    """Copy the whole log into the file and empty it, once `db`'s checkpointer is done (two
+    checkpoints cannot run at once)."""
+    if db._checkpointing is not None:
+        await db._checkpointing
+    with sqlite3.connect(db.path) as conn:
         busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     if busy:
         raise RuntimeError("the log could not be emptied")
@@ -125,9 +129,7 @@ async def run(residents: int) -> list[tuple[str, Counter[str], int]]:
             people = [Who("telegram", str(n), str(n), "en") for n in range(1, residents + 1)]
             asked: list[Question | None] = [None] * residents
             for label, step in STEPS:
-                if db._checkpointing is not None:  # two cannot run at once
-                    await db._checkpointing
-                empty_log(path)
+                await empty_log(db)
                 for n, who in enumerate(people):
                     asked[n] = await step(host, who, asked[n])
                 named, commits = pages_written(path)

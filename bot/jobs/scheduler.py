@@ -236,22 +236,21 @@ class Jobs:
             return 0
         ids = [d.session_id for d in due]
         people = sorted({d.participant_id for d in due if d.reachable})
-        if not people:  # only residents who cannot be sent news: passed over, for good
-            sessions.mark_reminded(conn, ids, now)
-            return 0
-        # The broadcast and the "reminded" marks commit together: a crash can neither lose
-        # the reminder nor send it twice.
-        broadcasts.create(
-            conn,
-            "reminder",
-            Audience("participants", people),
-            {},
-            now,
-            status="scheduled",
-            send_at=now,
-            dedupe_key=f"reminder:{ids[0]}:{ids[-1]}:{now}",
-            created_by="scheduler",
-        )
+        # The broadcast and the marks commit together: a crash can neither lose the reminder
+        # nor send it twice. Flows of residents who cannot be sent news are marked too:
+        # passed over, for good.
+        if people:
+            broadcasts.create(
+                conn,
+                "reminder",
+                Audience("participants", people),
+                {},
+                now,
+                status="scheduled",
+                send_at=now,
+                dedupe_key=f"reminder:{ids[0]}:{ids[-1]}:{now}",
+                created_by="scheduler",
+            )
         sessions.mark_reminded(conn, ids, now)
         return sum(1 for d in due if d.reachable)
 

@@ -27,12 +27,6 @@ from bot.store.db import Database, Tx
 WHO = Who("console", "ann", "ann", "en")
 
 
-async def _empty_log(db: Database, path: Path) -> None:
-    if db._checkpointing is not None:  # the first write's: two cannot run at once
-        await db._checkpointing
-    empty_log(path)
-
-
 @pytest.fixture
 async def stepping(
     tmp_path: Path,
@@ -60,7 +54,7 @@ async def test_a_step_that_stays_in_its_flow_moves_no_index_of_sessions(
     try:
         await host.begin(WHO)
         await host.handle(WHO, Choose("yes", "consent"))  # on to the area, typed
-        await _empty_log(host.db, path)
+        await empty_log(host.db)
 
         out = await host.handle(WHO, Text("Riverside"))
 
