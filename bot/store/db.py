@@ -140,6 +140,9 @@ class Database:
         self._commits = 0  # since the last checkpoint began
         self._writer_lock = threading.Lock()  # held while the writer connection is in use
         self._batch: _Steps | None = None  # residents' steps' transaction, open on the loop
+        # Steps that found a thread holding the writer wait for it to let go (write_quick):
+        # resolved on the loop, by `_let_go`, when it does.
+        self._let_go_at: asyncio.Future[None] | None = None
         self._closed = False
 
     @classmethod
@@ -232,9 +235,17 @@ class Database:
         When the writer connection is free it runs here, on the event loop, saving the hop to
         the writer thread and back: a thread to wake, the interpreter's lock to hand over
         twice, the loop to wake (bench/throughput.py: 1.74 against 2.19 ms of CPU a step).
-        When the writer thread has the connection (a broadcast's batch, say) the work waits
-        for the thread like any write. It may go ahead of writes queued but not yet begun:
-        none waits on another's order.
+        When a thread has the connection (a broadcast's batch, the checkpointer's last pass)
+        the step waits for it to let go, then runs here as above, with the others that waited;
+        if the writer thread has taken it again for its next work, the step waits for the
+        thread like any write. It may go ahead of writes queued but not yet begun: none waits
+        on another's order. Sent straight to the writer thread, one step kept the connection
+        there for the next: each step alone in its transaction, each of the thread's
+        statements waiting for the event loop to hand over the interpreter's lock (up to 5
+        ms), so that the steps arriving meanwhile followed it there, 0.5-6 ms each, for as
+        long as they came faster than that (cascades of 100-300 ms and 30-80 ms a step at 675
+        steps a second, every few seconds, most of them started by the checkpointer's pass of
+        a millisecond; bench/README.md, "At 305d95c").
 
         Group commit: the first step begins a transaction and lets the loop finish its turn;
         every step the other residents' updates run meanwhile joins it in a savepoint of its
@@ -251,6 +262,16 @@ class Database:
         data; nor while another process may hold the database's write lock for long (the
         loop would wait for that too: a command-line staff action takes milliseconds).
         """
+        return await self._write_quick(fn, args, kwargs, waited=False)
+
+    async def _write_quick(
+        self,
+        fn: Work[P, T],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+        *,
+        waited: bool,
+    ) -> T:
         if self._closed:
             raise RuntimeError("the database is closed")
         batch = self._batch
@@ -263,7 +284,11 @@ class Database:
             await committed
             return result
         if not self._writer_lock.acquire(blocking=False):
-            return await self.write(fn, *args, **kwargs)
+            # A thread has the writer (the loop's own steps never hold it across an await
+            # without a batch open): wait for it to let go, once.
+            if not waited and await self._thread_lets_go():
+                return await self._write_quick(fn, args, kwargs, waited=True)
+            return await self.write(fn, *args, **kwargs)  # type: ignore[arg-type]
         try:
             result = self._open_steps(fn, args, kwargs)
         except BaseException:
@@ -414,14 +439,17 @@ class Database:
             self._checkpointer = connect(self.path)
         # Most of the log is copied while residents' steps go on committing; what they
         # committed meanwhile is copied with the writer held (about a millisecond: steps wait
-        # for the writer thread meanwhile), so that all of the log is in the file and the next
+        # for it to let go meanwhile), so that all of the log is in the file and the next
         # write starts it again from its beginning. With the first alone, under a steady load
         # the log was never all copied, grew to the backstop, and the backstop's checkpoint
         # ran in a step's commit on the event loop: 4-17 ms, every resident waiting, every
         # two seconds at 500 steps a second (bench/README.md, "The checkpoint").
         self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        with self._writer_lock:
-            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            with self._writer_lock:
+                self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            self._let_go()
 
     def _checkpoint_done(self, done: asyncio.Future[None]) -> None:
         self._checkpointing = None
@@ -437,8 +465,40 @@ class Database:
         return await loop.run_in_executor(self._writer_pool, call)
 
     def _holding_writer(self, fn: Callable[..., T], *args: object) -> T:
-        with self._writer_lock:
-            return fn(*args)
+        try:
+            with self._writer_lock:
+                return fn(*args)
+        finally:
+            self._let_go()
+
+    async def _thread_lets_go(self) -> bool:
+        """Wait until the thread holding the writer lets it go; False if it already has (or
+        the database is closing)."""
+        waiting = self._let_go_at
+        if waiting is None:
+            waiting = self._let_go_at = asyncio.get_running_loop().create_future()
+        # Set before this second look: a thread letting go after it sees the future (`_let_go`
+        # reads it after releasing the lock), so the wake-up cannot be lost.
+        if self._writer_lock.acquire(blocking=False):
+            self._writer_lock.release()
+            return False
+        await asyncio.shield(waiting)
+        return not self._closed
+
+    def _let_go(self) -> None:
+        """In a thread that has just released the writer lock: wake the steps waiting for it."""
+        waiting = self._let_go_at
+        if waiting is None:
+            return
+        try:
+            waiting.get_loop().call_soon_threadsafe(self._wake_waiting)
+        except RuntimeError:  # the loop has closed: nobody is waiting any more
+            pass
+
+    def _wake_waiting(self) -> None:
+        waiting, self._let_go_at = self._let_go_at, None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
 
     def _in_transaction(
         self, begin: str, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]

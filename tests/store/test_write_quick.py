@@ -1,6 +1,7 @@
 """A resident's step writes on the event loop when the writer connection is free
-(Database.write_quick), the steps of one turn of the loop sharing one commit, and waits for
-the writer thread like any write when it is not."""
+(Database.write_quick), the steps of one turn of the loop sharing one commit; when a thread
+has the connection, the step waits for it to let go and then writes on the loop, with the
+other steps that waited."""
 
 from __future__ import annotations
 
@@ -39,10 +40,8 @@ async def test_with_the_writer_free_it_runs_on_the_event_loop_and_commits(db: Da
     assert await db.read(_notes) == ["first"]  # committed: another connection sees it
 
 
-async def test_with_the_writer_busy_it_waits_its_turn_without_holding_up_the_loop(
-    db: Database,
-) -> None:
-    await db.write(_note, "setup")
+async def _batch_in_the_writer_thread(db: Database) -> tuple[asyncio.Task[None], threading.Event]:
+    """A write holding the writer thread until the event is set (it then notes "batch")."""
     started, finish = threading.Event(), threading.Event()
 
     def long_batch(conn: sqlite3.Connection) -> None:
@@ -52,6 +51,14 @@ async def test_with_the_writer_busy_it_waits_its_turn_without_holding_up_the_loo
 
     batch = asyncio.create_task(db.write(long_batch))
     assert await asyncio.to_thread(started.wait, 5)
+    return batch, finish
+
+
+async def test_with_the_writer_busy_it_waits_its_turn_without_holding_up_the_loop(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
     step = asyncio.create_task(db.write_quick(_note, "step"))
     await asyncio.sleep(0.05)
     assert not step.done()  # it waits for the batch's transaction...
@@ -59,8 +66,94 @@ async def test_with_the_writer_busy_it_waits_its_turn_without_holding_up_the_loo
     await batch
     ran_on = await step
 
-    assert ran_on != threading.get_ident()  # on the writer thread, after the batch
+    assert ran_on == threading.get_ident()  # then on the loop, not queued in the thread
     assert await db.read(_notes) == ["setup", "batch", "step"]
+
+
+async def test_steps_that_waited_for_a_thread_share_one_commit_on_the_loop(db: Database) -> None:
+    # Sent to the writer thread, each would have had a transaction of its own there, and
+    # the steps coming meanwhile would have followed (bench/README.md, "At 305d95c").
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+    steps = [asyncio.create_task(db.write_quick(_note, f"resident {n}")) for n in range(5)]
+    await asyncio.sleep(0.05)
+    assert not any(step.done() for step in steps)
+    commits = _commits(db)
+    finish.set()
+    await batch
+    ran_on = await asyncio.gather(*steps)
+
+    assert set(ran_on) == {threading.get_ident()}
+    assert commits == ["COMMIT", "COMMIT"]  # the batch's, then the five steps' one
+    assert await db.read(_notes) == ["setup", "batch"] + [f"resident {n}" for n in range(5)]
+
+
+async def test_a_step_goes_to_the_thread_when_the_thread_takes_the_writer_again(
+    db: Database,
+) -> None:
+    # It waits for the thread to let go once, not for as long as the thread has work: if
+    # the writer is taken again by the time it looks, it queues in the writer thread.
+    await db.write(_note, "setup")
+    held, woken, finish = threading.Event(), threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with db._writer_lock:
+            held.set()
+            woken.wait(10)
+            db._let_go()  # as if it had let go and taken the writer again at once
+            finish.wait(10)
+        db._let_go()
+
+    holding = asyncio.create_task(asyncio.to_thread(holder))
+    assert await asyncio.to_thread(held.wait, 5)
+    step = asyncio.create_task(db.write_quick(_note, "step"))
+    await asyncio.sleep(0.05)
+    woken.set()
+    await asyncio.sleep(0.05)
+    assert not step.done()
+    finish.set()
+    await holding
+    ran_on = await step
+
+    assert ran_on != threading.get_ident()  # in the writer thread, once the writer was free
+    assert await db.read(_notes) == ["setup", "step"]
+
+
+class _SlowLastPass:
+    """The checkpointer's connection, its pass with the writer held kept going until told."""
+
+    def __init__(self, conn: sqlite3.Connection, db: Database) -> None:
+        self.conn, self.db = conn, db
+        self.holding, self.finish = threading.Event(), threading.Event()
+
+    def execute(self, sql: str) -> sqlite3.Cursor:
+        if self.db._writer_lock.locked():
+            self.holding.set()
+            self.finish.wait(10)
+        return self.conn.execute(sql)
+
+
+async def test_a_step_waiting_for_the_checkpointers_last_pass_runs_on_the_loop_after_it(
+    db: Database,
+) -> None:
+    # The checkpointer copies what was committed during its first pass with the writer held
+    # (about a millisecond); a step meeting it used to go to the writer thread.
+    await db.write(_note, "setup")
+    slow = _SlowLastPass(sqlite3.connect(db.path, check_same_thread=False), db)
+    db._checkpointer = slow  # type: ignore[assignment]
+    try:
+        checkpoint = asyncio.create_task(asyncio.to_thread(db._checkpoint))
+        assert await asyncio.to_thread(slow.holding.wait, 5)
+        step = asyncio.create_task(db.write_quick(_note, "step"))
+        await asyncio.sleep(0.05)
+        assert not step.done()
+        slow.finish.set()
+        await checkpoint
+        assert await step == threading.get_ident()
+        assert await db.read(_notes) == ["setup", "step"]
+    finally:
+        db._checkpointer = None
+        slow.conn.close()
 
 
 async def test_a_step_that_fails_writes_nothing(db: Database) -> None:
