@@ -243,7 +243,7 @@ class Database:
         there for the next: each step alone in its transaction, each of the thread's
         statements waiting for the event loop to hand over the interpreter's lock (up to 5
         ms), so that the steps arriving meanwhile followed it there, 0.5-6 ms each, for as
-        long as they came faster than that (cascades of 100-300 ms and 30-80 ms a step at 675
+        long as they came faster than that (cascades of 100-300 ms and up to 125 ms a step at 675
         steps a second, every few seconds, most of them started by the checkpointer's pass of
         a millisecond; bench/README.md, "At 305d95c").
 
@@ -286,7 +286,7 @@ class Database:
         if not self._writer_lock.acquire(blocking=False):
             # A thread has the writer (the loop's own steps never hold it across an await
             # without a batch open): wait for it to let go, once.
-            if not waited and await self._thread_lets_go():
+            if not waited and await self._thread_let_go():
                 return await self._write_quick(fn, args, kwargs, waited=True)
             return await self.write(fn, *args, **kwargs)  # type: ignore[arg-type]
         try:
@@ -471,9 +471,9 @@ class Database:
         finally:
             self._let_go()
 
-    async def _thread_lets_go(self) -> bool:
-        """Wait until the thread holding the writer lets it go; False if it already has (or
-        the database is closing)."""
+    async def _thread_let_go(self) -> bool:
+        """Wait until the thread holding the writer lets it go (at once if it just has);
+        False if the database closed meanwhile."""
         waiting = self._let_go_at
         if waiting is None:
             waiting = self._let_go_at = asyncio.get_running_loop().create_future()
@@ -481,7 +481,7 @@ class Database:
         # reads it after releasing the lock), so the wake-up cannot be lost.
         if self._writer_lock.acquire(blocking=False):
             self._writer_lock.release()
-            return False
+            return True
         await asyncio.shield(waiting)
         return not self._closed
 

@@ -119,6 +119,41 @@ async def test_a_step_goes_to_the_thread_when_the_thread_takes_the_writer_again(
     assert await db.read(_notes) == ["setup", "step"]
 
 
+class _LetGoAtOnce:
+    """The writer lock, as if a thread held it at a step's first look and let go at once."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.lock, self.refused = lock, False
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not blocking and not self.refused:
+            self.refused = True
+            return False
+        return self.lock.acquire(blocking)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def locked(self) -> bool:
+        return self.lock.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+async def test_a_step_that_finds_the_writer_free_again_at_its_second_look_runs_on_the_loop(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    db._writer_lock = _LetGoAtOnce(db._writer_lock)  # type: ignore[assignment]
+
+    assert await db.write_quick(_note, "step") == threading.get_ident()
+    assert await db.read(_notes) == ["setup", "step"]
+
+
 class _SlowLastPass:
     """The checkpointer's connection, its pass with the writer held kept going until told."""
 
