@@ -140,9 +140,10 @@ class Database:
         self._commits = 0  # since the last checkpoint began
         self._writer_lock = threading.Lock()  # held while the writer connection is in use
         self._batch: _Steps | None = None  # residents' steps' transaction, open on the loop
-        # Steps that found a thread holding the writer wait for it to let go (write_quick):
-        # resolved on the loop, by `_let_go`, when it does.
-        self._let_go_at: asyncio.Future[None] | None = None
+        # Steps that found a thread holding the writer, waiting for it to let go (write_quick):
+        # each step's own future, resolved on the loop (`_wake_waiting`) when a thread does.
+        self._waiting: list[asyncio.Future[None]] = []
+        self._thread_work = 0  # writes sent to the writer thread that have not returned
         self._closed = False
 
     @classmethod
@@ -179,6 +180,12 @@ class Database:
         try:
             if self._batch is not None:  # steps waiting for the loop's next turn: save them
                 self._commit_steps(self._batch)
+            if self._waiting:
+                # Steps waiting for a thread to let the writer go: they queue in the writer
+                # thread, which finishes its queue before closing. Woken now, they run before
+                # this task goes on (the loop runs what is ready in order).
+                self._wake_waiting()
+                await asyncio.sleep(0)
         finally:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self._shutdown)
@@ -236,16 +243,18 @@ class Database:
         the writer thread and back: a thread to wake, the interpreter's lock to hand over
         twice, the loop to wake (bench/throughput.py: 1.74 against 2.19 ms of CPU a step).
         When a thread has the connection (a broadcast's batch, the checkpointer's last pass)
-        the step waits for it to let go, then runs here as above, with the others that waited;
-        if the writer thread has taken it again for its next work, the step waits for the
-        thread like any write. It may go ahead of writes queued but not yet begun: none waits
-        on another's order. Sent straight to the writer thread, one step kept the connection
-        there for the next: each step alone in its transaction, each of the thread's
-        statements waiting for the event loop to hand over the interpreter's lock (up to 5
-        ms), so that the steps arriving meanwhile followed it there, 0.5-6 ms each, for as
-        long as they came faster than that (cascades of 100-300 ms and up to 125 ms a step at 675
-        steps a second, every few seconds, most of them started by the checkpointer's pass of
-        a millisecond; bench/README.md, "At 305d95c").
+        the step waits for it to let go, then runs here as above, with the others that waited
+        (ahead of the coroutine whose write it was: the wake-up is queued on the loop before
+        that write's own result). If the connection is taken again by then, the step waits
+        again, unless the writer thread has work queued: then it queues there behind it, like
+        any write, so that a broadcast's batches and the steps take turns. It may go ahead of
+        writes queued but not yet begun: none waits on another's order. Sent straight to the
+        writer thread, one step kept the connection there for the next: each step alone in its
+        transaction, each of the thread's statements waiting for the event loop to hand over
+        the interpreter's lock (up to 5 ms), so that the steps arriving meanwhile followed it
+        there, 0.5-6 ms each, for as long as they came faster than that (cascades of 100-300 ms
+        and up to 125 ms a step at 675 steps a second, every few seconds, most of them started
+        by the checkpointer's pass of a millisecond; bench/README.md, "At 305d95c and 5cecb09").
 
         Group commit: the first step begins a transaction and lets the loop finish its turn;
         every step the other residents' updates run meanwhile joins it in a savepoint of its
@@ -262,33 +271,29 @@ class Database:
         data; nor while another process may hold the database's write lock for long (the
         loop would wait for that too: a command-line staff action takes milliseconds).
         """
-        return await self._write_quick(fn, args, kwargs, waited=False)
-
-    async def _write_quick(
-        self,
-        fn: Work[P, T],
-        args: tuple[object, ...],
-        kwargs: dict[str, object],
-        *,
-        waited: bool,
-    ) -> T:
         if self._closed:
             raise RuntimeError("the database is closed")
-        batch = self._batch
-        if batch is not None:  # a step earlier in this turn of the loop has it open
-            result = self._in_savepoint(batch, fn, args, kwargs)
-            committed = asyncio.get_running_loop().create_future()
-            batch.waiting.append(committed)
-            if len(batch.waiting) + 1 >= STEPS_A_COMMIT:
-                self._commit_steps(batch)  # its outcome is in `committed`, as for the others
-            await committed
-            return result
-        if not self._writer_lock.acquire(blocking=False):
+        waited = False
+        while True:
+            if self._closed:  # it waited, and was queued before closing: saved as queued
+                return await self._in_writer_thread(fn, args, kwargs)
+            batch = self._batch
+            if batch is not None:  # a step earlier in this turn of the loop has it open
+                result = self._in_savepoint(batch, fn, args, kwargs)
+                committed = asyncio.get_running_loop().create_future()
+                batch.waiting.append(committed)
+                if len(batch.waiting) + 1 >= STEPS_A_COMMIT:
+                    self._commit_steps(batch)  # its outcome is in `committed`, as the others'
+                await committed
+                return result
+            if self._writer_lock.acquire(blocking=False):
+                break
             # A thread has the writer (the loop's own steps never hold it across an await
-            # without a batch open): wait for it to let go, once.
-            if not waited and await self._thread_let_go():
-                return await self._write_quick(fn, args, kwargs, waited=True)
-            return await self.write(fn, *args, **kwargs)  # type: ignore[arg-type]
+            # without a batch open).
+            if waited and self._thread_work:
+                return await self._in_writer_thread(fn, args, kwargs)
+            await self._thread_lets_go()
+            waited = True
         try:
             result = self._open_steps(fn, args, kwargs)
         except BaseException:
@@ -457,12 +462,27 @@ class Database:
             # Nothing is lost: what the log holds stays there until a checkpoint succeeds.
             log.warning("checkpoint failed: %s", done.exception())
 
-    async def _on_writer(self, fn: Callable[..., T], *args: object) -> T:
-        if self._closed:
+    async def _in_writer_thread(
+        self, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> T:
+        """A step's work as a write of its own, in the writer thread (queued there even if the
+        database has begun closing: it had been waiting before)."""
+        result: T = await self._on_writer(
+            self._in_transaction, "BEGIN IMMEDIATE", fn, args, kwargs, closing=True
+        )
+        self._checkpoint_soon()
+        return result
+
+    async def _on_writer(self, fn: Callable[..., T], *args: object, closing: bool = False) -> T:
+        if self._closed and not closing:
             raise RuntimeError("the database is closed")
         loop = asyncio.get_running_loop()
         call = functools.partial(self._holding_writer, fn, *args)
-        return await loop.run_in_executor(self._writer_pool, call)
+        self._thread_work += 1
+        try:
+            return await loop.run_in_executor(self._writer_pool, call)
+        finally:
+            self._thread_work -= 1
 
     def _holding_writer(self, fn: Callable[..., T], *args: object) -> T:
         try:
@@ -471,34 +491,37 @@ class Database:
         finally:
             self._let_go()
 
-    async def _thread_let_go(self) -> bool:
-        """Wait until the thread holding the writer lets it go (at once if it just has);
-        False if the database closed meanwhile."""
-        waiting = self._let_go_at
-        if waiting is None:
-            waiting = self._let_go_at = asyncio.get_running_loop().create_future()
-        # Set before this second look: a thread letting go after it sees the future (`_let_go`
-        # reads it after releasing the lock), so the wake-up cannot be lost.
-        if self._writer_lock.acquire(blocking=False):
-            self._writer_lock.release()
-            return True
-        await asyncio.shield(waiting)
-        return not self._closed
+    async def _thread_lets_go(self) -> None:
+        """Wait until the thread holding the writer lets it go (at once if it just has)."""
+        waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiting)
+        try:
+            # Listed before this second look: a thread letting go after it sees the list
+            # (`_let_go` reads it after releasing the lock), so the wake-up cannot be lost.
+            if self._writer_lock.acquire(blocking=False):
+                self._writer_lock.release()
+                return
+            await waiting
+        finally:
+            if waiting in self._waiting:
+                self._waiting.remove(waiting)
 
     def _let_go(self) -> None:
         """In a thread that has just released the writer lock: wake the steps waiting for it."""
-        waiting = self._let_go_at
-        if waiting is None:
+        try:
+            loop = self._waiting[0].get_loop()
+        except IndexError:  # nobody waiting
             return
         try:
-            waiting.get_loop().call_soon_threadsafe(self._wake_waiting)
+            loop.call_soon_threadsafe(self._wake_waiting)
         except RuntimeError:  # the loop has closed: nobody is waiting any more
             pass
 
     def _wake_waiting(self) -> None:
-        waiting, self._let_go_at = self._let_go_at, None
-        if waiting is not None and not waiting.done():
-            waiting.set_result(None)
+        waiting, self._waiting = self._waiting, []
+        for each in waiting:
+            if not each.done():  # else cancelled
+                each.set_result(None)
 
     def _in_transaction(
         self, begin: str, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]

@@ -6,8 +6,10 @@ other steps that waited."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +20,8 @@ from bot.store.db import STEPS_A_COMMIT, Database
 @pytest.fixture(autouse=True)
 def _no_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
     # A checkpoint holds the writer for a moment (tests/store/test_checkpoints.py); a step
-    # meeting it goes to the writer thread, with a commit of its own, which on a slow machine
-    # would make these tests about sharing a commit fail at random.
+    # meeting it waits for it, which on a slow machine would split the steps these tests
+    # expect to share a commit.
     monkeypatch.setattr(Database, "_checkpoint_soon", lambda self: None)
 
 
@@ -88,35 +90,140 @@ async def test_steps_that_waited_for_a_thread_share_one_commit_on_the_loop(db: D
     assert await db.read(_notes) == ["setup", "batch"] + [f"resident {n}" for n in range(5)]
 
 
-async def test_a_step_goes_to_the_thread_when_the_thread_takes_the_writer_again(
-    db: Database,
-) -> None:
-    # It waits for the thread to let go once, not for as long as the thread has work: if
-    # the writer is taken again by the time it looks, it queues in the writer thread.
-    await db.write(_note, "setup")
+WAIT = 5.0  # seconds: a step still waiting by then was never woken (a failure, not a hang)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Poll what the database's own code changes (it sets no event for a test to wait on)."""
+    async with asyncio.timeout(WAIT):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+
+async def _spurious_wake_while_held(
+    db: Database, *, thread_work: bool
+) -> tuple[asyncio.Task[int], threading.Event, asyncio.Future[None]]:
+    """A step waiting for a holder that wakes it while still holding the writer (as if it had
+    let go and taken it again at once); the holder is the writer thread's own work if
+    `thread_work`, else another thread (as the checkpointer is). Set the event to let go."""
     held, woken, finish = threading.Event(), threading.Event(), threading.Event()
 
-    def holder() -> None:
-        with db._writer_lock:
-            held.set()
-            woken.wait(10)
-            db._let_go()  # as if it had let go and taken the writer again at once
-            finish.wait(10)
+    def hold(*_: object) -> None:
+        held.set()
+        woken.wait(WAIT)
         db._let_go()
+        finish.wait(WAIT)
 
-    holding = asyncio.create_task(asyncio.to_thread(holder))
-    assert await asyncio.to_thread(held.wait, 5)
+    def checkpointer() -> None:
+        try:
+            with db._writer_lock:
+                hold()
+        finally:
+            db._let_go()
+
+    wakes = []
+    wake = db._wake_waiting
+
+    def counted() -> None:
+        wakes.append(1)
+        wake()
+
+    db._wake_waiting = counted  # type: ignore[method-assign]
+    holder: asyncio.Future[None] = (
+        asyncio.ensure_future(db._on_writer(hold))
+        if thread_work
+        else asyncio.ensure_future(asyncio.to_thread(checkpointer))
+    )
+    assert await asyncio.to_thread(held.wait, WAIT)
     step = asyncio.create_task(db.write_quick(_note, "step"))
-    await asyncio.sleep(0.05)
+    await _until(lambda: bool(db._waiting))
     woken.set()
-    await asyncio.sleep(0.05)
-    assert not step.done()
-    finish.set()
-    await holding
-    ran_on = await step
+    await _until(lambda: bool(wakes))  # woken (spuriously), and then...
+    return step, finish, holder
 
-    assert ran_on != threading.get_ident()  # in the writer thread, once the writer was free
+
+async def test_a_step_woken_while_the_checkpointer_still_holds_the_writer_waits_again(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    step, finish, holder = await _spurious_wake_while_held(db, thread_work=False)
+
+    await _until(lambda: bool(db._waiting))  # ...waits again, not queued in the thread
+    assert db._thread_work == 0
+    finish.set()
+    await holder
+    assert await asyncio.wait_for(step, WAIT) == threading.get_ident()
     assert await db.read(_notes) == ["setup", "step"]
+
+
+async def test_a_step_woken_while_the_writer_thread_has_work_queues_there_behind_it(
+    db: Database,
+) -> None:
+    # It waits for the thread to let go, not for as long as the thread has work.
+    await db.write(_note, "setup")
+    step, finish, holder = await _spurious_wake_while_held(db, thread_work=True)
+
+    await _until(lambda: db._thread_work == 2)  # ...queued behind the holder's work
+    finish.set()
+    await holder
+    assert await asyncio.wait_for(step, WAIT) != threading.get_ident()
+    assert await db.read(_notes) == ["setup", "step"]
+
+
+async def test_a_step_goes_ahead_of_the_next_write_of_the_coroutine_it_waited_for(
+    db: Database,
+) -> None:
+    # A broadcast's sender writes one batch after another; the step that waited for one goes
+    # before the next, on the loop, not behind it in the thread.
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+
+    async def next_batch() -> None:
+        await batch
+        await db.write(_note, "next batch")
+
+    sender = asyncio.create_task(next_batch())
+    step = asyncio.create_task(db.write_quick(_note, "step"))
+    await _until(lambda: bool(db._waiting))
+    finish.set()
+    await asyncio.wait_for(sender, WAIT)
+
+    assert await asyncio.wait_for(step, WAIT) == threading.get_ident()
+    assert await db.read(_notes) == ["setup", "batch", "step", "next batch"]
+
+
+async def test_a_step_waiting_when_the_database_closes_is_saved(db: Database) -> None:
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+    step = asyncio.create_task(db.write_quick(_note, "step"))
+    await _until(lambda: bool(db._waiting))
+
+    closing = asyncio.create_task(db.close())
+    await asyncio.sleep(0.05)
+    finish.set()
+    await asyncio.wait_for(closing, WAIT)
+    await batch
+    await asyncio.wait_for(step, WAIT)
+
+    with contextlib.closing(sqlite3.connect(db.path)) as conn:
+        assert _notes(conn) == ["setup", "batch", "step"]
+
+
+async def test_a_waiting_step_cancelled_is_not_saved_and_the_others_are(db: Database) -> None:
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+    kept = asyncio.create_task(db.write_quick(_note, "kept"))
+    dropped = asyncio.create_task(db.write_quick(_note, "dropped"))
+    await _until(lambda: len(db._waiting) == 2)
+
+    dropped.cancel()
+    await _until(lambda: len(db._waiting) == 1)
+    finish.set()
+    await batch
+
+    assert await asyncio.wait_for(kept, WAIT) == threading.get_ident()
+    assert dropped.cancelled()
+    assert await db.read(_notes) == ["setup", "batch", "kept"]
 
 
 class _LetGoAtOnce:
@@ -150,7 +257,7 @@ async def test_a_step_that_finds_the_writer_free_again_at_its_second_look_runs_o
     await db.write(_note, "setup")
     db._writer_lock = _LetGoAtOnce(db._writer_lock)  # type: ignore[assignment]
 
-    assert await db.write_quick(_note, "step") == threading.get_ident()
+    assert await asyncio.wait_for(db.write_quick(_note, "step"), WAIT) == threading.get_ident()
     assert await db.read(_notes) == ["setup", "step"]
 
 
@@ -183,8 +290,8 @@ async def test_a_step_waiting_for_the_checkpointers_last_pass_runs_on_the_loop_a
         await asyncio.sleep(0.05)
         assert not step.done()
         slow.finish.set()
-        await checkpoint
-        assert await step == threading.get_ident()
+        await asyncio.wait_for(checkpoint, WAIT)
+        assert await asyncio.wait_for(step, WAIT) == threading.get_ident()
         assert await db.read(_notes) == ["setup", "step"]
     finally:
         db._checkpointer = None
