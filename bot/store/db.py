@@ -143,7 +143,11 @@ class Database:
         # Steps that found a thread holding the writer, waiting for it to let go (write_quick):
         # each step's own future, resolved on the loop (`_wake_waiting`) when a thread does.
         self._waiting: list[asyncio.Future[None]] = []
-        self._thread_work = 0  # writes sent to the writer thread that have not returned
+        self._steps_waiting = 0  # steps in `_thread_lets_go`, until they go on
+        self._steps_gone: asyncio.Event | None = None  # set when none are, once closing
+        # Whether the writer thread holds the writer (set and cleared by that thread only): a
+        # woken step that finds it taken again queues there, behind the thread's work.
+        self._thread_holds = False
         self._closed = False
 
     @classmethod
@@ -180,12 +184,13 @@ class Database:
         try:
             if self._batch is not None:  # steps waiting for the loop's next turn: save them
                 self._commit_steps(self._batch)
-            if self._waiting:
-                # Steps waiting for a thread to let the writer go: they queue in the writer
-                # thread, which finishes its queue before closing. Woken now, they run before
-                # this task goes on (the loop runs what is ready in order).
+            if self._steps_waiting:
+                # Steps waiting for a thread to let the writer go (or woken, and not yet gone
+                # on): they queue in the writer thread, which finishes its queue before
+                # closing. Each queues in the same turn of the loop as it goes on.
+                gone = self._steps_gone = asyncio.Event()
                 self._wake_waiting()
-                await asyncio.sleep(0)
+                await gone.wait()
         finally:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self._shutdown)
@@ -290,7 +295,7 @@ class Database:
                 break
             # A thread has the writer (the loop's own steps never hold it across an await
             # without a batch open).
-            if waited and self._thread_work:
+            if waited and self._thread_holds:
                 return await self._in_writer_thread(fn, args, kwargs)
             await self._thread_lets_go()
             waited = True
@@ -478,16 +483,16 @@ class Database:
             raise RuntimeError("the database is closed")
         loop = asyncio.get_running_loop()
         call = functools.partial(self._holding_writer, fn, *args)
-        self._thread_work += 1
-        try:
-            return await loop.run_in_executor(self._writer_pool, call)
-        finally:
-            self._thread_work -= 1
+        return await loop.run_in_executor(self._writer_pool, call)
 
     def _holding_writer(self, fn: Callable[..., T], *args: object) -> T:
         try:
             with self._writer_lock:
-                return fn(*args)
+                self._thread_holds = True
+                try:
+                    return fn(*args)
+                finally:
+                    self._thread_holds = False
         finally:
             self._let_go()
 
@@ -495,6 +500,7 @@ class Database:
         """Wait until the thread holding the writer lets it go (at once if it just has)."""
         waiting: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append(waiting)
+        self._steps_waiting += 1
         try:
             # Listed before this second look: a thread letting go after it sees the list
             # (`_let_go` reads it after releasing the lock), so the wake-up cannot be lost.
@@ -503,23 +509,28 @@ class Database:
                 return
             await waiting
         finally:
+            self._steps_waiting -= 1
             if waiting in self._waiting:
                 self._waiting.remove(waiting)
+            if not self._steps_waiting and self._steps_gone is not None:
+                self._steps_gone.set()  # close() goes on once this step has queued its work
 
     def _let_go(self) -> None:
         """In a thread that has just released the writer lock: wake the steps waiting for it."""
-        try:
-            loop = self._waiting[0].get_loop()
-        except IndexError:  # nobody waiting
+        if not self._waiting:
             return
-        try:
-            loop.call_soon_threadsafe(self._wake_waiting)
-        except RuntimeError:  # the loop has closed: nobody is waiting any more
-            pass
+        for loop in {each.get_loop() for each in list(self._waiting)}:
+            try:
+                loop.call_soon_threadsafe(self._wake_waiting)
+            except RuntimeError:  # that loop has closed: nobody there is waiting any more
+                pass
 
     def _wake_waiting(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        for each in waiting:
+        """On a loop: wake its steps waiting for a thread to let the writer go."""
+        loop = asyncio.get_running_loop()
+        mine = [each for each in self._waiting if each.get_loop() is loop]
+        self._waiting = [each for each in self._waiting if each.get_loop() is not loop]
+        for each in mine:
             if not each.done():  # else cancelled
                 each.set_result(None)
 

@@ -149,7 +149,7 @@ async def test_a_step_woken_while_the_checkpointer_still_holds_the_writer_waits_
     step, finish, holder = await _spurious_wake_while_held(db, thread_work=False)
 
     await _until(lambda: bool(db._waiting))  # ...waits again, not queued in the thread
-    assert db._thread_work == 0
+    assert not db._thread_holds
     finish.set()
     await holder
     assert await asyncio.wait_for(step, WAIT) == threading.get_ident()
@@ -163,11 +163,42 @@ async def test_a_step_woken_while_the_writer_thread_has_work_queues_there_behind
     await db.write(_note, "setup")
     step, finish, holder = await _spurious_wake_while_held(db, thread_work=True)
 
-    await _until(lambda: db._thread_work == 2)  # ...queued behind the holder's work
+    await _until(lambda: not db._steps_waiting)  # ...queued behind the holder's work
     finish.set()
     await holder
     assert await asyncio.wait_for(step, WAIT) != threading.get_ident()
     assert await db.read(_notes) == ["setup", "step"]
+
+
+async def test_a_step_woken_as_the_checkpointer_takes_over_from_the_writer_thread_runs_on_the_loop(
+    db: Database,
+) -> None:
+    # The writer thread lets go and the checkpointer, blocked on the writer, takes it: the
+    # step waits for the checkpointer too, and does not queue in the thread for nothing.
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+    step = asyncio.create_task(db.write_quick(_note, "step"))
+    await _until(lambda: bool(db._waiting))
+    taken, give_back = threading.Event(), threading.Event()
+
+    def checkpointer() -> None:
+        try:
+            with db._writer_lock:  # blocked until the batch lets go (or the step, if first)
+                taken.set()
+                give_back.wait(WAIT)
+        finally:
+            db._let_go()
+
+    checkpoint = asyncio.ensure_future(asyncio.to_thread(checkpointer))
+    await asyncio.sleep(0.05)
+    finish.set()
+    await batch
+    assert await asyncio.to_thread(taken.wait, WAIT)
+    give_back.set()
+    await asyncio.wait_for(checkpoint, WAIT)
+
+    assert await asyncio.wait_for(step, WAIT) == threading.get_ident()
+    assert await db.read(_notes) == ["setup", "batch", "step"]
 
 
 async def test_a_step_goes_ahead_of_the_next_write_of_the_coroutine_it_waited_for(
