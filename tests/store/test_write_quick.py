@@ -100,6 +100,18 @@ async def _until(condition: Callable[[], bool]) -> None:
             await asyncio.sleep(0.005)
 
 
+async def _step_waiting_for_a_batch(
+    db: Database,
+) -> tuple[asyncio.Task[None], threading.Event, asyncio.Task[int]]:
+    """After "setup": a batch holding the writer thread (set the event to end it), and a step
+    ("step") waiting for it."""
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+    step = asyncio.create_task(db.write_quick(_note, "step"))
+    await _until(lambda: bool(db._waiting))
+    return batch, finish, step
+
+
 async def _spurious_wake_while_held(
     db: Database, *, thread_work: bool
 ) -> tuple[asyncio.Task[int], threading.Event, asyncio.Future[None]]:
@@ -175,10 +187,7 @@ async def test_a_step_woken_as_the_checkpointer_takes_over_from_the_writer_threa
 ) -> None:
     # The writer thread lets go and the checkpointer, blocked on the writer, takes it: the
     # step waits for the checkpointer too, and does not queue in the thread for nothing.
-    await db.write(_note, "setup")
-    batch, finish = await _batch_in_the_writer_thread(db)
-    step = asyncio.create_task(db.write_quick(_note, "step"))
-    await _until(lambda: bool(db._waiting))
+    batch, finish, step = await _step_waiting_for_a_batch(db)
     taken, give_back = threading.Event(), threading.Event()
 
     def checkpointer() -> None:
@@ -206,16 +215,13 @@ async def test_a_step_goes_ahead_of_the_next_write_of_the_coroutine_it_waited_fo
 ) -> None:
     # A broadcast's sender writes one batch after another; the step that waited for one goes
     # before the next, on the loop, not behind it in the thread.
-    await db.write(_note, "setup")
-    batch, finish = await _batch_in_the_writer_thread(db)
+    batch, finish, step = await _step_waiting_for_a_batch(db)
 
     async def next_batch() -> None:
         await batch
         await db.write(_note, "next batch")
 
     sender = asyncio.create_task(next_batch())
-    step = asyncio.create_task(db.write_quick(_note, "step"))
-    await _until(lambda: bool(db._waiting))
     finish.set()
     await asyncio.wait_for(sender, WAIT)
 
@@ -224,10 +230,7 @@ async def test_a_step_goes_ahead_of_the_next_write_of_the_coroutine_it_waited_fo
 
 
 async def test_a_step_waiting_when_the_database_closes_is_saved(db: Database) -> None:
-    await db.write(_note, "setup")
-    batch, finish = await _batch_in_the_writer_thread(db)
-    step = asyncio.create_task(db.write_quick(_note, "step"))
-    await _until(lambda: bool(db._waiting))
+    batch, finish, step = await _step_waiting_for_a_batch(db)
 
     closing = asyncio.create_task(db.close())
     await asyncio.sleep(0.05)
