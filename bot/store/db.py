@@ -259,7 +259,8 @@ class Database:
         the interpreter's lock (up to 5 ms), so that the steps arriving meanwhile followed it
         there, 0.5-6 ms each, for as long as they came faster than that (cascades of 100-300 ms
         and up to 125 ms a step at 675 steps a second, every few seconds, most of them started
-        by the checkpointer's pass of a millisecond; bench/README.md, "At 305d95c and 5cecb09").
+        by the checkpointer's pass of a millisecond; bench/README.md, "At 305d95c, 5cecb09,
+        4b4b17a and 819ec62").
 
         Group commit: the first step begins a transaction and lets the loop finish its turn;
         every step the other residents' updates run meanwhile joins it in a savepoint of its

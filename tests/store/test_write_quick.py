@@ -74,7 +74,8 @@ async def test_with_the_writer_busy_it_waits_its_turn_without_holding_up_the_loo
 
 async def test_steps_that_waited_for_a_thread_share_one_commit_on_the_loop(db: Database) -> None:
     # Sent to the writer thread, each would have had a transaction of its own there, and
-    # the steps coming meanwhile would have followed (bench/README.md, "At 305d95c").
+    # the steps coming meanwhile would have followed (bench/README.md, "At 305d95c, 5cecb09,
+    # 4b4b17a and 819ec62").
     await db.write(_note, "setup")
     batch, finish = await _batch_in_the_writer_thread(db)
     steps = [asyncio.create_task(db.write_quick(_note, f"resident {n}")) for n in range(5)]
