@@ -25,10 +25,10 @@ def _settings() -> Settings:
     )
 
 
-async def test_replies_never_wait_for_the_overall_rate_or_their_chat() -> None:
-    settings = without_limits(_settings())
+async def _waited(settings: Settings, replies: int) -> float:
+    """Seconds the replies waited in all, sent at once to CHATS chats through a pacer built as
+    bot.app.make_pacer builds the bot's one, on a clock that moves only by waiting."""
     clock = VirtualClock()
-    # As bot.app.make_pacer builds the bot's one pacer, on a clock that moves only by waiting.
     pacer = Pacer(
         settings.broadcast_rate,
         per_chat=settings.chat_spacing,
@@ -41,25 +41,14 @@ async def test_replies_never_wait_for_the_overall_rate_or_their_chat() -> None:
         async with pacer.replying(str(n % CHATS)):
             await asyncio.sleep(0)  # in flight, as a Bot API call is
 
-    await asyncio.gather(*(reply(n) for n in range(STEPS_IN_A_SECOND)))
-    assert clock.now == 0.0  # no reply waited at all
+    await asyncio.gather(*(reply(n) for n in range(replies)))
+    return clock.now
+
+
+async def test_replies_never_wait_for_the_overall_rate_or_their_chat() -> None:
+    assert await _waited(without_limits(_settings()), STEPS_IN_A_SECOND) == 0.0
 
 
 async def test_in_service_the_same_replies_do_wait() -> None:
     # The check above can fail: with the bot's own settings, replies wait their turns.
-    settings = _settings()
-    clock = VirtualClock()
-    pacer = Pacer(
-        settings.broadcast_rate,
-        per_chat=settings.chat_spacing,
-        monotonic=clock.monotonic,
-        sleep=clock.sleep,
-        just_started=True,
-    )
-
-    async def reply(n: int) -> None:
-        async with pacer.replying(str(n % CHATS)):
-            await asyncio.sleep(0)
-
-    await asyncio.gather(*(reply(n) for n in range(2 * CHATS)))
-    assert clock.now >= 1.0
+    assert await _waited(_settings(), 2 * CHATS) >= 1.0

@@ -237,9 +237,7 @@ class Database:
     async def write(self, fn: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn(conn, ...)` in one write transaction (committed, or rolled back if it
         raises); everything it reads is consistent with what it writes."""
-        result: T = await self._on_writer(self._in_transaction, "BEGIN IMMEDIATE", fn, args, kwargs)
-        self._checkpoint_soon()
-        return result
+        return await self._in_writer_thread(fn, args, kwargs)
 
     async def write_quick(self, fn: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`write` for work that takes well under a millisecond: a resident's step.
@@ -282,7 +280,7 @@ class Database:
         waited = False
         while True:
             if self._closed:  # it waited, and was queued before closing: saved as queued
-                return await self._in_writer_thread(fn, args, kwargs)
+                return await self._in_writer_thread(fn, args, kwargs, closing=True)
             batch = self._batch
             if batch is not None:  # a step earlier in this turn of the loop has it open
                 result = self._in_savepoint(batch, fn, args, kwargs)
@@ -297,7 +295,7 @@ class Database:
             # A thread has the writer (the loop's own steps never hold it across an await
             # without a batch open).
             if waited and self._thread_holds:
-                return await self._in_writer_thread(fn, args, kwargs)
+                return await self._in_writer_thread(fn, args, kwargs, closing=False)
             await self._thread_lets_go()
             waited = True
         try:
@@ -469,12 +467,17 @@ class Database:
             log.warning("checkpoint failed: %s", done.exception())
 
     async def _in_writer_thread(
-        self, fn: Work[P, T], args: tuple[object, ...], kwargs: dict[str, object]
+        self,
+        fn: Work[P, T],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+        *,
+        closing: bool = False,
     ) -> T:
-        """A step's work as a write of its own, in the writer thread (queued there even if the
-        database has begun closing: it had been waiting before)."""
+        """`fn` in a write transaction of its own, in the writer thread; `closing`: queued there
+        even if the database has begun closing (a step that had been waiting before)."""
         result: T = await self._on_writer(
-            self._in_transaction, "BEGIN IMMEDIATE", fn, args, kwargs, closing=True
+            self._in_transaction, "BEGIN IMMEDIATE", fn, args, kwargs, closing=closing
         )
         self._checkpoint_soon()
         return result
