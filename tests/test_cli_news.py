@@ -308,10 +308,26 @@ def test_listed_broadcasts_count_people_as_their_preview_did(admin: tuple) -> No
 def test_a_listed_broadcast_nobody_has_been_sent_says_so(admin: tuple) -> None:
     db, run = admin
     run("admin", "round-open", "--closes", "2099-01-31")
-    run("admin", "round-close", "1")  # nobody took part
+    _residents(db, 1, [("telegram", "en", "ok")] * 3)
+    run("admin", "round-close", "1")  # no bot running: nobody has been sent it yet
     assert run("admin", "broadcasts") == (
         "broadcast 1 [scheduled] results to people who took part in round 1: not sent to anyone yet"
     )  # it was "results to round: -"
+
+
+def test_results_of_a_round_nobody_took_part_in_are_listed_as_sent_to_nobody(
+    admin: tuple,
+) -> None:
+    db, run = admin
+    run("admin", "round-open", "--closes", "2099-01-31")
+    out = run("admin", "round-close", "1")
+    assert out.endswith(
+        "Its results: Nobody will be told: there are no people who took part in round 1."
+    )
+    # Not "[scheduled] ... not sent to anyone yet", which read as if someone were still to be.
+    assert run("admin", "broadcasts") == (
+        "broadcast 1 [done] results to people who took part in round 1: sent to nobody"
+    )
 
 
 def test_a_preview_hides_counts_below_the_configured_threshold(

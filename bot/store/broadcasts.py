@@ -222,8 +222,10 @@ def create(
 
 def queue_results(conn: Tx, round_id: int, now: str, created_by: str) -> int | None:
     """A closed round's results, due now, to everyone who took part: made once per round
-    (None if it already was)."""
-    return create(
+    (None if it already was). If nobody took part it is finished at once, sent to nobody:
+    nobody can take part in a closed round, and staff were told "Nobody will be told" while
+    their list of broadcasts said it was waiting to be sent, until a running bot found that."""
+    new = create(
         conn,
         "results",
         Audience("round", round_id),
@@ -235,6 +237,22 @@ def queue_results(conn: Tx, round_id: int, now: str, created_by: str) -> int | N
         dedupe_key=f"results:{round_id}",
         created_by=created_by,
     )
+    if new is not None and not _took_part(conn, round_id):
+        conn.execute(
+            "UPDATE broadcasts SET status = 'done', started_at = ?, finished_at = ?, "
+            "queued_all = 1 WHERE id = ?",
+            (now, now, new),
+        )
+    return new
+
+
+def _took_part(conn: Tx, round_id: int) -> bool:
+    """Whether anyone is in the round's audience (told or not): from its own index, not
+    a pass over every participant as the audience's condition would make."""
+    found = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM priority_submissions WHERE round_id = ?)", (round_id,)
+    )
+    return bool(found.fetchone()[0])
 
 
 def get(conn: Tx, broadcast_id: int) -> Broadcast | None:

@@ -94,6 +94,23 @@ async def test_a_round_closes_at_its_time_and_results_go_out_once(
     assert len([1 for _, _, m in outbound.sent if m.text == "results"]) == 3
 
 
+async def test_results_of_a_round_nobody_took_part_in_are_done_when_it_closes(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    await residents(db, 2)  # known to the bot, but they did not take part
+    closes = T0 + timedelta(days=1)
+    round_id = await _round_with_answers(db, [], closes)
+    now = Clock(closes + timedelta(seconds=1))
+    jobs = _jobs(db, now, outbound, clock)
+    report = await jobs.sweep()
+    await _settle(jobs)
+    assert report.rounds_closed == [round_id] and report.broadcasts_started == []
+    [results] = await db.read(broadcasts.with_status, "done")
+    assert (results.kind, results.round_id) == ("results", round_id)
+    assert await db.read(broadcasts.counts, results.id) == {}
+    assert outbound.sent == []
+
+
 async def test_a_round_that_closed_while_the_bot_was_down_is_handled_once_on_start(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:

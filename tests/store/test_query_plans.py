@@ -98,6 +98,7 @@ WIDE_SEARCH = (
     "SELECT s.id, s.participant_id, p.consent_at",  # the reminder sweep
     "SELECT DISTINCT COALESCE(p.locale, 'en') FROM deliveries",  # a broadcast's languages
     "SELECT m.*, (SELECT COUNT(*) FROM measure_votes",  # an initiative's measures, its votes
+    "SELECT EXISTS (SELECT 1 FROM priority_submissions WHERE round_id",  # anyone? (one row)
 )
 
 
