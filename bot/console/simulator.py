@@ -66,6 +66,8 @@ class Simulator:
     def _print(self, reply: Reply) -> None:
         if isinstance(reply, Message):
             self._say(reply.text)
+            if reply.rejected and self.question is not None and self.question.buttons:
+                self.out.write(f"      {self._how_to_answer(self.question)}\n")
             for link in reply.links:
                 self.out.write(f"      🔗 {link.label}: {link.url}\n")
         elif isinstance(reply, Attachment):
@@ -83,6 +85,18 @@ class Simulator:
                 key = CONTROL_KEYS.get(control.option_id, "?")
                 self.out.write(f"      {key}) {control.label}\n")
         self.out.flush()
+
+    @staticmethod
+    def _how_to_answer(question: Question) -> str:
+        """The bot's words say "tap", for Telegram's buttons; here options are typed."""
+        count = len(question.buttons)
+        ways = [{1: "1", 2: "1 or 2"}.get(count, f"a number from 1 to {count}")]
+        ways += [
+            f"{CONTROL_KEYS[c.option_id]} for {c.label}"
+            for c in question.controls
+            if c.option_id in CONTROL_KEYS
+        ]
+        return f"(here: type {', or '.join(ways)}; /help for more)"
 
     def _save(self, reply: Attachment) -> Path:
         folder = self.files / ("charts" if reply.photo else "posters")

@@ -38,7 +38,8 @@ def render(
             replies.append(Message(tr.gettext(event.text, **{**common, **event.params})))
         elif isinstance(event, Rejected):
             text = tr.gettext(event.reason, **event.params)
-            replies.append(Message(text, stale=event.reason == MOVED_ON))
+            stale = event.reason == MOVED_ON
+            replies.append(Message(text, stale=stale, rejected=not stale))
         elif isinstance(event, Ask) and session_id is not None:
             replies.append(question(event, tr, session_id, common))
         elif isinstance(event, Answered) and session_id is not None:

@@ -25,11 +25,14 @@ class Link:
 @dataclass(frozen=True, slots=True)
 class Message:
     """Plain text to send. `stale` marks "that question has moved on", which a channel may
-    show another way (Telegram: as the pressed button's pop-up). `links` go under it."""
+    show another way (Telegram: as the pressed button's pop-up). `links` go under it.
+    `rejected` marks why an answer was not taken (the question is asked again), which a
+    channel without buttons may follow with how to answer there."""
 
     text: str
     stale: bool = False
     links: tuple[Link, ...] = ()
+    rejected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
