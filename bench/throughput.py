@@ -26,7 +26,12 @@ thanks" (four steps, three answers saved), one step at a time, waiting for the b
    offered --load (default 0.5) x our median saturated steps/s at that size (or a fixed
    --paced-rate, the same at every run and commit); as many
    residents as give a steady window of --paced-window seconds (each has only four steps).
-   "busy" runs a CPU-burning child process meanwhile (--busy-processes), as the target asks.
+   "busy" runs a CPU-burning child process meanwhile (--busy-processes), as the target asks;
+   its load is a share of our saturated rate with the burner running too, measured first
+   (SATURATED ... WITH A CPU-BURNING PROCESS), so that it is below saturation in the
+   condition it is offered in, as the paced phase means it to be (--busy-reference idle: a
+   share of the rate on an idle machine, as before 2026-12-05; on 2 CPUs with one burnt
+   that load filled the machine, and neither bot kept its p99 near the target).
 
 Figures: steps/s (steps / wall time from the first step to the last reply seen), CPU ms per
 step (the bot process only, every thread), SQL statements per step (ours' connections),
@@ -55,7 +60,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -225,11 +230,14 @@ class Pacing:
     service: float
     seed: int
     fixed: bool = False  # `rate` was given (--paced-rate), not a share of `reference`
+    burners: int = 0  # CPU-burning processes running while `reference` was measured
 
     @property
     def offered(self) -> str:
         """The offered rate as the output names it."""
         share = f"{self.load:.0%} of our median saturated rate"
+        if self.burners:
+            share += f" (measured with {_burning(self.burners)} busy too)"
         return f"a fixed {self.rate:g} steps/s ({share})" if self.fixed else share
 
     @property
@@ -850,10 +858,17 @@ def saturated_lines(
     ours_rates = [ours.steps_per_second for ours, _ in pairs]
     base_rates = [base.steps_per_second for _, base in pairs]
     waves = pairs[0][0].waves
+    busy = pairs[0][0].busy
+    burning = (
+        f", WITH {_burning(busy).upper()} (the capacity the busy paced load is a share of)"
+        if busy
+        else ""
+    )
     lines = [
-        f"SATURATED, {residents} residents at once, {UPDATES_PER_RESIDENT} steps each, no think "
-        f"time, in {waves} wave{'s' if waves != 1 else ''} (each resident who finishes is "
-        f"followed by a new one: {residents * waves} in all; runs alternate ours, baseline, ...)",
+        f"SATURATED{burning}, {residents} residents at once, {UPDATES_PER_RESIDENT} steps each, "
+        f"no think time, in {waves} wave{'s' if waves != 1 else ''} (each resident who finishes "
+        f"is followed by a new one: {residents * waves} in all; runs alternate ours, baseline, "
+        "...)",
         *_run_rows([*phases, *([context] if context else [])], expected),
         f"ours steps/s {spread(ours_rates, 1)}; baseline {spread(base_rates, 1)}; "
         f"CPU ms/step ours {spread([p.cpu_ms_per_step for p, _ in pairs])}, baseline "
@@ -887,9 +902,7 @@ def paced_lines(
     assert pacing is not None
     busy = pairs[0][0].busy
     condition = (
-        f"with {busy} CPU-burning process{'es' if busy > 1 else ''} busy meanwhile"
-        if busy
-        else "nothing else started by the benchmark"
+        f"with {_burning(busy)} busy meanwhile" if busy else "nothing else started by the benchmark"
     )
     header = (
         f"{'run':4}{'bot':30}{'offered':>8}{'measured':>9}{'p50 ms':>8}{'p99 ms':>8}"
@@ -918,6 +931,10 @@ def paced_lines(
             f"{_share(phase.others_cpu, phase.wall):>11}"
         )
     return lines
+
+
+def _burning(count: int) -> str:
+    return f"{count} CPU-burning process{'es' if count > 1 else ''}"
 
 
 def _verdict(ok: bool) -> str:
@@ -1015,6 +1032,25 @@ def details_lines(phase: Phase) -> list[str]:
 # --------------------------------------------------------------------------- CLI
 
 
+async def _burning_pairs(
+    run: Callable[..., Awaitable[Phase]],
+    args: argparse.Namespace,
+    residents: int,
+    waves: int,
+    busy: int,
+) -> list[tuple[Phase, Phase]]:
+    """Ours and the baseline saturated with `busy` CPU-burning processes, alternated."""
+    pairs = []
+    for number in range(1, args.runs + 1):
+        ours = await run(
+            Phase("ours", residents, "saturated", number, busy=busy, waves=waves),
+            count_sql=args.count_sql,
+        )
+        base = await run(Phase("baseline", residents, "saturated", number, busy=busy, waves=waves))
+        pairs.append((ours, base))
+    return pairs
+
+
 async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> None:
     """Every phase, in one temporary folder; each section is emitted as soon as it is ready,
     so a late failure does not lose the earlier ones."""
@@ -1081,16 +1117,25 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
             emit([*saturated_lines(residents, pairs, context, expected), *failed, ""])
             if args.details:
                 detailed += list(pairs[0])
-            reference = statistics.median(o.steps_per_second for o, _ in pairs)
-            rate = args.load * reference if args.paced_rate is None else args.paced_rate
-            services = [
-                statistics.median(p.cpu_ms_per_step / 1000 for p in side)
-                for side in ([o for o, _ in pairs], [b for _, b in pairs])
-            ]
-            # Enough residents that the steady window lasts --paced-window seconds (each
-            # resident has only four steps); never fewer than the saturated phase's.
-            thinking = max(residents, math.ceil(rate * (args.paced_window / 3 + services[0])))
             for busy in args.busy_modes:
+                reference_pairs, burners = pairs, 0
+                if busy and args.paced_rate is None and args.busy_reference == "busy":
+                    # The load is a share of the capacity in the condition it is offered in.
+                    reference_pairs = await _burning_pairs(run, args, residents, waves, busy)
+                    burners = busy
+                    emit([*saturated_lines(residents, reference_pairs, None, expected), ""])
+                reference = statistics.median(o.steps_per_second for o, _ in reference_pairs)
+                rate = args.load * reference if args.paced_rate is None else args.paced_rate
+                services = [
+                    statistics.median(p.cpu_ms_per_step / 1000 for p in side)
+                    for side in (
+                        [o for o, _ in reference_pairs],
+                        [b for _, b in reference_pairs],
+                    )
+                ]
+                # Enough residents that the steady window lasts --paced-window seconds (each
+                # resident has only four steps); never fewer than the saturated phase's.
+                thinking = max(residents, math.ceil(rate * (args.paced_window / 3 + services[0])))
                 runs = []
                 for number in range(1, args.runs + 1):
                     pacings = [
@@ -1102,6 +1147,7 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
                             service=service,
                             seed=args.seed,
                             fixed=args.paced_rate is not None,
+                            burners=burners,
                         )
                         for service in services
                     ]
@@ -1177,6 +1223,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=1,
         help="CPU-burning processes in a busy paced phase (default 1)",
+    )
+    parser.add_argument(
+        "--busy-reference",
+        choices=("busy", "idle"),
+        default="busy",
+        help="the busy paced load is --load's share of our saturated rate measured with the "
+        "burner running too (busy, default: below saturation in its own condition) or on an "
+        "idle machine (idle: the definition before 2026-12-05)",
     )
     parser.add_argument(
         "--load",

@@ -108,12 +108,47 @@ def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
     assert listed.group(2) == listed.group(3) == listed.group(5) == listed.group(6) == "16"
 
 
+def _median_rate(out: str, heading: str) -> float:
+    """Ours' median steps/s as the saturated section under `heading` states it."""
+    section = out[out.index(heading) :].split("\n\n", 1)[0]
+    found = re.search(rf"^ours steps/s ({NUMBER})[ ;]", section, re.M)
+    assert found is not None, section
+    return float(found.group(1))
+
+
+def test_the_busy_load_is_a_share_of_the_rate_with_the_burner_running(out: str) -> None:
+    idle = "SATURATED, 4 residents at once"
+    burning = "SATURATED, WITH 1 CPU-BURNING PROCESS (the capacity the busy paced load is a share"
+    assert out.index(idle) < out.index(burning) < out.index("PACED"), out
+    rows = _rows(out, burning)
+    assert [row[1] for row in rows] == ["ours", "baseline (bare PTB, aiohttp)"] * 2, out
+    for row in rows:
+        assert float(row[2]) > 0 and row[6] == "yes", row
+    offered = re.search(r"^PACED, .*: (\S+) steps/s offered to both bots \(of (\S+)\)", out, re.M)
+    assert offered is not None, out
+    assert float(offered.group(2)) == _median_rate(out, burning) != _median_rate(out, idle)
+    # Without it (--busy-reference idle) the load is a share of the idle rate, as it was.
+    old = _bench(
+        *("--residents", "2", "--waves", "1", "--runs", "1", "--calibration", "1"),
+        *("--paced", "busy", "--paced-window", "1", "--no-context", "--busy-reference", "idle"),
+    )
+    assert "WITH 1 CPU-BURNING" not in old, old
+    offered = re.search(
+        r"^PACED, 50% of our median saturated rate with 2 residents, .*\(of (\S+)\)", old, re.M
+    )
+    assert offered is not None, old
+    assert float(offered.group(1)) == _median_rate(old, "SATURATED, 2 residents at once")
+
+
 def test_paced_phase_with_a_busy_process(out: str) -> None:
-    heading = "PACED, 50% of our median saturated rate with 4 residents, with 1 CPU-burning"
+    heading = (
+        "PACED, 50% of our median saturated rate (measured with 1 CPU-burning process busy too) "
+        "with 4 residents, with 1 CPU-burning"
+    )
     assert heading in out, out
     offered = re.search(
-        rf"^{heading} process busy meanwhile: ({NUMBER}) steps/s offered to both bots \(of "
-        rf"({NUMBER})\) by (\d+) residents thinking",
+        rf"^{re.escape(heading)} process busy meanwhile: ({NUMBER}) steps/s offered to both bots "
+        rf"\(of ({NUMBER})\) by (\d+) residents thinking",
         out,
         re.M,
     )
@@ -142,7 +177,7 @@ def test_targets_are_judged_on_every_run(out: str) -> None:
     ), targets
     p99 = re.search(
         r"^target paced p99 < 25 ms with another process busy, at 50% of our median saturated rate "
-        r"with 4 residents: (PASS|MISS) "
+        r"\(measured with 1 CPU-burning process busy too\) with 4 residents: (PASS|MISS) "
         rf"\(ours ({NUMBER}), ({NUMBER}) ms; baseline {NUMBER}, {NUMBER} ms\)$",
         targets,
         re.M,
