@@ -1227,7 +1227,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--busy-reference",
         choices=("busy", "idle"),
-        default="busy",
+        default=None,
         help="the busy paced load is --load's share of our saturated rate measured with the "
         "burner running too (busy, default: below saturation in its own condition) or on an "
         "idle machine (idle: the definition before 2026-12-05)",
@@ -1310,6 +1310,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--paced-rate needs a paced phase (--paced busy, quiet or both)")
     if args.busy_processes < 1:
         parser.error("--busy-processes must be at least 1")
+    if args.busy_reference is not None and (args.paced_rate is not None or args.paced == "quiet"):
+        parser.error(
+            "--busy-reference is for a busy paced phase's load as a share, not with "
+            "--paced-rate or --paced quiet"
+        )
+    if args.busy_reference is not None and args.paced == "none":
+        parser.error("--busy-reference needs a busy paced phase (--paced busy or both)")
+    args.busy_reference = args.busy_reference or "busy"
     args.busy_modes = {
         "busy": [args.busy_processes],
         "quiet": [0],

@@ -60,14 +60,18 @@ class Simulator:
 
     def show(self, outcome: Outcome) -> None:
         """Print replies; remember the last question so numbers can answer it."""
-        for reply in outcome.replies:
+        for at, reply in enumerate(outcome.replies):
             self._print(reply)
+            if isinstance(reply, Message) and reply.rejected:
+                # The question asked again after it, which the answer was for: not the last
+                # one shown (news with buttons, or /language, may have come in between).
+                again = next((r for r in outcome.replies[at:] if isinstance(r, Question)), None)
+                if again is not None and again.buttons:
+                    self.out.write(f"      {self._how_to_answer(again)}\n")
 
     def _print(self, reply: Reply) -> None:
         if isinstance(reply, Message):
             self._say(reply.text)
-            if reply.rejected and self.question is not None and self.question.buttons:
-                self.out.write(f"      {self._how_to_answer(self.question)}\n")
             for link in reply.links:
                 self.out.write(f"      🔗 {link.label}: {link.url}\n")
         elif isinstance(reply, Attachment):
