@@ -59,13 +59,15 @@ class Simulator:
         self.files = files or host.db.path.parent
 
     def show(self, outcome: Outcome) -> None:
-        """Print replies; remember the last question so numbers can answer it."""
+        """Print replies; remember the last question so numbers can answer it. An answer the
+        bot could not take is followed by what to type for the question asked again."""
         for at, reply in enumerate(outcome.replies):
             self._print(reply)
             if isinstance(reply, Message) and reply.rejected:
-                # The question asked again after it, which the answer was for: not the last
-                # one shown (news with buttons, or /language, may have come in between).
-                again = next((r for r in outcome.replies[at:] if isinstance(r, Question)), None)
+                # The question after it, which the answer was for: not the last one shown
+                # (news with buttons, or /language, may have come in between).
+                later = outcome.replies[at + 1 :]
+                again = next((r for r in later if isinstance(r, Question)), None)
                 if again is not None and again.buttons:
                     self.out.write(f"      {self._how_to_answer(again)}\n")
 
