@@ -13,7 +13,6 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
-    CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -32,6 +31,7 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.kinds import UpdateKinds
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.outbound import TelegramOutbound
+from bot.telegram.routing import CommandRouter
 from bot.telegram.staff import StaffCommands
 from bot.telegram.support_alerts import AlertReply, SupportAlerts
 
@@ -133,10 +133,7 @@ def add_handlers(app: Application, channel: TelegramChannel) -> None:  # type: i
     private = filters.ChatType.PRIVATE
     names = [*(name for name, _ in COMMANDS), *CHAMPION_COMMANDS]
     commands = {name: getattr(channel, f"on_{name}") for name in names}
-    for name, callback in commands.items():
-        app.add_handler(
-            CommandHandler(name, callback, filters=private & ~filters.UpdateType.EDITED)
-        )
+    app.add_handler(CommandRouter(commands, filters=private & ~filters.UpdateType.EDITED))
     app.add_handler(CallbackQueryHandler(channel.on_button))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, channel.on_edited))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, channel.on_text))

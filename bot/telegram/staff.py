@@ -22,6 +22,7 @@ from bot.staff.staffing import INVITE_PREFIX
 from bot.telegram.champion_staff import Answer, ChampionStaff
 from bot.telegram.keyboards import split_text
 from bot.telegram.outbox import Outbox
+from bot.telegram.routing import CommandRouter
 from bot.telegram.staff_actions import StaffActions
 from bot.telegram.staffcommands import COMMANDS, help_text
 
@@ -51,9 +52,12 @@ class StaffCommands:
         private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
         invite = filters.Regex(rf"^/start(@\w+)?\s+{INVITE_PREFIX}")
         app.add_handler(CommandHandler("start", self.on_invite, filters=private & invite))
-        for name in COMMANDS:
-            if name != "broadcast":  # its own handler: bot/telegram/broadcasting.py
-                app.add_handler(CommandHandler(name, self._guarded(name), filters=private))
+        guarded = {
+            name: self._guarded(name)
+            for name in COMMANDS
+            if name != "broadcast"  # its own handler: bot/telegram/broadcasting.py
+        }
+        app.add_handler(CommandRouter(guarded, filters=private))
 
     async def actor(self, update: Update) -> Actor | None:
         """The staff member behind an update, from the staff table now; None if not staff."""

@@ -1,0 +1,49 @@
+"""The dispatch benchmark times PTB's search for an update's handler in the bot's real
+Application (bench/dispatch.py). The output's structure and the handlers each search asks
+are checked, never a speed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = (
+    "a button tapped",
+    "a typed answer",
+    "/start",
+    "/privacy (a resident's command)",
+    "/rounds (a staff command)",
+)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / "dispatch.py"), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_each_kind_of_update_finds_its_handler_after_a_few() -> None:
+    result = _run("--repeat", "50")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    header = re.match(r"Finding an update's handler in our Application \((\d+) handlers", out)
+    assert header is not None, out
+    handlers = int(header.group(1))
+    for kind in KINDS:
+        line = re.search(rf"^{re.escape(kind)} +\d+\.\d\d µs, (\d+) handlers asked$", out, re.M)
+        assert line is not None, (kind, out)
+        # One handler per command table: no search asks more than a dozen (it was 57-72).
+        assert 1 <= int(line.group(1)) <= min(handlers, 12), (kind, out)
+
+
+def test_a_repeat_below_one_is_refused() -> None:
+    result = _run("--repeat", "0")
+    assert result.returncode == 2 and "--repeat must be 1 or more" in result.stderr
