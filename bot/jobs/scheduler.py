@@ -219,8 +219,8 @@ class Jobs:
     async def _results_broadcasts(self) -> list[int]:
         """Every closed round gets exactly one results broadcast to its participants."""
         queued = []
-        for found in await self.db.read(rounds.all_rounds, "closed"):
-            new = await self.db.write(broadcasts.queue_results, found.id, self._now(), "scheduler")
+        for round_id in await self.db.read(broadcasts.awaiting_results):
+            new = await self.db.write(broadcasts.queue_results, round_id, self._now(), "scheduler")
             if new is not None:
                 queued.append(new)
         return queued

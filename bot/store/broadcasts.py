@@ -30,6 +30,8 @@ AUDIENCE_TYPES = (
     "area",
     "participants",
 )
+# A round's results broadcast is made once: its dedupe_key is this and the round's id.
+RESULTS_KEY = "results:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +222,17 @@ def create(
     return cur.lastrowid if cur.rowcount == 1 else None
 
 
+def awaiting_results(conn: Tx) -> list[int]:
+    """Closed rounds whose results broadcast has not been made (queue_results makes it):
+    the scheduler's sweep asks every minute, so it reads the rounds, not one write a round."""
+    rows = conn.execute(
+        "SELECT r.id FROM rounds r WHERE r.status = 'closed' AND NOT EXISTS "
+        "(SELECT 1 FROM broadcasts b WHERE b.dedupe_key = ? || r.id) ORDER BY r.id",
+        (RESULTS_KEY,),
+    )
+    return [int(r[0]) for r in rows]
+
+
 def queue_results(conn: Tx, round_id: int, now: str, created_by: str) -> int | None:
     """A closed round's results, due now, to everyone who took part: made once per round
     (None if it already was). If nobody took part it is finished at once, sent to nobody:
@@ -234,7 +247,7 @@ def queue_results(conn: Tx, round_id: int, now: str, created_by: str) -> int | N
         status="scheduled",
         send_at=now,
         round_id=round_id,
-        dedupe_key=f"results:{round_id}",
+        dedupe_key=f"{RESULTS_KEY}{round_id}",
         created_by=created_by,
     )
     if new is not None and not _took_part(conn, round_id):

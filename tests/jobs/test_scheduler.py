@@ -111,6 +111,40 @@ async def test_results_of_a_round_nobody_took_part_in_are_done_when_it_closes(
     assert outbound.sent == []
 
 
+async def test_only_closed_rounds_without_results_are_sent_to_the_writer(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = await residents(db, 2)
+    closes = T0 + timedelta(days=1)
+    done = await _round_with_answers(db, people, closes)
+    waiting = await _round_with_answers(db, people, closes)
+    still_open = await _round_with_answers(db, people, closes + timedelta(days=7))
+    for round_id in (done, waiting):
+        assert await db.write(rounds.close, round_id, T0.isoformat())
+    now = T0.isoformat()
+    assert await db.write(broadcasts.queue_results, done, now, STAFF.name) is not None
+    assert await db.read(broadcasts.awaiting_results) == [waiting]
+    written: list[object] = []
+    real_write = db.write
+
+    async def write(fn: object, *args: object, **kwargs: object) -> object:
+        written.append(args[0] if fn is broadcasts.queue_results else None)
+        return await real_write(fn, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db, "write", write)
+    jobs = _jobs(db, Clock(closes + timedelta(seconds=1)), outbound, clock)
+    report = await jobs.sweep()
+    await _settle(jobs)
+    # One write for the round still waiting; none for the round whose results exist.
+    assert [round_id for round_id in written if round_id is not None] == [waiting]
+    assert len(report.broadcasts_queued) == 1 and still_open not in report.rounds_closed
+    assert await db.read(broadcasts.awaiting_results) == []
+    written.clear()
+    await jobs.sweep()
+    await _settle(jobs)
+    assert [round_id for round_id in written if round_id is not None] == []
+
+
 async def test_a_round_that_closed_while_the_bot_was_down_is_handled_once_on_start(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
