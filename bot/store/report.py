@@ -15,7 +15,7 @@ from bot.store.db import Tx
 
 AREA_KEY = "area_key({col})"  # places.area_key, as every connection has it (bot/store/db.py)
 EQUALITY_KEYS = ("age_band", "gender", "disability", "carer", "ethnic_group")
-# A resident's latest answer to a key, looked up through answers_key_participant (a join to
+# A resident's latest answer to a key, looked up through answers_participant_key (a join to
 # a grouped subquery instead took minutes for 100,000 residents).
 LATEST = (
     "(SELECT a.value_json FROM answers a WHERE a.key = ? AND a.participant_id = p.id "

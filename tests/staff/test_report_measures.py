@@ -374,4 +374,4 @@ async def test_the_latest_answer_per_resident_is_looked_up_by_index(db: Database
         ).fetchall()
     )
     details = " ".join(str(row[-1]) for row in plan)
-    assert "SEARCH a USING INDEX answers_key_participant (key=? AND participant_id=?)" in details
+    assert "SEARCH a USING INDEX answers_participant_key (participant_id=? AND key=?)" in details
