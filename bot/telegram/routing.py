@@ -1,11 +1,10 @@
 """Many commands in one handler, each with its own callback.
 
 PTB offers every update to a group's handlers in turn until one takes it. With a
-CommandHandler a command, each resident's tap or typed answer was checked against some sixty
-of them (the staff commands come first) before reaching its own handler: 11-14 µs of the
-event loop's time an update against 0.4-3 µs with one handler (PTB 22.8, 63 commands), for
-work that does not depend on the update. One handler for a whole table of commands does the
-same check once, by a lookup in a set.
+CommandHandler a command, a resident's tap was checked against 70 handlers (the staff
+commands come first) and /start against 57, on the event loop, before any work of the bot's
+own: 13.7 and 42.8 µs, against 3.0 and 9.7 with one handler a table of commands, which does
+the same check once, by a lookup in a set (bench/dispatch.py).
 """
 
 from __future__ import annotations
