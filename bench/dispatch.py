@@ -1,52 +1,89 @@
-"""How long python-telegram-bot takes to find an update's handler in our Application.
+"""What python-telegram-bot does with an update before any work of the bot's own: parse it,
+and find its handler in our Application.
 
     .venv/bin/python bench/dispatch.py [--repeat 20000]
 
-PTB offers each update to the handlers of each group in turn, calling `check_update` until one
-takes it; that search runs on the event loop for every update, before any of our own work.
-This builds the bot's real Application (`build_application`, on a scratch database; nothing
-is sent anywhere), makes the updates a resident and a staff member send (from the offline
-double, parsed as PTB parses them), and times the search alone for each: the mean of
---repeat searches, best of five. It also prints how many handlers each search asked. No
-target of its own: it shows what the number of handlers costs (bench/README.md, "Finding an
-update's handler"). Exit status 0.
+This builds the bot's real Application (`build_application`, on a scratch database; getMe
+from the offline double, nothing else sent) and makes the updates a resident and a staff
+member send, as the double delivers them in an answer to getUpdates (a press carrying the
+whole message its button was on). For each kind it times, as the mean of --repeat, best of
+five:
+
+- **parse**: PTB's own (json.loads, then `Update.de_json`) against ours, through the request
+  getUpdates goes by (`bot/telegram/http.py`'s `UpdatesRequest`, which leaves out a pressed
+  message's keyboard first);
+- **search**: PTB's offer of the update to each handler in turn until one takes it
+  (`Application.process_update`), and how many handlers it asked.
+
+No target of its own: it shows what the number of handlers and the keyboards cost
+(bench/README.md, "What PTB does with an update"). Exit status 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import Application, BaseHandler
+from telegram.request import BaseRequest
 
 from bot.app import open_core
 from bot.config import Settings
 from bot.telegram.application import build_application
+from bot.telegram.http import UpdatesRequest
 from tgdouble import DoubleServer, FakeBotAPI
 
 TOKEN = "123456:bench-dispatch"
 RESIDENT, STAFF = 1001, 9000
 
 
-def updates(api: FakeBotAPI) -> dict[str, dict[str, Any]]:
+async def updates(api: FakeBotAPI) -> dict[str, dict[str, Any]]:
     """The kinds of update measured, as the double would deliver them."""
-    message = api.send_text(RESIDENT, "Riverside")
-    return {
-        "a button tapped": api.press(RESIDENT, message["message"]["message_id"], "v1:1:x:yes"),
-        "a typed answer": message,
-        "/start": api.send_command(RESIDENT, "start"),
-        "/privacy (a resident's command)": api.send_command(RESIDENT, "privacy"),
-        "/rounds (a staff command)": api.send_command(STAFF, "rounds"),
-    }
+    kinds: dict[str, dict[str, Any]] = {}
+    for buttons in (3, 11):  # the consent question's; a priorities question's
+        keyboard = [
+            [{"text": f"Option {n}", "callback_data": f"v1:1:pick:o{n}"}] for n in range(buttons)
+        ]
+        params: dict[str, Any] = {"chat_id": RESIDENT, "text": "Which matters most? " * 3}
+        _, sent = await api.call(
+            "sendMessage", params | {"reply_markup": {"inline_keyboard": keyboard}}
+        )
+        pressed = api.press(RESIDENT, sent["result"]["message_id"], "v1:1:pick:o1")
+        kinds[f"a tap ({buttons} buttons on its message)"] = pressed
+    kinds["a typed answer"] = api.send_text(RESIDENT, "Riverside")
+    kinds["/start"] = api.send_command(RESIDENT, "start")
+    kinds["/privacy (a resident's command)"] = api.send_command(RESIDENT, "privacy")
+    kinds["/rounds (a staff command)"] = api.send_command(STAFF, "rounds")
+    return kinds
+
+
+def parse(payload: bytes, bot: Bot, request: type[BaseRequest]) -> Update:
+    """A getUpdates answer's one update, parsed by `request`'s JSON parse and PTB."""
+    [update] = Update.de_list(request.parse_json_payload(payload)["result"], bot)
+    return update
+
+
+def mean_of(repeat: int, work: Callable[[], object]) -> float:
+    """Mean seconds of `work()`, best of five rounds of `repeat`."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            work()
+        best = min(best, (time.perf_counter() - started) / repeat)
+    return best
 
 
 def search(app: Application, update: Update) -> int:  # type: ignore[type-arg]
@@ -61,17 +98,6 @@ def search(app: Application, update: Update) -> int:  # type: ignore[type-arg]
             if check is not None and check is not False:
                 break
     return asked
-
-
-def timed(app: Application, update: Update, repeat: int) -> float:  # type: ignore[type-arg]
-    """Mean seconds a search, best of five rounds of `repeat`."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(repeat):
-            search(app, update)
-        best = min(best, (time.perf_counter() - started) / repeat)
-    return best
 
 
 async def run(repeat: int) -> list[str]:
@@ -90,14 +116,24 @@ async def run(repeat: int) -> list[str]:
                 try:
                     handlers = sum(map(len, app.handlers.values()))
                     lines = [
-                        f"Finding an update's handler in our Application ({handlers} handlers "
-                        f"in {len(app.handlers)} groups): mean of {repeat} searches, best of 5",
+                        f"What PTB does with an update before the bot's own work, in our "
+                        f"Application ({handlers} handlers in {len(app.handlers)} groups): "
+                        f"mean of {repeat}, best of 5",
+                        f"{'update':<36}{'parse: PTB':>13}{'ours':>12}{'search':>11}"
+                        "  handlers asked",
                     ]
-                    for kind, data in updates(api).items():
-                        update = Update.de_json(data, app.bot)
+                    for kind, data in (await updates(api)).items():
+                        payload = json.dumps({"ok": True, "result": [data]}).encode()
+                        plain, ours = (
+                            mean_of(repeat, partial(parse, payload, app.bot, request)) * 1e6
+                            for request in (BaseRequest, UpdatesRequest)
+                        )
+                        update = parse(payload, app.bot, UpdatesRequest)
                         asked = search(app, update)
-                        took = timed(app, update, repeat) * 1e6
-                        lines.append(f"{kind:<34}{took:7.2f} µs, {asked} handlers asked")
+                        took = mean_of(repeat, partial(search, app, update)) * 1e6
+                        lines.append(
+                            f"{kind:<36}{plain:10.2f} µs{ours:9.2f} µs{took:8.2f} µs  {asked}"
+                        )
                 finally:
                     await app.bot.shutdown()
     await api.aclose()

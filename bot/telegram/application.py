@@ -27,7 +27,7 @@ from bot.store import kept
 from bot.telegram.broadcasting import BroadcastDesk
 from bot.telegram.champion_staff import ChampionStaff
 from bot.telegram.channel import TelegramChannel, make_outbox
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import AiohttpRequest, UpdatesRequest
 from bot.telegram.kinds import UpdateKinds
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.outbound import TelegramOutbound
@@ -85,7 +85,7 @@ def build_application(
         request or AiohttpRequest(on_status=watch, json_over_keepalive=keepalive)
     ).get_updates_request(
         get_updates_request
-        or AiohttpRequest(connection_limit=1, on_status=watch, json_over_keepalive=keepalive)
+        or UpdatesRequest(connection_limit=1, on_status=watch, json_over_keepalive=keepalive)
     )
     app = builder.build()
     app.bot_data["token_rejected"] = rejected
