@@ -238,8 +238,9 @@ class UpdatesRequest(AiohttpRequest):
     handler runs: a tap's parse took 129 µs on a message with three buttons and 194 with the
     eleven of a priorities question, 100 and 102 without them (bench/dispatch.py). The bot
     answers a press from the button's own data and edits the message by its id and text, and
-    never looks at the keyboard it sent (`TelegramChannel`, `BroadcastDesk`), so
-    `query.message.reply_markup` is always None. Everything else in an update is kept.
+    never looks at the keyboard it sent (`TelegramChannel`, `BroadcastDesk`), so with long
+    polling `query.message.reply_markup` is None (by webhook, PTB's own server parses the
+    updates, keyboards included). Everything else in an update is kept.
     """
 
     @staticmethod
