@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.benchrun import run_bench
 
 
 def _run(*args: str, script: str = "commits.py") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "bench" / script), *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_bench(script, *args)
 
 
 def test_every_step_commits_once_and_checkpoints_are_counted() -> None:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.benchrun import run_bench
+
 KINDS = (
     "a tap (3 buttons on its message)",
     "a tap (11 buttons on its message)",
@@ -22,14 +21,7 @@ KINDS = (
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "bench" / "dispatch.py"), *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_bench("dispatch.py", *args)
 
 
 def test_each_kind_of_update_finds_its_handler_after_a_few() -> None:

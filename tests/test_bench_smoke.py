@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.throughput import Pacing, percentile, spread
+from tests.benchrun import run_bench
 
 REPO = Path(__file__).resolve().parents[1]
 NUMBER = r"[\d.]+"
@@ -238,14 +239,7 @@ def test_a_fixed_paced_rate_is_offered_as_given() -> None:
     ],
 )
 def test_paced_options_that_cannot_apply_are_refused(args: list[str], said: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "throughput.py"), *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bench("throughput.py", *args, timeout=60)
     assert result.returncode == 2 and said in result.stderr, result.stderr
 
 

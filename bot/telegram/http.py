@@ -247,7 +247,7 @@ class UpdatesRequest(AiohttpRequest):
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """PTB's parse (json.loads, undecodable bytes replaced), then the keyboards of pressed
         messages dropped."""
-        data = BaseRequest.parse_json_payload(payload)
+        data = AiohttpRequest.parse_json_payload(payload)
         updates = data.get("result")
         if isinstance(updates, list):
             for update in updates:
