@@ -66,13 +66,6 @@ def build_application(
     settings = core.settings
     assert settings.bot_token, "a token is needed to talk to Telegram"
     quiet_http_logs()
-    builder = (
-        ApplicationBuilder()
-        .token(settings.bot_token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-        .concurrent_updates(processor or PerChatUpdateProcessor())
-    )
     # Any answer 401 means the token is dead: the runner stops the bot rather than poll on deaf.
     rejected = asyncio.Event()
 
@@ -81,11 +74,20 @@ def build_application(
             rejected.set()
 
     keepalive = settings.bot_api_keepalive
-    builder = builder.request(
-        request or AiohttpRequest(on_status=watch, json_over_keepalive=keepalive)
-    ).get_updates_request(
-        get_updates_request
-        or UpdatesRequest(connection_limit=1, on_status=watch, json_over_keepalive=keepalive)
+    updates = get_updates_request or UpdatesRequest(
+        connection_limit=1, on_status=watch, json_over_keepalive=keepalive
+    )
+    processor = processor or PerChatUpdateProcessor()
+    if isinstance(processor, PerChatUpdateProcessor) and isinstance(updates, UpdatesRequest):
+        processor.last_fetched = lambda: updates.last_update_id
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+        .concurrent_updates(processor)
+        .request(request or AiohttpRequest(on_status=watch, json_over_keepalive=keepalive))
+        .get_updates_request(updates)
     )
     app = builder.build()
     app.bot_data["token_rejected"] = rejected

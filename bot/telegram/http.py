@@ -241,12 +241,20 @@ class UpdatesRequest(AiohttpRequest):
     never looks at the keyboard it sent (`TelegramChannel`, `BroadcastDesk`), so with long
     polling `query.message.reply_markup` is None (by webhook, PTB's own server parses the
     updates, keyboards included). Everything else in an update is kept.
+
+    It also keeps the id of the last update of the latest answer (`last_update_id`): PTB
+    begins all the updates of an answer in one turn of the event loop, in order, so the
+    update processor can tell the store which resident's step is the last of its turn
+    (`PerChatUpdateProcessor`).
     """
 
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.last_update_id: int | None = None
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """PTB's parse (json.loads, undecodable bytes replaced), then the keyboards of pressed
-        messages dropped."""
+        messages dropped and the last update's id noted."""
         data = AiohttpRequest.parse_json_payload(payload)
         updates = data.get("result")
         if isinstance(updates, list):
@@ -255,6 +263,10 @@ class UpdatesRequest(AiohttpRequest):
                 message = query.get("message") if isinstance(query, dict) else None
                 if isinstance(message, dict):
                     message.pop("reply_markup", None)
+            last = (
+                updates[-1].get("update_id") if updates and isinstance(updates[-1], dict) else None
+            )
+            self.last_update_id = last if isinstance(last, int) else None
         return data
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.store.db import last_step_of_turn
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -16,6 +18,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     Application creates one task per update in arrival order; the semaphore and the per-chat
     lock both queue waiters first come first served, so a chat's updates keep their order while
     a slow resident never holds up anyone else.
+
+    `last_fetched`, when set, says which update was the last of the latest answer to
+    getUpdates (`UpdatesRequest.last_update_id`). Application begins an answer's updates one
+    after another in one turn of the event loop; when the last begins at once (its chat's
+    lock free), no other resident's step will join the database's transaction in that turn,
+    and its step commits without waiting for the turn to end (`last_step_of_turn`).
     """
 
     # PTB takes one of these slots before our per-chat lock, so a chat flooding updates holds
@@ -24,6 +32,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
+        self.last_fetched: Callable[[], int | None] | None = None  # set by build_application
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await `coroutine` while holding the lock of the update's chat."""
@@ -34,6 +43,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
+            if not lock.locked() and self._is_last(update):
+                async with lock:  # free: taken without a turn of the loop
+                    token = last_step_of_turn.set(True)
+                    try:
+                        await coroutine
+                    finally:
+                        last_step_of_turn.reset(token)
+                return
             async with lock:
                 await coroutine
         finally:
@@ -42,6 +59,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             if self._users[key] == 0:
                 del self._users[key]
                 del self._locks[key]
+
+    def _is_last(self, update: object) -> bool:
+        return (
+            self.last_fetched is not None
+            and isinstance(update, Update)
+            and update.update_id == self.last_fetched()
+        )
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.db import STEPS_A_COMMIT, Database
+from bot.store.db import STEPS_A_COMMIT, Database, last_step_of_turn
 
 
 @pytest.fixture(autouse=True)
@@ -363,17 +363,21 @@ def _commits(db: Database) -> list[str]:
     return seen
 
 
+async def _step(db: Database, happened: list[str], text: str, *, last: bool = False) -> None:
+    """A resident's step (marked the last of its turn if `last`), noting when it returned."""
+    if last:
+        last_step_of_turn.set(True)  # in this task's own context, as the update processor does
+    await db.write_quick(_note, text)
+    happened.append(f"{text} returned")  # its reply would be sent now
+
+
 async def test_steps_in_one_turn_of_the_loop_share_one_commit_and_each_waits_for_it(
     db: Database,
 ) -> None:
     await db.write(_note, "setup")
     happened = _commits(db)
 
-    async def step(text: str) -> None:
-        await db.write_quick(_note, text)
-        happened.append(f"{text} returned")  # its reply would be sent now
-
-    await asyncio.gather(*(step(f"resident {n}") for n in range(5)))
+    await asyncio.gather(*(_step(db, happened, f"resident {n}") for n in range(5)))
 
     assert happened[0] == "COMMIT"  # before any step returned
     assert sorted(happened[1:]) == [f"resident {n} returned" for n in range(5)]
@@ -388,6 +392,71 @@ async def test_at_most_so_many_steps_share_a_commit(db: Database) -> None:
 
     assert commits == ["COMMIT", "COMMIT"]  # STEPS_A_COMMIT, then the last four
     assert await db.read(_notes) == ["setup"] + [str(n) for n in range(STEPS_A_COMMIT + 4)]
+
+
+async def test_the_last_step_of_a_turn_commits_at_once_without_a_turn_of_the_loop(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    commits = _commits(db)
+    later: list[str] = []
+    seen: list[list[str]] = []
+
+    async def step() -> None:
+        await _step(db, [], "alone", last=True)
+        seen.append([*commits, *later])  # what had happened by the time it returned
+
+    task = asyncio.create_task(step())
+    asyncio.get_running_loop().call_soon(later.append, "the rest of the turn")
+    await task
+
+    assert seen == [["COMMIT"]]  # committed, and nothing else of the turn ran meanwhile
+    assert await db.read(_notes) == ["setup", "alone"]
+
+
+async def test_the_last_step_of_a_turn_commits_the_steps_before_it_and_nobody_waits_longer(
+    db: Database,
+) -> None:
+    await db.write(_note, "setup")
+    happened = _commits(db)
+
+    await asyncio.gather(
+        _step(db, happened, "first"),
+        _step(db, happened, "second"),
+        _step(db, happened, "last", last=True),
+        _step(db, happened, "after"),
+    )
+
+    # One commit for the three, made by the last as it joined: it returns at once, the two
+    # before it a turn later; a step after it in the turn begins a transaction of its own.
+    assert happened[:2] == ["COMMIT", "last returned"]
+    assert sorted(happened[2:]) == ["COMMIT", "after returned", "first returned", "second returned"]
+    assert happened.count("COMMIT") == 2
+    assert await db.read(_notes) == ["setup", "first", "second", "last", "after"]
+
+
+async def test_the_mark_is_for_the_steps_first_write_only(db: Database) -> None:
+    await db.write(_note, "setup")
+    commits = _commits(db)
+    order: list[str] = []
+
+    async def update() -> None:
+        last_step_of_turn.set(True)
+        await db.write_quick(_note, "step")
+        order.append("step committed")
+        await db.write_quick(_note, "its second write")  # shares a turn like any other
+        order.append("second committed")
+
+    async def other() -> None:  # begins in the same turn, after the update's first write
+        await db.write_quick(_note, "another resident")
+        order.append("other committed")
+
+    await asyncio.gather(update(), other())
+
+    # The step alone; then its second write and the other's, together, a turn later.
+    assert commits == ["COMMIT", "COMMIT"]
+    assert await db.read(_notes) == ["setup", "step", "its second write", "another resident"]
+    assert order[0] == "step committed"
 
 
 async def test_a_step_that_fails_among_others_undoes_only_its_own_work(db: Database) -> None:

@@ -26,7 +26,7 @@ def test_only_the_keyboard_of_a_pressed_message_is_left_out() -> None:
     press = {"id": "q1", "from": {"id": 1}, "data": "v1:1:consent:yes", "message": pressed}
     typed = {"message_id": 8, "chat": {"id": 1, "type": "private"}, "date": 0, "text": "hi"}
     inline = {"id": "q2", "from": {"id": 1}, "data": "x", "inline_message_id": "AAAA"}
-    data = UpdatesRequest.parse_json_payload(
+    data = UpdatesRequest().parse_json_payload(
         _payload(
             {"update_id": 1, "callback_query": press},
             {"update_id": 2, "message": typed | {"reply_markup": KEYBOARD}},
@@ -44,8 +44,8 @@ def test_only_the_keyboard_of_a_pressed_message_is_left_out() -> None:
 
 def test_answers_that_are_not_updates_pass_as_they_came() -> None:
     for body in ({"ok": False, "error_code": 409, "description": "Conflict"}, {"ok": True}):
-        assert UpdatesRequest.parse_json_payload(json.dumps(body).encode()) == body
-    assert UpdatesRequest.parse_json_payload(b'{"ok": true, "result": true}')["result"] is True
+        assert UpdatesRequest().parse_json_payload(json.dumps(body).encode()) == body
+    assert UpdatesRequest().parse_json_payload(b'{"ok": true, "result": true}')["result"] is True
 
 
 async def test_a_press_reaches_the_bot_without_the_keyboard_and_is_answered(
