@@ -238,7 +238,8 @@ def instrument_store(timing: Timing, *, count_sql: bool = True) -> None:
 
     # Residents' steps sharing a transaction on the event loop (write_quick): from the first
     # step's BEGIN to the COMMIT, a turn of the loop later, so the span includes whatever
-    # else the loop ran in that turn (not comparable with figures from before 011a860).
+    # else the loop ran in that turn (not comparable with figures from before 011a860); or
+    # sooner, made by a step marked the last of its turn (from 71ec72d).
     open_steps = getattr(store.Database, "_open_steps", None)
     commit_steps = getattr(store.Database, "_commit_steps", None)
     if open_steps is None or commit_steps is None:

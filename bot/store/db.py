@@ -72,8 +72,8 @@ STATEMENT_CACHE = 256
 # 0.9 MB lower and its peak 3 MB lower, rate, CPU a message and `/delete` unchanged
 # (bench/README.md, "At a832864"). The database's pages stay in the system's file cache.
 PAGE_CACHE_KIB = 500
-# True in the task of a resident's update that its channel knows to be the last to begin in
-# this turn of the event loop (the last that one answer to getUpdates brought): its step
+# True in the task of a resident's update that the update processor marks as the last to begin
+# in this turn of the event loop (the last that one answer to getUpdates brought): its step
 # commits at once, with the steps that began before it in this turn, instead of waiting for
 # the rest of the turn, which brings no step to join (Database.write_quick). Its first write
 # takes it; nobody's is ever committed before their work is in.
@@ -116,7 +116,8 @@ def _end_stale(writer: sqlite3.Connection) -> None:
 @dataclass(slots=True)
 class _Steps:
     """Residents' steps sharing one transaction (Database.write_quick), committed by the first
-    a turn of the loop later, by the STEPS_A_COMMIT-th, or by close()."""
+    a turn of the loop later, by the STEPS_A_COMMIT-th, by a step marked the last of its turn
+    (`last_step_of_turn`), or by close()."""
 
     waiting: list[asyncio.Future[None]] = field(default_factory=list)  # the later steps
     error: BaseException | None = None  # why it was rolled back, if it was

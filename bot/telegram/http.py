@@ -248,9 +248,7 @@ class UpdatesRequest(AiohttpRequest):
     (`PerChatUpdateProcessor`).
     """
 
-    def __init__(self, **settings: Any) -> None:
-        super().__init__(**settings)
-        self.last_update_id: int | None = None
+    last_update_id: int | None = None  # of the latest answer's last update, once there is one
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """PTB's parse (json.loads, undecodable bytes replaced), then the keyboards of pressed

@@ -41,10 +41,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
+        alone = key not in self._users  # no other update of the chat in hand: the lock is free
         self._users[key] = self._users.get(key, 0) + 1
         try:
-            if not lock.locked() and self._is_last(update):
-                async with lock:  # free: taken without a turn of the loop
+            if alone and self._is_last(update):
+                async with lock:  # free, and nobody waiting: taken without a turn of the loop
                     token = last_step_of_turn.set(True)
                     try:
                         await coroutine

@@ -459,6 +459,28 @@ async def test_the_mark_is_for_the_steps_first_write_only(db: Database) -> None:
     assert order[0] == "step committed"
 
 
+async def test_a_marked_step_that_waited_for_a_thread_waits_for_those_woken_with_it(
+    db: Database,
+) -> None:
+    # The mark is about the turn its update began in; woken later, with others that waited,
+    # it shares their commit as any step does.
+    await db.write(_note, "setup")
+    batch, finish = await _batch_in_the_writer_thread(db)
+    happened: list[str] = []
+    steps = [asyncio.create_task(_step(db, happened, "marked", last=True))]
+    steps += [asyncio.create_task(_step(db, happened, f"resident {n}")) for n in range(3)]
+    await _until(lambda: len(db._waiting) == 4)
+    commits = _commits(db)
+    finish.set()
+    await batch
+    await asyncio.gather(*steps)
+
+    assert commits == ["COMMIT", "COMMIT"]  # the batch's, then the four steps' one
+    assert await db.read(_notes) == ["setup", "batch", "marked"] + [
+        f"resident {n}" for n in range(3)
+    ]
+
+
 async def test_a_step_that_fails_among_others_undoes_only_its_own_work(db: Database) -> None:
     await db.write(_note, "setup")
 

@@ -54,7 +54,7 @@ async def test_the_processor_marks_only_the_last_update_and_only_if_it_begins_at
         first = asyncio.create_task(processor.process_update(_update(1, 1), work(1, wait=True)))
         await asyncio.sleep(0)  # chat 1's first update holds its chat's lock
         await processor.process_update(_update(2, 2), work(2))
-        await processor.process_update(_update(2, 3), work(3))
+        await asyncio.create_task(processor.process_update(_update(2, 3), work(3)))
         # The last again, but its chat is busy: it waits for the lock, turns of the loop later.
         waiting = asyncio.create_task(processor.process_update(_update(1, 3), work(30)))
         await asyncio.sleep(0)
@@ -62,7 +62,7 @@ async def test_the_processor_marks_only_the_last_update_and_only_if_it_begins_at
         await asyncio.gather(first, waiting)
 
     assert marked == {1: False, 2: False, 3: True, 30: False}
-    assert last_step_of_turn.get() is False  # the mark stays in the update's own task
+    assert last_step_of_turn.get() is False  # the mark stayed in the update's own task
 
 
 async def test_the_running_bot_marks_the_last_update_of_each_answer(tg: Harness) -> None:
@@ -87,3 +87,31 @@ async def test_the_running_bot_marks_the_last_update_of_each_answer(tg: Harness)
     await tg.tap(AMINA, "Yes, I agree")  # alone in its answer: the last of it
     assert marks == [(AMINA, True)]
     assert "Which area do you live in?" in tg.asked(AMINA)
+
+
+async def test_the_last_update_is_not_marked_while_its_chat_has_another_in_hand() -> None:
+    # The chat's lock just let go by one update and handed to the next, which has not run yet:
+    # the lock looks free, but the last update would wait for it, turns of the loop later.
+    processor = PerChatUpdateProcessor(max_concurrent_updates=16)
+    processor.last_fetched = lambda: 3
+    marked: dict[int, bool] = {}
+    release = asyncio.Event()
+    last: list[asyncio.Task[None]] = []
+
+    async def work(number: int) -> None:
+        if number == 1:
+            await release.wait()
+            # Begins as this update lets go of the lock, before the one waiting for it runs.
+            last.append(asyncio.create_task(processor.process_update(_update(1, 3), work(3))))
+        marked[number] = last_step_of_turn.get()
+
+    async with processor:
+        first = asyncio.create_task(processor.process_update(_update(1, 1), work(1)))
+        await asyncio.sleep(0)
+        second = asyncio.create_task(processor.process_update(_update(1, 2), work(2)))
+        await asyncio.sleep(0)  # waiting for the lock
+        release.set()
+        await asyncio.gather(first, second)
+        await asyncio.gather(*last)
+
+    assert marked == {1: False, 2: False, 3: False}
