@@ -75,8 +75,8 @@ PAGE_CACHE_KIB = 500
 # True in the task of a resident's update that the update processor marks as the last to begin
 # in this turn of the event loop (the last that one answer to getUpdates brought): its step
 # commits at once, with the steps that began before it in this turn, instead of waiting for
-# the rest of the turn, which brings no step to join (Database.write_quick). Its first write
-# takes it; nobody's is ever committed before their work is in.
+# the rest of the turn, in which no other update of its answer begins (Database.write_quick).
+# Its first write takes it; nobody's is ever committed before their work is in.
 last_step_of_turn: ContextVar[bool] = ContextVar("last_step_of_turn", default=False)
 
 
@@ -277,10 +277,11 @@ class Database:
         back its savepoint only; a failed COMMIT (a full disk, say) fails every step in it.
         Each caller returns only once its work is committed, so nothing is replied to that
         is not saved. The first step's reply waits for the others' work (about 0.2 ms each),
-        so the STEPS_A_COMMIT-th commits them all there and then. So does the step a channel
-        marked as the last of the turn (`last_step_of_turn`): the rest of the turn would only
-        have kept the steps waiting, the first of them for a whole turn of the loop (0.3-0.6
-        ms, more on a busy machine, where a resident's one step was alone in most commits).
+        so the STEPS_A_COMMIT-th commits them all there and then. So does a step the update
+        processor marked as the last of its turn (`last_step_of_turn`), unless it had to wait
+        for a thread: the rest of the turn would only have kept the steps waiting, the first
+        of them for a whole turn of the loop (0.3-0.6 ms, more on a busy machine, where a
+        resident's one step was alone in most commits).
 
         The loop waits for each step's work, so never use it for work that grows with the
         data; nor while another process may hold the database's write lock for long (the

@@ -21,9 +21,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     `last_fetched`, when set, says which update was the last of the latest answer to
     getUpdates (`UpdatesRequest.last_update_id`). Application begins an answer's updates one
-    after another in one turn of the event loop; when the last begins at once (its chat's
-    lock free), no other resident's step will join the database's transaction in that turn,
-    and its step commits without waiting for the turn to end (`last_step_of_turn`).
+    after another in one turn of the event loop; when the last begins at once (no other update
+    of its chat in hand), no other update of the answer begins after it in that turn, and its
+    step commits without waiting for the turn to end (`last_step_of_turn`).
     """
 
     # PTB takes one of these slots before our per-chat lock, so a chat flooding updates holds
@@ -43,18 +43,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         alone = key not in self._users  # no other update of the chat in hand: the lock is free
         self._users[key] = self._users.get(key, 0) + 1
+        # Alone, it takes the lock without a turn of the loop, in the turn it began in.
+        marked = last_step_of_turn.set(True) if alone and self._is_last(update) else None
         try:
-            if alone and self._is_last(update):
-                async with lock:  # free, and nobody waiting: taken without a turn of the loop
-                    token = last_step_of_turn.set(True)
-                    try:
-                        await coroutine
-                    finally:
-                        last_step_of_turn.reset(token)
-                return
             async with lock:
                 await coroutine
         finally:
+            if marked is not None:
+                last_step_of_turn.reset(marked)
             # Forget idle chats so memory does not grow with the number of residents ever seen.
             self._users[key] -= 1
             if self._users[key] == 0:
