@@ -122,13 +122,14 @@ async def run(repeat: int) -> list[str]:
                         f"{'update':<36}{'parse: PTB':>13}{'ours':>12}{'search':>11}"
                         "  handlers asked",
                     ]
+                    getting = UpdatesRequest()
                     for kind, data in (await updates(api)).items():
                         payload = json.dumps({"ok": True, "result": [data]}).encode()
                         plain, ours = (
                             mean_of(repeat, partial(parse, payload, app.bot, request)) * 1e6
-                            for request in (BaseRequest, UpdatesRequest())
+                            for request in (BaseRequest, getting)
                         )
-                        update = parse(payload, app.bot, UpdatesRequest())
+                        update = parse(payload, app.bot, getting)
                         asked = search(app, update)
                         took = mean_of(repeat, partial(search, app, update)) * 1e6
                         lines.append(

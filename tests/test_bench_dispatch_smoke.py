@@ -6,7 +6,6 @@ never a speed."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 from tests.benchrun import run_bench
 
@@ -20,12 +19,8 @@ KINDS = (
 )
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_bench("dispatch.py", *args)
-
-
 def test_each_kind_of_update_finds_its_handler_after_a_few() -> None:
-    result = _run("--repeat", "50")
+    result = run_bench("dispatch.py", "--repeat", "50")
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     header = re.match(r"What PTB does with an update .* \((\d+) handlers in \d+ groups\)", out)
@@ -40,5 +35,5 @@ def test_each_kind_of_update_finds_its_handler_after_a_few() -> None:
 
 
 def test_a_repeat_below_one_is_refused() -> None:
-    result = _run("--repeat", "0")
+    result = run_bench("dispatch.py", "--repeat", "0")
     assert result.returncode == 2 and "--repeat must be 1 or more" in result.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import Chat, Message, Update
 
 from bot.app import Core, open_core
 from bot.config import Settings
@@ -37,6 +38,12 @@ class CountingProcessor(PerChatUpdateProcessor):
             await super().do_process_update(update, coroutine)
         finally:
             self.in_flight -= 1
+
+
+def private_update(chat_id: int, number: int) -> Update:
+    """Update `number`: a message in `chat_id`'s private chat (for the update processor)."""
+    chat = Chat(chat_id, "private")
+    return Update(number, message=Message(number, None, chat))  # type: ignore[arg-type]
 
 
 @dataclass

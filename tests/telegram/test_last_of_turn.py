@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 
-from telegram import Chat, Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.store.db import last_step_of_turn
 from bot.telegram.http import UpdatesRequest
 from bot.telegram.ordering import PerChatUpdateProcessor
-from tests.telegram.conftest import Harness
+from tests.telegram.conftest import Harness, private_update
 
 AMINA, BEN, CHIOMA = 1001, 1002, 1003
 
@@ -34,11 +34,6 @@ def test_the_request_notes_the_last_update_of_each_answer() -> None:
     assert request.last_update_id is None
 
 
-def _update(chat_id: int, number: int) -> Update:
-    chat = Chat(chat_id, "private")
-    return Update(number, message=Message(number, None, chat))  # type: ignore[arg-type]
-
-
 async def test_the_processor_marks_only_the_last_update_and_only_if_it_begins_at_once() -> None:
     processor = PerChatUpdateProcessor(max_concurrent_updates=16)
     processor.last_fetched = lambda: 3
@@ -51,12 +46,14 @@ async def test_the_processor_marks_only_the_last_update_and_only_if_it_begins_at
         marked[number] = last_step_of_turn.get()
 
     async with processor:
-        first = asyncio.create_task(processor.process_update(_update(1, 1), work(1, wait=True)))
+        first = asyncio.create_task(
+            processor.process_update(private_update(1, 1), work(1, wait=True))
+        )
         await asyncio.sleep(0)  # chat 1's first update holds its chat's lock
-        await processor.process_update(_update(2, 2), work(2))
-        await asyncio.create_task(processor.process_update(_update(2, 3), work(3)))
+        await processor.process_update(private_update(2, 2), work(2))
+        await asyncio.create_task(processor.process_update(private_update(2, 3), work(3)))
         # The last again, but its chat is busy: it waits for the lock, turns of the loop later.
-        waiting = asyncio.create_task(processor.process_update(_update(1, 3), work(30)))
+        waiting = asyncio.create_task(processor.process_update(private_update(1, 3), work(30)))
         await asyncio.sleep(0)
         release.set()
         await asyncio.gather(first, waiting)
@@ -102,13 +99,15 @@ async def test_the_last_update_is_not_marked_while_its_chat_has_another_in_hand(
         if number == 1:
             await release.wait()
             # Begins as this update lets go of the lock, before the one waiting for it runs.
-            last.append(asyncio.create_task(processor.process_update(_update(1, 3), work(3))))
+            last.append(
+                asyncio.create_task(processor.process_update(private_update(1, 3), work(3)))
+            )
         marked[number] = last_step_of_turn.get()
 
     async with processor:
-        first = asyncio.create_task(processor.process_update(_update(1, 1), work(1)))
+        first = asyncio.create_task(processor.process_update(private_update(1, 1), work(1)))
         await asyncio.sleep(0)
-        second = asyncio.create_task(processor.process_update(_update(1, 2), work(2)))
+        second = asyncio.create_task(processor.process_update(private_update(1, 2), work(2)))
         await asyncio.sleep(0)  # waiting for the lock
         release.set()
         await asyncio.gather(first, second)

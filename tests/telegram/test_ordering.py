@@ -10,18 +10,13 @@ from bot.flows.events import Input
 from bot.host.host import Host
 from bot.host.steps import Outcome, Who
 from bot.telegram.ordering import PerChatUpdateProcessor
-from tests.telegram.conftest import Harness
+from tests.telegram.conftest import Harness, private_update
 
 
 async def test_processor_keeps_one_chat_in_order_and_others_concurrent() -> None:
-    from telegram import Chat, Message, Update
-
     processor = PerChatUpdateProcessor(max_concurrent_updates=16)
     finished: list[tuple[int, int]] = []
-
-    def update(chat_id: int, number: int) -> Update:
-        chat = Chat(chat_id, "private")
-        return Update(number, message=Message(number, None, chat))  # type: ignore[arg-type]
+    update = private_update
 
     async def work(chat_id: int, number: int, delay: float) -> None:
         await asyncio.sleep(delay)
