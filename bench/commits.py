@@ -6,11 +6,16 @@ Residents do the onboarding (/start, "Yes, I agree", type "Riverside", "No, than
 the bot's own Host and Database, one step after another at --rate steps a second, on a fresh
 database, with no Telegram at all: every step's write transaction runs on the event loop
 (`Database.write_quick`), as in the bot, and the checkpointer copies the log beside it as it
-does there. Each COMMIT is timed. A commit is where SQLite's own checkpoint runs when the log
+does there. Each COMMIT is timed: a commit is where SQLite's own checkpoint runs when the log
 reaches its backstop (fsyncs included), and where the log starts again from its beginning
-(its header synced): every resident waits while it does. Also printed: how often the log was
+(its header synced) unless the checkpointer has done so; the event loop, and every resident,
+waits while it does. Each step is timed as well, as the resident waits for it: that includes
+waiting for the checkpointer while it holds the writer. Also printed: how often the log was
 started again, the longest it was when a checkpoint began, how many steps shared a commit, and
 the process's CPU a step (the host's work, SQL included).
+
+A busy disk: bench/slow_fsync.c makes every fsync of the process take longer (LD_PRELOAD; how
+to build it is at its top), to see what residents wait for when a sync takes milliseconds.
 
 --together K: K residents at a time, each step of theirs begun in the same turn of the event
 loop (as when updates arrive together, or pile up while the machine gives the bot no CPU), so
@@ -28,9 +33,9 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 if __package__ in (None, ""):  # run as a file: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,6 +52,7 @@ from bot.store import db as store
 from bot.store.db import Database
 
 SLOW_MS = 5.0
+T = TypeVar("T")
 
 
 class TimedConnection:
@@ -76,15 +82,25 @@ def _question(outcome: Any) -> Question:
     return last
 
 
-async def onboard(host: Host, who: Who) -> None:
-    """The four steps of bench/throughput.py's residents."""
-    asked = _question(await host.start(who))
+async def onboard(host: Host, who: Who, steps: list[float]) -> None:
+    """The four steps of bench/throughput.py's residents, each timed into `steps`."""
+
+    async def timed(step: Awaitable[T]) -> T:
+        started = time.perf_counter()
+        try:
+            return await step
+        finally:
+            steps.append(time.perf_counter() - started)
+
+    asked = _question(await timed(host.start(who)))
     asked = _question(
-        await host.handle(who, Choose("yes", asked.node_id), session_id=asked.session_id)
+        await timed(host.handle(who, Choose("yes", asked.node_id), session_id=asked.session_id))
     )
-    asked = _question(await host.handle(who, Text("Riverside")))
-    await host.handle(
-        who, Choose(asked.buttons[-1].option_id, asked.node_id), session_id=asked.session_id
+    asked = _question(await timed(host.handle(who, Text("Riverside"))))
+    await timed(
+        host.handle(
+            who, Choose(asked.buttons[-1].option_id, asked.node_id), session_id=asked.session_id
+        )
     )
 
 
@@ -109,6 +125,7 @@ def log_state(path: Path) -> tuple[int, int]:
 
 async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
     commits: list[float] = []
+    steps: list[float] = []
     seen: list[tuple[int, int]] = []
     with tempfile.TemporaryDirectory(prefix="cv-commits-") as tmp:
         db = await Database.open(Path(tmp) / "bench.sqlite3")
@@ -127,7 +144,7 @@ async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
                 first, resident = resident + 1, resident + together
                 await asyncio.gather(
                     *(
-                        onboard(host, Who("telegram", str(n), str(n), "en"))
+                        onboard(host, Who("telegram", str(n), str(n), "en"), steps)
                         for n in range(first, resident + 1)
                     )
                 )
@@ -142,6 +159,7 @@ async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
         "wall": wall,
         "cpu": cpu,
         "commits": commits,
+        "step_times": steps,
         "checkpoints": len(seen) - 1,
         "restarts": seen[-1][1] - seen[0][1],
         "longest_log": max(frames for frames, _ in seen),
@@ -149,22 +167,31 @@ async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
     }
 
 
-def report(result: dict[str, Any]) -> list[str]:
-    commits: list[float] = sorted(seconds * 1000 for seconds in result["commits"])
-    if not commits:
-        raise RuntimeError("no commit was timed")
+def _spread(name: str, seconds: list[float]) -> list[str]:
+    """Two lines: the times' p50, p99, p99.9 and longest, and those over SLOW_MS, in ms."""
+    times = sorted(each * 1000 for each in seconds)
+    if not times:
+        raise RuntimeError(f"no {name} was timed")
 
     def at(share: float) -> float:
-        return commits[min(len(commits) - 1, int(len(commits) * share))]
+        return times[min(len(times) - 1, int(len(times) * share))]
 
-    slow = [ms for ms in commits if ms > SLOW_MS]
+    slow = [ms for ms in times if ms > SLOW_MS]
+    return [
+        f"{name} ms: p50 {at(0.5):.3f}, p99 {at(0.99):.3f}, p99.9 {at(0.999):.3f}, "
+        f"longest {times[-1]:.1f}",
+        f"{name}s over {SLOW_MS:.0f} ms: {len(slow)} ({sum(slow):.0f} ms in all)",
+    ]
+
+
+def report(result: dict[str, Any]) -> list[str]:
+    commits = _spread("commit", result["commits"])
     return [
         f"{result['steps']} steps in {result['wall']:.1f} s "
-        f"({result['steps'] / result['wall']:.0f} steps/s), {len(commits)} commits",
-        f"commit ms: p50 {at(0.5):.3f}, p99 {at(0.99):.3f}, p99.9 {at(0.999):.3f}, "
-        f"longest {commits[-1]:.1f}",
-        f"commits over {SLOW_MS:.0f} ms: {len(slow)} ({sum(slow):.0f} ms in all)",
-        f"steps a commit: {result['steps'] / len(commits):.2f}; "
+        f"({result['steps'] / result['wall']:.0f} steps/s), {len(result['commits'])} commits",
+        *commits,
+        *_spread("step", result["step_times"]),
+        f"steps a commit: {result['steps'] / len(result['commits']):.2f}; "
         f"CPU a step: {result['cpu'] / result['steps'] * 1000:.3f} ms",
         f"checkpoints: {result['checkpoints']}; the log started again {result['restarts']} "
         f"times; longest log seen by a checkpoint {result['longest_log']} frames "

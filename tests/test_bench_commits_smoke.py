@@ -31,6 +31,14 @@ def test_every_step_commits_once_and_checkpoints_are_counted() -> None:
     assert timing is not None, out
     p50, p99, p999, longest = (float(x) for x in timing.groups())
     assert 0 < p50 <= p99 <= p999 <= longest + 0.05, out  # the longest is rounded to 0.1
+    # Each step as the resident waits for it: its commit and more.
+    steps_timed = re.search(
+        r"^step ms: p50 ([\d.]+), p99 ([\d.]+), p99\.9 ([\d.]+), longest ([\d.]+)$", out, re.M
+    )
+    assert steps_timed is not None, out
+    step_p50, step_p99, _, step_longest = (float(x) for x in steps_timed.groups())
+    assert p50 < step_p50 <= step_p99 <= step_longest + 0.05, out
+    assert re.search(r"^steps over 5 ms: \d+ \(\d+ ms in all\)$", out, re.M), out
     checks = re.search(r"^checkpoints: (\d+); the log started again (\d+) times; ", out, re.M)
     assert checks is not None, out
     assert int(checks.group(1)) >= 1, out  # a checkpoint a second after writes

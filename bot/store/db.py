@@ -56,6 +56,12 @@ CHECKPOINT_EVERY = 1.0
 # pass sent to the writer thread shared none: ours' CPU a step saturated 0.78-0.83 ms against
 # 0.65-0.68 (bench/throughput.py --paced none, alternated).
 CHECKPOINT_AFTER_COMMITS = 250
+# The checkpointer copies the log in at most this many passes without holding the writer,
+# and holds it (every resident's write waiting) only once they have copied all of it, to
+# start the log again, or once the log has grown to this many pages (steps committing faster
+# than the disk syncs).
+CHECKPOINT_PASSES = 4
+CHECKPOINT_HOLD_AT = 5_000
 # SQLite's own checkpoint in the commit stays as a backstop, at this many pages of log, should
 # the checkpointer fail (a reader on an old snapshot holds up both alike, until it ends).
 CHECKPOINT_BACKSTOP = 10_000
@@ -103,6 +109,24 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         conn.execute("PRAGMA query_only=ON")
     return conn
+
+
+def _start_log_again(conn: sqlite3.Connection) -> None:
+    """Once a checkpoint has copied all of the write-ahead log, write one page so that SQLite
+    starts the log again from its beginning here (it does so in the first write after such a
+    checkpoint), syncing the log's new header. The page: the file's header, the unused
+    `user_version` written back unchanged. Skipped if another process is writing."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # busy: the next step's commit starts it again instead
+        return
+    try:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        conn.execute(f"PRAGMA user_version={int(version)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _end_stale(writer: sqlite3.Connection) -> None:
@@ -460,19 +484,40 @@ class Database:
         self._checkpointing.add_done_callback(self._checkpoint_done)
 
     def _checkpoint(self) -> None:
-        if self._checkpointer is None:
-            self._checkpointer = connect(self.path)
-        # Most of the log is copied while residents' steps go on committing; what they
-        # committed meanwhile is copied with the writer held (about a millisecond: steps wait
-        # for it to let go meanwhile), so that all of the log is in the file and the next
-        # write starts it again from its beginning. With the first alone, under a steady load
-        # the log was never all copied, grew to the backstop, and the backstop's checkpoint
-        # ran in a step's commit on the event loop: 4-17 ms, every resident waiting, every
-        # two seconds at 500 steps a second (bench/README.md, "The checkpoint").
-        self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        conn = self._checkpointer
+        if conn is None:
+            conn = self._checkpointer = connect(self.path)
+            # Its one write (below) is skipped, not waited for, while another process writes:
+            # residents' steps would be waiting behind it.
+            conn.execute("PRAGMA busy_timeout=0")
+        # Most of the log is copied while residents' steps go on committing, then what they
+        # committed meanwhile, until nothing was (a pass of a few pages takes well under a
+        # millisecond; steps commit every few).
+        for _ in range(CHECKPOINT_PASSES):
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+            _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if copied >= frames and conn.execute("PRAGMA data_version").fetchone()[0] == version:
+                break
+        else:
+            # Steps commit faster than a pass syncs the disk: try again next time, unless the
+            # log has grown long (SQLite's backstop would checkpoint it in a step's commit).
+            if frames < CHECKPOINT_HOLD_AT:
+                return
+        if frames <= 0:
+            return
         try:
             with self._writer_lock:
-                self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                # With the writer held: whatever came since (mostly nothing: no copy, no
+                # sync), and then the log is started again from its beginning, here. Never
+                # all copied, under a steady load the log grew to the backstop, whose
+                # checkpoint ran in a step's commit on the event loop: 4-17 ms, every two
+                # seconds at 500 steps a second (bench/README.md, "The checkpoint"). Left to
+                # the next step's commit, starting it again synced its header to disk there,
+                # on the event loop, every resident waiting for the disk once a second (and
+                # the writer was held for two syncs before it: 60 ms when a sync takes 20).
+                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if 0 < frames <= copied:
+                    _start_log_again(conn)
         finally:
             self._let_go()
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -134,6 +136,142 @@ async def test_the_checkpointer_starts_the_log_again_under_steady_writes(
         # Each write adds a page or so to the log: kept for good, the log would hold them all.
         assert Path(f"{path}-wal").stat().st_size < n * 4096 / 3
     finally:
+        await db.close()
+
+
+def _kept(conn: sqlite3.Connection) -> list[int]:
+    return [int(row[0]) for row in conn.execute("SELECT n FROM kept ORDER BY id")]
+
+
+def _log_state(path: Path) -> tuple[int, int]:
+    """(pages in the log's current run, how many times it has been started again), from the
+    log index's header (the -shm file) and the log's own header."""
+    with open(f"{path}-shm", "rb") as index, open(f"{path}-wal", "rb") as log:
+        frames, restarts = index.read(20)[16:20], log.read(16)[12:16]
+    return int.from_bytes(frames, sys.byteorder), int.from_bytes(restarts, "big")
+
+
+async def test_the_checkpointer_starts_the_log_again_not_a_residents_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Starting the log again syncs its new header to disk. In the first step's commit after a
+    # checkpoint, on the event loop, every resident waited for the disk once a second.
+    monkeypatch.setattr(store, "CHECKPOINT_EVERY", 3600.0)  # only the first write starts one
+    path = tmp_path / "cv.sqlite3"
+    db = await Database.open(path)
+    try:
+        frames, restarts = _log_state(path)
+        assert frames > 1  # the schema's pages
+        await db.write_quick(_replace, 0)
+        assert await _until(lambda: db._checkpointing is None)
+
+        # All copied, and begun again with one page before any resident's write.
+        assert _log_state(path) == (1, restarts + 1)
+        await db.write_quick(_replace, 1)
+        frames, restarted = _log_state(path)
+        assert (frames > 1, restarted) == (True, restarts + 1)  # the step only added to it
+        assert await db.read(_kept) == [0, 1]
+    finally:
+        await db.close()
+
+
+async def _checkpointed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """A database whose first write's checkpoint is over, and that starts no other itself."""
+    monkeypatch.setattr(store, "CHECKPOINT_EVERY", 3600.0)
+    db = await Database.open(tmp_path / "cv.sqlite3")
+    await db.write_quick(_replace, 0)
+    assert await _until(lambda: db._checkpointing is None)
+    return db
+
+
+async def test_the_checkpointer_does_not_wait_for_another_process_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its one write would hold the writer, and every resident's step behind it, for as long
+    # as a command-line staff action or a migration in another process writes.
+    db = await _checkpointed_once(tmp_path, monkeypatch)
+    path = db.path
+    try:
+        await db.write_quick(_replace, 1)  # a page to copy, and then to begin again after
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            await asyncio.to_thread(db._checkpoint)
+            assert time.monotonic() - started < 1  # not the 5 s of busy_timeout
+            assert not db._writer_lock.locked()
+            assert _log_state(path)[0] > 1  # not begun again: the other holds the file
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        await db.write_quick(_replace, 2)
+        assert await db.read(_kept) == [0, 1, 2]
+    finally:
+        await db.close()
+
+
+class _Rows:
+    def __init__(self, rows: list[tuple[object, ...]]) -> None:
+        self.rows = rows
+
+    def fetchone(self) -> tuple[object, ...] | None:
+        return self.rows[0] if self.rows else None
+
+
+class _StepsKeepCommitting:
+    """The checkpointer's connection, noting which statements ran with the writer held; after
+    each pass made without it, another connection commits (as residents' steps do, a few a
+    millisecond, while it copies)."""
+
+    def __init__(self, db: Database, other: sqlite3.Connection) -> None:
+        self.db, self.other = db, other
+        self.conn = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
+        self.statements: list[tuple[str, bool]] = []
+
+    def execute(self, sql: str) -> _Rows:
+        held = self.db._writer_lock.locked()
+        self.statements.append((sql, held))
+        rows = self.conn.execute(sql).fetchall()
+        if sql.startswith("PRAGMA wal_checkpoint") and not held:
+            _replace(self.other, len(self.statements))
+        return _Rows(rows)
+
+    def passes(self) -> list[bool]:
+        """Whether the writer was held, for each of the checkpoint's passes."""
+        return [held for sql, held in self.statements if sql.startswith("PRAGMA wal_check")]
+
+
+async def test_the_writer_is_held_only_once_the_log_is_all_copied_or_grows_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Copying what steps committed meanwhile with the writer held syncs the disk twice, and
+    # every resident's write waits for it (when the disk takes 20 ms a sync, 60 ms with the
+    # log's new header): done only when the log would otherwise grow on.
+    db = await _checkpointed_once(tmp_path, monkeypatch)
+    path = db.path
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    spy = _StepsKeepCommitting(db, other)
+    try:
+        db._checkpointer = spy  # type: ignore[assignment]
+
+        await asyncio.to_thread(db._checkpoint)  # a step commits during every pass
+
+        assert spy.passes() == [False] * store.CHECKPOINT_PASSES  # none with the writer held
+        assert not any(sql.startswith("BEGIN") for sql, _ in spy.statements)
+
+        spy.statements.clear()
+        monkeypatch.setattr(store, "CHECKPOINT_HOLD_AT", 1)  # now it has grown too long
+        await asyncio.to_thread(db._checkpoint)
+
+        assert spy.passes() == [False] * store.CHECKPOINT_PASSES + [True]
+        held = [sql for sql, held in spy.statements if held]
+        assert held[:2] == ["PRAGMA wal_checkpoint(PASSIVE)", "BEGIN IMMEDIATE"]
+        assert _log_state(path)[0] == 1  # begun again with its one page
+        assert not db._writer_lock.locked()
+    finally:
+        db._checkpointer = None
+        spy.conn.close()
+        other.close()
         await db.close()
 
 
