@@ -116,11 +116,18 @@ def watch_checkpoints(db: Database, seen: list[tuple[int, int]]) -> None:
 
 
 def log_state(path: Path) -> tuple[int, int]:
-    """(frames in the log's current run, how many times it has started again), from the
-    log index's header (the -shm file) and the log's own header."""
+    """(frames in the log's current run, the log's first salt), from the log index's header
+    (the -shm file) and the log's own header. The salt goes up by one each time the log
+    starts again, whichever connection starts it (the header's checkpoint sequence number is
+    the starting connection's own count)."""
     with open(f"{path}-shm", "rb") as shm, open(f"{path}-wal", "rb") as wal:
-        index, log = shm.read(20), wal.read(16)  # the headers, not the whole files
-    return int.from_bytes(index[16:20], sys.byteorder), int.from_bytes(log[12:16], "big")
+        index, log = shm.read(20), wal.read(20)  # the headers, not the whole files
+    return int.from_bytes(index[16:20], sys.byteorder), int.from_bytes(log[16:20], "big")
+
+
+def restarts_between(before: int, after: int) -> int:
+    """How many times the log started again between two of `log_state`'s salts."""
+    return (after - before) % 2**32
 
 
 async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
@@ -161,7 +168,7 @@ async def run(rate: float, seconds: float, together: int = 1) -> dict[str, Any]:
         "commits": commits,
         "step_times": steps,
         "checkpoints": len(seen) - 1,
-        "restarts": seen[-1][1] - seen[0][1],
+        "restarts": restarts_between(seen[0][1], seen[-1][1]),
         "longest_log": max(frames for frames, _ in seen),
         "backstop": store.CHECKPOINT_BACKSTOP,
     }

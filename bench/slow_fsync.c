@@ -1,6 +1,6 @@
 /* Every fsync and fdatasync of a process made FSYNC_DELAY_US microseconds slower, as on a
  * busy or shared disk: what residents wait for when SQLite syncs (bench/commits.py,
- * bench/README.md "The log begun again by the checkpointer").
+ * bench/README.md "At e27192a").
  *
  *     gcc -shared -fPIC -O2 -o /tmp/slow_fsync.so bench/slow_fsync.c -ldl
  *     LD_PRELOAD=/tmp/slow_fsync.so FSYNC_DELAY_US=5000 .venv/bin/python bench/commits.py

@@ -18,6 +18,7 @@ held, with no step's work half done in it).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import math
@@ -125,7 +126,9 @@ def _start_log_again(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version={int(version)}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # (a failed COMMIT may have rolled it back already)
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
+                conn.execute("ROLLBACK")
         raise
 
 
@@ -515,9 +518,17 @@ class Database:
                 # the next step's commit, starting it again synced its header to disk there,
                 # on the event loop, every resident waiting for the disk once a second (and
                 # the writer was held for two syncs before it: 60 ms when a sync takes 20).
-                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                if 0 < frames <= copied:
-                    _start_log_again(conn)
+                try:
+                    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if 0 < frames <= copied:
+                        _start_log_again(conn)
+                except BaseException:
+                    # Closed, the writer still held: a transaction a failed write left open
+                    # on it would hold the file's write lock, every resident's step waiting
+                    # for it and then failing. A new connection next time.
+                    self._checkpointer = None
+                    conn.close()
+                    raise
         finally:
             self._let_go()
 

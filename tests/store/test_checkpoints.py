@@ -117,6 +117,9 @@ async def test_the_checkpointer_starts_the_log_again_under_steady_writes(
     # by 2 to 4 MB a second, for good.
     monkeypatch.setattr(store, "CHECKPOINT_BACKSTOP", 0)  # 0: SQLite never checkpoints
     monkeypatch.setattr(store, "CHECKPOINT_EVERY", 0.25)
+    # Its passes find nothing committed meanwhile only when a sync is quicker than the gap
+    # between commits; on a busy disk the log grows until this many pages are held.
+    monkeypatch.setattr(store, "CHECKPOINT_HOLD_AT", 100)
     path = tmp_path / "cv.sqlite3"
     db = await Database.open(path)
     try:
@@ -144,11 +147,12 @@ def _kept(conn: sqlite3.Connection) -> list[int]:
 
 
 def _log_state(path: Path) -> tuple[int, int]:
-    """(pages in the log's current run, how many times it has been started again), from the
-    log index's header (the -shm file) and the log's own header."""
+    """(pages in the log's current run, how many times it has been started again: the log's
+    first salt, one more each time, by whichever connection), from the log index's header
+    (the -shm file) and the log's own header."""
     with open(f"{path}-shm", "rb") as index, open(f"{path}-wal", "rb") as log:
-        frames, restarts = index.read(20)[16:20], log.read(16)[12:16]
-    return int.from_bytes(frames, sys.byteorder), int.from_bytes(restarts, "big")
+        frames, salt = index.read(20)[16:20], log.read(20)[16:20]
+    return int.from_bytes(frames, sys.byteorder), int.from_bytes(salt, "big")
 
 
 async def test_the_checkpointer_starts_the_log_again_not_a_residents_commit(
@@ -166,10 +170,10 @@ async def test_the_checkpointer_starts_the_log_again_not_a_residents_commit(
         assert await _until(lambda: db._checkpointing is None)
 
         # All copied, and begun again with one page before any resident's write.
-        assert _log_state(path) == (1, restarts + 1)
+        assert _log_state(path) == (1, (restarts + 1) % 2**32)
         await db.write_quick(_replace, 1)
         frames, restarted = _log_state(path)
-        assert (frames > 1, restarted) == (True, restarts + 1)  # the step only added to it
+        assert (frames > 1, restarted) == (True, (restarts + 1) % 2**32)  # only added to it
         assert await db.read(_kept) == [0, 1]
     finally:
         await db.close()
@@ -272,6 +276,53 @@ async def test_the_writer_is_held_only_once_the_log_is_all_copied_or_grows_long(
         db._checkpointer = None
         spy.conn.close()
         other.close()
+        await db.close()
+
+
+class _CommitFails:
+    """The checkpointer's connection, whose COMMIT and ROLLBACK both fail (a disk gone bad):
+    the write that starts the log again is left open on the real connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.closed = False
+
+    def execute(self, sql: str) -> sqlite3.Cursor:
+        if sql in ("COMMIT", "ROLLBACK"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.conn.execute(sql)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def close(self) -> None:
+        self.closed = True
+        self.conn.close()
+
+
+async def test_a_checkpointer_whose_write_fails_lets_the_residents_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its open transaction would hold the file's write lock: every resident's step would
+    # wait five seconds for it on the event loop, and then fail.
+    db = await _checkpointed_once(tmp_path, monkeypatch)
+    try:
+        await db.write_quick(_replace, 1)  # a page to copy, and then to begin again after
+        failing = _CommitFails(db.path)
+        db._checkpointer = failing  # type: ignore[assignment]
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+            await asyncio.to_thread(db._checkpoint)
+
+        assert failing.closed and db._checkpointer is None  # a new one next time
+        assert not db._writer_lock.locked()
+        started = time.monotonic()
+        await db.write_quick(_replace, 2)
+        assert time.monotonic() - started < 1
+        assert await db.read(_kept) == [0, 1, 2]
+        await asyncio.to_thread(db._checkpoint)  # with a connection of its own again
+        assert db._checkpointer is not None and _log_state(db.path)[0] == 1
+    finally:
         await db.close()
 
 
