@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.commits import log_state
 from bot.store import db as store
 from bot.store.db import Database
 
@@ -146,15 +146,6 @@ def _kept(conn: sqlite3.Connection) -> list[int]:
     return [int(row[0]) for row in conn.execute("SELECT n FROM kept ORDER BY id")]
 
 
-def _log_state(path: Path) -> tuple[int, int]:
-    """(pages in the log's current run, how many times it has been started again: the log's
-    first salt, one more each time, by whichever connection), from the log index's header
-    (the -shm file) and the log's own header."""
-    with open(f"{path}-shm", "rb") as index, open(f"{path}-wal", "rb") as log:
-        frames, salt = index.read(20)[16:20], log.read(20)[16:20]
-    return int.from_bytes(frames, sys.byteorder), int.from_bytes(salt, "big")
-
-
 async def test_the_checkpointer_starts_the_log_again_not_a_residents_commit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,15 +155,15 @@ async def test_the_checkpointer_starts_the_log_again_not_a_residents_commit(
     path = tmp_path / "cv.sqlite3"
     db = await Database.open(path)
     try:
-        frames, restarts = _log_state(path)
+        frames, restarts = log_state(path)
         assert frames > 1  # the schema's pages
         await db.write_quick(_replace, 0)
         assert await _until(lambda: db._checkpointing is None)
 
         # All copied, and begun again with one page before any resident's write.
-        assert _log_state(path) == (1, (restarts + 1) % 2**32)
+        assert log_state(path) == (1, (restarts + 1) % 2**32)
         await db.write_quick(_replace, 1)
-        frames, restarted = _log_state(path)
+        frames, restarted = log_state(path)
         assert (frames > 1, restarted) == (True, (restarts + 1) % 2**32)  # only added to it
         assert await db.read(_kept) == [0, 1]
     finally:
@@ -204,7 +195,7 @@ async def test_the_checkpointer_does_not_wait_for_another_process_writing(
             await asyncio.to_thread(db._checkpoint)
             assert time.monotonic() - started < 1  # not the 5 s of busy_timeout
             assert not db._writer_lock.locked()
-            assert _log_state(path)[0] > 1  # not begun again: the other holds the file
+            assert log_state(path)[0] > 1  # not begun again: the other holds the file
         finally:
             other.execute("ROLLBACK")
             other.close()
@@ -270,7 +261,7 @@ async def test_the_writer_is_held_only_once_the_log_is_all_copied_or_grows_long(
         assert spy.passes() == [False] * store.CHECKPOINT_PASSES + [True]
         held = [sql for sql, held in spy.statements if held]
         assert held[:2] == ["PRAGMA wal_checkpoint(PASSIVE)", "BEGIN IMMEDIATE"]
-        assert _log_state(path)[0] == 1  # begun again with its one page
+        assert log_state(path)[0] == 1  # begun again with its one page
         assert not db._writer_lock.locked()
     finally:
         db._checkpointer = None
@@ -321,7 +312,7 @@ async def test_a_checkpointer_whose_write_fails_lets_the_residents_write(
         assert time.monotonic() - started < 1
         assert await db.read(_kept) == [0, 1, 2]
         await asyncio.to_thread(db._checkpoint)  # with a connection of its own again
-        assert db._checkpointer is not None and _log_state(db.path)[0] == 1
+        assert db._checkpointer is not None and log_state(db.path)[0] == 1
     finally:
         await db.close()
 
