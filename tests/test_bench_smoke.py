@@ -9,12 +9,13 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bench.throughput import Pacing, percentile, spread
+from bench.throughput import Pacing, _all_residents, percentile, plan_lanes, spread
 from tests.benchrun import run_bench
 
 REPO = Path(__file__).resolve().parents[1]
@@ -263,6 +264,55 @@ def test_paced_residents_offer_a_flat_rate() -> None:
     assert sorted(per_five_seconds) == list(range(6))
     for count in per_five_seconds.values():
         assert 0.88 * 500 < count < 1.12 * 500, per_five_seconds
+
+
+def test_paced_lanes_keep_each_residents_draws() -> None:
+    # Planned ahead, each resident still starts and thinks as its own generator says.
+    pacing = Pacing(residents=50, rate=10.0, load=0.5, reference=20.0, service=0.0, seed=3)
+    lanes = plan_lanes(range(1, 51), 50, pacing)
+    assert [lane.first_after for lane in lanes] == sorted(lane.first_after for lane in lanes)
+    for lane in lanes:
+        [user] = lane.people
+        fresh = pacing.rng(user)
+        assert lane.first_after == pacing.first_step_after(fresh)
+        assert lane.rng is not None and lane.rng.random() == fresh.random()
+
+
+class _Instant:
+    """Residents' side of a double that replies at once; when each sent their /start."""
+
+    def __init__(self) -> None:
+        self.started: dict[int, float] = {}
+
+    def send_command(self, user: int, command: str) -> None:
+        self.started[user] = time.monotonic()
+
+    def tap(self, user: int, label: str) -> None:
+        pass
+
+    def send_text(self, user: int, text: str) -> None:
+        pass
+
+    async def reply(self, user: int, expect: object, timeout: float) -> float:  # noqa: ASYNC109
+        return time.monotonic()
+
+
+async def test_paced_residents_start_when_due_not_together() -> None:
+    # 3,000 residents whose first steps are spread over half a second: those due in its
+    # first 50 ms start then, not all at once when the last resident has been set up (the
+    # old way: 130 ms late, a burst of 280 steps).
+    count = 3000
+    pacing = Pacing(count, rate=count / 0.5, load=0.5, reference=2 * count, service=0.0, seed=1)
+    api = _Instant()
+    users = range(1, count + 1)
+    lanes = plan_lanes(users, count, pacing)
+    started = time.monotonic()
+    walked = await _all_residents(api, lanes, 10.0, pacing)  # type: ignore[arg-type]
+    assert len(walked) == count and all(len(steps) == 4 for steps in walked)
+    due = {lane.people[0]: lane.first_after for lane in lanes}
+    late = [api.started[user] - started - due[user] for user in users if due[user] < 0.05]
+    assert len(late) > 200
+    assert min(late) >= 0 and statistics.median(late) < 0.02, statistics.median(late)
 
 
 def test_percentile_is_nearest_rank() -> None:
