@@ -48,6 +48,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import itertools
 import json
 import math
 import os
@@ -302,8 +303,10 @@ async def _walk(
 @dataclass(frozen=True)
 class Lane:
     """Residents who take their turn one after another. Paced, the first starts
-    `first_after` seconds after the residents are let loose (`rng`, their generator, has
-    drawn it already), and each after them a staggered wait after the one before is done."""
+    `first_after` seconds after the residents are let loose (`rng` is that resident's own
+    generator, which has drawn it; their think times come from it next, so a plan serves one
+    run), and each after them, with a generator of their own, a staggered wait after the one
+    before is done. (Paced runs have one resident a lane.)"""
 
     people: range
     first_after: float = 0.0
@@ -316,9 +319,9 @@ def plan_lanes(users: range, at_once: int, pacing: Pacing | None) -> list[Lane]:
     Planned before the clock starts, and each lane begun only when its first resident is
     due. Until 2026-12-05 every resident was a task from the start, each sleeping its
     staggered wait from when it first ran; the loop's first turn ran all of them that far
-    (45 ms for 2,361), and the steps due meanwhile went at its end, together: 13 `/start` at
-    once instead of the flat rate the paced phase offers, a fresh bot's first steps, and
-    among either bot's slowest of the run (ours' the more).
+    (45 ms for 2,361 in a paced run), and the steps due meanwhile went at its end, together:
+    13 `/start` at once instead of the flat rate the paced phase offers, a fresh bot's first
+    steps, and among either bot's slowest of the run (ours' the more).
     """
     lanes = [users[first::at_once] for first in range(min(at_once, len(users)))]
     if pacing is None:
@@ -391,6 +394,10 @@ class Phase:
     step_calls: int = 0  # Bot API calls attributed to a step (getUpdates never is)
     calls_outside: int = 0  # calls to a resident's chat outside any of its updates
     api_calls: Counter[str] = field(default_factory=Counter)  # after the start, by method
+    # Seconds, pooled over the steps begun in the steady window (paced) or all: from a step's
+    # start to its first call's arrival at the double ("first call"), from each of its calls'
+    # arrival to the next's ("between calls"), from its last call's arrival to its end.
+    call_timing: dict[str, list[float]] = field(default_factory=dict)
     sql: dict[str, list[float]] = field(default_factory=dict)  # statement start times by class
     writes: list[tuple[float, float, str]] = field(default_factory=list)
     bot_gc: list[tuple[int, float, float]] = field(default_factory=list)
@@ -705,7 +712,8 @@ def _read_stats(phase: Phase, stats: dict[str, Any]) -> None:
 def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
     """Each Bot API call to a resident's chat belongs to the update of that chat the bot was
     handling when the call arrived (a chat's updates never overlap: each resident waits for
-    the reply). Fills in the signatures; for calibration, the script and SQL per step."""
+    the reply). Fills in the signatures and the call timing; for calibration, the script and
+    SQL per step."""
     windows: dict[int, list[tuple[float, float]]] = {}
     for _, start, end, chat in sorted(phase.samples, key=lambda s: s[1]):
         if chat is not None:
@@ -732,6 +740,14 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
     phase.signatures = Counter(
         tuple(tuple(call.method for call in step) for step in steps) for steps in by_step.values()
     )
+    timing: dict[str, list[float]] = {"first call": [], "between calls": [], "after the last": []}
+    for chat, steps in by_step.items():
+        for (start, end), calls in zip(windows[chat], steps, strict=True):
+            if calls and start < phase.steady_end:
+                timing["first call"].append(calls[0].time - start)
+                timing["between calls"] += [b.time - a.time for a, b in itertools.pairwise(calls)]
+                timing["after the last"].append(end - calls[-1].time)
+    phase.call_timing = timing
     if keep:
         first = min(by_step)
         phase.script = make_script(by_step[first], first)
@@ -1032,16 +1048,31 @@ def target_lines(
 
 
 def details_lines(phase: Phase) -> list[str]:
-    """--details: per kind, GC, the database writer, threads, methods (one saturated run)."""
-    lines = [f"details, {phase.label}, {phase.mode} run {phase.run}, {phase.residents} residents:"]
+    """--details: per kind, where the steps' time went around their calls, when the slowest
+    came (paced), GC, the database writer, threads, methods (the first saturated and paced
+    runs at each size)."""
+    busy = f", {_burning(phase.busy)} busy" if phase.busy else ""
+    lines = [
+        f"details, {phase.label}, {phase.mode} run {phase.run}, {phase.residents} residents"
+        f"{busy}{' (by kind and around the calls: the steady window)' if phase.pacing else ''}:"
+    ]
+    steady = [s for s in phase.samples if s[1] < phase.steady_end]
     by_kind: dict[str, list[float]] = {}
-    for kind, start, end, _ in phase.samples:
+    for kind, start, end, _ in steady:
         by_kind.setdefault(kind, []).append(end - start)
     for kind, values in sorted(by_kind.items()):
         lines.append(
             f"  {kind:8} n={len(values):5}  p50 {_ms(percentile(values, 50)):>7} ms"
             f"  p99 {_ms(percentile(values, 99)):>7} ms"
         )
+    for name, values in phase.call_timing.items():
+        if values:
+            lines.append(
+                f"  {name:14} p50 {_ms(percentile(values, 50)):>6} ms  p90 "
+                f"{_ms(percentile(values, 90)):>6} ms  p99 {_ms(percentile(values, 99)):>6} ms"
+            )
+    if phase.pacing is not None and steady:
+        lines.append(f"  {_slowest_slices(phase, steady)}")
     start, end = phase.window
     pauses = [(g, s, e) for g, s, e in phase.bot_gc if start <= s <= end]
     full = [e - s for g, s, e in pauses if g == 2]
@@ -1064,6 +1095,30 @@ def details_lines(phase: Phase) -> list[str]:
     lines.append(f"  Bot API calls after the start: {calls}")
     lines += [f"  bot log: {warning}" for warning in phase.bot_warnings[:5]]
     return lines
+
+
+def _slowest_slices(phase: Phase, steady: list[tuple[str, float, float, int | None]]) -> str:
+    """When the slowest 1% of the steady window's steps began, by 100 ms slices from the
+    start: the five slices with the most of them (ties: the longest step), each with how many
+    steps began in it. A slow moment of the machine shows as a slice where most steps were
+    slow at the usual count; a burst of the load as one where many more began."""
+    cutoff = percentile([end - start for _, start, end, _ in steady], 99)
+    slow: dict[int, list[float]] = {}
+    begun: Counter[int] = Counter()
+    for _, start, end, _ in steady:
+        at = int((start - phase.started) * 10)
+        begun[at] += 1
+        if end - start >= cutoff:
+            slow.setdefault(at, []).append(end - start)
+    total = sum(len(v) for v in slow.values())
+    if max(len(v) for v in slow.values()) == 1:
+        return f"slowest 1% ({total} steps): no 100 ms slice has more than one"
+    worst = sorted(slow, key=lambda at: (-len(slow[at]), -max(slow[at])))[:5]
+    shown = ", ".join(
+        f"{at / 10:.1f} s: {len(slow[at])} of {begun[at]} (longest {_ms(max(slow[at]))} ms)"
+        for at in sorted(worst)
+    )
+    return f"slowest 1% ({total} steps) by 100 ms slice from the start, the most: {shown}"
 
 
 # --------------------------------------------------------------------------- CLI
@@ -1199,6 +1254,8 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
                     )
                     runs.append((ours, base))
                 paced[(residents, busy)] = runs
+                if args.details:
+                    detailed += list(runs[0])
                 emit([*paced_lines(residents, runs, expected), ""])
     for phase in detailed:
         emit([*details_lines(phase), ""])
@@ -1316,8 +1373,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--details",
         action="store_true",
-        help="also print, for the first saturated runs: latency by update kind, GC pauses, "
-        "the database writer, CPU by thread, Bot API calls by method",
+        help="also print, for the first saturated and paced runs at each size: latency by "
+        "update kind, a step's "
+        "time before, between and after its Bot API calls, when a paced run's slowest steps "
+        "began, GC pauses, the database writer, CPU by thread, Bot API calls by method",
     )
     parser.add_argument(
         "--profile",
