@@ -72,7 +72,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 
 import telegram
 
-from bench._bot_process import CHAT, LIMITS_ENV, QUERY, SENT
+from bench._bot_process import BESIDE, CHAT, LIMITS_ENV, QUERY, SENT
 from tgdouble import TEST_TOKEN, CallRecord, DoubleServer, FakeBotAPI, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -738,7 +738,8 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
         else:
             phase.calls_outside += 1
     phase.signatures = Counter(
-        tuple(tuple(call.method for call in step) for step in steps) for steps in by_step.values()
+        tuple(_in_order([call.method for call in step]) for step in steps)
+        for steps in by_step.values()
     )
     timing: dict[str, list[float]] = {"first call": [], "between calls": [], "after the last": []}
     for chat, steps in by_step.items():
@@ -752,6 +753,13 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
         first = min(by_step)
         phase.script = make_script(by_step[first], first)
         phase.sql_per_step = _sql_per_step(phase, windows)
+
+
+def _in_order(methods: list[str]) -> tuple[str, ...]:
+    """A step's methods as compared between residents and bots: in the order they arrived,
+    but those made beside the rest (`BESIDE`: the answer to a press) last, wherever they
+    arrived."""
+    return tuple(m for m in methods if m not in BESIDE) + tuple(m for m in methods if m in BESIDE)
 
 
 def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.throughput import Pacing, _all_residents, percentile, plan_lanes, spread
+from bench.throughput import Pacing, _all_residents, _in_order, percentile, plan_lanes, spread
 from tests.benchrun import run_bench
 
 REPO = Path(__file__).resolve().parents[1]
@@ -370,6 +370,15 @@ async def test_residents_after_the_first_of_a_lane_wait_their_own_draws() -> Non
             for before, after, wait in zip(sent, sent[1:], waits[1:], strict=False):
                 assert after - before >= wait - 1e-3, (user, after - before, wait)
             ready = sent[-1]
+
+
+def test_the_answer_to_a_press_is_compared_in_any_place() -> None:
+    # Both bots make it beside the reply, so it reaches the double before or after it; the
+    # calls made one after another keep their order.
+    expected = ("sendMessage", "editMessageText", "answerCallbackQuery")
+    assert _in_order(["answerCallbackQuery", "sendMessage", "editMessageText"]) == expected
+    assert _in_order(["sendMessage", "answerCallbackQuery", "editMessageText"]) == expected
+    assert _in_order(["editMessageText", "sendMessage"]) == ("editMessageText", "sendMessage")
 
 
 def test_percentile_is_nearest_rank() -> None:

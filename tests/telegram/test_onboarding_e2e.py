@@ -69,11 +69,13 @@ async def test_the_next_question_goes_out_before_the_answer_is_shown_on_the_last
     tg: Harness,
 ) -> None:
     # The resident waits for the next question, not for the edit: it goes first, a round
-    # trip sooner; the press is answered (its spinner stopped) last.
+    # trip sooner; the press is answered (its spinner stopped) beside them, in either order.
     await tg.command(AMINA, "start")
     start = len(tg.api.calls())
     await tg.tap(AMINA, "Yes, I agree")
-    assert _calls_since(tg, start) == ["sendMessage", "editMessageText", "answerCallbackQuery"]
+    calls = _calls_since(tg, start)
+    assert sorted(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage"], calls
+    assert calls.index("sendMessage") < calls.index("editMessageText"), calls
     consent, area = tg.api.sent(AMINA)
     assert (consent.text or "").endswith("\n\n✅ Yes, I agree") and consent.buttons == []
     assert "Which area do you live in?" in (area.text or "") and not area.edited
@@ -98,11 +100,9 @@ async def test_the_answer_is_shown_first_when_the_next_question_must_wait_its_tu
         await tg.command(AMINA, "start")
         start = len(tg.api.calls())
         await tg.tap(AMINA, "Yes, I agree")  # at once: within the second
-        assert _calls_since(tg, start) == [
-            "editMessageText",
-            "sendMessage",
-            "answerCallbackQuery",
-        ]
+        calls = _calls_since(tg, start)
+        assert sorted(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage"], calls
+        assert calls.index("editMessageText") < calls.index("sendMessage"), calls
         assert (tg.api.sent(AMINA)[0].text or "").endswith("✅ Yes, I agree")
         await asyncio.sleep(1.1)
         start = len(tg.api.calls())
