@@ -378,7 +378,8 @@ class Mirror:
     markers in the parameters: "$chat" for the update's chat id, "$query" for its callback
     query's id, and {"$sent": k} for the id of the k-th message this bot sent to the chat.
     Each call goes through PTB's own method for it (bot.send_message, bot.edit_message_text,
-    ...), one after another as ours makes them, with reply markup built as PTB objects.
+    ...), one after another as ours makes them (the answer to a press beside the rest, as
+    ours makes it: `BESIDE`), with reply markup built as PTB objects.
     """
 
     def __init__(self, script: dict[str, Any], bot: Bot) -> None:
@@ -412,7 +413,7 @@ class Mirror:
         sent = self.sent.setdefault(chat.id, [])
         # As ours (bot/telegram/channel.py), the answer to a press goes beside the rest.
         beside = [
-            asyncio.ensure_future(self._make(call, chat.id, update, sent))
+            asyncio.create_task(self._make(call, chat.id, update, sent))
             for call in step["calls"]
             if call["method"] in BESIDE
         ]
@@ -424,8 +425,7 @@ class Mirror:
                 if call["method"].startswith("send") and isinstance(result, Message):
                     sent.append(result.message_id)
         finally:
-            for task in beside:
-                await task
+            await asyncio.gather(*beside)
 
     async def _make(self, call: dict[str, Any], chat: int, update: Update, sent: list[int]) -> Any:
         """One call of the script, through PTB's own method."""

@@ -228,7 +228,7 @@ class TelegramChannel:
         # done (its chat free for the next update) when the slower of the two is, not after
         # both (bench/README.md, "The answer beside": both bots' paced p99
         # lower in every pair). The two arrive at Telegram in either order.
-        answering = asyncio.ensure_future(self._answer_query(query, toast))
+        answering = asyncio.create_task(self._answer_query(query, toast))
         try:
             await self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded)
         finally:
@@ -462,8 +462,9 @@ class TelegramChannel:
     async def _answer_query(self, query: CallbackQuery, text: str | None) -> None:
         try:
             await self.outbox.call(0, partial(query.answer, text), message=False)
-        except (TelegramError, GaveUp) as exc:
-            # An old query cannot be answered any more; the reply that follows still helps.
+        except (TelegramError, GaveUp, Blocked) as exc:
+            # An old query cannot be answered any more; the reply still helps. A courtesy made
+            # beside the reply: its failure must not take the reply's place.
             log.info("callback query not answered: %s", type(exc).__name__)
 
     async def _call(self, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:

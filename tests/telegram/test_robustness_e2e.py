@@ -168,7 +168,7 @@ async def test_the_press_is_answered_beside_a_slow_reply(tg: Harness) -> None:
     # Telegram is slow with the next question: the button's spinner stops meanwhile, not
     # only once the question is through.
     await tg.command(AMINA, "start")
-    tg.api.inject_timeout("sendMessage", 1.0, deliver=True)
+    tg.api.inject_timeout("sendMessage", 3.0, deliver=True)
     tg.api.tap(AMINA, "Yes, I agree")
     await tg.api.wait_for(
         lambda: any(c.status == 200 for c in tg.api.calls("answerCallbackQuery")), timeout=5
