@@ -262,6 +262,11 @@ class Pacing:
     def think_time(self, rng: random.Random) -> float:
         return self.think * (1 + THINK_SPREAD * (2 * rng.random() - 1))
 
+    def first_draw(self, user: int) -> tuple[float, random.Random]:
+        """A resident's first step's wait, and its generator, which think times come from next."""
+        rng = self.rng(user)
+        return self.first_step_after(rng), rng
+
     def first_step_after(self, rng: random.Random) -> float:
         """A draw from the equilibrium distribution of the interval between steps.
 
@@ -326,10 +331,7 @@ def plan_lanes(users: range, at_once: int, pacing: Pacing | None) -> list[Lane]:
     lanes = [users[first::at_once] for first in range(min(at_once, len(users)))]
     if pacing is None:
         return [Lane(people) for people in lanes]
-    planned = []
-    for people in lanes:
-        rng = pacing.rng(people[0])
-        planned.append(Lane(people, pacing.first_step_after(rng), rng))
+    planned = [Lane(people, *pacing.first_draw(people[0])) for people in lanes]
     return sorted(planned, key=lambda lane: lane.first_after)
 
 
@@ -348,8 +350,7 @@ async def _all_residents(
             if pacing is None:
                 walked.append(await _walk(api, user, timeout, None, None, 0.0))
             else:
-                rng = pacing.rng(user)
-                after = pacing.first_step_after(rng)
+                after, rng = pacing.first_draw(user)
                 walked.append(await _walk(api, user, timeout, pacing, rng, after))
         return walked
 
@@ -461,9 +462,14 @@ class Phase:
         return self.started + self.pacing.steady_for if self.pacing is not None else math.inf
 
     @property
+    def steady_samples(self) -> list[tuple[str, float, float, int | None]]:
+        """The samples of the updates the bot started in the steady window."""
+        return [sample for sample in self.samples if sample[1] < self.steady_end]
+
+    @property
     def steady_processing(self) -> list[float]:
         """Processing times of the updates the bot started in the steady window."""
-        return [end - start for _, start, end, _ in self.samples if start < self.steady_end]
+        return [end - start for _, start, end, _ in self.steady_samples]
 
     @property
     def steady_rate(self) -> float:
@@ -1067,7 +1073,7 @@ def details_lines(phase: Phase) -> list[str]:
         f"details, {phase.label}, {phase.mode} run {phase.run}, {phase.residents} residents"
         f"{busy}{' (by kind and around the calls: the steady window)' if phase.pacing else ''}:"
     ]
-    steady = [s for s in phase.samples if s[1] < phase.steady_end]
+    steady = phase.steady_samples
     by_kind: dict[str, list[float]] = {}
     for kind, start, end, _ in steady:
         by_kind.setdefault(kind, []).append(end - start)

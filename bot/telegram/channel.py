@@ -226,8 +226,8 @@ class TelegramChannel:
         # failing, through its retries (a resident once waited 17 s for the next question).
         # Not after it either: the spinner stops a round trip or two sooner, and the press is
         # done (its chat free for the next update) when the slower of the two is, not after
-        # both (bench/README.md, "The answer beside": both bots' paced p99
-        # lower in every pair). The two arrive at Telegram in either order.
+        # both (bench/README.md, "The answer beside": paced p99 lower in five pairs of seven
+        # for ours, in all seven for the bare bot). The two arrive in either order.
         answering = asyncio.create_task(self._answer_query(query, toast))
         try:
             await self._deliver(int(self.who(update).chat_id), outcome, pressed, decoded)
