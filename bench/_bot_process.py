@@ -86,10 +86,13 @@ MAX_CONCURRENT_UPDATES = PerChatUpdateProcessor().max_concurrent_updates
 CHAT = "$chat"
 QUERY = "$query"
 SENT = "$sent"
-# Calls ours makes beside the rest of a step (the answer to a press: it stops the button's
-# spinner), so that they reach the double in either order; bench/throughput.py compares a
-# step's calls with these in any place.
-BESIDE = frozenset({"answerCallbackQuery"})
+# Calls ours makes beside the rest of a step (the answer to a press, which stops the button's
+# spinner, and the edit that shows the answer on the question it answered), so that they
+# reach the double in any order; bench/throughput.py compares a step's calls with these in
+# any place. Ours edits a question in place of sending it again (a tick added on a question
+# of many choices) one after another with the rest, but such a step makes no other call than
+# the answer, so making it beside changes nothing.
+BESIDE = frozenset({"answerCallbackQuery", "editMessageText"})
 
 
 class GcPauses:
@@ -378,8 +381,8 @@ class Mirror:
     markers in the parameters: "$chat" for the update's chat id, "$query" for its callback
     query's id, and {"$sent": k} for the id of the k-th message this bot sent to the chat.
     Each call goes through PTB's own method for it (bot.send_message, bot.edit_message_text,
-    ...), one after another as ours makes them (the answer to a press beside the rest, as
-    ours makes it: `BESIDE`), with reply markup built as PTB objects.
+    ...), one after another as ours makes them (the answer to a press and the edits beside
+    the rest, as ours makes them: `BESIDE`), with reply markup built as PTB objects.
     """
 
     def __init__(self, script: dict[str, Any], bot: Bot) -> None:
@@ -411,7 +414,8 @@ class Mirror:
         if _kind(update) != step["kind"]:
             raise RuntimeError(f"chat {chat.id}: step {index + 1} is a {_kind(update)} update")
         sent = self.sent.setdefault(chat.id, [])
-        # As ours (bot/telegram/channel.py), the answer to a press goes beside the rest.
+        # As ours (bot/telegram/channel.py), the answer to a press and the edits go beside
+        # the rest.
         beside = [
             asyncio.create_task(self._make(call, chat.id, update, sent))
             for call in step["calls"]

@@ -397,8 +397,8 @@ class Phase:
     api_calls: Counter[str] = field(default_factory=Counter)  # after the start, by method
     # Seconds, pooled over the steps begun in the steady window (paced) or all: from a step's
     # start to its first call's arrival at the double ("first call"), from each of its calls'
-    # arrival to the next's ("between calls"), from its last call's arrival to its end; of the
-    # calls made one after another (not the answer to a press, made beside them).
+    # arrival to the next's ("between calls"), from its last call's arrival to its end; of all
+    # its calls, in the order they arrived (those made beside the rest included).
     call_timing: dict[str, list[float]] = field(default_factory=dict)
     sql: dict[str, list[float]] = field(default_factory=dict)  # statement start times by class
     writes: list[tuple[float, float, str]] = field(default_factory=list)
@@ -751,7 +751,7 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
     timing: dict[str, list[float]] = {"first call": [], "between calls": [], "after the last": []}
     for chat, steps in by_step.items():
         for (start, end), made in zip(windows[chat], steps, strict=True):
-            calls = [call for call in made if call.method not in BESIDE]  # one after another
+            calls = made  # in the order they arrived, those made beside the rest included
             if calls and start < phase.steady_end:
                 timing["first call"].append(calls[0].time - start)
                 timing["between calls"] += [b.time - a.time for a, b in itertools.pairwise(calls)]
@@ -765,9 +765,11 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
 
 def _in_order(methods: list[str]) -> tuple[str, ...]:
     """A step's methods as compared between residents and bots: in the order they arrived,
-    but those made beside the rest (`BESIDE`: the answer to a press) last, wherever they
-    arrived."""
-    return tuple(m for m in methods if m not in BESIDE) + tuple(m for m in methods if m in BESIDE)
+    but those made beside the rest (`BESIDE`: the answer to a press, the edits) last and
+    sorted, wherever they arrived."""
+    return tuple(m for m in methods if m not in BESIDE) + tuple(
+        sorted(m for m in methods if m in BESIDE)
+    )
 
 
 def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:
@@ -874,7 +876,7 @@ def calibration_lines(phase: Phase) -> list[str]:
         f"per step: {calls / len(STEPS):.2f} Bot API calls, {statements / len(STEPS):.2f} SQL "
         "statements (BEGIN and COMMIT included)",
         "the baseline replays exactly these calls (methods, parameters, order; the answer to a "
-        "press beside the rest, as ours makes it) for each step; "
+        "press and the edits beside the rest, as ours makes them) for each step; "
         "every run below re-derives both bots' calls per step from the double's log",
         f"  residents with these calls: {phase.matching} of {phase.residents}; processing p50 "
         f"{_ms(percentile(phase.processing, 50))} ms, p99 {_ms(percentile(phase.processing, 99))}"

@@ -372,13 +372,17 @@ async def test_residents_after_the_first_of_a_lane_wait_their_own_draws() -> Non
             ready = sent[-1]
 
 
-def test_the_answer_to_a_press_is_compared_in_any_place() -> None:
-    # Both bots make it beside the reply, so it reaches the double before or after it; the
-    # calls made one after another keep their order.
-    expected = ("sendMessage", "editMessageText", "answerCallbackQuery")
+def test_the_calls_made_beside_the_rest_are_compared_in_any_place() -> None:
+    # Both bots make the answer to a press and the edits beside the reply, so they reach the
+    # double before, between or after its messages; the calls made one after another keep
+    # their order.
+    expected = ("sendMessage", "answerCallbackQuery", "editMessageText")
     assert _in_order(["answerCallbackQuery", "sendMessage", "editMessageText"]) == expected
-    assert _in_order(["sendMessage", "answerCallbackQuery", "editMessageText"]) == expected
-    assert _in_order(["editMessageText", "sendMessage"]) == ("editMessageText", "sendMessage")
+    assert _in_order(["editMessageText", "sendMessage", "answerCallbackQuery"]) == expected
+    assert _in_order(["editMessageText", "sendMessage"]) == ("sendMessage", "editMessageText")
+    two = ("sendMessage", "sendDocument", "editMessageText")
+    assert _in_order(["sendMessage", "editMessageText", "sendDocument"]) == two
+    assert _in_order(["sendDocument", "sendMessage"]) == ("sendDocument", "sendMessage")
 
 
 def test_percentile_is_nearest_rank() -> None:

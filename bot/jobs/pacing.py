@@ -190,18 +190,6 @@ class Pacer:
         the time a message waited here or for a connection is not travel)."""
         self._trips.add(seconds, self.monotonic())
 
-    def reply_waits(self, chat_id: str) -> bool:
-        """Whether a reply to this chat, were it sent now, would wait for its turn: within a
-        second of the chat's last message, behind another on its way, or in a pause."""
-        now = self.monotonic()
-        if self._paused_until > now:
-            return True
-        if not self.per_chat:
-            return False
-        if self._ahead_of(chat_id, reply=True) is not None:
-            return True
-        return max(self._reply_due(chat_id), self._arrival_free(chat_id)) > now
-
     def pause(self, seconds: float) -> None:
         """Hold every turn for `seconds` (Telegram said to wait)."""
         self._paused_until = max(self._paused_until, self.monotonic() + seconds)

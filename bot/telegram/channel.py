@@ -301,27 +301,29 @@ class TelegramChannel:
         pressed_on: tuple[str, str, str] | None,
     ) -> None:
         tr = self.catalogs.get(outcome.locale)
+        # The answer shown on the question it answered is an edit of that message, and where
+        # it lands in the chat does not depend on when it is made: it goes beside the rest of
+        # the reply. The next question does not wait a round trip for it, nor the edit for
+        # the question (which may wait for its turn: one message a second in a chat, or a
+        # pause Telegram asked for; the edit is not paced, so the answered question does not
+        # keep buttons that look live meanwhile). A tap is one round trip, not two.
+        edits: list[asyncio.Task[bool]] = []
         try:
-            # The answer shown on the question it answered is an edit of that message (where
-            # it lands in the chat does not depend on when it is made). Made after the rest
-            # when the next question can go at once: it reaches the resident a round trip
-            # sooner (a tenth of a second on Telegram). Made first when the question must
-            # wait for its turn (one message a second in a chat, or a pause Telegram asked
-            # for): the edit is not paced, so it goes in that wait, and the answered question
-            # does not keep buttons that look live meanwhile.
-            edit_first = self.outbox.would_wait(chat_id)
-            edits: list[Callable[[], Awaitable[object]]] = []
-            for reply in merged(outcome.replies):
-                if isinstance(reply, Confirmation):
-                    edit = await self._confirm(chat_id, reply, pressed, pressed_on)
-                    if edit is not None and edit_first:
-                        await self._edit(chat_id, edit)
-                    elif edit is not None:
-                        edits.append(edit)
-                    continue
-                await self._send(chat_id, reply, tr.gettext(SHARE_LOCATION), pressed, pressed_on)
-            for edit in edits:
-                await self._edit(chat_id, edit)
+            try:
+                for reply in merged(outcome.replies):
+                    if isinstance(reply, Confirmation):
+                        edit = await self._confirm(chat_id, reply, pressed, pressed_on)
+                        if edit is not None:
+                            edits.append(asyncio.create_task(self._edit(chat_id, edit)))
+                        continue
+                    await self._send(
+                        chat_id, reply, tr.gettext(SHARE_LOCATION), pressed, pressed_on
+                    )
+                for task in edits:
+                    await task  # its failure is the step's, as the reply's would be
+            finally:
+                # When the reply failed, the edits still end before the chat's next update.
+                await asyncio.gather(*edits, return_exceptions=True)
         except Blocked:
             pass  # already marked unreachable; nothing more to say to them
         if outcome.recorded and self.on_recorded is not None:
@@ -518,7 +520,6 @@ def make_outbox(host: Host, pacer: Pacer | None) -> Outbox:
         blocked,
         pace=lambda chat: pacer.replying(str(chat)),
         pause=pacer.pause,
-        waits=lambda chat: pacer.reply_waits(str(chat)),
     )
 
 

@@ -64,7 +64,6 @@ class Outbox:
         *,
         pace: Pace | None = None,
         pause: Callable[[float], None] | None = None,
-        waits: Callable[[int], bool] | None = None,
         max_retries: int = 3,
         backoff: float = 0.5,
         max_retry_after: float = 60.0,
@@ -74,16 +73,11 @@ class Outbox:
         self.on_blocked = on_blocked
         self.pace = pace
         self.pause = pause
-        self.waits = waits
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.sleep = sleep
         self.jitter = jitter
-
-    def would_wait(self, chat_id: int) -> bool:
-        """Whether a new message to this chat, sent now, would wait for its turn."""
-        return self.waits is not None and self.waits(chat_id)
 
     async def call(
         self, chat_id: int, make: Callable[[], Awaitable[T]], *, message: bool = True

@@ -93,25 +93,6 @@ async def test_concurrent_turns_share_one_rate() -> None:
     assert len(windows) == 50 and min(windows) >= 0.99
 
 
-async def test_a_reply_is_said_to_wait_within_its_chats_second_or_a_pause(
-    clock: VirtualClock,
-) -> None:
-    pacer = _pacer(clock, 1000)
-    assert not pacer.reply_waits("amina")  # nothing sent to her yet
-    async with pacer.replying("amina"):
-        pass
-    assert pacer.reply_waits("amina")  # her next message waits for the rest of the second
-    assert not pacer.reply_waits("bilal")
-    await clock.sleep(1.01)
-    assert not pacer.reply_waits("amina")
-    pacer.pause(5)  # Telegram asked every message to wait
-    assert pacer.reply_waits("bilal")
-    unpaced = Pacer(1000, per_chat=0.0, monotonic=clock.monotonic, sleep=clock.sleep)
-    async with unpaced.replying("amina"):
-        pass
-    assert not unpaced.reply_waits("amina")
-
-
 async def test_retry_after_pauses_every_turn(clock: VirtualClock) -> None:
     pacer = _pacer(clock, 30)
     await pacer.turn("a")

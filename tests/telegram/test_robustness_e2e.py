@@ -178,6 +178,22 @@ async def test_the_press_is_answered_beside_a_slow_reply(tg: Harness) -> None:
     assert "area" in (tg.asked(AMINA) or "").lower()
 
 
+async def test_the_answer_is_shown_beside_a_slow_next_question(tg: Harness) -> None:
+    # Telegram is slow with the next question: the answer already shows on the question it
+    # answered (its buttons gone), not only once the next question is through.
+    await tg.command(AMINA, "start")
+    await tg.tap(AMINA, "Yes, I agree")
+    tg.api.inject_timeout("sendMessage", 3.0, deliver=True)
+    tg.api.send_text(AMINA, "Riverside")
+    await tg.api.wait_for(
+        lambda: (tg.api.sent(AMINA)[1].text or "").endswith("✅ Riverside"), timeout=5
+    )
+    assert tg.api.sent(AMINA)[1].buttons == []
+    assert len(tg.api.sent(AMINA)) == 2  # the next question is on its way
+    await tg.settle()
+    assert "No, thanks" in tg.last(AMINA).labels
+
+
 async def test_the_running_bot_collects_young_objects_less_often(
     server: DoubleServer, tmp_path: Path
 ) -> None:
