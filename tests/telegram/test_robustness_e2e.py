@@ -173,6 +173,11 @@ async def test_the_press_is_answered_beside_a_slow_reply(tg: Harness) -> None:
     await tg.api.wait_for(
         lambda: any(c.status == 200 for c in tg.api.calls("answerCallbackQuery")), timeout=5
     )
+    # and the answer shows on the question it answered, its buttons gone
+    await tg.api.wait_for(
+        lambda: (tg.api.sent(AMINA)[0].text or "").endswith("✅ Yes, I agree"), timeout=5
+    )
+    assert tg.api.sent(AMINA)[0].buttons == []
     assert len(tg.api.sent(AMINA)) == 1  # only the consent question: the next is on its way
     await tg.settle()
     assert "area" in (tg.asked(AMINA) or "").lower()
