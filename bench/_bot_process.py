@@ -42,7 +42,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -86,13 +86,19 @@ MAX_CONCURRENT_UPDATES = PerChatUpdateProcessor().max_concurrent_updates
 CHAT = "$chat"
 QUERY = "$query"
 SENT = "$sent"
-# Calls ours makes beside the rest of a step (the answer to a press, which stops the button's
-# spinner, and the edit that shows the answer on the question it answered), so that they
-# reach the double in any order; bench/throughput.py compares a step's calls with these in
-# any place. Ours edits a question in place of sending it again (a tick added on a question
-# of many choices) one after another with the rest, but such a step makes no other call than
-# the answer, so making it beside changes nothing.
-BESIDE = frozenset({"answerCallbackQuery", "editMessageText"})
+
+
+def made_beside(method: str, params: Mapping[str, Any]) -> bool:
+    """Whether ours makes this call beside the rest of its step (bot/telegram/channel.py), so
+    that it reaches the double in any order: the answer to a press, which stops the button's
+    spinner, and the edit that shows an answer on the question it answered, which takes the
+    question's buttons away (no reply markup). An edit that redraws a question's buttons in
+    place (a tick added) is made one after another with the rest, after a message saying a
+    choice is over the limit, say. bench/throughput.py compares the calls made beside in any
+    place."""
+    return method == "answerCallbackQuery" or (
+        method == "editMessageText" and "reply_markup" not in params
+    )
 
 
 class GcPauses:
@@ -381,8 +387,9 @@ class Mirror:
     markers in the parameters: "$chat" for the update's chat id, "$query" for its callback
     query's id, and {"$sent": k} for the id of the k-th message this bot sent to the chat.
     Each call goes through PTB's own method for it (bot.send_message, bot.edit_message_text,
-    ...), one after another as ours makes them (the answer to a press and the edits beside
-    the rest, as ours makes them: `BESIDE`), with reply markup built as PTB objects.
+    ...), one after another as ours makes them (the answer to a press and the edit showing an
+    answer beside the rest, as ours makes them: `made_beside`), with reply markup built as PTB
+    objects.
     """
 
     def __init__(self, script: dict[str, Any], bot: Bot) -> None:
@@ -414,16 +421,16 @@ class Mirror:
         if _kind(update) != step["kind"]:
             raise RuntimeError(f"chat {chat.id}: step {index + 1} is a {_kind(update)} update")
         sent = self.sent.setdefault(chat.id, [])
-        # As ours (bot/telegram/channel.py), the answer to a press and the edits go beside
-        # the rest.
+        # As ours (bot/telegram/channel.py), the answer to a press and the edit showing an
+        # answer go beside the rest.
         beside = [
             asyncio.create_task(self._make(call, chat.id, update, sent))
             for call in step["calls"]
-            if call["method"] in BESIDE
+            if made_beside(call["method"], call["params"])
         ]
         try:
             for call in step["calls"]:
-                if call["method"] in BESIDE:
+                if made_beside(call["method"], call["params"]):
                     continue
                 result = await self._make(call, chat.id, update, sent)
                 if call["method"].startswith("send") and isinstance(result, Message):

@@ -72,7 +72,7 @@ if __package__ in (None, ""):  # run as a file: make the repository importable
 
 import telegram
 
-from bench._bot_process import BESIDE, CHAT, LIMITS_ENV, QUERY, SENT
+from bench._bot_process import CHAT, LIMITS_ENV, QUERY, SENT, made_beside
 from tgdouble import TEST_TOKEN, CallRecord, DoubleServer, FakeBotAPI, SentMessage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -745,17 +745,15 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
         else:
             phase.calls_outside += 1
     phase.signatures = Counter(
-        tuple(_in_order([call.method for call in step]) for step in steps)
-        for steps in by_step.values()
+        tuple(_in_order(step) for step in steps) for steps in by_step.values()
     )
     timing: dict[str, list[float]] = {"first call": [], "between calls": [], "after the last": []}
     for chat, steps in by_step.items():
         for (start, end), made in zip(windows[chat], steps, strict=True):
-            calls = made  # in the order they arrived, those made beside the rest included
-            if calls and start < phase.steady_end:
-                timing["first call"].append(calls[0].time - start)
-                timing["between calls"] += [b.time - a.time for a, b in itertools.pairwise(calls)]
-                timing["after the last"].append(end - calls[-1].time)
+            if made and start < phase.steady_end:  # in the order they arrived, all of them
+                timing["first call"].append(made[0].time - start)
+                timing["between calls"] += [b.time - a.time for a, b in itertools.pairwise(made)]
+                timing["after the last"].append(end - made[-1].time)
     phase.call_timing = timing
     if keep:
         first = min(by_step)
@@ -763,12 +761,13 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
         phase.sql_per_step = _sql_per_step(phase, windows)
 
 
-def _in_order(methods: list[str]) -> tuple[str, ...]:
+def _in_order(calls: Sequence[CallRecord]) -> tuple[str, ...]:
     """A step's methods as compared between residents and bots: in the order they arrived,
-    but those made beside the rest (`BESIDE`: the answer to a press, the edits) last and
-    sorted, wherever they arrived."""
-    return tuple(m for m in methods if m not in BESIDE) + tuple(
-        sorted(m for m in methods if m in BESIDE)
+    but those made beside the rest (`made_beside`: the answer to a press, the edit showing an
+    answer) last and sorted, wherever they arrived."""
+    beside = [made_beside(call.method, call.params) for call in calls]
+    return tuple(c.method for c, b in zip(calls, beside, strict=True) if not b) + tuple(
+        sorted(c.method for c, b in zip(calls, beside, strict=True) if b)
     )
 
 
@@ -778,6 +777,7 @@ def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:
     script_steps = []
     for (_, kind), calls in zip(STEPS, steps, strict=True):
         out = []
+        earlier = len(sent)  # all a call made beside the rest can name: it goes before any send
         for call in calls:
             if call.files:
                 raise BenchError(f"the baseline cannot replay an upload ({call.method})")
@@ -790,6 +790,11 @@ def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:
                 elif key == "message_id":
                     if value not in sent:
                         raise BenchError(f"{call.method}: message {value} was not the bot's")
+                    if sent.index(value) >= earlier and made_beside(call.method, call.params):
+                        raise BenchError(
+                            f"{call.method} beside the rest edits message {value}, sent in the "
+                            "same step: the baseline could not replay it"
+                        )
                     value = {SENT: sent.index(value)}
                 params[key] = value
             out.append({"method": call.method, "params": params})
@@ -876,8 +881,8 @@ def calibration_lines(phase: Phase) -> list[str]:
         f"per step: {calls / len(STEPS):.2f} Bot API calls, {statements / len(STEPS):.2f} SQL "
         "statements (BEGIN and COMMIT included)",
         "the baseline replays exactly these calls (methods, parameters, order; the answer to a "
-        "press and the edits beside the rest, as ours makes them) for each step; "
-        "every run below re-derives both bots' calls per step from the double's log",
+        "press and the edit showing an answer beside the rest, as ours makes them) for each "
+        "step; every run below re-derives both bots' calls per step from the double's log",
         f"  residents with these calls: {phase.matching} of {phase.residents}; processing p50 "
         f"{_ms(percentile(phase.processing, 50))} ms, p99 {_ms(percentile(phase.processing, 99))}"
         " ms (one at a time, no queueing)",

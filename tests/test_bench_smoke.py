@@ -13,11 +13,23 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench.throughput import Pacing, _all_residents, _in_order, percentile, plan_lanes, spread
+from bench._bot_process import CHAT, SENT
+from bench.throughput import (
+    BenchError,
+    Pacing,
+    _all_residents,
+    _in_order,
+    make_script,
+    percentile,
+    plan_lanes,
+    spread,
+)
 from tests.benchrun import run_bench
+from tgdouble import CallRecord
 
 REPO = Path(__file__).resolve().parents[1]
 NUMBER = r"[\d.]+"
@@ -372,17 +384,54 @@ async def test_residents_after_the_first_of_a_lane_wait_their_own_draws() -> Non
             ready = sent[-1]
 
 
+def _call(method: str, message_id: int | None = None, **params: Any) -> CallRecord:
+    """A call to chat 5, as the double logs it; a sendMessage answered with `message_id`."""
+    if method == "sendMessage":
+        return CallRecord(
+            method, {"chat_id": 5, **params}, 0.0, response={"result": {"message_id": message_id}}
+        )
+    if message_id is not None:
+        params["message_id"] = message_id
+    return CallRecord(method, {"chat_id": 5, **params}, 0.0)
+
+
 def test_the_calls_made_beside_the_rest_are_compared_in_any_place() -> None:
-    # Both bots make the answer to a press and the edits beside the reply, so they reach the
-    # double before, between or after its messages; the calls made one after another keep
-    # their order.
+    # Both bots make the answer to a press and the edit showing an answer beside the reply,
+    # so they reach the double before, between or after its messages; the calls made one
+    # after another keep their order, an edit redrawing a question's buttons included.
+    send, answer = _call("sendMessage", 2), _call("answerCallbackQuery")
+    shown = _call("editMessageText", 1, text="Are you happy to take part?\n\n✅ Yes")
     expected = ("sendMessage", "answerCallbackQuery", "editMessageText")
-    assert _in_order(["answerCallbackQuery", "sendMessage", "editMessageText"]) == expected
-    assert _in_order(["editMessageText", "sendMessage", "answerCallbackQuery"]) == expected
-    assert _in_order(["editMessageText", "sendMessage"]) == ("sendMessage", "editMessageText")
-    two = ("sendMessage", "sendDocument", "editMessageText")
-    assert _in_order(["sendMessage", "editMessageText", "sendDocument"]) == two
-    assert _in_order(["sendDocument", "sendMessage"]) == ("sendDocument", "sendMessage")
+    assert _in_order([answer, send, shown]) == expected
+    assert _in_order([shown, send, answer]) == expected
+    assert _in_order([shown, send]) == ("sendMessage", "editMessageText")
+    redrawn = _call("editMessageText", 1, reply_markup={"inline_keyboard": []})
+    after = ("sendMessage", "editMessageText", "answerCallbackQuery")
+    assert _in_order([send, redrawn, answer]) == after
+    first = ("editMessageText", "sendMessage", "answerCallbackQuery")
+    assert _in_order([redrawn, send, answer]) == first
+
+
+def test_the_script_refuses_an_edit_beside_a_message_of_its_own_step() -> None:
+    # The baseline starts a step's calls made beside the rest before its sends: such a call
+    # can only name a message sent in an earlier step.
+    shown = _call("editMessageText", 2, text="Which area?\n\n✅ Riverside")
+    with pytest.raises(BenchError, match="same step"):
+        make_script([[_call("sendMessage", 1)], [_call("sendMessage", 2), shown], [], []], chat=5)
+    script = make_script(
+        [
+            [_call("sendMessage", 1)],
+            [_call("sendMessage", 2)],
+            [shown, _call("sendMessage", 3)],
+            [],
+        ],
+        chat=5,
+    )
+    assert script["steps"][2]["calls"][0]["params"] == {
+        "chat_id": CHAT,
+        "message_id": {SENT: 1},
+        "text": "Which area?\n\n✅ Riverside",
+    }
 
 
 def test_percentile_is_nearest_rank() -> None:

@@ -319,11 +319,16 @@ class TelegramChannel:
                     await self._send(
                         chat_id, reply, tr.gettext(SHARE_LOCATION), pressed, pressed_on
                     )
-                for task in edits:
-                    await task  # its failure is the step's, as the reply's would be
-            finally:
-                # When the reply failed, the edits still end before the chat's next update.
-                await asyncio.gather(*edits, return_exceptions=True)
+            except BaseException:
+                # The reply's failure is the step's. The edits still end before the chat's next
+                # update, and a fault of ours in one is logged, not lost behind the reply's.
+                for ended in await asyncio.gather(*edits, return_exceptions=True):
+                    if isinstance(ended, Exception) and not _telegrams(ended):
+                        log.error("an edit beside a failed reply failed too", exc_info=ended)
+                raise
+            for ended in await asyncio.gather(*edits, return_exceptions=True):
+                if isinstance(ended, BaseException):
+                    raise ended  # an edit's failure is the step's, as the reply's would be
         except Blocked:
             pass  # already marked unreachable; nothing more to say to them
         if outcome.recorded and self.on_recorded is not None:

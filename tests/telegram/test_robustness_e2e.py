@@ -11,6 +11,7 @@ import pytest
 
 from bot.host.host import Host
 from bot.store import champions, participants
+from bot.telegram import rawcall
 from bot.telegram.application import GC_THRESHOLDS
 from tests.telegram.conftest import Harness, bot_running
 from tgdouble import TEST_TOKEN, DoubleServer, FakeBotAPI
@@ -88,6 +89,26 @@ async def test_a_resident_who_blocked_the_bot_is_marked_unreachable(tg: Harness)
     tg.api.clear_faults()
     await tg.command(AMINA, "start")  # coming back makes them reachable again
     assert tg.rows("SELECT unreachable_at FROM participants") == [(None,)]
+
+
+async def test_a_fault_in_an_edit_beside_a_failed_reply_is_logged(
+    tg: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The next question cannot go (she blocked the bot meanwhile) and the edit made beside it
+    # fails with a fault of ours: the fault is logged in full, not lost behind the reply's.
+    await tg.command(AMINA, "start")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a fault of ours in the edit")
+
+    monkeypatch.setattr(rawcall, "edit_message_text", broken)
+    tg.api.inject_403("sendMessage", AMINA, times=None)
+    caplog.set_level(logging.ERROR)
+    await tg.tap(AMINA, "Yes, I agree")
+    [(unreachable,)] = tg.rows("SELECT unreachable_at FROM participants")
+    assert unreachable is not None
+    [record] = [r for r in caplog.records if "beside a failed reply" in r.getMessage()]
+    assert record.exc_info is not None and "a fault of ours" in str(record.exc_info[1])
 
 
 async def test_429_is_waited_out_and_the_message_still_arrives(tg: Harness) -> None:
@@ -171,11 +192,11 @@ async def test_the_press_is_answered_beside_a_slow_reply(tg: Harness) -> None:
     tg.api.inject_timeout("sendMessage", 3.0, deliver=True)
     tg.api.tap(AMINA, "Yes, I agree")
     await tg.api.wait_for(
-        lambda: any(c.status == 200 for c in tg.api.calls("answerCallbackQuery")), timeout=5
+        lambda: any(c.status == 200 for c in tg.api.calls("answerCallbackQuery")), timeout=2
     )
     # and the answer shows on the question it answered, its buttons gone
     await tg.api.wait_for(
-        lambda: (tg.api.sent(AMINA)[0].text or "").endswith("✅ Yes, I agree"), timeout=5
+        lambda: (tg.api.sent(AMINA)[0].text or "").endswith("✅ Yes, I agree"), timeout=2
     )
     assert tg.api.sent(AMINA)[0].buttons == []
     assert len(tg.api.sent(AMINA)) == 1  # only the consent question: the next is on its way
@@ -191,7 +212,7 @@ async def test_the_answer_is_shown_beside_a_slow_next_question(tg: Harness) -> N
     tg.api.inject_timeout("sendMessage", 3.0, deliver=True)
     tg.api.send_text(AMINA, "Riverside")
     await tg.api.wait_for(
-        lambda: (tg.api.sent(AMINA)[1].text or "").endswith("✅ Riverside"), timeout=5
+        lambda: (tg.api.sent(AMINA)[1].text or "").endswith("✅ Riverside"), timeout=2
     )
     assert tg.api.sent(AMINA)[1].buttons == []
     assert len(tg.api.sent(AMINA)) == 2  # the next question is on its way
