@@ -84,11 +84,16 @@ class _Walk:
             node = self.flow.node(node_id)
             self.session = self.session.evolve(node_id=node.id, pending=())
             if node.is_question:
-                if node.kind is NodeKind.MULTI_CHOICE and not self.options_for(node):
-                    # A host list with nothing in it (no measures proposed yet): nothing to
-                    # pick, so an empty answer, and on.
-                    node_id = self._finish_empty(node, [])
-                    continue
+                if node.kind is NodeKind.MULTI_CHOICE:
+                    options = self.options_for(node)
+                    if not options:
+                        # A host list with nothing in it (no measures proposed yet): nothing
+                        # to pick, so an empty answer, and on.
+                        node_id = self._finish_empty(node, [])
+                        continue
+                    # Back at a question they answered ("No, change it", or Back): their
+                    # choices are still ticked, to change rather than to make again.
+                    self.session = self.session.evolve(pending=self._chosen_before(node, options))
                 if node.for_each and not self.items(node):
                     # Nothing to go through: an empty answer, and on.
                     node_id = self._finish_empty(node, {})
@@ -159,6 +164,15 @@ class _Walk:
         if node.options_from:
             return self.ctx.lists(node.options_from, self.session.answers)
         return node.options
+
+    def _chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
+        """What this session chose at a multi_choice before, of the options it offers now."""
+        before = self.session.answers.get(node.save_as) if node.save_as else None
+        if not isinstance(before, list):
+            return ()
+        offered = {o.id for o in options}
+        chosen = tuple(dict.fromkeys(c for c in before if isinstance(c, str) and c in offered))
+        return chosen[: node.max_choices] if node.max_choices else chosen
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
         controls: list[str] = []

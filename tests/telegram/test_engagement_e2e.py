@@ -96,6 +96,33 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
     assert tg.asked(RESIDENT).startswith("There is no question to answer right now.")
 
 
+async def test_changing_a_priority_answer_keeps_the_topics_ticked(tg: Harness) -> None:
+    # "No, change it" at the summary goes back to the topics with the resident's choices
+    # still ticked: to change them, not to pick them all again.
+    await _demo(tg)
+    await _onboard(tg, RESIDENT)
+    await tg.tap(RESIDENT, "🗳️ Help choose what we work on first")
+    for label in ("Safe streets", "Healthy food"):
+        await tg.tap(RESIDENT, label)
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Safe streets")  # the most important first
+    await tg.tap(RESIDENT, "No")
+    await tg.tap(RESIDENT, "No, change it")
+    labels = tg.last(RESIDENT).labels
+    assert "✅ Safe streets" in labels and "✅ Healthy food" in labels, labels
+    assert "Money worries" in labels  # the others are there to tick, unticked
+    await tg.tap(RESIDENT, "✅ Healthy food")  # untick it
+    await tg.tap(RESIDENT, "✔️ Done")  # one topic: nothing to put in order
+    await tg.tap(RESIDENT, "No")
+    assert "1. Safe streets" in (tg.asked(RESIDENT) or "")
+    await tg.tap(RESIDENT, "Yes, send it")
+    chosen = await _fetch_all(
+        tg,
+        "SELECT t.label, c.rank FROM priority_choices c JOIN topics t ON t.id = c.topic_id",
+    )
+    assert [(json.loads(label)["en"], rank) for label, rank in chosen] == [("Safe streets", 1)]
+
+
 async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: Harness) -> None:
     await _staff(tg, "/round_open 2099-01-31")
     assert (await _staff(tg, "/initiative_add 2,1 Walking group")).startswith(
