@@ -394,6 +394,15 @@ class Mirror:
 
     def __init__(self, script: dict[str, Any], bot: Bot) -> None:
         self.steps: list[dict[str, Any]] = script["steps"]
+        # Each step's calls made beside the rest and those made one after another, sorted out
+        # once here, not on every update.
+        self.split: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = [
+            (
+                [c for c in step["calls"] if made_beside(c["method"], c["params"])],
+                [c for c in step["calls"] if not made_beside(c["method"], c["params"])],
+            )
+            for step in self.steps
+        ]
         self.bot = bot
         self.progress: dict[int, int] = {}  # chat -> steps done
         self.sent: dict[int, list[int]] = {}  # chat -> ids of the messages sent to it
@@ -423,15 +432,10 @@ class Mirror:
         sent = self.sent.setdefault(chat.id, [])
         # As ours (bot/telegram/channel.py), the answer to a press and the edit showing an
         # answer go beside the rest.
-        beside = [
-            asyncio.create_task(self._make(call, chat.id, update, sent))
-            for call in step["calls"]
-            if made_beside(call["method"], call["params"])
-        ]
+        aside, in_turn = self.split[index]
+        beside = [asyncio.create_task(self._make(call, chat.id, update, sent)) for call in aside]
         try:
-            for call in step["calls"]:
-                if made_beside(call["method"], call["params"]):
-                    continue
+            for call in in_turn:
                 result = await self._make(call, chat.id, update, sent)
                 if call["method"].startswith("send") and isinstance(result, Message):
                     sent.append(result.message_id)

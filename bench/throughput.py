@@ -765,10 +765,11 @@ def _in_order(calls: Sequence[CallRecord]) -> tuple[str, ...]:
     """A step's methods as compared between residents and bots: in the order they arrived,
     but those made beside the rest (`made_beside`: the answer to a press, the edit showing an
     answer) last and sorted, wherever they arrived."""
-    beside = [made_beside(call.method, call.params) for call in calls]
-    return tuple(c.method for c, b in zip(calls, beside, strict=True) if not b) + tuple(
-        sorted(c.method for c, b in zip(calls, beside, strict=True) if b)
-    )
+    in_turn: list[str] = []
+    beside: list[str] = []
+    for call in calls:
+        (beside if made_beside(call.method, call.params) else in_turn).append(call.method)
+    return (*in_turn, *sorted(beside))
 
 
 def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:
@@ -790,12 +791,13 @@ def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:
                 elif key == "message_id":
                     if value not in sent:
                         raise BenchError(f"{call.method}: message {value} was not the bot's")
-                    if sent.index(value) >= earlier and made_beside(call.method, call.params):
+                    number = sent.index(value)
+                    if number >= earlier and made_beside(call.method, call.params):
                         raise BenchError(
                             f"{call.method} beside the rest edits message {value}, sent in the "
                             "same step: the baseline could not replay it"
                         )
-                    value = {SENT: sent.index(value)}
+                    value = {SENT: number}
                 params[key] = value
             out.append({"method": call.method, "params": params})
             result = (call.response or {}).get("result")

@@ -171,7 +171,7 @@ class _Walk:
         if not isinstance(before, list):
             return ()
         offered = {o.id for o in options}
-        chosen = tuple(dict.fromkeys(c for c in before if isinstance(c, str) and c in offered))
+        chosen = tuple(c for c in before if isinstance(c, str) and c in offered)
         return chosen[: node.max_choices] if node.max_choices else chosen
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
