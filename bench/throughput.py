@@ -17,6 +17,12 @@ thanks" (four steps, three answers saved), one step at a time, waiting for the b
    transport (bot/telegram/http.py's AiohttpRequest, set up as ours sets it up). Same
    methods, same number, same texts and keyboards, same double; only our logic is missing.
    Every run re-derives both bots' calls per step from the double's log and checks them.
+   ROUND TRIPS (--round-trip-latency, default 50 ms): a few residents one after another with
+   each bot, the double answering every call that long after it came, as Telegram would: the
+   calls of each step that went at once (one round trip) and those that waited for an answer
+   first must be the same in both bots, or the benchmark stops (a baseline making at once
+   calls ours makes one after another, or the other way round, would not be doing the same
+   work); each step's processing time shows what a round trip costs a resident.
 3. SATURATED, for each size (--residents): that many residents at once, no think time, so
    the bots run flat out; each resident who finishes is followed by a new one (--waves),
    so that a run has at least 4,000 steps (one wave at 100 residents was over in a second).
@@ -371,6 +377,8 @@ async def _all_residents(
 # --------------------------------------------------------------------------- one phase
 
 Signature = tuple[tuple[str, ...], ...]  # per step, the Bot API methods called, in order
+# Per step, its calls in the round trips they took: each trip's methods, sorted.
+Trips = tuple[tuple[tuple[str, ...], ...], ...]
 
 
 @dataclass
@@ -379,12 +387,13 @@ class Phase:
 
     bot: str  # ours, baseline or httpx
     residents: int
-    mode: str  # calibration, saturated or paced
+    mode: str  # calibration, round trips, saturated or paced
     run: int = 1
     pacing: Pacing | None = None
     busy: int = 0  # CPU-burning processes running meanwhile
     size: int = 0  # paced: the saturated phase's residents, whose rate it is offered a share of
     waves: int = 1  # saturated: each resident who finishes is followed by a new one, this often
+    latency: float = 0.0  # seconds the double waits before answering each call (round trips)
     updates: int = 0
     wall: float = 0.0
     started: float = 0.0  # time.monotonic() when the residents were let loose
@@ -392,6 +401,7 @@ class Phase:
     round_trips: list[float] = field(default_factory=list)  # resident-side, seconds
     samples: list[tuple[str, float, float, int | None]] = field(default_factory=list)
     signatures: Counter[Signature] = field(default_factory=Counter)  # residents by signature
+    trips: Counter[Trips] = field(default_factory=Counter)  # with latency: residents by trips
     step_calls: int = 0  # Bot API calls attributed to a step (getUpdates never is)
     calls_outside: int = 0  # calls to a resident's chat outside any of its updates
     api_calls: Counter[str] = field(default_factory=Counter)  # after the start, by method
@@ -636,6 +646,7 @@ async def run_phase(
     phase.updates = phase.people * UPDATES_PER_RESIDENT
     name = f"{phase.bot}-{phase.mode}-{phase.residents}-{phase.run}-{phase.busy}"
     api = BenchAPI()
+    api.latency = phase.latency
     burners: list[asyncio.subprocess.Process] = []
     try:
         async with DoubleServer(api) as server:
@@ -647,7 +658,7 @@ async def run_phase(
                 recorder = await _start_py_spy(py_spy, f"{phase.bot}", process.pid)
                 burners = await _start_burners(phase.busy)
                 users = range(FIRST_USER_ID, FIRST_USER_ID + phase.people)
-                at_once = 1 if phase.mode == "calibration" else phase.residents
+                at_once = 1 if phase.mode in ("calibration", "round trips") else phase.residents
                 lanes = plan_lanes(users, at_once, phase.pacing)
                 try:
                     with _collector_paused():
@@ -747,6 +758,10 @@ def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
     phase.signatures = Counter(
         tuple(_in_order(step) for step in steps) for steps in by_step.values()
     )
+    if phase.latency > 0:
+        phase.trips = Counter(
+            tuple(_round_trips(step, phase.latency) for step in steps) for steps in by_step.values()
+        )
     timing: dict[str, list[float]] = {"first call": [], "between calls": [], "after the last": []}
     for chat, steps in by_step.items():
         for (start, end), made in zip(windows[chat], steps, strict=True):
@@ -770,6 +785,80 @@ def _in_order(calls: Sequence[CallRecord]) -> tuple[str, ...]:
     for call in calls:
         (beside if made_beside(call.method, call.params) else in_turn).append(call.method)
     return (*in_turn, *sorted(beside))
+
+
+def _round_trips(calls: Sequence[CallRecord], latency: float) -> tuple[tuple[str, ...], ...]:
+    """A step's calls in the round trips they took, the double answering each `latency`
+    seconds after it came: a call that waited for another's answer came a latency after it,
+    at least, so those that came within half of one of a trip's first went with it."""
+    trips: list[list[CallRecord]] = []
+    for call in sorted(calls, key=lambda c: c.time):
+        if trips and call.time - trips[-1][0].time < latency / 2:
+            trips[-1].append(call)
+        else:
+            trips.append([call])
+    return tuple(tuple(sorted(call.method for call in trip)) for trip in trips)
+
+
+def same_trips(ours: Phase, baseline: Phase) -> Trips:
+    """The round trips every resident's steps took with both bots; BenchError if they differ
+    between residents or between the bots (the baseline would not be doing ours' work)."""
+    for phase in (ours, baseline):
+        if len(phase.trips) != 1 or phase.trips.total() != phase.people:
+            found = "; ".join(f"{_trips_text(t)} ({n})" for t, n in phase.trips.items())
+            raise BenchError(
+                f"round trips: {phase.label}: the residents' calls went in different round "
+                f"trips: {found}"
+            )
+    [trips] = ours.trips
+    if baseline.trips[trips] != baseline.people:
+        raise BenchError(
+            "round trips: the baseline's calls went in other round trips than ours': ours "
+            f"{_trips_text(trips)}; the baseline {_trips_text(next(iter(baseline.trips)))}"
+        )
+    return trips
+
+
+def _trip_text(step: tuple[tuple[str, ...], ...]) -> str:
+    """'sendMessage then answerCallbackQuery, editMessageText': one step's round trips."""
+    return " then ".join(_calls_text(trip) for trip in step) or "(none)"
+
+
+def _trips_text(trips: Trips) -> str:
+    return " | ".join(_trip_text(step) for step in trips)
+
+
+def _step_ms(phase: Phase) -> list[float]:
+    """The median processing time of each step (the n-th update of each resident), in ms."""
+    by_chat: dict[int | None, list[tuple[float, float]]] = {}
+    for _, start, end, chat in phase.samples:
+        by_chat.setdefault(chat, []).append((start, end))
+    times: list[list[float]] = [[] for _ in STEPS]
+    for spans in by_chat.values():
+        for index, (start, end) in enumerate(sorted(spans)):
+            times[index].append((end - start) * 1000)
+    return [statistics.median(step) if step else math.nan for step in times]
+
+
+def round_trip_lines(ours: Phase, baseline: Phase, trips: Trips) -> list[str]:
+    """The calls each step made at once, and its time, with both bots."""
+    latency = ours.latency * 1000
+    lines = [
+        f"ROUND TRIPS: each bot, {ours.residents} residents one after another; the double answers "
+        f"every call {latency:g} ms after it came, as Telegram far away would; calls of a step "
+        f"that came within {latency / 2:g} ms of each other went at once (one round trip); "
+        "processing: the median per step, handler start to end",
+        f"{'step':24}{'ours ms':>9}{'baseline ms':>13}   round trips (the calls of each)",
+    ]
+    for (label, _), mine, theirs, step in zip(
+        STEPS, _step_ms(ours), _step_ms(baseline), trips, strict=True
+    ):
+        lines.append(f"{label:24}{mine:9.1f}{theirs:13.1f}   {len(step)}: {_trip_text(step)}")
+    lines.append(
+        f"the baseline's calls went in the same round trips as ours: yes ({baseline.people} of "
+        f"{baseline.people} residents; ours {ours.people} of {ours.people})"
+    )
+    return lines
 
 
 def make_script(steps: list[list[CallRecord]], chat: int) -> dict[str, Any]:
@@ -1201,6 +1290,14 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
         expected = calibration.signature
         emit([*calibration_lines(calibration), ""])
         run = partial(run_phase, workdir=workdir, timeout=timeout, script=script)
+        if args.round_trip_latency > 0 and args.in_service:
+            # Ours would wait its turn in the chat (one message a second) and the baseline not.
+            emit(["ROUND TRIPS: not checked with --in-service", ""])
+        elif args.round_trip_latency > 0:
+            latency = args.round_trip_latency / 1000
+            ours = await run(Phase("ours", args.calibration, "round trips", latency=latency))
+            base = await run(Phase("baseline", args.calibration, "round trips", latency=latency))
+            emit([*round_trip_lines(ours, base, same_trips(ours, base)), ""])
         saturated: dict[int, list[tuple[Phase, Phase]]] = {}
         paced: dict[tuple[int, int], list[tuple[Phase, Phase]]] = {}
         detailed: list[Phase] = []
@@ -1332,6 +1429,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="residents one after another in the calibration (default 3)",
     )
     parser.add_argument(
+        "--round-trip-latency",
+        type=float,
+        default=50.0,
+        metavar="MS",
+        help="round trips: the double answers each call this long after it came (default 50; "
+        "0 skips the check that both bots make the same calls at once)",
+    )
+    parser.add_argument(
         "--paced",
         choices=("busy", "quiet", "both", "none"),
         default="both",
@@ -1422,6 +1527,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.residents, args.runs = [50], 1
     if args.runs < 1 or args.calibration < 1:
         parser.error("--runs and --calibration must be at least 1")
+    if args.round_trip_latency < 0:
+        parser.error("--round-trip-latency must be 0 or more")
     if args.waves < 0:
         parser.error("--waves must be at least 1 (or 0: enough for the steps a run)")
     if not 0 < args.load <= 1:

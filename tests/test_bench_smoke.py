@@ -21,11 +21,14 @@ from bench._bot_process import CHAT, SENT
 from bench.throughput import (
     BenchError,
     Pacing,
+    Phase,
     _all_residents,
     _in_order,
+    _round_trips,
     make_script,
     percentile,
     plan_lanes,
+    same_trips,
     spread,
 )
 from tests.benchrun import run_bench
@@ -77,6 +80,38 @@ def test_calibration_lists_the_calls_of_each_step(out: str) -> None:
     per_step = re.search(rf"^per step: ({NUMBER}) Bot API calls, ({NUMBER}) SQL", out, re.M)
     assert per_step is not None, out
     assert float(per_step.group(1)) > 0 and float(per_step.group(2)) > 0
+
+
+def test_both_bots_make_each_steps_calls_in_one_round_trip(out: str) -> None:
+    # The double answers every call 50 ms after it came (--round-trip-latency's default): a
+    # step takes at least that, and its calls all went at once, in both bots.
+    assert re.search(
+        r"^ROUND TRIPS: each bot, 2 residents one after another; the double answers every call "
+        r"50 ms after it came",
+        out,
+        re.M,
+    ), out
+    block = out[out.index("ROUND TRIPS") :].split("\n\n", 1)[0].splitlines()
+    rows = {
+        step: re.match(rf"^{re.escape(step)}\s+({NUMBER})\s+({NUMBER})\s+(.*)$", line)
+        for step in ("/start", "tap “Yes, I agree”", "type “Riverside”", "tap “No, thanks”")
+        for line in block
+        if line.startswith(step)
+    }
+    assert len(rows) == 4 and all(rows.values()), block
+    calls = {step: row.group(3) for step, row in rows.items() if row}
+    assert calls == {
+        "/start": "1: sendMessage",
+        "tap “Yes, I agree”": "1: answerCallbackQuery, editMessageText, sendMessage",
+        "type “Riverside”": "1: editMessageText, sendMessage",
+        "tap “No, thanks”": "1: answerCallbackQuery, editMessageText, sendMessage",
+    }, block
+    for row in rows.values():
+        assert row and float(row.group(1)) >= 50 and float(row.group(2)) >= 50, block
+    assert block[-1] == (
+        "the baseline's calls went in the same round trips as ours: yes (2 of 2 residents; "
+        "ours 2 of 2)"
+    ), block
 
 
 def test_runs_alternate_and_make_the_same_calls(out: str) -> None:
@@ -205,10 +240,10 @@ def test_targets_are_judged_on_every_run(out: str) -> None:
 def test_without_paced_phases_or_context() -> None:
     out = _bench(
         *("--residents", "2", "--waves", "1", "--runs", "1", "--calibration", "1"),
-        *("--paced", "none", "--no-context"),
+        *("--paced", "none", "--no-context", "--round-trip-latency", "0"),
     )
     assert "SATURATED, 2 residents at once, 4 steps each, no think time, in 1 wave " in out
-    assert "PACED" not in out and "context" not in out, out
+    assert "PACED" not in out and "context" not in out and "ROUND TRIPS" not in out, out
     assert re.search(r"^target paced p99 < 25 ms with another process busy: not judged", out, re.M)
 
 
@@ -217,6 +252,7 @@ def test_a_fixed_paced_rate_is_offered_as_given() -> None:
     out = _bench(
         *("--residents", "2", "--waves", "1", "--runs", "1", "--calibration", "1"),
         *("--paced", "busy", "--paced-rate", "20", "--paced-window", "1", "--no-context"),
+        *("--round-trip-latency", "0"),
     )
     heading = re.search(
         rf"^PACED, a fixed 20 steps/s \(({NUMBER})% of our median saturated rate\) with 2 "
@@ -250,6 +286,7 @@ def test_a_fixed_paced_rate_is_offered_as_given() -> None:
         (["--busy-reference", "idle", "--paced-rate", "20"], "not with --paced-rate"),
         (["--busy-reference", "busy", "--paced", "quiet"], "not with --paced-rate or --paced q"),
         (["--busy-reference", "idle", "--paced", "none"], "--busy-reference needs a busy paced"),
+        (["--round-trip-latency", "-1"], "--round-trip-latency must be 0 or more"),
     ],
 )
 def test_paced_options_that_cannot_apply_are_refused(args: list[str], said: str) -> None:
@@ -432,6 +469,56 @@ def test_the_script_refuses_an_edit_beside_a_message_of_its_own_step() -> None:
         "message_id": {SENT: 1},
         "text": "Which area?\n\n✅ Riverside",
     }
+
+
+def _at(method: str, time: float) -> CallRecord:
+    return CallRecord(method=method, params={"chat_id": 5}, time=time)
+
+
+def test_calls_that_came_together_went_in_one_round_trip() -> None:
+    # With 50 ms before each answer, a call made after another's answer comes 50 ms or more
+    # after it; calls made at once come within a few milliseconds of each other.
+    at_once = [
+        _at("sendMessage", 10.003),
+        _at("answerCallbackQuery", 10.0),
+        _at("editMessageText", 10.001),
+    ]
+    assert _round_trips(at_once, 0.05) == (
+        ("answerCallbackQuery", "editMessageText", "sendMessage"),
+    )
+    in_turn = [
+        _at("sendMessage", 10.0),
+        _at("answerCallbackQuery", 10.052),
+        _at("editMessageText", 10.104),
+    ]
+    assert _round_trips(in_turn, 0.05) == (
+        ("sendMessage",),
+        ("answerCallbackQuery",),
+        ("editMessageText",),
+    )
+    assert _round_trips([], 0.05) == ()
+
+
+def _tripped(bot: str, *per_resident: tuple[tuple[str, ...], ...]) -> Phase:
+    phase = Phase(bot, len(per_resident), "round trips", latency=0.05)
+    phase.trips = Counter((trips,) for trips in per_resident)
+    return phase
+
+
+def test_the_benchmark_stops_if_the_baseline_takes_other_round_trips() -> None:
+    together = (("answerCallbackQuery", "sendMessage"),)
+    apart = (("sendMessage",), ("answerCallbackQuery",))
+    assert same_trips(
+        _tripped("ours", together, together), _tripped("baseline", together, together)
+    ) == (together,)
+    with pytest.raises(
+        BenchError, match="other round trips than ours'.*sendMessage then answerCallbackQuery"
+    ):
+        same_trips(_tripped("ours", together, together), _tripped("baseline", apart, apart))
+    with pytest.raises(
+        BenchError, match="ours: the residents' calls went in different round trips"
+    ):
+        same_trips(_tripped("ours", together, apart), _tripped("baseline", together, together))
 
 
 def test_percentile_is_nearest_rank() -> None:
