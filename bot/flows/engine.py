@@ -166,10 +166,13 @@ class _Walk:
         return node.options
 
     def _chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
-        """What this session chose at a multi_choice before, of the options it offers now."""
+        """What this session chose at a multi_choice before, or else what the resident chose
+        from its host list outside it (`Context.chosen`), of the options it offers now."""
         before = self.session.answers.get(node.save_as) if node.save_as else None
         if not isinstance(before, list):
-            return ()
+            if not node.options_from:
+                return ()
+            before = self.ctx.chosen(node.options_from, self.session.answers)
         offered = {o.id for o in options}
         chosen = tuple(c for c in before if isinstance(c, str) and c in offered)
         return chosen[: node.max_choices] if node.max_choices else chosen

@@ -82,6 +82,20 @@ def fixed_lists(lists: Mapping[str, tuple[Option, ...]]) -> Lists:
     return get
 
 
+class Chosen(Protocol):
+    """What the resident chose before from a host list (`options_from`), outside this flow:
+    their earlier answer to the same question (a round answered again), so that a
+    `multi_choice` shows it ticked, to change rather than to make again. Option ids; must be
+    pure, like Lists."""
+
+    def __call__(self, name: str, answers: Mapping[str, Any], /) -> tuple[str, ...]: ...
+
+
+def none_chosen(name: str, answers: Mapping[str, Any], /) -> tuple[str, ...]:
+    """A host that keeps no earlier answers."""
+    return ()
+
+
 class Facts(Protocol):
     """Facts (`given:`) the host can read again when a branch reaches them, from the answers
     so far; None keeps the value the flow started with. Must be pure, like Lists."""
@@ -96,13 +110,15 @@ def no_facts(name: str, answers: Mapping[str, Any], /) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What the host injects: the clock, the option lists that come from outside the flow,
-    facts it can read again mid-flow, and how typed text is read in the resident's language."""
+    """What the host injects: the clock, the option lists that come from outside the flow
+    (and what the resident chose from them before), facts it can read again mid-flow, and
+    how typed text is read in the resident's language."""
 
     now: datetime
     lists: Lists = no_lists
     words: Words = PLAIN
     facts: Facts = no_facts
+    chosen: Chosen = none_chosen
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.flows.events import Facts, Lists
+from bot.flows.events import Chosen, Facts, Lists
 from bot.flows.model import NodeKind, Option
 from bot.flows.needs import Provided, RecordNeeds
 from bot.i18n.catalogs import Translator
@@ -55,11 +55,14 @@ class View:
 
 @dataclass(frozen=True, slots=True)
 class OptionList:
-    """An `options_from` / `for_each` list; `reads` are the answers it depends on."""
+    """An `options_from` / `for_each` list; `reads` are the answers it depends on;
+    `chosen`, the ids the resident chose from it before, outside the flow (a multi_choice
+    shows them ticked)."""
 
     name: str
     make: Callable[[View, Answers], tuple[Option, ...]]
     reads: tuple[str, ...] = ()
+    chosen: Callable[[View, Answers], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,15 @@ class Registry:
         def get(name: str, answers: Answers, /) -> str | None:
             fact = self.facts.get(name)
             return fact.recheck(view, answers) if fact and fact.recheck else None
+
+        return get
+
+    def chosen(self, view: View) -> Chosen:
+        """What the resident chose from each list before, outside the flow (none: nothing)."""
+
+        def get(name: str, answers: Answers, /) -> tuple[str, ...]:
+            entry = self.options.get(name)
+            return entry.chosen(view, answers) if entry and entry.chosen else ()
 
         return get
 

@@ -158,6 +158,7 @@ class Step:
             lists=self.host.registry.lists(view),
             words=self.host.words(self.locale),
             facts=self.host.registry.rechecks(view),
+            chosen=self.host.registry.chosen(view),
         )
 
     def active(self) -> StoredSession | None:

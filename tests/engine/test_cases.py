@@ -3,7 +3,8 @@
 A case holds a flow (its YAML text under `flow:`), the host's option lists it uses (`lists:`,
 name -> [{id, label, also}], `also` being other words that pick the option when typed), facts
 the host reads again when a branch reaches them (`facts:`, name -> {on: KEY, values: {answer:
-fact}}: the fact's value from the answer saved under KEY, if the answer is listed) and
+fact}}: the fact's value from the answer saved under KEY, if the answer is listed), what the
+resident chose from a host list before, outside the flow (`chosen:`, name -> [ids]) and
 `steps:`. Each step is one input and exactly the events it gives, in order, optionally with
 the session after it:
 
@@ -63,6 +64,7 @@ from bot.flows.events import (
     ApplyEffect,
     Ask,
     Choose,
+    Chosen,
     Context,
     Event,
     Facts,
@@ -86,7 +88,7 @@ HERE = Path(__file__).parent / "cases"
 CASES = sorted(HERE.glob("*.yaml"))
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
-CASE_KEYS = frozenset({"flow", "lists", "facts", "steps", "xfail"})
+CASE_KEYS = frozenset({"flow", "lists", "facts", "chosen", "steps", "xfail"})
 INPUTS = ("start", "choose", "text", "location", "voice", "current", "change_flow")
 SESSION_KEYS = frozenset({"node", "status", "answers", "pending", "history", "version"})
 _BOOL = "tag:yaml.org,2002:bool"
@@ -397,7 +399,12 @@ def test_engine_case(path: Path) -> None:
         for name, options in (case.get("lists") or {}).items()
     }
     try:
-        context = Context(NOW, lists=fixed_lists(lists), facts=case_facts(case.get("facts")))
+        context = Context(
+            NOW,
+            lists=fixed_lists(lists),
+            facts=case_facts(case.get("facts")),
+            chosen=case_chosen(case.get("chosen")),
+        )
         run = Run(path.stem, case["flow"], context)
     except CaseError as exc:
         pytest.fail(f"case {path.stem!r}: {exc}", pytrace=False)
@@ -424,6 +431,18 @@ def case_facts(given: Any) -> Facts:
         return values.get(str(answers.get(key)))
 
     return facts
+
+
+def case_chosen(given: Any) -> Chosen:
+    """The `chosen:` of a case: what the resident chose from each host list before."""
+    if not isinstance(given or {}, dict):
+        raise CaseError(f"chosen is {{list name: [ids]}}, not {given!r}")
+    table = {str(name): tuple(str(i) for i in ids or ()) for name, ids in (given or {}).items()}
+
+    def chosen(name: str, answers: Mapping[str, Any], /) -> tuple[str, ...]:
+        return table.get(name, ())
+
+    return chosen
 
 
 def play_step(run: Run, step: dict[str, Any], where: str) -> None:

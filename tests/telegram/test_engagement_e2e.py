@@ -96,17 +96,24 @@ async def test_staff_run_a_round_end_to_end(tg: Harness) -> None:
     assert tg.asked(RESIDENT).startswith("There is no question to answer right now.")
 
 
+async def _choose_topics(tg: Harness, first: str, second: str) -> None:
+    """From the menu, two of the round's topics, `first` the most important, nothing else: at
+    the summary."""
+    await tg.tap(RESIDENT, "🗳️ Help choose what we work on first")
+    for label in (second, first):
+        await tg.tap(RESIDENT, label)
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, first)
+    await tg.tap(RESIDENT, "No")
+    assert "Is this right?" in tg.asked(RESIDENT)
+
+
 async def test_changing_a_priority_answer_keeps_the_topics_ticked(tg: Harness) -> None:
     # "No, change it" at the summary goes back to the topics with the resident's choices
     # still ticked: to change them, not to pick them all again.
     await _demo(tg)
     await _onboard(tg, RESIDENT)
-    await tg.tap(RESIDENT, "🗳️ Help choose what we work on first")
-    for label in ("Safe streets", "Healthy food"):
-        await tg.tap(RESIDENT, label)
-    await tg.tap(RESIDENT, "✔️ Done")
-    await tg.tap(RESIDENT, "Safe streets")  # the most important first
-    await tg.tap(RESIDENT, "No")
+    await _choose_topics(tg, "Safe streets", "Healthy food")
     await tg.tap(RESIDENT, "No, change it")
     labels = tg.last(RESIDENT).labels
     assert "✅ Safe streets" in labels and "✅ Healthy food" in labels, labels
@@ -121,6 +128,35 @@ async def test_changing_a_priority_answer_keeps_the_topics_ticked(tg: Harness) -
         "SELECT t.label, c.rank FROM priority_choices c JOIN topics t ON t.id = c.topic_id",
     )
     assert [(json.loads(label)["en"], rank) for label, rank in chosen] == [("Safe streets", 1)]
+
+
+async def test_answering_a_round_again_starts_from_the_answer_sent(tg: Harness) -> None:
+    # "Your new answers will replace the old ones": the topics sent before are ticked, to
+    # change rather than to pick again; what is sent replaces them.
+    await _demo(tg)
+    await _onboard(tg, RESIDENT)
+    await _choose_topics(tg, "Healthy food", "Safe streets")
+    await tg.tap(RESIDENT, "Yes, send it")
+    await tg.tap(RESIDENT, "🗳️ Help choose what we work on first")
+    assert "You have already answered this question." in tg.asked(RESIDENT)
+    labels = tg.last(RESIDENT).labels
+    assert "✅ Safe streets" in labels and "✅ Healthy food" in labels, labels
+    assert "✅ Money worries" not in labels and "Money worries" in labels, labels
+    await tg.tap(RESIDENT, "✅ Safe streets")  # untick it
+    await tg.tap(RESIDENT, "Money worries")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Money worries")
+    await tg.tap(RESIDENT, "No")
+    await tg.tap(RESIDENT, "Yes, send it")
+    chosen = await _fetch_all(
+        tg,
+        "SELECT t.label, c.rank FROM priority_choices c JOIN topics t ON t.id = c.topic_id "
+        "ORDER BY c.rank",
+    )
+    assert [(json.loads(label)["en"], rank) for label, rank in chosen] == [
+        ("Money worries", 1),
+        ("Healthy food", 2),
+    ]
 
 
 async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: Harness) -> None:

@@ -98,6 +98,14 @@ def round_topics(view: View, answers: Answers) -> tuple[Option, ...]:
     )
 
 
+def _earlier_topics(view: View, answers: Answers) -> tuple[str, ...]:
+    """The topics the resident sent before in the round they are answering again (shown
+    ticked: "Your new answers will replace the old ones", so they start from the old)."""
+    found = the_round(view, answers)
+    earlier = view.snapshot.submission(found.id) if found is not None else None
+    return tuple(topic_ref(t) for t in earlier or ())
+
+
 def _question(view: View, answers: Answers) -> str:
     found = the_round(view, answers)
     return view.text(found.question) if found else ""
@@ -143,7 +151,7 @@ ENTRIES = (
         recheck=lambda v, answers: _already(v, answers),
     ),
     OptionList("open_rounds", open_rounds),
-    OptionList("round_topics", round_topics, reads=("round",)),
+    OptionList("round_topics", round_topics, reads=("round",), chosen=_earlier_topics),
     Param("open_round_list", _round_list),
     Param("round_question", _question),
     Param("round_closes", _closes),
