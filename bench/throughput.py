@@ -22,7 +22,8 @@ thanks" (four steps, three answers saved), one step at a time, waiting for the b
    calls of each step that went at once (one round trip) and those that waited for an answer
    first must be the same in both bots, or the benchmark stops (a baseline making at once
    calls ours makes one after another, or the other way round, would not be doing the same
-   work); each step's processing time shows what a round trip costs a resident.
+   work); each step's processing time shows what a round trip costs a resident. Not run with
+   --in-service (ours would wait its turn in a chat, one message a second; the baseline not).
 3. SATURATED, for each size (--residents): that many residents at once, no think time, so
    the bots run flat out; each resident who finishes is followed by a new one (--waves),
    so that a run has at least 4,000 steps (one wave at 100 residents was over in a second).
@@ -45,7 +46,8 @@ Bot API calls per step, processing p50/p99 (handler start to end, Bot API calls 
 timed by the same wrapper in both bots), and the ratio ours / baseline per pair of runs.
 Targets: ratio >= 0.5 and paced p99 < 25 ms with another process busy; a target is PASS only
 if every run meets it. Exit status 0 whether or not targets are met; 1 when the benchmark
-could not measure (a reply that never came, a bot that failed, calls that do not match).
+could not measure (a reply that never came, a bot that failed, calls that do not match, or
+calls made in other round trips than ours').
 """
 
 from __future__ import annotations
@@ -834,7 +836,11 @@ def _step_ms(phase: Phase) -> list[float]:
     for _, start, end, chat in phase.samples:
         by_chat.setdefault(chat, []).append((start, end))
     times: list[list[float]] = [[] for _ in STEPS]
-    for spans in by_chat.values():
+    for chat, spans in by_chat.items():
+        if len(spans) != len(STEPS):
+            raise BenchError(
+                f"{phase.label}: chat {chat} had {len(spans)} updates, not {len(STEPS)}"
+            )
         for index, (start, end) in enumerate(sorted(spans)):
             times[index].append((end - start) * 1000)
     return [statistics.median(step) if step else math.nan for step in times]
@@ -1297,6 +1303,12 @@ async def bench(args: argparse.Namespace, emit: Callable[[list[str]], None]) -> 
             latency = args.round_trip_latency / 1000
             ours = await run(Phase("ours", args.calibration, "round trips", latency=latency))
             base = await run(Phase("baseline", args.calibration, "round trips", latency=latency))
+            for phase in (ours, base):
+                if _match_text(phase, expected) != "yes":
+                    raise BenchError(
+                        f"round trips: {phase.label}'s calls were not the calibration's: "
+                        f"{dict(phase.signatures)}, {phase.calls_outside} outside any update"
+                    )
             emit([*round_trip_lines(ours, base, same_trips(ours, base)), ""])
         saturated: dict[int, list[tuple[Phase, Phase]]] = {}
         paced: dict[tuple[int, int], list[tuple[Phase, Phase]]] = {}

@@ -25,6 +25,7 @@ from bench.throughput import (
     _all_residents,
     _in_order,
     _round_trips,
+    _step_ms,
     make_script,
     percentile,
     plan_lanes,
@@ -519,6 +520,23 @@ def test_the_benchmark_stops_if_the_baseline_takes_other_round_trips() -> None:
         BenchError, match="ours: the residents' calls went in different round trips"
     ):
         same_trips(_tripped("ours", together, apart), _tripped("baseline", together, together))
+
+
+def test_step_times_are_the_median_of_each_residents_nth_update() -> None:
+    phase = Phase("ours", 2, "round trips", latency=0.05)
+    phase.samples = [
+        (kind, start, start + ms / 1000, chat)
+        for chat, times in ((5, (51, 52, 53, 54)), (6, (55, 56, 57, 58)))
+        for start, (kind, ms) in zip(
+            (1.0, 2.0, 3.0, 4.0),
+            zip(("command", "button", "text", "button"), times, strict=True),
+            strict=True,
+        )
+    ]
+    assert [round(ms, 3) for ms in _step_ms(phase)] == [53.0, 54.0, 55.0, 56.0]
+    phase.samples = phase.samples[:-1]  # a resident with three updates cannot be placed
+    with pytest.raises(BenchError, match="chat 6 had 3 updates, not 4"):
+        _step_ms(phase)
 
 
 def test_percentile_is_nearest_rank() -> None:

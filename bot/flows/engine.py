@@ -168,14 +168,25 @@ class _Walk:
     def _chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
         """What this session chose at a multi_choice before, or else what the resident chose
         from its host list outside it (`Context.chosen`), of the options it offers now."""
-        before = self.session.answers.get(node.save_as) if node.save_as else None
-        if not isinstance(before, list):
-            if not node.options_from:
-                return ()
-            before = self.ctx.chosen(node.options_from, self.session.answers)
         offered = {o.id for o in options}
-        chosen = tuple(c for c in before if isinstance(c, str) and c in offered)
-        return chosen[: node.max_choices] if node.max_choices else chosen
+
+        def of_these(before: object) -> tuple[str, ...]:
+            if not isinstance(before, list | tuple):
+                return ()
+            chosen = tuple(c for c in before if isinstance(c, str) and c in offered)
+            return chosen[: node.max_choices] if node.max_choices else chosen
+
+        if node.save_as and node.save_as in self.session.answers:
+            before = self.session.answers[node.save_as]
+            if before is None:  # skipped in this go: nothing ticked
+                return ()
+            chosen = of_these(before)
+            # None of it offered now: it answered another list (Back to another round).
+            if chosen or not node.options_from:
+                return chosen
+        if not node.options_from:
+            return ()
+        return of_these(self.ctx.chosen(node.options_from, self.session.answers))
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
         controls: list[str] = []

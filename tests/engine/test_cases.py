@@ -435,9 +435,11 @@ def case_facts(given: Any) -> Facts:
 
 def case_chosen(given: Any) -> Chosen:
     """The `chosen:` of a case: what the resident chose from each host list before."""
-    if not isinstance(given or {}, dict):
+    if not isinstance(given or {}, dict) or not all(
+        isinstance(ids, list) for ids in (given or {}).values()
+    ):
         raise CaseError(f"chosen is {{list name: [ids]}}, not {given!r}")
-    table = {str(name): tuple(str(i) for i in ids or ()) for name, ids in (given or {}).items()}
+    table = {str(name): tuple(str(i) for i in ids) for name, ids in (given or {}).items()}
 
     def chosen(name: str, answers: Mapping[str, Any], /) -> tuple[str, ...]:
         return table.get(name, ())
