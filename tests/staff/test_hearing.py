@@ -157,7 +157,8 @@ async def test_residents_words_keep_the_language_they_were_written_in(core: Core
 
     # In Welsh now, she answers the round again: the new words are labelled Welsh, and the
     # Polish ones she wrote before keep their label in the answers.
-    again = ("1", "1", "2", "d", "1", "1", "Pwll nofio i blant", "1")
+    # (The topic she sent before is ticked already: she adds a second.)
+    again = ("1", "2", "d", "1", "1", "Pwll nofio i blant", "1")
     await _talk(core, "ola", *again, phone="pl")
     suggested = (await hearing.suggestions(VIEWER, round_id)).splitlines()
     assert suggested[1].endswith(f"{today} · cy: resident said: «Pwll nofio i blant»")
