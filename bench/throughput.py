@@ -729,15 +729,21 @@ def _read_stats(phase: Phase, stats: dict[str, Any]) -> None:
         phase.writes = [(float(s), float(e), str(n)) for s, e, n in stats["writes"]]
 
 
+def _windows(phase: Phase) -> dict[int, list[tuple[float, float]]]:
+    """Each resident's updates as the bot handled them, in order: (start, end)."""
+    windows: dict[int, list[tuple[float, float]]] = {}
+    for _, start, end, chat in sorted(phase.samples, key=lambda s: s[1]):
+        if chat is not None:
+            windows.setdefault(chat, []).append((start, end))
+    return windows
+
+
 def _attribute_calls(phase: Phase, api: BenchAPI, *, keep: bool) -> None:
     """Each Bot API call to a resident's chat belongs to the update of that chat the bot was
     handling when the call arrived (a chat's updates never overlap: each resident waits for
     the reply). Fills in the signatures and the call timing; for calibration, the script and
     SQL per step."""
-    windows: dict[int, list[tuple[float, float]]] = {}
-    for _, start, end, chat in sorted(phase.samples, key=lambda s: s[1]):
-        if chat is not None:
-            windows.setdefault(chat, []).append((start, end))
+    windows = _windows(phase)
     by_step: dict[int, list[list[CallRecord]]] = {
         chat: [[] for _ in spans] for chat, spans in windows.items()
     }
@@ -832,16 +838,13 @@ def _trips_text(trips: Trips) -> str:
 
 def _step_ms(phase: Phase) -> list[float]:
     """The median processing time of each step (the n-th update of each resident), in ms."""
-    by_chat: dict[int | None, list[tuple[float, float]]] = {}
-    for _, start, end, chat in phase.samples:
-        by_chat.setdefault(chat, []).append((start, end))
     times: list[list[float]] = [[] for _ in STEPS]
-    for chat, spans in by_chat.items():
+    for chat, spans in _windows(phase).items():
         if len(spans) != len(STEPS):
             raise BenchError(
                 f"{phase.label}: chat {chat} had {len(spans)} updates, not {len(STEPS)}"
             )
-        for index, (start, end) in enumerate(sorted(spans)):
+        for index, (start, end) in enumerate(spans):
             times[index].append((end - start) * 1000)
     return [statistics.median(step) if step else math.nan for step in times]
 
