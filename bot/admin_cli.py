@@ -19,7 +19,7 @@ from bot.staff import broadcasts as drafts
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
-from bot.staff.parsing import texts
+from bot.staff.parsing import texts, translation_items
 from bot.staff.staffing import parse_role
 from bot.staff.telling import by_running_bot, describe, quiet_until, told
 from bot.store import broadcasts, report
@@ -353,7 +353,8 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
     lines = [" ".join(shlex.quote(w) for w in first)]
     if a.text:
         lines.append(a.text)
-        lines += [t.replace("=", ": ", 1) for t in a.tr]
+        # Read as round-open reads them: a --tr without "=" was glued onto the English.
+        lines += [f"{code}: {words}" for code, words in translation_items(a.tr)]
     request = drafts.parse_request("\n".join(lines), settings.timezone, now)
     new = await drafts.draft(core.desk, who, request)
     details = await drafts.preview(

@@ -20,6 +20,7 @@ from bot.host.checks import check_all, load_library
 from bot.host.deeplinks import FLOW_PREFIX, new_referral_code
 from bot.host.hooks import registry
 from bot.host.steps import Who
+from bot.store.db import CannotOpen
 
 log = logging.getLogger("community_voice")
 STAFF_COMMANDS = ("admin", "seed-demo", "broadcast", "report", "export", "dashboard-link")
@@ -49,6 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "chat":
             return asyncio.run(_chat(settings, args.flow, args.lang, args.user, args.start))
         return _run(settings)
+    except CannotOpen as exc:
+        print(f"Configuration problem: DATABASE_PATH: {exc}", file=sys.stderr)
+        return 2
     except InvalidFlows as exc:
         print("The bot cannot start because some flows have problems:", file=sys.stderr)
         print(str(exc), file=sys.stderr)

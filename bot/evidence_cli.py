@@ -11,10 +11,11 @@ from bot.app import Core
 from bot.staff import auditing, milestones, population
 from bot.staff.actor import Actor
 from bot.staff.exports import FORMATS, TABLES, export, suffix
+from bot.staff.outputs import output_file, writing
 from bot.staff.report.build import FORMATS as REPORT_FORMATS
 from bot.staff.report.build import make_report
 from bot.staff.report.common import scope
-from bot.staff.staffing import invite_text, parse_role
+from bot.staff.staffing import bot_username, invite_text, parse_role
 
 ADMIN_ACTIONS = (
     "staff-invite",
@@ -43,8 +44,14 @@ def add_parsers(
     )
     r.add_argument("--from", dest="since", metavar="DATE", help="first day, e.g. 2026-04-01")
     r.add_argument("--to", dest="until", metavar="DATE", help="last day, e.g. 2027-03-31")
-    r.add_argument("--area", help="only residents of this area (as they typed it)")
-    r.add_argument("--format", choices=REPORT_FORMATS, default="md")
+    r.add_argument(
+        "--area", help="only residents of this area (its name, another name or a postcode district)"
+    )
+    r.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        help="default: what --output's name ends in, else md",
+    )
     r.add_argument("--output", type=Path, metavar="FILE", help="default: qs148-report-DATE.FMT")
     operator(r)
     e = sub.add_parser(
@@ -60,8 +67,14 @@ def add_parsers(
         metavar="TABLE|all",
         help=f"all, or one of: {', '.join(TABLES)}",
     )
-    e.add_argument("--format", choices=FORMATS, default="xlsx")
-    e.add_argument("--output", type=Path, metavar="PATH", help="default: community-voice-...")
+    e.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="default: what --output's name ends in (.zip: every table as CSV), else xlsx",
+    )
+    e.add_argument(
+        "--output", type=Path, metavar="FILE", help="default: community-voice-TABLE-DATE.FMT"
+    )
     operator(e)
 
 
@@ -98,25 +111,41 @@ async def run_report(core: Core, who: Actor, a: argparse.Namespace) -> str:
     """community-voice report."""
     options = core.report_options(who, scope(a.since, a.until, a.area))
     day = core.clock().date().isoformat()
-    output = a.output or Path(f"qs148-report-{day}.{a.format}")
-    path = await make_report(core.desk, who, options, a.format, output)
+    output, fmt = output_file(
+        a.output,
+        a.format,
+        REPORT_FORMATS,
+        "md",
+        lambda f: f".{f}",
+        lambda f: Path(f"qs148-report-{day}.{f}"),
+    )
+    with writing(output):
+        path = await make_report(core.desk, who, options, fmt, output)
     return f"Wrote {path}"
 
 
 async def run_export(core: Core, who: Actor, a: argparse.Namespace) -> str:
     """community-voice export."""
     day = core.clock().date().isoformat()
-    output = a.output or Path(f"community-voice-{a.what}-{day}{suffix(a.what, a.format)}")
-    settings = core.settings
-    said = await export(
-        core.desk,
-        who,
-        a.what,
+    output, fmt = output_file(
+        a.output,
         a.format,
-        output,
-        secret=settings.export_secret,
-        threshold=settings.suppress_below,
+        FORMATS,
+        "xlsx",
+        lambda f: suffix(a.what, f),
+        lambda f: Path(f"community-voice-{a.what}-{day}{suffix(a.what, f)}"),
     )
+    settings = core.settings
+    with writing(output):
+        said = await export(
+            core.desk,
+            who,
+            a.what,
+            fmt,
+            output,
+            secret=settings.export_secret,
+            threshold=settings.suppress_below,
+        )
     return f"Wrote {output}: {said}"
 
 
@@ -149,8 +178,10 @@ async def run_admin(core: Core, who: Actor, a: argparse.Namespace) -> str:
 
 
 async def _invite(core: Core, who: Actor, role: str, name: str | None) -> str:
-    invite = await core.roster.invite(who, parse_role(role), name)
-    return await invite_text(core.desk, invite)
+    wanted = parse_role(role)
+    username = await bot_username(core.desk, core.settings.bot_username)
+    invite = await core.roster.invite(who, wanted, name)
+    return invite_text(invite, username)
 
 
 async def _said(done: Awaitable[object], said: str) -> str:

@@ -77,10 +77,26 @@ def test_report_export_population_invite_and_audit_from_the_command_line(
     assert out.returncode == 0 and "initiatives 2 rows" in out.stdout
     assert "audit_log.csv" in zipfile.ZipFile(everything).namelist()
 
-    invite = cli(
-        "admin", "--as", "amina", "staff-invite", "--role", "viewer", "--name", "Vera", env=env
+    # A link to a bot nobody named would be shown once and be no use: refused, none made.
+    unnamed = cli("admin", "staff-invite", "--role", "viewer", env=env)
+    assert unnamed.returncode == 1 and unnamed.stdout.startswith(
+        "Not done: Set BOT_USERNAME (your bot's username, without @) in .env first"
     )
-    assert re.search(r"start=staff-[\w-]{20,}", invite.stdout), invite.stdout
+    invite = cli(
+        "admin",
+        "--as",
+        "amina",
+        "staff-invite",
+        "--role",
+        "viewer",
+        "--name",
+        "Vera",
+        env={**env, "BOT_USERNAME": "riverside_voice_bot"},
+    )
+    assert re.search(
+        r"^Invitation 1 to join as viewer, .*\nhttps://t\.me/riverside_voice_bot\?start=staff-[\w-]{20,}\n",
+        invite.stdout,
+    ), invite.stdout
     bad = cli("admin", "staff-invite", "--role", "boss", env=env)
     assert bad.returncode == 1 and bad.stdout.strip() == (
         "Not done: 'boss' is not a role. Use admin, staff or viewer."

@@ -5,6 +5,7 @@ Telegram and by `community-voice broadcast`; every change is role-checked and au
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
 from bot.staff.telling import how_many, told
-from bot.store import broadcasts
+from bot.store import broadcasts, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 
@@ -118,8 +119,11 @@ def parse_request(message: str, zone: str, now: datetime) -> Request:
 async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
     """Save the request as a draft broadcast (nothing is sent until it is confirmed)."""
 
+    desk.check_texts(request.content.get("texts"))
+
     def work(conn: Tx, log: Audit) -> int:
         audience = request.audience
+        _check_exists(conn, audience)
         if audience.type == "area":
             # "area:CF10" or an alias reaches the area as residents' rows name it.
             audience = Audience("area", area_names(conn, [str(audience.value)])[0])
@@ -144,6 +148,25 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
         return new
 
     return int(await desk.act(actor, Role.STAFF, "send a broadcast", work))
+
+
+# An audience naming a row that does not exist would reach nobody, and say so only in the
+# preview: refused at once, as every other staff command refuses an unknown id.
+_NAMED: dict[str, tuple[Callable[[Tx, int], object], str]] = {
+    "round": (rounds.get, "There is no round {id}. Use 'rounds' to list them."),
+    "topic": (rounds.topic, "There is no topic {id}. 'results ROUND' lists a round's topics."),
+    "initiative": (initiatives.get, "There is no initiative {id}. 'initiatives' lists them."),
+    "initiative_people": (
+        initiatives.get,
+        "There is no initiative {id}. 'initiatives' lists them.",
+    ),
+}
+
+
+def _check_exists(conn: Tx, audience: Audience) -> None:
+    named = _NAMED.get(audience.type)
+    if named is not None and named[0](conn, int(audience.value)) is None:
+        raise StaffError(named[1].format(id=audience.value))
 
 
 async def preview(

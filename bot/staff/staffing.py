@@ -66,14 +66,24 @@ def describe(member: Member) -> str:
     return f"staff {member.id} [{member.role}] {member.name} ({where}), added {added}"
 
 
-async def invite_text(desk: StaffDesk, invite: NewInvite) -> str:
+async def bot_username(desk: StaffDesk, configured: str | None) -> str:
+    """The bot's username for links: BOT_USERNAME, else the one the running bot keeps."""
+    username = configured or await desk.db.read(kept.get, BOT_USERNAME)
+    if not username:
+        # A link to "<your bot's username>", shown once, could not be mended afterwards.
+        raise StaffError(
+            "Set BOT_USERNAME (your bot's username, without @) in .env first, or run the bot "
+            "once with its BOT_TOKEN, so that the link opens your bot. No invitation was made."
+        )
+    return username
+
+
+def invite_text(invite: NewInvite, username: str) -> str:
     """What an admin is told about a new invitation: the link to pass on, shown only once."""
-    username = await desk.db.read(kept.get, BOT_USERNAME)
-    bot = username or "<your bot's username>"
     return (
         f"Invitation {invite.id} to join as {invite.role.label}, valid until "
         f"{invite.expires_at[:16].replace('T', ' ')} UTC, for one person:\n"
-        f"https://t.me/{bot}?start={invite.payload}\n"
+        f"https://t.me/{username}?start={invite.payload}\n"
         "Send it to them privately: whoever opens it first joins. It is not shown again."
     )
 

@@ -202,9 +202,11 @@ def create(
     """A new broadcast; None when one with the same dedupe key already exists."""
     audience_query(audience)  # refuse an unknown audience before writing anything
     cur = conn.execute(
-        "INSERT INTO broadcasts (kind, audience, content, status, send_at, spread_hours, "
+        # Numbered past every broadcast there has been (migration 0017), deleted drafts too.
+        "INSERT INTO broadcasts (id, kind, audience, content, status, send_at, spread_hours, "
         "round_id, initiative_id, dedupe_key, created_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+        "VALUES ((SELECT highest_used + 1 FROM broadcast_numbers), "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
         (
             kind,
             audience.to_json(),

@@ -140,6 +140,10 @@ def _end_stale(writer: sqlite3.Connection) -> None:
         writer.execute("ROLLBACK")
 
 
+class CannotOpen(Exception):
+    """The database file cannot be made or opened where the settings put it."""
+
+
 @dataclass(slots=True)
 class _Steps:
     """Residents' steps sharing one transaction (Database.write_quick), committed by the first
@@ -189,10 +193,19 @@ class Database:
     async def open(cls, path: str | Path) -> Database:
         """Open (creating if needed) the database and bring its schema up to date."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CannotOpen(f"cannot make the folder {path.parent}: {exc.strerror}") from None
         db = cls(path)
         try:
             await db._on_writer(db._open_writer)
+        except (OSError, sqlite3.OperationalError) as exc:
+            opened = db._writer is not None  # then a migration failed: not about the file
+            await db.close()
+            if opened:
+                raise
+            raise CannotOpen(f"cannot open {path}: {exc}") from None
         except BaseException:
             await db.close()
             raise

@@ -20,7 +20,7 @@ from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
 from bot.staff.desk import Queued
 from bot.staff.listings import LISTINGS
 from bot.staff.parsing import split_translations, texts
-from bot.staff.staffing import invite_text, parse_role
+from bot.staff.staffing import bot_username, invite_text, parse_role
 from bot.staff.telling import sending_now, told
 from bot.store import champions, staffing
 from bot.telegram import text_staff
@@ -278,8 +278,9 @@ class StaffActions:
 
     async def _staff_invite(self, actor: Actor, w: Words, context: Any) -> str:
         role = parse_role(w.need(1)[0])
+        username = await bot_username(self.core.desk, self.core.settings.bot_username)
         invite = await self.core.roster.invite(actor, role, w.rest(1) or None)
-        return await invite_text(self.core.desk, invite)
+        return invite_text(invite, username)
 
     async def _staff_list(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.roster.members(actor)

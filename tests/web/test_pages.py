@@ -19,7 +19,8 @@ from bot.console.simulator import Simulator
 from bot.host.steps import Who
 from bot.staff import areas
 from bot.staff.actor import Role
-from bot.store import champions, initiatives, participants, rounds
+from bot.staff.staffing import BOT_USERNAME
+from bot.store import champions, initiatives, kept, participants, rounds
 from bot.store.champions import SignUp
 from bot.store.db import Tx
 from bot.web.server import Dashboard
@@ -126,11 +127,15 @@ async def test_champions_are_approved_and_their_requests_answered(web: Web) -> N
 
 async def test_staff_are_invited_given_a_role_and_removed_by_an_admin(web: Web) -> None:
     csrf = await web.sign_in(Role.ADMIN, "amina")
-    invited = await web.client.post(
-        "/staff/invite", data={"csrf": csrf, "role": "viewer", "name": "Vera"}
-    )
-    text = await invited.text()
-    assert "Invitation 1 to join as viewer" in text and "?start=staff-" in text
+    form = {"csrf": csrf, "role": "viewer", "name": "Vera"}
+    # No BOT_USERNAME and no bot run yet: the link would not open the bot, so none is made.
+    refused = await (await web.client.post("/staff/invite", data=form)).text()
+    assert "Set BOT_USERNAME (your bot&#39;s username, without @)" in refused
+    assert await web.rows("SELECT COUNT(*) FROM staff_invites") == [(0,)]
+    await web.core.db.write(kept.put, BOT_USERNAME, "riverside_voice_bot", "2026-11-25")
+    text = await (await web.client.post("/staff/invite", data=form)).text()
+    assert "Invitation 1 to join as viewer" in text
+    assert "https://t.me/riverside_voice_bot?start=staff-" in text
     member = await web.core.db.write(
         lambda conn: conn.execute(
             "INSERT INTO staff_members (name, role, added_at, added_by) "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.staff.actor import Role
-from bot.staff.staffing import invite_text, parse_role
+from bot.staff.staffing import bot_username, invite_text, parse_role
 from bot.store import staffing
 from bot.web.forms import field, optional
 from bot.web.i18n import W_, tr
@@ -24,10 +24,10 @@ async def invite(d: Dashboard, request: web.Request) -> web.StreamResponse:
     form = await request.post()
 
     async def work() -> str:
-        made = await d.core.roster.invite(
-            request[ACTOR], parse_role(field(form, "role")), optional(form, "name")
-        )
-        return await invite_text(d.core.desk, made)
+        role = parse_role(field(form, "role"))
+        username = await bot_username(d.core.desk, d.core.settings.bot_username)
+        made = await d.core.roster.invite(request[ACTOR], role, optional(form, "name"))
+        return invite_text(made, username)
 
     return await d.act(request, work, "/staff")
 

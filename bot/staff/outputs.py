@@ -1,0 +1,86 @@
+"""The file a report or an export is written to: its format and whether it can be written.
+
+`--output answers.csv` wrote an Excel workbook named .csv (the format was --format's
+default, whatever the name said), and a folder or a missing folder gave a traceback after
+the export had been recorded in the audit log as made. Both are settled before anything is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.staff.actor import StaffError
+
+# Endings that name a format, so a name ending in one of them and a --format that says
+# another are refused rather than written as the wrong kind of file.
+_ALIASES = {".htm": ".html", ".markdown": ".md"}
+
+
+def output_file(
+    output: Path | None,
+    given: str | None,
+    formats: Sequence[str],
+    default: str,
+    ending: Callable[[str], str],
+    named: Callable[[str], Path],
+) -> tuple[Path, str]:
+    """The file to write and its format: --format's when given, else the one `output`'s
+    name ends in; with no --output, `default` in a file `named` after it. Refuses a name
+    that says another format, and a file that cannot be written."""
+    if output is not None:
+        check_writable(output)  # first: a folder is said to be one, not to lack a format
+        return output, _format(output, given, formats, ending)
+    fmt = given or default
+    check_writable(named(fmt))
+    return named(fmt), fmt
+
+
+def _format(
+    output: Path, given: str | None, formats: Sequence[str], ending: Callable[[str], str]
+) -> str:
+    name_ends = _ALIASES.get(output.suffix.lower(), output.suffix.lower())
+    by_ending = {ending(f): f for f in formats}
+    named = by_ending.get(name_ends)
+    if given is None:
+        if named is None:
+            raise StaffError(
+                f"{output.name} does not say which format to write: end the name in "
+                f"{_either(list(by_ending))}, or give --format."
+            )
+        return named
+    if named is not None and named != given:
+        raise StaffError(
+            f"{output.name} ends in {output.suffix} but --format is {given}: name it "
+            f"{output.with_suffix(ending(given)).name}, or give --format {named}."
+        )
+    return given
+
+
+@contextmanager
+def writing(output: Path) -> Iterator[None]:
+    """A failure to write `output` said as a staff error, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise StaffError(f"Could not write {output}: {exc.strerror or exc}.") from None
+
+
+def check_writable(output: Path) -> None:
+    """Refuse a file that cannot be written, before anything is made or recorded."""
+    if output.is_dir():
+        raise StaffError(f"{output} is a folder: give a file name in it, like {output}/NAME.")
+    folder = output.parent
+    if not folder.is_dir():
+        raise StaffError(f"There is no folder {folder} to write {output.name} in.")
+    if output.exists() and not output.is_file():
+        raise StaffError(f"{output} is not a file that can be written.")
+    # Not opened to check: a file made by the check would stay behind if the export did not.
+    if not os.access(output if output.exists() else folder, os.W_OK):
+        raise StaffError(f"Cannot write {output}: permission denied.")
+
+
+def _either(endings: list[str]) -> str:
+    return ", ".join(endings[:-1]) + f" or {endings[-1]}" if len(endings) > 1 else endings[0]
