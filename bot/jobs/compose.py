@@ -161,14 +161,16 @@ class BroadcastComposer:
             spec = chart_spec(results, self.catalogs.get(locale))
             if spec is not None:
                 drawings[spec.key] = self._drawing(spec)
-        try:
-            # Shielded: a drawing not done in time goes on, for those who need it; one that
-            # failed is tried again for the first recipient who needs it.
-            await asyncio.wait_for(
-                asyncio.gather(*map(asyncio.shield, drawings.values()), return_exceptions=True),
-                PREPARE_AT_MOST,
-            )
-        except TimeoutError:
+        if not drawings:
+            return
+        # asyncio.wait cancels none of them: a drawing not done in time goes on, for those who
+        # need it. (A gather under wait_for, cancelled at shutdown, was left holding an error
+        # nobody read, which asyncio printed as it stopped.)
+        done, pending = await asyncio.wait(drawings.values(), timeout=PREPARE_AT_MOST)
+        for drawing in done:
+            if not drawing.cancelled():
+                drawing.exception()  # read: a failed one is tried again for who needs it
+        if pending:
             log.warning(
                 "broadcast %s: charts not drawn after %.0f s; sending those that are",
                 broadcast.id,

@@ -71,9 +71,11 @@ def told(
     ]
     simulator = reach.channels.get("console", 0)
     if simulator:
+        # With the total hidden, a count of simulator users beside it would give it away.
+        some = by_language[-1] != str(reach.told)
         lines.append(
-            f"{suppress.count(simulator, threshold)} of them use the terminal simulator: they "
-            "see it when they next open `community-voice chat`."
+            f"{'Some' if some else suppress.count(simulator, threshold)} of them use the "
+            "terminal simulator: they see it when they next open `community-voice chat`."
         )
     if reach.members > reach.told:
         # The audience's whole size is not shown here, so nothing follows from these.
@@ -105,6 +107,14 @@ def sending_now(quiet: QuietHours | None, now: datetime, zone: str) -> str:
     until = quiet_until(quiet, now, zone)
     if until is None:
         return "Sending now."
+    return f"It is quiet hours, when nobody is messaged: sending starts at {until}."
+
+
+def sending_after(action: str, quiet: QuietHours | None, now: datetime, zone: str) -> str:
+    """For a page asking to confirm an action that sends news: when sending will start."""
+    until = quiet_until(quiet, now, zone)
+    if until is None:
+        return f"Sending starts as soon as you {action}."
     return f"It is quiet hours, when nobody is messaged: sending starts at {until}."
 
 

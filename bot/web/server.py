@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.staff.actor import Actor, Refused, Role, StaffError
 from bot.staff.dashboard import DashboardDoor
 from bot.staff.desk import Queued
-from bot.staff.telling import sending_now, told
+from bot.staff.telling import sending_after, sending_now, told
 from bot.store.broadcasts import Audience, Reach
 from bot.web.i18n import (
     LANGUAGE_COOKIE,
@@ -276,6 +276,11 @@ class Dashboard:
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
         return self.who_is_told(queued.reach, queued.audience, sending)
+
+    def starts_after(self, action: str) -> str:
+        """When sending will start if the staff member does `action` now (quiet hours)."""
+        core = self.core
+        return sending_after(action, core.quiet, core.desk.now(), core.settings.timezone)
 
     def who_is_told(self, reach: Reach, audience: Audience, sending: str) -> str:
         """Who a message would reach, its counts suppressed as this bot is set to."""

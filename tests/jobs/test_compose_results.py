@@ -4,6 +4,7 @@ for the whole batch at once rather than one read each."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import timedelta
 from typing import Any
 
@@ -318,20 +319,22 @@ async def test_results_whose_chart_cannot_be_drawn_go_as_text(
     assert charts.drawn == 4
 
 
+def _start_results(conn: Tx, now: str) -> Broadcast:
+    """The closed round's results broadcast, started."""
+    [found] = [b for b in broadcasts.with_status(conn, "scheduled") if b.kind == "results"]
+    broadcasts.start(conn, found.id, now)
+    started = broadcasts.get(conn, found.id)
+    assert started is not None
+    return started
+
+
 async def test_charts_are_drawn_only_for_those_this_bot_can_send_to(core: Core) -> None:
     """A broadcast whose recipients are all on a channel this process cannot reach stays
     "sending" for a process that can, and is looked at again every sweep: it must not draw
     every chart again each time."""
     round_id, *_ = await _closed_round(core)  # twelve recipients, on Telegram
 
-    def start(conn: Tx) -> Broadcast:
-        [found] = [b for b in broadcasts.with_status(conn, "scheduled") if b.kind == "results"]
-        broadcasts.start(conn, found.id, core.clock().isoformat())
-        started = broadcasts.get(conn, found.id)
-        assert started is not None
-        return started
-
-    broadcast = await core.db.write(start)
+    broadcast = await core.db.write(_start_results, core.clock().isoformat())
     charts = _CountedCharts()
     composer = BroadcastComposer(core.db, core.catalogs, charts)
     await composer.prepare(broadcast, ("console",))
@@ -339,6 +342,32 @@ async def test_charts_are_drawn_only_for_those_this_bot_can_send_to(core: Core) 
     await composer.prepare(broadcast, ("console", "telegram"))
     assert charts.drawn == 1  # theirs, English
     composer.close()
+
+
+async def test_stopping_while_charts_are_drawn_leaves_no_error_behind(core: Core) -> None:
+    """The bot stopping (Ctrl-D in the simulator) while a results broadcast's charts were
+    being drawn printed "ERROR asyncio: _GatheringFuture exception was never retrieved"."""
+    round_id, *_ = await _closed_round(core)
+
+    broadcast = await core.db.write(_start_results, core.clock().isoformat())
+    charts = _SlowCharts()
+    composer = BroadcastComposer(core.db, core.catalogs, charts)
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        preparing = asyncio.ensure_future(composer.prepare(broadcast, ("telegram",)))
+        await asyncio.sleep(0.05)  # drawing, waiting for `go`
+        preparing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await preparing
+        composer.close()
+        await asyncio.sleep(0)
+        gc.collect()  # an unretrieved exception is reported when its future is collected
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(None)
+    assert [c.get("message") for c in reported] == []
 
 
 class _StuckInEnglish(_CountedCharts):

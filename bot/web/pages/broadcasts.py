@@ -12,7 +12,7 @@ from bot.jobs.compose import TEMPLATES
 from bot.jobs.sender import Progress
 from bot.staff import broadcasts as drafts
 from bot.staff.actor import Role
-from bot.staff.telling import describe
+from bot.staff.telling import describe, quiet_until
 from bot.store import broadcasts, dashboard
 from bot.store.db import Tx
 from bot.web.forms import field
@@ -109,6 +109,12 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         or broadcast.content.get("template"),
         progress=_shown(d, now),
         text=drafts.progress_text(now, d.core.settings.suppress_below),
+        # "Sending." and "Sent 0 of 5" at night said nothing of the wait until morning.
+        quiet_until=(
+            quiet_until(d.core.quiet, d.core.desk.now(), d.core.settings.timezone)
+            if broadcast.status == "sending"
+            else None
+        ),
     )
 
 

@@ -138,7 +138,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         new_status=field(form, "status"),
         note=field(form, "note"),
         carried=sorted(carried.items()),
-        told=d.who_is_told(reach, audience, "Sending starts as soon as you confirm.").splitlines(),
+        told=d.who_is_told(reach, audience, d.starts_after("confirm")).splitlines(),
     )
 
 

@@ -175,7 +175,7 @@ async def confirm_close(d: Dashboard, request: web.Request) -> web.StreamRespons
         "round_close.html",
         round=found,
         question=staff_text(found.question),
-        told=d.who_is_told(reach, audience, "Sending starts as soon as you close it.").splitlines(),
+        told=d.who_is_told(reach, audience, d.starts_after("close it")).splitlines(),
     )
 
 
