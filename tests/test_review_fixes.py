@@ -221,7 +221,7 @@ async def test_answers_given_across_a_round_closing_are_not_filed_under_the_next
     await host.handle(who, Choose("no"))  # nothing else
     await desk.close_round(STAFF, first)
     await desk.open_round(STAFF, (FIXED_NOW + timedelta(days=9)).date().isoformat())
-    out = await host.handle(who, Choose("send"))
+    out = await host.handle(who, Choose("yes"))
     rows = await db.read(_submitted_rounds)
     assert rows == []  # not under the second round, and not counted after the first closed
     # ... and they are told so, not thanked with a promise of results they will not get.

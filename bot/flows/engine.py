@@ -7,6 +7,7 @@ outcome (a Rejected event and the question again), never an exception.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -76,13 +77,19 @@ class _Walk:
 
     # -- moving ----------------------------------------------------------------------------
 
-    def enter(self, node_id: str) -> None:
-        """Move to `node_id` and run every node that does not wait, until a question or end."""
+    def enter(self, node_id: str, *, returning: bool = False) -> None:
+        """Move to `node_id` and run every node that does not wait, until a question or end.
+        `returning`: Back from the question after it, to this one."""
         # More automatic hops than nodes means a loop with no question in it: stop rather
         # than spin. The validator refuses such flows; this guards hand-edited files.
         for _ in range(len(self.flow.nodes) + 1):
             node = self.flow.node(node_id)
             self.session = self.session.evolve(node_id=node.id, pending=())
+            if returning and node.for_each:
+                # Back from the question after the last item: to the last item, the earlier
+                # ones still answered (not to the first, all of them to rate again).
+                self.session = self.session.evolve(pending=self._answered_items(node)[:-1])
+            returning = False
             if node.is_question:
                 if node.kind is NodeKind.MULTI_CHOICE:
                     options = self.options_for(node)
@@ -223,6 +230,14 @@ class _Walk:
         """The host's items a for_each question goes through, in order."""
         return self.ctx.lists(node.for_each, self.session.answers) if node.for_each else ()
 
+    def _answered_items(self, node: Node) -> tuple[str, ...]:
+        """The for_each node's saved answer as its pending entries, items in order."""
+        saved = self.session.answers.get(node.save_as or "")
+        if not isinstance(saved, dict):
+            return ()
+        done = itertools.takewhile(lambda item: item.id in saved, self.items(node))
+        return tuple(f"{item.id}={saved[item.id]}" for item in done)
+
     def current_item(self, node: Node) -> Option | None:
         if not node.for_each:
             return None
@@ -249,10 +264,14 @@ class _Walk:
         option: Option | None = None,
         *,
         confirm: bool = True,
+        options_shown: bool = True,
     ) -> None:
-        """Record the answer to `node`, apply its effects, and move on."""
+        """Record the answer to `node`, apply its effects, and move on. `shown` is the node's
+        option labels, translated in its label context, unless `options_shown` is False (the
+        engine's own words, such as "Skipped", which no context of a node translates)."""
         if confirm:
-            self.emit(Answered(self.ref(node), shown, node.label_context))
+            context = node.label_context if options_shown else None
+            self.emit(Answered(self.ref(node), shown, context))
         if node.save_as:
             self.session = self.session.evolve(
                 answers={**self.session.answers, node.save_as: value}
@@ -269,12 +288,21 @@ class _Walk:
         return value
 
     def skip(self, node: Node) -> None:
-        self.answer(node, None, (SKIPPED,))
+        self.answer(node, None, (SKIPPED,), options_shown=False)
 
     def back(self) -> None:
         previous = self.session.history[-1]
         self.session = self.session.evolve(history=self.session.history[:-1], pending=())
-        self.enter(previous)
+        self.enter(previous, returning=True)
+
+    def back_a_step(self, node: Node) -> bool:
+        """Back within a question answered a step at a time (a for_each node's items, a
+        rank's places): the last step is undone and asked again. False if none was taken."""
+        if not (node.for_each or node.kind is NodeKind.RANK) or not self.session.pending:
+            return False
+        self.session = self.session.evolve(pending=self.session.pending[:-1])
+        self.ask(node)
+        return True
 
     def cancel(self) -> None:
         self.session = self.session.evolve(node_id=None, status=CANCELLED, pending=())
@@ -412,6 +440,8 @@ def _feed(walk: _Walk, node: Node, received: Input) -> None:
         walk.cancel()
         return
     if control == BACK:
+        if walk.back_a_step(node):
+            return
         if walk.session.history:
             walk.back()
         else:
@@ -432,10 +462,11 @@ def _control_of(walk: _Walk, node: Node, received: Input) -> str | None:
         return received.option_id
     if isinstance(received, Text):
         word = walk.ctx.words.control(received.text)
-        # A typed word is only a control if it is not also an answer the node accepts; on a
-        # free-text question "skip" may well be the answer, but never "cancel" or "back".
+        # A typed word is only a control if it is not also an answer the node accepts. On a
+        # free-text question "skip" alone is the control too (typed by someone who cannot tap
+        # its button, it was saved as the answer); "done" is the answer there.
         if word and _pick(walk, walk.options_for(node), received) is None:
-            if node.kind not in (NodeKind.TEXT, NodeKind.LOCATION) or word in (CANCEL, BACK):
+            if node.kind not in (NodeKind.TEXT, NodeKind.LOCATION) or word != DONE:
                 return word
     return None
 

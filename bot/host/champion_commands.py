@@ -19,6 +19,7 @@ from bot.host.artwork import ChartWanted, PosterRequest, PosterWanted, StatsChar
 from bot.host.replies import Button, Link, Message, Question
 from bot.host.steps import Step
 from bot.i18n.catalogs import Catalogs
+from bot.i18n.dates import date_locale
 from bot.i18n.markers import N_
 from bot.store.champions import RETIRED, Champion
 from bot.store.referral_stats import FLOWS, Shown, referral_stats
@@ -101,19 +102,7 @@ def my_poster(step: Step, wanted: str | None = None) -> None:
     choices = poster_choices(step, champion)
     locales = _locales(step, wanted) if wanted else (choices[0] if len(choices) == 1 else None)
     if locales is None:
-        step.replies.append(
-            Question(
-                step.tr.gettext(POSTER_LANGUAGES),
-                tuple(
-                    Button(" + ".join(Catalogs.display_name(c) for c in pair), "+".join(pair))
-                    for pair in choices
-                ),
-                (),
-                0,
-                hostnodes.POSTER_LANGUAGES,
-                "choice",
-            )
-        )
+        step.replies.append(_languages_question(step, choices))
         return
     request = PosterRequest(
         deeplinks.link(step.host.bot_username, champion.code),
@@ -123,6 +112,30 @@ def my_poster(step: Step, wanted: str | None = None) -> None:
     )
     stem = "community-voice-poster-" + "-".join(locales)
     step.drawings.append(PosterWanted(request, stem, step.tr.gettext(POSTER_CAPTION)))
+
+
+def poster_question(step: Step) -> Question | None:
+    """The poster's languages question as /myposter would ask it now (None: it would not,
+    not being an active champion's with a choice to make)."""
+    champion = step.snapshot.champion()
+    if champion is None or champion.status != "active":
+        return None
+    choices = poster_choices(step, champion)
+    return _languages_question(step, choices) if len(choices) > 1 else None
+
+
+def _languages_question(step: Step, choices: list[tuple[str, ...]]) -> Question:
+    return Question(
+        step.tr.gettext(POSTER_LANGUAGES),
+        tuple(
+            Button(" + ".join(Catalogs.display_name(c) for c in pair), "+".join(pair))
+            for pair in choices
+        ),
+        (),
+        0,
+        hostnodes.POSTER_LANGUAGES,
+        "choice",
+    )
 
 
 def poster_choices(step: Step, champion: Champion) -> list[tuple[str, ...]]:
@@ -166,7 +179,9 @@ def my_stats(step: Step) -> None:
     lines += [f"• {titles[f]}: {shown(stats.finished[f])}" for f in flows]
     lines += ["", tr.gettext(STATS_BY_WEEK)]
     for week in reversed(stats.weeks[-STATS_WEEKS:]):
-        monday = format_skeleton("MMMd", date.fromisoformat(week.monday), locale=tr.locale)
+        monday = format_skeleton(
+            "MMMd", date.fromisoformat(week.monday), locale=date_locale(tr.locale)
+        )
         lines.append(tr.gettext(STATS_WEEK, week=monday, count=shown(week.joined)))
         lines += [
             f"    {titles[f]}: {shown(week.finished[f])}"

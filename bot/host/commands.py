@@ -7,9 +7,11 @@ Each is a plain function of a `Step`, run inside the step's transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from bot.flows.events import Choose, Input
+from bot.flows.events import Choose, Input, Text
+from bot.flows.model import BACK, CANCEL, Option
 from bot.host import champion_commands, deeplinks, hostnodes, mydata, texts
 from bot.host.replies import Button, Question
 from bot.host.steps import MENU, Step
@@ -25,6 +27,12 @@ def handle(step: Step, received: Input, session_id: int | None) -> None:
     if isinstance(received, Choose) and received.node_id in HOST_BUTTONS:
         HOST_BUTTONS[received.node_id](step, received.option_id)
         return
+    asked = step.participant.host_question
+    if isinstance(received, Text) and asked in TYPED_ANSWERS:
+        question = TYPED_ANSWERS[asked](step)
+        if question is not None:
+            _typed_answer(step, question, received.text)
+            return
     stored = step.active()
     if stored is None:
         step.stale = isinstance(received, Choose) and received.node_id is not None
@@ -104,20 +112,50 @@ def language_question(step: Step) -> Question:
 
 def delete_question(step: Step) -> None:
     """/delete: ask for confirmation before erasing anything."""
+    step.replies.append(_delete_question(step))
+
+
+def _delete_question(step: Step) -> Question:
     tr = step.tr
-    step.replies.append(
-        Question(
-            tr.gettext(texts.DELETE_QUESTION),
-            (
-                Button(tr.gettext(texts.DELETE_YES), "yes"),
-                Button(tr.gettext(texts.DELETE_NO), "no"),
-            ),
-            (),
-            0,
-            hostnodes.DELETE,
-            "choice",
-        )
+    return Question(
+        tr.gettext(texts.DELETE_QUESTION),
+        (
+            Button(tr.gettext(texts.DELETE_YES), "yes"),
+            Button(tr.gettext(texts.DELETE_NO), "no"),
+        ),
+        (),
+        0,
+        hostnodes.DELETE,
+        "choice",
     )
+
+
+def _typed_answer(step: Step, question: Question, typed: str) -> None:
+    """Typed words answering the host question asked last, read as the flows read them: a
+    button's number or words. Back or cancel leaves it for the flow's question; anything
+    else asks it again, as a flow question would be."""
+    words = step.host.words(step.locale)
+    chosen = words.option(typed, [Option(b.option_id, b.label) for b in question.buttons])
+    if chosen is not None:
+        HOST_BUTTONS[question.node_id](step, chosen.id)
+    elif words.control(typed) in (BACK, CANCEL):
+        step.repeat()
+    else:
+        step.say(texts.TAP_A_BUTTON)
+        step.replies.append(question)
+
+
+def settle_host_question(step: Step) -> None:
+    """Remember the host question this step asked last, if it asked one (else none is
+    pending): the next typed text answers it. Called as each step ends."""
+    if step.forgotten:
+        return
+    asked = None
+    for reply in reversed(step.replies):
+        if isinstance(reply, Question):
+            asked = reply.node_id if reply.node_id in TYPED_ANSWERS else None
+            break
+    step.change(host_question=asked)
 
 
 def _delete_answer(step: Step, choice: str) -> None:
@@ -152,6 +190,14 @@ def _champion_support(step: Step, choice: str) -> None:
 def _poster_languages(step: Step, choice: str) -> None:
     champion_commands.my_poster(step, choice)
 
+
+# Host questions a typed answer may answer, each as it would be asked now (None: it would not
+# be, e.g. a champion paused meanwhile; the text then goes to the flow).
+TYPED_ANSWERS: dict[str, Callable[[Step], Question | None]] = {
+    hostnodes.LANGUAGE: language_question,
+    hostnodes.DELETE: _delete_question,
+    hostnodes.POSTER_LANGUAGES: champion_commands.poster_question,
+}
 
 HOST_BUTTONS = {
     hostnodes.LANGUAGE: set_language,

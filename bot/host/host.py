@@ -201,6 +201,7 @@ class Host:
         def run(conn: Tx) -> Outcome:
             step = Step(self, conn, who, self.clock())
             work(step, *args)
+            commands.settle_host_question(step)
             return step.outcome()
 
         outcome = await self.db.write_quick(run)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from bot.i18n.markers import N_
 
 ALL_GOOD = N_("Good to hear. Thank you for all you do!")
-LEFT_FLOW = N_(
-    "You have stopped these questions. Your answers so far are saved. "
-    "Send /menu to choose something else."
-)
+# Nothing about answers being saved: what was not sent yet (a vote, an evaluation) is not
+# counted, and a resident told "saved" believed they had voted.
+LEFT_FLOW = N_("You have stopped these questions. Send /menu to choose something else.")
 FLOW_GONE = N_("Those questions are no longer available. Here is the menu.")
 NOTHING_TO_CANCEL = N_(
     "You are not answering any questions right now. Send /menu to see what you can do."
@@ -17,7 +16,7 @@ HELP = N_(
     "Tap the buttons to answer. You can also type the number of an answer.\n"
     "/menu – choose what to do\n"
     "/language – change language\n"
-    "/cancel – stop the current questions (your answers are kept)\n"
+    "/cancel – stop the current questions\n"
     "/privacy – how we use your answers\n"
     "/mydata – get a copy of everything we keep about you\n"
     "/delete – delete everything we keep about you\n"
@@ -51,4 +50,6 @@ DELETE_QUESTION = N_(
 )
 DELETE_YES = N_("Yes, delete everything")
 DELETE_NO = N_("No, keep it")
+# Typed words that are none of a host question's buttons (the flows' own words, too).
+TAP_A_BUTTON = N_("Please tap one of the buttons.")
 NOTHING_DELETED = N_("Nothing was deleted.")

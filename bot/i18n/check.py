@@ -58,8 +58,12 @@ _READ_ERRORS = (OSError, ValueError, UnicodeDecodeError, PoFileError, UnknownLoc
 # In right-to-left text a Latin run ("/mydata", "GP", "CF10", "Community Voice") must sit in
 # a bidi isolate (U+2066-U+2068 ... U+2069), or its neighbours can be reordered around it.
 _OPENS, _PDI, FSI = "\u2066\u2067\u2068", "\u2069", "\u2068"
-_LATIN_WORD = r"[A-Za-z/](?:[\w/.@'-]*\w)?"  # ends in a letter or digit, not a full stop
-_LATIN_RUN = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD})*", re.ASCII)
+# Latin letters with their accents ("Română", "Español"): ASCII alone cut a name into pieces
+# at each accented letter, and each piece was isolated on its own.
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_LATIN_WORD = rf"[{_LATIN}/](?:[{_LATIN}0-9_/.@'-]*[{_LATIN}0-9_])?"  # not ending in a full stop
+_LATIN_RUN = re.compile(rf"{_LATIN_WORD}(?: {_LATIN_WORD})*")
+_LATIN_LETTER = re.compile(f"[{_LATIN}]")
 _FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
 
 _Key = str | tuple[str, str]
@@ -332,7 +336,7 @@ def _bare_runs(text: str) -> list[tuple[int, int, str]]:
     return [
         (m.start(), m.end(), m.group())
         for m in _LATIN_RUN.finditer("".join(visible))
-        if re.search("[A-Za-z]", m.group())
+        if _LATIN_LETTER.search(m.group())
     ]
 
 

@@ -14,6 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from bot.host.artwork import StatsChart
+from bot.i18n.dates import date_locale
 from bot.jobs.charts import HIGHLIGHT_COLOUR, TEXT_COLOUR, display_text, use_fonts
 
 WEEKS: Final = 12  # the chart shows at most the last 12 weeks
@@ -52,7 +53,7 @@ def render_stats_chart(request: StatsChart) -> bytes:
             text = ax.text(x, height, label, ha="center", va="bottom", color=TEXT_COLOUR)
             use_fonts(text, label)
         ax.set_xticks(range(len(mondays)))
-        labels = [format_skeleton("MMMd", m, locale=locale) for m in mondays]
+        labels = [format_skeleton("MMMd", m, locale=date_locale(locale)) for m in mondays]
         ax.set_xticklabels([display_text(label) for label in labels], rotation=45, ha="right")
         for tick, label in zip(ax.get_xticklabels(), labels, strict=True):
             use_fonts(tick, label)

@@ -12,7 +12,16 @@ from bot.store.db import Tx
 
 # Fields a step or a resident command may change.
 CHANGEABLE = frozenset(
-    {"locale", "area", "consent_at", "opted_out_at", "unreachable_at", "chat_id", "next_flow"}
+    {
+        "locale",
+        "area",
+        "consent_at",
+        "opted_out_at",
+        "unreachable_at",
+        "chat_id",
+        "next_flow",
+        "host_question",
+    }
 )
 
 
@@ -31,6 +40,7 @@ class Participant:
     opted_out_at: str | None
     unreachable_at: str | None
     next_flow: str | None = None  # a flow a deep link asked for, opened after onboarding
+    host_question: str | None = None  # a host question asked last and not yet answered
 
     @property
     def consented(self) -> bool:
@@ -251,4 +261,5 @@ def _participant(row: sqlite3.Row) -> Participant:
         opted_out_at=row["opted_out_at"],
         unreachable_at=row["unreachable_at"],
         next_flow=row["next_flow"],
+        host_question=row["host_question"],
     )

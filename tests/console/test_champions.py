@@ -85,6 +85,10 @@ async def test_mylink_myposter_and_mystats_in_the_simulator(core: Core, tmp_path
     assert f"[file: {pdf}]" in shown and f"[file: {pdf.with_suffix('.png')}]" in shown
     assert page_size_mm(pdf.read_bytes()) == [(210.0, 297.0)]
     assert pdf_qr_codes(pdf.read_bytes()) == [LINK]
+    # The languages typed, as a button's words: the poster, not "tap a button".
+    await simulator.feed("/myposter")
+    await simulator.feed("cymraeg")
+    assert f"[file: {posters / 'nia-community-voice-poster-cy.pdf'}]" in _shown(out)
 
     await simulator.feed("/mystats")
     assert "Does neb wedi ymuno drwy eich dolen eto." in _shown(out)

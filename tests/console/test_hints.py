@@ -51,3 +51,19 @@ async def test_the_hint_is_for_the_question_asked_again_not_the_last_one_shown(
     assert "Which area do you live in?" in said, said
     # A question to type the answer to: nothing about numbers (it said "type 1 to 10").
     assert "(here:" not in said, said
+
+
+async def test_a_skipped_question_says_skipped_in_the_residents_language(core: Core) -> None:
+    # "Skipped" is the engine's word, not one of the question's options: translated in a
+    # yes/no question's label context it was found in no catalog and shown in English.
+    out = io.StringIO()
+    simulator = Simulator(core.host, Who("console", "ola", "ola", "pl"), out)
+    await simulator.start()
+    for line in ("1", "Riverside", "1"):  # consent, area, yes to questions about them
+        await simulator.feed(line)
+    out.seek(0)
+    out.truncate()
+    for _ in range(5):  # age, gender, disability, carer, ethnic group
+        await simulator.feed("s")
+    confirmations = [line.strip() for line in out.getvalue().splitlines() if "✅" in line]
+    assert confirmations == ["✅ Pominięto"] * 5, out.getvalue()

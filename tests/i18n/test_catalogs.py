@@ -8,6 +8,7 @@ import pytest
 
 from bot.i18n.check import (
     PluralRule,
+    bare_latin,
     check_catalogs,
     check_template,
     cldr_rule,
@@ -434,6 +435,10 @@ def test_latin_in_right_to_left_text_must_be_isolated(locales: Path) -> None:
     assert isolate_latin("من Community Voice و CF10") == (
         "من \u2068Community Voice\u2069 و \u2068CF10\u2069"
     )
+    # A name with accented letters is one run, isolated whole: cut at each accent, Urdu and
+    # Arabic residents read "\u2068Rom\u2069â\u2068n\u2069ă" (the accents outside, moved).
+    assert isolate_latin("Română, Español") == "\u2068Română\u2069, \u2068Español\u2069"
+    assert bare_latin("\u2068Rom\u2069â\u2068n\u2069ă") == ["â", "ă"]
     # Left-to-right languages may write Latin as they like.
     write(locales, "pl", po(POLISH_FORMS, ["Wyślij /menu", "Cześć, {name}.", GOOD["pl"][1][2]]))
     assert problems(locales) == []

@@ -202,6 +202,42 @@ async def test_delete_asks_then_erases_every_row(tg: Harness) -> None:
             assert ids <= {pid}, table
 
 
+async def test_the_host_questions_take_typed_answers_not_the_flows_question_under_them(
+    tg: Harness,
+) -> None:
+    # Typing a button's words is how people who cannot tap answer; typed after /delete or
+    # /language they answered the flow's question asked before (or were told to tap).
+    await tg.command(AMINA, "start")
+    await tg.tap(AMINA, "Yes, I agree")
+    await tg.text(AMINA, "Riverside")
+    about = "Would you answer a few questions about yourself?"
+    assert about in tg.asked(AMINA)
+    await tg.command(AMINA, "delete")
+    await tg.text(AMINA, "No, keep it")
+    assert tg.asked(AMINA) == "Nothing was deleted."
+    # Words that are none of its buttons: it is asked again, the flow's question untouched.
+    await tg.command(AMINA, "delete")
+    await tg.text(AMINA, "2 please")
+    assert tg.asked(AMINA) == (
+        "Please tap one of the buttons.\n\n"
+        "Do you want us to delete everything we keep about you? This cannot be undone."
+    )
+    assert tg.last(AMINA).labels == ["Yes, delete everything", "No, keep it"]
+    # Back leaves it for the question it came in front of.
+    await tg.text(AMINA, "back")
+    assert about in tg.asked(AMINA)
+    assert tg.rows("SELECT key FROM answers ORDER BY id") == [("consent",), ("area",)]
+    # Once something else was asked, typed words are the flow's again.
+    await tg.command(AMINA, "language")
+    await tg.text(AMINA, "Cymraeg")
+    assert tg.rows("SELECT locale, host_question FROM participants") == [("cy", None)]
+    await tg.text(AMINA, "Na wnaf, diolch")  # "No, thanks", to the question about them
+    assert tg.rows("SELECT key FROM answers ORDER BY id")[-1] == ("equality_opt_in",)
+    await tg.command(AMINA, "delete")
+    await tg.text(AMINA, "1")
+    assert tg.rows("SELECT COUNT(*) FROM participants") == [(0,)]
+
+
 async def test_stop_and_start_again(tg: Harness) -> None:
     await _onboard(tg, AMINA)
     await tg.command(AMINA, "stop")

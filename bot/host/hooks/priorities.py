@@ -9,6 +9,7 @@ from babel.dates import format_date
 
 from bot.flows.model import NodeKind, Option
 from bot.host.registry import Answers, Fact, OptionList, Param, Record, View
+from bot.i18n.dates import date_locale
 from bot.i18n.markers import N_
 from bot.store.rounds import Round, Submission
 
@@ -85,7 +86,7 @@ def _round_list(view: View, answers: Answers) -> str:
 
 def _day(view: View, found: Round) -> str:
     day = datetime.fromisoformat(found.closes_at).date()
-    return format_date(day, format="long", locale=view.locale)
+    return format_date(day, format="long", locale=date_locale(view.locale))
 
 
 def round_topics(view: View, answers: Answers) -> tuple[Option, ...]:
