@@ -47,6 +47,9 @@ class Votes:
     initiative_id: int
     measure_ids: tuple[int, ...]
     proposal: Texts | None = None
+    # The votes question was answered (not skipped): the votes replace the resident's
+    # earlier ones for this initiative, as a round answered again replaces its answer.
+    answered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +258,17 @@ def with_adopted_measures(conn: Tx) -> set[int]:
 
 
 def save_votes(conn: Tx, participant_id: int, votes: Votes, now: str) -> None:
-    """Votes for measures (of this initiative only) and an optional new proposal."""
+    """Votes for measures (of this initiative only) and an optional new proposal; answered,
+    they replace the resident's earlier votes for the measures they were offered (rejected
+    measures are not offered, and their votes stay as they were)."""
+    if votes.answered:
+        kept = ",".join("?" * len(votes.measure_ids))
+        conn.execute(
+            "DELETE FROM measure_votes WHERE participant_id = ? AND measure_id IN "
+            "(SELECT id FROM measures WHERE initiative_id = ? AND status != 'rejected')"
+            + (f" AND measure_id NOT IN ({kept})" if votes.measure_ids else ""),
+            (participant_id, votes.initiative_id, *votes.measure_ids),
+        )
     conn.executemany(
         "INSERT INTO measure_votes (measure_id, participant_id, created_at) "
         "SELECT id, ?, ? FROM measures WHERE id = ? AND initiative_id = ? "
@@ -268,6 +281,16 @@ def save_votes(conn: Tx, participant_id: int, votes: Votes, now: str) -> None:
             "VALUES (?, ?, ?, 'proposed', ?)",
             (votes.initiative_id, dump_texts(votes.proposal), participant_id, now),
         )
+
+
+def votes_of(conn: Tx, participant_id: int, initiative_id: int) -> set[int]:
+    """The measures of an initiative the resident voted for."""
+    rows = conn.execute(
+        "SELECT v.measure_id FROM measure_votes v JOIN measures m ON m.id = v.measure_id "
+        "WHERE v.participant_id = ? AND m.initiative_id = ?",
+        (participant_id, initiative_id),
+    )
+    return {int(r[0]) for r in rows}
 
 
 def evaluated_in(conn: Tx, participant_id: int) -> set[tuple[int, str]]:

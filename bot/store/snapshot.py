@@ -104,6 +104,13 @@ class Snapshot:
             lambda: tuple(initiatives.measures(self._conn, initiative_id, status)),
         )
 
+    def my_votes(self, initiative_id: int) -> frozenset[int]:
+        """The initiative's measures the resident voted for."""
+        return self._once(
+            ("my_votes", initiative_id),
+            lambda: frozenset(initiatives.votes_of(self._conn, self.participant_id, initiative_id)),
+        )
+
     def evaluated(self) -> frozenset[tuple[int, str]]:
         """(initiative id, period) of every evaluation the resident has given."""
         return self._once(

@@ -167,6 +167,10 @@ async def _resident_and_broadcast(core: Core) -> None:
         await host.begin(who, "evaluation")
         for typed in ("1", "4", "3", "s", "s"):
             await host.handle(who, Text(typed))
+        for _ in range(2):  # votes, then votes answered again (they replace the first)
+            await host.begin(who, "measures")
+            for typed in ("1", "1", "done", "2"):  # a project, a measure, done, no idea
+                await host.handle(who, Text(typed))
         await host.begin(who, "assets")
         await host.repeat(who)
     rounds = await core.desk.listing(STAFF, "rounds", threshold=5)
@@ -190,6 +194,8 @@ async def test_no_tap_or_recipient_query_scans_a_growing_table(tmp_path: Path) -
     for step in (
         "INSERT INTO priority_choices",
         "INSERT INTO evaluations",
+        "DELETE FROM measure_votes",
+        "FROM measure_votes v JOIN measures m",
         "SET state = 'sending'",
         "INSERT INTO inbox",
         "DELETE FROM participants",

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import migrate, participants, sessions
+from bot.store import initiatives, migrate, participants, sessions
 from bot.store.db import Database, connect
+from bot.store.initiatives import Votes
 from bot.store.sessions import NewAnswer, SessionState
 
 NOW = "2026-11-25T10:30:00+00:00"
@@ -188,3 +189,32 @@ def test_a_migration_numbered_below_one_already_applied_still_runs(tmp_path: Pat
         assert conn.execute("SELECT COUNT(*) FROM a").fetchone()[0] == 0
     finally:
         conn.close()
+
+
+def _votes_after(conn: sqlite3.Connection) -> list[list[int]]:
+    """A resident's votes after each of: voting for three measures (one rejected since),
+    skipping the question, voting again for one, and answering with none ticked."""
+    p = participants.find_or_create(conn, "console", "ann", "ann", NOW).id
+    project = initiatives.create(conn, {"en": "Walks"}, NOW)
+    other = initiatives.create(conn, {"en": "Warm homes"}, NOW)
+    m1, m2, m3 = (initiatives.add_measure(conn, project, {"en": t}, NOW) for t in "abc")
+    elsewhere = initiatives.add_measure(conn, other, {"en": "d"}, NOW)
+    initiatives.save_votes(conn, p, Votes(other, (elsewhere,), answered=True), NOW)
+    seen = []
+    for votes in (
+        Votes(project, (m1, m2, m3), answered=True),
+        Votes(project, (), answered=False),  # skipped: nothing said, nothing changed
+        Votes(project, (m1,), answered=True),
+        Votes(project, (), answered=True),  # Done with none ticked: none now
+    ):
+        initiatives.save_votes(conn, p, votes, NOW)
+        if votes.measure_ids == (m1, m2, m3):
+            conn.execute("UPDATE measures SET status = 'rejected' WHERE id = ?", (m3,))
+        seen.append(sorted(initiatives.votes_of(conn, p, project)))
+    assert initiatives.votes_of(conn, p, other) == {elsewhere}  # another project's: kept
+    return [[v - m1 + 1 for v in s] for s in seen]
+
+
+async def test_votes_answered_again_replace_the_earlier_ones(db: Database) -> None:
+    # The rejected measure (3) was not offered again: its vote stays.
+    assert await db.write(_votes_after) == [[1, 2, 3], [1, 2, 3], [1, 3], [3]]

@@ -37,6 +37,15 @@ def proposed_measures(view: View, answers: Answers) -> tuple[Option, ...]:
     )
 
 
+def _earlier_votes(view: View, answers: Answers) -> tuple[str, ...]:
+    """The measures the resident voted for before, to be ticked when they come again."""
+    initiative_id = unref(INITIATIVE, answers.get("initiative"))
+    if initiative_id is None:
+        return ()
+    voted = view.snapshot.my_votes(initiative_id)
+    return tuple(o.id for o in proposed_measures(view, answers) if unref(MEASURE, o.id) in voted)
+
+
 def _votes(view: View, answers: Answers) -> Votes | None:
     initiative_id = unref(INITIATIVE, answers.get("initiative"))
     if initiative_id is None:
@@ -48,7 +57,7 @@ def _votes(view: View, answers: Answers) -> Votes | None:
         proposal = {view.locale: idea}
     elif isinstance(idea, dict):  # a voice note: keep the file id to listen to later
         proposal = {"voice": json.dumps(idea)}
-    return Votes(initiative_id, votes, proposal)
+    return Votes(initiative_id, votes, proposal, answered=answers.get("votes") is not None)
 
 
 def evaluation_initiatives(view: View, answers: Answers) -> tuple[Option, ...]:
@@ -91,7 +100,9 @@ def _evaluation(view: View, answers: Answers) -> Evaluation | None:
 
 ENTRIES = (
     OptionList("measure_initiatives", measure_initiatives),
-    OptionList("proposed_measures", proposed_measures, reads=("initiative",)),
+    OptionList(
+        "proposed_measures", proposed_measures, reads=("initiative",), chosen=_earlier_votes
+    ),
     OptionList("evaluation_initiatives", evaluation_initiatives),
     OptionList("initiative_measures", initiative_measures, reads=("initiative",)),
     Fact("has_measure_projects", ("yes", "no"), lambda v: _yes(measure_initiatives(v, {}))),
