@@ -22,6 +22,7 @@ from bot.flows.events import (
     Input,
     Rejected,
     SaveAnswer,
+    Text,
 )
 from bot.flows.events import Step as EngineStep
 from bot.flows.model import Flow
@@ -29,12 +30,12 @@ from bot.flows.needs import placeholders
 from bot.flows.session import Session
 from bot.host import texts
 from bot.host.artwork import Drawing
-from bot.host.hooks.areas import area_value
+from bot.host.hooks.areas import ELSEWHERE, area_value
 from bot.host.registry import View
 from bot.host.render import render
 from bot.host.replies import Message, Reply
 from bot.i18n.catalogs import Translator
-from bot.store import participants, records, sessions
+from bot.store import participants, places, records, sessions
 from bot.store.db import Tx
 from bot.store.participants import Participant
 from bot.store.sessions import NewAnswer, SessionState, StoredSession
@@ -200,7 +201,12 @@ class Step:
         if session_id is not None and session_id != stored.id:
             # A button from an earlier session: answered like a button for an old question.
             received = Choose(received.option_id if isinstance(received, Choose) else "", STALE)
-        step = engine.resume(flow, _session(stored), received, self.context())
+        session = _session(stored)
+        if isinstance(received, Text) and _sets_area(flow, session.node_id):
+            # A whole postcode typed for the area is kept as its district, in the session and
+            # the answers as on the participant: it is all the question asks for.
+            received = Text(places.coarse(received.text))
+        step = engine.resume(flow, session, received, self.context())
         self.stale = self.stale or any(
             isinstance(e, Rejected) and e.reason == engine.MOVED_ON for e in step.events
         )
@@ -231,7 +237,11 @@ class Step:
         finished: Finished | None = None
         for event in step.events:
             if isinstance(event, SaveAnswer):
-                answers.append(NewAnswer(event.flow_id, event.node_id, event.key, event.value))
+                value = event.value
+                if _sets_area(flow, event.node_id) and value not in (None, ELSEWHERE):
+                    # Staff read the area, not the button's id ("area.1") or a pin.
+                    value = area_value(self.view(), value)
+                answers.append(NewAnswer(event.flow_id, event.node_id, event.key, value))
             elif isinstance(event, ApplyEffect):
                 self.effect(event, step)
             elif isinstance(event, Finished):
@@ -307,6 +317,11 @@ class Step:
         return {
             name: params[name].make(view, step.session.answers) for name in wanted if name in params
         }
+
+
+def _sets_area(flow: Flow, node_id: str | None) -> bool:
+    node = flow.nodes.get(node_id or "")
+    return node is not None and any(e.action == "set" and e.target == "area" for e in node.effects)
 
 
 def _session(stored: StoredSession) -> Session:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 _DISTRICT = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
 _WHOLE = re.compile(rf"({_DISTRICT})(?:\s*[0-9][A-Z]{{0,2}})?")  # district, sector or postcode
 _INSIDE = re.compile(rf"\b({_DISTRICT})\s*[0-9][A-Z]{{2}}\b")  # a full postcode in a sentence
+_INSIDE_ANY_CASE = re.compile(_INSIDE.pattern, re.IGNORECASE)
 
 
 def fold_place(text: str) -> str:
@@ -36,6 +37,16 @@ def district(typed: str) -> str | None:
         return whole.group(1)
     inside = _INSIDE.search(text)
     return inside.group(1) if inside else None
+
+
+def coarse(typed: str) -> str:
+    """What a resident typed for their area, any whole postcode in it cut to its district
+    ("CF10 1AA" → "CF10"): the question asks for the first part, and a whole postcode points
+    at a few houses, which we do not need and should not keep."""
+    whole = _WHOLE.fullmatch(_ascii_digits(typed).upper().strip())
+    if whole:
+        return whole.group(1)
+    return _INSIDE_ANY_CASE.sub(lambda m: m.group(1).upper(), typed)
 
 
 def is_district(code: str) -> bool:

@@ -8,7 +8,7 @@ from bot.host.host import Host
 from bot.host.steps import Who
 from bot.staff import areas
 from bot.staff.desk import StaffDesk
-from bot.store import participants
+from bot.store import participants, places
 from bot.store.db import Database
 from tests.conftest import STAFF
 
@@ -42,3 +42,33 @@ async def test_typed_words_are_matched_after_somewhere_else(
     await host.begin(WHO, "area")
     await host.handle(WHO, Choose("area.1"))
     assert await _area(db) == "Riverside"
+
+
+async def test_a_whole_postcode_is_kept_as_its_district_only(host: Host, db: Database) -> None:
+    # No areas defined: their words are kept. The question asks for the first part of the
+    # postcode; a whole one (a few houses) was kept as typed, and shown to staff.
+    await host.begin(WHO)
+    await host.handle(WHO, Text("1"))  # consent
+    await host.handle(WHO, Text("cf10 1aa"))
+    assert await _area(db) == "CF10"
+    await host.begin(WHO, "area")
+    await host.handle(WHO, Text("Near the park, CF5 1AB"))
+    assert await _area(db) == "Near the park, CF5"
+    kept = await db.read(
+        lambda conn: [
+            r[0]
+            for r in conn.execute(
+                "SELECT value_json || ' ' || COALESCE((SELECT group_concat(state_json) FROM "
+                "sessions), '') FROM answers WHERE key = 'area'"
+            )
+        ]
+    )
+    assert kept and not any("1AA" in k.upper() or "1AB" in k.upper() for k in kept), kept
+
+
+def test_coarse_cuts_whole_postcodes_only() -> None:
+    assert places.coarse("cf10 1aa") == "CF10"
+    assert places.coarse("SW1A 2AA") == "SW1A"
+    assert places.coarse("cf10") == "CF10"
+    assert places.coarse("Splott") == "Splott"
+    assert places.coarse("by the park at m1 1ae, near town") == "by the park at M1, near town"
