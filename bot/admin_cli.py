@@ -343,6 +343,9 @@ async def _broadcast(core: Core, who: Actor, a: argparse.Namespace) -> str:
             "Give the message either with --text (and --tr) or with --template, not both: "
             "a template brings its own words in every language."
         )
+    if a.spread is not None and not 0 < a.spread <= 72:
+        # Checked here: the shared parser says it as Telegram's "spread=" would be written.
+        raise StaffError("--spread takes a number of hours above 0 and up to 72, like --spread 3.")
     first = [a.audience]
     if a.at:
         first.append(f"at={a.at.replace(' ', 'T')}")

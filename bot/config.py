@@ -94,7 +94,7 @@ class Settings:
             database=Path(get("DATABASE_PATH", DEFAULT_DATABASE) or DEFAULT_DATABASE),
             flows_dirs=tuple(Path(p) for p in (get("FLOWS_DIR") or "").split(os.pathsep) if p),
             locales_dir=_path(get("LOCALES_DIR")),
-            default_locale=get("DEFAULT_LOCALE", "en") or "en",
+            default_locale=_default_locale(get("DEFAULT_LOCALE", "en") or "en", get("LOCALES_DIR")),
             log_level=(get("LOG_LEVEL", "INFO") or "INFO").upper(),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL", DEFAULT_API_BASE)
             or DEFAULT_API_BASE,
@@ -114,13 +114,29 @@ class Settings:
 ORGANISATION_PREFIX = "ORGANISATION_NAME_"
 
 
-def _organisation(env: dict[str, str], name: str | None, locales: Path | None) -> Organisation:
-    """ORGANISATION_NAME, and the name in other languages: ORGANISATION_NAME_CY=... (any
-    language code we have translations for, in capitals or not)."""
-    have = {SOURCE_LOCALE} | {
+def _languages(locales: Path | None) -> set[str]:
+    """The languages we have translations for (English, and each catalog's)."""
+    return {SOURCE_LOCALE} | {
         po.parent.parent.name
         for po in (locales or default_locales_dir()).glob(f"*/LC_MESSAGES/{DOMAIN}.po")
     }
+
+
+def _default_locale(code: str, locales_dir: str | None) -> str:
+    # "fr" was taken, and everyone whose language was not known was written to in English.
+    have = _languages(_path(locales_dir))
+    if code not in have:
+        raise ConfigError(
+            f"DEFAULT_LOCALE: '{code}' is not a language we have translations for; use one "
+            f"of {', '.join(sorted(have))}"
+        )
+    return code
+
+
+def _organisation(env: dict[str, str], name: str | None, locales: Path | None) -> Organisation:
+    """ORGANISATION_NAME, and the name in other languages: ORGANISATION_NAME_CY=... (any
+    language code we have translations for, in capitals or not)."""
+    have = _languages(locales)
     names: dict[str, str] = {}
     for key, value in env.items():
         if not key.upper().startswith(ORGANISATION_PREFIX) or not value.strip():

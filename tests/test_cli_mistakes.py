@@ -95,6 +95,11 @@ def test_a_broadcast_translation_says_its_language(run: Run, tmp_path: Path) -> 
     assert said == "Not done: Write a translation as LANG=TEXT, like cy=Helo, not 'Helo'."
     said = run("broadcast", "everyone", "--text", "Walk", "--tr", "xx=foo", code=1)
     assert said.startswith("Not done: 'xx' is not one of our languages: ar, bn, cy, en,")
+    for spread in ("-1", "0", "100"):
+        said = run("broadcast", "everyone", "--text", "Walk", "--spread", spread, code=1)
+        assert said == (
+            "Not done: --spread takes a number of hours above 0 and up to 72, like --spread 3."
+        )
     preview = run("broadcast", "everyone", "--text", "Walk", "--tr", "cy=Helo")
     assert "Message: Walk\n" in preview + "\n" and "Helo" not in preview.split("Message:")[1]
 
@@ -142,3 +147,12 @@ def test_a_database_that_cannot_be_opened_is_a_configuration_problem(
         f"Configuration problem: DATABASE_PATH: cannot open {tmp_path}: "
         "unable to open database file"
     )
+
+
+def test_a_round_closing_at_a_time_is_listed_with_it(run: Run) -> None:
+    # "--closes '2026-12-31 18:00'" was kept at 18:00 and listed as "closes 2026-12-31".
+    run("admin", "round-open", "--closes", "2099-12-31 18:00")
+    run("admin", "round-open", "--closes", "2099-12-30")
+    listed = run("admin", "rounds").splitlines()
+    assert listed[0].startswith("round 3 [open] closes 2099-12-30: ")
+    assert listed[1].startswith("round 2 [open] closes 2099-12-31 18:00 UTC: ")

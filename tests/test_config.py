@@ -38,6 +38,7 @@ def test_defaults() -> None:
         ({"QUIET_HOURS": "late"}, "QUIET_HOURS"),
         ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
         ({"REMINDER_AFTER": "tomorrow"}, "REMINDER_AFTER"),
+        ({"DEFAULT_LOCALE": "fr"}, "DEFAULT_LOCALE: 'fr' is not a language we have"),
     ],
 )
 def test_bad_values_are_refused_clearly(env: dict[str, str], message: str) -> None:

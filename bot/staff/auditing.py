@@ -54,7 +54,9 @@ async def listing(desk: StaffDesk, actor: Actor, since: str | None = None) -> st
     actor.require(Role.VIEWER, "read the audit log")
     start = parse_day(since, end_of_day=False).isoformat() if since else None
     found = await desk.db.read(audit.entries, start)
-    return "\n".join(describe(e) for e in found) or "No staff actions recorded yet."
+    if found:
+        return "\n".join(describe(e) for e in found)
+    return f"No staff actions since {since}." if since else "No staff actions recorded yet."
 
 
 def describe(entry: audit.Entry) -> str:

@@ -13,7 +13,7 @@ from bot.staff import demo
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
-from bot.staff.listings import LISTINGS, listing, round_results
+from bot.staff.listings import LISTINGS, closing_time, listing, round_results
 from bot.staff.parsing import check_languages, english, parse_day, slug
 from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
@@ -147,7 +147,7 @@ class StaffDesk:
                 "some of the same residents. They are asked which question to answer first:"
             ]
             lines += [
-                f"- round {o.id} (for {o.area or 'everyone'}, closes {o.closes_at[:10]}): "
+                f"- round {o.id} (for {o.area or 'everyone'}, closes {closing_time(o.closes_at)}): "
                 f"{english(o.question)}"
                 for o in others
             ]

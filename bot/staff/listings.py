@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.staff import suppress
 from bot.staff.actor import StaffError
@@ -80,7 +81,16 @@ def _closing(found: rounds.Round) -> str:
     """When a round closes, or the day it did (one closed early did not wait for its date)."""
     if found.closed_at:
         return f"on {found.closed_at[:10]}"
-    return f"closes {found.closes_at[:10]}"
+    return f"closes {closing_time(found.closes_at)}"
+
+
+def closing_time(closes_at: str) -> str:
+    """A round's closing as staff gave it: the day, or the day and time when they gave one
+    (stored in UTC; "2026-12-31" closes at the end of that day)."""
+    when = datetime.fromisoformat(closes_at)
+    if (when.hour, when.minute) == (23, 59):
+        return closes_at[:10]
+    return f"{closes_at[:10]} {when:%H:%M} UTC"
 
 
 @dataclass(frozen=True, slots=True)

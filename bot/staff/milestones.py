@@ -40,6 +40,12 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
         found = milestones.get(conn, milestone_id)
         if found is None:
             raise StaffError(f"There is no milestone {milestone_id}.")
+        if found.done_on is not None and (on is None or found.done_on == day.isoformat()):
+            # "Milestone 1 done." twice read as if it were done twice (and moved its day).
+            raise StaffError(
+                f"Milestone {milestone_id} was already done on {found.done_on}. To correct "
+                "the day, give the day it was done."
+            )
         milestones.set_done(conn, milestone_id, day.isoformat())
         before = {"done": found.done_on}
         log("milestone.done", "milestone", milestone_id, before=before, after={"done": str(day)})

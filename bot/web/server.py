@@ -48,6 +48,7 @@ SESSION = web.RequestKey("session_id", int)
 CSRF = web.RequestKey("csrf", str)
 LANG = web.RequestKey("lang", str)
 EXPIRED_FORM = W_("This form has expired. Go back, reload the page and try again.")
+NOTHING_THERE = W_("There is nothing at this address: the number may be wrong, or it was removed.")
 Handler = Callable[["Dashboard", web.Request], Awaitable[web.StreamResponse]]
 # (path, label, least role): the navigation, in order.
 NAV: tuple[tuple[str, str, Role], ...] = (
@@ -204,6 +205,14 @@ class Dashboard:
             except StaffError as exc:
                 return self.page(
                     request, "refused.html", code=404, reason=str(exc), heading=W_("Not found")
+                )
+            except web.HTTPNotFound:  # /rounds/99: a page in the dashboard's look, not text
+                return self.page(
+                    request,
+                    "refused.html",
+                    code=404,
+                    reason=tr(NOTHING_THERE),
+                    heading=W_("Not found"),
                 )
 
         return guarded

@@ -12,7 +12,7 @@ from bot.host.host import Host
 from bot.host.steps import Who
 from bot.staff import auditing, milestones
 from bot.staff import broadcasts as drafts
-from bot.staff.actor import Role
+from bot.staff.actor import Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.staffing import StaffRoster
@@ -133,7 +133,8 @@ async def test_an_action_that_writes_no_audit_entry_is_undone(
 async def test_the_audit_log_lists_from_a_date(desk: StaffDesk) -> None:
     await desk.open_round(STAFF, "2027-01-01")
     assert "round.open round 1" in await auditing.listing(desk, STAFF, "2026-11-25")
-    assert await auditing.listing(desk, STAFF, "2026-11-26") == "No staff actions recorded yet."
+    # Actions there are, none since then: not "none recorded yet", which reads as an empty log.
+    assert await auditing.listing(desk, STAFF, "2026-11-26") == "No staff actions since 2026-11-26."
 
 
 async def test_staff_admins_come_from_the_setting_once(desk: StaffDesk) -> None:
@@ -153,6 +154,11 @@ async def test_milestones_and_history_are_listed(desk: StaffDesk) -> None:
     await milestones.add(desk, STAFF, initiative, "2026-11-01", "Amina", "Find a leader")
     await milestones.add(desk, STAFF, initiative, "2027-03-01", "Bo", "First walk")
     await milestones.done(desk, STAFF, 1)
+    # Marked again: said, not done twice; another day given corrects it.
+    with pytest.raises(StaffError, match="Milestone 1 was already done on 2026-11-25"):
+        await milestones.done(desk, STAFF, 1)
+    await milestones.done(desk, STAFF, 1, "2026-11-24")
+    await milestones.done(desk, STAFF, 1, "2026-11-25")
     await desk.update_initiative(STAFF, initiative, "active", {"en": "Walks started"})
     assert (await milestones.listing(desk, STAFF, initiative)).splitlines() == [
         "milestone 1 [done 2026-11-25] initiative 1, due 2026-11-01, owner Amina: Find a leader",

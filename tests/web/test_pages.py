@@ -179,6 +179,16 @@ async def test_an_export_downloads_pseudonymised(web: Web) -> None:
     assert [p["participant"][:2] for p in people] == ["p-"]
     assert "8123456789" not in " ".join(archive.read(name).decode() for name in archive.namelist())
     assert await _audited(web, "export.make") == [("web:vera", "web")]
+    # GeoJSON of another table: said as the form offers it, and back to the form.
+    refused = await web.client.post(
+        "/exports/download",
+        data={"csrf": csrf, "what": "answers", "format": "geojson"},
+        allow_redirects=False,
+    )
+    assert refused.status == 303 and refused.headers["Location"] == "/exports"
+    page = await (await web.client.get("/exports")).text()
+    assert "Not done: GeoJSON is a map layer of the verified assets: choose assets" in page
+    assert "--what" not in page
 
 
 async def test_a_place_poster_downloads_as_a_pdf(tmp_path: Path) -> None:
@@ -770,3 +780,13 @@ async def test_the_audit_log_keeps_no_count_of_the_residents_an_area_took_in(
     assert "residents" not in row and "7" not in row.split("area 1")[1]
     [entry] = [e for e in exported if e["action"] == "area.add"]
     assert json.loads(entry["after"]) == {"name": {"en": "Splott"}, "aliases": [], "districts": []}
+
+
+async def test_a_number_that_is_not_there_gets_a_page_not_bare_text(web: Web) -> None:
+    await web.sign_in(Role.ADMIN, "amina")
+    for path in ("/rounds/99", "/broadcasts/99", "/staff/99/remove"):
+        response = await web.client.get(path)
+        page = await response.text()
+        assert response.status == 404, path
+        assert "<h1>Not found</h1>" in page and "There is nothing at this address" in page
+        assert '<a href="/">Back to the overview</a>' in page

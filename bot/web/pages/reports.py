@@ -34,6 +34,9 @@ async def reports(d: Dashboard, request: web.Request) -> web.StreamResponse:
     return d.page(request, "reports.html", formats=REPORT_FORMATS)
 
 
+MAP_OF_ASSETS = W_("GeoJSON is a map layer of the verified assets: choose assets, or CSV or XLSX.")
+
+
 async def exports(d: Dashboard, request: web.Request) -> web.StreamResponse:
     """GET /exports."""
     return d.page(request, "exports.html", tables=TABLES, formats=FORMATS)
@@ -65,6 +68,9 @@ async def download(d: Dashboard, request: web.Request) -> web.StreamResponse:
     form = await request.post()
     what, fmt = field(form, "what") or "all", field(form, "format") or "xlsx"
     settings = d.core.settings
+    if fmt == "geojson" and what != "assets":
+        # Said as the export form offers it, not as the command line's flags, and back to it.
+        return _back(d, request, StaffError(tr(MAP_OF_ASSETS)), "/exports")
     try:
         with tempfile.TemporaryDirectory(prefix="community-voice-") as folder:
             ending = suffix(what, fmt)
@@ -82,7 +88,7 @@ async def download(d: Dashboard, request: web.Request) -> web.StreamResponse:
     except Refused as exc:
         return d.refused(request, str(exc))
     except StaffError as exc:
-        return _back(d, request, exc, "/assets" if fmt == "geojson" else "/exports")
+        return _back(d, request, exc, "/assets" if what == "assets" else "/exports")
     day = d.core.clock().date().isoformat()
     return _file(body, f"community-voice-{what}-{day}{ending}", ending.lstrip("."))
 
