@@ -124,13 +124,16 @@ def _languages(locales: Path | None) -> set[str]:
 
 def _default_locale(code: str, locales_dir: str | None) -> str:
     # "fr" was taken, and everyone whose language was not known was written to in English.
+    # A regional tag is the language's ("en_GB", "pt-BR", "CY"), as a phone's would be.
     have = _languages(_path(locales_dir))
-    if code not in have:
+    tag = code.strip().replace("_", "-").lower()
+    found = tag if tag in have else tag.split("-")[0]
+    if found not in have:
         raise ConfigError(
             f"DEFAULT_LOCALE: '{code}' is not a language we have translations for; use one "
             f"of {', '.join(sorted(have))}"
         )
-    return code
+    return found
 
 
 def _organisation(env: dict[str, str], name: str | None, locales: Path | None) -> Organisation:

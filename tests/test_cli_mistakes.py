@@ -67,6 +67,8 @@ def test_the_output_file_name_says_the_format(run: Run, tmp_path: Path) -> None:
         "Not done: all.csv does not say which format to write: end the name in .zip, .xlsx "
         "or .geojson, or give --format."
     )
+    said = run("export", "--what", "all", "--format", "csv", "--output", "all.csv", code=1)
+    assert said == "Not done: all.csv ends in .csv, but this is written as .zip: name it all.zip."
     said = run("report", "--output", "report.csv", code=1)
     assert said == (
         "Not done: report.csv does not say which format to write: end the name in .md, .html "
@@ -140,6 +142,12 @@ def test_a_database_that_cannot_be_opened_is_a_configuration_problem(
     said = run("admin", "rounds", code=2)
     assert said.startswith(
         f"Configuration problem: DATABASE_PATH: cannot make the folder {tmp_path}/blocker:"
+    )
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "blocker"))  # a file, not SQLite's
+    said = run("admin", "rounds", code=2)
+    assert said == (
+        f"Configuration problem: DATABASE_PATH: cannot open {tmp_path}/blocker: "
+        "file is not a database"
     )
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path))  # a folder
     said = run("admin", "rounds", code=2)

@@ -91,3 +91,8 @@ def test_the_keepalive_transport_is_on_unless_turned_off() -> None:
     assert Settings.from_env({"BOT_API_KEEPALIVE": "true"}, dotenv=False).bot_api_keepalive
     assert not Settings.from_env({"BOT_API_KEEPALIVE": "no"}, dotenv=False).bot_api_keepalive
     assert not Settings.from_env({"BOT_API_KEEPALIVE": "false"}, dotenv=False).bot_api_keepalive
+
+
+def test_a_regional_default_locale_is_its_language() -> None:
+    for code, language in (("en_GB", "en"), ("pt-BR", "pt"), ("CY", "cy"), ("ur", "ur")):
+        assert Settings.from_env({"DEFAULT_LOCALE": code}, dotenv=False).default_locale == language

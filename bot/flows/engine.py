@@ -58,6 +58,7 @@ QUESTIONS_CHANGED = N_(
 THANKS_FOR_VOICE = N_("Thank you for your voice note.")
 NO_VOICE = N_("Sorry, we cannot use a voice note for this question. Please type your answer.")
 SKIPPED = N_("Skipped")
+NONE_CHOSEN = N_("None of these")
 
 
 class _Walk:
@@ -100,7 +101,7 @@ class _Walk:
                         continue
                     # Back at a question they answered ("No, change it", or Back): their
                     # choices are still ticked, to change rather than to make again.
-                    self.session = self.session.evolve(pending=self._chosen_before(node, options))
+                    self.session = self.session.evolve(pending=self.chosen_before(node, options))
                 if node.for_each and not self.items(node):
                     # Nothing to go through: an empty answer, and on.
                     node_id = self._finish_empty(node, {})
@@ -172,7 +173,7 @@ class _Walk:
             return self.ctx.lists(node.options_from, self.session.answers)
         return node.options
 
-    def _chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
+    def chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
         """What this session chose at a multi_choice before, or else what the resident chose
         from its host list outside it (`Context.chosen`), of the options it offers now."""
         offered = {o.id for o in options}
@@ -507,7 +508,11 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
     limit = node.max_choices or len(options)
     if control == DONE:
         if not selected:
-            if node.optional:
+            if node.optional and walk.chosen_before(node, options):
+                # All of them unticked: "none of these" is their answer (a skip would keep
+                # what they had chosen before, which they have just taken back).
+                walk.answer(node, [], (NONE_CHOSEN,), options_shown=False)
+            elif node.optional:
                 walk.skip(node)
             else:
                 walk.reject(node, N_("Please choose at least one, then tap Done."))

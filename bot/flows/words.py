@@ -39,10 +39,17 @@ ENGLISH_CONTROLS = {"skip": SKIP, "back": BACK, "done": DONE, "cancel": CANCEL}
 ENGLISH_YES_NO = {"yes": CONSENT_YES, "y": CONSENT_YES, "no": CONSENT_NO, "n": CONSENT_NO}
 
 
+# Direction marks and isolates: invisible, and in right-to-left catalogs around every Latin
+# word (Urdu's typed-answer words "haan" and "nahi" among them), so no typed word matched.
+_BIDI = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
 def fold(text: str) -> str:
     """Text as compared: trimmed, case-folded, compatibility-normalised (full-width letters,
-    ligatures), so "Yes", "YES" and "ｙｅｓ" are one word."""
-    return unicodedata.normalize("NFKC", text).strip().casefold()
+    ligatures), so "Yes", "YES" and "ｙｅｓ" are one word; direction marks left out."""
+    return unicodedata.normalize("NFKC", text.translate(_BIDI)).strip().casefold()
 
 
 def _ascii_digits(text: str) -> str:

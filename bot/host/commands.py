@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.flows.events import Choose, Input, Text
 from bot.flows.model import BACK, CANCEL, Option
+from bot.flows.words import fold, index_in
 from bot.host import champion_commands, deeplinks, hostnodes, mydata, texts
 from bot.host.replies import Button, Question
 from bot.host.steps import MENU, Step
@@ -20,6 +22,8 @@ from bot.store import champions, participants, sessions, support
 from bot.store.sessions import NewAnswer
 
 log = logging.getLogger(__name__)
+# How long after a host question typed words are read as its answer (its buttons stay live).
+HOST_QUESTION_LIVES = timedelta(minutes=10)
 
 
 def handle(step: Step, received: Input, session_id: int | None) -> None:
@@ -27,7 +31,7 @@ def handle(step: Step, received: Input, session_id: int | None) -> None:
     if isinstance(received, Choose) and received.node_id in HOST_BUTTONS:
         HOST_BUTTONS[received.node_id](step, received.option_id)
         return
-    asked = step.participant.host_question
+    asked = _still_asked(step)
     if isinstance(received, Text) and asked in TYPED_ANSWERS:
         question = TYPED_ANSWERS[asked](step)
         if question is not None:
@@ -135,7 +139,12 @@ def _typed_answer(step: Step, question: Question, typed: str) -> None:
     button's number or words. Back or cancel leaves it for the flow's question; anything
     else asks it again, as a flow question would be."""
     words = step.host.words(step.locale)
-    chosen = words.option(typed, [Option(b.option_id, b.label) for b in question.buttons])
+    options = [Option(b.option_id, b.label) for b in question.buttons]
+    chosen = words.option(typed, options)
+    if chosen is not None and question.node_id == hostnodes.DELETE and chosen.id == "yes":
+        # Erasing everything takes its own words or number, not any "yes" or "ok".
+        if index_in(typed, options) is None and fold(typed) != fold(chosen.label):
+            chosen = None
     if chosen is not None:
         HOST_BUTTONS[question.node_id](step, chosen.id)
     elif words.control(typed) in (BACK, CANCEL):
@@ -147,7 +156,7 @@ def _typed_answer(step: Step, question: Question, typed: str) -> None:
 
 def settle_host_question(step: Step) -> None:
     """Remember the host question this step asked last, if it asked one (else none is
-    pending): the next typed text answers it. Called as each step ends."""
+    pending): typed text in the next few minutes answers it. Called as each step ends."""
     if step.forgotten:
         return
     asked = None
@@ -155,7 +164,20 @@ def settle_host_question(step: Step) -> None:
         if isinstance(reply, Question):
             asked = reply.node_id if reply.node_id in TYPED_ANSWERS else None
             break
-    step.change(host_question=asked)
+    if asked is not None:
+        step.change(host_question=asked, host_question_at=step.stamp)
+    elif step.participant.host_question is not None:
+        step.change(host_question=None, host_question_at=None)
+
+
+def _still_asked(step: Step) -> str | None:
+    """The host question a typed answer may answer: asked last, and not long ago (messages
+    sent outside a step, a reminder or a broadcast, do not clear it: a "yes" typed to one of
+    them a day later must not answer /delete)."""
+    asked, at = step.participant.host_question, step.participant.host_question_at
+    if asked is None or at is None:
+        return None
+    return asked if step.now - datetime.fromisoformat(at) <= HOST_QUESTION_LIVES else None
 
 
 def _delete_answer(step: Step, choice: str) -> None:

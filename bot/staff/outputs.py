@@ -17,6 +17,8 @@ from bot.staff.actor import StaffError
 # Endings that name a format, so a name ending in one of them and a --format that says
 # another are refused rather than written as the wrong kind of file.
 _ALIASES = {".htm": ".html", ".markdown": ".md"}
+# Every ending a report or an export is written as: a name ending in one says what it holds.
+_KINDS = frozenset({".csv", ".zip", ".xlsx", ".geojson", ".md", ".html"})
 
 
 def output_file(
@@ -55,6 +57,12 @@ def _format(
         raise StaffError(
             f"{output.name} ends in {output.suffix} but --format is {given}: name it "
             f"{output.with_suffix(ending(given)).name}, or give --format {named}."
+        )
+    if named is None and name_ends in _KINDS and name_ends != ending(given):
+        # "all.csv" with --format csv: every table as CSV is a zip, which that name hides.
+        raise StaffError(
+            f"{output.name} ends in {output.suffix}, but this is written as "
+            f"{ending(given)}: name it {output.with_suffix(ending(given)).name}."
         )
     return given
 

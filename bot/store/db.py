@@ -200,7 +200,7 @@ class Database:
         db = cls(path)
         try:
             await db._on_writer(db._open_writer)
-        except (OSError, sqlite3.OperationalError) as exc:
+        except (OSError, sqlite3.DatabaseError) as exc:  # "file is not a database" too
             opened = db._writer is not None  # then a migration failed: not about the file
             await db.close()
             if opened:

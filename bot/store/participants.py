@@ -21,6 +21,7 @@ CHANGEABLE = frozenset(
         "chat_id",
         "next_flow",
         "host_question",
+        "host_question_at",
     }
 )
 
@@ -41,6 +42,7 @@ class Participant:
     unreachable_at: str | None
     next_flow: str | None = None  # a flow a deep link asked for, opened after onboarding
     host_question: str | None = None  # a host question asked last and not yet answered
+    host_question_at: str | None = None  # when it was asked
 
     @property
     def consented(self) -> bool:
@@ -262,4 +264,5 @@ def _participant(row: sqlite3.Row) -> Participant:
         unreachable_at=row["unreachable_at"],
         next_flow=row["next_flow"],
         host_question=row["host_question"],
+        host_question_at=row["host_question_at"],
     )

@@ -72,3 +72,4 @@ def test_coarse_cuts_whole_postcodes_only() -> None:
     assert places.coarse("cf10") == "CF10"
     assert places.coarse("Splott") == "Splott"
     assert places.coarse("by the park at m1 1ae, near town") == "by the park at M1, near town"
+    assert places.coarse("Block A1 2nd floor") == "Block A1 2nd floor"  # not a postcode

@@ -16,6 +16,7 @@ from bot.host.host import Host
 from bot.host.registry import Registry
 from bot.host.replies import Message, Question
 from bot.host.steps import Who
+from bot.host.words import TranslatedWords
 from bot.i18n.catalogs import Catalogs
 from bot.store import participants, sessions
 from bot.store.db import Database
@@ -177,3 +178,18 @@ async def test_when_the_old_version_is_gone_the_resident_is_told_at_once(
     assert out.participant is not None
     now = await db.read(sessions.active, out.participant.id)
     assert now is not None and '"liked":["b"]' in now.state_json  # their answers are kept
+
+
+def test_latin_words_of_right_to_left_catalogs_are_matched_without_their_isolates(
+    catalogs: Catalogs,
+) -> None:
+    # Urdu's words for yes and no include "haan" and "nahi", written in the catalog inside
+    # bidi isolates (as every Latin run in right-to-left text must be): typed, they matched
+    # nothing, as the isolates were compared too.
+    words = TranslatedWords(catalogs.get("ur"))
+    assert (words.consent("haan"), words.consent("nahi"), words.consent("ہاں")) == (
+        "yes",
+        "no",
+        "yes",
+    )
+    assert words.consent("\u2068no\u2069") == "no"
