@@ -280,7 +280,14 @@ class _Walk:
             self.emit(SaveAnswer(self.flow.id, node.id, node.save_as, value))
         for effect in node.effects:
             self.emit(ApplyEffect(effect.action, effect.target, self._effect_value(node, value)))
-        self.session = self.session.evolve(history=(*self.session.history, node.id), pending=())
+        session = self.session
+        revised = session.revised or node.id in session.history  # given again
+        self.session = session.evolve(
+            history=(*session.history, node.id),
+            pending=(),
+            revised=revised,
+            taken_back=tuple(n for n in session.taken_back if n != node.id),
+        )
         self.enter(self._next_of(node, option))
 
     def _effect_value(self, node: Node, value: Any) -> Any:
@@ -292,8 +299,16 @@ class _Walk:
         self.answer(node, None, (SKIPPED,), options_shown=False)
 
     def back(self) -> None:
-        previous = self.session.history[-1]
-        self.session = self.session.evolve(history=self.session.history[:-1], pending=())
+        session = self.session
+        previous = session.history[-1]
+        # The question it leaves, if it was answered, is taken back unless answered again.
+        left = session.node_id if session.node_id in self.flow.nodes else None
+        taken = session.taken_back
+        if left is not None and left not in taken:
+            taken = (*taken, left)
+        self.session = session.evolve(
+            history=session.history[:-1], pending=(), revised=True, taken_back=taken
+        )
         self.enter(previous, returning=True)
 
     def back_a_step(self, node: Node) -> bool:

@@ -25,6 +25,11 @@ class Session:
     # Question nodes answered, most recent last, so "back" can step to the previous one.
     history: tuple[str, ...] = ()
     status: str = ACTIVE
+    # An answer was given again, or taken back (Back past it): the answers log then holds
+    # words the resident did not finish with, which the host leaves out when the flow ends.
+    revised: bool = False
+    # Questions gone back past and not answered again since: their answers are taken back.
+    taken_back: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -42,15 +47,16 @@ class Session:
 
     def to_json(self) -> str:
         """The state as compact JSON for the sessions table."""
-        return json.dumps(
-            {
-                "answers": self.answers,
-                "pending": list(self.pending),
-                "history": list(self.history),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        state: dict[str, Any] = {
+            "answers": self.answers,
+            "pending": list(self.pending),
+            "history": list(self.history),
+        }
+        if self.revised:
+            state["revised"] = True
+        if self.taken_back:
+            state["taken_back"] = list(self.taken_back)
+        return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_row(
@@ -66,6 +72,8 @@ class Session:
             pending=tuple(state.get("pending", ())),
             history=tuple(state.get("history", ())),
             status=status,
+            revised=bool(state.get("revised", False)),
+            taken_back=tuple(state.get("taken_back", ())),
         )
 
 

@@ -266,6 +266,8 @@ class Step:
         sessions.append_answers(
             self.conn, self.participant.id, session_id, answers, self.stamp, locale=self.locale
         )
+        if finished is not None and finished.outcome == "completed" and step.session.revised:
+            sessions.keep_final_answers(self.conn, session_id, step.session.taken_back)
         self.render(session_id, step)
         if finished is not None:
             self.after(finished)

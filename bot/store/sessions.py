@@ -114,6 +114,18 @@ def update(conn: Tx, session_id: int, state: SessionState, now: str) -> None:
     )
 
 
+def keep_final_answers(conn: Tx, session_id: int, taken_back: Sequence[str]) -> None:
+    """Of a finished session's answers, leave out those the resident did not finish with: to
+    the questions in `taken_back` (gone back past, not answered again), and every answer to
+    a question but its last. Staff read them as if the resident had said them."""
+    marks = ",".join("?" * len(taken_back))
+    conn.execute(
+        f"DELETE FROM answers WHERE session_id = ? AND (node_id IN ({marks}) OR id NOT IN "
+        "(SELECT MAX(id) FROM answers WHERE session_id = ? GROUP BY node_id))",
+        (session_id, *taken_back, session_id),
+    )
+
+
 def append_answers(
     conn: Tx,
     participant_id: int,

@@ -10,9 +10,10 @@ from bot.flows.events import Text
 from bot.host.host import Host
 from bot.host.replies import Message, Question
 from bot.host.steps import Outcome, Who
+from bot.staff.desk import StaffDesk
 from bot.store import participants
 from bot.store.db import Database
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, STAFF
 
 WHO = Who("console", "dai", "dai", "en")
 
@@ -68,3 +69,30 @@ async def test_words_typed_long_after_a_host_question_are_not_its_answer(
     now[0] += timedelta(minutes=9)
     await host.handle(WHO, Text("1"))
     assert not await _here(db)
+
+
+async def test_words_taken_back_are_not_kept_once_the_flow_ends(
+    host: Host, db: Database, desk: StaffDesk
+) -> None:
+    # "Something else" typed, then Back, Back and "No": the summary left it out, but staff
+    # still read it among the answers, as if the resident had said it.
+    await desk.open_round(STAFF, "2027-01-01")
+    await host.begin(WHO)
+    for typed in ("1", "Splott", "back", "Riverside", "2"):  # an area typed, then another
+        await host.handle(WHO, Text(typed))
+    await host.begin(WHO, "priorities")
+    # two topics, order, "yes" to something else, the words, back, back, "no", send
+    for typed in ("1", "2", "done", "1", "1", "Bike racks", "back", "back", "2", "1"):
+        await host.handle(WHO, Text(typed))
+
+    def kept(conn: object) -> list[tuple[str, str]]:
+        rows = conn.execute(  # type: ignore[attr-defined]
+            "SELECT key, value_json FROM answers ORDER BY id"
+        )
+        return [(k, v) for k, v in rows]
+
+    answers = await db.read(kept)
+    assert ("area", '"Riverside"') in answers and ("area", '"Splott"') not in answers
+    assert not any(k == "other" for k, _ in answers), answers
+    assert [k for k, _ in answers].count("has_other") == 1
+    assert ("confirm", '"yes"') in answers
