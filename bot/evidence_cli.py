@@ -117,7 +117,7 @@ async def run_report(core: Core, who: Actor, a: argparse.Namespace) -> str:
         REPORT_FORMATS,
         "md",
         lambda f: f".{f}",
-        lambda f: Path(f"qs148-report-{day}.{f}"),
+        f"qs148-report-{day}",
     )
     with writing(output):
         path = await make_report(core.desk, who, options, fmt, output)
@@ -133,7 +133,7 @@ async def run_export(core: Core, who: Actor, a: argparse.Namespace) -> str:
         FORMATS,
         "xlsx",
         lambda f: suffix(a.what, f),
-        lambda f: Path(f"community-voice-{a.what}-{day}{suffix(a.what, f)}"),
+        f"community-voice-{a.what}-{day}",
     )
     settings = core.settings
     with writing(output):

@@ -31,9 +31,9 @@ def handle(step: Step, received: Input, session_id: int | None) -> None:
     if isinstance(received, Choose) and received.node_id in HOST_BUTTONS:
         HOST_BUTTONS[received.node_id](step, received.option_id)
         return
-    asked = _still_asked(step)
-    if isinstance(received, Text) and asked in TYPED_ANSWERS:
-        question = TYPED_ANSWERS[asked](step)
+    if isinstance(received, Text):
+        asked = _still_asked(step)
+        question = TYPED_ANSWERS[asked](step) if asked in TYPED_ANSWERS else None
         if question is not None:
             _typed_answer(step, question, received.text)
             return

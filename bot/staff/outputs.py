@@ -27,17 +27,18 @@ def output_file(
     formats: Sequence[str],
     default: str,
     ending: Callable[[str], str],
-    named: Callable[[str], Path],
+    stem: str,
 ) -> tuple[Path, str]:
     """The file to write and its format: --format's when given, else the one `output`'s
-    name ends in; with no --output, `default` in a file `named` after it. Refuses a name
-    that says another format, and a file that cannot be written."""
+    name ends in; with no --output, `default` in `stem` and the format's ending. Refuses a
+    name that says another format, and a file that cannot be written."""
     if output is not None:
         check_writable(output)  # first: a folder is said to be one, not to lack a format
         return output, _format(output, given, formats, ending)
     fmt = given or default
-    check_writable(named(fmt))
-    return named(fmt), fmt
+    output = Path(f"{stem}{ending(fmt)}")
+    check_writable(output)
+    return output, fmt
 
 
 def _format(

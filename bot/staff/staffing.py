@@ -66,9 +66,14 @@ def describe(member: Member) -> str:
     return f"staff {member.id} [{member.role}] {member.name} ({where}), added {added}"
 
 
-async def bot_username(desk: StaffDesk, configured: str | None) -> str:
+async def known_bot_username(desk: StaffDesk, configured: str | None) -> str | None:
     """The bot's username for links: BOT_USERNAME, else the one the running bot keeps."""
-    username = configured or await desk.db.read(kept.get, BOT_USERNAME)
+    return configured or await desk.db.read(kept.get, BOT_USERNAME)
+
+
+async def bot_username(desk: StaffDesk, configured: str | None) -> str:
+    """The bot's username for an invitation's link; refused when none is known."""
+    username = await known_bot_username(desk, configured)
     if not username:
         # A link to "<your bot's username>", shown once, could not be mended afterwards.
         raise StaffError(

@@ -13,8 +13,8 @@ from bot.staff import champions as staff_champions
 from bot.staff import suppress
 from bot.staff.actor import Role, StaffError
 from bot.staff.posters import PosterDesk
-from bot.staff.staffing import BOT_USERNAME
-from bot.store import champions, dashboard, kept, support
+from bot.staff.staffing import known_bot_username
+from bot.store import champions, dashboard, support
 from bot.store.db import Tx
 from bot.store.referral_stats import FLOWS, referral_stats
 from bot.web.forms import field
@@ -122,7 +122,7 @@ async def _poster(
     form: Any,
     draw: Callable[[PosterDesk], Awaitable[tuple[str, Poster]]],
 ) -> web.StreamResponse:
-    username = d.core.settings.bot_username or await d.core.db.read(kept.get, BOT_USERNAME)
+    username = await known_bot_username(d.core.desk, d.core.settings.bot_username)
     fmt = "png" if field(form, "format") == "png" else "pdf"
     try:
         if not username:
