@@ -132,7 +132,7 @@ class _Walk:
 
     def _say(self, node: Node) -> None:
         if node.text:
-            self.emit(Say(node.text))
+            self.emit(Say(node.text, separate=node.separate))
 
     def _next_of(self, node: Node, option: Option | None = None) -> str:
         target = (option.next if option is not None else None) or node.next

@@ -131,6 +131,7 @@ class Say:
 
     text: str
     params: dict[str, str] = field(default_factory=dict)
+    separate: bool = False  # a message of its own, not joined to the texts around it
 
 
 @dataclass(frozen=True, slots=True)

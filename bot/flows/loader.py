@@ -38,7 +38,7 @@ _ASKS = _ANY | _SAYS | {"next", "save_as", "optional", "set", "record"}
 # Which keys each kind takes. `options` on consent and `next` on end are let through so the
 # validator can explain what to do instead.
 _NODE_KEYS: dict[NodeKind, frozenset[str]] = {
-    NodeKind.MESSAGE: _ANY | _SAYS | {"next"},
+    NodeKind.MESSAGE: _ANY | _SAYS | {"next", "separate"},
     NodeKind.CHOICE: _ASKS
     | {"options", "options_from", "for_each", "ask_if_one", "no_match", "label_context"},
     NodeKind.MULTI_CHOICE: _ASKS | {"options", "options_from", "max_choices", "label_context"},
@@ -49,7 +49,7 @@ _NODE_KEYS: dict[NodeKind, frozenset[str]] = {
     NodeKind.CONSENT: _ASKS | {"options"},
     NodeKind.BRANCH: _ANY | {"on", "cases", "default"},
     NodeKind.GOTO: _ANY | {"next"},
-    NodeKind.END: _ANY | _SAYS | {"then", "next", "record"},
+    NodeKind.END: _ANY | _SAYS | {"then", "next", "record", "separate"},
 }
 _ALL_NODE_KEYS = frozenset().union(*_NODE_KEYS.values())
 
@@ -331,6 +331,7 @@ class _Reader:
             default=self.text(item, fields, "default"),
             then=self.text(item, fields, "then"),
             effects=effects,
+            separate=self.boolean(fields, "separate", False),
         )
         return node if node_id is not None and kind is not None else None
 

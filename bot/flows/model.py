@@ -124,6 +124,9 @@ class Node:
     default: str | None = None  # branch fallback
     then: str | None = None  # end: the flow to start next
     effects: tuple[Effect, ...] = ()
+    # message, end: sent as a message of its own, never joined to the texts around it (an
+    # invitation to forward is forwarded alone)
+    separate: bool = False
 
     @property
     def is_question(self) -> bool:

@@ -155,6 +155,8 @@ class _Check:
             self.branch(node)
         elif kind is NodeKind.END:
             self.then(node)
+        if node.separate and not node.text:
+            self.problem(node.source, node, "'separate' needs a 'text' to send on its own")
 
     def choices(self, node: Node) -> None:
         if node.options and node.options_from:

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 from bot.flows.events import Input
 from bot.flows.model import Option
-from bot.flows.words import Words
 from bot.host import champion_commands, commands, deeplinks, texts
 from bot.host.artwork import Artwork, PosterWanted
 from bot.host.library import FlowLibrary
@@ -73,7 +72,7 @@ class Host:
         )
         self._words = {code: TranslatedWords(catalogs.get(code)) for code in catalogs.available()}
 
-    def words(self, locale: str) -> Words:
+    def words(self, locale: str) -> TranslatedWords:
         """How typed answers are read in this language."""
         return self._words.get(locale) or self._words[self.catalogs.available()[0]]
 

@@ -16,6 +16,8 @@ from bot.i18n.markers import N_
 CONTROL_LABELS = {
     DONE: N_("✔️ Done"),
     SKIP: N_("Skip"),
+    # TRANSLATORS: the arrow points the way back in your reading order: "▶️" in a language
+    # written from right to left.
     BACK: N_("◀️ Back"),
     CANCEL: N_("Stop these questions"),
 }
@@ -35,7 +37,8 @@ def render(
     replies: list[Reply] = []
     for event in events:
         if isinstance(event, Say):
-            replies.append(Message(tr.gettext(event.text, **{**common, **event.params})))
+            text = tr.gettext(event.text, **{**common, **event.params})
+            replies.append(Message(text, separate=event.separate))
         elif isinstance(event, Rejected):
             text = tr.gettext(event.reason, **event.params)
             stale = event.reason == MOVED_ON
@@ -57,6 +60,14 @@ def question(
     if ask.item is not None:
         values["item"] = tr.label(ask.item.label, ask.item.context)
     lines = [tr.gettext(node.text, **values) if node.text else ""]
+    if node.kind is NodeKind.RANK and ask.placed:
+        # The question asked for the first place; later places are asked for by their own
+        # words ("Which one matters most?" again read as asking the first place again).
+        placed = "\n".join(
+            f"{i}. {tr.label(o.label, o.context)}" for i, o in enumerate(ask.placed, start=1)
+        )
+        so_far = tr.gettext("Your order so far:")
+        lines = [f"{so_far}\n{placed}"]
     hint = _hint(ask, tr)
     if hint:
         lines.append(hint)
@@ -92,12 +103,10 @@ def _hint(ask: Ask, tr: Translator) -> str | None:
         return tr.ngettext(
             "Choose up to {count}, then tap Done.", "Choose up to {count}, then tap Done.", limit
         )
+    if node.kind is NodeKind.RANK and ask.placed:
+        return tr.gettext("Which one comes next?")
     if node.kind is NodeKind.RANK:
-        placed = "\n".join(
-            f"{i}. {tr.label(o.label, o.context)}" for i, o in enumerate(ask.placed, start=1)
-        )
-        hint = tr.gettext("Tap them in order, the most important first.")
-        return f"{placed}\n\n{hint}" if placed else hint
+        return tr.gettext("Tap them in order, the most important first.")
     if node.kind is NodeKind.TEXT and not node.voice:
         return tr.gettext("Type your answer.")
     if node.kind is NodeKind.TEXT:

@@ -27,12 +27,14 @@ class Message:
     """Plain text to send. `stale` marks "that question has moved on", which a channel may
     show another way (Telegram: as the pressed button's pop-up). `links` go under it.
     `rejected` marks why an answer was not taken (the question is asked again), which a
-    channel without buttons may follow with how to answer there."""
+    channel without buttons may follow with how to answer there. `separate` asks for a
+    message of its own (one to be forwarded alone), not joined to the texts around it."""
 
     text: str
     stale: bool = False
     links: tuple[Link, ...] = ()
     rejected: bool = False
+    separate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ renders the replies. The transaction commits when it returns, before any reply i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -207,6 +207,8 @@ class Step:
             # the answers as on the participant: it is all the question asks for.
             received = Text(places.coarse(received.text))
         step = engine.resume(flow, session, received, self.context())
+        if isinstance(received, Text) and self.host.words(self.locale).asks_help(received.text):
+            step = _helped(step)
         self.stale = self.stale or any(
             isinstance(e, Rejected) and e.reason == engine.MOVED_ON for e in step.events
         )
@@ -319,6 +321,15 @@ class Step:
         return {
             name: params[name].make(view, step.session.answers) for name in wanted if name in params
         }
+
+
+def _helped(step: EngineStep) -> EngineStep:
+    """ "help" typed where it is not an answer: how to answer, not "Please tap one of the
+    buttons" (the question is asked again after it, as after any answer not taken)."""
+    if not any(isinstance(e, Rejected) for e in step.events):
+        return step
+    events = tuple(Rejected(texts.HELP) if isinstance(e, Rejected) else e for e in step.events)
+    return replace(step, events=events)
 
 
 def _sets_area(flow: Flow, node_id: str | None) -> bool:

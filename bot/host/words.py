@@ -3,6 +3,7 @@ in their own digits, and their words for yes and no."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
@@ -18,6 +19,15 @@ YES_WORDS = N_("yes, yeah, ok")
 # TRANSLATORS: words a resident may type to say no, separated by commas (Welsh: "na, nac ydw,
 # nac oes, naddo"). Keep "no" if people use English too.
 NO_WORDS = N_("no, nope")
+# TRANSLATORS: words a resident may type to ask how to use the bot, separated by commas (Welsh:
+# "help, cymorth, helpu"). Keep "help" if people use English too.
+HELP_WORDS = N_("help")
+
+
+_WORD = re.compile(r"\w+")
+# Letters typed, at the least, for an option to be found by some of its words ("no" or "a"
+# start too many words to mean one option).
+MIN_SOME_WORDS = 3
 
 
 class TranslatedWords:
@@ -31,9 +41,10 @@ class TranslatedWords:
             for key in _label_keys(tr.gettext(label))
         }
         self._yes_no = {
-            **{fold(w): CONSENT_NO for w in tr.gettext(NO_WORDS).split(",") if w.strip()},
-            **{fold(w): CONSENT_YES for w in tr.gettext(YES_WORDS).split(",") if w.strip()},
+            **dict.fromkeys(_listed(tr, NO_WORDS), CONSENT_NO),
+            **dict.fromkeys(_listed(tr, YES_WORDS), CONSENT_YES),
         }
+        self._help = {"help", "?"} | _listed(tr, HELP_WORDS)
 
     def option(self, typed: str, options: Sequence[Option]) -> Option | None:
         """By number, translated label, or id and English label."""
@@ -49,7 +60,27 @@ class TranslatedWords:
             found = next((o for o in options if o.id == said), None)
             if found is not None:
                 return found
-        return PLAIN.option(typed, options) or _by_other_words(typed, options)
+        return (
+            PLAIN.option(typed, options)
+            or _by_other_words(typed, options)
+            or self._by_some_words(text, options)
+        )
+
+    def _by_some_words(self, text: str, options: Sequence[Option]) -> Option | None:
+        """The one option whose label has every typed word, or a word starting with it:
+        "walking group" for "Walking groups for older people", "park" for "Parks and green
+        spaces" (in the resident's language or English). None when more than one has."""
+        wanted = _WORD.findall(text)
+        if text in self._help or len("".join(wanted)) < MIN_SOME_WORDS:
+            return None  # "help" asks how to answer, even where an option is "Help with ..."
+
+        def has_them(option: Option) -> bool:
+            shown = self.tr.label(option.label, option.context)
+            words = set(_WORD.findall(fold(f"{shown} {option.label}")))
+            return all(any(w.startswith(typed) for w in words) for typed in wanted)
+
+        found = [o for o in options if has_them(o)]
+        return found[0] if len(found) == 1 else None
 
     def control(self, typed: str) -> str | None:
         """A control by its translated name ("Skip", "◀️ Back" or just "Back")."""
@@ -59,9 +90,18 @@ class TranslatedWords:
         """Digits of any script."""
         return to_number(typed)
 
+    def asks_help(self, typed: str) -> bool:
+        """True when the text asks how to use the bot ("help", "?", their own words)."""
+        return fold(typed) in self._help
+
     def consent(self, typed: str) -> str | None:
         """The resident's words for yes and no, then English."""
         return self._yes_no.get(fold(typed)) or PLAIN.consent(typed)
+
+
+def _listed(tr: Translator, msgid: str) -> set[str]:
+    """The words of a translated, comma-separated list, as typed words are compared."""
+    return {fold(word) for word in tr.gettext(msgid).split(",") if word.strip()}
 
 
 def _by_other_words(typed: str, options: Sequence[Option]) -> Option | None:

@@ -491,7 +491,7 @@ def merged(replies: list[Reply]) -> list[Reply]:
             texts.clear()
 
     for reply in replies:
-        if isinstance(reply, TextReply) and not reply.links:
+        if isinstance(reply, TextReply) and not reply.links and not reply.separate:
             if texts and units("\n\n".join([*texts, reply.text])) > MESSAGE_LIMIT:
                 flush()
             texts.append(reply.text)

@@ -74,6 +74,10 @@ EXPECTED: dict[str, list[str]] = {
         "(Telegram's message limit)",
         "limits.yaml:16: flow 'limits' node 'word': 'max_length' must be at least 1",
     ],
+    "separate": [
+        "separate.yaml:14: flow 'separate' node 'bye': 'separate' needs a 'text' to send on "
+        "its own",
+    ],
     "loop": [
         "loop.yaml:13: flow 'loop' node 'check': loop with no question in it, so the flow "
         "would never stop: 'check', 'say', 'jump'",

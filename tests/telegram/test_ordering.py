@@ -65,7 +65,7 @@ async def test_a_slow_resident_does_not_block_another(
 async def test_one_residents_messages_are_answered_in_order(tg: Harness) -> None:
     await tg.command(7, "start")
     await tg.tap(7, "Yes, I agree")
-    for text in ("Riverside", "no thanks", "1"):
+    for text in ("Riverside", "maybe", "1"):
         tg.api.send_text(7, text)
     await tg.settle()
     # Area first, then a rejected word, then option 1 ("Yes") of the about-you question.

@@ -7,7 +7,7 @@ import json
 from bot.flows.model import NodeKind, Option
 from bot.host.hooks.priorities import unref
 from bot.host.registry import Answers, Fact, OptionList, Record, View
-from bot.store.initiatives import Evaluation, Votes, period_start
+from bot.store.initiatives import Evaluation, Initiative, Votes, period_start
 
 TOP_TOPICS = 3  # measures are agreed for initiatives answering a round's top topics
 INITIATIVE, MEASURE = "i", "m"
@@ -66,9 +66,23 @@ def evaluation_initiatives(view: View, answers: Answers) -> tuple[Option, ...]:
     done = snap.evaluated()
     return tuple(
         Option(f"{INITIATIVE}{i.id}", view.text(i.title))
-        for i in snap.initiatives("active")
-        if snap.measures(i.id, "adopted") and (i.id, period_start(i, today)) not in done
+        for i in _ratable(view)
+        if (i.id, period_start(i, today)) not in done
     )
+
+
+def _ratable(view: View) -> list[Initiative]:
+    """Active initiatives with agreed measures, rated this period or not."""
+    snap = view.snapshot
+    return [i for i in snap.initiatives("active") if snap.measures(i.id, "adopted")]
+
+
+def _rating_projects(view: View) -> str:
+    """yes: something to rate; rated: every project was rated this period (told so, not that
+    there is nothing); no: no project to rate at all."""
+    if evaluation_initiatives(view, {}):
+        return "yes"
+    return "rated" if _ratable(view) else "no"
 
 
 def initiative_measures(view: View, answers: Answers) -> tuple[Option, ...]:
@@ -106,7 +120,7 @@ ENTRIES = (
     OptionList("evaluation_initiatives", evaluation_initiatives),
     OptionList("initiative_measures", initiative_measures, reads=("initiative",)),
     Fact("has_measure_projects", ("yes", "no"), lambda v: _yes(measure_initiatives(v, {}))),
-    Fact("has_rating_projects", ("yes", "no"), lambda v: _yes(evaluation_initiatives(v, {}))),
+    Fact("has_rating_projects", ("yes", "rated", "no"), _rating_projects),
     Record(
         "measures",
         {

@@ -1,0 +1,123 @@
+"""What residents are told, as they meet it in Telegram: no ending promises news after /stop,
+the champion's invitation comes alone (to forward), "help" typed gets help, and an option is
+found by some of its words."""
+
+from __future__ import annotations
+
+from tests.conftest import STAFF
+from tests.telegram.conftest import Harness
+
+RESIDENT = 1001
+PRIORITIES = "🗳️ Help choose what we work on first"
+HELP_START = "Tap the buttons to answer. You can also type the number of an answer."
+
+
+async def _onboard(tg: Harness, user: int = RESIDENT) -> None:
+    await tg.command(user, "start")
+    await tg.tap(user, "Yes, I agree")
+    await tg.tap(user, "Skip")
+    await tg.tap(user, "No, thanks")
+    assert tg.asked(user).endswith("What would you like to do?")
+
+
+async def _send_a_choice(tg: Harness, *, again: bool = False) -> None:
+    await tg.tap(RESIDENT, PRIORITIES)
+    if not again:  # answering again, the topic sent before is ticked already
+        await tg.tap(RESIDENT, "Safe streets")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "No")
+    await tg.tap(RESIDENT, "Yes, send it")
+
+
+async def test_after_stop_answering_a_round_promises_no_results(tg: Harness) -> None:
+    await tg.core.desk.seed_demo(STAFF)
+    await _onboard(tg)
+    await tg.command(RESIDENT, "stop")
+    await _send_a_choice(tg)
+    said = tg.asked(RESIDENT)
+    assert said.startswith(
+        "Thank you! Your answer is counted. You asked for no news from us, so we will not "
+        "tell you what people chose. Send /start if you want to know."
+    ), said
+    assert "we will tell you" not in said
+    # Counted all the same.
+    assert tg.rows("SELECT COUNT(*) FROM priority_choices") == [(1,)]
+    # After /start, the promise is back, and kept.
+    await tg.command(RESIDENT, "start")
+    await tg.command(RESIDENT, "menu")
+    await _send_a_choice(tg, again=True)
+    assert tg.asked(RESIDENT).startswith("Thank you! When the question closes, we will tell you")
+
+
+async def test_after_stop_no_round_promises_no_message(tg: Harness) -> None:
+    await _onboard(tg)
+    await tg.tap(RESIDENT, PRIORITIES)
+    assert tg.asked(RESIDENT).startswith(
+        "There is no question to answer right now. We will send you a message"
+    )
+    await tg.command(RESIDENT, "stop")
+    await tg.command(RESIDENT, "menu")
+    await tg.tap(RESIDENT, PRIORITIES)
+    assert tg.asked(RESIDENT).startswith(
+        "There is no question to answer right now. You asked for no news from us, so we will "
+        "not tell you when there is one."
+    )
+
+
+async def test_the_champion_invitation_is_a_message_of_its_own(tg: Harness) -> None:
+    await _onboard(tg)
+    await tg.core.db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO champions (participant_id, code, status, created_at) "
+            "VALUES (1, 'c-forward-me-0001', 'active', '2026-11-01T10:00:00+00:00')"
+        )
+    )
+    before = len(tg.api.sent(RESIDENT))
+    await tg.tap(RESIDENT, "🤝 Help others as a community champion")
+    texts = tg.texts(RESIDENT)[before:]
+    invitation = [t for t in texts if t.startswith("We want to hear what matters to you")]
+    # Forwarded, it says nothing but the invitation: no "you can forward this", no menu.
+    assert invitation == [
+        "We want to hear what matters to you about health where you live. It takes a few "
+        "minutes, in your own language: "
+        "https://t.me/community_voice_test_bot?start=c-forward-me-0001"
+    ], texts
+    told = texts[texts.index(invitation[0]) - 1]
+    assert told.endswith("You can forward the next message to people you know.")
+    assert texts[-1].endswith("What would you like to do?")
+
+
+async def test_help_typed_at_a_question_gets_help_then_the_question(tg: Harness) -> None:
+    await _onboard(tg)
+    await tg.text(RESIDENT, "help")
+    said = tg.asked(RESIDENT)
+    assert said.startswith(HELP_START) and "/menu – choose what to do" in said, said
+    assert said.endswith("What would you like to do?")
+    assert "Please tap one of the buttons." not in said
+    # In the resident's own language too.
+    await tg.command(RESIDENT, "language")
+    await tg.tap(RESIDENT, "Cymraeg")
+    await tg.text(RESIDENT, "Cymorth")
+    said = tg.asked(RESIDENT)
+    assert said.startswith("Pwyswch y botymau i ateb."), said
+    assert said.endswith("Beth hoffech chi ei wneud?")
+
+
+async def test_help_typed_where_words_are_the_answer_is_the_answer(tg: Harness) -> None:
+    await tg.command(RESIDENT, "start")
+    await tg.tap(RESIDENT, "Yes, I agree")
+    # "Where do you live?" takes words: "help" is not read as a question about the bot.
+    await tg.text(RESIDENT, "help")
+    assert not tg.asked(RESIDENT).startswith(HELP_START)
+
+
+async def test_an_option_is_found_by_some_of_its_words(tg: Harness) -> None:
+    await tg.core.desk.seed_demo(STAFF)
+    await _onboard(tg)
+    await tg.tap(RESIDENT, PRIORITIES)
+    await tg.text(RESIDENT, "safe street")  # "Safe streets"
+    assert "✅ Safe streets" in tg.last(RESIDENT).labels
+    await tg.text(RESIDENT, "health")  # "Healthy food", "Mental health ...": which one?
+    question = tg.last(RESIDENT)
+    assert not any(label.startswith("✅ Health") for label in question.labels)
+    assert (question.text or "").startswith("Please tap the buttons to choose")
