@@ -55,6 +55,8 @@ INVITATION = N_(
 POSTER_LANGUAGES = N_("Which languages should your poster be in?")
 POSTER_CAPTION = N_("Your poster. Print the PDF on A4 paper, or share the picture.")
 STATS_NONE = N_("Nobody has joined through your link yet. Send /mylink to share it.")
+# A paused or retired champion's /mylink gives no link: not pointed at it.
+STATS_NONE_NOT_ACTIVE = N_("Nobody has joined through your link.")
 STATS_JOINED = N_("People who joined through your link: {count}")
 STATS_FINISHED = N_("How many of them answered:")
 STATS_BY_WEEK = N_("By week (the week that starts on that Monday):")
@@ -167,7 +169,7 @@ def my_stats(step: Step) -> None:
     flows = [f for f in FLOWS if f in step.host.flows]
     stats = referral_stats(step.conn, champion.id, flows)
     if not stats.weeks:
-        step.say(STATS_NONE)
+        step.say(STATS_NONE if champion.status == "active" else STATS_NONE_NOT_ACTIVE)
         return
     tr = step.tr
 

@@ -47,10 +47,15 @@ def coarse(typed: str) -> str:
     """What a resident typed for their area, any whole postcode in it cut to its district
     ("CF10 1AA" → "CF10"): the question asks for the first part, and a whole postcode points
     at a few houses, which we do not need and should not keep."""
-    whole = _WHOLE.fullmatch(_ascii_digits(typed).upper().strip())
+    plain = _ascii_digits(typed)
+    whole = _WHOLE.fullmatch(plain.upper().strip())
     if whole:
         return whole.group(1)
-    return _INSIDE_ANY_CASE.sub(lambda m: m.group(1).upper(), typed)
+    if not _INSIDE_ANY_CASE.search(plain):
+        return typed  # no postcode: their words as typed, in their own digits
+    # A postcode in Arabic or Bengali digits inside a sentence is cut too (the sentence's
+    # digits are then kept as 0-9).
+    return _INSIDE_ANY_CASE.sub(lambda m: m.group(1).upper(), plain)
 
 
 def is_district(code: str) -> bool:

@@ -249,3 +249,18 @@ async def test_residents_cannot_use_the_staff_champion_commands(tg: Harness) -> 
         assert tg.asked(AMINA) == (
             "Sorry, only staff can do that. Send /menu to see what you can do."
         )
+
+
+async def test_a_retired_champion_is_not_pointed_at_what_no_longer_serves_them(
+    tg: Harness,
+) -> None:
+    await _champion(tg)
+    assert (await _staff(tg, "/champion_retire 1")).startswith("Champion 1 is retired.")
+    await tg.command(NIA, "mystats")
+    assert tg.asked(NIA) == "Nobody has joined through your link."  # not "Send /mylink"
+    await tg.command(NIA, "support")
+    assert tg.asked(NIA).startswith(
+        "Your time as a community champion has ended. Thank you for all you did! Support from "
+        "our team is for champions who are in the role now."
+    )
+    assert "To become one" not in tg.asked(NIA)
