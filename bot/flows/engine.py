@@ -541,7 +541,13 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
         return
     if option.id in selected:
         walk.session = walk.session.evolve(pending=tuple(s for s in selected if s != option.id))
-    elif len(selected) >= limit:
+        walk.ask(node, refresh=True)
+        return
+    # An option that stands alone ("I am not sure yet") contradicts every other: ticking it
+    # unticks them, and ticking another unticks it, so a tap never needs an untick first.
+    alone = {o.id for o in options if o.alone}
+    selected = () if option.alone else tuple(s for s in selected if s not in alone)
+    if len(selected) >= limit:
         walk.emit(
             Rejected(
                 N_("You can choose up to {count}. Tap one you chose to remove it."),
@@ -550,8 +556,7 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
         )
         walk.ask(node, refresh=True)
         return
-    else:
-        walk.session = walk.session.evolve(pending=(*selected, option.id))
+    walk.session = walk.session.evolve(pending=(*selected, option.id))
     walk.ask(node, refresh=True)
 
 
