@@ -175,13 +175,18 @@ class _Walk:
 
     def chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
         """What this session chose at a multi_choice before, or else what the resident chose
-        from its host list outside it (`Context.chosen`), of the options it offers now."""
+        outside it: from its host list (`Context.chosen`), or for the flow's own options, what
+        a record the flow writes holds under its key (`Context.recorded`); of the options it
+        offers now."""
         offered = {o.id for o in options}
+        alone = {o.id for o in options if o.alone}
 
         def of_these(before: object) -> tuple[str, ...]:
             if not isinstance(before, list | tuple):
                 return ()
             chosen = tuple(c for c in before if isinstance(c, str) and c in offered)
+            # Chosen before an option stood alone: the others, which say more.
+            chosen = tuple(c for c in chosen if c not in alone) or chosen[:1]
             return chosen[: node.max_choices] if node.max_choices else chosen
 
         if node.save_as and node.save_as in self.session.answers:
@@ -192,9 +197,23 @@ class _Walk:
             # None of it offered now: it answered another list (Back to another round).
             if chosen or not node.options_from:
                 return chosen
-        if not node.options_from:
+        if node.options_from:
+            return of_these(self.ctx.chosen(node.options_from, self.session.answers))
+        if not node.save_as:
             return ()
-        return of_these(self.ctx.chosen(node.options_from, self.session.answers))
+        for record in self.records:
+            before = self.ctx.recorded(record, node.save_as)
+            if before is not None:
+                return of_these(before)
+        return ()
+
+    @property
+    def records(self) -> tuple[str, ...]:
+        """The records this flow writes (`record:`), in the order its nodes name them."""
+        nodes = self.flow.nodes.values()
+        return tuple(
+            dict.fromkeys(e.target for n in nodes for e in n.effects if e.action == "record")
+        )
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
         controls: list[str] = []

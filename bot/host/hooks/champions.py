@@ -21,6 +21,14 @@ def _link(view: View, answers: Answers) -> str:
     return link(view.bot_username, found.code) if found else ""
 
 
+def _signed_up(view: View) -> Answers:
+    """What the resident said when they signed up, to change rather than to say again."""
+    found = view.snapshot.champion()
+    if found is None:
+        return {}
+    return {"roles": list(found.roles), "languages": list(found.languages)}
+
+
 def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
     """The champion names; `new_code` makes a new referral code (tests pass a fixed one)."""
 
@@ -54,6 +62,7 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
                 "may_contact": frozenset({NodeKind.CHOICE}),
             },
             sign_up,
+            earlier=_signed_up,
         ),
         Record("support_request", {"request": frozenset({NodeKind.TEXT})}, support_request),
     )

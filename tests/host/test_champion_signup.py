@@ -1,0 +1,75 @@
+"""A champion changing their sign-up: their earlier choices come back ticked (the record's,
+read once a tap through the step's snapshot), and what they send replaces them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.flows.events import Choose
+from bot.host.host import Host
+from bot.host.replies import Question
+from bot.host.steps import Who
+from bot.store import champions, participants
+from bot.store.champions import SignUp
+from bot.store.db import Database, Tx
+from tests.conftest import CODE, FIXED_NOW
+
+WHO = Who("telegram", "601", "601", "en")
+
+
+def _question(replies: list[Any]) -> Question:
+    return next(r for r in reversed(replies) if isinstance(r, Question))
+
+
+def _ticked(replies: list[Any]) -> list[str]:
+    return [b.label for b in _question(replies).buttons if b.selected]
+
+
+async def test_changing_a_sign_up_starts_from_the_earlier_choices(
+    host: Host, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def signed_up(conn: Tx) -> None:
+        found = participants.find_or_create(conn, "telegram", "601", "601", "x")
+        participants.update(conn, found.id, {"consent_at": FIXED_NOW.isoformat(), "locale": "en"})
+        details = SignUp(("connector",), ("cy", "pl"), "weekends", None, True)
+        champions.save_signup(conn, found.id, CODE, details, FIXED_NOW.isoformat())
+
+    await db.write(signed_up)
+    reads: list[int] = []
+    real = champions.of_participant
+
+    def of_participant(conn: Tx, participant_id: int) -> Any:
+        reads.append(participant_id)
+        return real(conn, participant_id)
+
+    monkeypatch.setattr(champions, "of_participant", of_participant)
+
+    async def tap(option_id: str, node_id: str) -> list[Any]:
+        reads.clear()
+        out = await host.handle(WHO, Choose(option_id, node_id))
+        assert len(reads) <= 1, f"the champion was read {len(reads)} times in one tap"
+        return out.replies
+
+    out = await host.begin(WHO, "champions")
+    assert "Do you want to change your answers?" in _question(out.replies).text
+    replies = await tap("yes", "waiting")
+    assert _ticked(replies) == ["✅ Connector"]
+    replies = await tap("not-sure", "roles")  # stands alone: Connector is unticked
+    assert _ticked(replies) == ["✅ I am not sure yet"]
+    replies = await tap("_done", "roles")
+    assert _ticked(replies) == ["✅ Cymraeg", "✅ Polski"]
+    replies = await tap("_done", "languages")
+    assert "When could you help?" in _question(replies).text
+    await tap("varies", "availability")
+    await tap("_skip", "skills")
+    await tap("yes", "contact")
+
+    found = await db.read(lambda conn: real(conn, 1))
+    assert found is not None
+    assert (found.roles, found.languages, found.availability) == (
+        ("not-sure",),
+        ("cy", "pl"),
+        "varies",
+    )
