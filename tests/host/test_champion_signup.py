@@ -10,10 +10,11 @@ import pytest
 from bot.flows.events import Choose
 from bot.host.host import Host
 from bot.host.replies import Question
-from bot.host.steps import Who
+from bot.host.steps import Step, Who
 from bot.store import champions, participants
 from bot.store.champions import SignUp
 from bot.store.db import Database, Tx
+from bot.store.records import ChampionSignUp
 from tests.conftest import CODE, FIXED_NOW
 
 WHO = Who("telegram", "601", "601", "en")
@@ -33,7 +34,7 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
     def signed_up(conn: Tx) -> None:
         found = participants.find_or_create(conn, "telegram", "601", "601", "x")
         participants.update(conn, found.id, {"consent_at": FIXED_NOW.isoformat(), "locale": "en"})
-        details = SignUp(("connector",), ("cy", "pl"), "weekends", None, True)
+        details = SignUp(("connector",), ("cy", "pl"), ("evenings", "weekends"), None, True)
         champions.save_signup(conn, found.id, CODE, details, FIXED_NOW.isoformat())
 
     await db.write(signed_up)
@@ -62,7 +63,12 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
     assert _ticked(replies) == ["✅ Cymraeg", "✅ Polski"]
     replies = await tap("_done", "languages")
     assert "When could you help?" in _question(replies).text
-    await tap("varies", "availability")
+    assert _ticked(replies) == ["✅ Evenings", "✅ Weekends"]
+    replies = await tap("weekdays", "availability")
+    assert _ticked(replies) == ["✅ Weekdays", "✅ Evenings", "✅ Weekends"]
+    replies = await tap("varies", "availability")  # stands alone: the others go
+    assert _ticked(replies) == ["✅ It changes"]
+    await tap("_done", "availability")
     await tap("_skip", "skills")
     await tap("yes", "contact")
 
@@ -71,5 +77,30 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
     assert (found.roles, found.languages, found.availability) == (
         ("not-sure",),
         ("cy", "pl"),
-        "varies",
+        ("varies",),
     )
+    # Their copy (/mydata) shows the times as a list, like the roles and languages.
+    kept, _ = await host.export(WHO)
+    [row] = kept["tables"]["champions"]
+    assert (row["roles"], row["languages"], row["availability"]) == (
+        ["not-sure"],
+        ["cy", "pl"],
+        ["varies"],
+    )
+
+
+async def test_a_sign_up_begun_when_availability_took_one_answer_is_kept_as_a_list(
+    host: Host, db: Database
+) -> None:
+    """A session finishes on the flow version it began on: one where "When could you help?"
+    took one answer, saved as text."""
+    record = host.registry.records["champion"]
+
+    def made(conn: Tx) -> Any:
+        view = Step(host, conn, WHO, FIXED_NOW).view()
+        answers = {"roles": ["connector"], "languages": ["cy"], "availability": "evenings"}
+        return record.make(view, answers)
+
+    made_then = await db.write(made)
+    assert isinstance(made_then, ChampionSignUp)
+    assert made_then.details.availability == ("evenings",)
