@@ -175,13 +175,18 @@ class _Walk:
 
     def chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
         """What this session chose at a multi_choice before, or else what the resident chose
-        from its host list outside it (`Context.chosen`), of the options it offers now."""
+        outside it: from its host list (`Context.chosen`), or for the flow's own options, what
+        a record the flow writes holds under its key (`Context.recorded`); of the options it
+        offers now."""
         offered = {o.id for o in options}
+        alone = {o.id for o in options if o.alone}
 
         def of_these(before: object) -> tuple[str, ...]:
             if not isinstance(before, list | tuple):
                 return ()
             chosen = tuple(c for c in before if isinstance(c, str) and c in offered)
+            # Chosen before an option stood alone: the others, which say more.
+            chosen = tuple(c for c in chosen if c not in alone) or chosen[:1]
             return chosen[: node.max_choices] if node.max_choices else chosen
 
         if node.save_as and node.save_as in self.session.answers:
@@ -192,9 +197,23 @@ class _Walk:
             # None of it offered now: it answered another list (Back to another round).
             if chosen or not node.options_from:
                 return chosen
-        if not node.options_from:
+        if node.options_from:
+            return of_these(self.ctx.chosen(node.options_from, self.session.answers))
+        if not node.save_as:
             return ()
-        return of_these(self.ctx.chosen(node.options_from, self.session.answers))
+        for record in self.records:
+            before = self.ctx.recorded(record, node.save_as)
+            if before is not None:
+                return of_these(before)
+        return ()
+
+    @property
+    def records(self) -> tuple[str, ...]:
+        """The records this flow writes (`record:`), in the order its nodes name them."""
+        nodes = self.flow.nodes.values()
+        return tuple(
+            dict.fromkeys(e.target for n in nodes for e in n.effects if e.action == "record")
+        )
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
         controls: list[str] = []
@@ -541,7 +560,13 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
         return
     if option.id in selected:
         walk.session = walk.session.evolve(pending=tuple(s for s in selected if s != option.id))
-    elif len(selected) >= limit:
+        walk.ask(node, refresh=True)
+        return
+    # An option that stands alone ("I am not sure yet") contradicts every other: ticking it
+    # unticks them, and ticking another unticks it, so a tap never needs an untick first.
+    alone = {o.id for o in options if o.alone}
+    selected = () if option.alone else tuple(s for s in selected if s not in alone)
+    if len(selected) >= limit:
         walk.emit(
             Rejected(
                 N_("You can choose up to {count}. Tap one you chose to remove it."),
@@ -550,8 +575,7 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
         )
         walk.ask(node, refresh=True)
         return
-    else:
-        walk.session = walk.session.evolve(pending=(*selected, option.id))
+    walk.session = walk.session.evolve(pending=(*selected, option.id))
     walk.ask(node, refresh=True)
 
 

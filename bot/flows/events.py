@@ -96,6 +96,20 @@ def none_chosen(name: str, answers: Mapping[str, Any], /) -> tuple[str, ...]:
     return ()
 
 
+class Recorded(Protocol):
+    """What a record this flow writes (`record:`) holds for the resident now, by an answer
+    key it reads (None: nothing). A multi_choice with the flow's own options that saves under
+    that key starts from it, ticked: a champion changing their sign-up sees what they said.
+    Must be pure, like Lists."""
+
+    def __call__(self, record: str, key: str, /) -> Any: ...
+
+
+def none_recorded(record: str, key: str, /) -> Any:
+    """A host whose records remember nothing for a flow."""
+    return None
+
+
 class Facts(Protocol):
     """Facts (`given:`) the host can read again when a branch reaches them, from the answers
     so far; None keeps the value the flow started with. Must be pure, like Lists."""
@@ -111,14 +125,15 @@ def no_facts(name: str, answers: Mapping[str, Any], /) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Context:
     """What the host injects: the clock, the option lists that come from outside the flow
-    (and what the resident chose from them before), facts it can read again mid-flow, and
-    how typed text is read in the resident's language."""
+    (and what the resident chose from them before), facts it can read again mid-flow, how
+    typed text is read in the resident's language, and what the flow's records hold."""
 
     now: datetime
     lists: Lists = no_lists
     words: Words = PLAIN
     facts: Facts = no_facts
     chosen: Chosen = none_chosen
+    recorded: Recorded = none_recorded
 
 
 # ---------------------------------------------------------------------------------------------

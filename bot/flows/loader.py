@@ -29,7 +29,7 @@ FLOW_SUFFIXES = (".yaml", ".yml")
 EFFECT_ACTIONS = ("set", "record", "forget")
 
 _FLOW_KEYS = frozenset({"id", "title", "description", "start", "given", "nodes"})
-_OPTION_KEYS = frozenset({"id", "label", "next"})
+_OPTION_KEYS = frozenset({"id", "label", "next", "alone"})
 _CASE_KEYS = frozenset({"when", "next"})
 
 _ANY = frozenset({"id", "kind", "forget"})
@@ -354,9 +354,10 @@ class _Reader:
         option_id = self.ident(entry, fields, "id", "option id")
         label = self.text(entry, fields, "label", required=True)
         next_ = self.text(entry, fields, "next")
+        alone = self.boolean(fields, "alone", False)
         if option_id is None or label is None:
             return None
-        return Option(option_id, label, next_, self.source(entry))
+        return Option(option_id, label, next_, self.source(entry), alone=alone)
 
     def case_from(self, entry: YamlNode) -> Case | None:
         fields = self.fields(entry, "a case", _CASE_KEYS)

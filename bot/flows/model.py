@@ -65,6 +65,7 @@ class Option:
 
     `also` are other words that pick it when typed (host lists only: an area's aliases, its
     names in other languages and its postcode districts), compared as `fold`ed text.
+    `alone` (multi_choice): it is never ticked with another option ("I am not sure yet").
     """
 
     id: str
@@ -75,6 +76,7 @@ class Option:
     # The question's `label_context`: its labels are translated for that question only
     # (Welsh answers "Oes" to "Is there ...?", "Ydw" to "Do you ...?").
     context: str | None = None
+    alone: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,13 @@ class _Check:
                 )
             else:
                 first_line[opt.id] = source.line
+            if opt.alone and node.kind is not NodeKind.MULTI_CHOICE:
+                self.problem(
+                    source,
+                    node,
+                    f"option '{opt.id}' has 'alone', but only options of a multi_choice node "
+                    "can stand alone",
+                )
             if opt.next is None:
                 continue
             if node.kind is NodeKind.CHOICE:

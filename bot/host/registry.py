@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.flows.events import Chosen, Facts, Lists
+from bot.flows.events import Chosen, Facts, Lists, Recorded
 from bot.flows.model import NodeKind, Option
 from bot.flows.needs import Provided, RecordNeeds
 from bot.i18n.catalogs import Translator
@@ -88,11 +88,14 @@ class Param:
 @dataclass(frozen=True, slots=True)
 class Record:
     """`record: NAME` on an end node: the answers it reads (and the kinds of node that may
-    save each), and the plain data it makes of them for the store to write."""
+    save each), and the plain data it makes of them for the store to write; `earlier`, what
+    it holds for the resident now, as those answers (a multi_choice asking one again shows
+    it ticked)."""
 
     name: str
     reads: Mapping[str, frozenset[NodeKind]]
     make: Callable[[View, Answers], RecordData | None]
+    earlier: Callable[[View], Answers] | None = None
 
 
 Entry = OptionList | Fact | Param | Record
@@ -148,6 +151,17 @@ class Registry:
         def get(name: str, answers: Answers, /) -> tuple[str, ...]:
             entry = self.options.get(name)
             return entry.chosen(view, answers) if entry and entry.chosen else ()
+
+        return get
+
+    def recorded(self, view: View) -> Recorded:
+        """What each record holds for the resident now, by the answer keys it reads."""
+
+        def get(name: str, key: str, /) -> Any:
+            entry = self.records.get(name)
+            if entry is None or entry.earlier is None or key not in entry.reads:
+                return None
+            return entry.earlier(view).get(key)
 
         return get
 

@@ -151,8 +151,8 @@ class Step:
         )
 
     def context(self) -> Context:
-        """The engine's context: the clock, this step's lists and facts, typed words in their
-        language."""
+        """The engine's context: the clock, this step's lists, facts and records, typed words
+        in their language."""
         view = self.view()
         return Context(
             now=self.now,
@@ -160,6 +160,7 @@ class Step:
             words=self.host.words(self.locale),
             facts=self.host.registry.rechecks(view),
             chosen=self.host.registry.chosen(view),
+            recorded=self.host.registry.recorded(view),
         )
 
     def active(self) -> StoredSession | None:

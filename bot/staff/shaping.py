@@ -253,6 +253,7 @@ KINDS = {
     "who_for": "value",
     "roles": "value",
     "languages": "value",
+    "availability": "value",
     "stopped": "bool",
     "unreachable": "bool",
     "may_contact": "bool",

@@ -22,7 +22,7 @@ class SignUp:
 
     roles: tuple[str, ...]
     languages: tuple[str, ...]
-    availability: str | None
+    availability: tuple[str, ...]
     skills: Any
     may_contact: bool
 
@@ -37,7 +37,7 @@ class Champion:
     status: str
     roles: tuple[str, ...]
     languages: tuple[str, ...]
-    availability: str | None
+    availability: tuple[str, ...]
     skills: Any
     may_contact: bool
     created_at: str
@@ -58,7 +58,7 @@ def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: s
             now,
             json.dumps(list(signup.roles)),
             json.dumps(list(signup.languages)),
-            signup.availability,
+            json.dumps(list(signup.availability)),
             dump(signup.skills),
             int(signup.may_contact),
         ),
@@ -170,7 +170,7 @@ def _champion(r: sqlite3.Row) -> Champion:
         r["status"],
         tuple(json.loads(r["roles"] or "[]")),
         tuple(json.loads(r["languages"] or "[]")),
-        r["availability"],
+        tuple(json.loads(r["availability"] or "[]")),
         load(r["skills"]),
         bool(r["may_contact"]),
         r["created_at"],

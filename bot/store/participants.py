@@ -189,6 +189,7 @@ JSON_COLUMNS = frozenset(
         "text",
         "roles",
         "languages",
+        "availability",
         "skills",
         "request",
         "buttons",

@@ -50,7 +50,7 @@ async def _champion(core: Core, out: io.StringIO) -> Simulator:
     def approve(conn: Tx) -> None:
         person = participants.find(conn, "console", "nia")
         assert person is not None
-        details = SignUp(("health-champion",), ("cy", "en"), "evenings", None, True)
+        details = SignUp(("health-champion",), ("cy", "en"), ("evenings",), None, True)
         champions.save_signup(conn, person.id, CODE, details, "2026-11-01T10:00:00+00:00")
         champions.set_status(conn, 1, "active", "2026-11-02T10:00:00+00:00")
 

@@ -4,9 +4,10 @@ A case holds a flow (its YAML text under `flow:`), the host's option lists it us
 name -> [{id, label, also}], `also` being other words that pick the option when typed), facts
 the host reads again when a branch reaches them (`facts:`, name -> {on: KEY, values: {answer:
 fact}}: the fact's value from the answer saved under KEY, if the answer is listed), what the
-resident chose from a host list before, outside the flow (`chosen:`, name -> [ids]) and
-`steps:`. Each step is one input and exactly the events it gives, in order, optionally with
-the session after it:
+resident chose from a host list before, outside the flow (`chosen:`, name -> [ids]), what the
+records the flow writes hold now (`recorded:`, record -> {key: answer}) and `steps:`. Each
+step is one input and exactly the events it gives, in order, optionally with the session
+after it:
 
     steps:
       - start:                      # or start: {answers: {round_open: yes}}
@@ -71,6 +72,7 @@ from bot.flows.events import (
     Finished,
     Input,
     Location,
+    Recorded,
     Rejected,
     SaveAnswer,
     Say,
@@ -88,7 +90,7 @@ HERE = Path(__file__).parent / "cases"
 CASES = sorted(HERE.glob("*.yaml"))
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
-CASE_KEYS = frozenset({"flow", "lists", "facts", "chosen", "steps", "xfail"})
+CASE_KEYS = frozenset({"flow", "lists", "facts", "chosen", "recorded", "steps", "xfail"})
 INPUTS = ("start", "choose", "text", "location", "voice", "current", "change_flow")
 SESSION_KEYS = frozenset({"node", "status", "answers", "pending", "history", "version"})
 _BOOL = "tag:yaml.org,2002:bool"
@@ -404,6 +406,7 @@ def test_engine_case(path: Path) -> None:
             lists=fixed_lists(lists),
             facts=case_facts(case.get("facts")),
             chosen=case_chosen(case.get("chosen")),
+            recorded=case_recorded(case.get("recorded")),
         )
         run = Run(path.stem, case["flow"], context)
     except CaseError as exc:
@@ -445,6 +448,20 @@ def case_chosen(given: Any) -> Chosen:
         return table.get(name, ())
 
     return chosen
+
+
+def case_recorded(given: Any) -> Recorded:
+    """The `recorded:` of a case: what each record holds now, by answer key."""
+    if not isinstance(given or {}, dict) or not all(
+        isinstance(held, dict) for held in (given or {}).values()
+    ):
+        raise CaseError(f"recorded is {{record: {{key: answer}}}}, not {given!r}")
+    table = {str(name): dict(held) for name, held in (given or {}).items()}
+
+    def recorded(record: str, key: str, /) -> Any:
+        return table.get(record, {}).get(key)
+
+    return recorded
 
 
 def play_step(run: Run, step: dict[str, Any], where: str) -> None:

@@ -41,7 +41,7 @@ nodes:
     max_choices: 3
     options:
       - {id: housing, label: Housing}
-      - {id: parks, label: "Parks"}
+      - {id: parks, label: "Parks", alone: true}
     save_as: topics
     optional: true
     next: order
@@ -124,7 +124,7 @@ def test_good_flow_loads_into_the_model(tmp_path: Path) -> None:
             max_choices=3,
             options=(
                 Option("housing", "Housing", None, at(32)),
-                Option("parks", "Parks", None, at(33)),
+                Option("parks", "Parks", None, at(33), alone=True),
             ),
             save_as="topics",
             optional=True,
@@ -265,6 +265,25 @@ nodes:
     assert problems_of(tmp_path, text) == [
         "flow.yaml:8: flow 'f' node 'a': 'optional' is 'yes': use true or false",
         "flow.yaml:13: flow 'f' node 'b': 'integer' is '1': use true or false",
+    ]
+
+
+def test_an_option_that_stands_alone_says_so_with_true(tmp_path: Path) -> None:
+    text = """\
+id: f
+title: T
+start: a
+nodes:
+  - id: a
+    kind: multi_choice
+    text: "Which?"
+    options:
+      - {id: x, label: "X"}
+      - {id: unsure, label: "Not sure", alone: yes}
+    next: a
+"""
+    assert problems_of(tmp_path, text) == [
+        "flow.yaml:10: flow 'f' node 'a': 'alone' is 'yes': use true or false",
     ]
 
 

@@ -113,6 +113,12 @@ EXPECTED: dict[str, list[str]] = {
         "option_next.yaml:9: flow 'option_next' node 'topics': option 'housing' has 'next', "
         "but only options of a choice node can lead elsewhere",
     ],
+    "option_alone": [
+        "option_alone.yaml:11: flow 'option_alone' node 'colour': option 'unsure' has "
+        "'alone', but only options of a multi_choice node can stand alone",
+        "option_alone.yaml:17: flow 'option_alone' node 'order': option 'a' has 'alone', "
+        "but only options of a multi_choice node can stand alone",
+    ],
     "options": [
         "options.yaml:5: flow 'options' node 'none': a choice node needs 'options' or "
         "'options_from'",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import initiatives, migrate, participants, sessions
+from bot.store import champions, exports, initiatives, migrate, participants, sessions
 from bot.store.db import Database, connect
 from bot.store.initiatives import Votes
 from bot.store.sessions import NewAnswer, SessionState
@@ -218,3 +218,33 @@ def _votes_after(conn: sqlite3.Connection) -> list[list[int]]:
 async def test_votes_answered_again_replace_the_earlier_ones(db: Database) -> None:
     # The rejected measure (3) was not offered again: its vote stays.
     assert await db.write(_votes_after) == [[1, 2, 3], [1, 2, 3], [1, 3], [3]]
+
+
+def test_a_champion_s_one_time_from_before_is_read_as_a_list(tmp_path: Path) -> None:
+    """ "When could you help?" took one answer before it took several (0020): a champion who
+    signed up then is read, and exported, with that one answer as their list."""
+    conn = connect(tmp_path / "old.sqlite3")
+    try:
+        migrate.upgrade(conn, [m for m in migrate.available() if m.version < 20])
+        # A list already (written by code that met 0020 late) is left as it is.
+        for user, availability in (("ann", "weekends"), ("bob", None), ("cy", '["evenings"]')):
+            person = participants.find_or_create(conn, "console", user, user, NOW).id
+            conn.execute(
+                "INSERT INTO champions (participant_id, code, status, created_at, roles, "
+                "languages, availability) VALUES (?, ?, 'interested', ?, '[]', '[]', ?)",
+                (person, f"c-{user}", NOW, availability),
+            )
+        migrate.upgrade(conn)
+        assert [c.availability for c in champions.all_champions(conn)] == [
+            ("weekends",),
+            (),
+            ("evenings",),
+        ]
+        at = exports.columns(conn, "champions").index("availability")
+        assert [row[at] for row in exports.rows(conn, "champions")] == [
+            '["weekends"]',
+            None,
+            '["evenings"]',
+        ]
+    finally:
+        conn.close()

@@ -37,7 +37,7 @@ async def _champion(tg: Harness, user: int = NIA) -> None:
     def sign_up(conn: Tx) -> None:
         person = participants.find(conn, "telegram", str(user))
         assert person is not None
-        details = SignUp(("connector",), ("pl",), "weekends", None, True)
+        details = SignUp(("connector",), ("pl",), ("weekends",), None, True)
         champions.save_signup(conn, person.id, CODE, details, "2026-11-01T10:00:00+00:00")
 
     await tg.core.db.write(sign_up)

@@ -281,10 +281,12 @@ async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:
     await tg.tap(RESIDENT, "Polski")
     await tg.tap(RESIDENT, "✔️ Done")
     await tg.tap(RESIDENT, "Weekends")
+    await tg.tap(RESIDENT, "Evenings")
+    await tg.tap(RESIDENT, "✔️ Done")
     await tg.tap(RESIDENT, "Skip")
     await tg.tap(RESIDENT, "Yes")
-    assert tg.rows("SELECT status, roles, languages FROM champions") == [
-        ("interested", '["connector"]', '["pl"]')
+    assert tg.rows("SELECT status, roles, languages, availability FROM champions") == [
+        ("interested", '["connector"]', '["pl"]', '["weekends", "evenings"]')
     ]
     listing = await _staff(tg, "/champions")
     assert listing.startswith("champion 1 [interested] roles connector; languages pl")

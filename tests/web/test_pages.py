@@ -94,7 +94,7 @@ async def test_champions_are_approved_and_their_requests_answered(web: Web) -> N
         person = participants.find_or_create(conn, "telegram", "555", "555", now)  # type: ignore[arg-type]
         participants.update(conn, person.id, {"consent_at": now, "locale": "cy"})  # type: ignore[arg-type]
         champions.save_signup(
-            conn, person.id, "c-web", SignUp(("talk",), ("cy",), None, None, True), now
+            conn, person.id, "c-web", SignUp(("talk",), ("cy",), (), None, True), now
         )  # type: ignore[arg-type]
         found = champions.of_participant(conn, person.id)  # type: ignore[arg-type]
         assert found is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bot.flows.model import NodeKind
 from bot.host.deeplinks import link
@@ -21,6 +22,24 @@ def _link(view: View, answers: Answers) -> str:
     return link(view.bot_username, found.code) if found else ""
 
 
+def _listed(answer: Any) -> tuple[str, ...]:
+    # A session begun on the flow from before availability took several answers finishes on
+    # that version, and saves one, as text.
+    return (answer,) if isinstance(answer, str) else tuple(answer or ())
+
+
+def _signed_up(view: View) -> Answers:
+    """What the resident said when they signed up, to change rather than to say again."""
+    found = view.snapshot.champion()
+    if found is None:
+        return {}
+    return {
+        "roles": list(found.roles),
+        "languages": list(found.languages),
+        "availability": list(found.availability),
+    }
+
+
 def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
     """The champion names; `new_code` makes a new referral code (tests pass a fixed one)."""
 
@@ -31,7 +50,7 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
             SignUp(
                 tuple(answers.get("roles") or ()),
                 tuple(answers.get("languages") or ()),
-                answers.get("availability"),
+                _listed(answers.get("availability")),
                 answers.get("skills"),
                 answers.get("may_contact") == "yes",
             ),
@@ -49,11 +68,12 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
             {
                 "roles": frozenset({NodeKind.MULTI_CHOICE}),
                 "languages": frozenset({NodeKind.MULTI_CHOICE}),
-                "availability": frozenset({NodeKind.CHOICE}),
+                "availability": frozenset({NodeKind.MULTI_CHOICE}),
                 "skills": frozenset({NodeKind.TEXT}),
                 "may_contact": frozenset({NodeKind.CHOICE}),
             },
             sign_up,
+            earlier=_signed_up,
         ),
         Record("support_request", {"request": frozenset({NodeKind.TEXT})}, support_request),
     )

@@ -1,0 +1,106 @@
+"""A champion changing their sign-up: their earlier choices come back ticked (the record's,
+read once a tap through the step's snapshot), and what they send replaces them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.flows.events import Choose
+from bot.host.host import Host
+from bot.host.replies import Question
+from bot.host.steps import Step, Who
+from bot.store import champions, participants
+from bot.store.champions import SignUp
+from bot.store.db import Database, Tx
+from bot.store.records import ChampionSignUp
+from tests.conftest import CODE, FIXED_NOW
+
+WHO = Who("telegram", "601", "601", "en")
+
+
+def _question(replies: list[Any]) -> Question:
+    return next(r for r in reversed(replies) if isinstance(r, Question))
+
+
+def _ticked(replies: list[Any]) -> list[str]:
+    return [b.label for b in _question(replies).buttons if b.selected]
+
+
+async def test_changing_a_sign_up_starts_from_the_earlier_choices(
+    host: Host, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def signed_up(conn: Tx) -> None:
+        found = participants.find_or_create(conn, "telegram", "601", "601", "x")
+        participants.update(conn, found.id, {"consent_at": FIXED_NOW.isoformat(), "locale": "en"})
+        details = SignUp(("connector",), ("cy", "pl"), ("evenings", "weekends"), None, True)
+        champions.save_signup(conn, found.id, CODE, details, FIXED_NOW.isoformat())
+
+    await db.write(signed_up)
+    reads: list[int] = []
+    real = champions.of_participant
+
+    def of_participant(conn: Tx, participant_id: int) -> Any:
+        reads.append(participant_id)
+        return real(conn, participant_id)
+
+    monkeypatch.setattr(champions, "of_participant", of_participant)
+
+    async def tap(option_id: str, node_id: str) -> list[Any]:
+        reads.clear()
+        out = await host.handle(WHO, Choose(option_id, node_id))
+        assert len(reads) <= 1, f"the champion was read {len(reads)} times in one tap"
+        return out.replies
+
+    out = await host.begin(WHO, "champions")
+    assert "Do you want to change your answers?" in _question(out.replies).text
+    replies = await tap("yes", "waiting")
+    assert _ticked(replies) == ["✅ Connector"]
+    replies = await tap("not-sure", "roles")  # stands alone: Connector is unticked
+    assert _ticked(replies) == ["✅ I am not sure yet"]
+    replies = await tap("_done", "roles")
+    assert _ticked(replies) == ["✅ Cymraeg", "✅ Polski"]
+    replies = await tap("_done", "languages")
+    assert "When could you help?" in _question(replies).text
+    assert _ticked(replies) == ["✅ Evenings", "✅ Weekends"]
+    replies = await tap("weekdays", "availability")
+    assert _ticked(replies) == ["✅ Weekdays", "✅ Evenings", "✅ Weekends"]
+    replies = await tap("varies", "availability")  # stands alone: the others go
+    assert _ticked(replies) == ["✅ It changes"]
+    await tap("_done", "availability")
+    await tap("_skip", "skills")
+    await tap("yes", "contact")
+
+    found = await db.read(lambda conn: real(conn, 1))
+    assert found is not None
+    assert (found.roles, found.languages, found.availability) == (
+        ("not-sure",),
+        ("cy", "pl"),
+        ("varies",),
+    )
+    # Their copy (/mydata) shows the times as a list, like the roles and languages.
+    kept, _ = await host.export(WHO)
+    [row] = kept["tables"]["champions"]
+    assert (row["roles"], row["languages"], row["availability"]) == (
+        ["not-sure"],
+        ["cy", "pl"],
+        ["varies"],
+    )
+
+
+async def test_a_sign_up_begun_when_availability_took_one_answer_is_kept_as_a_list(
+    host: Host, db: Database
+) -> None:
+    """A session finishes on the flow version it began on: one where "When could you help?"
+    took one answer, saved as text."""
+    record = host.registry.records["champion"]
+
+    def made(conn: Tx) -> Any:
+        view = Step(host, conn, WHO, FIXED_NOW).view()
+        answers = {"roles": ["connector"], "languages": ["cy"], "availability": "evenings"}
+        return record.make(view, answers)
+
+    made_then = await db.write(made)
+    assert isinstance(made_then, ChampionSignUp)
+    assert made_then.details.availability == ("evenings",)
