@@ -22,6 +22,7 @@ from bot.flows.events import (
     Input,
     Rejected,
     SaveAnswer,
+    Say,
     Text,
 )
 from bot.flows.events import Step as EngineStep
@@ -329,7 +330,8 @@ def _helped(step: EngineStep) -> EngineStep:
     buttons" (the question is asked again after it, as after any answer not taken)."""
     if not any(isinstance(e, Rejected) for e in step.events):
         return step
-    events = tuple(Rejected(texts.HELP) if isinstance(e, Rejected) else e for e in step.events)
+    # Said, not rejected: a channel adds how to answer after a rejection ("/help for more").
+    events = tuple(Say(texts.HELP) if isinstance(e, Rejected) else e for e in step.events)
     return replace(step, events=events)
 
 
