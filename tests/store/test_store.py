@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -246,5 +247,37 @@ def test_a_champion_s_one_time_from_before_is_read_as_a_list(tmp_path: Path) -> 
             None,
             '["evenings"]',
         ]
+    finally:
+        conn.close()
+
+
+def test_whole_postcodes_kept_before_are_cut_to_their_districts(tmp_path: Path) -> None:
+    """Areas typed as a whole postcode before they were kept as districts (0021): on the
+    participant, in the answers staff read and in a session's answers."""
+    conn = connect(tmp_path / "old.sqlite3")
+    try:
+        migrate.upgrade(conn, [m for m in migrate.available() if m.version < 21])
+        typed = ("cf10 1aa", "M11AE", "SW1A 2AA", "Riverside", "CF10", "Block A1 2nd floor")
+        for n, area in enumerate(typed):
+            person = participants.find_or_create(conn, "console", f"p{n}", f"p{n}", NOW).id
+            conn.execute("UPDATE participants SET area = ? WHERE id = ?", (area, person))
+            answers = json.dumps({"answers": {"area": area}})
+            state = SessionState("onboarding", "h", "about-you", answers, "active")
+            session = sessions.create(conn, person, state, NOW)
+            conn.execute(
+                "INSERT INTO answers (participant_id, session_id, flow_id, node_id, key, "
+                "value_json, created_at) VALUES (?, ?, 'onboarding', 'area-typed', 'area', ?, ?)",
+                (person, session, json.dumps(area), NOW),
+            )
+        migrate.upgrade(conn)
+        kept = ["CF10", "M1", "SW1A", "Riverside", "CF10", "Block A1 2nd floor"]
+        assert [r[0] for r in conn.execute("SELECT area FROM participants ORDER BY id")] == kept
+        assert [
+            json.loads(r[0]) for r in conn.execute("SELECT value_json FROM answers ORDER BY id")
+        ] == kept
+        assert [
+            json.loads(r[0])["answers"]["area"]
+            for r in conn.execute("SELECT state_json FROM sessions ORDER BY id")
+        ] == kept
     finally:
         conn.close()
