@@ -14,7 +14,7 @@ from urllib.parse import quote
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 
-from bot.host import deeplinks, hostnodes
+from bot.host import deeplinks, hostnodes, texts
 from bot.host.artwork import ChartWanted, PosterRequest, PosterWanted, StatsChart
 from bot.host.replies import Button, Link, Message, Question
 from bot.host.steps import Step
@@ -81,6 +81,26 @@ def _champion(step: Step, *allowed: str) -> Champion | None:
     else:
         step.say(NOT_CHAMPION)
     return None
+
+
+def check_in_question(step: Step) -> Question | None:
+    """The monthly check-in as it would be asked now (None: they are not a champion in the
+    role any more), so that words typed in reply answer it."""
+    champion = step.snapshot.champion()
+    if champion is None or champion.status not in ("active", "paused"):
+        return None
+    tr = step.tr
+    return Question(
+        tr.gettext(texts.CHECK_IN),
+        (
+            Button(tr.gettext(texts.CHECK_IN_OK), "ok"),
+            Button(tr.gettext(texts.CHECK_IN_HELP), "help"),
+        ),
+        (),
+        0,
+        hostnodes.CHAMPION_SUPPORT,
+        "choice",
+    )
 
 
 def my_link(step: Step) -> None:

@@ -219,6 +219,8 @@ TYPED_ANSWERS: dict[str, Callable[[Step], Question | None]] = {
     hostnodes.LANGUAGE: language_question,
     hostnodes.DELETE: _delete_question,
     hostnodes.POSTER_LANGUAGES: champion_commands.poster_question,
+    # Asked by the scheduler, not in a step: the sender records it as asked when it is sent.
+    hostnodes.CHAMPION_SUPPORT: champion_commands.check_in_question,
 }
 
 HOST_BUTTONS = {

@@ -5,6 +5,13 @@ from __future__ import annotations
 from bot.i18n.markers import N_
 
 ALL_GOOD = N_("Good to hear. Thank you for all you do!")
+# The champions' monthly check-in (sent by the scheduler; answered by a tap or typed words).
+CHECK_IN = N_(
+    "Hello, community champion! How are things going? If you would like support, "
+    "training or a chat with our team, tap below."
+)
+CHECK_IN_OK = N_("👍 All good")
+CHECK_IN_HELP = N_("🙋 I would like support")
 # Nothing about answers being saved: what was not sent yet (a vote, an evaluation) is not
 # counted, and a resident told "saved" believed they had voted.
 LEFT_FLOW = N_("You have stopped these questions. Send /menu to choose something else.")

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from bot.flows.callback import encode_callback
+from bot.host import texts
 from bot.host.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
 from bot.host.textsplit import CAPTION_LIMIT, units
 from bot.i18n.catalogs import Catalogs, Translator
@@ -128,17 +129,15 @@ class BroadcastComposer:
         if kind == "champion" and "support_request" in broadcast.content:
             return [await self._support_answer(int(broadcast.content["support_request"]), tr)]
         if kind == "champion":
-            text = tr.gettext(
-                "Hello, community champion! How are things going? If you would like support, "
-                "training or a chat with our team, tap below."
-            )
             return [
                 OutMessage(
-                    text,
+                    tr.gettext(texts.CHECK_IN),
                     buttons=(
-                        button(tr.gettext("👍 All good"), CHAMPION_SUPPORT, "ok"),
-                        button(tr.gettext("🙋 I would like support"), CHAMPION_SUPPORT, "help"),
+                        button(tr.gettext(texts.CHECK_IN_OK), CHAMPION_SUPPORT, "ok"),
+                        button(tr.gettext(texts.CHECK_IN_HELP), CHAMPION_SUPPORT, "help"),
                     ),
+                    # "All good" typed in reply answers it, as the button does.
+                    asks=CHAMPION_SUPPORT,
                 )
             ]
         raise ValueError(f"broadcast {broadcast.id}: cannot compose a {kind!r} message")

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
-from bot.store import broadcasts
+from bot.store import broadcasts, participants
 from bot.store.db import Database, Tx
 
 Result = tuple[int, str, str | None]
@@ -39,6 +39,7 @@ class Ledger:
         self.gather = gather
         self._attempts: list[int] = []
         self._results: list[Result] = []
+        self._asked: list[tuple[int, str]] = []
         self._written: asyncio.Future[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
 
@@ -47,6 +48,11 @@ class Ledger:
         self._attempts.append(participant_id)
         written = self._schedule()
         await asyncio.shield(written)
+
+    def asked(self, participant_id: int, question: str) -> None:
+        """Record that the message sent asked a host question (typed words may answer it)."""
+        self._asked.append((participant_id, question))
+        self._schedule()
 
     def settled(self, result: Result) -> None:
         """Record an outcome (written with the next group)."""
@@ -57,7 +63,7 @@ class Ledger:
         """Write everything pending now."""
         if self._flusher is not None:
             await asyncio.shield(self._flusher)
-        if self._attempts or self._results:
+        if self._attempts or self._results or self._asked:
             await self._write()
 
     def _schedule(self) -> asyncio.Future[None]:
@@ -74,10 +80,11 @@ class Ledger:
     async def _write(self) -> None:
         attempts, self._attempts = self._attempts, []
         results, self._results = self._results, []
+        asked, self._asked = self._asked, []
         written, self._written = self._written, None
         self._flusher = None
         try:
-            await self.db.write(self._apply, attempts, results, self.clock().isoformat())
+            await self.db.write(self._apply, attempts, results, asked, self.clock().isoformat())
         except BaseException as exc:
             if written is not None and not written.done():
                 written.set_exception(exc)
@@ -85,6 +92,14 @@ class Ledger:
         if written is not None and not written.done():
             written.set_result(None)
 
-    def _apply(self, conn: Tx, attempts: list[int], results: list[Result], now: str) -> None:
+    def _apply(
+        self,
+        conn: Tx,
+        attempts: list[int],
+        results: list[Result],
+        asked: list[tuple[int, str]],
+        now: str,
+    ) -> None:
         broadcasts.attempting(conn, self.broadcast_id, attempts, now)
         broadcasts.settle(conn, self.broadcast_id, results, now)
+        participants.asked(conn, asked, now)

@@ -12,13 +12,15 @@ class OutMessage:
 
     Button data is (label, callback data) and must already fit Telegram's 64 bytes.
     `photo_key` names the photo when many recipients get the same one, so a channel can send
-    it once and refer to it afterwards (Telegram: its file_id).
+    it once and refer to it afterwards (Telegram: its file_id). `asks` names the host
+    question its buttons answer, when words typed in reply may answer it too.
     """
 
     text: str
     photo: bytes | None = None
     buttons: tuple[tuple[str, str], ...] = ()
     photo_key: str | None = None
+    asks: str | None = None
 
 
 class RateLimited(Exception):

@@ -16,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -407,6 +407,8 @@ class _Run:
         finally:
             if resting:
                 self.resting -= 1
+        if messages and messages[-1].asks is not None:
+            self.ledger.asked(pid, messages[-1].asks)
         return pid, "sent", None
 
     async def _send_one(
@@ -466,5 +468,5 @@ def _split(messages: list[OutMessage]) -> list[OutMessage]:
             continue
         pieces = split_text(message.text)
         out += [OutMessage(p) for p in pieces[:-1]]
-        out.append(OutMessage(pieces[-1], buttons=message.buttons))
+        out.append(replace(message, text=pieces[-1]))  # its buttons, and what they ask
     return out

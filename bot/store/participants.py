@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -89,6 +89,15 @@ def update(conn: Tx, participant_id: int, changes: Mapping[str, Any]) -> None:
     conn.execute(
         f"UPDATE participants SET {assignments} WHERE id = ?",
         (*(changes[c] for c in columns), participant_id),
+    )
+
+
+def asked(conn: Tx, questions: Sequence[tuple[int, str]], now: str) -> None:
+    """Host questions sent outside a step (a check-in), each (participant id, question):
+    words they type in reply in the next few minutes answer it, as after a step."""
+    conn.executemany(
+        "UPDATE participants SET host_question = ?, host_question_at = ? WHERE id = ?",
+        [(question, now, pid) for pid, question in questions],
     )
 
 

@@ -264,3 +264,31 @@ async def test_a_retired_champion_is_not_pointed_at_what_no_longer_serves_them(
         "our team is for champions who are in the role now."
     )
     assert "To become one" not in tg.asked(NIA)
+
+
+async def _checked_in(tg: Harness) -> None:
+    """The monthly check-in, due now, sent to the champion."""
+    await tg.core.db.write(
+        lambda conn: conn.execute("UPDATE champions SET last_checkin_at = '2020-01-01T00:00:00'")
+    )
+    await tg.bot.app.bot_data["services"].jobs.sweep()
+    await _sent_out(tg)
+    assert tg.asked(NIA).startswith("Hello, community champion! How are things going?")
+
+
+async def test_the_check_in_is_answered_by_words_typed_in_reply(tg: Harness) -> None:
+    # Typed, a reply went to the question they were on before (the menu's "Please tap one
+    # of the buttons"), and the check-in went unanswered.
+    await _champion(tg)
+    await _checked_in(tg)
+    await tg.text(NIA, "all good")
+    assert tg.asked(NIA) == "Good to hear. Thank you for all you do!"
+    await _checked_in(tg)
+    await tg.text(NIA, "fine")  # neither button: asked again, with its buttons
+    assert tg.asked(NIA).startswith("Please tap one of the buttons.")
+    assert tg.last(NIA).labels == ["👍 All good", "🙋 I would like support"]
+    await tg.text(NIA, "support")
+    assert "What would you like help with?" in tg.asked(NIA)
+    assert tg.rows(
+        "SELECT value_json FROM answers WHERE flow_id = 'champion-checkin' ORDER BY id"
+    ) == [('"ok"',), ('"help"',)]
