@@ -90,16 +90,13 @@ def check_in_question(step: Step) -> Question | None:
     if champion is None or champion.status not in ("active", "paused"):
         return None
     tr = step.tr
-    return Question(
+    return Question.of_host(
+        hostnodes.CHAMPION_SUPPORT,
         tr.gettext(texts.CHECK_IN),
         (
             Button(tr.gettext(texts.CHECK_IN_OK), "ok"),
             Button(tr.gettext(texts.CHECK_IN_HELP), "help"),
         ),
-        (),
-        0,
-        hostnodes.CHAMPION_SUPPORT,
-        "choice",
     )
 
 
@@ -147,16 +144,13 @@ def poster_question(step: Step) -> Question | None:
 
 
 def _languages_question(step: Step, choices: list[tuple[str, ...]]) -> Question:
-    return Question(
+    return Question.of_host(
+        hostnodes.POSTER_LANGUAGES,
         step.tr.gettext(POSTER_LANGUAGES),
         tuple(
             Button(" + ".join(Catalogs.display_name(c) for c in pair), "+".join(pair))
             for pair in choices
         ),
-        (),
-        0,
-        hostnodes.POSTER_LANGUAGES,
-        "choice",
     )
 
 

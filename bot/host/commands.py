@@ -109,9 +109,7 @@ def language_question(step: Step) -> Question:
         Button(option.label, option.id, selected=option.id == current)
         for option in step.host.locale_options
     )
-    return Question(
-        step.tr.gettext(texts.PICK_LANGUAGE), buttons, (), 0, hostnodes.LANGUAGE, "choice"
-    )
+    return Question.of_host(hostnodes.LANGUAGE, step.tr.gettext(texts.PICK_LANGUAGE), buttons)
 
 
 def delete_question(step: Step) -> None:
@@ -121,16 +119,13 @@ def delete_question(step: Step) -> None:
 
 def _delete_question(step: Step) -> Question:
     tr = step.tr
-    return Question(
+    return Question.of_host(
+        hostnodes.DELETE,
         tr.gettext(texts.DELETE_QUESTION),
         (
             Button(tr.gettext(texts.DELETE_YES), "yes"),
             Button(tr.gettext(texts.DELETE_NO), "no"),
         ),
-        (),
-        0,
-        hostnodes.DELETE,
-        "choice",
     )
 
 

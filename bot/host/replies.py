@@ -65,6 +65,11 @@ class Question:
     wants_location: bool = False
     wants_text: bool = False
 
+    @classmethod
+    def of_host(cls, node_id: str, text: str, buttons: tuple[Button, ...]) -> Question:
+        """A question the host asks itself (session 0: bound to no flow session)."""
+        return cls(text, buttons, (), 0, node_id, "choice")
+
 
 @dataclass(frozen=True, slots=True)
 class Confirmation:
