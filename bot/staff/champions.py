@@ -123,11 +123,19 @@ async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> s
 
     def work(conn: Tx, log: Audit) -> support.Request:
         found = _open_request(conn, request_id)
+        person = participants.get(conn, found.participant_id)
+        if person is not None and person.unreachable_at is not None:
+            # Closed as answered, it would be counted as answered and reach nobody.
+            raise StaffError(
+                f"The champion of request #{request_id} has blocked the bot, so the answer "
+                "cannot reach them. If you answer them another way, 'support-done "
+                f"{request_id}' closes the request."
+            )
         support.close(conn, request_id, text.strip(), True, actor.name, log.stamp)
         broadcasts.create(
             conn,
             "champion",
-            Audience("participants", [found.participant_id]),
+            Audience(broadcasts.ASKER, [found.participant_id]),
             {"support_request": request_id},
             log.stamp,
             status="scheduled",

@@ -20,6 +20,10 @@ from bot.store.db import Tx
 
 # Who can be sent news at all: consented, not stopped, not known to have blocked the bot.
 REACHABLE = "p.consent_at IS NOT NULL AND p.opted_out_at IS NULL AND p.unreachable_at IS NULL"
+# An answer to someone's own question (a support request) is not news: /stop does not hold
+# it back, "Their answer will come here" having been promised.
+ASKER = "asker"
+ANSWERABLE = "p.consent_at IS NOT NULL AND p.unreachable_at IS NULL"
 AUDIENCE_TYPES = (
     "everyone",
     "round",
@@ -29,6 +33,7 @@ AUDIENCE_TYPES = (
     "champions",
     "area",
     "participants",
+    ASKER,
 )
 # A round's results broadcast is made once: its dedupe_key is this and the round's id.
 RESULTS_KEY = "results:"
@@ -89,7 +94,8 @@ class Recipient:
 def audience_query(audience: Audience) -> tuple[str, list[Any]]:
     """SQL selecting the participant ids of an audience (reachable, consenting, not stopped)."""
     members, params = members_condition(audience)
-    return f"SELECT p.id FROM participants p WHERE {REACHABLE} AND {members}", params
+    reachable = ANSWERABLE if audience.type == ASKER else REACHABLE
+    return f"SELECT p.id FROM participants p WHERE {reachable} AND {members}", params
 
 
 def members_condition(audience: Audience) -> tuple[str, list[Any]]:
@@ -132,7 +138,7 @@ def members_condition(audience: Audience) -> tuple[str, list[Any]]:
         return "p.id IN (SELECT participant_id FROM champions WHERE status = 'active')", []
     if kind == "area":
         return "area_key(p.area) = area_key(?)", [str(value)]
-    if kind == "participants":
+    if kind in ("participants", ASKER):
         return "p.id IN (SELECT value FROM json_each(?))", [json.dumps(value)]
     raise ValueError(f"unknown audience {kind!r}: use one of {', '.join(AUDIENCE_TYPES)}")
 
@@ -395,12 +401,13 @@ def claim(
     yet tried (`attempting` marks them just before their request)."""
     marks, served = _placeholders(channels)
     rows = conn.execute(
-        "SELECT d.participant_id, p.channel, p.chat_id, p.locale, "
-        "(p.opted_out_at IS NOT NULL OR p.unreachable_at IS NOT NULL) AS stopped "
+        "SELECT d.participant_id, p.channel, p.chat_id, p.locale, p.unreachable_at IS NOT NULL "
+        "OR (p.opted_out_at IS NOT NULL AND json_extract(b.audience, '$.type') != ?) AS stopped "
         "FROM deliveries d JOIN participants p ON p.id = d.participant_id "
+        "JOIN broadcasts b ON b.id = d.broadcast_id "
         f"WHERE d.broadcast_id = ? AND d.state = 'queued' AND p.channel IN ({marks}) "
         "ORDER BY d.participant_id LIMIT ?",
-        (broadcast_id, *served, limit),
+        (ASKER, broadcast_id, *served, limit),
     ).fetchall()
     conn.executemany(
         "UPDATE deliveries SET state = 'claimed', updated_at = ? "

@@ -292,3 +292,33 @@ async def test_the_check_in_is_answered_by_words_typed_in_reply(tg: Harness) -> 
     assert tg.rows(
         "SELECT value_json FROM answers WHERE flow_id = 'champion-checkin' ORDER BY id"
     ) == [('"ok"',), ('"help"',)]
+
+
+async def test_a_support_answer_reaches_a_champion_who_sent_stop(tg: Harness) -> None:
+    # "Their answer will come here": an answer to their own question is not news, and was
+    # sent to nobody, while staff read "Sent to champion 1" and the request counted answered.
+    await _champion(tg)
+    await tg.command(NIA, "support")
+    await tg.text(NIA, "Where do I get a DBS check?")
+    await tg.command(NIA, "stop")
+    assert await _staff(tg, "/support_answer 1 We pay for it: ask at the library.") == (
+        "Sent to champion 1, with a line in their language. Support request #1 is closed."
+    )
+    await _sent_out(tg)
+    assert any(t.endswith("\n\nWe pay for it: ask at the library.") for t in tg.texts(NIA))
+
+
+async def test_a_support_answer_to_a_champion_who_blocked_the_bot_is_refused(
+    tg: Harness,
+) -> None:
+    await _champion(tg)
+    await tg.command(NIA, "support")
+    await tg.text(NIA, "Can we talk?")
+    await tg.core.db.write(
+        lambda conn: conn.execute("UPDATE participants SET unreachable_at = '2026-11-26'")
+    )
+    answered = await _staff(tg, "/support_answer 1 Yes, on Monday.")
+    assert answered.startswith(
+        "Not done: The champion of request #1 has blocked the bot, so the answer cannot reach them."
+    ), answered
+    assert tg.rows("SELECT status FROM support_requests") == [("open",)]
