@@ -21,7 +21,7 @@ from bot.host.steps import Step
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.dates import date_locale
 from bot.i18n.markers import N_
-from bot.store.champions import RETIRED, Champion
+from bot.store.champions import RETIRED, Champion, declined
 from bot.store.referral_stats import FLOWS, Shown, referral_stats
 
 STATS_WEEKS = 8  # weeks listed in the message; the chart shows more
@@ -42,6 +42,10 @@ PAUSED = N_(
 ENDED = N_(
     "Your time as a community champion has ended. Thank you for all you did! "
     "People who use your link are still welcome."
+)
+DECLINED = N_(
+    "Thank you for offering to be a community champion. Our team cannot take you on in this "
+    "role at the moment. You can still tell us what matters to you: send /menu."
 )
 YOUR_LINK = N_(
     "Here is your own link. When people join through it, we know they came through you:\n"
@@ -76,6 +80,8 @@ def _champion(step: Step, *allowed: str) -> Champion | None:
         step.say(NOT_YET)
     elif found.status == "paused":
         step.say(PAUSED)
+    elif declined(found):
+        step.say(DECLINED)
     elif found.status == RETIRED:
         step.say(ENDED)
     else:

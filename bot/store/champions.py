@@ -14,6 +14,8 @@ from bot.store.texts import dump, load
 STATUSES = ("interested", "active", "paused", "ended")
 # Staff call 'ended' "retired" (the stored word predates retiring; see 0008_champions.sql).
 RETIRED = "ended"
+# Not stored: a sign-up that ended before staff ever approved it (staff turned it down).
+DECLINED = "declined"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,11 @@ class Champion:
     may_contact: bool
     created_at: str
     approved_at: str | None
+
+
+def declined(champion: Champion) -> bool:
+    """True when their sign-up ended without their ever having been approved."""
+    return champion.status == RETIRED and champion.approved_at is None
 
 
 def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: str) -> None:

@@ -34,7 +34,9 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
     def signed_up(conn: Tx) -> None:
         found = participants.find_or_create(conn, "telegram", "601", "601", "x")
         participants.update(conn, found.id, {"consent_at": FIXED_NOW.isoformat(), "locale": "en"})
-        details = SignUp(("connector",), ("cy", "pl"), ("evenings", "weekends"), None, True)
+        details = SignUp(
+            ("connector",), ("cy", "pl"), ("evenings", "weekends"), "Cooking, Urdu", True
+        )
         champions.save_signup(conn, found.id, CODE, details, FIXED_NOW.isoformat())
 
     await db.write(signed_up)
@@ -79,6 +81,8 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
         ("cy", "pl"),
         ("varies",),
     )
+    # Skipped when changing: what they said before stays (Skip is not "delete it").
+    assert found.skills == "Cooking, Urdu"
     # Their copy (/mydata) shows the times as a list, like the roles and languages.
     kept, _ = await host.export(WHO)
     [row] = kept["tables"]["champions"]

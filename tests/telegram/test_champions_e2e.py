@@ -322,3 +322,26 @@ async def test_a_support_answer_to_a_champion_who_blocked_the_bot_is_refused(
         "Not done: The champion of request #1 has blocked the bot, so the answer cannot reach them."
     ), answered
     assert tg.rows("SELECT status FROM support_requests") == [("open",)]
+
+
+async def test_a_sign_up_turned_down_is_not_thanked_for_work_never_done(tg: Harness) -> None:
+    await _onboard(tg, NIA)
+
+    def sign_up(conn: Tx) -> None:
+        person = participants.find(conn, "telegram", str(NIA))
+        assert person is not None
+        details = SignUp(("connector",), ("pl",), ("weekends",), None, True)
+        champions.save_signup(conn, person.id, CODE, details, "2026-11-01T10:00:00+00:00")
+
+    await tg.core.db.write(sign_up)
+    assert (await _staff(tg, "/champion_retire 1")).startswith("Champion 1 is retired.")
+    declined = (
+        "Thank you for offering to be a community champion. Our team cannot take you on in "
+        "this role at the moment. You can still tell us what matters to you: send /menu."
+    )
+    await tg.command(NIA, "menu")
+    await tg.tap(NIA, "🤝 Help others as a community champion")
+    assert tg.asked(NIA).startswith(declined), tg.asked(NIA)
+    for command in ("mylink", "support"):
+        await tg.command(NIA, command)
+        assert tg.asked(NIA).startswith(declined), (command, tg.asked(NIA))

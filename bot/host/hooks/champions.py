@@ -8,13 +8,17 @@ from typing import Any
 from bot.flows.model import NodeKind
 from bot.host.deeplinks import link
 from bot.host.registry import Answers, Entry, Fact, Param, Record, View
-from bot.store.champions import STATUSES, SignUp
+from bot.store.champions import DECLINED, STATUSES, SignUp, declined
 from bot.store.records import ChampionSignUp, SupportRequest
 
 
 def _status(view: View) -> str:
     found = view.snapshot.champion()
-    return found.status if found else "none"
+    if found is None:
+        return "none"
+    # Ended before staff ever said yes: turned down, not retired ("Thank you for all you did"
+    # thanked them for work they never did).
+    return DECLINED if declined(found) else found.status
 
 
 def _link(view: View, answers: Answers) -> str:
@@ -51,7 +55,9 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
                 tuple(answers.get("roles") or ()),
                 tuple(answers.get("languages") or ()),
                 _listed(answers.get("availability")),
-                answers.get("skills"),
+                # Skipped when changing their answers: what they said before is kept (the
+                # question does not show it, so Skip cannot be read as "delete it").
+                answers.get("skills") or (found.skills if found else None),
                 answers.get("may_contact") == "yes",
             ),
         )
@@ -61,7 +67,7 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
         return SupportRequest(found.id, answers.get("request")) if found else None
 
     return (
-        Fact("champion_status", ("none", *STATUSES), _status),
+        Fact("champion_status", ("none", *STATUSES, DECLINED), _status),
         Param("champion_link", _link),
         Record(
             "champion",
