@@ -182,6 +182,8 @@ class _Walk:
         alone = {o.id for o in options if o.alone}
 
         def of_these(before: object) -> tuple[str, ...]:
+            if isinstance(before, str):  # one answer, from a choice this question once was
+                before = (before,)
             if not isinstance(before, list | tuple):
                 return ()
             chosen = tuple(c for c in before if isinstance(c, str) and c in offered)

@@ -144,6 +144,9 @@ def _typed_answer(step: Step, question: Question, typed: str) -> None:
         HOST_BUTTONS[question.node_id](step, chosen.id)
     elif words.control(typed) in (BACK, CANCEL):
         step.repeat()
+    elif words.asks_help(typed):
+        step.say(texts.HELP)
+        step.replies.append(question)
     else:
         step.say(texts.TAP_A_BUTTON)
         step.replies.append(question)

@@ -3,7 +3,7 @@ in their own digits, and their words for yes and no."""
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Sequence
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
@@ -24,7 +24,6 @@ NO_WORDS = N_("no, nope")
 HELP_WORDS = N_("help")
 
 
-_WORD = re.compile(r"\w+")
 # Letters typed, at the least, for an option to be found by some of its words ("no" or "a"
 # start too many words to mean one option).
 MIN_SOME_WORDS = 3
@@ -70,13 +69,20 @@ class TranslatedWords:
         """The one option whose label has every typed word, or a word starting with it:
         "walking group" for "Walking groups for older people", "park" for "Parks and green
         spaces" (in the resident's language or English). None when more than one has."""
-        wanted = _WORD.findall(text)
-        if text in self._help or len("".join(wanted)) < MIN_SOME_WORDS:
-            return None  # "help" asks how to answer, even where an option is "Help with ..."
+        wanted = _words(text)
+        if (
+            # A yes or a no is never guessed: words around it may turn it round ("দেখান
+            # না", "show it, no", was read as "Yes, show exactly where").
+            any(o.id in (CONSENT_YES, CONSENT_NO) for o in options)
+            or len("".join(wanted)) < MIN_SOME_WORDS
+            or text in self._help  # how to answer, even where an option is "Help with ..."
+            or self.control(text) is not None  # Skip, Done: never a guess at an option
+        ):
+            return None
 
         def has_them(option: Option) -> bool:
             shown = self.tr.label(option.label, option.context)
-            words = set(_WORD.findall(fold(f"{shown} {option.label}")))
+            words = set(_words(fold(f"{shown} {option.label}")))
             return all(any(w.startswith(typed) for w in words) for typed in wanted)
 
         found = [o for o in options if has_them(o)]
@@ -97,6 +103,23 @@ class TranslatedWords:
     def consent(self, typed: str) -> str | None:
         """The resident's words for yes and no, then English."""
         return self._yes_no.get(fold(typed)) or PLAIN.consent(typed)
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text: runs of letters, their marks and digits. Not `\\w`, which leaves
+    out the vowel signs of Bengali and Gurmukhi ("রাজি" → "র", "জ") and made single letters
+    of their words."""
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LMN":
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def _listed(tr: Translator, msgid: str) -> set[str]:

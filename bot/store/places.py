@@ -12,10 +12,11 @@ from collections.abc import Iterable
 _DISTRICT = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
 _WHOLE = re.compile(rf"({_DISTRICT})(?:\s*[0-9][A-Z]{{0,2}})?")  # district, sector or postcode
 _INSIDE = re.compile(rf"\b({_DISTRICT})\s*[0-9][A-Z]{{2}}\b")  # a full postcode in a sentence
-# Typed in any case, inside other words; a digit then "st", "nd", "rd" or "th" is read as an
-# ordinal, not an inward code ("Block A1 2nd floor" is not a postcode).
+# Typed in any case, inside other words; a digit then "st", "nd", "rd" or "th" in small
+# letters is read as an ordinal, not an inward code ("Block A1 2nd floor" is not a
+# postcode), in capitals as one ("CF10 1ST" is).
 _INSIDE_ANY_CASE = re.compile(
-    rf"\b({_DISTRICT})\s*(?![0-9](?:st|nd|rd|th)\b)[0-9][A-Z]{{2}}\b", re.IGNORECASE
+    rf"\b({_DISTRICT})\s*(?![0-9](?-i:st|nd|rd|th)\b)[0-9][A-Z]{{2}}\b", re.IGNORECASE
 )
 
 

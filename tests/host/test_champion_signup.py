@@ -3,11 +3,15 @@ read once a tap through the step's snapshot), and what they send replaces them."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.flows.events import Choose
+from bot.flows.loader import load_flow_bytes
+from bot.flows.needs import needs_problems
+from bot.flows.validator import validate_flow
 from bot.host.host import Host
 from bot.host.replies import Question
 from bot.host.steps import Step, Who
@@ -16,6 +20,8 @@ from bot.store.champions import SignUp
 from bot.store.db import Database, Tx
 from bot.store.records import ChampionSignUp
 from tests.conftest import CODE, FIXED_NOW
+
+EARLIER = Path(__file__).parent / "earlier"
 
 WHO = Who("telegram", "601", "601", "en")
 
@@ -108,3 +114,16 @@ async def test_a_sign_up_begun_when_availability_took_one_answer_is_kept_as_a_li
     made_then = await db.write(made)
     assert isinstance(made_then, ChampionSignUp)
     assert made_then.details.availability == ("evenings",)
+
+
+@pytest.mark.parametrize("name", ["champions", "support"])
+def test_the_flows_from_before_this_change_still_load(host: Host, name: str) -> None:
+    """Sessions begun on an earlier version of a flow finish on it (else they are moved to
+    the new version, told "The questions have changed since you started"): these are the
+    champions and support flows as they were before "When could you help?" took several
+    answers and before a turned-down sign-up was its own status (tests/host/earlier)."""
+    source = (EARLIER / f"{name}.yaml").read_bytes()
+    flow, problems = load_flow_bytes(source, f"{name}.yaml (earlier version)")
+    assert flow is not None and problems == []
+    assert validate_flow(flow, set(host.flows.ids())) == []
+    assert needs_problems([flow], host.registry.provided()) == []

@@ -73,6 +73,7 @@ def test_coarse_cuts_whole_postcodes_only() -> None:
     assert places.coarse("Splott") == "Splott"
     assert places.coarse("by the park at m1 1ae, near town") == "by the park at M1, near town"
     assert places.coarse("Block A1 2nd floor") == "Block A1 2nd floor"  # not a postcode
+    assert places.coarse("I live at CF10 1ST") == "I live at CF10"  # 1ST, in capitals: one
     # In a phone's Arabic or Bengali digits, inside a sentence too; none: kept as typed.
     assert places.coarse("قرب CF١٠ ١AA") == "قرب CF10"
     assert places.coarse("CF১০ ১AA এর কাছে") == "CF10 এর কাছে"

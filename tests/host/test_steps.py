@@ -10,6 +10,7 @@ import pytest
 
 from bot.flows import engine
 from bot.flows.events import Choose, Text
+from bot.flows.model import Option
 from bot.flows.registry import default_flows_dir
 from bot.host.checks import load_library
 from bot.host.host import Host
@@ -193,3 +194,25 @@ def test_latin_words_of_right_to_left_catalogs_are_matched_without_their_isolate
         "yes",
     )
     assert words.consent("\u2068no\u2069") == "no"
+
+
+def test_an_option_is_found_by_some_of_its_words_only_where_that_is_safe(
+    catalogs: Catalogs,
+) -> None:
+    exact = [Option("yes", "Yes, show exactly where"), Option("no", "No, only the rough area")]
+    kinds = [
+        Option("skills", "🛠️ Something a person is good at"),
+        Option("networks", "👥 A group or club"),
+        Option("facilities", "🏠 A place, like a hall, park or library"),
+    ]
+    bn = TranslatedWords(catalogs.get("bn"))
+    # "I don't know" in Bengali was read as "Yes, show exactly where": `\w` split its words
+    # into single letters, and any word starting "জ" or "ন" matched.
+    assert bn.option("জানি না", exact) is None
+    assert bn.option("দেখান না", exact) is None  # "show it, no": a yes or no is never guessed
+    assert bn.option("বাদ দিন", kinds) is None  # Skip is the control, not a kind of thing
+    english = TranslatedWords(catalogs.get("en"))
+    assert english.option("group", kinds) == kinds[1]
+    assert english.option("a place", kinds) == kinds[2]
+    assert english.option("show exactly", exact) is None
+    assert english.option("skip", kinds) is None

@@ -104,11 +104,15 @@ async def test_help_typed_at_a_question_gets_help_then_the_question(tg: Harness)
 
 
 async def test_help_typed_where_words_are_the_answer_is_the_answer(tg: Harness) -> None:
-    await tg.command(RESIDENT, "start")
-    await tg.tap(RESIDENT, "Yes, I agree")
-    # "Where do you live?" takes words: "help" is not read as a question about the bot.
+    await tg.core.desk.seed_demo(STAFF)
+    await _onboard(tg)
+    await tg.tap(RESIDENT, PRIORITIES)
+    await tg.tap(RESIDENT, "Safe streets")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "Yes")
+    # "What else should we work on?" takes words: "help" is what they would like.
     await tg.text(RESIDENT, "help")
-    assert not tg.asked(RESIDENT).startswith(HELP_START)
+    assert "Something else: help" in tg.asked(RESIDENT)
 
 
 async def test_an_option_is_found_by_some_of_its_words(tg: Harness) -> None:
@@ -121,3 +125,20 @@ async def test_an_option_is_found_by_some_of_its_words(tg: Harness) -> None:
     question = tg.last(RESIDENT)
     assert not any(label.startswith("✅ Health") for label in question.labels)
     assert (question.text or "").startswith("Please tap the buttons to choose")
+
+
+async def test_help_typed_for_an_area_or_at_the_bot_s_own_question_gets_help(
+    tg: Harness,
+) -> None:
+    await tg.command(RESIDENT, "start")
+    await tg.tap(RESIDENT, "Yes, I agree")
+    await tg.text(RESIDENT, "help")  # "Where do you live?": not an area called "help"
+    said = tg.asked(RESIDENT)
+    assert said.startswith(HELP_START), said
+    await tg.tap(RESIDENT, "Skip")
+    await tg.tap(RESIDENT, "No, thanks")
+    assert tg.rows("SELECT area FROM participants") == [(None,)]
+    await tg.command(RESIDENT, "delete")
+    await tg.text(RESIDENT, "help")
+    said = tg.asked(RESIDENT)
+    assert said.startswith(HELP_START) and said.endswith("This cannot be undone."), said

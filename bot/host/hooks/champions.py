@@ -74,7 +74,9 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
             {
                 "roles": frozenset({NodeKind.MULTI_CHOICE}),
                 "languages": frozenset({NodeKind.MULTI_CHOICE}),
-                "availability": frozenset({NodeKind.MULTI_CHOICE}),
+                # A choice in the flow's versions before it took several answers: sessions
+                # begun on one finish on it.
+                "availability": frozenset({NodeKind.CHOICE, NodeKind.MULTI_CHOICE}),
                 "skills": frozenset({NodeKind.TEXT}),
                 "may_contact": frozenset({NodeKind.CHOICE}),
             },
