@@ -48,6 +48,12 @@ def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--place", required=True, help='where it hangs, e.g. "Riverside Library"')
     p.add_argument("--lang", help="one or two languages, e.g. en,ur (default: en)")
     p.add_argument("--flow", help="a flow the link opens, e.g. priorities")
+    p = actions.add_parser(
+        "champion-message",
+        help="send one champion a message from our team (they answer with /support)",
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("text")
     actions.add_parser("support", help="champions' support requests waiting for an answer")
     p = actions.add_parser("support-answer", help="answer a support request (it is sent)")
     p.add_argument("id", type=int)
@@ -67,6 +73,12 @@ async def run(core: Core, who: Actor, a: argparse.Namespace) -> str:
         return f"Champion {a.id} is {desk_champions.status_word(_status(verb))}."
     if a.action == "champion-stats":
         return await desk_champions.stats(desk, who, a.id)
+    if a.action == "champion-message":
+        await desk_champions.message(desk, who, a.id, a.text)
+        return (
+            f"The running bot sends champion {a.id} your message within "
+            f"{core.settings.sweep_seconds:g} s, with a line in their language."
+        )
     if a.action in ("champion-poster", "poster"):
         return await _poster(core, who, a)
     if a.action == "support":

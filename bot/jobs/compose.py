@@ -128,6 +128,16 @@ class BroadcastComposer:
             return [OutMessage(text, buttons=(button(label, OPEN_FLOW, "evaluation"),))]
         if kind == "champion" and "support_request" in broadcast.content:
             return [await self._support_answer(int(broadcast.content["support_request"]), tr)]
+        if kind == "champion" and "message" in broadcast.content:
+            # Staff write in whatever language they can: the framing is the champion's.
+            said = str(broadcast.content["message"])
+            return [
+                OutMessage(
+                    tr.gettext("💬 A message from our team:")
+                    + f"\n\n{said}\n\n"
+                    + tr.gettext("To answer, send /support.")
+                )
+            ]
         if kind == "champion":
             return [
                 OutMessage(

@@ -150,6 +150,43 @@ async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> s
     return result
 
 
+async def message(desk: StaffDesk, actor: Actor, champion_id: int, text: str) -> None:
+    """A message from our team to one champion, in this chat ("Our team will contact you
+    soon", after signing up, had no way to happen). Only to those who said we may contact
+    them, and who can be reached; they answer with /support."""
+    if not text.strip():
+        raise StaffError("Write the message after the champion's number.")
+
+    def work(conn: Tx, log: Audit) -> None:
+        found = _champion(conn, champion_id)
+        person = participants.get(conn, found.participant_id)
+        if person is None:
+            raise StaffError(f"Champion {champion_id} has deleted their data.")
+        if not found.may_contact:
+            raise StaffError(
+                f"Champion {champion_id} said our team may not contact them about this: "
+                "nothing was sent. They can still write to us with /support."
+            )
+        if person.opted_out_at is not None or person.unreachable_at is not None:
+            raise StaffError(
+                f"Champion {champion_id} has stopped messages from the bot (/stop, or blocked "
+                "it), so a message cannot reach them."
+            )
+        broadcasts.create(
+            conn,
+            "champion",
+            Audience("participants", [found.participant_id]),
+            {"message": text.strip()},
+            log.stamp,
+            status="scheduled",
+            send_at=log.stamp,
+            created_by=actor.name,
+        )
+        log("champion.message", "champion", champion_id, after={"message": text.strip()})
+
+    await desk.act(actor, Role.STAFF, "send a champion a message", work)
+
+
 async def mark_answered(desk: StaffDesk, actor: Actor, request_id: int, note: str = "") -> None:
     """Close a request answered some other way (a phone call, a visit); nothing is sent."""
 

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "champion_reactivate": ("ID", "make a paused or retired champion active again"),
     "champion_stats": ("ID", "who joined through a champion, last check-in, open requests"),
     "champion_poster": ("ID [cy,en]", "a champion's poster (PDF to print, PNG for phones)"),
+    "champion_message": ("ID text", "send one champion a message from our team"),
     "poster": ("[en,ur] [flow-ID] place", "a poster for a place, with the bot's own link"),
     "support_open": ("", "champions' support requests waiting for an answer"),
     "support_answer": ("ID text", "answer a support request: it is sent to the champion"),
@@ -78,6 +79,13 @@ class ChampionStaff:
             )
         if name == "champion_stats":
             return Answer(await desk_champions.stats(desk, actor, number()))
+        if name == "champion_message":
+            champion_id = number()
+            await desk_champions.message(desk, actor, champion_id, " ".join(words[1:]))
+            services = context.application.bot_data.get("services")
+            if services is not None:
+                await services.jobs.sweep()
+            return Answer(f"Sent to champion {champion_id}, with a line in their language.")
         if name == "champion_poster":
             stem, poster = await self.posters().for_champion(
                 actor, number(), words[1] if len(words) > 1 else None

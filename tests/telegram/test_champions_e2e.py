@@ -345,3 +345,47 @@ async def test_a_sign_up_turned_down_is_not_thanked_for_work_never_done(tg: Harn
     for command in ("mylink", "support"):
         await tg.command(NIA, command)
         assert tg.asked(NIA).startswith(declined), (command, tg.asked(NIA))
+
+
+async def _signed_up(tg: Harness, may_contact: bool = True) -> None:
+    """NIA offered to be a champion (not approved yet): champion 1."""
+    await _onboard(tg, NIA)
+
+    def sign_up(conn: Tx) -> None:
+        person = participants.find(conn, "telegram", str(NIA))
+        assert person is not None
+        details = SignUp(("connector",), ("pl",), ("weekends",), None, may_contact)
+        champions.save_signup(conn, person.id, CODE, details, "2026-11-01T10:00:00+00:00")
+
+    await tg.core.db.write(sign_up)
+
+
+async def test_staff_contact_someone_who_offered_to_help_and_they_answer(tg: Harness) -> None:
+    # "Our team will contact you soon": staff had no way to, short of approving them.
+    await _signed_up(tg)
+    assert await _staff(tg, "/champion_message 1 Could we meet at the library on Monday?") == (
+        "Sent to champion 1, with a line in their language."
+    )
+    await _sent_out(tg)
+    assert tg.asked(NIA) == (
+        "💬 A message from our team:\n\nCould we meet at the library on Monday?\n\n"
+        "To answer, send /support."
+    )
+    await tg.command(NIA, "support")
+    assert "What would you like help with?" in tg.asked(NIA)
+    await tg.text(NIA, "Yes, Monday at 10 is fine.")
+    assert "🙋 Support request #1 from champion 1" in (tg.last(STAFF_ID).text or "")
+    assert tg.rows("SELECT action FROM audit_log WHERE action = 'champion.message'") == [
+        ("champion.message",)
+    ]
+
+
+async def test_no_message_to_someone_who_said_our_team_may_not_contact_them(
+    tg: Harness,
+) -> None:
+    await _signed_up(tg, may_contact=False)
+    refused = await _staff(tg, "/champion_message 1 Hello!")
+    assert refused.startswith(
+        "Not done: Champion 1 said our team may not contact them about this"
+    ), refused
+    assert tg.rows("SELECT COUNT(*) FROM broadcasts") == [(0,)]
