@@ -112,8 +112,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     hearing_cli.add_parsers(actions)
     admin_texts.add_parsers(actions)
     for name, help_text in (
+        ("measure-accept", "accept a resident's idea for a measure: residents can vote for it"),
         ("measure-adopt", "adopt a measure into the evaluation plan"),
-        ("measure-reject", "reject a proposed measure"),
+        ("measure-reject", "reject a resident's idea or a measure"),
         ("champion-approve", "approve a champion (they get their link)"),
         ("asset-verify", "mark an asset verified"),
         ("asset-hide", "hide an asset"),
@@ -292,6 +293,10 @@ def _actions(
         new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=not a.proposed)
         return f"Added measure {new} ({'proposed' if a.proposed else 'adopted'})."
 
+    async def measure_set(status: str, said: str) -> str:
+        decided = await desk.set_measure(who, a.id, status)
+        return "\n".join([said, *decided.notes(who.channel)])
+
     async def simple(coro: Awaitable[object], said: str) -> str:
         await coro
         return said
@@ -308,12 +313,11 @@ def _actions(
             "initiative-add": initiative_add,
             "initiative-update": initiative_update,
             "measure-add": measure_add,
-            "measure-adopt": lambda: simple(
-                desk.set_measure(who, a.id, "adopted"), f"Adopted measure {a.id}."
+            "measure-accept": lambda: measure_set(
+                "proposed", f"Measure {a.id} is open for residents' votes."
             ),
-            "measure-reject": lambda: simple(
-                desk.set_measure(who, a.id, "rejected"), f"Rejected measure {a.id}."
-            ),
+            "measure-adopt": lambda: measure_set("adopted", f"Adopted measure {a.id}."),
+            "measure-reject": lambda: measure_set("rejected", f"Rejected measure {a.id}."),
             "champion-approve": lambda: simple(
                 desk.set_champion(who, a.id, "active"),
                 f"Approved champion {a.id}. Their link is in the champions menu.",

@@ -10,18 +10,28 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "voice-notes": "/voice_notes",
         "voice": "/voice {}",
         "suggestion-link": "/suggestion_link {}",
+        "edit-measure": "/edit measure {}",
+        "measure-accept": "/measure_accept {}",
+        "measure-reject": "/measure_reject {}",
     },
     "cli": {
         "voice-notes": "admin voice-notes",
         "voice": "admin voice {}",
         "suggestion-link": "admin suggestion-link {}",
+        "edit-measure": "admin edit measure {}",
+        "measure-accept": "admin measure-accept {}",
+        "measure-reject": "admin measure-reject {}",
     },
     # The dashboard has no commands: its Words page lists and plays voice notes and links
-    # suggestions (only its not-found message for a voice note names one of these).
+    # suggestions (only its not-found message for a voice note names one of these); a
+    # measure's words are edited in Telegram or on the command line only.
     "web": {
         "voice-notes": "The Words page",
         "voice": "The Words page",
         "suggestion-link": "The Words page",
+        "edit-measure": "/edit measure {0} (in Telegram) or admin edit measure {0}",
+        "measure-accept": "Accept for votes (on the initiative's page)",
+        "measure-reject": "Reject (on the initiative's page)",
     },
 }
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.staff import demo
+from bot.staff import demo, measures
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
 from bot.staff.listings import LISTINGS, closing_time, listing, round_results
+from bot.staff.measures import Decided
 from bot.staff.parsing import check_languages, english, parse_day, slug
 from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
@@ -21,8 +22,6 @@ from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
 INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
-# Status -> what it is called in the audit log and in "your role cannot ..." messages.
-MEASURE_STATUSES = {"adopted": "adopt", "rejected": "reject", "proposed": "propose"}
 ASSET_STATUSES = ("verified", "hidden", "new")
 
 
@@ -317,25 +316,9 @@ class StaffDesk:
 
         return int(await self.act(actor, Role.STAFF, "add a measure", work))
 
-    async def set_measure(self, actor: Actor, measure_id: int, status: str) -> None:
-        """Adopt (or reject) a measure residents proposed or voted for."""
-        if status not in MEASURE_STATUSES:
-            raise StaffError("A measure can be adopted, rejected or proposed.")
-
-        def work(conn: Tx, log: Audit) -> None:
-            found = initiatives.measure(conn, measure_id)
-            if found is None:
-                raise StaffError(f"There is no measure {measure_id}.")
-            initiatives.set_measure_status(conn, measure_id, status, log.stamp)
-            log(
-                f"measure.{MEASURE_STATUSES[status]}",
-                "measure",
-                measure_id,
-                before={"status": found.status},
-                after={"status": status},
-            )
-
-        await self.act(actor, Role.STAFF, f"{MEASURE_STATUSES[status]} a measure", work)
+    async def set_measure(self, actor: Actor, measure_id: int, status: str) -> Decided:
+        """Accept a resident's idea for votes ('proposed'), adopt or reject a measure."""
+        return await measures.decide(self, actor, measure_id, status)
 
     # -- champions and assets --------------------------------------------------------------
 
@@ -388,7 +371,15 @@ class StaffDesk:
         actor.require(Role.VIEWER, f"list {what}")
         if what not in LISTINGS:
             raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
-        lines = await self.db.read(listing, what, actor.channel, threshold)
+        if what == "measures":  # residents' own words: reading them is audited, as elsewhere
+
+            def work(conn: Tx, log: Audit) -> list[str]:
+                log("residents.read", "measures", "all")
+                return listing(conn, what, actor.channel, threshold)
+
+            lines = await self.act(actor, Role.VIEWER, "list measures", work)
+        else:
+            lines = await self.db.read(listing, what, actor.channel, threshold)
         return "\n".join(lines) or f"No {what} yet."
 
     # -- demo ------------------------------------------------------------------------------

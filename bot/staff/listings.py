@@ -35,17 +35,20 @@ def listing(conn: Tx, what: str, channel: str, threshold: int) -> list[str]:
                 f"initiative {i.id} [{i.status}] topics {topics or '-'}: {english(i.title)}"
             )
     elif what == "measures":
+        waiting = 0
         for i in initiatives.all_initiatives(conn):
             for m in initiatives.measures(conn, i.id):
-                words = (
-                    f"proposed by a resident: {resident_words(measure_text(m.text), channel)}"
-                    if m.proposed_by is not None
-                    else measure_text(m.text)
-                )
+                if m.status == "suggested":
+                    waiting += 1
+                    how = "waiting for you, not shown to residents"
+                else:
+                    how = f"{suppress.count(m.votes, threshold)} votes"
                 lines.append(
-                    f"measure {m.id} [{m.status}] initiative {i.id}, "
-                    f"{suppress.count(m.votes, threshold)} votes: {words}"
+                    f"measure {m.id} [{m.status}] initiative {i.id}, {how}: "
+                    f"{measure_words(m, channel)}"
                 )
+        if waiting:
+            lines.append(waiting_note(waiting, channel))
     elif what == "champions":
         for c in champions.all_champions(conn):
             lines.append(
@@ -67,6 +70,38 @@ def listing(conn: Tx, what: str, channel: str, threshold: int) -> list[str]:
 
 def measure_text(texts: Texts) -> str:
     return "(voice note)" if "voice" in texts and len(texts) == 1 else english(texts)
+
+
+def own_words(m: initiatives.Measure) -> tuple[str, str] | None:
+    """(language, words) of a resident's measure in the language they wrote it in, while it
+    has words in that language (None for staff's measures, and those kept before the
+    language was recorded with more than one language)."""
+    if m.locale is None or m.locale not in m.text:
+        return None
+    return m.locale, m.text[m.locale]
+
+
+def measure_words(m: initiatives.Measure, channel: str) -> str:
+    """A measure's words for staff: a resident's quoted, in the language they wrote, and
+    which other languages staff have given it in."""
+    if not m.residents:
+        return measure_text(m.text)
+    own = own_words(m)
+    if own is None:
+        return f"proposed by a resident: {resident_words(measure_text(m.text), channel)}"
+    others = sorted(c for c in m.text if c not in (own[0], "voice"))
+    also = f" (also in {', '.join(others)})" if others else ""
+    return f"proposed by a resident, in {own[0]}: {resident_words(own[1], channel)}{also}"
+
+
+def waiting_note(waiting: int, channel: str) -> str:
+    """What to do with residents' ideas that wait for staff."""
+    return (
+        f"{waiting} idea(s) from residents wait for you: other residents see one only when "
+        f"you accept it for votes ({command(channel, 'measure-accept', 'ID')}), or reject it "
+        f"({command(channel, 'measure-reject', 'ID')}). Edit its words first if it names "
+        f"someone or needs translating ({command(channel, 'edit-measure', 'ID')} ...)."
+    )
 
 
 def resident_words(value: object, channel: str) -> str:

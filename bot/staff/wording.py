@@ -36,12 +36,23 @@ class Wording:
     texts: Texts
     built_in: bool
     save: Callable[[Tx, Texts, bool, str], None]
+    # A resident's words (their idea for a measure): reading them is audited, and they are
+    # quoted. `own` is the language they wrote in, when known.
+    residents: bool = False
+    own: str | None = None
 
 
 async def show(desk: StaffDesk, actor: Actor, kind: str, object_id: int) -> str:
     """A text in every language it has, and the languages it has not."""
     actor.require(Role.VIEWER, "read staff texts")
     found = await desk.db.read(_wording, kind, object_id)
+    if found.residents:
+
+        def work(conn: Tx, log: Audit) -> Wording:
+            log("residents.read", kind, object_id)
+            return _wording(conn, kind, object_id)
+
+        found = await desk.act(actor, Role.VIEWER, "read residents' words", work)
     return _summary(found, desk.languages)
 
 
@@ -71,7 +82,14 @@ async def edit(
         if english is not None and " ".join(english.split()) != texts.get("en"):
             texts["en"] = " ".join(english.split())
             stale = sorted(c for c in texts if c not in ("en", *changes, *_NOT_WORDS))
-            if stale:
+            if stale and "en" not in found.texts:  # e.g. a resident's idea written in Welsh
+                notes.append(
+                    f"The {', '.join(stale)} words stay as they were: residents reading "
+                    f"{', '.join(stale)} still see them. Check they say the same as the new "
+                    f"English, give new ones, or remove them ({stale[0]}={REMOVE} or "
+                    f"'{stale[0]}: {REMOVE}')."
+                )
+            elif stale:
                 notes.append(
                     f"The {', '.join(stale)} words were written for the old English: check "
                     f"they still say the same, give new ones, or remove them ({stale[0]}={REMOVE}"
@@ -101,7 +119,17 @@ async def edit(
             after=texts,
         )
         changed = _summary(
-            Wording(kind, object_id, found.name, texts, built_in, found.save), desk.languages
+            Wording(
+                kind,
+                object_id,
+                found.name,
+                texts,
+                built_in,
+                found.save,
+                found.residents,
+                found.own,
+            ),
+            desk.languages,
         )
         return "\n".join(["Changed. " + changed, *notes])
 
@@ -118,6 +146,8 @@ class _Kind:
     texts: Callable[[Any], Texts]
     built_in: Callable[[Any], bool]
     write: Callable[[Tx, int, Texts, bool, str], None]  # (conn, id, texts, built-in, now)
+    # (a resident's words?, the language they wrote in) of a row
+    residents: Callable[[Any], tuple[bool, str | None]] = lambda row: (False, None)
 
 
 _KINDS: dict[str, _Kind] = {
@@ -152,6 +182,7 @@ _KINDS: dict[str, _Kind] = {
         lambda m: m.text,
         lambda m: False,
         lambda c, i, texts, built_in, now: initiatives.set_measure_text(c, i, texts),
+        lambda m: (m.residents, m.locale),
     ),
 }
 
@@ -167,12 +198,26 @@ def _wording(conn: Tx, kind: str, object_id: int) -> Wording:
     def save(c: Tx, texts: Texts, built_in: bool, now: str) -> None:
         how.write(c, object_id, texts, built_in, now)
 
-    return Wording(kind, object_id, how.name(row), how.texts(row), how.built_in(row), save)
+    residents, own = how.residents(row)
+    return Wording(
+        kind,
+        object_id,
+        how.name(row),
+        how.texts(row),
+        how.built_in(row),
+        save,
+        residents,
+        own,
+    )
 
 
 def _summary(found: Wording, languages: Collection[str]) -> str:
     lines = [f"{found.name}:"]
-    lines += [f"  {code}: {words}" for code, words in _ordered(found.texts)]
+    for code, words in _ordered(found.texts):
+        if found.residents and code != "voice" and found.own in (code, None):
+            lines.append(f"  {code}: «{words}» (a resident's words)")
+        else:
+            lines.append(f"  {code}: {words}")
     missing = sorted(c for c in languages if c not in found.texts)
     if found.built_in:
         lines.append(

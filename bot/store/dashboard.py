@@ -156,12 +156,13 @@ def _session(r: sqlite3.Row) -> Session:
 
 
 def waiting(conn: Tx) -> dict[str, int]:
-    """What waits for staff: new assets to review, champions to approve, measures residents
-    proposed, and scheduled broadcasts."""
+    """What waits for staff: new assets to review, champions to approve, measures to decide
+    (residents' ideas to accept or reject, and measures open for votes), and scheduled
+    broadcasts."""
     row = conn.execute(
         "SELECT (SELECT COUNT(*) FROM assets WHERE status = 'new'), "
         "(SELECT COUNT(*) FROM champions WHERE status = 'interested'), "
-        "(SELECT COUNT(*) FROM measures WHERE status = 'proposed'), "
+        "(SELECT COUNT(*) FROM measures WHERE status IN ('suggested', 'proposed')), "
         "(SELECT COUNT(*) FROM broadcasts WHERE status = 'scheduled' AND kind = 'staff')"
     ).fetchone()
     return {"assets": row[0], "champions": row[1], "measures": row[2], "broadcasts": row[3]}

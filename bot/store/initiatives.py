@@ -34,10 +34,20 @@ class Measure:
     id: int
     initiative_id: int
     text: Texts  # a resident's spoken proposal: {"voice": <json of the voice note>}
-    status: str
+    status: str  # suggested (a resident's idea staff have not yet accepted), proposed, ...
     proposed_by: int | None
     votes: int
     created_at: str
+    locale: str | None = None  # the language a resident proposed it in; None: staff's
+
+    @property
+    def residents(self) -> bool:
+        """A resident proposed it (their words, though they may have deleted their data)."""
+        return self.proposed_by is not None or self.locale is not None
+
+
+# What residents are offered to vote for: a resident's idea is not, until staff accept it.
+OFFERED = ("proposed", "adopted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +57,7 @@ class Votes:
     initiative_id: int
     measure_ids: tuple[int, ...]
     proposal: Texts | None = None
+    locale: str | None = None  # the language the proposal was written (or spoken) in
     # The votes question was answered (not skipped): the votes replace the resident's
     # earlier ones for this initiative, as a round answered again replaces its answer.
     answered: bool = False
@@ -218,7 +229,7 @@ def add_measure(
 
 
 def set_measure_status(conn: Tx, measure_id: int, status: str, now: str) -> bool:
-    """Adopt or reject a measure; False if there is no such measure."""
+    """Accept (for votes), adopt or reject a measure; False if there is no such measure."""
     cur = conn.execute(
         "UPDATE measures SET status = ?, adopted_at = CASE WHEN ? = 'adopted' THEN ? "
         "ELSE NULL END WHERE id = ?",
@@ -251,6 +262,14 @@ def measure(conn: Tx, measure_id: int) -> Measure | None:
     return _measure(row) if row else None
 
 
+def rating_count(conn: Tx, measure_id: int) -> int:
+    """How many ratings residents gave a measure."""
+    row = conn.execute(
+        "SELECT COUNT(*) FROM evaluation_ratings WHERE measure_id = ?", (measure_id,)
+    ).fetchone()
+    return int(row[0])
+
+
 def with_adopted_measures(conn: Tx) -> set[int]:
     """Initiatives with an evaluation plan (at least one adopted measure)."""
     rows = conn.execute("SELECT DISTINCT initiative_id FROM measures WHERE status = 'adopted'")
@@ -258,28 +277,30 @@ def with_adopted_measures(conn: Tx) -> set[int]:
 
 
 def save_votes(conn: Tx, participant_id: int, votes: Votes, now: str) -> None:
-    """Votes for measures (of this initiative only) and an optional new proposal; answered,
-    they replace the resident's earlier votes for the measures they were offered (rejected
-    measures are not offered, and their votes stay as they were)."""
+    """Votes for measures (of this initiative only, and only those offered: OFFERED) and an
+    optional new proposal, which waits for staff ('suggested'); answered, they replace the
+    resident's earlier votes for the measures they were offered (rejected measures are not
+    offered, and their votes stay as they were)."""
+    offered = ", ".join(f"'{s}'" for s in OFFERED)
     if votes.answered:
         kept = ",".join("?" * len(votes.measure_ids))
         conn.execute(
             "DELETE FROM measure_votes WHERE participant_id = ? AND measure_id IN "
-            "(SELECT id FROM measures WHERE initiative_id = ? AND status != 'rejected')"
+            f"(SELECT id FROM measures WHERE initiative_id = ? AND status IN ({offered}))"
             + (f" AND measure_id NOT IN ({kept})" if votes.measure_ids else ""),
             (participant_id, votes.initiative_id, *votes.measure_ids),
         )
     conn.executemany(
         "INSERT INTO measure_votes (measure_id, participant_id, created_at) "
         "SELECT id, ?, ? FROM measures WHERE id = ? AND initiative_id = ? "
-        "ON CONFLICT DO NOTHING",
+        f"AND status IN ({offered}) ON CONFLICT DO NOTHING",
         [(participant_id, now, m, votes.initiative_id) for m in votes.measure_ids],
     )
     if votes.proposal:
         conn.execute(
-            "INSERT INTO measures (initiative_id, text, proposed_by, status, created_at) "
-            "VALUES (?, ?, ?, 'proposed', ?)",
-            (votes.initiative_id, dump_texts(votes.proposal), participant_id, now),
+            "INSERT INTO measures (initiative_id, text, proposed_by, status, created_at, locale) "
+            "VALUES (?, ?, ?, 'suggested', ?, ?)",
+            (votes.initiative_id, dump_texts(votes.proposal), participant_id, now, votes.locale),
         )
 
 
@@ -355,4 +376,5 @@ def _measure(r: sqlite3.Row) -> Measure:
         r["proposed_by"],
         int(r["votes"]),
         r["created_at"],
+        r["locale"],
     )

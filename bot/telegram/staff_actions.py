@@ -19,6 +19,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
 from bot.staff.desk import Queued
 from bot.staff.listings import LISTINGS
+from bot.staff.measures import Decided
 from bot.staff.parsing import split_translations, texts
 from bot.staff.staffing import bot_username, invite_text, parse_role
 from bot.staff.telling import sending_now, told
@@ -186,13 +187,17 @@ class StaffActions:
         new = await self.core.desk.add_measure(actor, initiative, texts(w.rest(1), w.translations))
         return f"Added measure {new} to initiative {initiative}'s evaluation plan."
 
+    async def _measure_accept(self, actor: Actor, w: Words, context: Any) -> str:
+        decided = await self.core.desk.set_measure(actor, w.number(0), "proposed")
+        return _with_notes(f"Measure {w.words[0]} is open for residents' votes.", decided, actor)
+
     async def _measure_adopt(self, actor: Actor, w: Words, context: Any) -> str:
-        await self.core.desk.set_measure(actor, w.number(0), "adopted")
-        return f"Measure {w.words[0]} adopted."
+        decided = await self.core.desk.set_measure(actor, w.number(0), "adopted")
+        return _with_notes(f"Measure {w.words[0]} adopted.", decided, actor)
 
     async def _measure_reject(self, actor: Actor, w: Words, context: Any) -> str:
-        await self.core.desk.set_measure(actor, w.number(0), "rejected")
-        return f"Measure {w.words[0]} rejected."
+        decided = await self.core.desk.set_measure(actor, w.number(0), "rejected")
+        return _with_notes(f"Measure {w.words[0]} rejected.", decided, actor)
 
     async def _champion_approve(self, actor: Actor, w: Words, context: Any) -> str:
         participant_id = await self.core.desk.set_champion(actor, w.number(0), "active")
@@ -297,3 +302,8 @@ class StaffActions:
         if member.telegram_user_id is not None:
             await self.menu(member.telegram_user_id, None)
         return f"Removed staff member {member.id} ({member.name})."
+
+
+def _with_notes(said: str, decided: Decided, actor: Actor) -> str:
+    """A measure decision and what staff should know after it."""
+    return "\n".join([said, *decided.notes(actor.channel)])

@@ -44,10 +44,11 @@ COMMANDS: dict[str, Command] = {
     "milestones": Command("[INITIATIVE]", "milestones by due date", V),
     "milestone_add": Command("INITIATIVE DATE OWNER title", "a dated milestone with an owner", S),
     "milestone_done": Command("ID", "mark a milestone done today", S),
-    "measures": Command("", "list measures and their votes", V),
+    "measures": Command("", "list measures, their votes and residents' ideas waiting", V),
     "measure_add": Command("INITIATIVE text", "add an agreed measure to an evaluation plan", S),
+    "measure_accept": Command("ID", "let residents vote for a resident's idea", S),
     "measure_adopt": Command("ID", "adopt a measure residents proposed", S),
-    "measure_reject": Command("ID", "reject a proposed measure", S),
+    "measure_reject": Command("ID", "reject a resident's idea or a measure", S),
     "champions": Command("", "list champions", V),
     "champion_approve": Command("ID", "approve a champion and send them their link", S),
     **{

@@ -118,6 +118,8 @@ STATUSES = {
     "active": W_("active"),
     "paused": W_("paused"),
     "finished": W_("finished"),
+    # A resident's idea for a measure that staff have not accepted for votes yet.
+    "suggested": W_("waiting for review"),
     "proposed": W_("proposed"),
     "adopted": W_("adopted"),
     "rejected": W_("rejected"),

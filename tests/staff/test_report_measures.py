@@ -375,3 +375,31 @@ async def test_the_latest_answer_per_resident_is_looked_up_by_index(db: Database
     )
     details = " ".join(str(row[-1]) for row in plan)
     assert "SEARCH a USING INDEX answers_participant_key (participant_id=? AND key=?)" in details
+
+
+async def test_residents_ideas_waiting_for_staff_count_as_proposed_not_in_any_plan(
+    db: Database,
+) -> None:
+    def world(conn: Tx) -> None:
+        who = person(conn, 1)
+        insert(conn, "initiatives", title=texts("Walks"), created_at=T0, updated_at=T0)
+        for status in ("suggested", "suggested", "proposed", "adopted"):
+            insert(
+                conn,
+                "measures",
+                initiative_id=1,
+                text=texts("An idea"),
+                proposed_by=who,
+                status=status,
+                created_at=T0,
+                adopted_at=T0 if status == "adopted" else None,
+            )
+
+    await db.write(world)
+    report = await make(db)
+    proposed = measure_of(report, "2 structure b")
+    assert proposed.tables[0].columns == ("suggested", "proposed", "adopted", "rejected", "total")
+    assert list(proposed.tables[0].rows) == [(2, 1, 1, 0, 4)]
+    assert proposed.figure.startswith("4 measures proposed by residents")
+    # Only the adopted one is in the plan.
+    assert [r[0] for r in measure_of(report, "2 outcome a").tables[0].rows] == [4]

@@ -268,7 +268,7 @@ async def test_measures_in_telegram(tg: Harness) -> None:
     await tg.text(RESIDENT, "Lower heating bills")
     assert tg.rows("SELECT measure_id FROM measure_votes") == [(4,)]
     assert tg.rows("SELECT text, status FROM measures WHERE id = 5") == [
-        ('{"en": "Lower heating bills"}', "proposed")
+        ('{"en": "Lower heating bills"}', "suggested")  # a resident's idea waits for staff
     ]
     assert (await _staff(tg, "/measure_adopt 5")) == "Measure 5 adopted."
 

@@ -7,7 +7,7 @@ import json
 from bot.flows.model import NodeKind, Option
 from bot.host.hooks.priorities import unref
 from bot.host.registry import Answers, Fact, OptionList, Record, View
-from bot.store.initiatives import Evaluation, Initiative, Votes, period_start
+from bot.store.initiatives import OFFERED, Evaluation, Initiative, Votes, period_start
 
 TOP_TOPICS = 3  # measures are agreed for initiatives answering a round's top topics
 INITIATIVE, MEASURE = "i", "m"
@@ -26,14 +26,16 @@ def measure_initiatives(view: View, answers: Answers) -> tuple[Option, ...]:
 
 
 def proposed_measures(view: View, answers: Answers) -> tuple[Option, ...]:
-    """The chosen initiative's measures that are not rejected, most voted first."""
+    """The chosen initiative's measures open for votes or adopted, most voted first: not
+    rejected ones, nor residents' ideas staff have not accepted yet (they may name people,
+    or be in a language other residents do not read)."""
     initiative_id = unref(INITIATIVE, answers.get("initiative"))
     if initiative_id is None:
         return ()
     return tuple(
         Option(f"{MEASURE}{m.id}", view.text(m.text))
         for m in view.snapshot.measures(initiative_id)
-        if m.status != "rejected"
+        if m.status in OFFERED
     )
 
 
@@ -57,7 +59,13 @@ def _votes(view: View, answers: Answers) -> Votes | None:
         proposal = {view.locale: idea}
     elif isinstance(idea, dict):  # a voice note: keep the file id to listen to later
         proposal = {"voice": json.dumps(idea)}
-    return Votes(initiative_id, votes, proposal, answered=answers.get("votes") is not None)
+    return Votes(
+        initiative_id,
+        votes,
+        proposal,
+        locale=view.locale if proposal else None,
+        answered=answers.get("votes") is not None,
+    )
 
 
 def evaluation_initiatives(view: View, answers: Answers) -> tuple[Option, ...]:

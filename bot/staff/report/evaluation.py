@@ -15,7 +15,8 @@ from bot.store import initiatives, report, rounds
 from bot.store.db import Tx
 from bot.store.initiatives import Initiative
 
-PROPOSAL_STATES = ("proposed", "adopted", "rejected")
+# suggested: a resident's idea staff have not yet accepted for votes (not in any plan).
+PROPOSAL_STATES = ("suggested", "proposed", "adopted", "rejected")
 
 
 def statement(conn: Tx, options: Options) -> Statement:

@@ -11,8 +11,10 @@ from aiohttp import web
 from bot.staff import milestones as staff_milestones
 from bot.staff import suppress
 from bot.staff.actor import Role
+from bot.staff.commands import command
 from bot.staff.desk import INITIATIVE_STATUSES
 from bot.staff.hearing import COMMENT_QUESTIONS
+from bot.staff.listings import own_words
 from bot.staff.parsing import english
 from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
 from bot.store.broadcasts import Audience
@@ -52,7 +54,8 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     shown: list[str] = []  # every count of ratings on the page, to say what "[c]" is
     for m in measures:
         measured = hearing.measured([(p, r, n) for mid, p, r, n in ratings if mid == m.id])
-        rated.append((m, suppress.count(m.votes, t), measured.overall, measured.periods))
+        votes = "-" if m.status == "suggested" else suppress.count(m.votes, t)
+        rated.append((m, _words(m), votes, measured.overall, measured.periods))
         shown += measured.counts()
     today = d.core.clock().date().isoformat()
     return d.page(
@@ -63,6 +66,7 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         description=staff_text(initiative.description) if initiative.description else "",
         topics=topics,
         measures=rated,
+        waiting=any(m.status == "suggested" for m in measures),
         ratings_note=_ratings_note(t),
         hidden_note=hidden_note(shown, t),
         evaluations=suppress.count(count, t),
@@ -177,18 +181,38 @@ async def add_measure(d: Dashboard, request: web.Request) -> web.StreamResponse:
     return await d.act(request, work, f"/initiatives/{initiative_id}")
 
 
+# A verb in the address -> the status it gives.
+MEASURE_VERBS = {"accept": "proposed", "adopt": "adopted", "reject": "rejected"}
+# As staff are told it on the command line and in Telegram (bot/staff/measures.py).
+RATINGS_KEPT = W_(
+    "Residents are no longer asked to rate it. Their ratings are kept and still shown here, "
+    "but the QS148 report counts ratings of adopted measures only, so they no longer count "
+    "there. Adopt it again to count them."
+)
+# TRANSLATORS: {languages} are language codes such as "en, pl"; {edit} is a command.
+MISSING = W_(
+    "It is not written in {languages} yet: residents reading those see it in another "
+    "language. Translate it with {edit}."
+)
+
+
 async def set_measure(d: Dashboard, request: web.Request) -> web.StreamResponse:
-    """POST /measures/{id}/adopt or /measures/{id}/reject."""
+    """POST /measures/{id}/accept, /measures/{id}/adopt or /measures/{id}/reject."""
     measure_id = int(request.match_info["id"])
-    verb = request.match_info["verb"]
     found = await d.core.db.read(initiatives.measure, measure_id)
     if found is None:
         raise web.HTTPNotFound()
-    status = "adopted" if verb == "adopt" else "rejected"
+    status = MEASURE_VERBS[request.match_info["verb"]]
 
     async def work() -> str:
-        await d.core.desk.set_measure(request[ACTOR], measure_id, status)
-        return tr(W_("Measure {id} is now {status}."), id=measure_id, status=status_word(status))
+        decided = await d.core.desk.set_measure(request[ACTOR], measure_id, status)
+        said = [tr(W_("Measure {id} is now {status}."), id=measure_id, status=status_word(status))]
+        if decided.ratings_kept:
+            said.append(tr(RATINGS_KEPT))
+        if decided.missing:
+            edit = command(request[ACTOR].channel, "edit-measure", measure_id)
+            said.append(tr(MISSING, languages=", ".join(decided.missing), edit=edit))
+        return " ".join(said)
 
     return await d.act(request, work, f"/initiatives/{found.initiative_id}")
 
@@ -224,6 +248,19 @@ async def milestone_done(d: Dashboard, request: web.Request) -> web.StreamRespon
         return tr(W_("Milestone {id} done on {day}."), id=milestone_id, day=day)
 
     return await d.act(request, work, f"/initiatives/{found.initiative_id}")
+
+
+def _words(m: initiatives.Measure) -> dict[str, Any]:
+    """A measure's words on the page: a resident's own (in the language they wrote, when
+    known), and the other languages staff gave it in; staff's in the page's language."""
+    if not m.residents:
+        return {"resident": False, "shown": staff_text(m.text)}
+    own = own_words(m)
+    if own is None:  # a voice note, or kept before the language was recorded
+        said: Any = m.text if set(m.text) == {"voice"} else english(m.text)
+        return {"resident": True, "said": said, "locale": None, "also": ""}
+    also = ", ".join(sorted(c for c in m.text if c not in (own[0], "voice")))
+    return {"resident": True, "said": own[1], "locale": own[0], "also": also}
 
 
 def _state(m: milestones.Milestone, today: str) -> str:
@@ -267,6 +304,6 @@ ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
     ("POST", "/initiatives/{id:\\d+}/update", update, Role.STAFF),
     ("POST", "/initiatives/{id:\\d+}/measures", add_measure, Role.STAFF),
     ("POST", "/initiatives/{id:\\d+}/milestones", add_milestone, Role.STAFF),
-    ("POST", "/measures/{id:\\d+}/{verb:adopt|reject}", set_measure, Role.STAFF),
+    ("POST", "/measures/{id:\\d+}/{verb:accept|adopt|reject}", set_measure, Role.STAFF),
     ("POST", "/milestones/{id:\\d+}/done", milestone_done, Role.STAFF),
 )
