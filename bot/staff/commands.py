@@ -10,11 +10,28 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "voice-notes": "/voice_notes",
         "voice": "/voice {}",
         "suggestion-link": "/suggestion_link {}",
+        "rounds": "/rounds",
+        "results": "/results {}",
+        "suggestions": "/suggestions",
+        "initiatives": "/initiatives",
+        "measures": "/measures",
+        "champions": "/champions",
+        "support": "/support_open",
+        "areas": "/areas",
     },
+    # Every command line command is under "admin": "results 1" alone is not one.
     "cli": {
         "voice-notes": "admin voice-notes",
         "voice": "admin voice {}",
         "suggestion-link": "admin suggestion-link {}",
+        "rounds": "admin rounds",
+        "results": "admin results {}",
+        "suggestions": "admin suggestions",
+        "initiatives": "admin initiatives",
+        "measures": "admin measures",
+        "champions": "admin champions",
+        "support": "admin support",
+        "areas": "admin areas",
     },
     # The dashboard has no commands: its Words page lists and plays voice notes and links
     # suggestions (only its not-found message for a voice note names one of these).
@@ -22,6 +39,14 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "voice-notes": "The Words page",
         "voice": "The Words page",
         "suggestion-link": "The Words page",
+        "rounds": "The Rounds page",
+        "results": "The Rounds page",
+        "suggestions": "The Words page",
+        "initiatives": "The Initiatives page",
+        "measures": "The initiative's page",
+        "champions": "The Champions page",
+        "support": "The Champions page",
+        "areas": "The Areas page",
     },
 }
 
@@ -31,3 +56,9 @@ def command(channel: str, name: str, argument: object = "") -> str:
     Telegram's form in a channel with no commands of its own (the configuration)."""
     forms = _COMMANDS.get(channel, _COMMANDS["telegram"])
     return forms[name].format(argument).rstrip()
+
+
+def lists(channel: str, name: str, argument: object = "") -> str:
+    """Where staff in `channel` find the ids a not-found message is about: "admin rounds
+    lists them", "/rounds lists them", "The Rounds page lists them"."""
+    return f"{command(channel, name, argument)} lists them"
