@@ -46,7 +46,8 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "measures": "The initiative's page",
         "champions": "The Champions page",
         "support": "The Champions page",
-        "areas": "The Areas page",
+        # No areas page: they are defined in Telegram or at the command line.
+        "areas": "/areas in Telegram (admin areas at the command line)",
     },
 }
 
