@@ -95,13 +95,22 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--topics", required=True, help="topic ids it answers, e.g. 3,5")
     p.add_argument("--description")
     p.add_argument("--starts", help="start date, e.g. 2027-01-10")
-    p.add_argument("--status", default="planned")
+    p.add_argument(
+        "--status", default="planned", help="planned (default), active, paused or finished"
+    )
     p.add_argument("--check-in-days", type=int, default=30)
     tr(p)
-    p = actions.add_parser("initiative-update", help="new status and/or what was done")
+    p = actions.add_parser(
+        "initiative-update",
+        help="new status and/or what was done (its people are told)",
+        description="Tell the people an initiative concerns what changed. Its own status "
+        "again with no note is refused: there is nothing new to tell.",
+    )
     p.add_argument("initiative", type=int)
-    p.add_argument("--status")
+    p.add_argument("--status", help="planned, active, paused or finished")
     p.add_argument("--note", help="what was done, in plain words")
+    p.add_argument("--again", action="store_true", help="send the last note word for word again")
+    p.add_argument("--back", action="store_true", help="yes, move it back to an earlier status")
     tr(p)
     p = actions.add_parser("measure-add", help="add a measure to an evaluation plan")
     p.add_argument("initiative", type=int)
@@ -286,8 +295,11 @@ def _actions(
 
     async def initiative_update() -> str:
         note = texts(a.note, a.tr) if a.note else None
-        queued = await desk.update_initiative(who, a.initiative, a.status, note)
-        return f"Updated initiative {a.initiative}.\n\nThe news: {news(queued)}"
+        queued = await desk.update_initiative(
+            who, a.initiative, a.status, note, again=a.again, back=a.back
+        )
+        said = f" {queued.note}" if queued.note else ""
+        return f"Updated initiative {a.initiative}.{said}\n\nThe news: {news(queued)}"
 
     async def measure_add() -> str:
         new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=not a.proposed)

@@ -162,13 +162,8 @@ async def run_admin(core: Core, who: Actor, a: argparse.Namespace) -> str:
         "staff-remove": lambda: _said(roster.remove(who, a.id), f"Removed staff member {a.id}."),
         "audit": lambda: auditing.listing(desk, who, a.since),
         "population-load": lambda: population.load(desk, who, a.file),
-        "milestone-add": lambda: _said(
-            milestones.add(desk, who, a.initiative, a.due, a.owner, a.title),
-            f"Added a milestone to initiative {a.initiative}.",
-        ),
-        "milestone-done": lambda: _said(
-            milestones.done(desk, who, a.id, a.on), f"Milestone {a.id} done."
-        ),
+        "milestone-add": lambda: _milestone_added(core, who, a),
+        "milestone-done": lambda: _milestone_done(core, who, a),
         "milestones": lambda: milestones.listing(desk, who, a.initiative),
         "initiative-history": lambda: milestones.history(
             desk, who, a.initiative, core.settings.suppress_below
@@ -182,6 +177,19 @@ async def _invite(core: Core, who: Actor, role: str, name: str | None) -> str:
     username = await bot_username(core.desk, core.settings.bot_username)
     invite = await core.roster.invite(who, wanted, name)
     return invite_text(invite, username)
+
+
+async def _milestone_added(core: Core, who: Actor, a: argparse.Namespace) -> str:
+    # Its id, as Telegram and the dashboard say it: milestone-done needs it.
+    new = await milestones.add(core.desk, who, a.initiative, a.due, a.owner, a.title)
+    return (
+        f"Added milestone {new} to initiative {a.initiative}, due {a.due}, owner "
+        f"{a.owner.strip()}. When it is done: admin milestone-done {new}"
+    )
+
+
+async def _milestone_done(core: Core, who: Actor, a: argparse.Namespace) -> str:
+    return f"Milestone {a.id} done on {await milestones.done(core.desk, who, a.id, a.on)}."
 
 
 async def _said(done: Awaitable[object], said: str) -> str:

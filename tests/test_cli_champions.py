@@ -59,7 +59,7 @@ def test_life_cycle_figures_and_report(tmp_path: Path) -> None:
     assert cli("admin", "support", env=env).stdout == "No open support requests.\n"
     refused = cli("admin", "support-answer", "5", "hello", env=env)
     assert refused.returncode == 1
-    assert refused.stdout == "Not done: There is no support request #5. 'support' lists them.\n"
+    assert refused.stdout == "Not done: There is no support request #5. admin support lists them.\n"
     report = cli("admin", "champions-report", env=env).stdout
     assert "Champions: 1 active, 0 paused, 0 retired, 0 waiting for approval" in report
     audit = sqlite3.connect(tmp_path / "bot.sqlite3").execute(

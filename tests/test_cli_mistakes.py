@@ -108,10 +108,11 @@ def test_a_broadcast_translation_says_its_language(run: Run, tmp_path: Path) -> 
 
 def test_a_broadcast_to_something_that_does_not_exist_is_refused(run: Run, tmp_path: Path) -> None:
     for audience, said in (
-        ("round:99", "There is no round 99. Use 'rounds' to list them."),
-        ("topic:999", "There is no topic 999. 'results ROUND' lists a round's topics."),
-        ("initiative:77", "There is no initiative 77. 'initiatives' lists them."),
-        ("people:77", "There is no initiative 77. 'initiatives' lists them."),
+        # Each names a command as it is typed here: "admin rounds", not "rounds".
+        ("round:99", "There is no round 99. admin rounds lists them."),
+        ("topic:999", "There is no topic 999. admin results ROUND lists them."),
+        ("initiative:77", "There is no initiative 77. admin initiatives lists them."),
+        ("people:77", "There is no initiative 77. admin initiatives lists them."),
     ):
         assert run("broadcast", audience, "--text", "x", "--yes", code=1) == f"Not done: {said}"
     assert _audited(tmp_path, "broadcast.draft") == 0

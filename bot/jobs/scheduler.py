@@ -26,7 +26,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.jobs.sender import BroadcastSender
 from bot.store import broadcasts, champions, initiatives, participants, rounds, sessions
-from bot.store.broadcasts import Audience
+from bot.store.broadcasts import Audience, Broadcast
 from bot.store.db import Database, Tx
 from bot.store.initiatives import period_start
 
@@ -80,6 +80,10 @@ class Jobs:
         self.settings = settings or JobSettings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.running: dict[int, asyncio.Task[object]] = {}
+        # Broadcasts to one audience, sent one after another in the order they were made:
+        # the audience -> the task sending them, and those waiting their turn in it.
+        self.chains: dict[str, asyncio.Task[object]] = {}
+        self.waiting: dict[str, list[int]] = {}
         # Channels' own catch-up work, run after each sweep (e.g. Telegram's staff alerts).
         self.also: list[Callable[[], Awaitable[object]]] = []
         # Work for the moment no broadcast is sending any more (the bot hands back memory).
@@ -120,6 +124,8 @@ class Jobs:
             task.cancel()
         await asyncio.gather(*self.running.values(), return_exceptions=True)
         self.running.clear()
+        self.chains.clear()
+        self.waiting.clear()
         await asyncio.gather(*self._after, return_exceptions=True)
 
     def launch(self, broadcast_id: int) -> asyncio.Task[object]:
@@ -129,12 +135,68 @@ class Jobs:
             return task
         task = asyncio.create_task(self.sender_for().run(broadcast_id))
         self.running[broadcast_id] = task
-        task.add_done_callback(partial(self._finished, broadcast_id))
+        task.add_done_callback(partial(self._finished, [broadcast_id]))
         return task
 
-    def _finished(self, broadcast_id: int, task: asyncio.Task[object]) -> None:
-        if self.running.get(broadcast_id) is task:
-            del self.running[broadcast_id]
+    def _chain(self, audience: str, broadcast_id: int) -> None:
+        """Send `broadcast_id`, then every broadcast to `audience` queued behind it (in
+        `waiting`), one after another in one task: so whoever awaits the running senders
+        awaits these too."""
+        sent = [broadcast_id]
+
+        async def run() -> None:
+            try:
+                await self._send(broadcast_id)
+                while queue := self.waiting.get(audience):
+                    after = queue.pop(0)
+                    sent.append(after)
+                    self.running[after] = task
+                    await self._send(after)
+            finally:
+                # No await between the empty queue and this: a broadcast queued from now on
+                # starts a chain of its own. Stopped, those still waiting are sent at the
+                # next sweep (still "sending" in the database).
+                self.waiting.pop(audience, None)
+                self.chains.pop(audience, None)
+
+        task = asyncio.create_task(run())
+        self.chains[audience] = task
+        self.running[broadcast_id] = task
+        task.add_done_callback(partial(self._finished, sent))
+
+    async def _send(self, broadcast_id: int) -> None:
+        try:
+            await self.sender_for().run(broadcast_id)
+        except Exception:
+            # The next in line is sent all the same.
+            log.exception("broadcast %s stopped with an error", broadcast_id)
+
+    def _launch_in_order(self, sending: list[Broadcast]) -> None:
+        """Launch the sending broadcasts not running here, oldest first; one to the same
+        audience as another being sent waits its turn behind it. Each broadcast runs its own
+        sender, so two to the same people at once reached each in either order: an
+        initiative's "Now: Started" arrived after the notes staff sent a minute later. Only
+        the same audience waits (a broadcast to everyone does not wait for a round's
+        results), and a broadcast spread over hours holds nothing up: it reaches some people
+        days later whatever follows it."""
+        queued = {b for ids in self.waiting.values() for b in ids}
+        for broadcast in sending:
+            if broadcast.id in self.running or broadcast.id in queued:
+                continue
+            if broadcast.spread_hours:
+                self.launch(broadcast.id)
+                continue
+            audience = broadcast.audience.to_json()
+            if audience in self.chains:
+                self.waiting.setdefault(audience, []).append(broadcast.id)
+            else:
+                self._chain(audience, broadcast.id)
+
+    def _finished(self, broadcast_ids: list[int], task: asyncio.Task[object]) -> None:
+        broadcast_id = broadcast_ids[-1]
+        for one in broadcast_ids:
+            if self.running.get(one) is task:
+                del self.running[one]
         if not task.cancelled() and task.exception() is not None:
             log.error("broadcast %s stopped with an error", broadcast_id, exc_info=task.exception())
         if not self.running and not self._stopping:
@@ -358,9 +420,7 @@ class Jobs:
         for broadcast in await self.db.read(broadcasts.due, self._now()):
             await self.db.write(broadcasts.start, broadcast.id, self._now())
             started.append(broadcast.id)
-        for broadcast in await self.db.read(broadcasts.with_status, "sending"):
-            if broadcast.id not in self.running:
-                self.launch(broadcast.id)
+        self._launch_in_order(await self.db.read(broadcasts.with_status, "sending"))
         return started
 
 

@@ -18,6 +18,7 @@ from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names
 from bot.staff.auditing import Audit
+from bot.staff.commands import lists
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
 from bot.staff.telling import how_many, told
@@ -123,7 +124,7 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
 
     def work(conn: Tx, log: Audit) -> int:
         audience = request.audience
-        _check_exists(conn, audience)
+        _check_exists(conn, audience, actor.channel)
         if audience.type == "area":
             # "area:CF10" or an alias reaches the area as residents' rows name it.
             audience = Audience("area", area_names(conn, [str(audience.value)])[0])
@@ -152,21 +153,22 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
 
 # An audience naming a row that does not exist would reach nobody, and say so only in the
 # preview: refused at once, as every other staff command refuses an unknown id.
-_NAMED: dict[str, tuple[Callable[[Tx, int], object], str]] = {
-    "round": (rounds.get, "There is no round {id}. Use 'rounds' to list them."),
-    "topic": (rounds.topic, "There is no topic {id}. 'results ROUND' lists a round's topics."),
-    "initiative": (initiatives.get, "There is no initiative {id}. 'initiatives' lists them."),
-    "initiative_people": (
-        initiatives.get,
-        "There is no initiative {id}. 'initiatives' lists them.",
-    ),
+# (read the row, what it is, the command that lists them and its argument).
+_NAMED: dict[str, tuple[Callable[[Tx, int], object], str, str, str]] = {
+    "round": (rounds.get, "round", "rounds", ""),
+    "topic": (rounds.topic, "topic", "results", "ROUND"),
+    "initiative": (initiatives.get, "initiative", "initiatives", ""),
+    "initiative_people": (initiatives.get, "initiative", "initiatives", ""),
 }
 
 
-def _check_exists(conn: Tx, audience: Audience) -> None:
+def _check_exists(conn: Tx, audience: Audience, channel: str) -> None:
     named = _NAMED.get(audience.type)
     if named is not None and named[0](conn, int(audience.value)) is None:
-        raise StaffError(named[1].format(id=audience.value))
+        _, what, listing, argument = named
+        raise StaffError(
+            f"There is no {what} {audience.value}. {lists(channel, listing, argument)}."
+        )
 
 
 async def preview(

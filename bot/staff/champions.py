@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
+from bot.staff.commands import command, lists
 from bot.staff.desk import StaffDesk
 from bot.store import broadcasts, champions, participants, support
 from bot.store.broadcasts import Audience
@@ -33,7 +34,7 @@ async def change(desk: StaffDesk, actor: Actor, champion_id: int, verb: str) -> 
     new, allowed = CHANGES[verb]
 
     def work(conn: Tx, log: Audit) -> int:
-        found = _champion(conn, champion_id)
+        found = _champion(conn, champion_id, actor.channel)
         if found.status not in allowed:
             raise StaffError(
                 f"Champion {champion_id} is {status_word(found.status)}: only a champion who "
@@ -56,11 +57,11 @@ async def stats(desk: StaffDesk, actor: Actor, champion_id: int) -> str:
     """What a champion achieved (as they see it: small numbers hidden), their last
     check-in and their open support requests, in plain English."""
     actor.require(Role.VIEWER, "see a champion's figures")
-    return await desk.db.read(_stats, champion_id)
+    return await desk.db.read(_stats, champion_id, actor.channel)
 
 
-def _stats(conn: Tx, champion_id: int) -> str:
-    found = _champion(conn, champion_id)
+def _stats(conn: Tx, champion_id: int, channel: str) -> str:
+    found = _champion(conn, champion_id, channel)
     figures = referral_stats(conn, champion_id, FLOWS)
     lines = [
         f"Champion {found.id} [{status_word(found.status)}], approved "
@@ -122,14 +123,14 @@ async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> s
         raise StaffError("Write the answer after the request number.")
 
     def work(conn: Tx, log: Audit) -> support.Request:
-        found = _open_request(conn, request_id)
+        found = _open_request(conn, request_id, actor.channel)
         person = participants.get(conn, found.participant_id)
         if person is not None and person.unreachable_at is not None:
             # Closed as answered, it would be counted as answered and reach nobody.
             raise StaffError(
                 f"The champion of request #{request_id} has blocked the bot, so the answer "
-                "cannot reach them. If you answer them another way, 'support-done "
-                f"{request_id}' closes the request."
+                "cannot reach them. If you answer them another way, "
+                f"{command(actor.channel, 'support-done', request_id)} closes the request."
             )
         support.close(conn, request_id, text.strip(), True, actor.name, log.stamp)
         broadcasts.create(
@@ -158,7 +159,7 @@ async def message(desk: StaffDesk, actor: Actor, champion_id: int, text: str) ->
         raise StaffError("Write the message after the champion's number.")
 
     def work(conn: Tx, log: Audit) -> None:
-        found = _champion(conn, champion_id)
+        found = _champion(conn, champion_id, actor.channel)
         person = participants.get(conn, found.participant_id)
         if person is None:
             raise StaffError(f"Champion {champion_id} has deleted their data.")
@@ -191,24 +192,24 @@ async def mark_answered(desk: StaffDesk, actor: Actor, request_id: int, note: st
     """Close a request answered some other way (a phone call, a visit); nothing is sent."""
 
     def work(conn: Tx, log: Audit) -> None:
-        _open_request(conn, request_id)
+        _open_request(conn, request_id, actor.channel)
         support.close(conn, request_id, note.strip() or None, False, actor.name, log.stamp)
         log("support.done", "support_request", request_id, after={"note": note.strip() or None})
 
     await desk.act(actor, Role.STAFF, "close a support request", work)
 
 
-def _champion(conn: Tx, champion_id: int) -> Champion:
+def _champion(conn: Tx, champion_id: int, channel: str) -> Champion:
     found = champions.get(conn, champion_id)
     if found is None:
-        raise StaffError(f"There is no champion {champion_id}. 'champions' lists them.")
+        raise StaffError(f"There is no champion {champion_id}. {lists(channel, 'champions')}.")
     return found
 
 
-def _open_request(conn: Tx, request_id: int) -> support.Request:
+def _open_request(conn: Tx, request_id: int, channel: str) -> support.Request:
     found = support.get(conn, request_id)
     if found is None:
-        raise StaffError(f"There is no support request #{request_id}. 'support' lists them.")
+        raise StaffError(f"There is no support request #{request_id}. {lists(channel, 'support')}.")
     if found.status != "open":
         raise StaffError(f"Support request #{request_id} has already been answered.")
     if participants.get(conn, found.participant_id) is None:

@@ -13,7 +13,17 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "edit-measure": "/edit measure {}",
         "measure-accept": "/measure_accept {}",
         "measure-reject": "/measure_reject {}",
+        "rounds": "/rounds",
+        "results": "/results {}",
+        "suggestions": "/suggestions",
+        "initiatives": "/initiatives",
+        "measures": "/measures",
+        "champions": "/champions",
+        "support": "/support_open",
+        "support-done": "/support_done {}",
+        "areas": "/areas",
     },
+    # Every command line command is under "admin": "results 1" alone is not one.
     "cli": {
         "voice-notes": "admin voice-notes",
         "voice": "admin voice {}",
@@ -21,6 +31,15 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "edit-measure": "admin edit measure {}",
         "measure-accept": "admin measure-accept {}",
         "measure-reject": "admin measure-reject {}",
+        "rounds": "admin rounds",
+        "results": "admin results {}",
+        "suggestions": "admin suggestions",
+        "initiatives": "admin initiatives",
+        "measures": "admin measures",
+        "champions": "admin champions",
+        "support": "admin support",
+        "support-done": "admin support-done {}",
+        "areas": "admin areas",
     },
     # The dashboard has no commands: its Words page lists and plays voice notes and links
     # suggestions (only its not-found message for a voice note names one of these); a
@@ -32,6 +51,16 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "edit-measure": "/edit measure {0} (in Telegram) or admin edit measure {0}",
         "measure-accept": "Accept for votes (on the initiative's page)",
         "measure-reject": "Reject (on the initiative's page)",
+        "rounds": "The Rounds page",
+        "results": "The Rounds page",
+        "suggestions": "The Words page",
+        "initiatives": "The Initiatives page",
+        "measures": "The initiative's page",
+        "champions": "The Champions page",
+        "support": "The Champions page",
+        "support-done": "The Champions page",
+        # No areas page: they are defined in Telegram or at the command line.
+        "areas": "/areas in Telegram (admin areas at the command line)",
     },
 }
 
@@ -41,3 +70,9 @@ def command(channel: str, name: str, argument: object = "") -> str:
     Telegram's form in a channel with no commands of its own (the configuration)."""
     forms = _COMMANDS.get(channel, _COMMANDS["telegram"])
     return forms[name].format(argument).rstrip()
+
+
+def lists(channel: str, name: str, argument: object = "") -> str:
+    """Where staff in `channel` find the ids a not-found message is about: "admin rounds
+    lists them", "/rounds lists them", "The Rounds page lists them"."""
+    return f"{command(channel, name, argument)} lists them"

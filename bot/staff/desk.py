@@ -13,15 +13,16 @@ from bot.staff import demo, measures
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
+from bot.staff.commands import lists
 from bot.staff.listings import LISTINGS, closing_time, listing, round_results
 from bot.staff.measures import Decided
+from bot.staff.news import plan, status_of
 from bot.staff.parsing import check_languages, english, parse_day, slug
 from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
-INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
 ASSET_STATUSES = ("verified", "hidden", "new")
 
 
@@ -32,6 +33,7 @@ class Queued:
     broadcast_id: int | None  # None: it had already been queued
     audience: Audience
     reach: broadcasts.Reach
+    note: str = ""  # what staff should know about it (a step back they confirmed, say)
 
 
 class StaffDesk:
@@ -130,7 +132,7 @@ class StaffDesk:
         actor.require(Role.VIEWER, "see rounds")
 
         def read(conn: Tx) -> str:
-            this = _round(conn, round_id)
+            this = _round(conn, round_id, actor.channel)
             others = [
                 other
                 for other in reversed(rounds.all_rounds(conn, "open"))
@@ -166,7 +168,7 @@ class StaffDesk:
         self.check_texts(label)
 
         def work(conn: Tx, log: Audit) -> int:
-            found = _round(conn, round_id)
+            found = _round(conn, round_id, actor.channel)
             if found.status != "open":
                 raise StaffError(
                     f"Round {round_id} is closed. Topics can only be added while it is open."
@@ -185,7 +187,7 @@ class StaffDesk:
         transaction, so a running bot sends them at its next sweep."""
 
         def work(conn: Tx, log: Audit) -> Queued:
-            _round(conn, round_id)
+            _round(conn, round_id, actor.channel)
             if not rounds.close(conn, round_id, log.stamp):
                 raise StaffError(f"Round {round_id} is already closed.")
             log("round.close", "round", round_id)
@@ -201,7 +203,7 @@ class StaffDesk:
         `threshold` (SUPPRESS_BELOW) show as "<5"."""
         actor.require(Role.VIEWER, "see results")
 
-        return await self.db.read(round_results, round_id, threshold)
+        return await self.db.read(round_results, round_id, threshold, actor.channel)
 
     # -- initiatives and measures ----------------------------------------------------------
 
@@ -216,10 +218,11 @@ class StaffDesk:
         status: str = "planned",
         check_in_days: int = 30,
     ) -> int:
-        """Record an initiative answering some topics."""
+        """Record an initiative answering some topics (a topic given twice counts once)."""
         self.check_texts(title, description)
-        if status not in INITIATIVE_STATUSES:
-            raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
+        status = status_of(status) or "planned"
+        # "--topics 3,3" is one topic: twice, it broke the table's one-row-per-topic rule.
+        topic_ids = list(dict.fromkeys(topic_ids))
         if check_in_days < 1:
             raise StaffError("The check-in period must be at least 1 day.")
         start = parse_day(starts_on, end_of_day=False).date().isoformat() if starts_on else None
@@ -229,7 +232,9 @@ class StaffDesk:
             for topic_id in topic_ids:
                 found = rounds.topic(conn, topic_id)
                 if found is None:
-                    raise StaffError(f"There is no topic {topic_id}. 'results ROUND' lists them.")
+                    raise StaffError(
+                        f"There is no topic {topic_id}. {lists(actor.channel, 'results', 'ROUND')}."
+                    )
                 round_ids.add(found.round_id)
             new = initiatives.create(
                 conn,
@@ -253,29 +258,37 @@ class StaffDesk:
         return int(await self.act(actor, Role.STAFF, "record an initiative", work))
 
     async def update_initiative(
-        self, actor: Actor, initiative_id: int, status: str | None = None, note: Texts | None = None
+        self,
+        actor: Actor,
+        initiative_id: int,
+        status: str | None = None,
+        note: Texts | None = None,
+        *,
+        again: bool = False,
+        back: bool = False,
     ) -> Queued:
         """Change an initiative's status and/or say what was done; the people it concerns
-        are told ("you said, we did"), queued in the same transaction so it cannot be lost."""
-        if status is not None and status not in INITIATIVE_STATUSES:
-            raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
+        are told ("you said, we did"), queued in the same transaction so it cannot be lost.
+        Nothing new (its own status, no note) is refused; the last note word for word only
+        goes `again`, and a step back to an earlier stage only when staff confirm it (`back`)."""
+        status = status_of(status)
         if status is None and note is None:
             raise StaffError("Give a new status, a note of what was done, or both.")
         self.check_texts(note)
 
         def work(conn: Tx, log: Audit) -> Queued:
-            found = initiatives.get(conn, initiative_id)
-            if found is None:
-                raise StaffError(f"There is no initiative {initiative_id}.")
+            news = plan(conn, initiative_id, status, note)
+            news.confirm(actor.channel, again=again, back=back)
+            status_now = news.status
             update_id = initiatives.record_update(
-                conn, initiative_id, log.stamp, status=status, note=note
+                conn, initiative_id, log.stamp, status=status_now, note=note
             )
             audience = Audience("initiative_people", initiative_id)
             new = broadcasts.create(
                 conn,
                 "initiative",
                 audience,
-                {"initiative_id": initiative_id, "status": status, "note": note},
+                {"initiative_id": initiative_id, "status": status_now, "note": note},
                 log.stamp,
                 status="scheduled",
                 send_at=log.stamp,
@@ -287,10 +300,12 @@ class StaffDesk:
                 "initiative.update",
                 "initiative",
                 initiative_id,
-                before={"status": found.status},
-                after={"status": status or found.status, "note": note},
+                before={"status": news.was},
+                after={"status": status_now or news.was, "note": note},
             )
-            return Queued(new, audience, broadcasts.reach(conn, audience))
+            said = [news.back_words] if news.back else []
+            said += ["It repeats the last note, as you asked."] if news.repeats else []
+            return Queued(new, audience, broadcasts.reach(conn, audience), " ".join(said))
 
         queued: Queued = await self.act(actor, Role.STAFF, "update an initiative", work)
         return queued
@@ -330,7 +345,9 @@ class StaffDesk:
         def work(conn: Tx, log: Audit) -> int:
             found = champions.get(conn, champion_id)
             if found is None:
-                raise StaffError(f"There is no champion {champion_id}. 'champions' lists them.")
+                raise StaffError(
+                    f"There is no champion {champion_id}. {lists(actor.channel, 'champions')}."
+                )
             champions.set_status(conn, champion_id, status, log.stamp)
             log(
                 "champion.status",
@@ -389,8 +406,8 @@ class StaffDesk:
         return await demo.seed(self, actor)
 
 
-def _round(conn: Tx, round_id: int) -> rounds.Round:
+def _round(conn: Tx, round_id: int, channel: str) -> rounds.Round:
     found = rounds.get(conn, round_id)
     if found is None:
-        raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+        raise StaffError(f"There is no round {round_id}. {lists(channel, 'rounds')}.")
     return found

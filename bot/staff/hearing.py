@@ -15,7 +15,7 @@ from typing import Any
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import command
+from bot.staff.commands import command, lists
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english
 from bot.store import heard, initiatives, rounds
@@ -173,7 +173,7 @@ class Hearing:
 
         def work(conn: Tx, log: Audit) -> list[heard.Suggestion]:
             if round_id is not None and rounds.get(conn, round_id) is None:
-                raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+                raise StaffError(f"There is no round {round_id}. {lists(actor.channel, 'rounds')}.")
             log("residents.read", "suggestions", round_id if round_id is not None else "all")
             return heard.suggestions(conn, round_id, limit)
 
@@ -189,7 +189,8 @@ class Hearing:
         def work(conn: Tx, log: Audit) -> bool:
             if heard.suggestion(conn, submission_id) is None:
                 raise StaffError(
-                    f"There is no suggestion {submission_id}. 'suggestions' lists them."
+                    f"There is no suggestion {submission_id}. "
+                    f"{lists(actor.channel, 'suggestions')}."
                 )
             if initiatives.get(conn, initiative_id) is None:
                 raise StaffError(f"There is no initiative {initiative_id}.")

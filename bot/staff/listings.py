@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.staff import suppress
 from bot.staff.actor import StaffError
-from bot.staff.commands import command
+from bot.staff.commands import command, lists
 from bot.staff.parsing import english
 from bot.store import assets, champions, initiatives, rounds
 from bot.store.db import Tx
@@ -184,12 +184,12 @@ def shown_points(
     return points
 
 
-def round_results(conn: Tx, round_id: int, threshold: int) -> str:
+def round_results(conn: Tx, round_id: int, threshold: int, channel: str = "cli") -> str:
     """A round's ranked topics as plain text, for staff; counts of people below `threshold`
     show as "<5", and first choices all as "[c]" when any is small (see `ranked`)."""
     found = rounds.get(conn, round_id)
     if found is None:
-        raise StaffError(f"There is no round {round_id}. Use 'rounds' to list them.")
+        raise StaffError(f"There is no round {round_id}. {lists(channel, 'rounds')}.")
     shown = ranked(
         rounds.results(conn, round_id), rounds.participant_count(conn, round_id), threshold
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
+from bot.staff.commands import lists
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english, parse_day
 from bot.store import initiatives, milestones
@@ -33,8 +34,16 @@ async def add(
 
 
 async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None = None) -> str:
-    """Mark a milestone done (today, or on a given day); returns the day."""
-    day = parse_day(on, end_of_day=False).date() if on else desk.now().date()
+    """Mark a milestone done (today, or on a given day, not after today); returns the day."""
+    today = desk.now().date()
+    day = parse_day(on, end_of_day=False).date() if on else today
+    if day > today:
+        # A milestone is done when it was done: a day to come is most likely a typo (2027
+        # for 2026), and would show it done before it was.
+        raise StaffError(
+            f"{day} is after today ({today}). Give the day milestone {milestone_id} was "
+            "done; check the year, or mark it done on the day it is."
+        )
 
     def work(conn: Tx, log: Audit) -> str:
         found = milestones.get(conn, milestone_id)
@@ -57,7 +66,15 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
 async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = None) -> str:
     """Milestones, by due date: done, overdue or to come."""
     actor.require(Role.VIEWER, "list milestones")
-    found = await desk.db.read(milestones.of_initiative, initiative_id)
+
+    def read(conn: Tx) -> list[milestones.Milestone]:
+        if initiative_id is not None and initiatives.get(conn, initiative_id) is None:
+            # "No milestones yet." read as if initiative 5 were there with none.
+            listed = lists(actor.channel, "initiatives")
+            raise StaffError(f"There is no initiative {initiative_id}. {listed}.")
+        return milestones.of_initiative(conn, initiative_id)
+
+    found = await desk.db.read(read)
     today = desk.now().date().isoformat()
     lines = []
     for m in found:
@@ -66,6 +83,8 @@ async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = Non
             f"milestone {m.id} [{state}] initiative {m.initiative_id}, due {m.due_on}, "
             f"owner {m.owner}: {m.title}"
         )
+    if not lines and initiative_id is not None:
+        return f"Initiative {initiative_id} has no milestones yet."
     return "\n".join(lines) or "No milestones yet."
 
 

@@ -9,6 +9,7 @@ import re
 from bot.i18n.organisation import Organisation
 from bot.jobs.artwork import MatplotlibArtwork, Poster, PosterRequest
 from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.commands import lists
 from bot.staff.desk import StaffDesk
 from bot.store import champions, participants
 from bot.store.db import Tx
@@ -51,7 +52,7 @@ class PosterDesk:
         language beside English."""
         actor.require(Role.STAFF, "print posters")
         wanted = self.languages(languages)
-        code, status, locale, area = await self.desk.db.read(_champion, champion_id)
+        code, status, locale, area = await self.desk.db.read(_champion, champion_id, actor.channel)
         if status != "active":
             raise StaffError(
                 f"Champion {champion_id} is not active. Only an active champion's poster "
@@ -86,10 +87,10 @@ class PosterDesk:
         return await asyncio.to_thread(self.artwork.poster, request)
 
 
-def _champion(conn: Tx, champion_id: int) -> tuple[str, str, str | None, str | None]:
+def _champion(conn: Tx, champion_id: int, channel: str) -> tuple[str, str, str | None, str | None]:
     found = champions.get(conn, champion_id)
     if found is None:
-        raise StaffError(f"There is no champion {champion_id}. 'champions' lists them.")
+        raise StaffError(f"There is no champion {champion_id}. {lists(channel, 'champions')}.")
     person = participants.get(conn, found.participant_id)
     return (
         found.code,

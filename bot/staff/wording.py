@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.staff import demo
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
+from bot.staff.commands import lists
 from bot.staff.parsing import REMOVE
 from bot.store import initiatives, rounds
 from bot.store.db import Tx
@@ -45,12 +46,12 @@ class Wording:
 async def show(desk: StaffDesk, actor: Actor, kind: str, object_id: int) -> str:
     """A text in every language it has, and the languages it has not."""
     actor.require(Role.VIEWER, "read staff texts")
-    found = await desk.db.read(_wording, kind, object_id)
+    found = await desk.db.read(_wording, kind, object_id, actor.channel)
     if found.residents:
 
         def work(conn: Tx, log: Audit) -> Wording:
             log("residents.read", kind, object_id)
-            return _wording(conn, kind, object_id)
+            return _wording(conn, kind, object_id, actor.channel)
 
         found = await desk.act(actor, Role.VIEWER, "read residents' words", work)
     return _summary(found, desk.languages)
@@ -76,7 +77,7 @@ async def edit(
         )
 
     def work(conn: Tx, log: Audit) -> str:
-        found = _wording(conn, kind, object_id)
+        found = _wording(conn, kind, object_id, actor.channel)
         texts = dict(found.texts)
         notes: list[str] = []
         if english is not None and " ".join(english.split()) != texts.get("en"):
@@ -141,7 +142,8 @@ class _Kind:
     """How to find one kind of staff text, name it, and write it back."""
 
     read: Callable[[Tx, int], Any]  # the row, or None
-    missing: str  # said when there is no such row ({id} is its number)
+    missing: str  # said when there is no such row ({id} is its number, {listed} where)
+    listed: tuple[str, str]  # the command that lists them, and its argument
     name: Callable[[Any], str]
     texts: Callable[[Any], Texts]
     built_in: Callable[[Any], bool]
@@ -153,7 +155,8 @@ class _Kind:
 _KINDS: dict[str, _Kind] = {
     "question": _Kind(
         rounds.get,
-        "There is no round {id}. Use 'rounds' to list them.",
+        "There is no round {id}. {listed}.",
+        ("rounds", ""),
         lambda r: f"The question of round {r.id}",
         lambda r: r.question,
         lambda r: r.question.get("en") in _BUILT_IN,
@@ -161,7 +164,8 @@ _KINDS: dict[str, _Kind] = {
     ),
     "topic": _Kind(
         rounds.topic,
-        "There is no topic {id}. 'results ROUND' lists them.",
+        "There is no topic {id}. {listed}.",
+        ("results", "ROUND"),
         lambda t: f"Topic {t.id} (round {t.round_id})",
         lambda t: t.label,
         lambda t: t.builtin,
@@ -169,7 +173,8 @@ _KINDS: dict[str, _Kind] = {
     ),
     "initiative": _Kind(
         initiatives.get,
-        "There is no initiative {id}. 'initiatives' lists them.",
+        "There is no initiative {id}. {listed}.",
+        ("initiatives", ""),
         lambda i: f"Initiative {i.id}",
         lambda i: i.title,
         lambda i: False,
@@ -177,7 +182,8 @@ _KINDS: dict[str, _Kind] = {
     ),
     "measure": _Kind(
         initiatives.measure,
-        "There is no measure {id}. 'measures' lists them.",
+        "There is no measure {id}. {listed}.",
+        ("measures", ""),
         lambda m: f"Measure {m.id} (initiative {m.initiative_id})",
         lambda m: m.text,
         lambda m: False,
@@ -187,13 +193,13 @@ _KINDS: dict[str, _Kind] = {
 }
 
 
-def _wording(conn: Tx, kind: str, object_id: int) -> Wording:
+def _wording(conn: Tx, kind: str, object_id: int, channel: str) -> Wording:
     how = _KINDS.get(kind)
     if how is None:
         raise StaffError(f"Texts to change: {', '.join(KINDS)} (then its number), not {kind!r}.")
     row = how.read(conn, object_id)
     if row is None:
-        raise StaffError(how.missing.format(id=object_id))
+        raise StaffError(how.missing.format(id=object_id, listed=lists(channel, *how.listed)))
 
     def save(c: Tx, texts: Texts, built_in: bool, now: str) -> None:
         how.write(c, object_id, texts, built_in, now)

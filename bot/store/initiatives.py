@@ -142,6 +142,16 @@ def record_update(
     return _id(cur)
 
 
+def last_note(conn: Tx, initiative_id: int) -> tuple[Texts, str] | None:
+    """The note of an initiative's latest update that had one, and when it was recorded."""
+    row = conn.execute(
+        "SELECT note, created_at FROM initiative_updates WHERE initiative_id = ? "
+        "AND note IS NOT NULL ORDER BY id DESC LIMIT 1",
+        (initiative_id,),
+    ).fetchone()
+    return (load_texts(row[0]), str(row[1])) if row else None
+
+
 def set_title(conn: Tx, initiative_id: int, title: Texts, now: str) -> None:
     """Change an initiative's title (its wording or translations)."""
     conn.execute(

@@ -158,13 +158,16 @@ def monitored(conn: Tx, scope: Scope) -> dict[int, int]:
 
 
 def feedback_sent(conn: Tx, scope: Scope) -> dict[tuple[int, str], int]:
-    """(initiative id, kind) -> messages delivered ('sent' in the ledger) to the people it
-    concerns: its own "you said, we did" news, and the results of the rounds whose topics it
-    answers. Check-ins ask for feedback; they do not give it, so they are not counted."""
+    """(initiative id, kind) -> people delivered at least one message ('sent' in the
+    ledger) of its own "you said, we did" news, or of the results of the rounds whose topics
+    it answers. People, not messages: seven people sent six updates are seven people given
+    feedback, not 42. Check-ins ask for feedback; they do not give it, so they are not
+    counted."""
     period_sql, period_params = scope.between("d.updated_at")
     area_sql, area_params = scope.in_area("d.participant_id")
     rows = conn.execute(
-        "SELECT i.id, b.kind, COUNT(*) FROM initiatives i JOIN broadcasts b ON "
+        "SELECT i.id, b.kind, COUNT(DISTINCT d.participant_id) FROM initiatives i "
+        "JOIN broadcasts b ON "
         "(b.kind = 'initiative' AND b.initiative_id = i.id) OR (b.kind = 'results' AND "
         "(b.round_id = i.round_id OR b.round_id IN (SELECT t.round_id FROM initiative_topics it "
         "JOIN topics t ON t.id = it.topic_id WHERE it.initiative_id = i.id))) "

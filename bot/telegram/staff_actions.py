@@ -65,6 +65,12 @@ class Words:
         return " ".join(self.words[start:])
 
 
+def _flag(word: str) -> str:
+    """ "--again", "—again" or "–again" as "again"; "" if it is not written as a flag."""
+    bare = word.lstrip("-\u2014\u2013")
+    return bare.lower() if bare != word else ""
+
+
 async def _sweep(context: Any) -> None:
     services = context.application.bot_data.get("services")
     if services is not None:
@@ -155,10 +161,20 @@ class StaffActions:
         words = w.need(2)
         initiative_id = w.number(0)
         status = None if words[1] == "-" else words[1]
-        note = texts(w.rest(2), w.translations) if len(words) > 2 else None
-        queued = await self.core.desk.update_initiative(actor, initiative_id, status, note)
+        # "--again" and "--back", right after the status, confirm a repeat or a step back
+        # (phones and Macs turn "--" into a dash as it is typed).
+        start = 2
+        flags = set()
+        while start < len(words) and _flag(words[start]) in ("again", "back"):
+            flags.add(_flag(words[start]))
+            start += 1
+        note = texts(w.rest(start), w.translations) if len(words) > start else None
+        queued = await self.core.desk.update_initiative(
+            actor, initiative_id, status, note, again="again" in flags, back="back" in flags
+        )
         await _sweep(context)
-        return f"Updated initiative {initiative_id}.\n\nThe news: {self._told(queued)}"
+        said = f" {queued.note}" if queued.note else ""
+        return f"Updated initiative {initiative_id}.{said}\n\nThe news: {self._told(queued)}"
 
     async def _initiative_history(self, actor: Actor, w: Words, context: Any) -> str:
         threshold = self.core.settings.suppress_below

@@ -38,7 +38,10 @@ COMMANDS: dict[str, Command] = {
     "initiatives": Command("", "list initiatives", V),
     "initiative_add": Command("TOPIC,TOPIC title", "record an initiative answering topics", S),
     "initiative_update": Command(
-        "ID STATUS|- [what we did]", "planned, active, paused or finished; '-' keeps it", S
+        "ID STATUS|- [--again] [--back] [what we did]",
+        "planned, active, paused or finished; '-' keeps it; --again repeats the last note, "
+        "--back confirms an earlier status",
+        S,
     ),
     "initiative_history": Command("ID", "an initiative's updates: when, who, what", V),
     "milestones": Command("[INITIATIVE]", "milestones by due date", V),

@@ -449,3 +449,76 @@ async def test_work_after_the_broadcasts_waits_for_the_last_of_them(
     await jobs.stop()
     # Once, when both had sent everything (40 each), not when the first ended.
     assert sent_when_called == [80]
+
+
+class SlowFirstComposer:
+    """Each broadcast's own words; the first broadcast's take a while to compose (a chart
+    being drawn, say)."""
+
+    def __init__(self, slow: int) -> None:
+        self.slow = slow
+
+    async def prepare(self, broadcast: Broadcast, channels: Sequence[str]) -> None:
+        pass
+
+    async def compose(self, broadcast: Broadcast, recipient: Recipient) -> list[OutMessage]:
+        if broadcast.id == self.slow:
+            await asyncio.sleep(0.05)
+        return [OutMessage(str(broadcast.content["texts"]["en"]))]
+
+
+async def test_news_to_the_same_people_reaches_each_in_the_order_it_was_made(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    # An initiative's status, then two notes a minute apart: each resident reads them in
+    # that order, though the first took longest to compose.
+    people = await residents(db, 3)
+    audience = Audience("initiative_people", 1)
+    ids = []
+    for text in ("Now: Started", "The crossing is painted", "The lights work"):
+        new = await db.write(
+            broadcasts.create,
+            "initiative",
+            audience,
+            {"texts": {"en": text}},
+            T0.isoformat(),
+            status="scheduled",
+            send_at=T0.isoformat(),
+        )
+        ids.append(new)
+    # Everyone else's broadcast is not held up by them.
+    other = await db.write(
+        broadcasts.create,
+        "staff",
+        Audience("participants", people),
+        {"texts": {"en": "Hello"}},
+        T0.isoformat(),
+        status="scheduled",
+        send_at=T0.isoformat(),
+    )
+
+    def sender() -> BroadcastSender:
+        pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
+        return BroadcastSender(
+            db, SlowFirstComposer(ids[0]), {"telegram": outbound}, pacer, clock=Clock(T0)
+        )
+
+    jobs = Jobs(db, sender, clock=Clock(T0))
+    await db.write(_people_of_initiative, people)
+    report = await jobs.sweep()
+    assert report.broadcasts_started == [*ids, other]
+    await asyncio.gather(*jobs.running.values())  # those waiting their turn too
+    for chat in ("1", "2", "3"):
+        read = [m.text for _, c, m in outbound.sent if c == chat and m.text != "Hello"]
+        assert read == ["Now: Started", "The crossing is painted", "The lights work"], chat
+    assert [b.status for b in await db.read(broadcasts.with_status, "done")] == ["done"] * 4
+    await jobs.stop()
+
+
+def _people_of_initiative(conn: Tx, people: list[int]) -> None:
+    """Initiative 1, answering a topic the residents chose (so its news reaches them)."""
+    round_id = rounds.create(conn, {"en": "Q"}, "2099-01-01", T0.isoformat(), [], [])
+    topic = rounds.add_topic(conn, round_id, "streets", {"en": "Safe streets"})
+    initiatives.create(conn, {"en": "Crossing"}, T0.isoformat(), topic_ids=[topic])
+    for pid in people:
+        rounds.save_submission(conn, pid, Submission(round_id, (topic,), None), T0.isoformat())

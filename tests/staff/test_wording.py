@@ -127,7 +127,7 @@ async def test_a_question_initiative_and_measure_are_edited_and_shown(
 @pytest.mark.parametrize(
     ("kind", "number", "english", "translations", "message"),
     [
-        ("topic", 99, None, {"cy": "X"}, "There is no topic 99. 'results ROUND' lists them."),
+        ("topic", 99, None, {"cy": "X"}, "There is no topic 99. /results ROUND lists them."),
         ("round", 1, "Q", {}, "Texts to change: question, topic, initiative, measure"),
         ("question", 1, None, {}, "Give new English words, or translations like cy=..., for"),
         ("question", 1, None, {"xx": "Q"}, "'xx' is not one of our languages: ar, bn, cy"),

@@ -239,7 +239,7 @@ async def test_staff_see_figures_and_print_posters(tg: Harness) -> None:
         "https://t.me/community_voice_test_bot?start=flow-priorities"
     ]
     assert await _staff(tg, "/champion_poster 9") == (
-        "Not done: There is no champion 9. 'champions' lists them."
+        "Not done: There is no champion 9. /champions lists them."
     )
 
 

@@ -175,7 +175,7 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
         "Not done: Status must be one of: planned, active, paused, finished."
     )
     assert (await _staff(tg, "/initiative_add 2,99 Nope")) == (
-        "Not done: There is no topic 99. 'results ROUND' lists them."
+        "Not done: There is no topic 99. /results ROUND lists them."
     )
     assert (await _staff(tg, "/measure_adopt x")).startswith("Not done: 'x' is not a number.")
     assert (await _staff(tg, "/round_open yesterday")).startswith("Not done: 'yesterday' is not")
@@ -187,6 +187,45 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
     assert tg.rows("SELECT status, note FROM initiative_updates") == [
         ("active", '{"en": "We held the first walk"}')
     ]
+
+
+async def test_news_that_tells_residents_nothing_new_is_refused_in_telegram(
+    tg: Harness,
+) -> None:
+    await _staff(tg, "/round_open 2099-01-31")
+    await _staff(tg, "/initiative_add 1 Crossing")
+    assert (await _staff(tg, "/initiative_update 1 Active The crossing is painted")).startswith(
+        "Updated initiative 1."
+    )
+    assert await _staff(tg, "/initiative_update 1 active") == (
+        "Not done: Initiative 1 is already active, and there is no note: nothing new to tell "
+        "residents. Give a new status or a note of what was done."
+    )
+    assert await _staff(tg, "/initiative_update 1 - The crossing is painted") == (
+        "Not done: That note is word for word the last one about initiative 1 (recorded "
+        f"{tg.rows('SELECT created_at FROM initiative_updates')[0][0][:10]}): residents would "
+        "read it twice. To send it again anyway, put --again after the status: "
+        "/initiative_update 1 - --again and the note."
+    )
+    # Its own status with a note: the note is the news, not "Now: Started" again.
+    assert (
+        await _staff(tg, "/initiative_update 1 active —again The crossing is painted")
+    ).startswith("Updated initiative 1. It repeats the last note, as you asked.")
+    back = await _staff(tg, "/initiative_update 1 planned")
+    assert back.startswith(
+        "Not done: This moves initiative 1 back from active to planned: residents will read "
+        "that it is planned again. If that is right, put --back after the status: "
+        "/initiative_update 1 planned --back."
+    )
+    assert (await _staff(tg, "/initiative_update 1 planned --back")).startswith(
+        "Updated initiative 1. This moves initiative 1 back from active to planned"
+    )
+    assert tg.rows("SELECT status, note FROM initiative_updates ORDER BY id") == [
+        ("active", '{"en": "The crossing is painted"}'),
+        (None, '{"en": "The crossing is painted"}'),
+        ("planned", None),
+    ]
+    assert tg.rows("SELECT COUNT(*) FROM broadcasts WHERE kind = 'initiative'") == [(3,)]
 
 
 async def test_evaluation_in_telegram(tg: Harness) -> None:

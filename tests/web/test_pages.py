@@ -65,6 +65,34 @@ async def test_an_initiative_update_is_previewed_then_sent_to_who_it_concerns(we
     assert await _audited(web, "initiative.update") == [("web:bryn", "web")]
 
 
+async def test_an_update_with_nothing_new_is_not_offered_and_a_repeat_is_said(web: Web) -> None:
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    # Initiative 1 is active: active again with no note tells residents nothing.
+    same = await web.client.post("/initiatives/1/preview", data={"csrf": csrf, "status": "active"})
+    text = await same.text()
+    assert "Nothing new to tell residents: initiative 1 is already active" in text
+    assert "/initiatives/1/update" not in text and "Send the update" not in text
+    nothing = await web.client.post("/initiatives/1/preview", data={"csrf": csrf, "status": ""})
+    assert "Nothing new to tell residents" in await nothing.text()
+    note = {"csrf": csrf, "status": "", "note": "The crossing is painted."}
+    await web.client.post("/initiatives/1/update", data=note)
+    # The same note again: said plainly, and sent only with the button that says so.
+    again = await (await web.client.post("/initiatives/1/preview", data=note)).text()
+    assert "This note is word for word the last one about this initiative" in again
+    assert "Send it again anyway" in again
+    hidden = dict(re.findall(r'name="(\w+)" value="([^"]*)"', again))
+    assert hidden["again"] == "yes"
+    await web.client.post("/initiatives/1/update", data=note)  # not from the preview
+    assert await web.rows("SELECT COUNT(*) FROM initiative_updates") == [(1,)]
+    await web.client.post("/initiatives/1/update", data=hidden)
+    assert await web.rows("SELECT COUNT(*) FROM initiative_updates") == [(2,)]
+    # A step back is said before it is sent.
+    back = {"csrf": csrf, "status": "planned"}
+    text = await (await web.client.post("/initiatives/1/preview", data=back)).text()
+    assert "This moves initiative 1 back from active to planned" in text
+    assert "Move it back and tell them" in text
+
+
 async def test_measures_and_milestones_from_the_initiative_page(web: Web) -> None:
     csrf = await web.sign_in(Role.STAFF, "bryn")
     await web.client.post("/initiatives/1/measures", data={"csrf": csrf, "measure": "Fewer falls"})

@@ -81,8 +81,8 @@ def statement(conn: Tx, options: Options) -> Statement:
                         (
                             "initiative",
                             "title",
-                            "'you said, we did' messages delivered",
-                            "round results messages delivered",
+                            "people sent its 'you said, we did' news",
+                            "people sent the round results",
                             "gave feedback",
                         ),
                         [
@@ -97,9 +97,10 @@ def statement(conn: Tx, options: Options) -> Statement:
                         ],
                     ),
                 ),
-                note="Counted from the delivery ledger: messages marked sent, of the "
-                "initiative's own news ('you said, we did', to everyone who chose its topics or "
-                "evaluated it) and of the results of the rounds whose topics it answers. "
+                note="Counted from the delivery ledger: people (not messages) sent at least one "
+                "message of the initiative's own news ('you said, we did', to everyone who "
+                "chose its topics or evaluated it), and of the results of the rounds whose "
+                "topics it answers. "
                 "Check-ins that ask how it is going are not feedback and are not counted.",
             ),
             _outcome_a(conn, options, every),

@@ -10,11 +10,11 @@ from aiohttp import web
 
 from bot.staff import milestones as staff_milestones
 from bot.staff import suppress
-from bot.staff.actor import Role
+from bot.staff.actor import Role, StaffError
 from bot.staff.commands import command
-from bot.staff.desk import INITIATIVE_STATUSES
 from bot.staff.hearing import COMMENT_QUESTIONS
 from bot.staff.listings import own_words
+from bot.staff.news import INITIATIVE_STATUSES, plan, status_of
 from bot.staff.parsing import english
 from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
 from bot.store.broadcasts import Audience
@@ -121,8 +121,26 @@ async def create(d: Dashboard, request: web.Request) -> web.StreamResponse:
     return await d.act(request, work, "/initiatives")
 
 
+# TRANSLATORS: {status} is a status word (planned, active, paused, finished).
+NOTHING_NEW = W_(
+    "Nothing new to tell residents: initiative {id} is already {status}, and there is no "
+    "note. Choose a new status or write what was done."
+)
+# TRANSLATORS: {was} and {status} are status words.
+MOVES_BACK = W_(
+    "This moves initiative {id} back from {was} to {status}: residents will read that it is "
+    "{status} again."
+)
+REPEATS = W_(
+    "This note is word for word the last one about this initiative (recorded {day}): "
+    "residents would read it twice."
+)
+
+
 async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
-    """POST /initiatives/{id}/preview: the update as it will go, and who will be told."""
+    """POST /initiatives/{id}/preview: the update as it will go, and who will be told; an
+    update with nothing new is not offered, and a repeated note or a step back is said
+    plainly and must be confirmed (the button says which)."""
     initiative_id = int(request.match_info["id"])
     form = await request.post()
     audience = Audience("initiative_people", initiative_id)
@@ -132,16 +150,40 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     carried = {
-        k: str(v) for k, v in form.items() if k != "csrf" and isinstance(v, str) and v.strip()
+        k: str(v)
+        for k, v in form.items()
+        if k not in ("csrf", "again", "back") and isinstance(v, str) and v.strip()
     }
+    news, problem, warnings = None, "", []
+    try:
+        status = status_of(optional(form, "status"))
+        note = maybe_translated(form, "note", d.core.catalogs.available())
+        if status in (None, found.status) and note is None:
+            problem = tr(NOTHING_NEW, id=initiative_id, status=status_word(found.status))
+        else:
+            news = await d.core.db.read(plan, initiative_id, status, note)
+    except StaffError as exc:
+        problem = str(exc)
+    if news is not None and news.repeats:
+        carried["again"] = "yes"
+        warnings.append(tr(REPEATS, day=news.repeats))
+    if news is not None and news.back and news.status:
+        carried["back"] = "yes"
+        words = {"was": status_word(news.was), "status": status_word(news.status)}
+        warnings.append(tr(MOVES_BACK, id=initiative_id, **words))
     return d.page(
         request,
         "initiative_preview.html",
         initiative=found,
         title=staff_text(found.title),
-        new_status=field(form, "status"),
+        # Its own status is no change: residents are not told it again.
+        new_status=news.status if news else None,
         note=field(form, "note"),
         carried=sorted(carried.items()),
+        problem=problem,
+        warnings=warnings,
+        again=bool(news and news.repeats),
+        back=bool(news and news.back),
         told=d.who_is_told(reach, audience, d.starts_after("confirm")).splitlines(),
     )
 
@@ -157,6 +199,9 @@ async def update(d: Dashboard, request: web.Request) -> web.StreamResponse:
             initiative_id,
             optional(form, "status"),
             maybe_translated(form, "note", d.core.catalogs.available()),
+            # Carried from the preview, which said what they confirm.
+            again=field(form, "again") == "yes",
+            back=field(form, "back") == "yes",
         )
         said = tr(W_("Updated initiative {id}."), id=initiative_id)
         return said + "\n" + await d.sending(queued)

@@ -1,0 +1,149 @@
+"""Initiatives and their milestones at the command line, as a new staff member would try
+them: news that tells residents nothing new is refused, a repeated note or a step back is
+sent only when staff say so, a topic given twice is taken once, statuses in any case, and
+milestones answer with their id and refuse a day to come."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+Run = Callable[..., str]
+CROSSING = "The crossing is painted and the lights work."
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    for name in ("BOT_TOKEN", "BOT_USERNAME", "QUIET_HOURS", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+
+    def run(*args: str, code: int = 0) -> str:
+        got = main(list(args))
+        captured = capsys.readouterr()
+        out = (captured.out + captured.err).strip()
+        assert got == code, out
+        return out
+
+    assert "Demo ready" in run("seed-demo")  # initiative 1 is active, 2 planned
+    return run
+
+
+def _rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
+        return list(conn.execute(sql).fetchall())
+
+
+def test_news_that_changes_nothing_is_refused_and_nothing_is_queued(
+    run: Run, tmp_path: Path
+) -> None:
+    said = run("admin", "initiative-update", "1", "--status", "active", code=1)
+    assert said == (
+        "Not done: Initiative 1 is already active, and there is no note: nothing new to tell "
+        "residents. Give a new status or a note of what was done."
+    )
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM initiative_updates") == [(0,)]
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM broadcasts") == [(0,)]
+    # Its own status with a note: the note is the news, and the status is not told again.
+    assert run("admin", "initiative-update", "1", "--status", "Active", "--note", CROSSING)
+    assert _rows(tmp_path, "SELECT status FROM initiative_updates") == [(None,)]
+    [(content,)] = _rows(tmp_path, "SELECT content FROM broadcasts")
+    assert '"status": null' in str(content)
+
+
+def test_the_same_note_twice_goes_only_when_staff_say_again(run: Run, tmp_path: Path) -> None:
+    run("admin", "initiative-update", "1", "--note", CROSSING)
+    day = str(_rows(tmp_path, "SELECT created_at FROM initiative_updates")[0][0])[:10]
+    said = run("admin", "initiative-update", "1", "--note", f" {CROSSING.upper()} ", code=1)
+    assert said == (
+        "Not done: That note is word for word the last one about initiative 1 (recorded "
+        f"{day}): residents would read it twice. To send it again anyway, run this again "
+        "with --again."
+    )
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM broadcasts") == [(1,)]
+    again = run("admin", "initiative-update", "1", "--note", CROSSING, "--again")
+    assert again.startswith("Updated initiative 1. It repeats the last note, as you asked.")
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM broadcasts") == [(2,)]
+    # A different note is news.
+    assert run("admin", "initiative-update", "1", "--note", "The lights are on a timer.")
+
+
+def test_a_step_back_to_an_earlier_status_is_said_and_must_be_confirmed(
+    run: Run, tmp_path: Path
+) -> None:
+    run("admin", "initiative-update", "1", "--status", "finished")
+    said = run("admin", "initiative-update", "1", "--status", "planned", code=1)
+    assert said == (
+        "Not done: This moves initiative 1 back from finished to planned: residents will read "
+        "that it is planned again. If that is right, run this again with --back."
+    )
+    assert _rows(tmp_path, "SELECT status FROM initiatives WHERE id = 1") == [("finished",)]
+    done = run("admin", "initiative-update", "1", "--status", "planned", "--back")
+    assert done.startswith(
+        "Updated initiative 1. This moves initiative 1 back from finished to planned"
+    )
+    assert _rows(tmp_path, "SELECT status FROM initiatives WHERE id = 1") == [("planned",)]
+    # Onwards needs no confirming: paused and back to active is not a step back.
+    run("admin", "initiative-update", "1", "--status", "PAUSED")
+    run("admin", "initiative-update", "1", "--status", "active")
+
+
+def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(run: Run, tmp_path: Path) -> None:
+    said = run(
+        "admin", "initiative-add", "Walking group from the library", "--topics", "3,3",
+        "--status", "Active",
+    )  # fmt: skip
+    assert said == "Recorded initiative 3."
+    assert _rows(tmp_path, "SELECT topic_id FROM initiative_topics WHERE initiative_id = 3") == [
+        (3,)
+    ]
+    assert _rows(tmp_path, "SELECT status FROM initiatives WHERE id = 3") == [("active",)]
+    assert run("admin", "initiative-add", "X", "--topics", "1", "--status", "soon", code=1) == (
+        "Not done: Status must be one of: planned, active, paused, finished."
+    )
+
+
+def test_hints_name_commands_as_typed_at_the_command_line(run: Run) -> None:
+    assert run("admin", "initiative-add", "X", "--topics", "999", code=1) == (
+        "Not done: There is no topic 999. admin results ROUND lists them."
+    )
+    assert run("admin", "suggestion-link", "999", "1", code=1) == (
+        "Not done: There is no suggestion 999. admin suggestions lists them."
+    )
+    assert run("admin", "round-close", "99", code=1) == (
+        "Not done: There is no round 99. admin rounds lists them."
+    )
+    assert run("admin", "champion-approve", "9", code=1) == (
+        "Not done: There is no champion 9. admin champions lists them."
+    )
+
+
+def test_milestones_say_their_id_and_refuse_what_cannot_be(run: Run, tmp_path: Path) -> None:
+    added = run(
+        "admin", "milestone-add", "1", "Paint the crossing", "--due", "2026-12-01",
+        "--owner", "Sam",
+    )  # fmt: skip
+    assert added == (
+        "Added milestone 1 to initiative 1, due 2026-12-01, owner Sam. When it is done: "
+        "admin milestone-done 1"
+    )
+    assert run("admin", "milestones", "5", code=1) == (
+        "Not done: There is no initiative 5. admin initiatives lists them."
+    )
+    assert run("admin", "milestones", "2") == "Initiative 2 has no milestones yet."
+    today = datetime.now(UTC).date()  # the desk's clock
+    later = today + timedelta(days=365)
+    said = run("admin", "milestone-done", "1", "--on", later.isoformat(), code=1)
+    assert said.startswith(f"Not done: {later} is after today ({today}).")
+    assert _rows(tmp_path, "SELECT done_on FROM initiative_milestones") == [(None,)]
+    yesterday = today - timedelta(days=1)
+    assert run("admin", "milestone-done", "1", "--on", yesterday.isoformat()) == (
+        f"Milestone 1 done on {yesterday}."
+    )
