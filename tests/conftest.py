@@ -4,7 +4,7 @@ a staff desk over them; residents taking part in a round, and rating a measure."
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -143,3 +143,30 @@ def rated(conn: Tx, initiative_id: int, measure_id: int, ratings: list[tuple[str
             "VALUES (?, ?, ?, ?)",
             (evaluation, person, measure_id, stars),
         )
+
+
+CliRun = Callable[..., str]
+
+
+@pytest.fixture
+def demo_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> CliRun:
+    """`community-voice` run in-process on a demo database in `tmp_path`: run("admin", ...)
+    gives what it printed, asserting its exit code (`code=`, 0 by default)."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's; default files land here
+    for name in ("BOT_TOKEN", "BOT_USERNAME", "QUIET_HOURS", "TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+
+    def run(*args: str, code: int = 0) -> str:
+        got = main(list(args))
+        captured = capsys.readouterr()
+        out = (captured.out + captured.err).strip()
+        assert got == code, out
+        return out
+
+    assert "Demo ready" in run("seed-demo")  # initiative 1 is active, 2 planned
+    return run

@@ -6,34 +6,19 @@ milestones answer with their id and refuse a day to come."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from tests.conftest import CliRun
 
-Run = Callable[..., str]
 CROSSING = "The crossing is painted and the lights work."
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    for name in ("BOT_TOKEN", "BOT_USERNAME", "QUIET_HOURS", "TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
-
-    def run(*args: str, code: int = 0) -> str:
-        got = main(list(args))
-        captured = capsys.readouterr()
-        out = (captured.out + captured.err).strip()
-        assert got == code, out
-        return out
-
-    assert "Demo ready" in run("seed-demo")  # initiative 1 is active, 2 planned
-    return run
+def run(demo_cli: CliRun) -> CliRun:
+    return demo_cli
 
 
 def _rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -42,7 +27,7 @@ def _rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_news_that_changes_nothing_is_refused_and_nothing_is_queued(
-    run: Run, tmp_path: Path
+    run: CliRun, tmp_path: Path
 ) -> None:
     said = run("admin", "initiative-update", "1", "--status", "active", code=1)
     assert said == (
@@ -58,7 +43,7 @@ def test_news_that_changes_nothing_is_refused_and_nothing_is_queued(
     assert '"status": null' in str(content)
 
 
-def test_the_same_note_twice_goes_only_when_staff_say_again(run: Run, tmp_path: Path) -> None:
+def test_the_same_note_twice_goes_only_when_staff_say_again(run: CliRun, tmp_path: Path) -> None:
     run("admin", "initiative-update", "1", "--note", CROSSING)
     day = str(_rows(tmp_path, "SELECT created_at FROM initiative_updates")[0][0])[:10]
     said = run("admin", "initiative-update", "1", "--note", f" {CROSSING.upper()} ", code=1)
@@ -76,7 +61,7 @@ def test_the_same_note_twice_goes_only_when_staff_say_again(run: Run, tmp_path: 
 
 
 def test_a_step_back_to_an_earlier_status_is_said_and_must_be_confirmed(
-    run: Run, tmp_path: Path
+    run: CliRun, tmp_path: Path
 ) -> None:
     run("admin", "initiative-update", "1", "--status", "finished")
     said = run("admin", "initiative-update", "1", "--status", "planned", code=1)
@@ -95,7 +80,9 @@ def test_a_step_back_to_an_earlier_status_is_said_and_must_be_confirmed(
     run("admin", "initiative-update", "1", "--status", "active")
 
 
-def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(run: Run, tmp_path: Path) -> None:
+def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(
+    run: CliRun, tmp_path: Path
+) -> None:
     said = run(
         "admin", "initiative-add", "Walking group from the library", "--topics", "3,3",
         "--status", "Active",
@@ -110,7 +97,7 @@ def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(run: Run, tmp_
     )
 
 
-def test_hints_name_commands_as_typed_at_the_command_line(run: Run) -> None:
+def test_hints_name_commands_as_typed_at_the_command_line(run: CliRun) -> None:
     assert run("admin", "initiative-add", "X", "--topics", "999", code=1) == (
         "Not done: There is no topic 999. admin results ROUND lists them."
     )
@@ -125,7 +112,7 @@ def test_hints_name_commands_as_typed_at_the_command_line(run: Run) -> None:
     )
 
 
-def test_milestones_say_their_id_and_refuse_what_cannot_be(run: Run, tmp_path: Path) -> None:
+def test_milestones_say_their_id_and_refuse_what_cannot_be(run: CliRun, tmp_path: Path) -> None:
     added = run(
         "admin", "milestone-add", "1", "Paint the crossing", "--due", "2026-12-01",
         "--owner", "Sam",

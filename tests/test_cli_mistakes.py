@@ -8,32 +8,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-
-Run = Callable[..., str]
+from tests.conftest import CliRun
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's; default files land here
-    for name in ("BOT_TOKEN", "BOT_USERNAME", "QUIET_HOURS", "TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
-
-    def run(*args: str, code: int = 0) -> str:
-        got = main(list(args))
-        captured = capsys.readouterr()
-        out = (captured.out + captured.err).strip()
-        assert got == code, out
-        return out
-
-    assert "Demo ready" in run("seed-demo")
-    return run
+def run(demo_cli: CliRun) -> CliRun:
+    return demo_cli
 
 
 def _audited(tmp_path: Path, action: str) -> int:
@@ -42,7 +26,7 @@ def _audited(tmp_path: Path, action: str) -> int:
         return int(found.fetchone()[0])
 
 
-def test_the_output_file_name_says_the_format(run: Run, tmp_path: Path) -> None:
+def test_the_output_file_name_says_the_format(run: CliRun, tmp_path: Path) -> None:
     run("export", "--what", "rounds", "--output", "rounds.csv")
     assert Path("rounds.csv").read_text("utf-8").startswith("id,")
     run("export", "--what", "all", "--output", "everything.zip")
@@ -82,7 +66,7 @@ def test_the_output_file_name_says_the_format(run: Run, tmp_path: Path) -> None:
 
 
 def test_a_folder_or_a_missing_folder_is_refused_before_anything_is_recorded(
-    run: Run, tmp_path: Path
+    run: CliRun, tmp_path: Path
 ) -> None:
     Path("out").mkdir()
     said = run("export", "--what", "all", "--format", "xlsx", "--output", "out", code=1)
@@ -92,7 +76,7 @@ def test_a_folder_or_a_missing_folder_is_refused_before_anything_is_recorded(
     assert _audited(tmp_path, "export.make") == _audited(tmp_path, "report.make") == 0
 
 
-def test_a_broadcast_translation_says_its_language(run: Run, tmp_path: Path) -> None:
+def test_a_broadcast_translation_says_its_language(run: CliRun, tmp_path: Path) -> None:
     said = run("broadcast", "everyone", "--text", "Walk", "--tr", "Helo", code=1)
     assert said == "Not done: Write a translation as LANG=TEXT, like cy=Helo, not 'Helo'."
     said = run("broadcast", "everyone", "--text", "Walk", "--tr", "xx=foo", code=1)
@@ -106,7 +90,9 @@ def test_a_broadcast_translation_says_its_language(run: Run, tmp_path: Path) -> 
     assert "Message: Walk\n" in preview + "\n" and "Helo" not in preview.split("Message:")[1]
 
 
-def test_a_broadcast_to_something_that_does_not_exist_is_refused(run: Run, tmp_path: Path) -> None:
+def test_a_broadcast_to_something_that_does_not_exist_is_refused(
+    run: CliRun, tmp_path: Path
+) -> None:
     for audience, said in (
         # Each names a command as it is typed here: "admin rounds", not "rounds".
         ("round:99", "There is no round 99. admin rounds lists them."),
@@ -119,7 +105,7 @@ def test_a_broadcast_to_something_that_does_not_exist_is_refused(run: Run, tmp_p
     assert "Broadcast" in run("broadcast", "round:1", "--text", "x", "--yes")
 
 
-def test_a_discarded_drafts_number_is_not_given_again(run: Run, tmp_path: Path) -> None:
+def test_a_discarded_drafts_number_is_not_given_again(run: CliRun, tmp_path: Path) -> None:
     run("broadcast", "everyone", "--text", "Preview only")  # drafted, shown, discarded
     queued = run("broadcast", "everyone", "--text", "Sent", "--yes")
     assert queued.startswith("Broadcast 2 queued.")
@@ -136,7 +122,7 @@ def test_a_discarded_drafts_number_is_not_given_again(run: Run, tmp_path: Path) 
 
 
 def test_a_database_that_cannot_be_opened_is_a_configuration_problem(
-    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: CliRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Path("blocker").write_text("a file, not a folder")
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "blocker" / "bot.sqlite3"))
@@ -158,7 +144,7 @@ def test_a_database_that_cannot_be_opened_is_a_configuration_problem(
     )
 
 
-def test_a_round_closing_at_a_time_is_listed_with_it(run: Run) -> None:
+def test_a_round_closing_at_a_time_is_listed_with_it(run: CliRun) -> None:
     # "--closes '2026-12-31 18:00'" was kept at 18:00 and listed as "closes 2026-12-31".
     run("admin", "round-open", "--closes", "2099-12-31 18:00")
     run("admin", "round-open", "--closes", "2099-12-30")
