@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import shlex
+import sys
 from collections.abc import Awaitable, Callable
 from functools import partial
 
@@ -140,12 +141,29 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     """Carry out one admin command; print the result or a clear error."""
     import asyncio
 
+    where = settings.database.resolve()
+    new = not settings.database.exists()
+    if new and args.command in ("report", "export"):
+        # Run from another folder, they wrote an empty report from a database they made.
+        print(f"Not done: there is no database at {where}. {_WHERE_IT_IS}")
+        return 1
     try:
         print(asyncio.run(_run(settings, args)))
+        if new and args.command != "seed-demo":
+            print(
+                f"(There was no database at {where}: a new one was made. {_WHERE_IT_IS})",
+                file=sys.stderr,
+            )
     except StaffError as exc:
         print(f"Not done: {exc}")
         return 1
     return 0
+
+
+_WHERE_IT_IS = (
+    "Run this in the bot's own folder (its .env and data/ are there), or set DATABASE_PATH "
+    "to the bot's database."
+)
 
 
 def actor(args: argparse.Namespace) -> Actor:

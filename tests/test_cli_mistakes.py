@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from tests.conftest import CliRun
 
 
@@ -151,3 +152,20 @@ def test_a_round_closing_at_a_time_is_listed_with_it(run: CliRun) -> None:
     listed = run("admin", "rounds").splitlines()
     assert listed[0].startswith("round 3 [open] closes 2099-12-30: ")
     assert listed[1].startswith("round 2 [open] closes 2099-12-31 18:00 UTC: ")
+
+
+def test_a_report_from_a_folder_with_no_database_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Run from another folder, it made an empty database there and wrote a report of nothing
+    # ("0 priority-setting round(s)"), exit 0.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_PATH", raising=False)
+    assert main(["report"]) == 1
+    said = capsys.readouterr().out
+    assert said.startswith(
+        f"Not done: there is no database at {tmp_path / 'data' / 'community-voice.sqlite3'}."
+    ), said
+    assert not (tmp_path / "data").exists() and not list(tmp_path.glob("qs148-report*"))
+    assert main(["admin", "rounds"]) == 0  # made, and said so
+    assert "There was no database at" in capsys.readouterr().err
