@@ -309,7 +309,11 @@ def _actions(
             status=a.status,
             check_in_days=a.check_in_days,
         )
-        return f"Recorded initiative {new}."
+        # Measures come after it exists: the next step, said (Telegram says it too).
+        return (
+            f"Recorded initiative {new}. Add the measures it is judged by: "
+            f'admin measure-add {new} "..."'
+        )
 
     async def initiative_update() -> str:
         note = texts(a.note, a.tr) if a.note else None

@@ -87,7 +87,9 @@ def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(
         "admin", "initiative-add", "Walking group from the library", "--topics", "3,3",
         "--status", "Active",
     )  # fmt: skip
-    assert said == "Recorded initiative 3."
+    assert (
+        said == 'Recorded initiative 3. Add the measures it is judged by: admin measure-add 3 "..."'
+    )
     assert _rows(tmp_path, "SELECT topic_id FROM initiative_topics WHERE initiative_id = 3") == [
         (3,)
     ]
@@ -134,3 +136,16 @@ def test_milestones_say_their_id_and_refuse_what_cannot_be(run: CliRun, tmp_path
     assert run("admin", "milestone-done", "1", "--on", yesterday.isoformat()) == (
         f"Milestone 1 done on {yesterday}."
     )
+
+
+def test_starting_an_initiative_with_no_agreed_measures_is_warned_of(run: CliRun) -> None:
+    # QS148 statement 2: it is evaluated against measures agreed with residents. Started with
+    # none, it was offered to residents to rate with nothing to rate, and the report left it out.
+    run("admin", "initiative-add", "Walking group from the library", "--topics", "3")
+    said = run("admin", "initiative-update", "3", "--status", "active", "--note", "Walks start.")
+    assert "Initiative 3 has no agreed measures yet, so residents cannot rate how it is going" in (
+        said
+    ), said
+    run("admin", "measure-add", "3", "More people walk every week")
+    said = run("admin", "initiative-update", "3", "--note", "Forty people came.")
+    assert "no agreed measures" not in said

@@ -57,6 +57,7 @@ INVITATION = N_(
     "It takes a few minutes, in your own language."
 )
 POSTER_LANGUAGES = N_("Which languages should your poster be in?")
+POSTER_CANNOT = N_("A poster can be in one or two languages, from these: {languages}.")
 POSTER_CAPTION = N_("Your poster. Print the PDF on A4 paper, or share the picture.")
 STATS_NONE = N_("Nobody has joined through your link yet. Send /mylink to share it.")
 # A paused or retired champion's /mylink gives no link: not pointed at it.
@@ -126,6 +127,10 @@ def my_poster(step: Step, wanted: str | None = None) -> None:
         return
     choices = poster_choices(step, champion)
     locales = _locales(step, wanted) if wanted else (choices[0] if len(choices) == 1 else None)
+    if locales is None and wanted:
+        # "/myposter cy,pl,ar" was answered by the question alone, with no word of why.
+        codes = ", ".join(step.host.catalogs.available())
+        step.say(POSTER_CANNOT, languages=codes)
     if locales is None:
         step.replies.append(_languages_question(step, choices))
         return

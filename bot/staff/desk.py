@@ -305,6 +305,15 @@ class StaffDesk:
             )
             said = [news.back_words] if news.back else []
             said += ["It repeats the last note, as you asked."] if news.repeats else []
+            if status_now == "active" and not initiatives.measures(conn, initiative_id, "adopted"):
+                # QS148 statement 2: evaluated against measures agreed with residents. Started
+                # without any, it was offered to residents to rate with nothing to rate, and
+                # the report left it out.
+                said.append(
+                    f"Initiative {initiative_id} has no agreed measures yet, so residents cannot "
+                    "rate how it is going: add measures and adopt them (or let residents vote "
+                    "on them first)."
+                )
             return Queued(new, audience, broadcasts.reach(conn, audience), " ".join(said))
 
         queued: Queued = await self.act(actor, Role.STAFF, "update an initiative", work)

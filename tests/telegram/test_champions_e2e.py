@@ -92,6 +92,13 @@ async def test_myposter_asks_which_languages_then_sends_a_pdf_and_a_png(tg: Harn
     # Languages can be given at once, too.
     await tg.command(NIA, "myposter", "cy,en")
     assert tg.api.sent(NIA)[-2].document_name == "community-voice-poster-cy-en.pdf"
+    # Three, or one there is none of: said why, then asked.
+    for wanted in ("cy,pl,ar", "welsh"):
+        await tg.command(NIA, "myposter", wanted)
+        assert tg.asked(NIA).startswith(
+            "A poster can be in one or two languages, from these: en, ar, bn, cy,"
+        ), tg.asked(NIA)
+        assert tg.asked(NIA).endswith("Which languages should your poster be in?")
 
 
 async def test_mystats_counts_who_joined_with_small_numbers_hidden(tg: Harness) -> None:
