@@ -130,6 +130,14 @@ class Catalogs:
         return base if base in self._translators else None
 
     @staticmethod
+    def english_name(code: str) -> str:
+        """A language's name in English, e.g. 'Welsh' (for staff)."""
+        try:
+            return Locale.parse(code).get_display_name("en") or code
+        except (UnknownLocaleError, ValueError):
+            return code
+
+    @staticmethod
     def display_name(code: str) -> str:
         """A language's name in its own language and script, e.g. 'Cymraeg'."""
         try:

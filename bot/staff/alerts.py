@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.staff.actor import Role
-from bot.staff.champions import words
+from bot.staff.champions import words, written_in
 from bot.store import champions, staffing, support
 from bot.store.db import Tx
 
@@ -33,7 +33,8 @@ def alert_text(conn: Tx, request: support.Request) -> str:
         else f"champion {request.champion_id}"
     )
     return (
-        f"🙋 Support request #{request.id} from {about}:\n{words(request)}\n\n"
+        f"🙋 Support request #{request.id} from {about}{written_in(request)}:\n"
+        f"{words(request)}\n\n"
         f"Reply to this message to answer: your reply is sent to them, with a line in their "
         f"language saying it is from our team. Or: /support_answer {request.id} your answer; "
         f"/support_done {request.id} if you answered another way."

@@ -4,6 +4,7 @@ and audited in its own transaction (StaffDesk.act)."""
 
 from __future__ import annotations
 
+from bot.i18n.catalogs import Catalogs
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.commands import command, lists
@@ -95,7 +96,18 @@ def _stats(conn: Tx, champion_id: int, channel: str) -> str:
 def request_line(request: support.Request) -> str:
     """One request on one line."""
     when = request.created_at[:16].replace("T", " ")
-    return f"#{request.id} from champion {request.champion_id}, {when}: {words(request)}"
+    return (
+        f"#{request.id} from champion {request.champion_id}, {when}{written_in(request)}: "
+        f"{words(request)}"
+    )
+
+
+def written_in(request: support.Request) -> str:
+    """ ", in Polish (pl)": the language of the chat it came from, when it is not English."""
+    code = request.written_in
+    if not code or code == "en":
+        return ""
+    return f", in {Catalogs.english_name(code)} ({code})"
 
 
 def words(request: support.Request) -> str:

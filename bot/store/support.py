@@ -30,6 +30,14 @@ class Request:
     answer_sent: bool
     answered_by: str | None
     answered_at: str | None
+    written_in: str | None = None  # the language of the chat it came from (theirs now)
+
+
+# With the language of the chat each came from, for staff to answer in it if they can.
+_SELECT = (
+    "SELECT s.*, p.locale AS written_in FROM support_requests s "
+    "LEFT JOIN participants p ON p.id = s.participant_id"
+)
 
 
 def create(conn: Tx, champion_id: int, participant_id: int, request: Any, now: str) -> int:
@@ -45,19 +53,17 @@ def create(conn: Tx, champion_id: int, participant_id: int, request: Any, now: s
 
 def get(conn: Tx, request_id: int) -> Request | None:
     """A request by id."""
-    row = conn.execute("SELECT * FROM support_requests WHERE id = ?", (request_id,)).fetchone()
+    row = conn.execute(f"{_SELECT} WHERE s.id = ?", (request_id,)).fetchone()
     return _request(row) if row else None
 
 
 def with_status(conn: Tx, status: str, champion_id: int | None = None) -> list[Request]:
     """Requests in this state (of one champion, or all), oldest first."""
     if champion_id is None:
-        rows = conn.execute(
-            "SELECT * FROM support_requests WHERE status = ? ORDER BY id", (status,)
-        )
+        rows = conn.execute(f"{_SELECT} WHERE s.status = ? ORDER BY s.id", (status,))
     else:
         rows = conn.execute(
-            "SELECT * FROM support_requests WHERE champion_id = ? AND status = ? ORDER BY id",
+            f"{_SELECT} WHERE s.champion_id = ? AND s.status = ? ORDER BY s.id",
             (champion_id, status),
         )
     return [_request(r) for r in rows]
@@ -65,7 +71,7 @@ def with_status(conn: Tx, status: str, champion_id: int | None = None) -> list[R
 
 def unalerted(conn: Tx) -> list[Request]:
     """Requests staff have not been told about yet, oldest first."""
-    rows = conn.execute("SELECT * FROM support_requests WHERE alerted_at IS NULL ORDER BY id")
+    rows = conn.execute(f"{_SELECT} WHERE s.alerted_at IS NULL ORDER BY s.id")
     return [_request(r) for r in rows]
 
 
@@ -133,4 +139,5 @@ def _request(r: sqlite3.Row) -> Request:
         bool(r["answer_sent"]),
         r["answered_by"],
         r["answered_at"],
+        r["written_in"],
     )

@@ -396,3 +396,15 @@ async def test_no_message_to_someone_who_said_our_team_may_not_contact_them(
         "Not done: Champion 1 said our team may not contact them about this"
     ), refused
     assert tg.rows("SELECT COUNT(*) FROM broadcasts") == [(0,)]
+
+
+async def test_staff_are_told_the_language_a_support_request_came_in(tg: Harness) -> None:
+    await _champion(tg)
+    await tg.core.db.write(lambda conn: conn.execute("UPDATE participants SET locale = 'ar'"))
+    await tg.command(NIA, "support")
+    await tg.text(NIA, "أحتاج تدريبًا")
+    assert (tg.last(STAFF_ID).text or "").startswith(
+        "🙋 Support request #1 from champion 1 (roles connector; languages pl), in Arabic (ar):"
+    )
+    assert "#1 from champion 1, " in (listed := await _staff(tg, "/support_open"))
+    assert ", in Arabic (ar): “أحتاج تدريبًا”" in listed, listed
