@@ -138,6 +138,7 @@ def test_nobody_told_says_why(admin: tuple) -> None:
     # An initiative answering a topic chosen by people who stopped: its news reaches nobody.
     topic = sqlite3.connect(db).execute("SELECT MIN(id) FROM topics WHERE round_id = 2").fetchone()
     run("admin", "initiative-add", "Walking group", "--topics", str(topic[0]))
+    run("admin", "measure-add", "1", "More people walk every week")
     out = run("admin", "initiative-update", "1", "--status", "active")
     assert out == (
         "Updated initiative 1.\n\nThe news: Nobody will be told. Of the <5 people who chose "

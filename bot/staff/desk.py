@@ -397,13 +397,15 @@ class StaffDesk:
         actor.require(Role.VIEWER, f"list {what}")
         if what not in LISTINGS:
             raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
-        if what == "measures":  # residents' own words: reading them is audited, as elsewhere
+        if what in ("measures", "assets", "champions"):
+            # Residents' own words (ideas, what an asset is, a champion's skills): reading
+            # them is audited, as elsewhere.
 
             def work(conn: Tx, log: Audit) -> list[str]:
-                log("residents.read", "measures", "all")
+                log("residents.read", what, "all")
                 return listing(conn, what, actor.channel, threshold)
 
-            lines = await self.act(actor, Role.VIEWER, "list measures", work)
+            lines = await self.act(actor, Role.VIEWER, f"list {what}", work)
         else:
             lines = await self.db.read(listing, what, actor.channel, threshold)
         return "\n".join(lines) or f"No {what} yet."

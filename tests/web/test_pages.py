@@ -142,7 +142,7 @@ async def test_champions_are_approved_and_their_requests_answered(web: Web) -> N
     approved = await web.client.post(f"/champions/{champion_id}/approve", data={"csrf": csrf})
     assert await web.rows("SELECT status FROM champions") == [("active",)]
     said = await approved.text()
-    assert f"Champion {champion_id}: Approve. They have been sent their link." in said
+    assert f"Champion {champion_id} is approved. They have been sent their link." in said
     assert told == [
         (await web.rows("SELECT participant_id FROM champions"))[0][0]
     ]  # as when approved in Telegram
@@ -151,6 +151,29 @@ async def test_champions_are_approved_and_their_requests_answered(web: Web) -> N
     assert f"/champions/{champion_id}/pause" in page
     assert f"/champions/{champion_id}/approve" not in page
     assert await _audited(web, "champion.approve") == [("web:bryn", "web")]
+
+
+async def test_a_champion_s_page_shows_what_they_offered_and_reading_it_is_audited(
+    web: Web,
+) -> None:
+    now = web.clock().isoformat()
+
+    def champion(conn: object) -> int:
+        person = participants.find_or_create(conn, "telegram", "556", "556", now)  # type: ignore[arg-type]
+        offered = SignUp(("connector",), ("cy", "ur"), ("evenings", "weekends"), "Cooking", False)
+        champions.save_signup(conn, person.id, "c-web2", offered, now)  # type: ignore[arg-type]
+        found = champions.of_participant(conn, person.id)  # type: ignore[arg-type]
+        assert found is not None
+        return found.id
+
+    champion_id = await web.core.db.write(champion)
+    await web.sign_in(Role.VIEWER, "vera")
+    page = await (await web.client.get(f"/champions/{champion_id}")).text()
+    for shown in ("cy, ur", "evenings, weekends", "Cooking", "No: only answer what they ask"):
+        assert shown in page, shown
+    assert await web.rows(
+        "SELECT action, object_id FROM audit_log WHERE action = 'residents.read'"
+    ) == [("residents.read", str(champion_id))]
 
 
 async def test_staff_are_invited_given_a_role_and_removed_by_an_admin(web: Web) -> None:

@@ -12,6 +12,7 @@ from bot.jobs.artwork import MatplotlibArtwork, Poster
 from bot.staff import champions as staff_champions
 from bot.staff import suppress
 from bot.staff.actor import Role, StaffError
+from bot.staff.auditing import Audit
 from bot.staff.posters import PosterDesk
 from bot.staff.staffing import known_bot_username
 from bot.store import champions, dashboard, support
@@ -28,6 +29,13 @@ VERB_LABELS = {
     "reactivate": W_("Reactivate"),
 }
 assert set(VERB_LABELS) == set(staff_champions.CHANGES)
+# What was done, said after it ("Champion 2: Approve." read as an order, not a result).
+DONE_WORDS = {
+    "approve": W_("Champion {id} is approved."),
+    "pause": W_("Champion {id} is paused."),
+    "retire": W_("Champion {id} is retired."),
+    "reactivate": W_("Champion {id} is active again."),
+}
 
 
 async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
@@ -54,7 +62,16 @@ async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
 async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     """GET /champions/{id}: what they achieved, their last check-in, open requests."""
     champion_id = int(request.match_info["id"])
+
     found = await d.core.db.read(_one, champion_id)
+    if found is not None and (found[0].skills or found[3]):
+        # Their own words (what they are good at, what they asked): read, and audited.
+
+        def work(conn: Tx, log: Audit) -> tuple[Any, ...] | None:
+            log("residents.read", "champion", champion_id)
+            return _one(conn, champion_id)
+
+        found = await d.core.desk.act(request[ACTOR], Role.VIEWER, "read a champion's page", work)
     if found is None:
         raise web.HTTPNotFound()
     champion, figures, checkin, waiting = found
@@ -78,7 +95,7 @@ async def change(d: Dashboard, request: web.Request) -> web.StreamResponse:
         participant_id = await staff_champions.change(
             d.core.desk, request[ACTOR], champion_id, verb
         )
-        done = tr(W_("Champion {id}: {done}."), id=champion_id, done=tr(VERB_LABELS[verb]))
+        done = tr(DONE_WORDS[verb], id=champion_id)
         # Approved or active again: they are told, with their link, as from Telegram.
         if verb in ("approve", "reactivate") and d.tell_champion is not None:
             if await d.tell_champion(participant_id):
