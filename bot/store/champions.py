@@ -58,7 +58,10 @@ def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: s
         "availability, skills, may_contact) VALUES (?, ?, 'interested', ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (participant_id) DO UPDATE SET roles = excluded.roles, "
         "languages = excluded.languages, availability = excluded.availability, "
-        "skills = excluded.skills, may_contact = excluded.may_contact",
+        "skills = excluded.skills, may_contact = excluded.may_contact, "
+        # A retired champion offering to help again waits for staff's yes, as anyone new.
+        "approved_at = CASE WHEN status = 'ended' THEN NULL ELSE approved_at END, "
+        "status = CASE WHEN status = 'ended' THEN 'interested' ELSE status END",
         (
             participant_id,
             code,

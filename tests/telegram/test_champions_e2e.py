@@ -408,3 +408,23 @@ async def test_staff_are_told_the_language_a_support_request_came_in(tg: Harness
     )
     assert "#1 from champion 1, " in (listed := await _staff(tg, "/support_open"))
     assert ", in Arabic (ar): “أحتاج تدريبًا”" in listed, listed
+
+
+async def test_a_retired_champion_may_offer_to_help_again(tg: Harness) -> None:
+    # The menu's champion item said their time had ended and went nowhere.
+    await _champion(tg)
+    assert (await _staff(tg, "/champion_retire 1")).startswith("Champion 1 is retired.")
+    await tg.command(NIA, "menu")
+    await tg.tap(NIA, "🤝 Help others as a community champion")
+    assert tg.asked(NIA).endswith("Would you like to offer to help again?")
+    await tg.tap(NIA, "Yes")
+    await tg.tap(NIA, "✔️ Done")  # their roles, languages and times are ticked from before
+    await tg.tap(NIA, "✔️ Done")
+    await tg.tap(NIA, "✔️ Done")
+    await tg.tap(NIA, "Skip")
+    await tg.tap(NIA, "Yes")
+    assert tg.asked(NIA).startswith("Thank you for offering to help!")
+    assert tg.rows("SELECT status, approved_at, roles FROM champions") == [
+        ("interested", None, '["connector"]')
+    ]
+    assert (await _staff(tg, "/champion_approve 1")).startswith("Approved champion 1.")
