@@ -70,7 +70,10 @@ async def run(core: Core, who: Actor, a: argparse.Namespace) -> str:
     verb = a.action.removeprefix("champion-")
     if verb in ("pause", "retire", "reactivate"):
         await desk_champions.change(desk, who, a.id, verb)
-        return f"Champion {a.id} is {desk_champions.status_word(_status(verb))}."
+        return (
+            f"Champion {a.id} is {desk_champions.status_word(_status(verb))}. The running bot "
+            f"tells them within {core.settings.sweep_seconds:g} s."
+        )
     if a.action == "champion-stats":
         return await desk_champions.stats(desk, who, a.id)
     if a.action == "champion-message":

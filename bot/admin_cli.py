@@ -354,7 +354,7 @@ def _actions(
             "measure-reject": lambda: measure_set("rejected", f"Rejected measure {a.id}."),
             "champion-approve": lambda: simple(
                 desk.set_champion(who, a.id, "active"),
-                f"Approved champion {a.id}. Their link is in the champions menu.",
+                f"Approved champion {a.id}. The running bot sends them their link {when}.",
             ),
             "asset-verify": lambda: simple(
                 desk.set_asset(who, a.id, "verified"), f"Asset {a.id} verified."

@@ -187,7 +187,9 @@ class Services:
         }
         self.on_progress = on_progress
         self.pacer = pacer or make_pacer(core)
-        self.composer = BroadcastComposer(core.db, core.catalogs, charts)
+        self.composer = BroadcastComposer(
+            core.db, core.catalogs, charts, bot_username=lambda: core.host.bot_username
+        )
         self.jobs = Jobs(
             core.db,
             self.sender,

@@ -3,6 +3,7 @@ cycle, figures and support requests, and the QS148 statement 4 report."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -47,9 +48,16 @@ def test_champion_poster_is_written_to_the_current_folder(tmp_path: Path) -> Non
 
 def test_life_cycle_figures_and_report(tmp_path: Path) -> None:
     env = _database(tmp_path)
-    assert cli("admin", "champion-pause", "1", env=env).stdout == "Champion 1 is paused.\n"
-    assert cli("admin", "champion-retire", "1", env=env).stdout == "Champion 1 is retired.\n"
-    assert cli("admin", "champion-reactivate", "1", env=env).stdout == "Champion 1 is active.\n"
+    told = " The running bot tells them within 60 s.\n"
+    assert cli("admin", "champion-pause", "1", env=env).stdout == f"Champion 1 is paused.{told}"
+    assert cli("admin", "champion-retire", "1", env=env).stdout == f"Champion 1 is retired.{told}"
+    reactivated = cli("admin", "champion-reactivate", "1", env=env).stdout
+    assert reactivated == f"Champion 1 is active.{told}"
+    # Each told by a message the running bot sends (the command line cannot send).
+    notices = sqlite3.connect(env["DATABASE_PATH"]).execute(
+        "SELECT content FROM broadcasts WHERE kind = 'champion' ORDER BY id"
+    )
+    assert [json.loads(c)["notice"] for (c,) in notices] == ["paused", "ended", "active"]
     figures = cli("admin", "champion-stats", "1", env=env).stdout
     assert figures.startswith("Champion 1 [active]") and "Open support requests: 0" in figures
     assert figures.splitlines()[-1] == (
@@ -65,7 +73,12 @@ def test_life_cycle_figures_and_report(tmp_path: Path) -> None:
     audit = sqlite3.connect(tmp_path / "bot.sqlite3").execute(
         "SELECT action FROM audit_log ORDER BY id"
     )
-    assert [a for (a,) in audit] == ["champion.pause", "champion.retire", "champion.reactivate"]
+    assert [a for (a,) in audit] == [
+        "residents.read",  # the champions list: what they offered, in their own words
+        "champion.pause",
+        "champion.retire",
+        "champion.reactivate",
+    ]
 
 
 def test_a_poster_needs_the_bots_username(tmp_path: Path) -> None:

@@ -35,18 +35,6 @@ NOT_YET = N_(
     "Thank you for offering to help! Our team will contact you soon. When they have said yes, "
     "you will get your own link to share."
 )
-PAUSED = N_(
-    "Your champion role is paused at the moment. People who use your link are still welcome. "
-    "Send /support if you would like to talk to our team."
-)
-ENDED = N_(
-    "Your time as a community champion has ended. Thank you for all you did! "
-    "People who use your link are still welcome."
-)
-DECLINED = N_(
-    "Thank you for offering to be a community champion. Our team cannot take you on in this "
-    "role at the moment. You can still tell us what matters to you: send /menu."
-)
 YOUR_LINK = N_(
     "Here is your own link. When people join through it, we know they came through you:\n"
     "{link}\nTap the button to send it to people you know, with a few words from us."
@@ -80,11 +68,11 @@ def _champion(step: Step, *allowed: str) -> Champion | None:
     elif found.status == "interested":
         step.say(NOT_YET)
     elif found.status == "paused":
-        step.say(PAUSED)
+        step.say(texts.PAUSED)
     elif declined(found):
-        step.say(DECLINED)
+        step.say(texts.DECLINED)
     elif found.status == RETIRED:
-        step.say(ENDED)
+        step.say(texts.ENDED)
     else:
         step.say(NOT_CHAMPION)
     return None

@@ -5,6 +5,23 @@ from __future__ import annotations
 from bot.i18n.markers import N_
 
 ALL_GOOD = N_("Good to hear. Thank you for all you do!")
+# A champion told their status changed (bot/staff/notices.py), and reminded by /mylink.
+NOW_CHAMPION = N_(
+    "Good news: you are now a community champion! Thank you. Here is your own link. "
+    "When people join through it, we know they came through you:\n{link}"
+)
+PAUSED = N_(
+    "Your champion role is paused at the moment. People who use your link are still welcome. "
+    "Send /support if you would like to talk to our team."
+)
+ENDED = N_(
+    "Your time as a community champion has ended. Thank you for all you did! "
+    "People who use your link are still welcome."
+)
+DECLINED = N_(
+    "Thank you for offering to be a community champion. Our team cannot take you on in this "
+    "role at the moment. You can still tell us what matters to you: send /menu."
+)
 # The champions' monthly check-in (sent by the scheduler; answered by a tap or typed words).
 CHECK_IN = N_(
     "Hello, community champion! How are things going? If you would like support, "

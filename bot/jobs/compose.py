@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from bot.flows.callback import encode_callback
-from bot.host import texts
+from bot.host import deeplinks, texts
 from bot.host.hostnodes import CHAMPION_SUPPORT, OPEN_FLOW, RESUME_FLOW
 from bot.host.textsplit import CAPTION_LIMIT, units
 from bot.i18n.catalogs import Catalogs, Translator
@@ -18,8 +18,9 @@ from bot.jobs.chartworker import ChartWorker
 from bot.jobs.drawing_wait import drawn
 from bot.jobs.outbound import OutMessage
 from bot.jobs.results import ChartSpec, Results, caption, chart_spec
-from bot.store import broadcasts, initiatives, rounds, support
+from bot.store import broadcasts, champions, initiatives, rounds, support
 from bot.store.broadcasts import Broadcast, Recipient
+from bot.store.champions import declined
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
@@ -80,9 +81,16 @@ class BroadcastComposer:
     """Builds each recipient's messages. A round's results are read once and its chart
     drawn once per language, however many residents it goes to."""
 
-    def __init__(self, db: Database, catalogs: Catalogs, charts: Charts | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        catalogs: Catalogs,
+        charts: Charts | None = None,
+        bot_username: Callable[[], str] = lambda: "",
+    ) -> None:
         self.db = db
         self.catalogs = catalogs
+        self.bot_username = bot_username  # for a champion's link (learnt at start)
         self.charts = charts or ChartWorker()
         self._read_results: dict[int, asyncio.Task[Results]] = {}
         self._drawn: dict[str, asyncio.Task[bytes]] = {}
@@ -128,6 +136,8 @@ class BroadcastComposer:
             return [OutMessage(text, buttons=(button(label, OPEN_FLOW, "evaluation"),))]
         if kind == "champion" and "support_request" in broadcast.content:
             return [await self._support_answer(int(broadcast.content["support_request"]), tr)]
+        if kind == "champion" and "notice" in broadcast.content:
+            return [await self._notice(str(broadcast.content["notice"]), recipient, tr)]
         if kind == "champion" and "message" in broadcast.content:
             # Staff write in whatever language they can: the framing is the champion's.
             said = str(broadcast.content["message"])
@@ -205,6 +215,16 @@ class BroadcastComposer:
 
     def _drawing(self, spec: ChartSpec) -> asyncio.Task[bytes]:
         return _task(self._drawn, spec.key, lambda: self.charts.draw(spec))
+
+    async def _notice(self, status: str, recipient: Recipient, tr: Translator) -> OutMessage:
+        """A champion told their status changed, as /mylink would tell them."""
+        found = await self.db.read(champions.of_participant, recipient.participant_id)
+        if status == "active":
+            link = deeplinks.link(self.bot_username(), found.code) if found else ""
+            return OutMessage(tr.gettext(texts.NOW_CHAMPION, link=link))
+        if status == "paused":
+            return OutMessage(tr.gettext(texts.PAUSED))
+        return OutMessage(tr.gettext(texts.DECLINED if found and declined(found) else texts.ENDED))
 
     async def _support_answer(self, request_id: int, tr: Translator) -> OutMessage:
         found = await self.db.read(support.get, request_id)

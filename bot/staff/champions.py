@@ -5,6 +5,7 @@ and audited in its own transaction (StaffDesk.act)."""
 from __future__ import annotations
 
 from bot.i18n.catalogs import Catalogs
+from bot.staff import notices
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.commands import command, lists
@@ -42,6 +43,10 @@ async def change(desk: StaffDesk, actor: Actor, champion_id: int, verb: str) -> 
                 f"is {' or '.join(status_word(s) for s in allowed)} can be {verb}d."
             )
         champions.set_status(conn, champion_id, new, log.stamp)
+        if verb in ("pause", "retire") or actor.channel == "cli":
+            # Told, as the sign-up promised: Telegram and the dashboard tell an approved or
+            # reactivated champion at once; the command line cannot send, the running bot does.
+            notices.queue(conn, found.participant_id, new, log.stamp, actor.name)
         log(
             f"champion.{verb}",
             "champion",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.staff import demo, measures
+from bot.staff import demo, measures, notices
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
@@ -358,6 +358,9 @@ class StaffDesk:
                     f"There is no champion {champion_id}. {lists(actor.channel, 'champions')}."
                 )
             champions.set_status(conn, champion_id, status, log.stamp)
+            if status != "interested" and actor.channel == "cli":
+                # The command line cannot send: the running bot tells them (see notices).
+                notices.queue(conn, found.participant_id, status, log.stamp, actor.name)
             log(
                 "champion.status",
                 "champion",

@@ -9,15 +9,10 @@ from functools import partial
 from telegram import Bot
 
 from bot.host.host import Host
-from bot.i18n.markers import N_
+from bot.host.texts import NOW_CHAMPION
 from bot.telegram.outbox import Outbox
 
 log = logging.getLogger(__name__)
-
-NOW_CHAMPION = N_(
-    "Good news: you are now a community champion! Thank you. Here is your own link. "
-    "When people join through it, we know they came through you:\n{link}"
-)
 
 
 class ChampionNotice:

@@ -73,9 +73,15 @@ class ChampionStaff:
             verb = name.removeprefix("champion_")
             await desk_champions.change(desk, actor, number(), verb)
             said = {"pause": "paused", "retire": "retired", "reactivate": "active again"}[verb]
+            told = ""
+            if verb in ("pause", "retire"):
+                services = context.application.bot_data.get("services")
+                if services is not None:
+                    await services.jobs.sweep()  # the notice queued with it, sent now
+                told = " They have been told."
             return Answer(
                 f"Champion {words[0]} is {said}. Their link still brings people in, and they "
-                "are still counted as theirs."
+                f"are still counted as theirs.{told}"
             )
         if name == "champion_stats":
             return Answer(await desk_champions.stats(desk, actor, number()))

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.flows.callback import encode_callback
 from bot.host.hostnodes import CHAMPION_SUPPORT
+from bot.staff.actor import Actor, Role
 from bot.store import champions, participants
 from bot.store.champions import SignUp
 from bot.store.db import Tx
@@ -194,8 +195,11 @@ async def test_paused_and_retired_champions_links_still_welcome_and_count(tg: Ha
     await _champion(tg)
     assert await _staff(tg, "/champion_pause 1") == (
         "Champion 1 is paused. Their link still brings people in, and they are still counted "
-        "as theirs."
+        "as theirs. They have been told."
     )
+    await _sent_out(tg)
+    # Told, not left to find out from /mylink.
+    assert tg.asked(NIA).startswith("Your champion role is paused at the moment.")
     await tg.command(NIA, "mylink")
     assert "Your champion role is paused at the moment." in tg.asked(NIA)
     await tg.command(AMINA, "start", CODE)
@@ -203,8 +207,10 @@ async def test_paused_and_retired_champions_links_still_welcome_and_count(tg: Ha
     assert tg.texts(AMINA) == tg.texts(BEN)
     assert await _staff(tg, "/champion_retire 1") == (
         "Champion 1 is retired. Their link still brings people in, and they are still counted "
-        "as theirs."
+        "as theirs. They have been told."
     )
+    await _sent_out(tg)
+    assert tg.asked(NIA).startswith("Your time as a community champion has ended.")
     await tg.command(CARYS, "start", CODE)
     assert tg.texts(CARYS) == tg.texts(BEN)
     assert tg.rows(
@@ -214,7 +220,9 @@ async def test_paused_and_retired_champions_links_still_welcome_and_count(tg: Ha
     services = tg.bot.app.bot_data["services"]
     await services.jobs.sweep()
     await _sent_out(tg)
-    assert tg.rows("SELECT COUNT(*) FROM broadcasts WHERE kind = 'champion'") == [(0,)]
+    assert tg.rows(
+        "SELECT json_extract(content, '$.notice') FROM broadcasts WHERE kind = 'champion'"
+    ) == [("paused",), ("ended",)]  # only the notices of the pause and the retiring
     assert await _staff(tg, "/champion_pause 1") == (
         "Not done: Champion 1 is retired: only a champion who is active can be paused."
     )
@@ -428,3 +436,17 @@ async def test_a_retired_champion_may_offer_to_help_again(tg: Harness) -> None:
         ("interested", None, '["connector"]')
     ]
     assert (await _staff(tg, "/champion_approve 1")).startswith("Approved champion 1.")
+
+
+async def test_a_champion_approved_at_the_command_line_is_sent_their_link(tg: Harness) -> None:
+    # "When they have said yes, you will get your own link": from the command line, which
+    # cannot send, they were sent nothing.
+    await _signed_up(tg)
+    at_the_command_line = Actor("cli:sam", Role.ADMIN, "cli")
+    await tg.core.desk.set_champion(at_the_command_line, 1, "active")
+    await tg.bot.app.bot_data["services"].jobs.sweep()  # the running bot's next sweep
+    await _sent_out(tg)
+    assert tg.asked(NIA) == (
+        "Good news: you are now a community champion! Thank you. Here is your own link. "
+        f"When people join through it, we know they came through you:\n{LINK}"
+    )
