@@ -20,9 +20,12 @@ from bot.flows.problems import Problem, did_you_mean
 @dataclass(frozen=True, slots=True)
 class RecordNeeds:
     """The answers a record reads: each key, and the kinds of node that may save it (empty:
-    any kind). Every key must be saved by some node of a flow that records it."""
+    any kind). Every key must be saved by some node of a flow that records it, but those
+    `optional` (asked only in later versions of the flow: sessions begun on an earlier one
+    finish on it)."""
 
     reads: Mapping[str, frozenset[NodeKind]] = field(default_factory=dict)
+    optional: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,8 @@ def _effect_messages(
     for key, kinds in needs.reads.items():
         found = savers.get(key, [])
         wanted = " or ".join(sorted(k.value for k in kinds)) + " " if kinds else ""
+        if not found and key in needs.optional:
+            continue
         if not found:
             hint = did_you_mean(key, savers)
             messages.append(

@@ -96,6 +96,7 @@ class Record:
     reads: Mapping[str, frozenset[NodeKind]]
     make: Callable[[View, Answers], RecordData | None]
     earlier: Callable[[View], Answers] | None = None
+    optional: frozenset[str] = frozenset()  # read if the flow's version saves them
 
 
 Entry = OptionList | Fact | Param | Record
@@ -133,7 +134,10 @@ class Registry:
             settable=self.settable,
             forgettable=self.forgettable,
             node_records=self.node_records,
-            records={name: RecordNeeds(record.reads) for name, record in self.records.items()},
+            records={
+                name: RecordNeeds(record.reads, record.optional)
+                for name, record in self.records.items()
+            },
         )
 
     def rechecks(self, view: View) -> Facts:

@@ -53,9 +53,10 @@ def listing(conn: Tx, what: str, channel: str, threshold: int) -> list[str]:
         for c in champions.all_champions(conn):
             # What they offered, to decide on approving them: their times and skills too.
             skills = f"; skills {resident_words(c.skills, channel)}" if c.skills else ""
+            other = f" ({resident_words(c.other_languages, channel)})" if c.other_languages else ""
             lines.append(
                 f"champion {c.id} [{c.status}] roles {', '.join(c.roles) or '-'}; "
-                f"languages {', '.join(c.languages) or '-'}; "
+                f"languages {', '.join(c.languages) or '-'}{other}; "
                 f"times {', '.join(c.availability) or '-'}{skills}; "
                 f"{'may' if c.may_contact else 'do not'} contact"
             )

@@ -27,6 +27,7 @@ class SignUp:
     availability: tuple[str, ...]
     skills: Any
     may_contact: bool
+    other_languages: str | None = None  # "Another language": which, in their words
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class Champion:
     may_contact: bool
     created_at: str
     approved_at: str | None
+    other_languages: str | None = None
 
 
 def declined(champion: Champion) -> bool:
@@ -55,10 +57,12 @@ def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: s
     """Sign up (or update the details of) a champion; the code stays the same once made."""
     conn.execute(
         "INSERT INTO champions (participant_id, code, status, created_at, roles, languages, "
-        "availability, skills, may_contact) VALUES (?, ?, 'interested', ?, ?, ?, ?, ?, ?) "
+        "availability, skills, may_contact, other_languages) "
+        "VALUES (?, ?, 'interested', ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (participant_id) DO UPDATE SET roles = excluded.roles, "
         "languages = excluded.languages, availability = excluded.availability, "
         "skills = excluded.skills, may_contact = excluded.may_contact, "
+        "other_languages = excluded.other_languages, "
         # A retired champion offering to help again waits for staff's yes, as anyone new.
         "approved_at = CASE WHEN status = 'ended' THEN NULL ELSE approved_at END, "
         "status = CASE WHEN status = 'ended' THEN 'interested' ELSE status END",
@@ -71,6 +75,7 @@ def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: s
             json.dumps(list(signup.availability)),
             dump(signup.skills),
             int(signup.may_contact),
+            signup.other_languages,
         ),
     )
 
@@ -185,4 +190,5 @@ def _champion(r: sqlite3.Row) -> Champion:
         bool(r["may_contact"]),
         r["created_at"],
         r["approved_at"],
+        r["other_languages"],
     )

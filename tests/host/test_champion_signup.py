@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from bot.flows.events import Choose
+from bot.flows.events import Choose, Text
 from bot.flows.loader import load_flow_bytes
 from bot.flows.needs import needs_problems
 from bot.flows.validator import validate_flow
 from bot.host.host import Host
 from bot.host.replies import Question
 from bot.host.steps import Step, Who
+from bot.staff.listings import listing
 from bot.store import champions, participants
 from bot.store.champions import SignUp
 from bot.store.db import Database, Tx
@@ -127,3 +128,28 @@ def test_the_flows_from_before_this_change_still_load(host: Host, name: str) -> 
     assert flow is not None and problems == []
     assert validate_flow(flow, set(host.flows.ids())) == []
     assert needs_problems([flow], host.registry.provided()) == []
+
+
+async def test_another_language_asks_which_and_staff_read_it(host: Host, db: Database) -> None:
+    # "Another language" said nothing of which: for peer roles the community languages
+    # are what matters most (QS148 statement 4).
+    def consented(conn: Tx) -> None:
+        found = participants.find_or_create(conn, "telegram", "601", "601", "x")
+        participants.update(conn, found.id, {"consent_at": FIXED_NOW.isoformat(), "locale": "en"})
+
+    await db.write(consented)
+    await host.begin(WHO, "champions")
+    await host.handle(WHO, Choose("connector", "roles"))
+    await host.handle(WHO, Choose("_done", "roles"))
+    await host.handle(WHO, Choose("other", "languages"))
+    out = await host.handle(WHO, Choose("_done", "languages"))
+    assert "Which other languages do you speak?" in _question(out.replies).text
+    await host.handle(WHO, Text("Tigrinya, Amharic"))
+    await host.handle(WHO, Choose("weekends", "availability"))
+    await host.handle(WHO, Choose("_done", "availability"))
+    await host.handle(WHO, Choose("_skip", "skills"))
+    await host.handle(WHO, Choose("yes", "contact"))
+    found = await db.read(lambda conn: champions.of_participant(conn, 1))
+    assert found is not None and found.other_languages == "Tigrinya, Amharic"
+    listed = await db.read(lambda conn: listing(conn, "champions", "cli", 5))
+    assert "languages other («Tigrinya, Amharic»)" in listed[0], listed

@@ -59,6 +59,10 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
                 # question does not show it, so Skip cannot be read as "delete it").
                 answers.get("skills") or (found.skills if found else None),
                 answers.get("may_contact") == "yes",
+                # Which other languages: kept while "Another language" is still ticked.
+                (answers.get("other_languages") or (found.other_languages if found else None))
+                if "other" in (answers.get("languages") or ())
+                else None,
             ),
         )
 
@@ -79,9 +83,11 @@ def entries(new_code: Callable[[], str]) -> tuple[Entry, ...]:
                 "availability": frozenset({NodeKind.CHOICE, NodeKind.MULTI_CHOICE}),
                 "skills": frozenset({NodeKind.TEXT}),
                 "may_contact": frozenset({NodeKind.CHOICE}),
+                "other_languages": frozenset({NodeKind.TEXT}),
             },
             sign_up,
             earlier=_signed_up,
+            optional=frozenset({"other_languages"}),
         ),
         Record("support_request", {"request": frozenset({NodeKind.TEXT})}, support_request),
     )

@@ -64,7 +64,7 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     champion_id = int(request.match_info["id"])
 
     found = await d.core.db.read(_one, champion_id)
-    if found is not None and (found[0].skills or found[3]):
+    if found is not None and (found[0].skills or found[0].other_languages or found[3]):
         # Their own words (what they are good at, what they asked): read, and audited.
 
         def work(conn: Tx, log: Audit) -> tuple[Any, ...] | None:
