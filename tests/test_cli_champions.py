@@ -87,3 +87,17 @@ def test_a_poster_needs_the_bots_username(tmp_path: Path) -> None:
     result = cli("admin", "champion-poster", "1", env=env, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout.startswith("Not done: Set BOT_USERNAME")
+
+
+def test_approving_a_champion_not_waiting_for_it_is_refused(tmp_path: Path) -> None:
+    # Approved again, an active champion was told "you are now a community champion" again,
+    # and a paused one was made active without being reactivated.
+    env = _database(tmp_path)  # champion 1 is active
+    again = cli("admin", "champion-approve", "1", env=env).stdout
+    assert again == "Not done: Champion 1 is active already.\n"
+    cli("admin", "champion-pause", "1", env=env)
+    paused = cli("admin", "champion-approve", "1", env=env).stdout
+    assert paused == (
+        "Not done: Champion 1 is paused: only someone waiting for approval can be approved. "
+        "Reactivate them instead.\n"
+    )

@@ -137,7 +137,7 @@ class BroadcastComposer:
         if kind == "champion" and "support_request" in broadcast.content:
             return [await self._support_answer(int(broadcast.content["support_request"]), tr)]
         if kind == "champion" and "notice" in broadcast.content:
-            return [await self._notice(str(broadcast.content["notice"]), recipient, tr)]
+            return await self._notice(str(broadcast.content["notice"]), recipient, tr)
         if kind == "champion" and "message" in broadcast.content:
             # Staff write in whatever language they can: the framing is the champion's.
             said = str(broadcast.content["message"])
@@ -216,15 +216,19 @@ class BroadcastComposer:
     def _drawing(self, spec: ChartSpec) -> asyncio.Task[bytes]:
         return _task(self._drawn, spec.key, lambda: self.charts.draw(spec))
 
-    async def _notice(self, status: str, recipient: Recipient, tr: Translator) -> OutMessage:
-        """A champion told their status changed, as /mylink would tell them."""
+    async def _notice(self, status: str, recipient: Recipient, tr: Translator) -> list[OutMessage]:
+        """A champion told their status changed, as /mylink would tell them; nothing if it
+        has changed again since (reactivated at once in Telegram after a pause queued at the
+        command line, "paused" would come after "you are now a champion")."""
         found = await self.db.read(champions.of_participant, recipient.participant_id)
+        if found is None or found.status != status:
+            return []
         if status == "active":
-            link = deeplinks.link(self.bot_username(), found.code) if found else ""
-            return OutMessage(tr.gettext(texts.NOW_CHAMPION, link=link))
+            link = deeplinks.link(self.bot_username(), found.code)
+            return [OutMessage(tr.gettext(texts.NOW_CHAMPION, link=link))]
         if status == "paused":
-            return OutMessage(tr.gettext(texts.PAUSED))
-        return OutMessage(tr.gettext(texts.DECLINED if found and declined(found) else texts.ENDED))
+            return [OutMessage(tr.gettext(texts.PAUSED))]
+        return [OutMessage(tr.gettext(texts.DECLINED if declined(found) else texts.ENDED))]
 
     async def _support_answer(self, request_id: int, tr: Translator) -> OutMessage:
         found = await self.db.read(support.get, request_id)

@@ -133,6 +133,9 @@ class Jobs:
         task = self.running.get(broadcast_id)
         if task is not None and not task.done():
             return task
+        for queue in self.waiting.values():
+            if broadcast_id in queue:  # resumed while waiting its turn: one sender, not two
+                queue.remove(broadcast_id)
         task = asyncio.create_task(self.sender_for().run(broadcast_id))
         self.running[broadcast_id] = task
         task.add_done_callback(partial(self._finished, [broadcast_id]))
@@ -147,11 +150,13 @@ class Jobs:
         async def run() -> None:
             try:
                 await self._send(broadcast_id)
+                self._left(broadcast_id, task)
                 while queue := self.waiting.get(audience):
                     after = queue.pop(0)
                     sent.append(after)
                     self.running[after] = task
                     await self._send(after)
+                    self._left(after, task)
             finally:
                 # No await between the empty queue and this: a broadcast queued from now on
                 # starts a chain of its own. Stopped, those still waiting are sent at the
@@ -163,6 +168,13 @@ class Jobs:
         self.chains[audience] = task
         self.running[broadcast_id] = task
         task.add_done_callback(partial(self._finished, sent))
+
+    def _left(self, broadcast_id: int, chain: asyncio.Task[None]) -> None:
+        """A broadcast the chain has finished with (sent, or paused: its sender returned) is
+        no longer running here, so resuming it launches it again at once, not after the
+        rest of its chain."""
+        if self.running.get(broadcast_id) is chain:
+            del self.running[broadcast_id]
 
     async def _send(self, broadcast_id: int) -> None:
         try:

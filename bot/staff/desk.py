@@ -357,6 +357,16 @@ class StaffDesk:
                 raise StaffError(
                     f"There is no champion {champion_id}. {lists(actor.channel, 'champions')}."
                 )
+            now = "retired" if found.status == champions.RETIRED else found.status
+            if status == found.status:
+                # Approved twice, they were told "you are now a community champion" twice.
+                raise StaffError(f"Champion {champion_id} is {now} already.")
+            if status == "active" and found.status != "interested":
+                # Approving is for an offer; a paused or retired champion is reactivated.
+                raise StaffError(
+                    f"Champion {champion_id} is {now}: only someone waiting for approval can "
+                    "be approved. Reactivate them instead."
+                )
             champions.set_status(conn, champion_id, status, log.stamp)
             if status != "interested" and actor.channel == "cli":
                 # The command line cannot send: the running bot tells them (see notices).

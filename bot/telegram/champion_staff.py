@@ -74,11 +74,10 @@ class ChampionStaff:
             await desk_champions.change(desk, actor, number(), verb)
             said = {"pause": "paused", "retire": "retired", "reactivate": "active again"}[verb]
             told = ""
-            if verb in ("pause", "retire"):
-                services = context.application.bot_data.get("services")
-                if services is not None:
-                    await services.jobs.sweep()  # the notice queued with it, sent now
-                told = " They have been told."
+            services = context.application.bot_data.get("services")
+            if verb in ("pause", "retire") and services is not None:
+                await services.jobs.sweep()  # the notice queued with it, sent now
+                told = " They are told (unless they have stopped messages from the bot)."
             return Answer(
                 f"Champion {words[0]} is {said}. Their link still brings people in, and they "
                 f"are still counted as theirs.{told}"

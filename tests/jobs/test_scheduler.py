@@ -522,3 +522,43 @@ def _people_of_initiative(conn: Tx, people: list[int]) -> None:
     initiatives.create(conn, {"en": "Crossing"}, T0.isoformat(), topic_ids=[topic])
     for pid in people:
         rounds.save_submission(conn, pid, Submission(round_id, (topic,), None), T0.isoformat())
+
+
+async def test_a_broadcast_its_chain_has_finished_with_can_be_launched_again_at_once(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock
+) -> None:
+    # Paused (its sender returned) while first in its audience's line, then resumed: it was
+    # still "running" as the chain that went on to the next, and waited for the whole line.
+    people = await residents(db, 2)
+    audience = Audience("participants", people)
+    ids = []
+    for text in ("first", "second"):
+        new = await db.write(
+            broadcasts.create,
+            "staff",
+            audience,
+            {"texts": {"en": text}},
+            T0.isoformat(),
+            status="scheduled",
+            send_at=T0.isoformat(),
+        )
+        ids.append(new)
+
+    def sender() -> BroadcastSender:
+        pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
+        return BroadcastSender(
+            db, SlowFirstComposer(ids[1]), {"telegram": outbound}, pacer, clock=Clock(T0)
+        )
+
+    jobs = Jobs(db, sender, clock=Clock(T0))
+    await jobs.sweep()
+    chain = jobs.running[ids[0]]
+    while not any(m.text == "second" for _, _, m in outbound.sent) and not chain.done():
+        await asyncio.sleep(0.005)
+        if ids[0] not in jobs.running:
+            break
+    assert ids[0] not in jobs.running  # the chain is on the second now
+    again = jobs.launch(ids[0])
+    assert again is not chain
+    await asyncio.gather(again, chain)
+    await jobs.stop()

@@ -195,7 +195,7 @@ async def test_paused_and_retired_champions_links_still_welcome_and_count(tg: Ha
     await _champion(tg)
     assert await _staff(tg, "/champion_pause 1") == (
         "Champion 1 is paused. Their link still brings people in, and they are still counted "
-        "as theirs. They have been told."
+        "as theirs. They are told (unless they have stopped messages from the bot)."
     )
     await _sent_out(tg)
     # Told, not left to find out from /mylink.
@@ -207,7 +207,7 @@ async def test_paused_and_retired_champions_links_still_welcome_and_count(tg: Ha
     assert tg.texts(AMINA) == tg.texts(BEN)
     assert await _staff(tg, "/champion_retire 1") == (
         "Champion 1 is retired. Their link still brings people in, and they are still counted "
-        "as theirs. They have been told."
+        "as theirs. They are told (unless they have stopped messages from the bot)."
     )
     await _sent_out(tg)
     assert tg.asked(NIA).startswith("Your time as a community champion has ended.")
