@@ -11,7 +11,6 @@ from bot.staff.auditing import Audit
 from bot.staff.commands import command, lists
 from bot.staff.desk import StaffDesk
 from bot.store import broadcasts, champions, participants, support
-from bot.store.broadcasts import Audience
 from bot.store.champions import RETIRED, Champion
 from bot.store.db import Tx
 from bot.store.referral_stats import FLOWS, referral_stats
@@ -150,16 +149,14 @@ async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> s
                 f"{command(actor.channel, 'support-done', request_id)} closes the request."
             )
         support.close(conn, request_id, text.strip(), True, actor.name, log.stamp)
-        broadcasts.create(
+        notices.to_champion(
             conn,
-            "champion",
-            Audience(broadcasts.ASKER, [found.participant_id]),
+            found.participant_id,
             {"support_request": request_id},
             log.stamp,
-            status="scheduled",
-            send_at=log.stamp,
+            actor.name,
+            audience=broadcasts.ASKER,
             dedupe_key=f"support-answer:{request_id}",
-            created_by=actor.name,
         )
         log("support.answer", "support_request", request_id, after={"answer": text.strip()})
         return found
@@ -190,15 +187,8 @@ async def message(desk: StaffDesk, actor: Actor, champion_id: int, text: str) ->
                 f"Champion {champion_id} has stopped messages from the bot (/stop, or blocked "
                 "it), so a message cannot reach them."
             )
-        broadcasts.create(
-            conn,
-            "champion",
-            Audience("participants", [found.participant_id]),
-            {"message": text.strip()},
-            log.stamp,
-            status="scheduled",
-            send_at=log.stamp,
-            created_by=actor.name,
+        notices.to_champion(
+            conn, found.participant_id, {"message": text.strip()}, log.stamp, actor.name
         )
         log("champion.message", "champion", champion_id, after={"message": text.strip()})
 

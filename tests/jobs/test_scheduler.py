@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -467,6 +467,35 @@ class SlowFirstComposer:
         return [OutMessage(str(broadcast.content["texts"]["en"]))]
 
 
+async def _scheduled(db: Database, kind: str, audience: Audience, text: str) -> int:
+    """A broadcast of `text`, due now."""
+    new = await db.write(
+        broadcasts.create,
+        kind,
+        audience,
+        {"texts": {"en": text}},
+        T0.isoformat(),
+        status="scheduled",
+        send_at=T0.isoformat(),
+    )
+    assert new is not None
+    return int(new)
+
+
+def _slow_sender(
+    db: Database, outbound: RecordingOutbound, clock: VirtualClock, slow: int
+) -> Callable[[], BroadcastSender]:
+    """Senders whose broadcast `slow` takes a while to compose."""
+
+    def sender() -> BroadcastSender:
+        pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
+        return BroadcastSender(
+            db, SlowFirstComposer(slow), {"telegram": outbound}, pacer, clock=Clock(T0)
+        )
+
+    return sender
+
+
 async def test_news_to_the_same_people_reaches_each_in_the_order_it_was_made(
     db: Database, outbound: RecordingOutbound, clock: VirtualClock
 ) -> None:
@@ -474,36 +503,13 @@ async def test_news_to_the_same_people_reaches_each_in_the_order_it_was_made(
     # that order, though the first took longest to compose.
     people = await residents(db, 3)
     audience = Audience("initiative_people", 1)
-    ids = []
-    for text in ("Now: Started", "The crossing is painted", "The lights work"):
-        new = await db.write(
-            broadcasts.create,
-            "initiative",
-            audience,
-            {"texts": {"en": text}},
-            T0.isoformat(),
-            status="scheduled",
-            send_at=T0.isoformat(),
-        )
-        ids.append(new)
+    ids = [
+        await _scheduled(db, "initiative", audience, text)
+        for text in ("Now: Started", "The crossing is painted", "The lights work")
+    ]
     # Everyone else's broadcast is not held up by them.
-    other = await db.write(
-        broadcasts.create,
-        "staff",
-        Audience("participants", people),
-        {"texts": {"en": "Hello"}},
-        T0.isoformat(),
-        status="scheduled",
-        send_at=T0.isoformat(),
-    )
-
-    def sender() -> BroadcastSender:
-        pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
-        return BroadcastSender(
-            db, SlowFirstComposer(ids[0]), {"telegram": outbound}, pacer, clock=Clock(T0)
-        )
-
-    jobs = Jobs(db, sender, clock=Clock(T0))
+    other = await _scheduled(db, "staff", Audience("participants", people), "Hello")
+    jobs = Jobs(db, _slow_sender(db, outbound, clock, ids[0]), clock=Clock(T0))
     await db.write(_people_of_initiative, people)
     report = await jobs.sweep()
     assert report.broadcasts_started == [*ids, other]
@@ -531,26 +537,8 @@ async def test_a_broadcast_its_chain_has_finished_with_can_be_launched_again_at_
     # still "running" as the chain that went on to the next, and waited for the whole line.
     people = await residents(db, 2)
     audience = Audience("participants", people)
-    ids = []
-    for text in ("first", "second"):
-        new = await db.write(
-            broadcasts.create,
-            "staff",
-            audience,
-            {"texts": {"en": text}},
-            T0.isoformat(),
-            status="scheduled",
-            send_at=T0.isoformat(),
-        )
-        ids.append(new)
-
-    def sender() -> BroadcastSender:
-        pacer = Pacer(30, monotonic=clock.monotonic, sleep=clock.sleep)
-        return BroadcastSender(
-            db, SlowFirstComposer(ids[1]), {"telegram": outbound}, pacer, clock=Clock(T0)
-        )
-
-    jobs = Jobs(db, sender, clock=Clock(T0))
+    ids = [await _scheduled(db, "staff", audience, text) for text in ("first", "second")]
+    jobs = Jobs(db, _slow_sender(db, outbound, clock, ids[1]), clock=Clock(T0))
     await jobs.sweep()
     chain = jobs.running[ids[0]]
     while not any(m.text == "second" for _, _, m in outbound.sent) and not chain.done():
