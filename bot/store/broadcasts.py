@@ -498,18 +498,26 @@ def counts(conn: Tx, broadcast_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+# Broadcasts that give feedback ("you said, we did" news and a round's results): who they
+# reached is what QS148 statement 2's report counts, for any period, so their 'sent' rows
+# outlive the ledger's retention (they go with the person, as all their data does).
+FEEDBACK_KINDS = ("initiative", "results")
+
+
 def prune(conn: Tx, finished_before: str, now: str, limit: int = QUEUE_CHUNK) -> int:
     """Summarise and delete the ledger of one broadcast finished before `finished_before`,
     up to `limit` rows a call (call again until it returns 0); the counts stay on the
-    broadcast, for its progress and for the QS148 report."""
+    broadcast, for its progress, and a feedback broadcast keeps the rows of the people it
+    reached, for the QS148 report."""
     row = conn.execute(
-        "SELECT id FROM broadcasts WHERE status IN ('done', 'cancelled') AND pruned_at IS NULL "
-        "AND finished_at < ? ORDER BY id LIMIT 1",
+        "SELECT id, kind FROM broadcasts WHERE status IN ('done', 'cancelled') "
+        "AND pruned_at IS NULL AND finished_at < ? ORDER BY id LIMIT 1",
         (finished_before,),
     ).fetchone()
     if row is None:
         return 0
     broadcast_id = int(row[0])
+    kept = " AND state != 'sent'" if row[1] in FEEDBACK_KINDS else ""
     # On the first call the counts are taken while every row is still there; later calls
     # keep them (COALESCE).
     conn.execute(
@@ -520,7 +528,7 @@ def prune(conn: Tx, finished_before: str, now: str, limit: int = QUEUE_CHUNK) ->
     )
     deleted = conn.execute(
         "DELETE FROM deliveries WHERE broadcast_id = ? AND participant_id IN "
-        "(SELECT participant_id FROM deliveries WHERE broadcast_id = ? LIMIT ?)",
+        f"(SELECT participant_id FROM deliveries WHERE broadcast_id = ?{kept} LIMIT ?)",
         (broadcast_id, broadcast_id, limit),
     ).rowcount
     if deleted < limit:
@@ -562,17 +570,6 @@ def locales(conn: Tx, broadcast_id: int) -> dict[str, int]:
         (broadcast_id,),
     )
     return {str(r[0]): int(r[1]) for r in rows}
-
-
-def gave_feedback(conn: Tx) -> set[int]:
-    """Initiatives whose news ("you said, we did") reached at least one person engaged,
-    from the ledger or, once it was pruned, from its counts."""
-    rows = conn.execute(
-        "SELECT DISTINCT b.initiative_id FROM broadcasts b WHERE b.initiative_id IS NOT NULL "
-        "AND b.kind = 'initiative' AND (b.sent_count > 0 OR EXISTS (SELECT 1 FROM deliveries "
-        "d WHERE d.broadcast_id = b.id AND d.state = 'sent'))"
-    )
-    return {int(r[0]) for r in rows}
 
 
 def _placeholders(channels: Iterable[str]) -> tuple[str, list[str]]:

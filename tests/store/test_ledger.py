@@ -1,13 +1,14 @@
 """The delivery ledger at scale: audiences queued in short transactions, finished ledgers
-summarised and pruned with their counts kept."""
+summarised and pruned with their counts kept (and, for feedback, who it reached)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.store import broadcasts, initiatives, rounds
+from bot.store import broadcasts, initiatives, report, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
+from bot.store.report import Scope
 from tests.conftest import FIXED_NOW
 
 NOW = FIXED_NOW.isoformat()
@@ -95,26 +96,37 @@ async def test_a_round_audience_is_everyone_who_took_part_and_can_be_told(db: Da
 async def test_a_finished_ledger_is_pruned_and_its_counts_kept(db: Database) -> None:
     await db.write(_people, 30)
     walks = await db.write(initiatives.create, {"en": "Walks"}, NOW)
-    bid = await db.write(
-        broadcasts.create, "initiative", Audience("everyone"), {}, NOW, initiative_id=walks
-    )
-    assert bid is not None
-    await db.write(broadcasts.start, bid, NOW)
-    claimed = await db.write(broadcasts.claim, bid, 30, NOW, ["telegram"])
-    pids = [r.participant_id for r in claimed]
-    await db.write(broadcasts.attempting, bid, pids, NOW)
-    results = [(pid, "sent" if pid <= 25 else "unreachable", None) for pid in pids]
-    await db.write(broadcasts.settle, bid, results, NOW)
-    await db.write(broadcasts.set_status, bid, "done", NOW)
+    news = await _sent(db, "initiative", 25, initiative_id=walks)
+    plain = await _sent(db, "staff", 30)  # the 25 still reachable
     later = (FIXED_NOW + timedelta(days=1)).isoformat()
     # Not before it is old enough.
     assert await db.write(broadcasts.prune, NOW, later) == 0
     rows = []
     while done := await db.write(broadcasts.prune, later, later, 10):
         rows.append(done)
-    assert rows == [10, 10, 10, 1]
-    assert await db.read(broadcasts.counts, bid) == {"sent": 25, "unreachable": 5}
-    left = await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM deliveries").fetchone())
-    assert left[0] == 0
-    # The QS148 feedback measure still counts it: its news reached people.
-    assert await db.read(broadcasts.gave_feedback) == {walks}
+    # The news: its 5 unreachable rows; the plain broadcast: all 25.
+    assert rows == [5, 10, 10, 5]
+    assert await db.read(broadcasts.counts, news) == {"sent": 25, "unreachable": 5}
+    assert await db.read(broadcasts.counts, plain) == {"sent": 25}
+    assert await db.read(_ledger_rows) == {news: 25}
+    # The QS148 report still counts the people its news reached.
+    assert await db.read(report.feedback_sent, Scope()) == {(walks, "initiative"): 25}
+
+
+async def _sent(db: Database, kind: str, reached: int, **link: int) -> int:
+    """A finished broadcast to everyone reachable, sent to those up to id `reached`."""
+    bid = await db.write(broadcasts.create, kind, Audience("everyone"), {}, NOW, **link)
+    assert bid is not None
+    await db.write(broadcasts.start, bid, NOW)
+    claimed = await db.write(broadcasts.claim, bid, 30, NOW, ["telegram"])
+    pids = [r.participant_id for r in claimed]
+    await db.write(broadcasts.attempting, bid, pids, NOW)
+    results = [(pid, "sent" if pid <= reached else "unreachable", None) for pid in pids]
+    await db.write(broadcasts.settle, bid, results, NOW)
+    await db.write(broadcasts.set_status, bid, "done", NOW)
+    return bid
+
+
+def _ledger_rows(conn: Tx) -> dict[int, int]:
+    rows = conn.execute("SELECT broadcast_id, COUNT(*) FROM deliveries GROUP BY 1")
+    return {int(r[0]): int(r[1]) for r in rows}
