@@ -142,3 +142,52 @@ async def test_help_typed_for_an_area_or_at_the_bot_s_own_question_gets_help(
     await tg.text(RESIDENT, "help")
     said = tg.asked(RESIDENT)
     assert said.startswith(HELP_START) and said.endswith("This cannot be undone."), said
+
+
+async def test_after_stop_rating_a_project_promises_no_news(tg: Harness) -> None:
+    await tg.core.desk.seed_demo(STAFF)
+    await _onboard(tg)
+    await tg.command(RESIDENT, "stop")
+    await tg.tap(RESIDENT, "⭐ Tell us how a project is going")
+    await tg.tap(RESIDENT, "Walking group in the park")
+    await tg.tap(RESIDENT, "🙂 Well")
+    await tg.tap(RESIDENT, "😀 Very well")
+    await tg.tap(RESIDENT, "Skip")
+    await tg.tap(RESIDENT, "Skip")
+    said = tg.asked(RESIDENT)
+    assert said.startswith(
+        "Thank you! Your answers are counted. You asked for no news from us, so we will not "
+        "tell you what people say or what we change. Send /start if you want to know."
+    ), said
+    assert "We will share" not in said
+    assert tg.rows("SELECT COUNT(*) FROM evaluation_ratings") == [(2,)]
+
+
+async def test_after_stop_agreeing_measures_promises_no_news(tg: Harness) -> None:
+    await tg.core.desk.seed_demo(STAFF)
+    await _onboard(tg)
+    await tg.tap(RESIDENT, "📏 Help decide how to judge a project")
+    await tg.tap(RESIDENT, "Warm homes advice sessions")
+    await tg.command(RESIDENT, "stop")  # in the middle: the ending is read when it comes
+    await tg.command(RESIDENT, "start")  # /start undoes /stop; /stop once more, then on
+    await tg.command(RESIDENT, "stop")
+    await tg.tap(RESIDENT, "Fewer people say their home is too cold")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "No")
+    said = tg.asked(RESIDENT)
+    assert said.startswith(
+        "Thank you! Our team will look at everyone's ideas. You asked for no news from us, so "
+        "we will not tell you which measures are agreed. Send /start if you want to know."
+    ), said
+    assert "agree the measures with you" not in said
+    assert tg.rows("SELECT measure_id FROM measure_votes") == [(4,)]
+    # With news, the promise stands.
+    await tg.command(RESIDENT, "start")
+    await tg.command(RESIDENT, "menu")
+    await tg.tap(RESIDENT, "📏 Help decide how to judge a project")
+    await tg.tap(RESIDENT, "Warm homes advice sessions")
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "No")
+    assert tg.asked(RESIDENT).startswith(
+        "Thank you! Our team will look at everyone's ideas and agree the measures with you."
+    )
