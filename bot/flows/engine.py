@@ -57,6 +57,8 @@ QUESTIONS_CHANGED = N_(
 )
 THANKS_FOR_VOICE = N_("Thank you for your voice note.")
 NO_VOICE = N_("Sorry, we cannot use a voice note for this question. Please type your answer.")
+TYPE_IT = N_("Please type your answer, or send a voice note.")
+SHARE_IT = N_("Please share a location, or type the name of the place.")
 SKIPPED = N_("Skipped")
 NONE_CHOSEN = N_("None of these")
 
@@ -598,7 +600,20 @@ def _feed_rank(walk: _Walk, node: Node, received: Input, control: str | None) ->
     walk.answer(node, list(order), tuple(labels[i] for i in order))
 
 
+def _asks_help(walk: _Walk, node: Node, received: Input) -> bool:
+    """ "help" typed alone where words are the answer: a question about how to answer (the
+    host says how), not the answer, unless the node takes it as one."""
+    return (
+        isinstance(received, Text)
+        and not node.help_is_answer
+        and walk.ctx.words.asks_help(received.text)
+    )
+
+
 def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if _asks_help(walk, node, received):
+        walk.reject(node, TYPE_IT if node.voice else N_("Type your answer."))
+        return
     if isinstance(received, Voice) and not node.voice:
         walk.reject(node, NO_VOICE)
         return
@@ -608,7 +623,7 @@ def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) ->
         walk.answer(node, value, ("🎤",))
         return
     if not isinstance(received, Text) or not received.text.strip():
-        walk.reject(node, N_("Please type your answer, or send a voice note."))
+        walk.reject(node, TYPE_IT)
         return
     text = received.text.strip()
     limit = node.max_length or DEFAULT_MAX_LENGTH
@@ -649,6 +664,9 @@ def _show(number: float | None) -> str:
 
 
 def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if _asks_help(walk, node, received):
+        walk.reject(node, SHARE_IT)
+        return
     if isinstance(received, Location):
         value = {"latitude": received.latitude, "longitude": received.longitude}
         walk.answer(node, value, ("📍",))
@@ -664,7 +682,7 @@ def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None
     if isinstance(received, Voice):
         walk.reject(node, NO_VOICE)
         return
-    walk.reject(node, N_("Please share a location, or type the name of the place."))
+    walk.reject(node, SHARE_IT)
 
 
 def _feed_consent(walk: _Walk, node: Node, received: Input, control: str | None) -> None:

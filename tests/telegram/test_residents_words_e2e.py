@@ -20,6 +20,16 @@ async def _onboard(tg: Harness, user: int = RESIDENT) -> None:
     assert tg.asked(user).endswith("What would you like to do?")
 
 
+async def _active_champion(tg: Harness, code: str) -> None:
+    await tg.core.db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO champions (participant_id, code, status, created_at) "
+            "VALUES (1, ?, 'active', '2026-11-01T10:00:00+00:00')",
+            (code,),
+        )
+    )
+
+
 async def _send_a_choice(tg: Harness, *, again: bool = False) -> None:
     await tg.tap(RESIDENT, PRIORITIES)
     if not again:  # answering again, the topic sent before is ticked already
@@ -66,12 +76,7 @@ async def test_after_stop_no_round_promises_no_message(tg: Harness) -> None:
 
 async def test_the_champion_invitation_is_a_message_of_its_own(tg: Harness) -> None:
     await _onboard(tg)
-    await tg.core.db.write(
-        lambda conn: conn.execute(
-            "INSERT INTO champions (participant_id, code, status, created_at) "
-            "VALUES (1, 'c-forward-me-0001', 'active', '2026-11-01T10:00:00+00:00')"
-        )
-    )
+    await _active_champion(tg, "c-forward-me-0001")
     before = len(tg.api.sent(RESIDENT))
     await tg.tap(RESIDENT, "🤝 Help others as a community champion")
     texts = tg.texts(RESIDENT)[before:]
@@ -103,16 +108,46 @@ async def test_help_typed_at_a_question_gets_help_then_the_question(tg: Harness)
     assert said.endswith("Beth hoffech chi ei wneud?")
 
 
-async def test_help_typed_where_words_are_the_answer_is_the_answer(tg: Harness) -> None:
+async def test_help_typed_where_words_are_the_answer_gets_help(tg: Harness) -> None:
     await tg.core.desk.seed_demo(STAFF)
     await _onboard(tg)
     await tg.tap(RESIDENT, PRIORITIES)
     await tg.tap(RESIDENT, "Safe streets")
     await tg.tap(RESIDENT, "✔️ Done")
     await tg.tap(RESIDENT, "Yes")
-    # "What else should we work on?" takes words: "help" is what they would like.
+    # "What else should we work on?" takes words, but "help" alone asks how: it was saved as
+    # "Something else: help" and read by staff.
     await tg.text(RESIDENT, "help")
-    assert "Something else: help" in tg.asked(RESIDENT)
+    said = tg.asked(RESIDENT)
+    assert said.startswith(HELP_START) and said.endswith("Type your answer, or send a voice note.")
+    assert "What else should we work on?" in said
+    await tg.text(RESIDENT, "?")
+    assert tg.asked(RESIDENT).startswith(HELP_START)
+    await tg.text(RESIDENT, "More help for carers")  # words with it: the answer
+    assert "Something else: More help for carers" in tg.asked(RESIDENT)
+    assert tg.rows("SELECT value_json FROM answers WHERE key = 'other'") == [
+        ('"More help for carers"',)
+    ]
+    # In the resident's language, at another question to type the answer to.
+    await tg.tap(RESIDENT, "Yes, send it")
+    await tg.command(RESIDENT, "language")
+    await tg.tap(RESIDENT, "Cymraeg")
+    await tg.tap(RESIDENT, "🌳 Dywedwch wrthon ni am rywbeth da yn eich ardal")
+    await tg.tap(RESIDENT, "🏠 Lle, fel neuadd, parc neu lyfrgell")
+    await tg.text(RESIDENT, "Cymorth")
+    assert tg.asked(RESIDENT).startswith("Pwyswch y botymau i ateb."), tg.asked(RESIDENT)
+    assert tg.rows("SELECT COUNT(*) FROM answers WHERE key = 'what'") == [(0,)]
+
+
+async def test_help_typed_for_support_goes_to_our_team(tg: Harness) -> None:
+    await _onboard(tg)
+    await _active_champion(tg, "c-help-me-00000001")
+    await tg.command(RESIDENT, "support")
+    await tg.text(RESIDENT, "help")  # asked what they need help with: this is their request
+    assert tg.texts(RESIDENT)[-1] == (
+        "Thank you. Our team has your message. Their answer will come here, in this chat."
+    )
+    assert tg.rows("SELECT request FROM support_requests") == [('"help"',)]
 
 
 async def test_an_option_is_found_by_some_of_its_words(tg: Harness) -> None:
