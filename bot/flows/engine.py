@@ -103,7 +103,7 @@ class _Walk:
                         continue
                     # Back at a question they answered ("No, change it", or Back): their
                     # choices are still ticked, to change rather than to make again.
-                    self.session = self.session.evolve(pending=self.chosen_before(node, options))
+                    self.session = self.session.evolve(pending=self.ticked_now(node, options))
                 if node.for_each and not self.items(node):
                     # Nothing to go through: an empty answer, and on.
                     node_id = self._finish_empty(node, {})
@@ -174,6 +174,15 @@ class _Walk:
         if node.options_from:
             return self.ctx.lists(node.options_from, self.session.answers)
         return node.options
+
+    def ticked_now(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
+        """What a multi_choice shows ticked as it is asked: the ticks it had when the resident
+        went Back from it before Done, if it offers the same options (not another project's
+        measures), else what was chosen before."""
+        left = self.session.left_ticked.get(node.id)
+        if left is not None and left[1] == tuple(o.id for o in options):
+            return left[0]
+        return self.chosen_before(node, options)
 
     def chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
         """What this session chose at a multi_choice before, or else what the resident chose
@@ -310,6 +319,7 @@ class _Walk:
             pending=(),
             revised=revised,
             taken_back=tuple(n for n in session.taken_back if n != node.id),
+            left_ticked={n: t for n, t in session.left_ticked.items() if n != node.id},
         )
         self.enter(self._next_of(node, option))
 
@@ -329,8 +339,21 @@ class _Walk:
         taken = session.taken_back
         if left is not None and left not in taken:
             taken = (*taken, left)
+        ticked = session.left_ticked
+        if left is not None and self.flow.node(left).kind is NodeKind.MULTI_CHOICE:
+            # Ticked but not sent with Done: kept for when they come back to it. Nothing
+            # ticked among other options (another project's measures, looked at) does not
+            # drop what they ticked among the first.
+            offered = tuple(o.id for o in self.options_for(self.flow.node(left)))
+            kept = ticked.get(left)
+            if session.pending or kept is None or kept[1] == offered:
+                ticked = {**ticked, left: (session.pending, offered)}
         self.session = session.evolve(
-            history=session.history[:-1], pending=(), revised=True, taken_back=taken
+            history=session.history[:-1],
+            pending=(),
+            revised=True,
+            taken_back=taken,
+            left_ticked=ticked,
         )
         self.enter(previous, returning=True)
 

@@ -226,3 +226,25 @@ async def test_after_stop_agreeing_measures_promises_no_news(tg: Harness) -> Non
     assert tg.asked(RESIDENT).startswith(
         "Thank you! Our team will look at everyone's ideas and agree the measures with you."
     )
+
+
+async def test_ticks_made_before_back_come_back_ticked(tg: Harness) -> None:
+    await tg.core.desk.seed_demo(STAFF)
+    await _onboard(tg)
+    await tg.tap(RESIDENT, "📏 Help decide how to judge a project")
+    await tg.tap(RESIDENT, "Warm homes advice sessions")
+    await tg.tap(RESIDENT, "Fewer people say their home is too cold")
+    await tg.tap(RESIDENT, "◀️ Back")  # to the project, before Done
+    await tg.tap(RESIDENT, "Walking group in the park")  # its own measures, none ticked
+    assert not any(label.startswith("✅") for label in tg.last(RESIDENT).labels)
+    await tg.tap(RESIDENT, "◀️ Back")
+    await tg.tap(RESIDENT, "Warm homes advice sessions")
+    assert "✅ Fewer people say their home is too cold" in tg.last(RESIDENT).labels
+    await tg.tap(RESIDENT, "◀️ Back")
+    await tg.command(RESIDENT, "language")  # another step in between: kept with the session
+    await tg.tap(RESIDENT, "English")
+    await tg.tap(RESIDENT, "Warm homes advice sessions")
+    assert "✅ Fewer people say their home is too cold" in tg.last(RESIDENT).labels
+    await tg.tap(RESIDENT, "✔️ Done")
+    await tg.tap(RESIDENT, "No")
+    assert tg.rows("SELECT measure_id FROM measure_votes") == [(4,)]
