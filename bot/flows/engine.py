@@ -220,6 +220,20 @@ class _Walk:
                 return of_these(before)
         return ()
 
+    def said_before(self, node: Node) -> tuple[str, ...]:
+        """A choice of the flow's own, not yet answered in this go: what a record the flow
+        writes holds under its key (`Context.recorded`), shown as a multi_choice shows its
+        ticks (a champion changing their sign-up sees whether they let us contact them)."""
+        if node.kind is not NodeKind.CHOICE or node.for_each or node.options_from:
+            return ()
+        if not node.save_as or node.save_as in self.session.answers:
+            return ()
+        for record in self.records:
+            before = self.ctx.recorded(record, node.save_as)
+            if before is not None:
+                return (before,) if node.option(before) is not None else ()
+        return ()
+
     @property
     def records(self) -> tuple[str, ...]:
         """The records this flow writes (`record:`), in the order its nodes name them."""
@@ -248,7 +262,7 @@ class _Walk:
             Ask(
                 node=node,
                 options=self.options_for(node),
-                selected=self.session.pending,
+                selected=self.session.pending or self.said_before(node),
                 controls=self.controls_for(node),
                 refresh=refresh,
                 placed=placed,
