@@ -248,3 +248,22 @@ async def test_ticks_made_before_back_come_back_ticked(tg: Harness) -> None:
     await tg.tap(RESIDENT, "✔️ Done")
     await tg.tap(RESIDENT, "No")
     assert tg.rows("SELECT measure_id FROM measure_votes") == [(4,)]
+
+
+async def test_which_champion_roles_are_paid_and_back_from_the_roles(tg: Harness) -> None:
+    await _onboard(tg)
+    await tg.tap(RESIDENT, "🤝 Help others as a community champion")
+    assert tg.asked(RESIDENT).endswith("Would you like to choose how you would help?")
+    await tg.tap(RESIDENT, "Which roles are paid?")
+    said = tg.asked(RESIDENT)
+    assert said.startswith("Some champion roles are paid and others are for volunteers."), said
+    assert "depends on the role and on the work Riverside Health Team has at the time" in said
+    await tg.tap(RESIDENT, "Yes")
+    roles = tg.last(RESIDENT)
+    assert (roles.text or "").startswith("Which would you like to do?")
+    assert "◀️ Back" in roles.labels  # the first roles question had none
+    await tg.tap(RESIDENT, "◀️ Back")
+    assert tg.asked(RESIDENT).endswith("Would you like to choose how you would help?")
+    await tg.tap(RESIDENT, "No, thanks")  # back to the menu, nothing recorded
+    assert tg.asked(RESIDENT).endswith("What would you like to do?")
+    assert tg.rows("SELECT COUNT(*) FROM champions") == [(0,)]
