@@ -57,6 +57,8 @@ QUESTIONS_CHANGED = N_(
 )
 THANKS_FOR_VOICE = N_("Thank you for your voice note.")
 NO_VOICE = N_("Sorry, we cannot use a voice note for this question. Please type your answer.")
+TYPE_IT = N_("Please type your answer, or send a voice note.")
+SHARE_IT = N_("Please share a location, or type the name of the place.")
 SKIPPED = N_("Skipped")
 NONE_CHOSEN = N_("None of these")
 
@@ -101,7 +103,7 @@ class _Walk:
                         continue
                     # Back at a question they answered ("No, change it", or Back): their
                     # choices are still ticked, to change rather than to make again.
-                    self.session = self.session.evolve(pending=self.chosen_before(node, options))
+                    self.session = self.session.evolve(pending=self.ticked_now(node, options))
                 if node.for_each and not self.items(node):
                     # Nothing to go through: an empty answer, and on.
                     node_id = self._finish_empty(node, {})
@@ -173,6 +175,15 @@ class _Walk:
             return self.ctx.lists(node.options_from, self.session.answers)
         return node.options
 
+    def ticked_now(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
+        """What a multi_choice shows ticked as it is asked: the ticks it had when the resident
+        went Back from it before Done, if it offers the same options (not another project's
+        measures), else what was chosen before."""
+        left = self.session.left_ticked.get(node.id)
+        if left is not None and left[1] == tuple(o.id for o in options):
+            return left[0]
+        return self.chosen_before(node, options)
+
     def chosen_before(self, node: Node, options: tuple[Option, ...]) -> tuple[str, ...]:
         """What this session chose at a multi_choice before, or else what the resident chose
         outside it: from its host list (`Context.chosen`), or for the flow's own options, what
@@ -209,6 +220,20 @@ class _Walk:
                 return of_these(before)
         return ()
 
+    def said_before(self, node: Node) -> tuple[str, ...]:
+        """A choice of the flow's own, not yet answered in this go: what a record the flow
+        writes holds under its key (`Context.recorded`), shown as a multi_choice shows its
+        ticks (a champion changing their sign-up sees whether they let us contact them)."""
+        if node.kind is not NodeKind.CHOICE or node.for_each or node.options_from:
+            return ()
+        if not node.save_as or node.save_as in self.session.answers:
+            return ()
+        for record in self.records:
+            before = self.ctx.recorded(record, node.save_as)
+            if before is not None:
+                return (before,) if node.option(before) is not None else ()
+        return ()
+
     @property
     def records(self) -> tuple[str, ...]:
         """The records this flow writes (`record:`), in the order its nodes name them."""
@@ -237,7 +262,7 @@ class _Walk:
             Ask(
                 node=node,
                 options=self.options_for(node),
-                selected=self.session.pending,
+                selected=self.session.pending or self.said_before(node),
                 controls=self.controls_for(node),
                 refresh=refresh,
                 placed=placed,
@@ -308,6 +333,7 @@ class _Walk:
             pending=(),
             revised=revised,
             taken_back=tuple(n for n in session.taken_back if n != node.id),
+            left_ticked={n: t for n, t in session.left_ticked.items() if n != node.id},
         )
         self.enter(self._next_of(node, option))
 
@@ -327,8 +353,21 @@ class _Walk:
         taken = session.taken_back
         if left is not None and left not in taken:
             taken = (*taken, left)
+        ticked = session.left_ticked
+        if left is not None and self.flow.node(left).kind is NodeKind.MULTI_CHOICE:
+            # Ticked but not sent with Done: kept for when they come back to it. Nothing
+            # ticked among other options (another project's measures, looked at) does not
+            # drop what they ticked among the first.
+            offered = tuple(o.id for o in self.options_for(self.flow.node(left)))
+            kept = ticked.get(left)
+            if session.pending or kept is None or kept[1] == offered:
+                ticked = {**ticked, left: (session.pending, offered)}
         self.session = session.evolve(
-            history=session.history[:-1], pending=(), revised=True, taken_back=taken
+            history=session.history[:-1],
+            pending=(),
+            revised=True,
+            taken_back=taken,
+            left_ticked=ticked,
         )
         self.enter(previous, returning=True)
 
@@ -598,7 +637,20 @@ def _feed_rank(walk: _Walk, node: Node, received: Input, control: str | None) ->
     walk.answer(node, list(order), tuple(labels[i] for i in order))
 
 
+def _asks_help(walk: _Walk, node: Node, received: Input) -> bool:
+    """ "help" typed alone where words are the answer: a question about how to answer (the
+    host says how), not the answer, unless the node takes it as one."""
+    return (
+        isinstance(received, Text)
+        and not node.help_is_answer
+        and walk.ctx.words.asks_help(received.text)
+    )
+
+
 def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if _asks_help(walk, node, received):
+        walk.reject(node, TYPE_IT if node.voice else N_("Type your answer."))
+        return
     if isinstance(received, Voice) and not node.voice:
         walk.reject(node, NO_VOICE)
         return
@@ -608,7 +660,7 @@ def _feed_text(walk: _Walk, node: Node, received: Input, control: str | None) ->
         walk.answer(node, value, ("🎤",))
         return
     if not isinstance(received, Text) or not received.text.strip():
-        walk.reject(node, N_("Please type your answer, or send a voice note."))
+        walk.reject(node, TYPE_IT)
         return
     text = received.text.strip()
     limit = node.max_length or DEFAULT_MAX_LENGTH
@@ -649,6 +701,9 @@ def _show(number: float | None) -> str:
 
 
 def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None) -> None:
+    if _asks_help(walk, node, received):
+        walk.reject(node, SHARE_IT)
+        return
     if isinstance(received, Location):
         value = {"latitude": received.latitude, "longitude": received.longitude}
         walk.answer(node, value, ("📍",))
@@ -664,7 +719,7 @@ def _feed_location(walk: _Walk, node: Node, received: Input, control: str | None
     if isinstance(received, Voice):
         walk.reject(node, NO_VOICE)
         return
-    walk.reject(node, N_("Please share a location, or type the name of the place."))
+    walk.reject(node, SHARE_IT)
 
 
 def _feed_consent(walk: _Walk, node: Node, received: Input, control: str | None) -> None:

@@ -116,6 +116,9 @@ class Node:
     items_from: str | None = None  # rank: the save_as key of an earlier multi_choice
     max_length: int | None = None  # text
     voice: bool = True  # text, location: a voice note is an answer (false: it is refused)
+    # text, location: "help" (or "?", or the resident's word for it) typed alone is the answer,
+    # not a question about how to answer (a request for help from our team)
+    help_is_answer: bool = False
     ask_if_one: bool = True  # choice: false answers with the only option without asking
     no_match: str | None = None  # choice: said when typed words match no option (a msgid)
     min_value: float | None = None  # number

@@ -30,6 +30,11 @@ class Session:
     revised: bool = False
     # Questions gone back past and not answered again since: their answers are taken back.
     taken_back: tuple[str, ...] = ()
+    # Ticks a multi_choice had when the resident went Back from it before Done, by node id,
+    # with the options it offered then: coming back to the same options, they are ticked again.
+    left_ticked: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict, hash=False
+    )
 
     @property
     def active(self) -> bool:
@@ -56,6 +61,11 @@ class Session:
             state["revised"] = True
         if self.taken_back:
             state["taken_back"] = list(self.taken_back)
+        if self.left_ticked:
+            state["left_ticked"] = {
+                node: [list(ticked), list(offered)]
+                for node, (ticked, offered) in self.left_ticked.items()
+            }
         return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -74,6 +84,10 @@ class Session:
             status=status,
             revised=bool(state.get("revised", False)),
             taken_back=tuple(state.get("taken_back", ())),
+            left_ticked={
+                node: (tuple(ticked), tuple(offered))
+                for node, (ticked, offered) in state.get("left_ticked", {}).items()
+            },
         )
 
 

@@ -34,9 +34,14 @@ class Words(Protocol):
         """yes or no, if the text says so."""
         ...
 
+    def asks_help(self, typed: str) -> bool:
+        """True when the text alone asks how to use the bot ("help", "?")."""
+        ...
+
 
 ENGLISH_CONTROLS = {"skip": SKIP, "back": BACK, "done": DONE, "cancel": CANCEL}
 ENGLISH_YES_NO = {"yes": CONSENT_YES, "y": CONSENT_YES, "no": CONSENT_NO, "n": CONSENT_NO}
+ENGLISH_HELP = frozenset({"help", "?"})
 
 
 # Direction marks and isolates: invisible, and in right-to-left catalogs around every Latin
@@ -110,6 +115,10 @@ class PlainWords:
     def consent(self, typed: str) -> str | None:
         """yes/y or no/n."""
         return ENGLISH_YES_NO.get(fold(typed))
+
+    def asks_help(self, typed: str) -> bool:
+        """help or ?."""
+        return fold(typed) in ENGLISH_HELP
 
 
 PLAIN = PlainWords()

@@ -73,7 +73,7 @@ def question(
         lines.append(hint)
     buttons = tuple(
         Button(
-            ("✅ " if o.id in ask.selected and node.kind is NodeKind.MULTI_CHOICE else "")
+            ("✅ " if o.id in ask.selected and node.kind in _MARKED else "")
             + tr.label(o.label, o.context),
             o.id,
             selected=o.id in ask.selected,
@@ -92,6 +92,10 @@ def question(
         wants_location=node.kind is NodeKind.LOCATION,
         wants_text=node.kind in (NodeKind.TEXT, NodeKind.NUMBER, NodeKind.LOCATION),
     )
+
+
+# Kinds whose chosen options are shown on their buttons: a choice's is its earlier answer.
+_MARKED = frozenset({NodeKind.MULTI_CHOICE, NodeKind.CHOICE})
 
 
 def _hint(ask: Ask, tr: Translator) -> str | None:

@@ -205,11 +205,6 @@ class Step:
             received = Choose(received.option_id if isinstance(received, Choose) else "", STALE)
         session = _session(stored)
         if isinstance(received, Text) and _sets_area(flow, session.node_id):
-            if self.host.words(self.locale).asks_help(received.text):
-                # Not an area: kept as one, "help" was listed among the areas staff read.
-                self.say(texts.HELP)
-                self.repeat()
-                return
             # A whole postcode typed for the area is kept as its district, in the session and
             # the answers as on the participant: it is all the question asks for.
             received = Text(places.coarse(received.text))

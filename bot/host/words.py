@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
-from bot.flows.words import PLAIN, fold, index_in, is_typed_plainly, to_number
+from bot.flows.words import ENGLISH_HELP, PLAIN, fold, index_in, is_typed_plainly, to_number
 from bot.host.render import CONTROL_LABELS
 from bot.i18n.catalogs import Translator
 from bot.i18n.markers import N_
@@ -43,7 +43,7 @@ class TranslatedWords:
             **dict.fromkeys(_listed(tr, NO_WORDS), CONSENT_NO),
             **dict.fromkeys(_listed(tr, YES_WORDS), CONSENT_YES),
         }
-        self._help = {"help", "?"} | _listed(tr, HELP_WORDS)
+        self._help = ENGLISH_HELP | _listed(tr, HELP_WORDS)
 
     def option(self, typed: str, options: Sequence[Option]) -> Option | None:
         """By number, translated label, or id and English label."""

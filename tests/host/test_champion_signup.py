@@ -64,7 +64,8 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
 
     out = await host.begin(WHO, "champions")
     assert "Do you want to change your answers?" in _question(out.replies).text
-    replies = await tap("yes", "waiting")
+    await tap("yes", "waiting")
+    replies = await tap("yes", "offer")
     assert _ticked(replies) == ["✅ Connector"]
     replies = await tap("not-sure", "roles")  # stands alone: Connector is unticked
     assert _ticked(replies) == ["✅ I am not sure yet"]
@@ -78,7 +79,8 @@ async def test_changing_a_sign_up_starts_from_the_earlier_choices(
     replies = await tap("varies", "availability")  # stands alone: the others go
     assert _ticked(replies) == ["✅ It changes"]
     await tap("_done", "availability")
-    await tap("_skip", "skills")
+    replies = await tap("_skip", "skills")
+    assert _ticked(replies) == ["✅ Yes"]  # they let us contact them
     await tap("yes", "contact")
 
     found = await db.read(lambda conn: real(conn, 1))
@@ -139,6 +141,7 @@ async def test_another_language_asks_which_and_staff_read_it(host: Host, db: Dat
 
     await db.write(consented)
     await host.begin(WHO, "champions")
+    await host.handle(WHO, Choose("yes", "offer"))
     await host.handle(WHO, Choose("connector", "roles"))
     await host.handle(WHO, Choose("_done", "roles"))
     await host.handle(WHO, Choose("other", "languages"))

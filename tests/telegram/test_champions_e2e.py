@@ -426,11 +426,12 @@ async def test_a_retired_champion_may_offer_to_help_again(tg: Harness) -> None:
     await tg.tap(NIA, "🤝 Help others as a community champion")
     assert tg.asked(NIA).endswith("Would you like to offer to help again?")
     await tg.tap(NIA, "Yes")
+    await tg.tap(NIA, "Yes")  # to choose how they would help
     await tg.tap(NIA, "✔️ Done")  # their roles, languages and times are ticked from before
     await tg.tap(NIA, "✔️ Done")
     await tg.tap(NIA, "✔️ Done")
     await tg.tap(NIA, "Skip")
-    await tg.tap(NIA, "Yes")
+    await tg.tap(NIA, "✅ Yes")  # what they said before, marked
     assert tg.asked(NIA).startswith("Thank you for offering to help!")
     assert tg.rows("SELECT status, approved_at, roles FROM champions") == [
         ("interested", None, '["connector"]')

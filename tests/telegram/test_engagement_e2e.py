@@ -315,6 +315,7 @@ async def test_measures_in_telegram(tg: Harness) -> None:
 async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:
     await _onboard(tg, RESIDENT)
     await tg.tap(RESIDENT, "🤝 Help others as a community champion")
+    await tg.tap(RESIDENT, "Yes")
     await tg.tap(RESIDENT, "Connector")
     await tg.tap(RESIDENT, "✔️ Done")
     await tg.tap(RESIDENT, "Polski")

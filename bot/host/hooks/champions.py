@@ -41,6 +41,7 @@ def _signed_up(view: View) -> Answers:
         "roles": list(found.roles),
         "languages": list(found.languages),
         "availability": list(found.availability),
+        "may_contact": "yes" if found.may_contact else "no",
     }
 
 
