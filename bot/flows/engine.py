@@ -592,8 +592,11 @@ def _feed_multi(walk: _Walk, node: Node, received: Input, control: str | None) -
             else:
                 walk.reject(node, N_("Please choose at least one, then tap Done."))
             return
+        # Echoed in the order of the buttons, as the resident sees them ticked; kept in the
+        # order ticked, which a ranking after it starts from.
         labels = {o.id: o.label for o in options}
-        walk.answer(node, list(selected), tuple(labels.get(s, s) for s in selected))
+        shown = [o.label for o in options if o.id in selected]
+        walk.answer(node, list(selected), (*shown, *(s for s in selected if s not in labels)))
         return
     option = _pick(walk, options, received)
     if option is None:

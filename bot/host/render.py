@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache, reduce
 
+from babel import Locale
 from babel.numbers import format_decimal
 
 from bot.flows.engine import MOVED_ON
@@ -46,9 +48,21 @@ def render(
         elif isinstance(event, Ask) and session_id is not None:
             replies.append(question(event, tr, session_id, common))
         elif isinstance(event, Answered) and session_id is not None:
-            shown = "; ".join(tr.label(s, event.context) for s in event.shown)
+            shown = listed([tr.label(s, event.context) for s in event.shown], tr.locale)
             replies.append(Confirmation(session_id, event.node_id, "✅ " + shown))
     return replies
+
+
+def listed(labels: list[str], locale: str) -> str:
+    """Labels joined by the language's list separator (CLDR: ", ", Urdu "، ", Arabic " و"):
+    a Latin ";" between right-to-left words read wrong. Not `format_list`'s "A, B and C":
+    labels have "and" of their own ("Mental health and loneliness and Being more active")."""
+    return reduce(_separator(locale).format, labels) if labels else ""
+
+
+@cache
+def _separator(locale: str) -> str:
+    return str(Locale.parse(locale).list_patterns["standard"]["middle"])
 
 
 def question(

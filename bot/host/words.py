@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
 from bot.flows.words import ENGLISH_HELP, PLAIN, fold, index_in, is_typed_plainly, to_number
@@ -61,9 +64,29 @@ class TranslatedWords:
                 return found
         return (
             PLAIN.option(typed, options)
+            or self._by_language_name(text, options)
             or _by_other_words(typed, options)
             or self._by_some_words(text, options)
         )
+
+    def _by_language_name(self, text: str, options: Sequence[Option]) -> Option | None:
+        """A language's option by any of its names, babel's: in its own language ("polski"),
+        the resident's ("Pwyleg") or English ("Polish"). Welsh puts a mutated name after
+        some words ("yn Gymraeg", "yng Nghymraeg"): read as its radical when it names no
+        other option."""
+        names = {o.id: _language_names(o.id, self.tr.locale) for o in options}
+        # Only options that are a language by their label: an id such as "no" is not Norsk.
+        names = {
+            o.id: names[o.id]
+            for o in options
+            if names[o.id] & {fold(o.label), fold(self.tr.label(o.label, o.context))}
+        }
+        found = next((o for o in options if text in names.get(o.id, ())), None)
+        if found is not None or self.tr.locale != "cy":
+            return found
+        radicals = _welsh_radicals(text)
+        meant = [o for o in options if radicals & names.get(o.id, frozenset())]
+        return meant[0] if len(meant) == 1 else None
 
     def _by_some_words(self, text: str, options: Sequence[Option]) -> Option | None:
         """The one option whose label has every typed word, or a word starting with it:
@@ -125,6 +148,49 @@ def _words(text: str) -> list[str]:
 def _listed(tr: Translator, msgid: str) -> set[str]:
     """The words of a translated, comma-separated list, as typed words are compared."""
     return {fold(word) for word in tr.gettext(msgid).split(",") if word.strip()}
+
+
+@lru_cache(maxsize=1024)  # options' ids, a few dozen in use; staff's are numbers
+def _language_names(code: str, locale: str) -> frozenset[str]:
+    """The names of the language `code` (if it is one), as typed words are compared."""
+    try:
+        language = Locale.parse(code)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return frozenset()
+    names = (language.get_display_name(where) for where in (code, locale, "en"))
+    return frozenset(fold(name) for name in names if name)
+
+
+# Welsh mutations of a word's first letters, each with the radicals it may come from: nasal
+# (c → ngh), aspirate (c → ch) and soft (c → g; a g is dropped: see `_welsh_radicals`).
+_MUTATED = (
+    ("ngh", ("c",)),
+    ("mh", ("p",)),
+    ("nh", ("t",)),
+    ("ng", ("g",)),
+    ("ch", ("c",)),
+    ("ph", ("p",)),
+    ("th", ("t",)),
+    ("dd", ("d",)),
+    ("g", ("c",)),
+    ("b", ("p",)),
+    ("d", ("t",)),
+    ("f", ("b", "m")),
+    ("l", ("ll",)),
+    ("r", ("rh",)),
+    ("m", ("b",)),
+    ("n", ("d",)),
+)
+
+
+def _welsh_radicals(word: str) -> set[str]:
+    """The words a mutated Welsh word may be ("gymraeg" → "cymraeg", "ramadeg" →
+    "gramadeg"): candidates only, to be matched against words known."""
+    radicals = {"g" + word}
+    for mutated, radical in _MUTATED:
+        if word.startswith(mutated):
+            radicals |= {r + word[len(mutated) :] for r in radical}
+    return radicals
 
 
 def _by_other_words(typed: str, options: Sequence[Option]) -> Option | None:

@@ -68,9 +68,13 @@ async def stats(desk: StaffDesk, actor: Actor, champion_id: int) -> str:
 def _stats(conn: Tx, champion_id: int, channel: str) -> str:
     found = _champion(conn, champion_id, channel)
     figures = referral_stats(conn, champion_id, FLOWS)
+    approved = (found.approved_at or "-")[:10]
+    first = (found.first_approved_at or "")[:10]
+    if first and first != approved:
+        approved += f" (first approved {first})"
     lines = [
-        f"Champion {found.id} [{status_word(found.status)}], approved "
-        f"{(found.approved_at or '-')[:10]}; roles {', '.join(found.roles) or '-'}",
+        f"Champion {found.id} [{status_word(found.status)}], approved {approved}; "
+        f"roles {', '.join(found.roles) or '-'}",
         f"Joined through their link: {figures.joined.text()}",
     ]
     lines += [f"  finished {flow}: {figures.finished[flow].text()}" for flow in FLOWS]

@@ -274,6 +274,7 @@ TIME_COLUMNS = frozenset(
         "updated_at",
         "adopted_at",
         "approved_at",
+        "first_approved_at",
         "reviewed_at",
         "send_at",
         "started_at",

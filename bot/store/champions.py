@@ -44,8 +44,9 @@ class Champion:
     skills: Any
     may_contact: bool
     created_at: str
-    approved_at: str | None
+    approved_at: str | None  # the latest approval: cleared when a retired champion offers again
     other_languages: str | None = None
+    first_approved_at: str | None = None  # kept through retiring and offering again
 
 
 def declined(champion: Champion) -> bool:
@@ -63,7 +64,8 @@ def save_signup(conn: Tx, participant_id: int, code: str, signup: SignUp, now: s
         "languages = excluded.languages, availability = excluded.availability, "
         "skills = excluded.skills, may_contact = excluded.may_contact, "
         "other_languages = excluded.other_languages, "
-        # A retired champion offering to help again waits for staff's yes, as anyone new.
+        # A retired champion offering to help again waits for staff's yes, as anyone new
+        # (first_approved_at still says when they first served).
         "approved_at = CASE WHEN status = 'ended' THEN NULL ELSE approved_at END, "
         "status = CASE WHEN status = 'ended' THEN 'interested' ELSE status END",
         (
@@ -146,10 +148,12 @@ def set_status(conn: Tx, champion_id: int, status: str, now: str) -> bool:
     cur = conn.execute(
         "UPDATE champions SET approved_at = CASE WHEN ? = 'active' "
         "THEN COALESCE(approved_at, ?) ELSE approved_at END, "
+        "first_approved_at = CASE WHEN ? = 'active' "
+        "THEN COALESCE(first_approved_at, approved_at, ?) ELSE first_approved_at END, "
         # Becoming active (approved, or back from a pause) starts the check-in month anew.
         "last_checkin_at = CASE WHEN ? = 'active' AND status != 'active' THEN ? "
         "ELSE last_checkin_at END, status = ? WHERE id = ?",
-        (status, now, status, now, status, champion_id),
+        (status, now, status, now, status, now, status, champion_id),
     )
     return cur.rowcount == 1
 
@@ -191,4 +195,5 @@ def _champion(r: sqlite3.Row) -> Champion:
         r["created_at"],
         r["approved_at"],
         r["other_languages"],
+        r["first_approved_at"],
     )

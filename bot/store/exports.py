@@ -76,7 +76,8 @@ QUERIES: dict[str, str] = {
     "place, share_exact, who_for, may_contact, status, created_at, reviewed_at "
     "FROM assets ORDER BY id",
     "champions": "SELECT id, participant_id AS participant, status, roles, languages, "
-    "other_languages, availability, skills, may_contact, created_at, approved_at "
+    "other_languages, availability, skills, may_contact, created_at, approved_at, "
+    "first_approved_at "
     "FROM champions ORDER BY id",
     "referrals": "SELECT participant_id AS participant, champion_id, created_at "
     "FROM referrals ORDER BY created_at, participant_id",

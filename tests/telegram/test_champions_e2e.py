@@ -451,3 +451,22 @@ async def test_a_champion_approved_at_the_command_line_is_sent_their_link(tg: Ha
         "Good news: you are now a community champion! Thank you. Here is your own link. "
         f"When people join through it, we know they came through you:\n{LINK}"
     )
+
+
+async def test_a_status_notice_overtaken_before_it_went_is_not_counted_as_sent(
+    tg: Harness,
+) -> None:
+    # Paused at the command line, then reactivated in Telegram (told at once) before the
+    # running bot sent the pause: nothing was sent, but the ledger said "sent".
+    await _champion(tg)
+    at_the_command_line = Actor("cli:sam", Role.ADMIN, "cli")
+    await tg.core.desk.set_champion(at_the_command_line, 1, "paused")
+    await _staff(tg, "/champion_reactivate 1")
+    told = len(tg.api.sent(NIA))
+    await tg.bot.app.bot_data["services"].jobs.sweep()
+    await _sent_out(tg)
+    assert len(tg.api.sent(NIA)) == told  # "paused" never came after "active again"
+    assert tg.rows(
+        "SELECT json_extract(b.content, '$.notice'), d.state, d.error FROM deliveries d "
+        "JOIN broadcasts b ON b.id = d.broadcast_id WHERE b.kind = 'champion'"
+    ) == [("paused", "failed", "skipped: nothing to send")]

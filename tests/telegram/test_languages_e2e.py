@@ -13,6 +13,21 @@ def tr(code: str, text: str, **params: object) -> str:
     return CATALOGS.get(code).gettext(text, **params)
 
 
+async def _onboard(
+    tg: Harness, user: int, code: str, area: str, payload: str | None = None
+) -> None:
+    """`user`, whose phone is in `code`, agrees, gives their area and skips the rest."""
+    tg.api.send_command(user, "start", payload, language_code=code)
+    await tg.settle()
+    tg.api.tap(user, tr(code, "Yes, I agree"))
+    await tg.settle()
+    tg.api.send_text(user, area, language_code=code)
+    await tg.settle()
+    # "Would you answer a few questions?": its answers are translated for that question.
+    tg.api.tap(user, CATALOGS.get(code).pgettext("yes/no: would you", "No, thanks"))
+    await tg.settle()
+
+
 async def test_a_polish_phone_gets_polish_from_the_first_message(tg: Harness) -> None:
     tg.api.send_command(3001, "start", language_code="pl")
     await tg.settle()
@@ -33,18 +48,10 @@ async def test_a_polish_phone_gets_polish_from_the_first_message(tg: Harness) ->
 
 async def test_arabic_onboarding_reads_right_to_left(tg: Harness) -> None:
     user = 3002
-    tg.api.send_command(user, "start", language_code="ar")
-    await tg.settle()
+    await _onboard(tg, user, "ar", "حي الزهور")
     welcome = tg.api.sent(user)[0].text or ""
     # The inserted English name is isolated so it cannot scramble the Arabic sentence.
     assert f"{FSI}Riverside Health Team{PDI}" in welcome
-    tg.api.tap(user, tr("ar", "Yes, I agree"))
-    await tg.settle()
-    tg.api.send_text(user, "حي الزهور", language_code="ar")
-    await tg.settle()
-    # "Would you answer a few questions?": its answers are translated for that question.
-    tg.api.tap(user, CATALOGS.get("ar").pgettext("yes/no: would you", "No, thanks"))
-    await tg.settle()
     assert tg.asked(user).endswith(tr("ar", "What would you like to do?"))
     assert tg.rows("SELECT locale, area, consent_at IS NOT NULL FROM participants") == [
         ("ar", "حي الزهور", 1)
@@ -81,3 +88,21 @@ async def test_start_after_stop_says_news_will_come_again_in_polish(tg: Harness)
         "your postcode (like CF10).",
     )
     assert tg.asked(user).startswith(f"Znowu będziesz dostawać od nas wiadomości.\n\n{question}")
+
+
+async def test_ticked_answers_are_echoed_with_the_language_s_own_separator(tg: Harness) -> None:
+    # Urdu read "✅ ⁨Polski⁩; ⁨English⁩": a Latin ";", and in the order tapped, not as the
+    # buttons are.
+    user = 3005
+    await _onboard(tg, user, "ur", "Grangetown", "flow-champions")
+    assert tg.asked(user).endswith(tr("ur", "Choose as many as you like, then tap Done."))
+    for tapped in ("Connector", "Health champion", "✔️ Done"):
+        tg.api.tap(user, tr("ur", tapped))
+        await tg.settle()
+    roles = tg.texts(user)[-2]
+    assert roles.endswith(f"✅ {tr('ur', 'Health champion')}، {tr('ur', 'Connector')}")
+    for tapped in ("Polski", "English", "✔️ Done"):
+        tg.api.tap(user, tr("ur", tapped))
+        await tg.settle()
+    languages = tg.texts(user)[-2]
+    assert languages.endswith(f"✅ {FSI}English{PDI}، {FSI}Polski{PDI}")

@@ -37,7 +37,8 @@ async def test_multi_select_ticks_in_place_then_done(tg: Harness) -> None:
         "Safe streets",
     ]
     await tg.tap(AMINA, "✔️ Done")
-    assert tg.api.sent(AMINA)[count - 1].text.endswith("✅ Parks; Healthy food")
+    # Echoed as the buttons are; ranked from the order they were ticked in.
+    assert tg.api.sent(AMINA)[count - 1].text.endswith("✅ Healthy food, Parks")
     rank = tg.last(AMINA)
     assert rank.text.startswith("Which matters most?")
     assert rank.labels[:2] == ["Parks", "Healthy food"]

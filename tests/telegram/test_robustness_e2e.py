@@ -52,6 +52,30 @@ async def test_residents_already_taking_part_are_not_referrals(tg: Harness) -> N
     assert _referral_of(tg, BEN) == []
 
 
+async def test_a_resident_who_stopped_and_taps_a_champion_s_link_is_told_news_is_on(
+    tg: Harness,
+) -> None:
+    await _champion(tg, "c-first")
+    await tg.command(BEN, "start")
+    await tg.tap(BEN, "Yes, I agree")
+    await tg.command(BEN, "stop")
+    before = len(tg.texts(BEN))
+    await tg.command(BEN, "start", "c-first")
+    # Told plainly, as a plain /start after /stop tells them, and not counted as the
+    # champion's: they were taking part already.
+    assert tg.texts(BEN)[before].startswith("You will get news from us again.")
+    assert tg.rows("SELECT opted_out_at FROM participants WHERE channel_user_id = ?", str(BEN)) == [
+        (None,)
+    ]
+    assert _referral_of(tg, BEN) == []
+    # Someone who stopped before agreeing to take part joins through the link: theirs.
+    await tg.command(AMINA, "start")
+    await tg.command(AMINA, "stop")
+    await tg.command(AMINA, "start", "c-first")
+    await tg.tap(AMINA, "Yes, I agree")
+    assert _referral_of(tg, AMINA) == [("c-first",)]
+
+
 async def test_unknown_and_malformed_codes_are_ignored_politely(
     tg: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -176,6 +176,27 @@ async def test_a_champion_s_page_shows_what_they_offered_and_reading_it_is_audit
     ) == [("residents.read", str(champion_id))]
 
 
+async def test_a_champion_approved_again_shows_when_they_were_first_approved(web: Web) -> None:
+    now = web.clock().isoformat()
+
+    def champion(conn: object) -> int:
+        person = participants.find_or_create(conn, "telegram", "557", "557", now)  # type: ignore[arg-type]
+        offered = SignUp(("connector",), ("cy",), (), None, True)
+        champions.save_signup(conn, person.id, "c-web3", offered, now)  # type: ignore[arg-type]
+        found = champions.of_participant(conn, person.id)  # type: ignore[arg-type]
+        assert found is not None
+        for status, at in (("active", "2025-03-01"), ("ended", "2026-06-01")):
+            champions.set_status(conn, found.id, status, at)  # type: ignore[arg-type]
+        champions.save_signup(conn, person.id, "c-web3", offered, now)  # type: ignore[arg-type]
+        champions.set_status(conn, found.id, "active", now)  # type: ignore[arg-type]
+        return found.id
+
+    champion_id = await web.core.db.write(champion)
+    await web.sign_in(Role.VIEWER, "vera")
+    page = await (await web.client.get(f"/champions/{champion_id}")).text()
+    assert "approved 2026-11-25 (first approved 2025-03-01)" in page
+
+
 async def test_staff_are_invited_given_a_role_and_removed_by_an_admin(web: Web) -> None:
     csrf = await web.sign_in(Role.ADMIN, "amina")
     form = {"csrf": csrf, "role": "viewer", "name": "Vera"}
