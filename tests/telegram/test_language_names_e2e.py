@@ -16,6 +16,7 @@ async def _welsh_champion_offer(tg: Harness, user: int) -> None:
     await tg.tap(user, CY.gettext("Yes, I agree"))
     await tg.text(user, "Grangetown", language_code="cy")
     await tg.tap(user, CY.pgettext("yes/no: would you", "No, thanks"))
+    await tg.tap(user, CY.pgettext("yes/no: would you", "Yes"))
     await tg.tap(user, CY.gettext("Connector"))
     await tg.tap(user, CY.gettext("✔️ Done"))
     assert CY.gettext("Which languages do you speak?") in tg.asked(user)

@@ -95,6 +95,8 @@ async def test_ticked_answers_are_echoed_with_the_language_s_own_separator(tg: H
     # buttons are.
     user = 3005
     await _onboard(tg, user, "ur", "Grangetown", "flow-champions")
+    tg.api.tap(user, CATALOGS.get("ur").pgettext("yes/no: would you", "Yes"))
+    await tg.settle()
     assert tg.asked(user).endswith(tr("ur", "Choose as many as you like, then tap Done."))
     for tapped in ("Connector", "Health champion", "✔️ Done"):
         tg.api.tap(user, tr("ur", tapped))
