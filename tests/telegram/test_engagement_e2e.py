@@ -189,6 +189,28 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
     ]
 
 
+async def test_a_milestone_added_twice_is_refused_and_one_can_be_removed(tg: Harness) -> None:
+    await _staff(tg, "/round_open 2099-01-31")
+    await _staff(tg, "/initiative_add 1 Walking group")
+    assert (await _staff(tg, "/milestone_add 1 2099-01-31 Amina First walk")).startswith(
+        "Added milestone 1"
+    )
+    assert (await _staff(tg, "/milestone_add 1 2099-01-31 Amina First walk")) == (
+        "Not done: Initiative 1 already has that milestone: milestone 1, due 2099-01-31, owner "
+        "Amina: First walk. Nothing was added."
+    )
+    assert (await _staff(tg, "/milestone_remove 1")) == (
+        "Removed milestone 1 of initiative 1 (due 2099-01-31, owner Amina: First walk)."
+    )
+    assert (await _staff(tg, "/milestones 1")) == "Initiative 1 has no milestones yet."
+    history = (await _staff(tg, "/initiative_history 1")).splitlines()
+    assert history[-2].endswith("milestone 1 removed, due 2099-01-31, owner Amina: First walk")
+    assert tg.rows("SELECT action FROM audit_log WHERE action LIKE 'milestone.%'") == [
+        ("milestone.add",),
+        ("milestone.remove",),
+    ]
+
+
 async def test_news_that_tells_residents_nothing_new_is_refused_in_telegram(
     tg: Harness,
 ) -> None:

@@ -114,6 +114,30 @@ async def test_measures_and_milestones_from_the_initiative_page(web: Web) -> Non
     assert "Book the park" not in await (await web.client.get("/")).text()
     assert await _audited(web, "milestone.done") == [("web:bryn", "web")]
 
+    # The same again is refused; a wrong one is removed after a page asking to confirm.
+    said = await (await web.client.post("/initiatives/1/milestones", data=data)).text()
+    assert "Not done: Initiative 1 already has that milestone: milestone 1" in said
+    wrong = {"csrf": csrf, "title": "Book the pub", "due": "2026-12-02", "owner": "Bryn"}
+    await web.client.post("/initiatives/1/milestones", data=wrong)
+    page = await (await web.client.get("/initiatives/1")).text()
+    assert '<a href="/milestones/2/remove">Remove</a>' in page
+    asked = await (await web.client.get("/milestones/2/remove")).text()
+    assert "Remove milestone 2?" in asked and "Book the pub · due 2026-12-02" in asked
+    assert await web.rows("SELECT COUNT(*) FROM initiative_milestones") == [(2,)]
+    web.clock.move(minutes=5)
+    said = await (await web.client.post("/milestones/2/remove", data={"csrf": csrf})).text()
+    assert "Removed milestone 2." in said
+    assert await web.rows("SELECT title FROM initiative_milestones") == [("Book the park",)]
+    assert await _audited(web, "milestone.remove") == [("web:bryn", "web")]
+    history = said[said.index('id="history-h"') :]
+    assert "2026-11-25 10:30 · web:bryn · milestone 1 added, due 2026-12-01, owner Bryn: " in (
+        history
+    )
+    assert "· web:bryn · milestone 1 done on 2026-11-25: Book the park" in history
+    assert "2026-11-25 10:35 · web:bryn · milestone 2 removed, due 2026-12-02, owner Bryn: " in (
+        history
+    )
+
 
 async def test_champions_are_approved_and_their_requests_answered(web: Web) -> None:
     now = web.clock().isoformat()
