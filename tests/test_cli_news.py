@@ -142,7 +142,8 @@ def test_nobody_told_says_why(admin: tuple) -> None:
     out = run("admin", "initiative-update", "1", "--status", "active")
     assert out == (
         "Updated initiative 1.\n\nThe news: Nobody will be told. Of the <5 people who chose "
-        "initiative 1's topics, evaluated it, or whose suggestion was linked to it: "
+        "initiative 1's topics, evaluated it, voted for or proposed its measures, or whose "
+        "suggestion was linked to it: "
         "<5 sent /stop, <5 did not agree to take part."
     )
     out = run("broadcast", "area:Nowhere", "--text", "Hello")

@@ -169,7 +169,8 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
     )
     assert (await _staff(tg, "/initiative_update 1 active We held the first walk")) == (
         "Updated initiative 1.\n\nThe news: Nobody will be told: there are no people who "
-        "chose initiative 1's topics, evaluated it, or whose suggestion was linked to it."
+        "chose initiative 1's topics, evaluated it, voted for or proposed its measures, or "
+        "whose suggestion was linked to it."
     )
     assert (await _staff(tg, "/initiative_update 1 sleeping")) == (
         "Not done: Status must be one of: planned, active, paused, finished."
@@ -332,6 +333,15 @@ async def test_measures_in_telegram(tg: Harness) -> None:
         ('{"en": "Lower heating bills"}', "suggested")  # a resident's idea waits for staff
     ]
     assert (await _staff(tg, "/measure_adopt 5")) == "Measure 5 adopted."
+    # Only voting and proposing, they chose none of its topics and rated nothing: its news
+    # ("you said, we did") is still theirs.
+    said = await _staff(tg, "/initiative_update 2 active The first session is on Monday")
+    assert "<5 people will be told" in said, said
+    services = tg.bot.app.bot_data["services"]
+    await asyncio.gather(*services.jobs.running.values())
+    await tg.settle()
+    news = [m.text or m.caption or "" for m in tg.api.sent(RESIDENT)]
+    assert any("The first session is on Monday" in text for text in news), news
 
 
 async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:

@@ -99,7 +99,8 @@ def statement(conn: Tx, options: Options) -> Statement:
                 ),
                 note="Counted from the delivery ledger: people (not messages) sent at least one "
                 "message of the initiative's own news ('you said, we did', to everyone who "
-                "chose its topics or evaluated it), and of the results of the rounds whose "
+                "chose its topics, evaluated it, voted for or proposed its measures, or whose "
+                "suggestion was linked to it), and of the results of the rounds whose "
                 "topics it answers. "
                 "Check-ins that ask how it is going are not feedback and are not counted.",
             ),
