@@ -221,6 +221,10 @@ async def test_milestones_due_or_done_in_the_period_are_in_the_report(db: Databa
 async def test_outcome_a_evaluations_per_adopted_measure(db: Database) -> None:
     ids = await db.write(_evaluation_world)
     m = measure_of(await make(db), "2 outcome a")
+    assert m.tables[0].title == (
+        "Evaluations received per adopted measure (ratings as residents tapped them: "
+        "1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well)"
+    )
     rows = {r[0]: r for r in m.tables[0].rows}
     assert rows[ids["m_monitored"]][-2:] == (1, 4.0)
     assert rows[ids["m_results"]][-2:] == (0, "")

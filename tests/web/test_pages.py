@@ -687,14 +687,16 @@ async def test_an_initiatives_page_hides_counts_below_the_configured_threshold(
     assert _measures(page) == [["&lt;10", "&lt;10", "-", ""], ["0", "0", "-", ""]]
     assert "Evaluations so far: <strong>&lt;10</strong>." in page
     assert (
-        "Ratings are 1 (poor) to 5 (very good); counts under 10 show as &lt;10, and an average "
-        "is shown only where none of the counts of stars behind it would be hidden."
+        "Ratings are what residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well. "
+        "Counts under 10 show as &lt;10, and an average is shown only where none of the "
+        "counts of stars behind it would be hidden."
     ) in page
     assert "&lt;5" not in page and "5 ratings" not in page
     assert "[c]" not in page and '<p class="note">' not in page
     assert (
-        "Mae sgoriau o 1 (gwael) i 5 (da iawn); dangosir cyfrifon o dan 10 fel &lt;10, a dim "
-        "ond lle na fyddai&#39;r un o&#39;r cyfrifon sêr y tu ôl iddo wedi&#39;i guddio y "
+        "Y sgoriau yw&#39;r hyn a dapiodd preswylwyr: 1 Yn wael iawn, 2 Yn wael, 3 Go lew, "
+        "4 Yn dda, 5 Yn dda iawn. Dangosir cyfrifon o dan 10 fel &lt;10, a dim ond lle na "
+        "fyddai&#39;r un o&#39;r cyfrifon sêr y tu ôl iddo wedi&#39;i guddio y "
         "dangosir cyfartaledd."
     ) in pages["cy"]
 
@@ -714,7 +716,7 @@ async def test_at_5_an_initiatives_page_shows_5_ratings_and_more_as_before(
     ]
     assert "Evaluations so far: <strong>7</strong>." in page
     assert (
-        "counts under 5 show as &lt;5, and an average is shown only where none of the counts "
+        "Counts under 5 show as &lt;5, and an average is shown only where none of the counts "
         "of stars behind it would be hidden."
     ) in page
     assert "[c]" not in page and '<p class="note">' not in page
@@ -812,10 +814,14 @@ async def test_with_small_numbers_switched_off_an_initiatives_page_hides_nothing
         ["3", "3", "4.0", "★1 0 · ★2 0 · ★3 0 · ★4 3 · ★5 0"],
         ["0", "0", "-", ""],
     ]
-    assert "Ratings are 1 (poor) to 5 (very good); no counts are hidden." in pages["en"]
     assert (
-        "Mae sgoriau o 1 (gwael) i 5 (da iawn); nid oes unrhyw gyfrifon wedi&#39;u cuddio."
-        in pages["cy"]
+        "Ratings are what residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well. "
+        "No counts are hidden." in pages["en"]
+    )
+    # In the words Welsh residents tap ("😞 Yn wael iawn" ... "😀 Yn dda iawn").
+    assert (
+        "Y sgoriau yw&#39;r hyn a dapiodd preswylwyr: 1 Yn wael iawn, 2 Yn wael, 3 Go lew, "
+        "4 Yn dda, 5 Yn dda iawn. Nid oes unrhyw gyfrifon wedi&#39;u cuddio." in pages["cy"]
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.staff import suppress
-from bot.staff.hearing import safe_average
+from bot.staff.hearing import SCALE, safe_average
 from bot.staff.report import qs148
 from bot.staff.report.common import Options, english, measure, not_shown, share, shown_cell, table
 from bot.staff.report.model import Cell, Measure, Statement, Table
@@ -239,7 +239,8 @@ def _outcome_a(conn: Tx, options: Options, every: dict[int, Initiative]) -> Meas
         figure=f"{len(rows)} adopted measure(s); ratings received per measure below.",
         tables=(
             table(
-                "Evaluations received per adopted measure (ratings 1 to 5)",
+                f"Evaluations received per adopted measure (ratings as residents tapped them: "
+                f"{SCALE})",
                 ("measure id", "initiative", "title", "measure", "ratings", "average"),
                 rows,
             ),

@@ -78,19 +78,21 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     )
 
 
-# TRANSLATORS: "1 (poor) to 5 (very good)" is the rating scale; {threshold} is not.
+# TRANSLATORS: the rating scale is in the words residents tap ("😞 Very badly" ... "😀 Very
+# well" in the evaluation questions): translate them as those are translated.
+SCALE = W_("Ratings are what residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well.")
+# TRANSLATORS: {threshold} is a number.
 RATINGS_NOTE = W_(
-    "Ratings are 1 (poor) to 5 (very good); counts under {threshold} show as <{threshold}, "
-    "and an average is shown only where none of the counts of stars behind it would be "
-    "hidden."
+    "Counts under {threshold} show as <{threshold}, and an average is shown only where none "
+    "of the counts of stars behind it would be hidden."
 )
 
 
 def _ratings_note(threshold: int) -> str:
     """The rating scale, and what is hidden of ratings (SUPPRESS_BELOW)."""
     if threshold <= 1:
-        return tr(W_("Ratings are 1 (poor) to 5 (very good); no counts are hidden."))
-    return tr(RATINGS_NOTE, threshold=threshold)
+        return tr(SCALE) + " " + tr(W_("No counts are hidden."))
+    return tr(SCALE) + " " + tr(RATINGS_NOTE, threshold=threshold)
 
 
 COMMENT_WORDS = {
