@@ -236,7 +236,10 @@ class Hearing:
             # The periods add up to the total above: no stars for each (they would add up to
             # the stars above too), and a period that would give a small one away is "[c]".
             for period, total, average in measured.periods:
-                lines.append(f"  from {period}: " + _ratings(total, average))
+                when = f"from {period}"
+                if initiatives.before_start(found, period):
+                    when = f"before it started (from {period})"
+                lines.append(f"  {when}: " + _ratings(total, average))
             shown += measured.counts()
         if not ratings:
             lines.append("No ratings yet.")

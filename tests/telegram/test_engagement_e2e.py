@@ -282,6 +282,30 @@ async def test_evaluation_in_telegram(tg: Harness) -> None:
     assert len(who) == 1
 
 
+async def test_a_rating_before_the_start_is_filed_as_before_it_started(tg: Harness) -> None:
+    # Active, but starting next year: a rating now was filed under the start day's period,
+    # as if given once it had started, and its rater could not rate that period again.
+    await _demo(tg)
+    with sqlite3.connect(tg.db) as conn:
+        conn.execute("UPDATE initiatives SET starts_on = '2099-01-01' WHERE id = 1")
+    [(recorded,)] = tg.rows("SELECT substr(created_at, 1, 10) FROM initiatives WHERE id = 1")
+    for user, face in ((RESIDENT, "🙂 Well"), (OTHER, "😐 OK")):
+        await _onboard(tg, user)
+        await tg.tap(user, "⭐ Tell us how a project is going")
+        await tg.tap(user, "Walking group in the park")
+        await tg.tap(user, face)
+        await tg.tap(user, face)
+        await tg.tap(user, "Skip")
+        await tg.tap(user, "Skip")
+    assert tg.rows("SELECT DISTINCT period FROM evaluations") == [(recorded,)]
+    # Another period's rating beside them, so the periods are listed.
+    with sqlite3.connect(tg.db) as conn:
+        conn.execute("UPDATE evaluations SET period = '2099-01-01' WHERE participant_id = 2")
+    said = (await _staff(tg, "/evaluations 1")).splitlines()
+    assert f"  before it started (from {recorded}): <5 ratings, average hidden" in said, said
+    assert "  from 2099-01-01: <5 ratings, average hidden" in said, said
+
+
 async def test_assets_in_telegram(tg: Harness) -> None:
     await _onboard(tg, RESIDENT)
     await tg.tap(RESIDENT, "🌳 Tell us about something good in your area")

@@ -246,6 +246,7 @@ def _outcome_a(conn: Tx, options: Options, every: dict[int, Initiative]) -> Meas
             ),
         ),
         note="Each rating is one resident's evaluation against the measure in one check-in "
-        "period; what worked and what could be better are in the evaluations export.",
+        "period (ratings given before the initiative's start day count too, as a period of "
+        "their own); what worked and what could be better are in the evaluations export.",
         attach="The evaluation report itself, using these ratings and comments.",
     )
