@@ -26,6 +26,7 @@ ADMIN_ACTIONS = (
     "population-load",
     "milestone-add",
     "milestone-done",
+    "milestone-remove",
     "milestones",
     "initiative-history",
 )
@@ -101,6 +102,8 @@ def add_admin_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParse
     p = actions.add_parser("milestone-done", help="mark a milestone done")
     p.add_argument("id", type=int)
     p.add_argument("--on", help="the day it was done (default: today)")
+    p = actions.add_parser("milestone-remove", help="remove a milestone added by mistake")
+    p.add_argument("id", type=int)
     p = actions.add_parser("milestones", help="milestones, by due date")
     p.add_argument("initiative", type=int, nargs="?")
     p = actions.add_parser("initiative-history", help="an initiative's updates, oldest first")
@@ -164,6 +167,7 @@ async def run_admin(core: Core, who: Actor, a: argparse.Namespace) -> str:
         "population-load": lambda: population.load(desk, who, a.file),
         "milestone-add": lambda: _milestone_added(core, who, a),
         "milestone-done": lambda: _milestone_done(core, who, a),
+        "milestone-remove": lambda: _milestone_removed(core, who, a.id),
         "milestones": lambda: milestones.listing(desk, who, a.initiative),
         "initiative-history": lambda: milestones.history(
             desk, who, a.initiative, core.settings.suppress_below
@@ -190,6 +194,10 @@ async def _milestone_added(core: Core, who: Actor, a: argparse.Namespace) -> str
 
 async def _milestone_done(core: Core, who: Actor, a: argparse.Namespace) -> str:
     return f"Milestone {a.id} done on {await milestones.done(core.desk, who, a.id, a.on)}."
+
+
+async def _milestone_removed(core: Core, who: Actor, milestone_id: int) -> str:
+    return milestones.said_removed(await milestones.remove(core.desk, who, milestone_id))
 
 
 async def _said(done: Awaitable[object], said: str) -> str:

@@ -138,6 +138,25 @@ def test_milestones_say_their_id_and_refuse_what_cannot_be(run: CliRun, tmp_path
     )
 
 
+def test_a_milestone_is_not_added_twice_and_can_be_removed(run: CliRun, tmp_path: Path) -> None:
+    add = ("admin", "milestone-add", "1", "Paint the crossing", "--due", "2026-12-01")
+    run(*add, "--owner", "Sam")
+    assert run(*add, "--owner", "sam", code=1) == (
+        "Not done: Initiative 1 already has that milestone: milestone 1, due 2026-12-01, owner "
+        "Sam: Paint the crossing. Nothing was added."
+    )
+    assert run("admin", "milestone-remove", "1") == (
+        "Removed milestone 1 of initiative 1 (due 2026-12-01, owner Sam: Paint the crossing)."
+    )
+    assert run("admin", "milestone-remove", "1", code=1) == "Not done: There is no milestone 1."
+    assert _rows(tmp_path, "SELECT COUNT(*) FROM initiative_milestones") == [(0,)]
+    history = run("admin", "initiative-history", "1").splitlines()
+    assert [line.split(": ", 1)[1] for line in history if "milestone" in line] == [
+        "milestone 1 added, due 2026-12-01, owner Sam: Paint the crossing",
+        "milestone 1 removed, due 2026-12-01, owner Sam: Paint the crossing",
+    ]
+
+
 def test_starting_an_initiative_with_no_agreed_measures_is_warned_of(run: CliRun) -> None:
     # QS148 statement 2: it is evaluated against measures agreed with residents. Started with
     # none, it was offered to residents to rate with nothing to rate, and the report left it out.

@@ -142,7 +142,8 @@ def test_nobody_told_says_why(admin: tuple) -> None:
     out = run("admin", "initiative-update", "1", "--status", "active")
     assert out == (
         "Updated initiative 1.\n\nThe news: Nobody will be told. Of the <5 people who chose "
-        "initiative 1's topics, evaluated it, or whose suggestion was linked to it: "
+        "initiative 1's topics, evaluated it, voted for or proposed its measures, or whose "
+        "suggestion was linked to it: "
         "<5 sent /stop, <5 did not agree to take part."
     )
     out = run("broadcast", "area:Nowhere", "--text", "Hello")
@@ -456,8 +457,9 @@ def test_evaluations_hide_what_the_overall_figures_would_give_away(
     # the overall one; likewise the 12 five stars beside the 7 four, and so would the overall
     # average (19 x 4.6 = 88 = 4a + 5(19 - a): a = 7).
     assert run("admin", "evaluations", "1").splitlines() == [
-        "Evaluations of initiative 1 (Street lights): 19 so far. Ratings are 1 (poor) to 5 "
-        "(very good). Counts from 1 to 9 are shown as <10. An average is shown only where none "
+        "Evaluations of initiative 1 (Street lights): 19 so far. Ratings are what residents "
+        "tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well. Counts from 1 to 9 are "
+        "shown as <10. An average is shown only where none "
         "of the counts of stars behind it would be hidden (for check-in periods: in any "
         "period, though their stars are not listed).",
         "Measure 1: Fewer dark corners",

@@ -28,7 +28,8 @@ from bot.store.db import Tx
 
 AUDIENCE_HELP = (
     "everyone, champions, round:ID (took part in a round), topic:ID (chose a topic), "
-    "initiative:ID (evaluated it), people:ID (chose its topics or evaluated it), "
+    "initiative:ID (evaluated it), people:ID (chose its topics, evaluated it, or voted for "
+    "or proposed its measures), "
     'area:NAME (use quotes for spaces: area:"Riverside Park")'
 )
 _PREFIXES = {

@@ -33,6 +33,9 @@ Evaluated = tuple[
     list[heard.Comment],
 ]
 COMMENT_QUESTIONS = {"worked": "what worked", "better": "what could be better"}
+# The rating scale in the words residents tap (flows/evaluation.yaml, question "rate"): staff
+# reading "1 (poor) to 5 (very good)" took a 3 for "fair", where residents said "OK".
+SCALE = "1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well"
 DEFAULT_LIMIT = 50
 # When an average is shown (after suppress.rule): average × ratings is the sum of the stars,
 # which would undo a hidden count of stars.
@@ -219,7 +222,7 @@ class Hearing:
         t = self.threshold
         lines = [
             f"Evaluations of initiative {initiative_id} ({english(found.title)}): "
-            f"{suppress.count(count, t)} so far. Ratings are 1 (poor) to 5 (very good). "
+            f"{suppress.count(count, t)} so far. Ratings are what residents tapped: {SCALE}. "
             f"{suppress.rule(t)}{AVERAGES if t > 1 else ''}"
         ]
         shown: list[str] = []  # every count of ratings shown, to say what "[c]" is
@@ -233,7 +236,10 @@ class Hearing:
             # The periods add up to the total above: no stars for each (they would add up to
             # the stars above too), and a period that would give a small one away is "[c]".
             for period, total, average in measured.periods:
-                lines.append(f"  from {period}: " + _ratings(total, average))
+                when = f"from {period}"
+                if initiatives.before_start(found, period):
+                    when = f"before it started (from {period})"
+                lines.append(f"  {when}: " + _ratings(total, average))
             shown += measured.counts()
         if not ratings:
             lines.append("No ratings yet.")

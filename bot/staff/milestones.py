@@ -3,6 +3,8 @@ what staff plan and what they did, listable from any channel."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
@@ -25,6 +27,14 @@ async def add(
     def work(conn: Tx, log: Audit) -> int:
         if initiatives.get(conn, initiative_id) is None:
             raise StaffError(f"There is no initiative {initiative_id}.")
+        for m in milestones.of_initiative(conn, initiative_id):
+            # Sent twice (a second tap, a command run again), it was listed twice, and one
+            # of the two stayed "overdue" once the other was marked done.
+            if (_key(m.title), m.due_on, _key(m.owner)) == (_key(title), day, _key(owner)):
+                raise StaffError(
+                    f"Initiative {initiative_id} already has that milestone: milestone {m.id}, "
+                    f"due {day}, owner {m.owner}: {m.title}. Nothing was added."
+                )
         new = milestones.add(conn, initiative_id, title, day, owner, log.stamp)
         after = {"initiative": initiative_id, "title": title, "due": day, "owner": owner}
         log("milestone.add", "milestone", new, after=after)
@@ -63,6 +73,37 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
     return str(await desk.act(actor, Role.STAFF, "mark a milestone done", work))
 
 
+async def remove(desk: StaffDesk, actor: Actor, milestone_id: int) -> milestones.Milestone:
+    """Remove a milestone (added by mistake, or no longer planned); returns what it was. Its
+    audit entries keep it in the initiative's history."""
+
+    def work(conn: Tx, log: Audit) -> milestones.Milestone:
+        found = milestones.get(conn, milestone_id)
+        if found is None:
+            raise StaffError(f"There is no milestone {milestone_id}.")
+        milestones.remove(conn, milestone_id)
+        before = {
+            "initiative": found.initiative_id,
+            "title": found.title,
+            "due": found.due_on,
+            "owner": found.owner,
+            "done": found.done_on,
+        }
+        log("milestone.remove", "milestone", milestone_id, before=before)
+        return found
+
+    removed: milestones.Milestone = await desk.act(actor, Role.STAFF, "remove a milestone", work)
+    return removed
+
+
+def said_removed(m: milestones.Milestone) -> str:
+    """What staff are told when a milestone is removed (on the command line and in Telegram)."""
+    return (
+        f"Removed milestone {m.id} of initiative {m.initiative_id} (due {m.due_on}, owner "
+        f"{m.owner}: {m.title})."
+    )
+
+
 async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = None) -> str:
     """Milestones, by due date: done, overdue or to come."""
     actor.require(Role.VIEWER, "list milestones")
@@ -89,26 +130,51 @@ async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = Non
 
 
 async def history(desk: StaffDesk, actor: Actor, initiative_id: int, threshold: int = 5) -> str:
-    """An initiative's updates, oldest first: when, who, status, what was done, and how many
-    people the news reached (small numbers suppressed)."""
+    """An initiative's updates and what was done to its milestones, oldest first: when, who,
+    status, what was done, and how many people the news reached (small numbers suppressed)."""
     actor.require(Role.VIEWER, "see an initiative's history")
 
-    def read(conn: Tx) -> tuple[initiatives.Initiative | None, list[milestones.Update]]:
-        return initiatives.get(conn, initiative_id), milestones.history(conn, initiative_id)
+    def read(conn: Tx) -> tuple[Any, ...]:
+        return (
+            initiatives.get(conn, initiative_id),
+            milestones.history(conn, initiative_id),
+            milestones.steps(conn, initiative_id),
+        )
 
-    found, updates = await desk.db.read(read)
+    found, updates, steps = await desk.db.read(read)
     if found is None:
         raise StaffError(f"There is no initiative {initiative_id}.")
     lines = [f"Initiative {found.id} [{found.status}]: {english(found.title)}"]
     lines.append(f"Recorded {found.created_at[:10]}.")
+    events: list[tuple[str, str]] = []
     for u in updates:
         what = english(u.note) if u.note else "-"
         status = f"status {u.status}" if u.status else "status unchanged"
         told = suppress.count(u.delivered, threshold)
-        lines.append(
-            f"{u.created_at[:16].replace('T', ' ')} by {u.by or 'unknown'}: {status}; {what} "
-            f"(news delivered to {told} people)"
-        )
+        said = f"{status}; {what} (news delivered to {told} people)"
+        events.append((u.created_at, f"{_when(u.created_at)} by {u.by or 'unknown'}: {said}"))
+    for step in steps:
+        events.append((step.at, f"{_when(step.at)} by {step.by}: {said_step(step)}"))
+    # Sorted by time, updates before milestones at the same moment (a stable sort).
+    lines += [line for _, line in sorted(events, key=lambda e: e[0])]
     if not updates:
         lines.append("No updates yet.")
     return "\n".join(lines)
+
+
+def said_step(step: milestones.Step) -> str:
+    """A milestone's step in the history, in staff's words."""
+    m = f"milestone {step.milestone_id}"
+    if step.action == "done":
+        return f"{m} done on {step.done_on}: {step.title}"
+    done = "added" if step.action == "add" else "removed"
+    return f"{m} {done}, due {step.due_on}, owner {step.owner}: {step.title}"
+
+
+def _when(stamp: str) -> str:
+    return stamp[:16].replace("T", " ")
+
+
+def _key(text: str) -> str:
+    """Words as compared for a repeat: case and spacing aside."""
+    return " ".join(text.split()).casefold()

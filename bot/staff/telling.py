@@ -19,7 +19,8 @@ _WHO = {
     "topic": "chose topic {value}",
     "initiative": "evaluated initiative {value}",
     "initiative_people": (
-        "chose initiative {value}'s topics, evaluated it, or whose suggestion was linked to it"
+        "chose initiative {value}'s topics, evaluated it, voted for or proposed its measures, "
+        "or whose suggestion was linked to it"
     ),
     "champions": "are active champions",
     "area": "live in area {value}",

@@ -125,14 +125,18 @@ def members_condition(audience: Audience) -> tuple[str, list[Any]]:
         )
     if kind == "initiative_people":
         # Who "you said, we did" is for: everyone who chose one of its topics, evaluated it,
-        # or whose "something else" staff linked to it.
+        # voted for or proposed one of its measures (they said how to judge it: its news is
+        # how they see it judged), or whose "something else" staff linked to it.
         return (
             "p.id IN (SELECT c.participant_id FROM priority_choices c JOIN initiative_topics t "
             "ON t.topic_id = c.topic_id WHERE t.initiative_id = ? "
             "UNION SELECT participant_id FROM evaluations WHERE initiative_id = ? "
+            "UNION SELECT v.participant_id FROM measure_votes v JOIN measures m "
+            "ON m.id = v.measure_id WHERE m.initiative_id = ? "
+            "UNION SELECT proposed_by FROM measures WHERE initiative_id = ? "
             "UNION SELECT s.participant_id FROM priority_submissions s JOIN "
             "initiative_suggestions l ON l.submission_id = s.id WHERE l.initiative_id = ?)",
-            [int(value)] * 3,
+            [int(value)] * 5,
         )
     if kind == "champions":
         return "p.id IN (SELECT participant_id FROM champions WHERE status = 'active')", []

@@ -76,13 +76,20 @@ class Evaluation:
 
 
 def period_start(initiative: Initiative, today: date) -> str:
-    """The first day of the check-in period `today` falls in (periods run from the start)."""
+    """The first day of the check-in period `today` falls in (periods run from the start).
+    Before the start day, it is the day the initiative was recorded: ratings given before it
+    started are a period of their own (`before_start`), not counted as its first period's."""
     anchor = date.fromisoformat((initiative.starts_on or initiative.created_at)[:10])
     if today < anchor:
-        return anchor.isoformat()
+        return initiative.created_at[:10]
     days = max(initiative.check_in_days, 1)
     elapsed = (today - anchor).days // days
     return (anchor + timedelta(days=elapsed * days)).isoformat()
+
+
+def before_start(initiative: Initiative, period: str) -> bool:
+    """A period of ratings given before the initiative's start day."""
+    return initiative.starts_on is not None and period < initiative.starts_on[:10]
 
 
 def create(

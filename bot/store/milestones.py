@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -35,6 +36,21 @@ class Update:
     delivered: int
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What staff did to one of an initiative's milestones (from the audit log, so a removed
+    milestone stays in the history): added, done or removed, when and by whom."""
+
+    at: str
+    by: str
+    action: str  # add, done or remove
+    milestone_id: int
+    title: str
+    due_on: str
+    owner: str
+    done_on: str | None  # the day given, for done
+
+
 def add(conn: Tx, initiative_id: int, title: str, due_on: str, owner: str, now: str) -> int:
     """A new milestone; returns its id."""
     cur = conn.execute(
@@ -59,6 +75,11 @@ def set_done(conn: Tx, milestone_id: int, done_on: str | None) -> None:
     conn.execute(
         "UPDATE initiative_milestones SET done_on = ? WHERE id = ?", (done_on, milestone_id)
     )
+
+
+def remove(conn: Tx, milestone_id: int) -> None:
+    """Delete a milestone (its audit entries keep what it was)."""
+    conn.execute("DELETE FROM initiative_milestones WHERE id = ?", (milestone_id,))
 
 
 def of_initiative(conn: Tx, initiative_id: int | None = None) -> list[Milestone]:
@@ -86,6 +107,41 @@ def history(conn: Tx, initiative_id: int) -> list[Update]:
         (initiative_id,),
     )
     return [Update(r[0], r[1], r[2], load_texts(r[3]), r[4], int(r[5])) for r in rows]
+
+
+def steps(conn: Tx, initiative_id: int) -> list[Step]:
+    """What staff did to an initiative's milestones, oldest first, as the audit log has it:
+    every milestone's add entry names its initiative, and the others follow its id."""
+    rows = conn.execute(
+        "SELECT a.at, a.actor, a.action, a.object_id, a.after FROM audit_log a "
+        "WHERE a.object_type = 'milestone' AND a.action IN "
+        "('milestone.add', 'milestone.done', 'milestone.remove') AND a.object_id IN "
+        "(SELECT object_id FROM audit_log WHERE object_type = 'milestone' "
+        "AND action = 'milestone.add' AND json_extract(after, '$.initiative') = ?) "
+        "ORDER BY a.id",
+        (initiative_id,),
+    )
+    added: dict[int, dict[str, str]] = {}
+    found = []
+    for at, by, action, object_id, after in rows:
+        milestone_id = int(object_id)
+        if action == "milestone.add":
+            added[milestone_id] = json.loads(after)
+        what = added.get(milestone_id, {})
+        done = json.loads(after).get("done") if action == "milestone.done" else None
+        found.append(
+            Step(
+                at,
+                by,
+                action.removeprefix("milestone."),
+                milestone_id,
+                str(what.get("title", "")),
+                str(what.get("due", "")),
+                str(what.get("owner", "")),
+                done,
+            )
+        )
+    return found
 
 
 def _milestone(r: sqlite3.Row) -> Milestone:

@@ -214,6 +214,21 @@ def resident_measures(conn: Tx, scope: Scope) -> tuple[dict[str, int], int]:
     return proposed, int(votes[0])
 
 
+def milestones(conn: Tx, scope: Scope) -> list[tuple[int, str, int, str, str, str, str | None]]:
+    """(initiative id, its title JSON, milestone id, title, due day, owner, done day) of the
+    milestones due or done in the period (staff's plans: the same for every area)."""
+    days = [(d or "")[:10] for d in (scope.since, scope.until)]
+    within = "(({col} >= ? OR ? = '') AND ({col} <= ? OR ? = ''))"
+    rows = conn.execute(
+        "SELECT m.initiative_id, i.title, m.id, m.title, m.due_on, m.owner, m.done_on "
+        "FROM initiative_milestones m JOIN initiatives i ON i.id = m.initiative_id "
+        f"WHERE {within.format(col='m.due_on')} OR {within.format(col='m.done_on')} "
+        "ORDER BY m.initiative_id, m.due_on, m.id",
+        [days[0], days[0], days[1], days[1]] * 2,
+    )
+    return [(int(r[0]), str(r[1]), int(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+
+
 # -- statements 3 and 4 --------------------------------------------------------------------
 
 

@@ -195,6 +195,9 @@ class StaffActions:
         day = await milestones.done(self.core.desk, actor, w.number(0))
         return f"Milestone {w.words[0]} done on {day}."
 
+    async def _milestone_remove(self, actor: Actor, w: Words, context: Any) -> str:
+        return milestones.said_removed(await milestones.remove(self.core.desk, actor, w.number(0)))
+
     # -- measures, champions, assets ---------------------------------------------------------
 
     async def _measure_add(self, actor: Actor, w: Words, context: Any) -> str:

@@ -47,6 +47,7 @@ COMMANDS: dict[str, Command] = {
     "milestones": Command("[INITIATIVE]", "milestones by due date", V),
     "milestone_add": Command("INITIATIVE DATE OWNER title", "a dated milestone with an owner", S),
     "milestone_done": Command("ID", "mark a milestone done today", S),
+    "milestone_remove": Command("ID", "remove a milestone added by mistake", S),
     "measures": Command("", "list measures, their votes and residents' ideas waiting", V),
     "measure_add": Command("INITIATIVE text", "add an agreed measure to an evaluation plan", S),
     "measure_accept": Command("ID", "let residents vote for a resident's idea", S),

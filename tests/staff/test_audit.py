@@ -4,6 +4,7 @@ resident's personal data in it, and still whole after a resident's /delete."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from bot.host.host import Host
 from bot.host.steps import Who
 from bot.staff import auditing, milestones
 from bot.staff import broadcasts as drafts
-from bot.staff.actor import Role, StaffError
+from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.staffing import StaffRoster
@@ -168,4 +169,55 @@ async def test_milestones_and_history_are_listed(desk: StaffDesk) -> None:
         "Initiative 1 [active]: Walks",
         "Recorded 2026-11-25.",
         "2026-11-25 10:30 by test:staff: status active; Walks started (news delivered to 0 people)",
+        "2026-11-25 10:30 by test:staff: milestone 1 added, due 2026-11-01, owner Amina: "
+        "Find a leader",
+        "2026-11-25 10:30 by test:staff: milestone 2 added, due 2027-03-01, owner Bo: First walk",
+        "2026-11-25 10:30 by test:staff: milestone 1 done on 2026-11-25: Find a leader",
+        "2026-11-25 10:30 by test:staff: milestone 1 done on 2026-11-24: Find a leader",
+        "2026-11-25 10:30 by test:staff: milestone 1 done on 2026-11-25: Find a leader",
     ]
+
+
+async def test_a_milestone_is_added_once_removed_when_asked_and_kept_in_the_history(
+    db: Database,
+) -> None:
+    now = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC)]
+    desk = StaffDesk(db, lambda: now[0])
+    initiative = await desk.create_initiative(STAFF, {"en": "Walks"}, [])
+    await milestones.add(desk, STAFF, initiative, "2027-01-31", "Amina", "First walk")
+    # The same again (a second tap, a command run twice), spaced and cased differently.
+    with pytest.raises(StaffError) as refused:
+        await milestones.add(desk, STAFF, initiative, "2027-01-31", " amina", "first  Walk ")
+    assert str(refused.value) == (
+        "Initiative 1 already has that milestone: milestone 1, due 2027-01-31, owner Amina: "
+        "First walk. Nothing was added."
+    )
+    # Another day, owner or title is another milestone.
+    await milestones.add(desk, STAFF, initiative, "2027-02-28", "Amina", "First walk")
+    now[0] = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    await desk.update_initiative(STAFF, initiative, "active", {"en": "Walks started"})
+    now[0] = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    removed = await milestones.remove(desk, STAFF, 2)
+    assert milestones.said_removed(removed) == (
+        "Removed milestone 2 of initiative 1 (due 2027-02-28, owner Amina: First walk)."
+    )
+    with pytest.raises(StaffError, match="There is no milestone 2"):
+        await milestones.remove(desk, STAFF, 2)
+    viewer = Actor("test:vera", Role.VIEWER, "test")
+    with pytest.raises(StaffError, match="remove a milestone"):
+        await milestones.remove(desk, viewer, 1)
+    assert (await milestones.listing(desk, STAFF, initiative)).splitlines() == [
+        "milestone 1 [to do] initiative 1, due 2027-01-31, owner Amina: First walk",
+    ]
+    assert (await milestones.history(desk, STAFF, initiative)).splitlines()[2:] == [
+        "2026-11-20 09:00 by test:staff: milestone 1 added, due 2027-01-31, owner Amina: "
+        "First walk",
+        "2026-11-20 09:00 by test:staff: milestone 2 added, due 2027-02-28, owner Amina: "
+        "First walk",
+        "2026-11-21 09:00 by test:staff: status active; Walks started (news delivered to 0 people)",
+        "2026-11-22 09:00 by test:staff: milestone 2 removed, due 2027-02-28, owner Amina: "
+        "First walk",
+    ]
+    log = (await auditing.listing(desk, STAFF)).splitlines()
+    [entry] = [line for line in log if "milestone.remove" in line]
+    assert entry.startswith("2026-11-22 09:00:00 test:staff (admin, test) milestone.remove")

@@ -9,15 +9,18 @@ import io
 from datetime import timedelta
 
 import pytest
+import yaml
 
 from bot.app import Core, Services
 from bot.console.simulator import Simulator
 from bot.host.steps import Who
 from bot.jobs.chartworker import InlineCharts
 from bot.staff.actor import Actor, Role, StaffError
+from bot.staff.hearing import SCALE
 from bot.store import initiatives, participants, rounds
 from bot.store.db import Tx
-from tests.conftest import STAFF, rated
+from bot.web.pages import initiatives as web_initiatives
+from tests.conftest import REPO, STAFF, rated
 
 VIEWER = Actor("test:viewer", Role.VIEWER, "test")
 AVERAGES_AT_5 = (
@@ -203,8 +206,9 @@ async def test_evaluations_per_measure_over_time_with_every_comment(core: Core) 
 
     text = await core.hearing().evaluations(VIEWER, walks)
     assert text.splitlines() == [
-        f"Evaluations of initiative {walks} (Walking group): 10 so far. Ratings are 1 (poor) "
-        "to 5 (very good). Counts from 1 to 4 are shown as <5. " + AVERAGES_AT_5,
+        f"Evaluations of initiative {walks} (Walking group): 10 so far. Ratings are what "
+        "residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well. Counts from 1 to "
+        "4 are shown as <5. " + AVERAGES_AT_5,
         f"Measure {first}: People feel less alone",
         # 2 + 1 + 3 + 4 ... each star's count is small, so all are hidden; the total is not,
         # nor the average (10 x 3.8 = 38 would narrow the hidden stars down).
@@ -288,3 +292,14 @@ async def test_with_every_period_safe_each_periods_average_is_shown(core: Core) 
         f"  from {OCTOBER}: 5 ratings, average 5.0",
         f"  from {NOVEMBER}: 5 ratings, average 4.0",
     ]
+
+
+def test_staff_read_the_rating_scale_in_the_words_residents_tap() -> None:
+    # Staff read "1 (poor) to 5 (very good)" while residents tapped "😞 Very badly" ... "😀 Very
+    # well": a 3 is "OK", not "fair".
+    flow = yaml.safe_load((REPO / "flows" / "evaluation.yaml").read_text("utf-8"))
+    [rate] = [node for node in flow["nodes"] if node["id"] == "rate"]
+    tapped = ", ".join(f"{o['id']} {o['label'].split(' ', 1)[1]}" for o in rate["options"])
+    assert tapped == "1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well"
+    assert SCALE == tapped
+    assert tapped in web_initiatives.SCALE

@@ -8,6 +8,7 @@ from typing import Any
 from bot.staff.report.build import build
 from bot.staff.report.common import Options
 from bot.staff.report.model import Measure, Report
+from bot.staff.report.render import markdown
 from bot.store.db import Database, Tx
 from bot.store.report import LATEST, Scope
 
@@ -174,9 +175,56 @@ async def test_the_plan_counts_from_when_it_was_agreed(db: Database) -> None:
     assert measure_of(await make(db), "2 process b").figure.startswith("2 of 4 (50%): ")
 
 
+async def test_milestones_due_or_done_in_the_period_are_in_the_report(db: Database) -> None:
+    def world(conn: Tx) -> None:
+        walks = insert(
+            conn, "initiatives", title=texts("Walks"), status="active", created_at=T0, updated_at=T0
+        )
+        for title, due, done in (
+            ("Find a leader", "2026-06-10", "2026-06-08"),
+            ("Book the park", "2026-06-20", "2026-07-15"),  # done after the period
+            ("Print leaflets", "2026-06-30", None),
+            ("First walk", "2026-08-01", None),  # due after the period
+        ):
+            insert(
+                conn,
+                "initiative_milestones",
+                initiative_id=walks,
+                title=title,
+                due_on=due,
+                owner="Amina",
+                done_on=done,
+                created_at=T0,
+            )
+
+    await db.write(world)
+    june = Scope("2026-06-01T00:00:00+00:00", "2026-06-30T23:59:59+00:00")
+    report = await make(db, scope=june)
+    [milestones] = [
+        t for t in measure_of(report, "2 structure a").tables if t.title.startswith("Milestones")
+    ]
+    assert milestones.columns == (
+        "initiative", "title", "milestone id", "milestone", "due", "owner", "state",
+    )  # fmt: skip
+    assert [r[3:] for r in milestones.rows] == [
+        ("Find a leader", "2026-06-10", "Amina", "done 2026-06-08"),
+        ("Book the park", "2026-06-20", "Amina", "overdue"),
+        ("Print leaflets", "2026-06-30", "Amina", "to do"),
+    ]
+    assert "| 1 | Walks | 2 | Book the park | 2026-06-20 | Amina | overdue |" in markdown(report)
+    everything = measure_of(await make(db), "2 structure a").tables[1]
+    assert [r[3] for r in everything.rows] == [
+        "Find a leader", "Book the park", "Print leaflets", "First walk",
+    ]  # fmt: skip
+
+
 async def test_outcome_a_evaluations_per_adopted_measure(db: Database) -> None:
     ids = await db.write(_evaluation_world)
     m = measure_of(await make(db), "2 outcome a")
+    assert m.tables[0].title == (
+        "Evaluations received per adopted measure (ratings as residents tapped them: "
+        "1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well)"
+    )
     rows = {r[0]: r for r in m.tables[0].rows}
     assert rows[ids["m_monitored"]][-2:] == (1, 4.0)
     assert rows[ids["m_results"]][-2:] == (0, "")

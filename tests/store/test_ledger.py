@@ -22,6 +22,16 @@ def _people(conn: Tx, count: int) -> None:
     )
 
 
+async def _delivered_to(db: Database, bid: int) -> list[int]:
+    """Who a broadcast's ledger has a row for."""
+    rows = await db.read(
+        lambda conn: conn.execute(
+            "SELECT participant_id FROM deliveries WHERE broadcast_id = ? ORDER BY 1", (bid,)
+        ).fetchall()
+    )
+    return [r[0] for r in rows]
+
+
 async def test_a_large_audience_is_queued_in_chunks(db: Database) -> None:
     chunk = broadcasts.QUEUE_CHUNK
     await db.write(_people, 2 * chunk + chunk // 2)
@@ -59,12 +69,7 @@ async def test_an_audience_few_belong_to_is_queued_a_stretch_of_participants_at_
         queued.append(await db.write(broadcasts.queue_more, bid, NOW, 2, 20))
     # Ids 1-20, 21-31 (a full chunk), 32-51, 52-60: none, two, one, one.
     assert queued == [1, 2, 1, 1]
-    rows = await db.read(
-        lambda conn: conn.execute(
-            "SELECT participant_id FROM deliveries WHERE broadcast_id = ? ORDER BY 1", (bid,)
-        ).fetchall()
-    )
-    assert [r[0] for r in rows] == members
+    assert await _delivered_to(db, bid) == members
     assert found.queued_upto >= 60
 
 
@@ -85,12 +90,42 @@ async def test_a_round_audience_is_everyone_who_took_part_and_can_be_told(db: Da
     bid = await db.write(broadcasts.create, "staff", Audience("round", round_id), {}, NOW)
     assert bid is not None
     assert await db.write(broadcasts.start, bid, NOW) == 3
-    rows = await db.read(
-        lambda conn: conn.execute(
-            "SELECT participant_id FROM deliveries WHERE broadcast_id = ? ORDER BY 1", (bid,)
-        ).fetchall()
-    )
-    assert [r[0] for r in rows] == [2, 3, 11]  # 7 opted out
+    assert await _delivered_to(db, bid) == [2, 3, 11]  # 7 opted out
+
+
+async def test_an_initiatives_news_reaches_who_voted_for_or_proposed_its_measures(
+    db: Database,
+) -> None:
+    await db.write(_people, 8)
+
+    def had_a_say(conn: Tx) -> int:
+        walks = initiatives.create(conn, {"en": "Walks"}, NOW)
+        other = initiatives.create(conn, {"en": "Warm homes"}, NOW)
+        voted_for = initiatives.add_measure(conn, walks, {"en": "More walkers"}, NOW)
+        initiatives.add_measure(conn, walks, {"en": "Less lonely"}, NOW, proposed_by=2)
+        elsewhere = initiatives.add_measure(conn, other, {"en": "Warmer"}, NOW, proposed_by=4)
+        for pid, measure in ((1, voted_for), (3, voted_for), (5, voted_for), (6, elsewhere)):
+            conn.execute(
+                "INSERT INTO measure_votes (measure_id, participant_id, created_at) "
+                "VALUES (?, ?, ?)",
+                (measure, pid, NOW),
+            )
+        # Who sent /stop or blocked the bot is not told, as for every audience.
+        conn.execute("UPDATE participants SET opted_out_at = ? WHERE id = 3", (NOW,))
+        conn.execute("UPDATE participants SET unreachable_at = ? WHERE id = 5", (NOW,))
+        return walks
+
+    walks = await db.write(had_a_say)
+    audience = Audience("initiative_people", walks)
+    reach = await db.read(broadcasts.reach, audience)
+    assert (reach.told, reach.stopped, reach.unreachable) == (2, 1, 1)
+    bid = await db.write(broadcasts.create, "initiative", audience, {}, NOW)
+    assert bid is not None
+    assert await db.write(broadcasts.start, bid, NOW) == 2
+    assert await _delivered_to(db, bid) == [
+        1,
+        2,
+    ]  # the voter and the proposer; not 4 or 6 (another's)
 
 
 async def test_a_finished_ledger_is_pruned_and_its_counts_kept(db: Database) -> None:

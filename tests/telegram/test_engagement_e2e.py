@@ -169,7 +169,8 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
     )
     assert (await _staff(tg, "/initiative_update 1 active We held the first walk")) == (
         "Updated initiative 1.\n\nThe news: Nobody will be told: there are no people who "
-        "chose initiative 1's topics, evaluated it, or whose suggestion was linked to it."
+        "chose initiative 1's topics, evaluated it, voted for or proposed its measures, or "
+        "whose suggestion was linked to it."
     )
     assert (await _staff(tg, "/initiative_update 1 sleeping")) == (
         "Not done: Status must be one of: planned, active, paused, finished."
@@ -186,6 +187,28 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
     assert tg.rows("SELECT status FROM initiatives") == [("active",)]
     assert tg.rows("SELECT status, note FROM initiative_updates") == [
         ("active", '{"en": "We held the first walk"}')
+    ]
+
+
+async def test_a_milestone_added_twice_is_refused_and_one_can_be_removed(tg: Harness) -> None:
+    await _staff(tg, "/round_open 2099-01-31")
+    await _staff(tg, "/initiative_add 1 Walking group")
+    assert (await _staff(tg, "/milestone_add 1 2099-01-31 Amina First walk")).startswith(
+        "Added milestone 1"
+    )
+    assert (await _staff(tg, "/milestone_add 1 2099-01-31 Amina First walk")) == (
+        "Not done: Initiative 1 already has that milestone: milestone 1, due 2099-01-31, owner "
+        "Amina: First walk. Nothing was added."
+    )
+    assert (await _staff(tg, "/milestone_remove 1")) == (
+        "Removed milestone 1 of initiative 1 (due 2099-01-31, owner Amina: First walk)."
+    )
+    assert (await _staff(tg, "/milestones 1")) == "Initiative 1 has no milestones yet."
+    history = (await _staff(tg, "/initiative_history 1")).splitlines()
+    assert history[-2].endswith("milestone 1 removed, due 2099-01-31, owner Amina: First walk")
+    assert tg.rows("SELECT action FROM audit_log WHERE action LIKE 'milestone.%'") == [
+        ("milestone.add",),
+        ("milestone.remove",),
     ]
 
 
@@ -259,6 +282,30 @@ async def test_evaluation_in_telegram(tg: Harness) -> None:
     assert len(who) == 1
 
 
+async def test_a_rating_before_the_start_is_filed_as_before_it_started(tg: Harness) -> None:
+    # Active, but starting next year: a rating now was filed under the start day's period,
+    # as if given once it had started, and its rater could not rate that period again.
+    await _demo(tg)
+    with sqlite3.connect(tg.db) as conn:
+        conn.execute("UPDATE initiatives SET starts_on = '2099-01-01' WHERE id = 1")
+    [(recorded,)] = tg.rows("SELECT substr(created_at, 1, 10) FROM initiatives WHERE id = 1")
+    for user, face in ((RESIDENT, "🙂 Well"), (OTHER, "😐 OK")):
+        await _onboard(tg, user)
+        await tg.tap(user, "⭐ Tell us how a project is going")
+        await tg.tap(user, "Walking group in the park")
+        await tg.tap(user, face)
+        await tg.tap(user, face)
+        await tg.tap(user, "Skip")
+        await tg.tap(user, "Skip")
+    assert tg.rows("SELECT DISTINCT period FROM evaluations") == [(recorded,)]
+    # Another period's rating beside them, so the periods are listed.
+    with sqlite3.connect(tg.db) as conn:
+        conn.execute("UPDATE evaluations SET period = '2099-01-01' WHERE participant_id = 2")
+    said = (await _staff(tg, "/evaluations 1")).splitlines()
+    assert f"  before it started (from {recorded}): <5 ratings, average hidden" in said, said
+    assert "  from 2099-01-01: <5 ratings, average hidden" in said, said
+
+
 async def test_assets_in_telegram(tg: Harness) -> None:
     await _onboard(tg, RESIDENT)
     await tg.tap(RESIDENT, "🌳 Tell us about something good in your area")
@@ -310,6 +357,15 @@ async def test_measures_in_telegram(tg: Harness) -> None:
         ('{"en": "Lower heating bills"}', "suggested")  # a resident's idea waits for staff
     ]
     assert (await _staff(tg, "/measure_adopt 5")) == "Measure 5 adopted."
+    # Only voting and proposing, they chose none of its topics and rated nothing: its news
+    # ("you said, we did") is still theirs.
+    said = await _staff(tg, "/initiative_update 2 active The first session is on Monday")
+    assert "<5 people will be told" in said, said
+    services = tg.bot.app.bot_data["services"]
+    await asyncio.gather(*services.jobs.running.values())
+    await tg.settle()
+    news = [m.text or m.caption or "" for m in tg.api.sent(RESIDENT)]
+    assert any("The first session is on Monday" in text for text in news), news
 
 
 async def test_champion_sign_up_approval_link_and_referral(tg: Harness) -> None:

@@ -114,6 +114,30 @@ async def test_measures_and_milestones_from_the_initiative_page(web: Web) -> Non
     assert "Book the park" not in await (await web.client.get("/")).text()
     assert await _audited(web, "milestone.done") == [("web:bryn", "web")]
 
+    # The same again is refused; a wrong one is removed after a page asking to confirm.
+    said = await (await web.client.post("/initiatives/1/milestones", data=data)).text()
+    assert "Not done: Initiative 1 already has that milestone: milestone 1" in said
+    wrong = {"csrf": csrf, "title": "Book the pub", "due": "2026-12-02", "owner": "Bryn"}
+    await web.client.post("/initiatives/1/milestones", data=wrong)
+    page = await (await web.client.get("/initiatives/1")).text()
+    assert '<a href="/milestones/2/remove">Remove</a>' in page
+    asked = await (await web.client.get("/milestones/2/remove")).text()
+    assert "Remove milestone 2?" in asked and "Book the pub · due 2026-12-02" in asked
+    assert await web.rows("SELECT COUNT(*) FROM initiative_milestones") == [(2,)]
+    web.clock.move(minutes=5)
+    said = await (await web.client.post("/milestones/2/remove", data={"csrf": csrf})).text()
+    assert "Removed milestone 2." in said
+    assert await web.rows("SELECT title FROM initiative_milestones") == [("Book the park",)]
+    assert await _audited(web, "milestone.remove") == [("web:bryn", "web")]
+    history = said[said.index('id="history-h"') :]
+    assert "2026-11-25 10:30 · web:bryn · milestone 1 added, due 2026-12-01, owner Bryn: " in (
+        history
+    )
+    assert "· web:bryn · milestone 1 done on 2026-11-25: Book the park" in history
+    assert "2026-11-25 10:35 · web:bryn · milestone 2 removed, due 2026-12-02, owner Bryn: " in (
+        history
+    )
+
 
 async def test_champions_are_approved_and_their_requests_answered(web: Web) -> None:
     now = web.clock().isoformat()
@@ -684,14 +708,16 @@ async def test_an_initiatives_page_hides_counts_below_the_configured_threshold(
     assert _measures(page) == [["&lt;10", "&lt;10", "-", ""], ["0", "0", "-", ""]]
     assert "Evaluations so far: <strong>&lt;10</strong>." in page
     assert (
-        "Ratings are 1 (poor) to 5 (very good); counts under 10 show as &lt;10, and an average "
-        "is shown only where none of the counts of stars behind it would be hidden."
+        "Ratings are what residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well. "
+        "Counts under 10 show as &lt;10, and an average is shown only where none of the "
+        "counts of stars behind it would be hidden."
     ) in page
     assert "&lt;5" not in page and "5 ratings" not in page
     assert "[c]" not in page and '<p class="note">' not in page
     assert (
-        "Mae sgoriau o 1 (gwael) i 5 (da iawn); dangosir cyfrifon o dan 10 fel &lt;10, a dim "
-        "ond lle na fyddai&#39;r un o&#39;r cyfrifon sêr y tu ôl iddo wedi&#39;i guddio y "
+        "Y sgoriau yw&#39;r hyn a dapiodd preswylwyr: 1 Yn wael iawn, 2 Yn wael, 3 Go lew, "
+        "4 Yn dda, 5 Yn dda iawn. Dangosir cyfrifon o dan 10 fel &lt;10, a dim ond lle na "
+        "fyddai&#39;r un o&#39;r cyfrifon sêr y tu ôl iddo wedi&#39;i guddio y "
         "dangosir cyfartaledd."
     ) in pages["cy"]
 
@@ -711,7 +737,7 @@ async def test_at_5_an_initiatives_page_shows_5_ratings_and_more_as_before(
     ]
     assert "Evaluations so far: <strong>7</strong>." in page
     assert (
-        "counts under 5 show as &lt;5, and an average is shown only where none of the counts "
+        "Counts under 5 show as &lt;5, and an average is shown only where none of the counts "
         "of stars behind it would be hidden."
     ) in page
     assert "[c]" not in page and '<p class="note">' not in page
@@ -809,10 +835,14 @@ async def test_with_small_numbers_switched_off_an_initiatives_page_hides_nothing
         ["3", "3", "4.0", "★1 0 · ★2 0 · ★3 0 · ★4 3 · ★5 0"],
         ["0", "0", "-", ""],
     ]
-    assert "Ratings are 1 (poor) to 5 (very good); no counts are hidden." in pages["en"]
     assert (
-        "Mae sgoriau o 1 (gwael) i 5 (da iawn); nid oes unrhyw gyfrifon wedi&#39;u cuddio."
-        in pages["cy"]
+        "Ratings are what residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well. "
+        "No counts are hidden." in pages["en"]
+    )
+    # In the words Welsh residents tap ("😞 Yn wael iawn" ... "😀 Yn dda iawn").
+    assert (
+        "Y sgoriau yw&#39;r hyn a dapiodd preswylwyr: 1 Yn wael iawn, 2 Yn wael, 3 Go lew, "
+        "4 Yn dda, 5 Yn dda iawn. Nid oes unrhyw gyfrifon wedi&#39;u cuddio." in pages["cy"]
     )
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.staff import suppress
-from bot.staff.hearing import safe_average
+from bot.staff.hearing import SCALE, safe_average
 from bot.staff.report import qs148
 from bot.staff.report.common import Options, english, measure, not_shown, share, shown_cell, table
-from bot.staff.report.model import Cell, Measure, Statement
+from bot.staff.report.model import Cell, Measure, Statement, Table
 from bot.store import initiatives, report, rounds
 from bot.store.db import Tx
 from bot.store.initiatives import Initiative
@@ -35,7 +35,7 @@ def statement(conn: Tx, options: Options) -> Statement:
         title,
         text,
         (
-            _structure_a(conn, planned, plans),
+            _structure_a(conn, planned, plans, options),
             _structure_b(conn, options),
             measure(
                 "2 process a",
@@ -99,7 +99,8 @@ def statement(conn: Tx, options: Options) -> Statement:
                 ),
                 note="Counted from the delivery ledger: people (not messages) sent at least one "
                 "message of the initiative's own news ('you said, we did', to everyone who "
-                "chose its topics or evaluated it), and of the results of the rounds whose "
+                "chose its topics, evaluated it, voted for or proposed its measures, or whose "
+                "suggestion was linked to it), and of the results of the rounds whose "
                 "topics it answers. "
                 "Check-ins that ask how it is going are not feedback and are not counted.",
             ),
@@ -123,7 +124,9 @@ def english_title(initiative: Initiative) -> str:
     return initiative.title.get("en") or next(iter(initiative.title.values()), "")
 
 
-def _structure_a(conn: Tx, planned: list[Initiative], plans: dict[int, tuple[str, int]]) -> Measure:
+def _structure_a(
+    conn: Tx, planned: list[Initiative], plans: dict[int, tuple[str, int]], options: Options
+) -> Measure:
     rows: list[tuple[Cell, ...]] = []
     for i in planned:
         agreed = plans[i.id][0][:10]
@@ -148,10 +151,33 @@ def _structure_a(conn: Tx, planned: list[Initiative], plans: dict[int, tuple[str
                 ),
                 rows,
             ),
+            _milestones(conn, options),
         ),
         note="Residents rate every initiative with a plan against its measures each check-in "
         "period, from its start.",
         attach="The evaluation plans, and how residents are involved in monitoring beyond the bot.",
+    )
+
+
+def _milestones(conn: Tx, options: Options) -> Table:
+    """Staff's dated steps of each initiative due or done in the period, as they stood at its
+    end: a milestone done after the period was still to do (or overdue) then."""
+    end = (options.scope.until or options.made_at)[:10]
+    rows: list[tuple[Cell, ...]] = []
+    for initiative_id, title, milestone_id, what, due, owner, done in report.milestones(
+        conn, options.scope
+    ):
+        if done and (not end or done <= end):
+            state = f"done {done}"
+        else:
+            state = "overdue" if end and due < end else "to do"
+        rows.append((initiative_id, english(title), milestone_id, what, due, owner, state))
+    return table(
+        "Milestones of initiatives due or done in the period",
+        ("initiative", "title", "milestone id", "milestone", "due", "owner", "state"),
+        rows,
+        note="Dated steps staff set for each initiative, each with an owner on the staff; "
+        "the state is as it was at the end of the period.",
     )
 
 
@@ -213,12 +239,14 @@ def _outcome_a(conn: Tx, options: Options, every: dict[int, Initiative]) -> Meas
         figure=f"{len(rows)} adopted measure(s); ratings received per measure below.",
         tables=(
             table(
-                "Evaluations received per adopted measure (ratings 1 to 5)",
+                f"Evaluations received per adopted measure (ratings as residents tapped them: "
+                f"{SCALE})",
                 ("measure id", "initiative", "title", "measure", "ratings", "average"),
                 rows,
             ),
         ),
         note="Each rating is one resident's evaluation against the measure in one check-in "
-        "period; what worked and what could be better are in the evaluations export.",
+        "period (ratings given before the initiative's start day count too, as a period of "
+        "their own); what worked and what could be better are in the evaluations export.",
         attach="The evaluation report itself, using these ratings and comments.",
     )

@@ -27,7 +27,9 @@ AUDIENCES = {
     "round": W_("Took part in round…"),
     "topic": W_("Chose topic…"),
     "initiative": W_("Evaluated initiative…"),
-    "people": W_("Chose an initiative's topics or evaluated it…"),
+    "people": W_(
+        "Chose an initiative's topics, evaluated it, or voted for or proposed its measures…"
+    ),
     "area": W_("Live in area…"),
 }
 DONE = {

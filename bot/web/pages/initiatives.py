@@ -48,7 +48,7 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
     initiative, measures, ratings, count, comments = await hearing.evaluated(
         request[ACTOR], initiative_id
     )
-    topics, plan, updates = await d.core.db.read(_details, initiative_id)
+    topics, plan, updates, steps = await d.core.db.read(_details, initiative_id)
     t = d.core.settings.suppress_below
     rated = []
     shown: list[str] = []  # every count of ratings on the page, to say what "[c]" is
@@ -72,25 +72,27 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         evaluations=suppress.count(count, t),
         comments=[(c, tr(COMMENT_WORDS[c.question])) for c in comments],
         milestones=[(m, _state(m, today)) for m in plan],
-        updates=[(u, suppress.count(u.delivered, t)) for u in updates],
+        history=_history(updates, steps, t),
         statuses=INITIATIVE_STATUSES,
         today=today,
     )
 
 
-# TRANSLATORS: "1 (poor) to 5 (very good)" is the rating scale; {threshold} is not.
+# TRANSLATORS: the rating scale is in the words residents tap ("😞 Very badly" ... "😀 Very
+# well" in the evaluation questions): translate them as those are translated.
+SCALE = W_("Ratings are what residents tapped: 1 Very badly, 2 Badly, 3 OK, 4 Well, 5 Very well.")
+# TRANSLATORS: {threshold} is a number.
 RATINGS_NOTE = W_(
-    "Ratings are 1 (poor) to 5 (very good); counts under {threshold} show as <{threshold}, "
-    "and an average is shown only where none of the counts of stars behind it would be "
-    "hidden."
+    "Counts under {threshold} show as <{threshold}, and an average is shown only where none "
+    "of the counts of stars behind it would be hidden."
 )
 
 
 def _ratings_note(threshold: int) -> str:
     """The rating scale, and what is hidden of ratings (SUPPRESS_BELOW)."""
     if threshold <= 1:
-        return tr(W_("Ratings are 1 (poor) to 5 (very good); no counts are hidden."))
-    return tr(RATINGS_NOTE, threshold=threshold)
+        return tr(SCALE) + " " + tr(W_("No counts are hidden."))
+    return tr(SCALE) + " " + tr(RATINGS_NOTE, threshold=threshold)
 
 
 COMMENT_WORDS = {
@@ -283,16 +285,65 @@ async def add_milestone(d: Dashboard, request: web.Request) -> web.StreamRespons
 
 async def milestone_done(d: Dashboard, request: web.Request) -> web.StreamResponse:
     """POST /milestones/{id}/done."""
-    milestone_id = int(request.match_info["id"])
-    found = await d.core.db.read(milestones.get, milestone_id)
-    if found is None:
-        raise web.HTTPNotFound()
+    found = await _milestone(d, request)
 
     async def work() -> str:
-        day = await staff_milestones.done(d.core.desk, request[ACTOR], milestone_id)
-        return tr(W_("Milestone {id} done on {day}."), id=milestone_id, day=day)
+        day = await staff_milestones.done(d.core.desk, request[ACTOR], found.id)
+        return tr(W_("Milestone {id} done on {day}."), id=found.id, day=day)
 
     return await d.act(request, work, f"/initiatives/{found.initiative_id}")
+
+
+async def confirm_remove_milestone(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """GET /milestones/{id}/remove: what will go, and a button to confirm."""
+    return d.page(request, "milestone_remove.html", milestone=await _milestone(d, request))
+
+
+async def remove_milestone(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /milestones/{id}/remove."""
+    found = await _milestone(d, request)
+
+    async def work() -> str:
+        await staff_milestones.remove(d.core.desk, request[ACTOR], found.id)
+        return tr(W_("Removed milestone {id}."), id=found.id)
+
+    return await d.act(request, work, f"/initiatives/{found.initiative_id}")
+
+
+async def _milestone(d: Dashboard, request: web.Request) -> milestones.Milestone:
+    """The milestone in the address (not found: 404)."""
+    found = await d.core.db.read(milestones.get, int(request.match_info["id"]))
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+STEP_WORDS = {
+    "add": W_("milestone {id} added, due {due}, owner {owner}: {title}"),
+    "done": W_("milestone {id} done on {day}: {title}"),
+    "remove": W_("milestone {id} removed, due {due}, owner {owner}: {title}"),
+}
+
+
+def _history(
+    updates: list[milestones.Update], steps: list[milestones.Step], threshold: int
+) -> list[tuple[str, str, Any, str]]:
+    """(when, kind, the update or the words of a milestone's step, how many the news reached)
+    oldest first: updates before milestones at the same moment."""
+    found: list[tuple[str, str, Any, str]] = [
+        (u.created_at, "update", u, suppress.count(u.delivered, threshold)) for u in updates
+    ]
+    for s in steps:
+        said = tr(
+            STEP_WORDS[s.action],
+            id=s.milestone_id,
+            due=s.due_on,
+            owner=s.owner,
+            title=s.title,
+            day=s.done_on or "",
+        )
+        found.append((s.at, "milestone", (s.by, said), ""))
+    return sorted(found, key=lambda e: e[0])
 
 
 def _words(m: initiatives.Measure) -> dict[str, Any]:
@@ -338,6 +389,7 @@ def _details(conn: Tx, initiative_id: int) -> tuple[Any, ...]:
         [(t.id, t.round_id, english(t.label)) for t in topics if t is not None],
         milestones.of_initiative(conn, initiative_id),
         milestones.history(conn, initiative_id),
+        milestones.steps(conn, initiative_id),
     )
 
 
@@ -351,4 +403,6 @@ ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
     ("POST", "/initiatives/{id:\\d+}/milestones", add_milestone, Role.STAFF),
     ("POST", "/measures/{id:\\d+}/{verb:accept|adopt|reject}", set_measure, Role.STAFF),
     ("POST", "/milestones/{id:\\d+}/done", milestone_done, Role.STAFF),
+    ("GET", "/milestones/{id:\\d+}/remove", confirm_remove_milestone, Role.STAFF),
+    ("POST", "/milestones/{id:\\d+}/remove", remove_milestone, Role.STAFF),
 )
