@@ -271,6 +271,7 @@ def _actions(
             queued.audience,
             by_running_bot(when),
             threshold=threshold,
+            texts=queued.texts,
         )
 
     def ids(text: str) -> list[int]:

@@ -151,6 +151,33 @@ def test_nobody_told_says_why(admin: tuple) -> None:
     assert out.endswith("To send it, run this again with --yes.")
 
 
+def test_an_initiatives_news_says_who_will_read_its_note_in_english(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    monkeypatch.setenv("QUIET_HOURS", "")
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok")] * 5 + [("telegram", "cy", "ok")] * 5)
+    topic = sqlite3.connect(db).execute("SELECT MIN(id) FROM topics").fetchone()[0]
+    run("admin", "initiative-add", "Walking group", "--topics", str(topic))
+    run("admin", "measure-add", "1", "More people walk every week")
+    # A new status alone is translated for everyone: nobody reads English in its place.
+    out = run("admin", "initiative-update", "1", "--status", "active")
+    assert "each in their own language (cy 5 · en 5)." in out
+    assert "English text" not in out
+    out = run("admin", "initiative-update", "1", "--note", "The first walk was on Tuesday.")
+    assert out.split("\n\n")[-1].splitlines() == [
+        "The news: 10 people will be told, in their language where the message has it "
+        "(cy 5 · en 5).",
+        "Residents reading cy will get the English text (texts given: en).",
+        SENDS,
+    ]
+    out = run(
+        "admin", "initiative-update", "1", "--note", "A second walk.", "--tr", "cy=Ail daith."
+    )
+    assert "English text" not in out
+
+
 def test_previews_leave_nothing_behind_and_warn_about_quiet_hours(admin: tuple) -> None:
     db, run = admin
     london = ZoneInfo("Europe/London")  # the default TIMEZONE

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.jobs.compose import TEMPLATES, untranslated
+from bot.jobs.compose import TEMPLATES
 from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
 from bot.staff import suppress
@@ -186,15 +186,10 @@ async def preview(
     if found is None or reach is None:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
     template = found.content.get("template")
-    missing = untranslated(found.content, reach.locales)
-    lines = [told(reach, found.audience, threshold=threshold, partly_english=bool(missing))]
-    if missing:
-        given = ", ".join(sorted((found.content.get("texts") or {}).keys()))
-        lines.append(
-            f"Residents reading {', '.join(missing)} will get the English text "
-            f"(texts given: {given})."
-        )
-    elif template in TEMPLATES:
+    # A template is translated through the catalogs: only staff's own words can lack some.
+    texts = None if template in TEMPLATES else found.content.get("texts")
+    lines = [told(reach, found.audience, threshold=threshold, texts=texts)]
+    if template in TEMPLATES:
         lines.append(f"Template '{template}', translated for everyone.")
     start = datetime.fromisoformat(found.send_at) if found.send_at else desk.now()
     if found.send_at:

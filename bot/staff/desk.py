@@ -34,6 +34,7 @@ class Queued:
     audience: Audience
     reach: broadcasts.Reach
     note: str = ""  # what staff should know about it (a step back they confirmed, say)
+    texts: Texts | None = None  # staff's own words in it, which some may read in English
 
 
 class StaffDesk:
@@ -314,7 +315,8 @@ class StaffDesk:
                     "rate how it is going: add measures and adopt them (or let residents vote "
                     "on them first)."
                 )
-            return Queued(new, audience, broadcasts.reach(conn, audience), " ".join(said))
+            reach = broadcasts.reach(conn, audience)
+            return Queued(new, audience, reach, " ".join(said), note)
 
         queued: Queued = await self.act(actor, Role.STAFF, "update an initiative", work)
         return queued

@@ -91,7 +91,11 @@ class StaffActions:
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
         return told(
-            queued.reach, queued.audience, sending, threshold=self.core.settings.suppress_below
+            queued.reach,
+            queued.audience,
+            sending,
+            threshold=self.core.settings.suppress_below,
+            texts=queued.texts,
         )
 
     async def do(

@@ -65,6 +65,22 @@ async def test_an_initiative_update_is_previewed_then_sent_to_who_it_concerns(we
     assert await _audited(web, "initiative.update") == [("web:bryn", "web")]
 
 
+async def test_an_update_preview_says_who_will_read_its_note_in_english(web: Web) -> None:
+    def residents(conn: Tx) -> None:
+        took_part(conn, 1, [["Being more active"]] * 10)
+        conn.execute("UPDATE participants SET locale = 'pl' WHERE id % 2 = 0")
+
+    await web.core.db.write(residents)
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    form = {"csrf": csrf, "status": "", "note": "Walks every day now", "note_cy": "Bob dydd"}
+    text = await (await web.client.post("/initiatives/1/preview", data=form)).text()
+    assert "Residents reading pl will get the English text (texts given: cy, en)." in text
+    assert "in their language where the message has it" in text
+    form["note_pl"] = "Spacery codziennie"
+    text = await (await web.client.post("/initiatives/1/preview", data=form)).text()
+    assert "English text" not in text and "each in their own language" in text
+
+
 async def test_an_update_with_nothing_new_is_not_offered_and_a_repeat_is_said(web: Web) -> None:
     csrf = await web.sign_in(Role.STAFF, "bryn")
     # Initiative 1 is active: active again with no note tells residents nothing.
