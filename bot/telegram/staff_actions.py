@@ -275,6 +275,9 @@ class StaffActions:
     async def _suggestion_link(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.hearing().link(actor, w.number(0), w.number(1))
 
+    async def _suggestion_unlink(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().unlink(actor, w.number(0), w.number(1))
+
     async def _evaluations(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.hearing().evaluations(actor, w.number(0))
 
