@@ -17,6 +17,7 @@ from bot.jobs.compose import TEMPLATES
 from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
 from bot.staff import broadcasts as drafts
+from bot.staff import measures
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
@@ -113,7 +114,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--again", action="store_true", help="send the last note word for word again")
     p.add_argument("--back", action="store_true", help="yes, move it back to an earlier status")
     tr(p)
-    p = actions.add_parser("measure-add", help="add a measure to an evaluation plan")
+    p = actions.add_parser(
+        "measure-add",
+        help="add a measure to an evaluation plan: adopted now (agreed, no vote) unless --proposed",
+    )
     p.add_argument("initiative", type=int)
     p.add_argument("text")
     p.add_argument("--proposed", action="store_true", help="let residents vote on it first")
@@ -325,8 +329,9 @@ def _actions(
         return f"Updated initiative {a.initiative}.{said}\n\nThe news: {news(queued)}"
 
     async def measure_add() -> str:
-        new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=not a.proposed)
-        return f"Added measure {new} ({'proposed' if a.proposed else 'adopted'})."
+        adopt = not a.proposed
+        new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=adopt)
+        return measures.added(new, a.initiative, adopt, who.channel)
 
     async def measure_set(status: str, said: str) -> str:
         decided = await desk.set_measure(who, a.id, status)

@@ -329,8 +329,17 @@ class StaffDesk:
         status = "adopted" if adopt else "proposed"
 
         def work(conn: Tx, log: Audit) -> int:
-            if initiatives.get(conn, initiative_id) is None:
+            found = initiatives.get(conn, initiative_id)
+            if found is None:
                 raise StaffError(f"There is no initiative {initiative_id}.")
+            if found.status == "finished":
+                # Residents vote on and rate planned and active initiatives only: a measure
+                # added now would never be used, though it read as part of the plan.
+                raise StaffError(
+                    f"Initiative {initiative_id} is finished: residents are no longer asked to "
+                    "vote on its measures or rate it, so a new measure would never be used. If "
+                    "the work has started again, change its status first."
+                )
             new = initiatives.add_measure(conn, initiative_id, text, log.stamp, status=status)
             log(
                 "measure.add",

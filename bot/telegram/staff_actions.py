@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.app import Core
-from bot.staff import auditing, milestones
+from bot.staff import auditing, measures, milestones
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
 from bot.staff.desk import Queued
@@ -205,7 +205,7 @@ class StaffActions:
         w.need(2)
         initiative = w.number(0)
         new = await self.core.desk.add_measure(actor, initiative, texts(w.rest(1), w.translations))
-        return f"Added measure {new} to initiative {initiative}'s evaluation plan."
+        return measures.added(new, initiative, True, actor.channel)
 
     async def _measure_accept(self, actor: Actor, w: Words, context: Any) -> str:
         decided = await self.core.desk.set_measure(actor, w.number(0), "proposed")
