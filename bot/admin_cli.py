@@ -92,16 +92,24 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("round", type=int)
     p.add_argument("label")
     tr(p)
-    p = actions.add_parser("initiative-add", help="record an initiative")
+    p = actions.add_parser(
+        "initiative-add",
+        help="record an initiative",
+        description="Record an initiative. Each --tr translates the text just before it: the "
+        "title, or the --description, e.g. \"Walking group\" --tr 'cy=Grŵp cerdded' "
+        "--description 'Every Tuesday' --tr 'cy=Bob dydd Mawrth'.",
+    )
     p.add_argument("title")
     p.add_argument("--topics", required=True, help="topic ids it answers, e.g. 3,5")
-    p.add_argument("--description")
+    p.add_argument("--description", action=admin_texts.InOrder, help="what it is, in a sentence")
     p.add_argument("--starts", help="start date, e.g. 2027-01-10")
     p.add_argument(
         "--status", default="planned", help="planned (default), active, paused or finished"
     )
     p.add_argument("--check-in-days", type=int, default=30)
-    tr(p)
+    p.add_argument(
+        "--tr", action=admin_texts.InOrder, metavar="LANG=TEXT", help=admin_texts.TR_HELP
+    )
     p = actions.add_parser(
         "initiative-update",
         help="new status and/or what was done (its people are told)",
@@ -305,11 +313,14 @@ def _actions(
         return f"Added topic {await desk.add_topic(who, a.round, texts(a.label, a.tr))}."
 
     async def initiative_add() -> str:
+        title, description = admin_texts.initiative_texts(
+            a.title, getattr(a, "in_order", None) or []
+        )
         new = await desk.create_initiative(
             who,
-            texts(a.title, a.tr),
+            title,
             ids(a.topics),
-            description=texts(a.description) if a.description else None,
+            description=description,
             starts_on=a.starts,
             status=a.status,
             check_in_days=a.check_in_days,
