@@ -127,7 +127,7 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
         _check_exists(conn, audience, actor.channel)
         if audience.type == "area":
             # "area:CF10" or an alias reaches the area as residents' rows name it.
-            audience = Audience("area", area_names(conn, [str(audience.value)])[0])
+            audience = Audience("area", area_names(conn, [str(audience.value)], actor.channel)[0])
         new = broadcasts.create(
             conn,
             "staff",

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "support": "/support_open",
         "support-done": "/support_done {}",
         "areas": "/areas",
+        "area-add": "/area_add {}",
     },
     # Every command line command is under "admin": "results 1" alone is not one.
     "cli": {
@@ -44,6 +45,7 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "support": "admin support",
         "support-done": "admin support-done {}",
         "areas": "admin areas",
+        "area-add": "admin area-add {}",
     },
     # The dashboard has no commands: its Words page lists and plays voice notes and links
     # suggestions (only its not-found message for a voice note names one of these); a
@@ -67,6 +69,7 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "support-done": "The Champions page",
         # No areas page: they are defined in Telegram or at the command line.
         "areas": "/areas in Telegram (admin areas at the command line)",
+        "area-add": "/area_add in Telegram (admin area-add at the command line)",
     },
 }
 

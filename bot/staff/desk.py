@@ -109,7 +109,7 @@ class StaffDesk:
         wording = question or {"en": demo.DEFAULT_QUESTION}
 
         def work(conn: Tx, log: Audit) -> int:
-            names = area_names(conn, wanted)
+            names = area_names(conn, wanted, actor.channel)
             new = rounds.create(conn, wording, closes_at.isoformat(), log.stamp, entries, names)
             log(
                 "round.open",
@@ -161,7 +161,7 @@ class StaffDesk:
         """What staff are told after opening a round, whichever way they opened it: a
         warning when an area it is for has nobody in it, then any overlapping rounds."""
         actor.require(Role.VIEWER, "see rounds")
-        warning = await self.db.read(unreached, round_id)
+        warning = await self.db.read(unreached, round_id, actor.channel)
         return "\n".join(n for n in (warning, await self.overlaps(actor, round_id)) if n)
 
     async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
