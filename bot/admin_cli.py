@@ -17,6 +17,7 @@ from bot.jobs.compose import TEMPLATES
 from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
 from bot.staff import broadcasts as drafts
+from bot.staff import measures
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
@@ -91,16 +92,24 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("round", type=int)
     p.add_argument("label")
     tr(p)
-    p = actions.add_parser("initiative-add", help="record an initiative")
+    p = actions.add_parser(
+        "initiative-add",
+        help="record an initiative",
+        description="Record an initiative. Each --tr translates the text just before it: the "
+        "title, or the --description, e.g. \"Walking group\" --tr 'cy=Grŵp cerdded' "
+        "--description 'Every Tuesday' --tr 'cy=Bob dydd Mawrth'.",
+    )
     p.add_argument("title")
     p.add_argument("--topics", required=True, help="topic ids it answers, e.g. 3,5")
-    p.add_argument("--description")
+    p.add_argument("--description", action=admin_texts.InOrder, help="what it is, in a sentence")
     p.add_argument("--starts", help="start date, e.g. 2027-01-10")
     p.add_argument(
         "--status", default="planned", help="planned (default), active, paused or finished"
     )
     p.add_argument("--check-in-days", type=int, default=30)
-    tr(p)
+    p.add_argument(
+        "--tr", action=admin_texts.InOrder, metavar="LANG=TEXT", help=admin_texts.TR_HELP
+    )
     p = actions.add_parser(
         "initiative-update",
         help="new status and/or what was done (its people are told)",
@@ -113,7 +122,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--again", action="store_true", help="send the last note word for word again")
     p.add_argument("--back", action="store_true", help="yes, move it back to an earlier status")
     tr(p)
-    p = actions.add_parser("measure-add", help="add a measure to an evaluation plan")
+    p = actions.add_parser(
+        "measure-add",
+        help="add a measure to an evaluation plan: adopted now (agreed, no vote) unless --proposed",
+    )
     p.add_argument("initiative", type=int)
     p.add_argument("text")
     p.add_argument("--proposed", action="store_true", help="let residents vote on it first")
@@ -271,6 +283,7 @@ def _actions(
             queued.audience,
             by_running_bot(when),
             threshold=threshold,
+            texts=queued.texts,
         )
 
     def ids(text: str) -> list[int]:
@@ -300,11 +313,14 @@ def _actions(
         return f"Added topic {await desk.add_topic(who, a.round, texts(a.label, a.tr))}."
 
     async def initiative_add() -> str:
+        title, description = admin_texts.initiative_texts(
+            a.title, getattr(a, "in_order", None) or []
+        )
         new = await desk.create_initiative(
             who,
-            texts(a.title, a.tr),
+            title,
             ids(a.topics),
-            description=texts(a.description) if a.description else None,
+            description=description,
             starts_on=a.starts,
             status=a.status,
             check_in_days=a.check_in_days,
@@ -324,8 +340,9 @@ def _actions(
         return f"Updated initiative {a.initiative}.{said}\n\nThe news: {news(queued)}"
 
     async def measure_add() -> str:
-        new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=not a.proposed)
-        return f"Added measure {new} ({'proposed' if a.proposed else 'adopted'})."
+        adopt = not a.proposed
+        new = await desk.add_measure(who, a.initiative, texts(a.text, a.tr), adopt=adopt)
+        return measures.added(new, a.initiative, adopt, who.channel)
 
     async def measure_set(status: str, said: str) -> str:
         decided = await desk.set_measure(who, a.id, status)

@@ -11,7 +11,7 @@ from bot.staff import areas as desk_areas
 from bot.staff import wording
 from bot.staff.actor import Actor, StaffError
 from bot.staff.desk import StaffDesk
-from bot.staff.parsing import split_list, translate, translation_items
+from bot.staff.parsing import split_list, texts, translate, translation_items
 from bot.store.texts import Texts
 
 ACTIONS = ("areas", "area-add", "area-edit", "area-remove", "text", "edit")
@@ -82,6 +82,27 @@ def round_texts(in_order: Sequence[tuple[str, str, str]]) -> tuple[Texts | None,
         else:
             question = current
     return question, topics
+
+
+def initiative_texts(
+    title: str, in_order: Sequence[tuple[str, str, str]]
+) -> tuple[Texts, Texts | None]:
+    """The title and description of `admin initiative-add`, each with the --tr given after
+    it; a --tr before --description (or with none) translates the title, as it always did."""
+    named = texts(title)
+    description: Texts | None = None
+    current = named
+    for dest, value, option in in_order:
+        if dest == "tr":
+            [(code, words)] = translation_items([value])
+            translate(current, code, words, f"{option} {value!r}: ")
+            continue
+        if description is not None:
+            raise StaffError("Give one --description (an initiative has one).")
+        if not value.strip():
+            raise StaffError(f"{option} is empty.")
+        description = current = {"en": value.strip()}
+    return named, description
 
 
 def areas_given(given: Sequence[str]) -> list[str]:

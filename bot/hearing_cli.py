@@ -9,7 +9,15 @@ from bot.app import Core
 from bot.staff.actor import Actor
 from bot.staff.hearing import DEFAULT_LIMIT
 
-ACTIONS = ("answers", "voice-notes", "voice", "suggestions", "suggestion-link", "evaluations")
+ACTIONS = (
+    "answers",
+    "voice-notes",
+    "voice",
+    "suggestions",
+    "suggestion-link",
+    "suggestion-unlink",
+    "evaluations",
+)
 
 
 def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +38,12 @@ def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = actions.add_parser(
         "suggestion-link",
         help="say an initiative answers a suggestion: its news then reaches that person",
+    )
+    p.add_argument("suggestion", type=int)
+    p.add_argument("initiative", type=int)
+    p = actions.add_parser(
+        "suggestion-unlink",
+        help="undo a link made by mistake: the initiative's news no longer reaches that person",
     )
     p.add_argument("suggestion", type=int)
     p.add_argument("initiative", type=int)
@@ -56,4 +70,6 @@ async def run(core: Core, who: Actor, a: argparse.Namespace) -> str:
         return await hearing.suggestions(who, a.round, a.limit)
     if a.action == "suggestion-link":
         return await hearing.link(who, a.suggestion, a.initiative)
+    if a.action == "suggestion-unlink":
+        return await hearing.unlink(who, a.suggestion, a.initiative)
     return await hearing.evaluations(who, a.initiative)

@@ -181,7 +181,7 @@ def test_an_area_nobody_is_in_is_warned_of_and_its_report_refused(
     assert opened.stdout.splitlines()[-1] == (
         "Warning: no resident is in Nowhere and it is not an area you defined, so round 1 "
         "asks nobody there yet. No resident has given an area yet. A typo? Close round 1 and "
-        "open it again. A new area? Define it with area-add, so residents can pick it."
+        "open it again. A new area? Define it with admin area-add, so residents can pick it."
     )
 
     # A report for it is refused, not written empty, and not recorded as made.
@@ -193,8 +193,16 @@ def test_an_area_nobody_is_in_is_warned_of_and_its_report_refused(
     )
     assert not report.exists()
     assert _count(tmp_path, "SELECT COUNT(*) FROM audit_log WHERE action = 'report.make'") == 0
+    assert cli("admin", "areas").stdout.startswith(
+        "No areas yet: residents type their area in their own words. Add areas with admin "
+        "area-add, and residents then pick theirs from buttons."
+    )
     # A defined area is found by any of its names, as rounds find it.
     assert cli("admin", "area-add", "Riverside", "--districts", "CF10").returncode == 0
+    assert cli("admin", "round-open", "--closes", "2099-12-20", "--area", "Splott").stdout == (
+        "Not done: There is no area 'Splott'. Areas: Riverside (admin areas lists them with "
+        "their postcode districts; add one with admin area-add).\n"
+    )
     assert cli("report", "--area", "cf10", "--output", str(report)).returncode == 0
     assert "Area: riverside." in report.read_text()
     refused = cli("report", "--area", "Nowhere", "--output", str(report))

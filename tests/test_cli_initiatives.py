@@ -168,3 +168,32 @@ def test_starting_an_initiative_with_no_agreed_measures_is_warned_of(run: CliRun
     run("admin", "measure-add", "3", "More people walk every week")
     said = run("admin", "initiative-update", "3", "--note", "Forty people came.")
     assert "no agreed measures" not in said
+
+
+def test_an_initiatives_description_is_translated_by_the_tr_after_it(
+    run: CliRun, tmp_path: Path
+) -> None:
+    run(
+        "admin", "initiative-add", "Walking group", "--topics", "3",
+        "--tr", "cy=Grŵp cerdded",
+        "--description", "Every Tuesday", "--tr", "cy=Bob dydd Mawrth",
+    )  # fmt: skip
+    # The old form, --tr with no --description (or before it), still translates the title.
+    run("admin", "initiative-add", "Lunch club", "--topics", "3", "--tr", "cy=Clwb cinio")
+    run(
+        "admin", "initiative-add", "Swim club", "--topics", "3", "--tr", "cy=Clwb nofio",
+        "--description", "Fridays",
+    )  # fmt: skip
+    assert _rows(tmp_path, "SELECT title, description FROM initiatives WHERE id > 2") == [
+        (
+            '{"cy": "Grŵp cerdded", "en": "Walking group"}',
+            '{"cy": "Bob dydd Mawrth", "en": "Every Tuesday"}',
+        ),
+        ('{"cy": "Clwb cinio", "en": "Lunch club"}', None),
+        ('{"cy": "Clwb nofio", "en": "Swim club"}', '{"en": "Fridays"}'),
+    ]
+    said = run(
+        "admin", "initiative-add", "X", "--topics", "3", "--description", "A", "--tr", "cy=B",
+        "--tr", "cy=C", code=1,
+    )  # fmt: skip
+    assert said == "Not done: --tr 'cy=C': There are two cy translations of one text: give one."

@@ -112,3 +112,35 @@ def test_a_decision_is_said_once_and_rejecting_rated_measures_says_what_it_means
         "measure.adopt",
         "measure.reject",
     ]
+
+
+def test_a_measure_added_says_it_is_adopted_now_and_none_goes_to_a_finished_initiative(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    env = {"DATABASE_PATH": str(db)}
+    assert cli("seed-demo", env=env).returncode == 0
+    added = cli("admin", "measure-add", "1", "Fewer people walk alone", env=env).stdout
+    assert added == (
+        "Added measure 5 to initiative 1, adopted now: it is agreed, with no vote, and "
+        "residents rate the initiative against it. To let residents vote on a measure first, "
+        "add it with --proposed; to take this one back, admin measure-reject 5.\n"
+    )
+    proposed = cli("admin", "measure-add", "1", "More walkers", "--proposed", env=env).stdout
+    assert proposed == (
+        "Added measure 6 to initiative 1, open for residents' votes: adopt it when they have "
+        "voted (admin measure-adopt 6).\n"
+    )
+    cli("admin", "initiative-update", "2", "--status", "finished", env=env)
+    refused = cli("admin", "measure-add", "2", "Warmer homes", env=env)
+    assert refused.returncode == 1
+    assert refused.stdout == (
+        "Not done: Initiative 2 is finished: residents are no longer asked to vote on its "
+        "measures or rate it, so a new measure would never be used. If the work has started "
+        "again, change its status first.\n"
+    )
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status FROM measures WHERE id > 4").fetchall() == [
+            ("adopted",),
+            ("proposed",),
+        ]

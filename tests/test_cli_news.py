@@ -152,6 +152,33 @@ def test_nobody_told_says_why(admin: tuple) -> None:
     assert out.endswith("To send it, run this again with --yes.")
 
 
+def test_an_initiatives_news_says_who_will_read_its_note_in_english(
+    admin: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, run = admin
+    monkeypatch.setenv("QUIET_HOURS", "")
+    run("admin", "round-open", "--closes", "2099-01-31")
+    _residents(db, 1, [("telegram", "en", "ok")] * 5 + [("telegram", "cy", "ok")] * 5)
+    topic = sqlite3.connect(db).execute("SELECT MIN(id) FROM topics").fetchone()[0]
+    run("admin", "initiative-add", "Walking group", "--topics", str(topic))
+    run("admin", "measure-add", "1", "More people walk every week")
+    # A new status alone is translated for everyone: nobody reads English in its place.
+    out = run("admin", "initiative-update", "1", "--status", "active")
+    assert "each in their own language (cy 5 · en 5)." in out
+    assert "English text" not in out
+    out = run("admin", "initiative-update", "1", "--note", "The first walk was on Tuesday.")
+    assert out.split("\n\n")[-1].splitlines() == [
+        "The news: 10 people will be told, in their language where the message has it "
+        "(cy 5 · en 5).",
+        "Residents reading cy will get the English text (texts given: en).",
+        SENDS,
+    ]
+    out = run(
+        "admin", "initiative-update", "1", "--note", "A second walk.", "--tr", "cy=Ail daith."
+    )
+    assert "English text" not in out
+
+
 def test_previews_leave_nothing_behind_and_warn_about_quiet_hours(admin: tuple) -> None:
     db, run = admin
     london = ZoneInfo("Europe/London")  # the default TIMEZONE
@@ -171,7 +198,9 @@ def test_previews_leave_nothing_behind_and_warn_about_quiet_hours(admin: tuple) 
         assert conn.execute("SELECT COUNT(*) FROM broadcasts").fetchone() == (0,)
 
 
-def test_staff_hear_residents_on_the_command_line(admin: tuple) -> None:
+def test_staff_hear_residents_on_the_command_line(
+    admin: tuple, capsys: pytest.CaptureFixture[str]
+) -> None:
     db, run = admin
     run("admin", "round-open", "--closes", "2099-01-31")
     _residents(db, 1, [("telegram", "cy", "ok")])
@@ -183,6 +212,27 @@ def test_staff_hear_residents_on_the_command_line(admin: tuple) -> None:
     assert run("admin", "suggestion-link", "1", "1").startswith(
         "Linked suggestion 1 to initiative 1"
     )
+    assert main(["admin", "suggestion-link", "1", "1"]) == 1
+    assert capsys.readouterr().out == (
+        "Not done: Suggestion 1 is already linked to initiative 1: nothing changed.\n"
+    )
+    # Linked to the wrong one as well: said, with how to undo it.
+    run("admin", "initiative-add", "Bus stop", "--topics", "3")
+    assert run("admin", "suggestion-link", "1", "2").endswith(
+        "It is now linked to initiatives 1 and 2, and they are told the news of each. If an "
+        "earlier link was a mistake, unlink it: admin suggestion-unlink 1 1."
+    )
+    assert run("admin", "suggestion-unlink", "1", "2").startswith(
+        "Unlinked suggestion 1 from initiative 2:"
+    )
+    with sqlite3.connect(db) as conn:
+        linked = conn.execute("SELECT initiative_id FROM initiative_suggestions").fetchall()
+        # The refused second link wrote nothing to the audit log.
+        audited = conn.execute(
+            "SELECT action FROM audit_log WHERE action LIKE 'suggestion.%' ORDER BY id"
+        ).fetchall()
+    assert linked == [(1,)]
+    assert audited == [("suggestion.link",), ("suggestion.link",), ("suggestion.unlink",)]
     assert run("admin", "voice-notes") == "No voice notes yet."
     assert main(["admin", "evaluations", "5"]) == 1
     assert said.splitlines()[0].endswith(

@@ -326,11 +326,12 @@ class BroadcastComposer:
                 raise
 
     async def _read(self, round_id: int) -> Results:
-        found, ranking, count = await self.db.read(_round_summary, round_id)
+        found, ranking, count, under_way = await self.db.read(_round_summary, round_id)
         # Residents are shown no firsts, but the order of topics level on "chose it" would
         # say which first is bigger: the order staff see, at residents' fixed threshold.
         shown = rounds.in_order(ranking, rounds.SMALLEST_SHOWN)
-        return Results(round_id, found.question if found else {}, count, tuple(shown))
+        question = found.question if found else {}
+        return Results(round_id, question, count, tuple(shown), under_way)
 
     async def _once(
         self,
@@ -394,11 +395,12 @@ def _chosen(conn: Tx, initiative_id: int) -> _Chosen:
 
 def _round_summary(
     conn: Tx, round_id: int
-) -> tuple[rounds.Round | None, list[rounds.TopicResult], int]:
+) -> tuple[rounds.Round | None, list[rounds.TopicResult], int, frozenset[int]]:
     return (
         rounds.get(conn, round_id),
         rounds.results(conn, round_id),
         rounds.participant_count(conn, round_id),
+        initiatives.topics_under_way(conn, round_id),
     )
 
 

@@ -34,6 +34,11 @@ NEXT = N_(
     "What happens next: our team will plan work on the top choices with local people, and "
     "we will keep you posted."
 )
+# TRANSLATORS: {topic} is the topic most people chose, which an initiative already answers.
+STARTED = N_(
+    "What happens next: work on “{topic}” has already started, and we will keep you posted. "
+    "Our team will plan work on the other top choices with local people."
+)
 CHART_TITLE = N_("How many people chose each topic")
 
 
@@ -50,6 +55,7 @@ class Results:
     question: Texts
     participants: int
     ranking: tuple[TopicResult, ...]
+    under_way: frozenset[int] = frozenset()  # topics an active initiative already answers
 
     @property
     def shareable(self) -> bool:
@@ -95,8 +101,17 @@ def caption(results: Results, mine: frozenset[int], tr: Translator) -> str:
         lines.append(tr.gettext(NOBODY, topics=names))
     if mine & {r.topic.id for r in results.chosen}:
         lines.append(tr.gettext(YOURS))
-    lines.append(tr.gettext(NEXT))
+    lines.append(_next(results, tr))
     return "\n".join(lines)
+
+
+def _next(results: Results, tr: Translator) -> str:
+    """What happens next: planning the top choices, unless work on the first has started
+    (an initiative answering it is active), which "we will plan" would deny."""
+    top = results.chosen[0].topic if results.chosen else None
+    if top is not None and top.id in results.under_way:
+        return tr.gettext(STARTED, topic=label(top.label, tr))
+    return tr.gettext(NEXT)
 
 
 @dataclass(frozen=True, slots=True)

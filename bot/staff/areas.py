@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
+from bot.staff.commands import command, lists
 from bot.staff.parsing import REMOVE
 from bot.store import areas, places, population, report, rounds
 from bot.store.areas import Area
@@ -21,6 +22,7 @@ from bot.store.texts import Texts
 if TYPE_CHECKING:
     from bot.staff.desk import StaffDesk
 
+# For the report's area, whose caller (bot/staff/report) does not pass its channel yet.
 LISTED = "'areas' lists them"
 
 
@@ -99,10 +101,10 @@ def by_area(given: Mapping[str, int], threshold: int) -> ByArea:
     )
 
 
-def area_names(conn: Tx, wanted: Sequence[str]) -> list[str]:
+def area_names(conn: Tx, wanted: Sequence[str], channel: str) -> list[str]:
     """The areas a round is for, as residents' rows name them. With areas defined each must
     match one (by name, alias or postcode district); with none defined, staff's own words
-    are kept, as residents type theirs."""
+    are kept, as residents type theirs. Hints name commands as typed in `channel`."""
     defined = areas.all_areas(conn)
     names: list[str] = []
     for given in wanted:
@@ -115,17 +117,18 @@ def area_names(conn: Tx, wanted: Sequence[str]) -> list[str]:
         if found is None:
             raise StaffError(
                 f"There is no area {given!r}. Areas: "
-                f"{', '.join(a.english for a in defined)} ({LISTED} with their postcode "
-                "districts; add one with area-add)."
+                f"{', '.join(a.english for a in defined)} ({lists(channel, 'areas')} with "
+                f"their postcode districts; add one with {command(channel, 'area-add')})."
             )
         names.append(found.english)
     return list(dict.fromkeys(names))
 
 
-def unreached(conn: Tx, round_id: int) -> str:
+def unreached(conn: Tx, round_id: int, channel: str) -> str:
     """A warning when a round is for an area that is neither defined nor given by any
     resident (a typo, or an area about to be launched): it asks nobody yet. Such rounds are
-    allowed, as residents' words are kept until areas are defined; empty when all is well."""
+    allowed, as residents' words are kept until areas are defined; empty when all is well.
+    Hints name commands as typed in `channel`."""
     found = rounds.get(conn, round_id)
     if found is None or not found.areas:
         return ""
@@ -136,16 +139,18 @@ def unreached(conn: Tx, round_id: int) -> str:
     if not nobody:
         return ""
     what = "it is not an area" if len(nobody) == 1 else "they are not areas"
+    listed = lists(channel, "areas")
     if defined:
-        have = f"Areas: {_some([a.english for a in defined])} ({LISTED})"
+        have = f"Areas: {_some([a.english for a in defined])} ({listed})"
     elif given:
-        have = f"Areas residents gave: {_some(sorted(given, key=str.casefold))} ({LISTED})"
+        have = f"Areas residents gave: {_some(sorted(given, key=str.casefold))} ({listed})"
     else:
         have = "No resident has given an area yet"
     return (
         f"Warning: no resident is in {' or '.join(nobody)} and {what} you defined, so round "
         f"{round_id} asks nobody there yet. {have}. A typo? Close round {round_id} "
-        "and open it again. A new area? Define it with area-add, so residents can pick it."
+        f"and open it again. A new area? Define it with {command(channel, 'area-add')}, so "
+        "residents can pick it."
     )
 
 
@@ -304,7 +309,8 @@ async def listing(desk: StaffDesk, actor: Actor, *, threshold: int) -> str:
         if not defined:
             lines.append(
                 "No areas yet: residents type their area in their own words. Add areas with "
-                "area-add, and residents then pick theirs from buttons."
+                f"{command(actor.channel, 'area-add')}, and residents then pick theirs from "
+                "buttons."
             )
         mine = {places.area_key(a.english) for a in defined}
         own = [c for c in counted.areas if places.area_key(c.name) not in mine]

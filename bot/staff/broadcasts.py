@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.jobs.compose import TEMPLATES, untranslated
+from bot.jobs.compose import TEMPLATES
 from bot.jobs.pacing import QuietHours
 from bot.jobs.sender import Progress
 from bot.staff import suppress
@@ -128,7 +128,7 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
         _check_exists(conn, audience, actor.channel)
         if audience.type == "area":
             # "area:CF10" or an alias reaches the area as residents' rows name it.
-            audience = Audience("area", area_names(conn, [str(audience.value)])[0])
+            audience = Audience("area", area_names(conn, [str(audience.value)], actor.channel)[0])
         new = broadcasts.create(
             conn,
             "staff",
@@ -187,15 +187,10 @@ async def preview(
     if found is None or reach is None:
         raise StaffError(f"There is no broadcast {broadcast_id}.")
     template = found.content.get("template")
-    missing = untranslated(found.content, reach.locales)
-    lines = [told(reach, found.audience, threshold=threshold, partly_english=bool(missing))]
-    if missing:
-        given = ", ".join(sorted((found.content.get("texts") or {}).keys()))
-        lines.append(
-            f"Residents reading {', '.join(missing)} will get the English text "
-            f"(texts given: {given})."
-        )
-    elif template in TEMPLATES:
+    # A template is translated through the catalogs: only staff's own words can lack some.
+    texts = None if template in TEMPLATES else found.content.get("texts")
+    lines = [told(reach, found.audience, threshold=threshold, texts=texts)]
+    if template in TEMPLATES:
         lines.append(f"Template '{template}', translated for everyone.")
     start = datetime.fromisoformat(found.send_at) if found.send_at else desk.now()
     if found.send_at:

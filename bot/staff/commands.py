@@ -10,8 +10,10 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "voice-notes": "/voice_notes",
         "voice": "/voice {}",
         "suggestion-link": "/suggestion_link {}",
+        "suggestion-unlink": "/suggestion_unlink {}",
         "edit-measure": "/edit measure {}",
         "measure-accept": "/measure_accept {}",
+        "measure-adopt": "/measure_adopt {}",
         "measure-reject": "/measure_reject {}",
         "rounds": "/rounds",
         "results": "/results {}",
@@ -22,14 +24,17 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "support": "/support_open",
         "support-done": "/support_done {}",
         "areas": "/areas",
+        "area-add": "/area_add {}",
     },
     # Every command line command is under "admin": "results 1" alone is not one.
     "cli": {
         "voice-notes": "admin voice-notes",
         "voice": "admin voice {}",
         "suggestion-link": "admin suggestion-link {}",
+        "suggestion-unlink": "admin suggestion-unlink {}",
         "edit-measure": "admin edit measure {}",
         "measure-accept": "admin measure-accept {}",
+        "measure-adopt": "admin measure-adopt {}",
         "measure-reject": "admin measure-reject {}",
         "rounds": "admin rounds",
         "results": "admin results {}",
@@ -40,6 +45,7 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "support": "admin support",
         "support-done": "admin support-done {}",
         "areas": "admin areas",
+        "area-add": "admin area-add {}",
     },
     # The dashboard has no commands: its Words page lists and plays voice notes and links
     # suggestions (only its not-found message for a voice note names one of these); a
@@ -48,8 +54,10 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "voice-notes": "The Words page",
         "voice": "The Words page",
         "suggestion-link": "The Words page",
+        "suggestion-unlink": "Unlink, beside the initiative on the Words page",
         "edit-measure": "/edit measure {0} (in Telegram) or admin edit measure {0}",
         "measure-accept": "Accept for votes (on the initiative's page)",
+        "measure-adopt": "Adopt (on the initiative's page)",
         "measure-reject": "Reject (on the initiative's page)",
         "rounds": "The Rounds page",
         "results": "The Rounds page",
@@ -61,6 +69,7 @@ _COMMANDS: dict[str, dict[str, str]] = {
         "support-done": "The Champions page",
         # No areas page: they are defined in Telegram or at the command line.
         "areas": "/areas in Telegram (admin areas at the command line)",
+        "area-add": "/area_add in Telegram (admin area-add at the command line)",
     },
 }
 

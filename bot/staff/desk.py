@@ -34,6 +34,7 @@ class Queued:
     audience: Audience
     reach: broadcasts.Reach
     note: str = ""  # what staff should know about it (a step back they confirmed, say)
+    texts: Texts | None = None  # staff's own words in it, which some may read in English
 
 
 class StaffDesk:
@@ -108,7 +109,7 @@ class StaffDesk:
         wording = question or {"en": demo.DEFAULT_QUESTION}
 
         def work(conn: Tx, log: Audit) -> int:
-            names = area_names(conn, wanted)
+            names = area_names(conn, wanted, actor.channel)
             new = rounds.create(conn, wording, closes_at.isoformat(), log.stamp, entries, names)
             log(
                 "round.open",
@@ -160,7 +161,7 @@ class StaffDesk:
         """What staff are told after opening a round, whichever way they opened it: a
         warning when an area it is for has nobody in it, then any overlapping rounds."""
         actor.require(Role.VIEWER, "see rounds")
-        warning = await self.db.read(unreached, round_id)
+        warning = await self.db.read(unreached, round_id, actor.channel)
         return "\n".join(n for n in (warning, await self.overlaps(actor, round_id)) if n)
 
     async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
@@ -314,7 +315,8 @@ class StaffDesk:
                     "rate how it is going: add measures and adopt them (or let residents vote "
                     "on them first)."
                 )
-            return Queued(new, audience, broadcasts.reach(conn, audience), " ".join(said))
+            reach = broadcasts.reach(conn, audience)
+            return Queued(new, audience, reach, " ".join(said), note)
 
         queued: Queued = await self.act(actor, Role.STAFF, "update an initiative", work)
         return queued
@@ -327,8 +329,17 @@ class StaffDesk:
         status = "adopted" if adopt else "proposed"
 
         def work(conn: Tx, log: Audit) -> int:
-            if initiatives.get(conn, initiative_id) is None:
+            found = initiatives.get(conn, initiative_id)
+            if found is None:
                 raise StaffError(f"There is no initiative {initiative_id}.")
+            if found.status == "finished":
+                # Residents vote on and rate planned and active initiatives only: a measure
+                # added now would never be used, though it read as part of the plan.
+                raise StaffError(
+                    f"Initiative {initiative_id} is finished: residents are no longer asked to "
+                    "vote on its measures or rate it, so a new measure would never be used. If "
+                    "the work has started again, change its status first."
+                )
             new = initiatives.add_measure(conn, initiative_id, text, log.stamp, status=status)
             log(
                 "measure.add",

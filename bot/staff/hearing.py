@@ -8,7 +8,7 @@ Reading residents' words is recorded in the audit log, like every other staff ac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,31 +187,78 @@ class Hearing:
 
     async def link(self, actor: Actor, submission_id: int, initiative_id: int) -> str:
         """Say an initiative answers a suggestion: its news ("you said, we did") reaches the
-        person who made it."""
+        person who made it. A suggestion may be answered by more than one initiative (a
+        wish for safer streets, by crossings and by lighting): linked to another as well,
+        staff are told it is now linked to both, and how to unlink the first if it was a
+        mistake. The same link twice is refused."""
 
-        def work(conn: Tx, log: Audit) -> bool:
-            if heard.suggestion(conn, submission_id) is None:
-                raise StaffError(
-                    f"There is no suggestion {submission_id}. "
-                    f"{lists(actor.channel, 'suggestions')}."
-                )
+        def work(conn: Tx, log: Audit) -> tuple[int, ...]:
+            found = _suggestion(conn, submission_id, actor.channel)
             if initiatives.get(conn, initiative_id) is None:
-                raise StaffError(f"There is no initiative {initiative_id}.")
-            added = initiatives.link_suggestion(conn, initiative_id, submission_id, log.stamp)
+                raise StaffError(
+                    f"There is no initiative {initiative_id}. "
+                    f"{lists(actor.channel, 'initiatives')}."
+                )
+            if initiative_id in found.initiatives:
+                raise StaffError(
+                    f"Suggestion {submission_id} is already linked to initiative "
+                    f"{initiative_id}: nothing changed."
+                )
+            initiatives.link_suggestion(conn, initiative_id, submission_id, log.stamp)
             log(
                 "suggestion.link",
                 "suggestion",
                 submission_id,
+                before={"initiatives": list(found.initiatives)},
                 after={"initiative": initiative_id},
             )
-            return added
+            return found.initiatives
 
-        added = await self.desk.act(actor, Role.STAFF, "link a suggestion", work)
-        if not added:
-            return f"Suggestion {submission_id} was already linked to initiative {initiative_id}."
-        return (
+        others = await self.desk.act(actor, Role.STAFF, "link a suggestion", work)
+        said = (
             f"Linked suggestion {submission_id} to initiative {initiative_id}: the person who "
             "made it is told its news from now on."
+        )
+        if not others:
+            return said
+        both = _initiatives([*others, initiative_id])
+        undo = command(actor.channel, "suggestion-unlink", f"{submission_id} {others[0]}")
+        return (
+            f"{said} It is now linked to {both}, and they are told the news of "
+            f"each. If an earlier link was a mistake, unlink it: {undo}."
+        )
+
+    async def unlink(self, actor: Actor, submission_id: int, initiative_id: int) -> str:
+        """Undo a link made by mistake: the initiative's news no longer reaches the person
+        through their suggestion (it still does if they chose its topics or evaluated it)."""
+
+        def work(conn: Tx, log: Audit) -> tuple[int, ...]:
+            found = _suggestion(conn, submission_id, actor.channel)
+            if initiative_id not in found.initiatives:
+                linked = (
+                    f"it is linked to {_initiatives(found.initiatives)}"
+                    if found.initiatives
+                    else "it is not linked to any initiative"
+                )
+                raise StaffError(
+                    f"Suggestion {submission_id} is not linked to initiative {initiative_id}: "
+                    f"{linked}."
+                )
+            initiatives.unlink_suggestion(conn, initiative_id, submission_id)
+            log(
+                "suggestion.unlink",
+                "suggestion",
+                submission_id,
+                before={"initiative": initiative_id},
+            )
+            return tuple(i for i in found.initiatives if i != initiative_id)
+
+        left = await self.desk.act(actor, Role.STAFF, "unlink a suggestion", work)
+        still = f" It is still linked to {_initiatives(left)}." if left else ""
+        return (
+            f"Unlinked suggestion {submission_id} from initiative {initiative_id}: its news no "
+            "longer reaches the person who made it through this suggestion (it still does if "
+            f"they chose its topics or evaluated it).{still}"
         )
 
     async def evaluations(self, actor: Actor, initiative_id: int) -> str:
@@ -379,3 +426,21 @@ def _words(value: Any, voice_answer: int | None, channel: str) -> str:
         )
         return f"resident's voice note{length}: {hear}"
     return f"resident said: «{value}»"
+
+
+def _suggestion(conn: Tx, submission_id: int, channel: str) -> heard.Suggestion:
+    found = heard.suggestion(conn, submission_id)
+    if found is None:
+        raise StaffError(
+            f"There is no suggestion {submission_id}. {lists(channel, 'suggestions')}."
+        )
+    return found
+
+
+def _initiatives(ids: Sequence[int]) -> str:
+    """Initiatives by id, as said: "initiative 2", "initiatives 2 and 3", "initiatives 2, 3
+    and 5"."""
+    words = [str(i) for i in ids]
+    if len(words) == 1:
+        return f"initiative {words[0]}"
+    return f"initiatives {', '.join(words[:-1])} and {words[-1]}"

@@ -69,6 +69,33 @@ MISSING = (
 )
 
 
+# How staff who added a measure agreed at once would have let residents vote on it first.
+_TO_PROPOSE = {
+    "cli": "add it with --proposed",
+    "telegram": "add it on the dashboard (tick 'Let residents vote on it first') or with "
+    "admin measure-add --proposed",
+}
+
+
+def added(measure_id: int, initiative_id: int, adopted: bool, channel: str) -> str:
+    """What staff are told after adding a measure: agreed now, or open for votes, and how
+    to have done the other (a measure agreed at once is what residents rate the initiative
+    against, with no vote)."""
+    if not adopted:
+        adopt = command(channel, "measure-adopt", measure_id)
+        return (
+            f"Added measure {measure_id} to initiative {initiative_id}, open for residents' "
+            f"votes: adopt it when they have voted ({adopt})."
+        )
+    propose = _TO_PROPOSE.get(channel, _TO_PROPOSE["telegram"])
+    reject = command(channel, "measure-reject", measure_id)
+    return (
+        f"Added measure {measure_id} to initiative {initiative_id}, adopted now: it is agreed, "
+        "with no vote, and residents rate the initiative against it. To let residents vote on "
+        f"a measure first, {propose}; to take this one back, {reject}."
+    )
+
+
 async def decide(desk: StaffDesk, actor: Actor, measure_id: int, status: str) -> Decided:
     """Accept a resident's idea for votes ('proposed'), adopt or reject a measure; refused
     when nothing would change, or when residents would be shown a measure with no words."""

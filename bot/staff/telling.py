@@ -4,13 +4,15 @@ told, in which languages and how, or why nobody will be. Counts of people below 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.jobs.compose import untranslated
 from bot.jobs.pacing import QuietHours
 from bot.staff import suppress
 from bot.store.broadcasts import Audience, Reach
+from bot.store.texts import Texts
 
 # Who an audience is, as the end of "people who ...".
 _WHO = {
@@ -39,12 +41,12 @@ def told(
     sending: str | None = None,
     *,
     threshold: int,
-    partly_english: bool = False,
+    texts: Texts | None = None,
 ) -> str:
     """ "12 people will be told ..." or "Nobody will be told: ...", for a staff member, its
     counts of people suppressed below `threshold`; `sending` says who sends it and when (see
-    `by_running_bot`); `partly_english` when some of them will get the English text, their
-    language not being given."""
+    `by_running_bot`); `texts`, the words staff wrote in it, says who will get them in
+    English, their language not being given."""
     who = describe(audience)
     if not reach.members:
         return f"Nobody will be told: there are no {who}."
@@ -61,11 +63,8 @@ def told(
     languages = " · ".join(
         f"{code} {n}" for code, n in zip(reach.locales, by_language[:-1], strict=True)
     )
-    how = (
-        "in their language where the message has it"
-        if partly_english
-        else "each in their own language"
-    )
+    english = in_english(texts, reach.locales)
+    how = "in their language where the message has it" if english else "each in their own language"
     lines = [
         f"{by_language[-1]} people will be told, {how} ({languages})."
         + _hidden(by_language, threshold)
@@ -82,9 +81,23 @@ def told(
         # The audience's whole size is not shown here, so nothing follows from these.
         left_out = ", ".join(f"{suppress.count(n, threshold)} {why}" for n, why in _reasons(reach))
         lines.append(f"Not told: {left_out}.")
+    if english:
+        lines.append(english)
     if sending:
         lines.append(sending)
     return "\n".join(lines)
+
+
+def in_english(texts: Texts | None, locales: Iterable[str]) -> str:
+    """Which readers will get staff's words in English, their language not being given
+    ("" when nobody will)."""
+    missing = untranslated({"texts": texts}, locales) if texts else []
+    if not missing:
+        return ""
+    given = ", ".join(sorted(texts or {}))
+    return (
+        f"Residents reading {', '.join(missing)} will get the English text (texts given: {given})."
+    )
 
 
 def how_many(reach: Reach, threshold: int) -> str:

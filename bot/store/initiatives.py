@@ -200,6 +200,17 @@ def topic_ids(conn: Tx, initiative_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+def topics_under_way(conn: Tx, round_id: int) -> frozenset[int]:
+    """The round's topics an active initiative answers: work on them has started."""
+    rows = conn.execute(
+        "SELECT it.topic_id FROM topics t JOIN initiative_topics it ON it.topic_id = t.id "
+        "JOIN initiatives i ON i.id = it.initiative_id "
+        "WHERE t.round_id = ? AND i.status = 'active'",
+        (round_id,),
+    )
+    return frozenset(int(r[0]) for r in rows)
+
+
 def link_suggestion(conn: Tx, initiative_id: int, submission_id: int, now: str) -> bool:
     """Say that an initiative answers a resident's "something else"; False if it already
     did."""

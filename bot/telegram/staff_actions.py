@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.app import Core
-from bot.staff import auditing, milestones
+from bot.staff import auditing, measures, milestones
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.dashboard import LINK_MINUTES, DashboardDoor
 from bot.staff.desk import Queued
@@ -91,7 +91,11 @@ class StaffActions:
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
         return told(
-            queued.reach, queued.audience, sending, threshold=self.core.settings.suppress_below
+            queued.reach,
+            queued.audience,
+            sending,
+            threshold=self.core.settings.suppress_below,
+            texts=queued.texts,
         )
 
     async def do(
@@ -204,7 +208,7 @@ class StaffActions:
         w.need(2)
         initiative = w.number(0)
         new = await self.core.desk.add_measure(actor, initiative, texts(w.rest(1), w.translations))
-        return f"Added measure {new} to initiative {initiative}'s evaluation plan."
+        return measures.added(new, initiative, True, actor.channel)
 
     async def _measure_accept(self, actor: Actor, w: Words, context: Any) -> str:
         decided = await self.core.desk.set_measure(actor, w.number(0), "proposed")
@@ -273,6 +277,9 @@ class StaffActions:
 
     async def _suggestion_link(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.hearing().link(actor, w.number(0), w.number(1))
+
+    async def _suggestion_unlink(self, actor: Actor, w: Words, context: Any) -> str:
+        return await self.core.hearing().unlink(actor, w.number(0), w.number(1))
 
     async def _evaluations(self, actor: Actor, w: Words, context: Any) -> str:
         return await self.core.hearing().evaluations(actor, w.number(0))

@@ -67,6 +67,9 @@ COMMANDS: dict[str, Command] = {
     "suggestion_link": Command(
         "SUGGESTION INITIATIVE", "an initiative answers a suggestion: its news reaches them", S
     ),
+    "suggestion_unlink": Command(
+        "SUGGESTION INITIATIVE", "undo a link made by mistake: its news no longer reaches them", S
+    ),
     "evaluations": Command("INITIATIVE", "ratings per measure over time, and every comment", V),
     "asset_verify": Command("ID", "mark an asset verified", S),
     "asset_hide": Command("ID", "hide an asset", S),

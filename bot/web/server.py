@@ -22,6 +22,7 @@ from bot.staff.dashboard import DashboardDoor
 from bot.staff.desk import Queued
 from bot.staff.telling import sending_after, sending_now, told
 from bot.store.broadcasts import Audience, Reach
+from bot.store.texts import Texts
 from bot.web.i18n import (
     LANGUAGE_COOKIE,
     W_,
@@ -284,16 +285,21 @@ class Dashboard:
             await self.jobs.sweep()
         core = self.core
         sending = sending_now(core.quiet, core.desk.now(), core.settings.timezone)
-        return self.who_is_told(queued.reach, queued.audience, sending)
+        return self.who_is_told(queued.reach, queued.audience, sending, queued.texts)
 
     def starts_after(self, action: str) -> str:
         """When sending will start if the staff member does `action` now (quiet hours)."""
         core = self.core
         return sending_after(action, core.quiet, core.desk.now(), core.settings.timezone)
 
-    def who_is_told(self, reach: Reach, audience: Audience, sending: str) -> str:
-        """Who a message would reach, its counts suppressed as this bot is set to."""
-        return told(reach, audience, sending, threshold=self.core.settings.suppress_below)
+    def who_is_told(
+        self, reach: Reach, audience: Audience, sending: str, texts: Texts | None = None
+    ) -> str:
+        """Who a message would reach, its counts suppressed as this bot is set to, and who
+        will read staff's `texts` in it in English."""
+        return told(
+            reach, audience, sending, threshold=self.core.settings.suppress_below, texts=texts
+        )
 
     # -- signing in and out --------------------------------------------------------------
 

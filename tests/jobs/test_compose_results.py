@@ -433,3 +433,35 @@ async def test_topics_level_on_chose_it_keep_the_rounds_order_when_a_first_is_sm
     assert len(listed) == 2, text
     assert listed[0][3:].startswith(b.label["en"]), text
     assert listed[1][3:].startswith(a.label["en"]), text
+
+
+async def test_results_say_work_has_started_when_the_top_topic_is_already_under_way(
+    core: Core,
+) -> None:
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    topics = await core.db.read(rounds.topics, round_id)
+    await core.db.write(_chose, round_id, 100, [topics[1].id], 6)
+    await core.db.write(_chose, round_id, 200, [topics[2].id], 5)
+    # Planned work on the top topic is not work started: residents read the usual next step.
+    planned = await core.desk.create_initiative(STAFF, {"en": "Walks"}, [topics[1].id])
+    await core.desk.create_initiative(STAFF, {"en": "Meals"}, [topics[2].id], status="active")
+    await core.desk.close_round(STAFF, round_id)
+
+    async def next_step() -> str:
+        composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
+        recipient = Recipient(100, "console", "100", "en", False)
+        [message] = await composer.compose(_results_of(round_id), recipient)
+        composer.close()
+        return message.text.splitlines()[-1]
+
+    assert await next_step() == (
+        "What happens next: our team will plan work on the top choices with local people, and "
+        "we will keep you posted."
+    )
+    await core.desk.update_initiative(STAFF, planned, "active")
+    assert await next_step() == (
+        f"What happens next: work on “{topics[1].label['en']}” has already started, and we "
+        "will keep you posted. Our team will plan work on the other top choices with local "
+        "people."
+    )

@@ -110,9 +110,8 @@ async def test_a_linked_suggestion_brings_its_author_the_initiatives_news(core: 
         f"Linked suggestion 1 to initiative {walking}: the person who made it is told its news "
         "from now on."
     )
-    assert (await core.hearing().link(STAFF, 1, walking)).endswith(
-        f"was already linked to initiative {walking}."
-    )
+    with pytest.raises(StaffError, match=f"already linked to initiative {walking}: nothing"):
+        await core.hearing().link(STAFF, 1, walking)
     assert f"→ initiative {walking}" in await core.hearing().suggestions(STAFF)
 
     after = await core.desk.update_initiative(STAFF, walking, None, {"en": "We opened it."})
@@ -127,6 +126,57 @@ async def test_a_linked_suggestion_brings_its_author_the_initiatives_news(core: 
     assert await amina.show_inbox()
     assert "📣 You said, we did: news about “Youth club”." in out.getvalue()
     assert "We opened it." in out.getvalue()
+
+
+async def test_a_suggestion_linked_by_mistake_is_unlinked_and_a_second_link_is_said(
+    core: Core,
+) -> None:
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    await _talk(
+        core, "amina", "1", "s", "2", "1", "3", "1", "d", "1", "1", "A youth club by the park", "1"
+    )
+    topics = await core.db.read(rounds.topics, round_id)
+    wrong = await core.desk.create_initiative(STAFF, {"en": "Bus stop"}, [topics[4].id])
+    club = await core.desk.create_initiative(STAFF, {"en": "Youth club"}, [topics[5].id])
+    await core.hearing().link(STAFF, 1, wrong)
+    said = await core.hearing().link(STAFF, 1, club)
+    assert said.endswith(
+        f"It is now linked to initiatives {wrong} and {club}, and they are told the news of "
+        f"each. If an earlier link was a mistake, unlink it: /suggestion_unlink 1 {wrong}."
+    )
+    with pytest.raises(StaffError, match="viewer"):
+        await core.hearing().unlink(VIEWER, 1, wrong)
+    assert await core.hearing().unlink(STAFF, 1, wrong) == (
+        f"Unlinked suggestion 1 from initiative {wrong}: its news no longer reaches the person "
+        "who made it through this suggestion (it still does if they chose its topics or "
+        f"evaluated it). It is still linked to initiative {club}."
+    )
+    with pytest.raises(StaffError) as refused:
+        await core.hearing().unlink(STAFF, 1, wrong)
+    assert str(refused.value) == (
+        f"Suggestion 1 is not linked to initiative {wrong}: it is linked to initiative {club}."
+    )
+    with pytest.raises(StaffError, match="There is no suggestion 7"):
+        await core.hearing().unlink(STAFF, 7, wrong)
+    assert f"→ initiative {club}:" in await core.hearing().suggestions(STAFF)
+    # Nobody else is told the wrong initiative's news through the suggestion.
+    news = await core.desk.update_initiative(STAFF, wrong, "active")
+    assert news.reach.told == 0
+
+    def audited(conn: Tx) -> list[tuple[str, str, str | None, str | None]]:
+        return conn.execute(
+            "SELECT action, actor, before, after FROM audit_log "
+            "WHERE action LIKE 'suggestion.%' ORDER BY id"
+        ).fetchall()
+
+    rows = [tuple(r) for r in await core.db.read(audited)]
+    assert [(action, actor) for action, actor, _, _ in rows] == [
+        ("suggestion.link", STAFF.name),
+        ("suggestion.link", STAFF.name),
+        ("suggestion.unlink", STAFF.name),
+    ]
+    assert rows[2][2] == f'{{"initiative": {wrong}}}'
 
 
 async def test_residents_words_keep_the_language_they_were_written_in(core: Core) -> None:

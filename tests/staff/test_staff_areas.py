@@ -176,7 +176,8 @@ async def test_a_round_for_areas_names_them_by_any_of_their_names(
     with pytest.raises(StaffError) as refused:
         await desk.open_round(STAFF, "2026-12-20", areas=["Splott"])
     assert str(refused.value).startswith(
-        "There is no area 'Splott'. Areas: Canton, Riverside ('areas' lists them"
+        "There is no area 'Splott'. Areas: Canton, Riverside (/areas lists them with their "
+        "postcode districts; add one with /area_add)."
     )
     # Grange Town and Riverside share no residents; a round for everyone shares them all.
     assert await desk.overlaps(STAFF, second) == ""
@@ -225,9 +226,9 @@ async def test_a_round_for_an_area_nobody_is_in_is_opened_with_a_warning(
     typo = await desk.open_round(STAFF, "2026-12-20", areas=["Grange Twon"])
     assert (await desk.round_notes(STAFF, typo)).splitlines()[0] == (
         "Warning: no resident is in Grange Twon and it is not an area you defined, so round "
-        f"{typo} asks nobody there yet. Areas residents gave: Grange Town, Riverside ('areas' "
+        f"{typo} asks nobody there yet. Areas residents gave: Grange Town, Riverside (/areas "
         f"lists them). A typo? Close round {typo} and open it again. A new area? Define it "
-        "with area-add, so residents can pick it."
+        "with /area_add, so residents can pick it."
     )
     # Residents' words are compared as rounds reach them: case and spacing aside.
     fine = await desk.open_round(STAFF, "2026-12-20", areas=["grange  town"])

@@ -179,6 +179,9 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
         "Not done: There is no topic 99. /results ROUND lists them."
     )
     assert (await _staff(tg, "/measure_adopt x")).startswith("Not done: 'x' is not a number.")
+    assert (await _staff(tg, "/suggestion_unlink 4 1")) == (
+        "Not done: There is no suggestion 4. /suggestions lists them."
+    )
     assert (await _staff(tg, "/round_open yesterday")).startswith("Not done: 'yesterday' is not")
     # The same warning as on the command line: nobody is in the area the round is for.
     nowhere = await _staff(tg, "/round_open 2099-01-31\narea: Nowhere")

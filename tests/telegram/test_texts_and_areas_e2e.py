@@ -112,6 +112,7 @@ async def test_staff_lines_that_cannot_be_read_are_refused_naming_the_line(tg: H
         assert (await _staff(tg, command)).startswith(said), command
     await _staff(tg, "/area_add Canton")  # areas exist now: an unknown one is refused by name
     assert (await _staff(tg, "/round_open 2099-01-31 Q?\narea: Riverside")).startswith(
-        "Not done: There is no area 'Riverside'. Areas: Canton ('areas' lists them"
+        "Not done: There is no area 'Riverside'. Areas: Canton (/areas lists them with their "
+        "postcode districts; add one with /area_add)."
     )
     assert tg.rows("SELECT COUNT(*) FROM rounds") == [(0,)]

@@ -65,6 +65,22 @@ async def test_an_initiative_update_is_previewed_then_sent_to_who_it_concerns(we
     assert await _audited(web, "initiative.update") == [("web:bryn", "web")]
 
 
+async def test_an_update_preview_says_who_will_read_its_note_in_english(web: Web) -> None:
+    def residents(conn: Tx) -> None:
+        took_part(conn, 1, [["Being more active"]] * 10)
+        conn.execute("UPDATE participants SET locale = 'pl' WHERE id % 2 = 0")
+
+    await web.core.db.write(residents)
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    form = {"csrf": csrf, "status": "", "note": "Walks every day now", "note_cy": "Bob dydd"}
+    text = await (await web.client.post("/initiatives/1/preview", data=form)).text()
+    assert "Residents reading pl will get the English text (texts given: cy, en)." in text
+    assert "in their language where the message has it" in text
+    form["note_pl"] = "Spacery codziennie"
+    text = await (await web.client.post("/initiatives/1/preview", data=form)).text()
+    assert "English text" not in text and "each in their own language" in text
+
+
 async def test_an_update_with_nothing_new_is_not_offered_and_a_repeat_is_said(web: Web) -> None:
     csrf = await web.sign_in(Role.STAFF, "bryn")
     # Initiative 1 is active: active again with no note tells residents nothing.
@@ -345,6 +361,38 @@ async def test_residents_words_show_the_language_they_were_written_in(web: Web) 
     assert answered == {"Basen dla dzieci": "pl", "Spacery są super": "pl"}
     page = await (await web.client.get("/initiatives/1")).text()
     assert re.search(r"· pl · [^<]*</span>\s*<q class=\"resident\">Spacery są super</q>", page)
+
+
+async def test_a_suggestion_linked_by_mistake_is_unlinked_on_the_words_page(web: Web) -> None:
+    ola = Simulator(web.core.host, Who("console", "ola", "ola", "pl"), io.StringIO())
+    await ola.start()
+    for line in ("1", "s", "2", "1", "1", "d", "1", "Basen dla dzieci", "1"):
+        await ola.feed(line)
+    [(suggestion,)] = await web.rows("SELECT id FROM priority_submissions")
+    await web.sign_in(Role.VIEWER, "vera")
+    assert "/unlink" not in await (await web.client.get("/words")).text()
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    await web.client.post(
+        f"/words/suggestions/{suggestion}/link", data={"csrf": csrf, "initiative": "2"}
+    )
+    again = await web.client.post(
+        f"/words/suggestions/{suggestion}/link", data={"csrf": csrf, "initiative": "2"}
+    )
+    assert f"Suggestion {suggestion} is already linked to initiative 2" in await again.text()
+    page = await (await web.client.get("/words")).text()
+    assert f'action="/words/suggestions/{suggestion}/unlink"' in page
+    assert 'aria-label="Unlink from initiative 2"' in page
+    gone = await web.client.post(
+        f"/words/suggestions/{suggestion}/unlink", data={"csrf": csrf, "initiative": "2"}
+    )
+    assert f"Unlinked suggestion {suggestion} from initiative 2" in await gone.text()
+    assert await web.rows("SELECT COUNT(*) FROM initiative_suggestions") == [(0,)]
+    assert await _audited(web, "suggestion.unlink") == [("web:bryn", "web")]
+    viewer = await web.sign_in(Role.VIEWER, "vera")
+    refused = await web.client.post(
+        f"/words/suggestions/{suggestion}/unlink", data={"csrf": viewer, "initiative": "2"}
+    )
+    assert refused.status == 403
 
 
 async def test_voice_notes_without_a_recording_say_why_instead_of_a_player(web: Web) -> None:

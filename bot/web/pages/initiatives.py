@@ -19,6 +19,7 @@ from bot.staff.parsing import english
 from bot.store import broadcasts, dashboard, initiatives, milestones, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
+from bot.store.texts import Texts
 from bot.web.forms import field, maybe_translated, number, numbers, optional, translated
 from bot.web.i18n import W_, hidden_note, staff_text, tr
 from bot.web.i18n import status as status_word
@@ -157,6 +158,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         if k not in ("csrf", "again", "back") and isinstance(v, str) and v.strip()
     }
     news, problem, warnings = None, "", []
+    note: Texts | None = None
     try:
         status = status_of(optional(form, "status"))
         note = maybe_translated(form, "note", d.core.catalogs.available())
@@ -186,7 +188,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         warnings=warnings,
         again=bool(news and news.repeats),
         back=bool(news and news.back),
-        told=d.who_is_told(reach, audience, d.starts_after("confirm")).splitlines(),
+        told=d.who_is_told(reach, audience, d.starts_after("confirm"), note).splitlines(),
     )
 
 

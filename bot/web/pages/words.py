@@ -5,10 +5,11 @@ when the channel can fetch the recording. Every read is recorded in the audit lo
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.staff.actor import Role
+from bot.staff.actor import Actor, Role
 from bot.staff.hearing import DEFAULT_LIMIT
 from bot.store import initiatives
 from bot.web.forms import number
@@ -72,12 +73,23 @@ async def voice(d: Dashboard, request: web.Request) -> web.StreamResponse:
 
 async def link(d: Dashboard, request: web.Request) -> web.StreamResponse:
     """POST /words/suggestions/{id}/link: an initiative answers this suggestion."""
+    return await _linking(d, request, d.core.hearing().link)
+
+
+async def unlink(d: Dashboard, request: web.Request) -> web.StreamResponse:
+    """POST /words/suggestions/{id}/unlink: a link made by mistake is undone."""
+    return await _linking(d, request, d.core.hearing().unlink)
+
+
+async def _linking(
+    d: Dashboard, request: web.Request, change: Callable[[Actor, int, int], Awaitable[str]]
+) -> web.StreamResponse:
     submission_id = int(request.match_info["id"])
     form = await request.post()
 
     async def work() -> str:
         initiative = number(form, "initiative", tr(W_("The initiative")))
-        return await d.core.hearing().link(request[ACTOR], submission_id, initiative)
+        return await change(request[ACTOR], submission_id, initiative)
 
     return await d.act(request, work, "/words#suggestions")
 
@@ -86,4 +98,5 @@ ROUTES: tuple[tuple[str, str, Handler, Role], ...] = (
     ("GET", "/words", show, Role.VIEWER),
     ("GET", "/words/voice/{id:\\d+}", voice, Role.VIEWER),
     ("POST", "/words/suggestions/{id:\\d+}/link", link, Role.STAFF),
+    ("POST", "/words/suggestions/{id:\\d+}/unlink", unlink, Role.STAFF),
 )
