@@ -502,17 +502,18 @@ def counts(conn: Tx, broadcast_id: int) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-# Broadcasts that give feedback ("you said, we did" news and a round's results): who they
-# reached is what QS148 statement 2's report counts, for any period, so their 'sent' rows
-# outlive the ledger's retention (they go with the person, as all their data does).
-FEEDBACK_KINDS = ("initiative", "results")
+# Kinds the QS148 report counts by person, state, period and area (statement 2's feedback:
+# news and a round's results; statement 4's check-ins): their rows outlive the ledger's
+# retention, as counts alone cannot answer "how many people in this area, this year"; they
+# go with the person, as all their data does. Other broadcasts keep only their counts.
+REPORTED_KINDS = ("initiative", "results", "champion")
 
 
 def prune(conn: Tx, finished_before: str, now: str, limit: int = QUEUE_CHUNK) -> int:
     """Summarise and delete the ledger of one broadcast finished before `finished_before`,
     up to `limit` rows a call (call again until it returns 0); the counts stay on the
-    broadcast, for its progress, and a feedback broadcast keeps the rows of the people it
-    reached, for the QS148 report."""
+    broadcast, for its progress; a kind the QS148 report counts keeps the rows of the people
+    it was sent to (REPORTED_KINDS)."""
     row = conn.execute(
         "SELECT id, kind FROM broadcasts WHERE status IN ('done', 'cancelled') "
         "AND pruned_at IS NULL AND finished_at < ? ORDER BY id LIMIT 1",
@@ -521,7 +522,8 @@ def prune(conn: Tx, finished_before: str, now: str, limit: int = QUEUE_CHUNK) ->
     if row is None:
         return 0
     broadcast_id = int(row[0])
-    kept = " AND state != 'sent'" if row[1] in FEEDBACK_KINDS else ""
+    # A reported kind loses only the rows of people it never got to (cancelled meanwhile).
+    kept = " AND state IN ('queued', 'claimed')" if row[1] in REPORTED_KINDS else ""
     # On the first call the counts are taken while every row is still there; later calls
     # keep them (COALESCE).
     conn.execute(

@@ -269,6 +269,22 @@ def referral_counts(conn: Tx, scope: Scope) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def checkins_sent(conn: Tx, scope: Scope) -> int:
+    """Monthly support check-ins delivered to champions, in scope. A champion broadcast with
+    no content is the check-in (bot/jobs/scheduler.py); one with content is a single
+    champion's message (a status notice, staff's words, a support answer: bot/staff/notices.py),
+    which asks for nothing."""
+    period_sql, period_params = scope.between("d.updated_at")
+    area_sql, area_params = scope.in_area("d.participant_id")
+    row = conn.execute(
+        "SELECT COUNT(*) FROM deliveries d JOIN broadcasts b ON b.id = d.broadcast_id "
+        f"WHERE b.kind = 'champion' AND b.content = '{{}}' AND d.state = 'sent'"
+        f"{period_sql}{area_sql}",
+        (*period_params, *area_params),
+    ).fetchone()
+    return int(row[0])
+
+
 def checkin_answers(conn: Tx, scope: Scope) -> dict[str, int]:
     """Champions' answers to the monthly support check-in ('ok' or 'help'), in scope."""
     period_sql, period_params = scope.between("created_at")

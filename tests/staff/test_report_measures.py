@@ -391,6 +391,26 @@ async def test_statement_4_champions_checkins_and_reach(db: Database) -> None:
                 created_at=T0,
                 answered_at=T0 if status == "answered" else None,
             )
+        # The check-in went to all six; a status notice and staff's words ask for nothing.
+        for content in ("{}", '{"notice": "active"}', '{"message": "Hello"}'):
+            sent = insert(
+                conn,
+                "broadcasts",
+                kind="champion",
+                audience='{"type": "everyone"}',
+                content=content,
+                status="done",
+                created_at=T0,
+            )
+            for p in people:
+                insert(
+                    conn,
+                    "deliveries",
+                    broadcast_id=sent,
+                    participant_id=p,
+                    state="sent",
+                    updated_at=T0,
+                )
         for n in (3, 4):
             insert(
                 conn,
@@ -407,6 +427,7 @@ async def test_statement_4_champions_checkins_and_reach(db: Database) -> None:
     assert recruited.figure == "3 residents signed up as champions; 2 approved; 2 active."
     supported = measure_of(report, "4 structure c")
     assert supported.tables[0].rows == ((2, 1, 3),)
+    assert supported.figure.startswith("6 monthly support check-ins delivered; ")
     assert supported.figure.endswith("3 support requests made, 2 answered.")
     assert supported.tables[1].rows == ((3, 2),)
     assert measure_of(report, "4 outcome a").figure == (

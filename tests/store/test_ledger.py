@@ -133,18 +133,23 @@ async def test_a_finished_ledger_is_pruned_and_its_counts_kept(db: Database) -> 
     walks = await db.write(initiatives.create, {"en": "Walks"}, NOW)
     news = await _sent(db, "initiative", 25, initiative_id=walks)
     plain = await _sent(db, "staff", 30)  # the 25 still reachable
+    # Results cancelled before anyone was sent them: nobody to count.
+    cancelled = await db.write(broadcasts.create, "results", Audience("everyone"), {}, NOW)
+    assert cancelled is not None
+    await db.write(broadcasts.start, cancelled, NOW)
+    await db.write(broadcasts.set_status, cancelled, "cancelled", NOW)
     later = (FIXED_NOW + timedelta(days=1)).isoformat()
     # Not before it is old enough.
     assert await db.write(broadcasts.prune, NOW, later) == 0
     rows = []
     while done := await db.write(broadcasts.prune, later, later, 10):
         rows.append(done)
-    # The news: its 5 unreachable rows; the plain broadcast: all 25.
-    assert rows == [5, 10, 10, 5]
+    # The news: none (each call counts one); the plain broadcast and the cancelled: all 25.
+    assert rows == [1, 10, 10, 5, 10, 10, 5]
     assert await db.read(broadcasts.counts, news) == {"sent": 25, "unreachable": 5}
     assert await db.read(broadcasts.counts, plain) == {"sent": 25}
-    assert await db.read(_ledger_rows) == {news: 25}
-    # The QS148 report still counts the people its news reached.
+    assert await db.read(_ledger_rows) == {news: 30}
+    # The QS148 report still counts the people its news reached, as it did.
     assert await db.read(report.feedback_sent, Scope()) == {(walks, "initiative"): 25}
 
 

@@ -22,7 +22,7 @@ def statement(conn: Tx, options: Options) -> Statement:
     status_row = tuple(shown_cell(s) for s in by_status.shown)
     approved = options.people(sum(n for _, ok, n in counts if ok))
     reached, agreed = report.referral_counts(conn, scope)
-    asked = report.deliveries(conn, "champion", scope).get("sent", 0)
+    asked = report.checkins_sent(conn, scope)
     answers = report.checkin_answers(conn, scope)
     answered = suppress.breakdown([answers.get("ok", 0), answers.get("help", 0)], t)
     answered_row = tuple(shown_cell(s) for s in answered.shown)
