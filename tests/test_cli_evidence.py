@@ -206,4 +206,4 @@ def test_an_area_nobody_is_in_is_warned_of_and_its_report_refused(
     assert cli("report", "--area", "cf10", "--output", str(report)).returncode == 0
     assert "Area: riverside." in report.read_text()
     refused = cli("report", "--area", "Nowhere", "--output", str(report))
-    assert refused.stdout.strip().endswith("Areas: Riverside ('areas' lists them).")
+    assert refused.stdout.strip().endswith("Areas: Riverside (admin areas lists them).")

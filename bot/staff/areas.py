@@ -22,9 +22,6 @@ from bot.store.texts import Texts
 if TYPE_CHECKING:
     from bot.staff.desk import StaffDesk
 
-# For the report's area, whose caller (bot/staff/report) does not pass its channel yet.
-LISTED = "'areas' lists them"
-
 
 @dataclass(frozen=True, slots=True)
 class Counted:
@@ -154,7 +151,7 @@ def unreached(conn: Tx, round_id: int, channel: str) -> str:
     )
 
 
-def for_report(conn: Tx, key: str) -> str:
+def for_report(conn: Tx, key: str, channel: str) -> str:
     """The area a report is for (an area key): a defined area by any of its names, aliases
     or districts, an area residents gave, or one in the population figures. Anything else
     is refused, rather than writing a report of nobody that looks like evidence."""
@@ -173,7 +170,8 @@ def for_report(conn: Tx, key: str) -> str:
         if words and report.area_key(words) not in seen:
             seen.add(report.area_key(words))
             names.append(words)
-    known = f"Areas: {_some(names)} ({LISTED})" if names else "No areas are known yet"
+    listed = lists(channel, "areas")
+    known = f"Areas: {_some(names)} ({listed})" if names else "No areas are known yet"
     raise StaffError(
         f"There is no area {key!r} to report on: it is not a defined area, no resident gave "
         f"it, and it is not in the population figures. {known}."

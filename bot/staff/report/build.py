@@ -65,7 +65,7 @@ async def make_report(
     def note(conn: Tx, log: Audit) -> Options:
         scope = options.scope
         if scope.area is not None:
-            scope = replace(scope, area=for_report(conn, scope.area))
+            scope = replace(scope, area=for_report(conn, scope.area, actor.channel))
         asked = {"format": fmt, "from": scope.since, "to": scope.until, "area": scope.area}
         log("report.make", "report", None, after=asked)
         return replace(options, scope=scope)
