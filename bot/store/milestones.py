@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from bot.store.db import Tx
 from bot.store.texts import Texts, load_texts
@@ -111,7 +112,8 @@ def history(conn: Tx, initiative_id: int) -> list[Update]:
 
 def steps(conn: Tx, initiative_id: int) -> list[Step]:
     """What staff did to an initiative's milestones, oldest first, as the audit log has it:
-    every milestone's add entry names its initiative, and the others follow its id."""
+    every milestone's add entry names its initiative, and the others follow its id (until
+    the id is added again)."""
     rows = conn.execute(
         "SELECT a.at, a.actor, a.action, a.object_id, a.after FROM audit_log a "
         "WHERE a.object_type = 'milestone' AND a.action IN "
@@ -121,13 +123,17 @@ def steps(conn: Tx, initiative_id: int) -> list[Step]:
         "ORDER BY a.id",
         (initiative_id,),
     )
-    added: dict[int, dict[str, str]] = {}
+    added: dict[int, dict[str, Any]] = {}
     found = []
     for at, by, action, object_id, after in rows:
         milestone_id = int(object_id)
         if action == "milestone.add":
             added[milestone_id] = json.loads(after)
         what = added.get(milestone_id, {})
+        # A removed milestone's id is given to the next one added (no AUTOINCREMENT),
+        # perhaps to another initiative: each step is of the milestone last added with it.
+        if what.get("initiative") != initiative_id:
+            continue
         done = json.loads(after).get("done") if action == "milestone.done" else None
         found.append(
             Step(

@@ -221,3 +221,30 @@ async def test_a_milestone_is_added_once_removed_when_asked_and_kept_in_the_hist
     log = (await auditing.listing(desk, STAFF)).splitlines()
     [entry] = [line for line in log if "milestone.remove" in line]
     assert entry.startswith("2026-11-22 09:00:00 test:staff (admin, test) milestone.remove")
+
+
+async def test_a_removed_milestones_id_used_again_stays_out_of_its_initiatives_history(
+    db: Database,
+) -> None:
+    now = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC)]
+    desk = StaffDesk(db, lambda: now[0])
+    walks = await desk.create_initiative(STAFF, {"en": "Walks"}, [])
+    lights = await desk.create_initiative(STAFF, {"en": "Street lights"}, [])
+    await milestones.add(desk, STAFF, walks, "2027-01-31", "Amina", "Lamp survey")
+    now[0] = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    # Added to the wrong initiative: removed, and added to the right one, which gets the
+    # removed milestone's id again (the newest row's id is free once it is deleted).
+    await milestones.remove(desk, STAFF, 1)
+    assert await milestones.add(desk, STAFF, lights, "2027-01-31", "Amina", "Lamp survey") == 1
+    assert (await milestones.history(desk, STAFF, walks)).splitlines()[2:] == [
+        "2026-11-20 09:00 by test:staff: milestone 1 added, due 2027-01-31, owner Amina: "
+        "Lamp survey",
+        "2026-11-21 09:00 by test:staff: milestone 1 removed, due 2027-01-31, owner Amina: "
+        "Lamp survey",
+        "No updates yet.",
+    ]
+    assert (await milestones.history(desk, STAFF, lights)).splitlines()[2:] == [
+        "2026-11-21 09:00 by test:staff: milestone 1 added, due 2027-01-31, owner Amina: "
+        "Lamp survey",
+        "No updates yet.",
+    ]

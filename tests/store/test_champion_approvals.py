@@ -109,3 +109,34 @@ def test_the_migration_finds_the_first_approval_in_the_audit_log(tmp_path: Path)
         assert [tuple(r) for r in rows] == [(1, FIRST), (2, AGAIN)]
     finally:
         conn.close()
+
+
+def test_the_migration_ignores_the_audit_of_someone_who_had_the_id_before(
+    tmp_path: Path,
+) -> None:
+    conn = connect(tmp_path / "old.sqlite3")
+    try:
+        migrate.upgrade(conn, [m for m in migrate.available() if m.version < 24])
+        # Champion 1 was approved at FIRST and erased with /delete; the next to sign up got
+        # id 1 again (no AUTOINCREMENT) and waits for staff's yes.
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, role, channel, action, object_type, "
+            "object_id, after) VALUES (?, 'tg:1', 'admin', 'telegram', 'champion.status', "
+            "'champion', '1', ?)",
+            (FIRST, json.dumps({"status": "active"})),
+        )
+        conn.execute(
+            "INSERT INTO participants (channel, channel_user_id, chat_id, created_at) "
+            "VALUES ('telegram', '9', '9', ?)",
+            (AGAIN,),
+        )
+        conn.execute(
+            "INSERT INTO champions (id, participant_id, code, status, created_at) "
+            "VALUES (1, 1, 'c-1', 'interested', ?)",
+            (AGAIN,),
+        )
+        migrate.upgrade(conn)
+        rows = conn.execute("SELECT id, first_approved_at FROM champions")
+        assert [tuple(r) for r in rows] == [(1, None)]
+    finally:
+        conn.close()
