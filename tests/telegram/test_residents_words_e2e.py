@@ -258,6 +258,11 @@ async def test_which_champion_roles_are_paid_and_back_from_the_roles(tg: Harness
     said = tg.asked(RESIDENT)
     assert said.startswith("Some champion roles are paid and others are for volunteers."), said
     assert "depends on the role and on the work Riverside Health Team has at the time" in said
+    # Asked again without the question just answered; its Back leads to the first asking.
+    assert tg.last(RESIDENT).labels == ["Yes", "No, thanks", "◀️ Back"]
+    await tg.tap(RESIDENT, "◀️ Back")
+    assert "Which roles are paid?" in tg.last(RESIDENT).labels
+    await tg.tap(RESIDENT, "Which roles are paid?")
     await tg.tap(RESIDENT, "Yes")
     roles = tg.last(RESIDENT)
     assert (roles.text or "").startswith("Which would you like to do?")
