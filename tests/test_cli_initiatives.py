@@ -99,6 +99,23 @@ def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(
     )
 
 
+def test_a_finished_initiative_is_not_told_to_take_measures(run: CliRun) -> None:
+    """Recording work already done pointed to measure-add, which then refused it."""
+    said = run(
+        "admin", "initiative-add", "Winter warm hubs", "--topics", "3", "--status", "Finished"
+    )
+    assert said == (
+        "Recorded initiative 3, finished: nobody rates it, so it takes no measures. To tell the "
+        'people it concerns what was done: admin initiative-update 3 --note "..."'
+    )
+    assert run("admin", "measure-add", "3", "People felt warmer", code=1).startswith(
+        "Not done: Initiative 3 is finished"
+    )
+    assert run("admin", "initiative-update", "3", "--note", "Open every Tuesday.").startswith(
+        "Updated initiative 3."
+    )
+
+
 def test_hints_name_commands_as_typed_at_the_command_line(run: CliRun) -> None:
     assert run("admin", "initiative-add", "X", "--topics", "999", code=1) == (
         "Not done: There is no topic 999. admin results ROUND lists them."
