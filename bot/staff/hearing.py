@@ -230,7 +230,8 @@ class Hearing:
 
     async def unlink(self, actor: Actor, submission_id: int, initiative_id: int) -> str:
         """Undo a link made by mistake: the initiative's news no longer reaches the person
-        through their suggestion (it still does if they chose its topics or evaluated it)."""
+        through their suggestion (it still does if they chose its topics, evaluated it, or voted
+        for or proposed its measures: news reaches them so too)."""
 
         def work(conn: Tx, log: Audit) -> tuple[int, ...]:
             found = _suggestion(conn, submission_id, actor.channel)
@@ -258,7 +259,7 @@ class Hearing:
         return (
             f"Unlinked suggestion {submission_id} from initiative {initiative_id}: its news no "
             "longer reaches the person who made it through this suggestion (it still does if "
-            f"they chose its topics or evaluated it).{still}"
+            f"they chose its topics, evaluated it, or voted for or proposed its measures).{still}"
         )
 
     async def evaluations(self, actor: Actor, initiative_id: int) -> str:

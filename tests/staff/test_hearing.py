@@ -149,8 +149,8 @@ async def test_a_suggestion_linked_by_mistake_is_unlinked_and_a_second_link_is_s
         await core.hearing().unlink(VIEWER, 1, wrong)
     assert await core.hearing().unlink(STAFF, 1, wrong) == (
         f"Unlinked suggestion 1 from initiative {wrong}: its news no longer reaches the person "
-        "who made it through this suggestion (it still does if they chose its topics or "
-        f"evaluated it). It is still linked to initiative {club}."
+        "who made it through this suggestion (it still does if they chose its topics, evaluated "
+        f"it, or voted for or proposed its measures). It is still linked to initiative {club}."
     )
     with pytest.raises(StaffError) as refused:
         await core.hearing().unlink(STAFF, 1, wrong)
