@@ -129,6 +129,23 @@ def test_hints_name_commands_as_typed_at_the_command_line(run: CliRun) -> None:
     assert run("admin", "champion-approve", "9", code=1) == (
         "Not done: There is no champion 9. admin champions lists them."
     )
+    # An initiative, a measure or a milestone not found said no more than that.
+    for command in (
+        ("initiative-update", "9", "--note", "Done."),
+        ("initiative-history", "9"),
+        ("evaluations", "9"),
+        ("measure-add", "9", "Fewer falls"),
+        ("milestone-add", "9", "Paint", "--due", "2027-01-31", "--owner", "Sam"),
+    ):
+        assert run("admin", *command, code=1) == (
+            "Not done: There is no initiative 9. admin initiatives lists them."
+        ), command
+    assert run("admin", "measure-adopt", "99", code=1) == (
+        "Not done: There is no measure 99. admin measures lists them."
+    )
+    assert run("admin", "milestone-done", "99", code=1) == (
+        "Not done: There is no milestone 99. admin milestones lists them."
+    )
 
 
 def test_milestones_say_their_id_and_refuse_what_cannot_be(run: CliRun, tmp_path: Path) -> None:
@@ -165,7 +182,9 @@ def test_a_milestone_is_not_added_twice_and_can_be_removed(run: CliRun, tmp_path
     assert run("admin", "milestone-remove", "1") == (
         "Removed milestone 1 of initiative 1 (due 2026-12-01, owner Sam: Paint the crossing)."
     )
-    assert run("admin", "milestone-remove", "1", code=1) == "Not done: There is no milestone 1."
+    assert run("admin", "milestone-remove", "1", code=1) == (
+        "Not done: There is no milestone 1. admin milestones lists them."
+    )
     assert _rows(tmp_path, "SELECT COUNT(*) FROM initiative_milestones") == [(0,)]
     history = run("admin", "initiative-history", "1").splitlines()
     assert [line.split(": ", 1)[1] for line in history if "milestone" in line] == [

@@ -179,6 +179,15 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
         "Not done: There is no topic 99. /results ROUND lists them."
     )
     assert (await _staff(tg, "/measure_adopt x")).startswith("Not done: 'x' is not a number.")
+    assert (await _staff(tg, "/measure_adopt 99")) == (
+        "Not done: There is no measure 99. /measures lists them."
+    )
+    assert (await _staff(tg, "/initiative_update 9 active")) == (
+        "Not done: There is no initiative 9. /initiatives lists them."
+    )
+    assert (await _staff(tg, "/milestone_done 9")) == (
+        "Not done: There is no milestone 9. /milestones lists them."
+    )
     assert (await _staff(tg, "/suggestion_unlink 4 1")) == (
         "Not done: There is no suggestion 4. /suggestions lists them."
     )
