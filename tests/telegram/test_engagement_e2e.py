@@ -218,6 +218,11 @@ async def test_a_milestone_added_twice_is_refused_and_one_can_be_removed(tg: Har
     assert (await _staff(tg, "/milestones 1")) == "Initiative 1 has no milestones yet."
     history = (await _staff(tg, "/initiative_history 1")).splitlines()
     assert history[-2].endswith("milestone 1 removed, due 2099-01-31, owner Amina: First walk")
+    # Where staff look for a milestone's story, /staff says it is.
+    assert (
+        "/initiative_history ID: an initiative's updates and milestones: when, who, what"
+        in (await _staff(tg, "/staff")).splitlines()
+    )
     assert tg.rows("SELECT action FROM audit_log WHERE action LIKE 'milestone.%'") == [
         ("milestone.add",),
         ("milestone.remove",),
