@@ -21,6 +21,7 @@ from bot.staff import measures
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.desk import Queued, StaffDesk
 from bot.staff.listings import LISTINGS
+from bot.staff.news import status_of
 from bot.staff.parsing import texts, translation_items
 from bot.staff.staffing import parse_role
 from bot.staff.telling import by_running_bot, describe, quiet_until, told
@@ -325,6 +326,13 @@ def _actions(
             status=a.status,
             check_in_days=a.check_in_days,
         )
+        if status_of(a.status) == "finished":
+            # measure-add refuses a finished initiative: what staff can do next is tell people.
+            return (
+                f"Recorded initiative {new}, finished: nobody rates it, so it takes no measures. "
+                "To tell the people it concerns what was done: "
+                f'admin initiative-update {new} --note "..."'
+            )
         # Measures come after it exists: the next step, said (Telegram says it too).
         return (
             f"Recorded initiative {new}. Add the measures it is judged by: "

@@ -106,7 +106,9 @@ def add_admin_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParse
     p.add_argument("id", type=int)
     p = actions.add_parser("milestones", help="milestones, by due date")
     p.add_argument("initiative", type=int, nargs="?")
-    p = actions.add_parser("initiative-history", help="an initiative's updates, oldest first")
+    p = actions.add_parser(
+        "initiative-history", help="an initiative's updates and milestones, oldest first"
+    )
     p.add_argument("initiative", type=int)
 
 

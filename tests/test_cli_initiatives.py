@@ -99,6 +99,23 @@ def test_a_topic_given_twice_is_taken_once_and_any_case_of_status(
     )
 
 
+def test_a_finished_initiative_is_not_told_to_take_measures(run: CliRun) -> None:
+    """Recording work already done pointed to measure-add, which then refused it."""
+    said = run(
+        "admin", "initiative-add", "Winter warm hubs", "--topics", "3", "--status", "Finished"
+    )
+    assert said == (
+        "Recorded initiative 3, finished: nobody rates it, so it takes no measures. To tell the "
+        'people it concerns what was done: admin initiative-update 3 --note "..."'
+    )
+    assert run("admin", "measure-add", "3", "People felt warmer", code=1).startswith(
+        "Not done: Initiative 3 is finished"
+    )
+    assert run("admin", "initiative-update", "3", "--note", "Open every Tuesday.").startswith(
+        "Updated initiative 3."
+    )
+
+
 def test_hints_name_commands_as_typed_at_the_command_line(run: CliRun) -> None:
     assert run("admin", "initiative-add", "X", "--topics", "999", code=1) == (
         "Not done: There is no topic 999. admin results ROUND lists them."
@@ -111,6 +128,23 @@ def test_hints_name_commands_as_typed_at_the_command_line(run: CliRun) -> None:
     )
     assert run("admin", "champion-approve", "9", code=1) == (
         "Not done: There is no champion 9. admin champions lists them."
+    )
+    # An initiative, a measure or a milestone not found said no more than that.
+    for command in (
+        ("initiative-update", "9", "--note", "Done."),
+        ("initiative-history", "9"),
+        ("evaluations", "9"),
+        ("measure-add", "9", "Fewer falls"),
+        ("milestone-add", "9", "Paint", "--due", "2027-01-31", "--owner", "Sam"),
+    ):
+        assert run("admin", *command, code=1) == (
+            "Not done: There is no initiative 9. admin initiatives lists them."
+        ), command
+    assert run("admin", "measure-adopt", "99", code=1) == (
+        "Not done: There is no measure 99. admin measures lists them."
+    )
+    assert run("admin", "milestone-done", "99", code=1) == (
+        "Not done: There is no milestone 99. admin milestones lists them."
     )
 
 
@@ -148,7 +182,9 @@ def test_a_milestone_is_not_added_twice_and_can_be_removed(run: CliRun, tmp_path
     assert run("admin", "milestone-remove", "1") == (
         "Removed milestone 1 of initiative 1 (due 2026-12-01, owner Sam: Paint the crossing)."
     )
-    assert run("admin", "milestone-remove", "1", code=1) == "Not done: There is no milestone 1."
+    assert run("admin", "milestone-remove", "1", code=1) == (
+        "Not done: There is no milestone 1. admin milestones lists them."
+    )
     assert _rows(tmp_path, "SELECT COUNT(*) FROM initiative_milestones") == [(0,)]
     history = run("admin", "initiative-history", "1").splitlines()
     assert [line.split(": ", 1)[1] for line in history if "milestone" in line] == [

@@ -39,6 +39,10 @@ STARTED = N_(
     "What happens next: work on “{topic}” has already started, and we will keep you posted. "
     "Our team will plan work on the other top choices with local people."
 )
+# TRANSLATORS: {topic} is the only topic people chose, which an initiative already answers.
+STARTED_ALONE = N_(
+    "What happens next: work on “{topic}” has already started, and we will keep you posted."
+)
 CHART_TITLE = N_("How many people chose each topic")
 
 
@@ -107,11 +111,13 @@ def caption(results: Results, mine: frozenset[int], tr: Translator) -> str:
 
 def _next(results: Results, tr: Translator) -> str:
     """What happens next: planning the top choices, unless work on the first has started
-    (an initiative answering it is active), which "we will plan" would deny."""
+    (an initiative answering it is active), which "we will plan" would deny; "the other top
+    choices" only when people chose another."""
     top = results.chosen[0].topic if results.chosen else None
-    if top is not None and top.id in results.under_way:
-        return tr.gettext(STARTED, topic=label(top.label, tr))
-    return tr.gettext(NEXT)
+    if top is None or top.id not in results.under_way:
+        return tr.gettext(NEXT)
+    started = STARTED if len(results.chosen) > 1 else STARTED_ALONE
+    return tr.gettext(started, topic=label(top.label, tr))
 
 
 @dataclass(frozen=True, slots=True)

@@ -278,7 +278,7 @@ class StaffDesk:
         self.check_texts(note)
 
         def work(conn: Tx, log: Audit) -> Queued:
-            news = plan(conn, initiative_id, status, note)
+            news = plan(conn, initiative_id, status, note, actor.channel)
             news.confirm(actor.channel, again=again, back=back)
             status_now = news.status
             update_id = initiatives.record_update(
@@ -331,7 +331,8 @@ class StaffDesk:
         def work(conn: Tx, log: Audit) -> int:
             found = initiatives.get(conn, initiative_id)
             if found is None:
-                raise StaffError(f"There is no initiative {initiative_id}.")
+                listed = lists(actor.channel, "initiatives")
+                raise StaffError(f"There is no initiative {initiative_id}. {listed}.")
             if found.status == "finished":
                 # Residents vote on and rate planned and active initiatives only: a measure
                 # added now would never be used, though it read as part of the plan.

@@ -26,7 +26,9 @@ async def add(
 
     def work(conn: Tx, log: Audit) -> int:
         if initiatives.get(conn, initiative_id) is None:
-            raise StaffError(f"There is no initiative {initiative_id}.")
+            raise StaffError(
+                f"There is no initiative {initiative_id}. {lists(actor.channel, 'initiatives')}."
+            )
         for m in milestones.of_initiative(conn, initiative_id):
             # Sent twice (a second tap, a command run again), it was listed twice, and one
             # of the two stayed "overdue" once the other was marked done.
@@ -58,7 +60,9 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
     def work(conn: Tx, log: Audit) -> str:
         found = milestones.get(conn, milestone_id)
         if found is None:
-            raise StaffError(f"There is no milestone {milestone_id}.")
+            raise StaffError(
+                f"There is no milestone {milestone_id}. {lists(actor.channel, 'milestones')}."
+            )
         if found.done_on is not None and (on is None or found.done_on == day.isoformat()):
             # "Milestone 1 done." twice read as if it were done twice (and moved its day).
             raise StaffError(
@@ -80,7 +84,9 @@ async def remove(desk: StaffDesk, actor: Actor, milestone_id: int) -> milestones
     def work(conn: Tx, log: Audit) -> milestones.Milestone:
         found = milestones.get(conn, milestone_id)
         if found is None:
-            raise StaffError(f"There is no milestone {milestone_id}.")
+            raise StaffError(
+                f"There is no milestone {milestone_id}. {lists(actor.channel, 'milestones')}."
+            )
         milestones.remove(conn, milestone_id)
         before = {
             "initiative": found.initiative_id,
@@ -143,7 +149,9 @@ async def history(desk: StaffDesk, actor: Actor, initiative_id: int, threshold: 
 
     found, updates, steps = await desk.db.read(read)
     if found is None:
-        raise StaffError(f"There is no initiative {initiative_id}.")
+        raise StaffError(
+            f"There is no initiative {initiative_id}. {lists(actor.channel, 'initiatives')}."
+        )
     lines = [f"Initiative {found.id} [{found.status}]: {english(found.title)}"]
     lines.append(f"Recorded {found.created_at[:10]}.")
     events: list[tuple[str, str]] = []

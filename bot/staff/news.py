@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.staff.actor import StaffError
+from bot.staff.commands import lists
 from bot.staff.parsing import english
 from bot.store import initiatives
 from bot.store.db import Tx
@@ -81,12 +82,16 @@ class News:
             raise StaffError(f"{self.back_words} If that is right, {how}.")
 
 
-def plan(conn: Tx, initiative_id: int, status: str | None, note: Texts | None) -> News:
+def plan(
+    conn: Tx, initiative_id: int, status: str | None, note: Texts | None, channel: str
+) -> News:
     """The update of an initiative as it would go; refused if there is no such initiative
     or it would tell residents nothing new (the status it already has, and no note)."""
     found = initiatives.get(conn, initiative_id)
     if found is None:
-        raise StaffError(f"There is no initiative {initiative_id}.")
+        raise StaffError(
+            f"There is no initiative {initiative_id}. {lists(channel, 'initiatives')}."
+        )
     if status == found.status:
         # "Now: Started" again would read as news; the note, if any, is the news.
         status = None

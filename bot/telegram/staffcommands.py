@@ -43,7 +43,9 @@ COMMANDS: dict[str, Command] = {
         "--back confirms an earlier status",
         S,
     ),
-    "initiative_history": Command("ID", "an initiative's updates: when, who, what", V),
+    "initiative_history": Command(
+        "ID", "an initiative's updates and milestones: when, who, what", V
+    ),
     "milestones": Command("[INITIATIVE]", "milestones by due date", V),
     "milestone_add": Command("INITIATIVE DATE OWNER title", "a dated milestone with an owner", S),
     "milestone_done": Command("ID", "mark a milestone done today", S),

@@ -465,3 +465,32 @@ async def test_results_say_work_has_started_when_the_top_topic_is_already_under_
         "will keep you posted. Our team will plan work on the other top choices with local "
         "people."
     )
+
+
+async def test_results_promise_no_other_top_choices_when_only_work_under_way_was_chosen(
+    core: Core,
+) -> None:
+    """Everyone chose the topic an active initiative answers: residents were told our team
+    would plan work on "the other top choices", and there were none (in Welsh too)."""
+    closes = (core.clock() + timedelta(days=3)).date().isoformat()
+    round_id = await core.desk.open_round(STAFF, closes)
+    topics = await core.db.read(rounds.topics, round_id)
+    await core.db.write(_chose, round_id, 100, [topics[5].id], 6)
+    await core.desk.create_initiative(STAFF, {"en": "Lights"}, [topics[5].id], status="active")
+    await core.desk.close_round(STAFF, round_id)
+
+    async def next_step(locale: str) -> str:
+        composer = BroadcastComposer(core.db, core.catalogs, InlineCharts())
+        recipient = Recipient(100, "console", "100", locale, False)
+        [message] = await composer.compose(_results_of(round_id), recipient)
+        composer.close()
+        return message.text.splitlines()[-1]
+
+    assert await next_step("en") == (
+        "What happens next: work on “Safe streets” has already started, and we will keep you "
+        "posted."
+    )
+    assert await next_step("cy") == (
+        "Beth sy'n digwydd nesaf: mae gwaith ar “Strydoedd diogel” wedi dechrau'n barod, a "
+        "byddwn ni'n rhoi gwybod i chi sut mae'n mynd."
+    )

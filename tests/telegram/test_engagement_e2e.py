@@ -179,6 +179,15 @@ async def test_staff_record_initiatives_measures_and_mistakes_are_explained(tg: 
         "Not done: There is no topic 99. /results ROUND lists them."
     )
     assert (await _staff(tg, "/measure_adopt x")).startswith("Not done: 'x' is not a number.")
+    assert (await _staff(tg, "/measure_adopt 99")) == (
+        "Not done: There is no measure 99. /measures lists them."
+    )
+    assert (await _staff(tg, "/initiative_update 9 active")) == (
+        "Not done: There is no initiative 9. /initiatives lists them."
+    )
+    assert (await _staff(tg, "/milestone_done 9")) == (
+        "Not done: There is no milestone 9. /milestones lists them."
+    )
     assert (await _staff(tg, "/suggestion_unlink 4 1")) == (
         "Not done: There is no suggestion 4. /suggestions lists them."
     )
@@ -209,6 +218,11 @@ async def test_a_milestone_added_twice_is_refused_and_one_can_be_removed(tg: Har
     assert (await _staff(tg, "/milestones 1")) == "Initiative 1 has no milestones yet."
     history = (await _staff(tg, "/initiative_history 1")).splitlines()
     assert history[-2].endswith("milestone 1 removed, due 2099-01-31, owner Amina: First walk")
+    # Where staff look for a milestone's story, /staff says it is.
+    assert (
+        "/initiative_history ID: an initiative's updates and milestones: when, who, what"
+        in (await _staff(tg, "/staff")).splitlines()
+    )
     assert tg.rows("SELECT action FROM audit_log WHERE action LIKE 'milestone.%'") == [
         ("milestone.add",),
         ("milestone.remove",),

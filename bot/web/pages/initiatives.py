@@ -165,7 +165,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         if status in (None, found.status) and note is None:
             problem = tr(NOTHING_NEW, id=initiative_id, status=status_word(found.status))
         else:
-            news = await d.core.db.read(plan, initiative_id, status, note)
+            news = await d.core.db.read(plan, initiative_id, status, note, "web")
     except StaffError as exc:
         problem = str(exc)
     if news is not None and news.repeats:
