@@ -40,6 +40,22 @@ def test_validate_passes_on_the_shipped_flows() -> None:
     assert "flow(s) OK" in result.stdout and "onboarding" in result.stdout
 
 
+def test_python_dash_m_bot_is_the_command_with_its_exit_status() -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+
+    assert run("validate").stdout == cli("validate").stdout
+    broken = run("validate", str(REPO / "tests" / "flows" / "broken" / "many.yaml"))
+    assert broken.returncode == 1 and "problem(s) found" in broken.stderr
+
+
 def test_validate_lists_every_problem_with_file_and_line_and_fails() -> None:
     broken = REPO / "tests" / "flows" / "broken" / "many.yaml"
     result = cli("validate", str(broken))

@@ -159,7 +159,9 @@ async def history(desk: StaffDesk, actor: Actor, initiative_id: int, threshold: 
         what = english(u.note) if u.note else "-"
         status = f"status {u.status}" if u.status else "status unchanged"
         told = suppress.count(u.delivered, threshold)
-        said = f"{status}; {what} (news delivered to {told} people)"
+        # Read just after the update, "0" alone would say nobody was told.
+        so_far = " so far: still being sent" if u.sending else ""
+        said = f"{status}; {what} (news delivered to {told} people{so_far})"
         events.append((u.created_at, f"{_when(u.created_at)} by {u.by or 'unknown'}: {said}"))
     for step in steps:
         events.append((step.at, f"{_when(step.at)} by {step.by}: {said_step(step)}"))

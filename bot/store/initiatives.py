@@ -201,11 +201,13 @@ def topic_ids(conn: Tx, initiative_id: int) -> list[int]:
 
 
 def topics_under_way(conn: Tx, round_id: int) -> frozenset[int]:
-    """The round's topics an active initiative answers: work on them has started."""
+    """The round's topics an active initiative answers: work on them has started. By the
+    topic's key, so the same topic in a later round ('safe-streets', asked again) counts."""
     rows = conn.execute(
-        "SELECT it.topic_id FROM topics t JOIN initiative_topics it ON it.topic_id = t.id "
-        "JOIN initiatives i ON i.id = it.initiative_id "
-        "WHERE t.round_id = ? AND i.status = 'active'",
+        "SELECT DISTINCT t.id FROM initiatives i "
+        "JOIN initiative_topics it ON it.initiative_id = i.id "
+        "JOIN topics answered ON answered.id = it.topic_id "
+        "JOIN topics t ON t.round_id = ? AND t.key = answered.key WHERE i.status = 'active'",
         (round_id,),
     )
     return frozenset(int(r[0]) for r in rows)

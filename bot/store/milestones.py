@@ -35,6 +35,7 @@ class Update:
     note: Texts
     by: str | None
     delivered: int
+    sending: bool = False  # its news is still to go out (scheduled, sending or paused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +104,15 @@ def history(conn: Tx, initiative_id: int) -> list[Update]:
         "AND a.object_id = CAST(u.initiative_id AS TEXT) AND a.action = 'initiative.update' "
         "AND a.at = u.created_at ORDER BY a.id LIMIT 1) AS by, "
         "(SELECT COUNT(*) FROM broadcasts b JOIN deliveries d ON d.broadcast_id = b.id "
-        "WHERE b.dedupe_key = 'initiative-update:' || u.id AND d.state = 'sent') AS delivered "
+        "WHERE b.dedupe_key = 'initiative-update:' || u.id AND d.state = 'sent') AS delivered, "
+        "EXISTS (SELECT 1 FROM broadcasts b WHERE b.dedupe_key = 'initiative-update:' || u.id "
+        "AND b.status IN ('scheduled', 'sending', 'paused')) AS sending "
         "FROM initiative_updates u WHERE u.initiative_id = ? ORDER BY u.id",
         (initiative_id,),
     )
-    return [Update(r[0], r[1], r[2], load_texts(r[3]), r[4], int(r[5])) for r in rows]
+    return [
+        Update(r[0], r[1], r[2], load_texts(r[3]), r[4], int(r[5]), bool(r[6])) for r in rows
+    ]
 
 
 def steps(conn: Tx, initiative_id: int) -> list[Step]:

@@ -460,11 +460,20 @@ async def test_results_say_work_has_started_when_the_top_topic_is_already_under_
         "we will keep you posted."
     )
     await core.desk.update_initiative(STAFF, planned, "active")
-    assert await next_step() == (
+    started = (
         f"What happens next: work on “{topics[1].label['en']}” has already started, and we "
         "will keep you posted. Our team will plan work on the other top choices with local "
         "people."
     )
+    assert await next_step() == started
+    # The same topic asked again in a later round: the work started is still under way.
+    round_id = await core.desk.open_round(STAFF, closes)
+    again = await core.db.read(rounds.topics, round_id)
+    assert again[1].key == topics[1].key and again[1].id != topics[1].id
+    await core.db.write(_chose, round_id, 400, [again[1].id], 6)
+    await core.db.write(_chose, round_id, 500, [again[2].id], 5)
+    await core.desk.close_round(STAFF, round_id)
+    assert await next_step() == started
 
 
 async def test_results_promise_no_other_top_choices_when_only_work_under_way_was_chosen(

@@ -17,6 +17,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.staffing import StaffRoster
+from bot.store import participants, rounds
 from bot.store.db import Database, Tx
 from tests.conftest import STAFF
 from tests.staff.test_report_measures import T0, insert
@@ -149,6 +150,32 @@ async def test_staff_admins_come_from_the_setting_once(desk: StaffDesk) -> None:
     assert actor is not None and (actor.name, actor.role) == ("tg:Amina#1", Role.ADMIN)
 
 
+async def test_history_says_news_still_being_sent_is_not_yet_delivered(desk: StaffDesk) -> None:
+    """Read just after an update, "news delivered to 0 people" said nobody was told."""
+    round_id = await desk.open_round(STAFF, "2027-01-01")
+
+    def chose(conn: Tx) -> int:
+        topic = rounds.topics(conn, round_id)[0]
+        for n in range(6):
+            person = participants.find_or_create(conn, "telegram", str(n), str(n), T0).id
+            conn.execute("UPDATE participants SET consent_at = ? WHERE id = ?", (T0, person))
+            rounds.save_submission(conn, person, rounds.Submission(round_id, (topic.id,)), T0)
+        return topic.id
+
+    topic = await desk.db.write(chose)
+    initiative = await desk.create_initiative(STAFF, {"en": "Walks"}, [topic])
+    await desk.update_initiative(STAFF, initiative, "active", {"en": "Walks started"})
+    line = (await milestones.history(desk, STAFF, initiative)).splitlines()[-1]
+    assert line.endswith("Walks started (news delivered to 0 people so far: still being sent)")
+
+    def sent(conn: Tx) -> None:
+        conn.execute("UPDATE broadcasts SET status = 'done' WHERE kind = 'initiative'")
+
+    await desk.db.write(sent)
+    line = (await milestones.history(desk, STAFF, initiative)).splitlines()[-1]
+    assert line.endswith("Walks started (news delivered to 0 people)")
+
+
 async def test_milestones_and_history_are_listed(desk: StaffDesk) -> None:
     round_id = await desk.open_round(STAFF, "2027-01-01")
     initiative = await desk.create_initiative(STAFF, {"en": "Walks"}, [round_id])
@@ -168,7 +195,8 @@ async def test_milestones_and_history_are_listed(desk: StaffDesk) -> None:
     assert (await milestones.history(desk, STAFF, initiative)).splitlines() == [
         "Initiative 1 [active]: Walks",
         "Recorded 2026-11-25.",
-        "2026-11-25 10:30 by test:staff: status active; Walks started (news delivered to 0 people)",
+        "2026-11-25 10:30 by test:staff: status active; Walks started (news delivered to 0 people "
+        "so far: still being sent)",
         "2026-11-25 10:30 by test:staff: milestone 1 added, due 2026-11-01, owner Amina: "
         "Find a leader",
         "2026-11-25 10:30 by test:staff: milestone 2 added, due 2027-03-01, owner Bo: First walk",
@@ -214,7 +242,8 @@ async def test_a_milestone_is_added_once_removed_when_asked_and_kept_in_the_hist
         "First walk",
         "2026-11-20 09:00 by test:staff: milestone 2 added, due 2027-02-28, owner Amina: "
         "First walk",
-        "2026-11-21 09:00 by test:staff: status active; Walks started (news delivered to 0 people)",
+        "2026-11-21 09:00 by test:staff: status active; Walks started (news delivered to 0 people "
+        "so far: still being sent)",
         "2026-11-22 09:00 by test:staff: milestone 2 removed, due 2027-02-28, owner Amina: "
         "First walk",
     ]
