@@ -137,7 +137,7 @@ def test_a_measure_added_says_it_is_adopted_now_and_none_goes_to_a_finished_init
     assert refused.stdout == (
         "Not done: Initiative 2 is finished: residents are no longer asked to vote on its "
         "measures or rate it, so a new measure would never be used. If the work has started "
-        "again, change its status first.\n"
+        "again, change its status first: admin initiative-update 2 --status active.\n"
     )
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT status FROM measures WHERE id > 4").fetchall() == [

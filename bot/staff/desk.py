@@ -13,7 +13,7 @@ from bot.staff import demo, measures, notices
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
-from bot.staff.commands import lists
+from bot.staff.commands import command, lists
 from bot.staff.listings import LISTINGS, closing_time, listing, round_results
 from bot.staff.measures import Decided
 from bot.staff.news import plan, status_of
@@ -339,7 +339,8 @@ class StaffDesk:
                 raise StaffError(
                     f"Initiative {initiative_id} is finished: residents are no longer asked to "
                     "vote on its measures or rate it, so a new measure would never be used. If "
-                    "the work has started again, change its status first."
+                    "the work has started again, change its status first: "
+                    f"{command(actor.channel, 'initiative-active', initiative_id)}."
                 )
             new = initiatives.add_measure(conn, initiative_id, text, log.stamp, status=status)
             log(
