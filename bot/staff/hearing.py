@@ -310,7 +310,10 @@ class Hearing:
         def work(conn: Tx, log: Audit) -> Evaluated:
             found = initiatives.get(conn, initiative_id)
             if found is None:
-                raise StaffError(f"There is no initiative {initiative_id}.")
+                raise StaffError(
+                    f"There is no initiative {initiative_id}. "
+                    f"{lists(actor.channel, 'initiatives')}."
+                )
             log("residents.read", "evaluations", initiative_id)
             return (
                 found,
