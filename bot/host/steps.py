@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.flows import engine
 from bot.flows.events import (
     ApplyEffect,
+    Ask,
     Choose,
     Context,
     Finished,
@@ -26,7 +27,7 @@ from bot.flows.events import (
     Text,
 )
 from bot.flows.events import Step as EngineStep
-from bot.flows.model import Flow
+from bot.flows.model import Flow, NodeKind
 from bot.flows.needs import placeholders
 from bot.flows.session import Session
 from bot.host import texts
@@ -35,6 +36,7 @@ from bot.host.hooks.areas import ELSEWHERE, area_value
 from bot.host.registry import View
 from bot.host.render import render
 from bot.host.replies import Message, Reply
+from bot.host.words import OTHER, TranslatedWords
 from bot.i18n.catalogs import Translator
 from bot.store import participants, places, records, sessions
 from bot.store.db import Tx
@@ -209,8 +211,10 @@ class Step:
             # the answers as on the participant: it is all the question asks for.
             received = Text(places.coarse(received.text))
         step = engine.resume(flow, session, received, self.context())
-        if isinstance(received, Text) and self.host.words(self.locale).asks_help(received.text):
-            step = _helped(step)
+        if isinstance(received, Text):
+            words = self.host.words(self.locale)
+            step = _helped(step) if words.asks_help(received.text) else step
+            step = _unlisted(step, words, received.text)
         self.stale = self.stale or any(
             isinstance(e, Rejected) and e.reason == engine.MOVED_ON for e in step.events
         )
@@ -332,6 +336,30 @@ def _helped(step: EngineStep) -> EngineStep:
         return step
     # Said, not rejected: a channel adds how to answer after a rejection ("/help for more").
     events = tuple(Say(texts.HELP) if isinstance(e, Rejected) else e for e in step.events)
+    return replace(step, events=events)
+
+
+def _unlisted(step: EngineStep, words: TranslatedWords, typed: str) -> EngineStep:
+    """A language typed that has no button ("French" among the nine): which button to tap
+    for it, not "Please tap the buttons"."""
+    asked = next((e for e in step.events if isinstance(e, Ask)), None)
+    if (
+        asked is None
+        or asked.node.kind not in (NodeKind.CHOICE, NodeKind.MULTI_CHOICE)
+        or not any(isinstance(e, Rejected) and e.reason != engine.MOVED_ON for e in step.events)
+    ):
+        return step
+    language = words.unlisted_language(typed, asked.options)
+    if language is None:
+        return step
+    other = next(o for o in asked.options if o.id == OTHER)
+    shown = words.tr.label(other.label, other.context)
+    multi = asked.node.kind is NodeKind.MULTI_CHOICE
+    hint = Rejected(
+        texts.UNLISTED_LANGUAGES if multi else texts.UNLISTED_LANGUAGE,
+        {"language": language, "other": shown},
+    )
+    events = tuple(hint if isinstance(e, Rejected) else e for e in step.events)
     return replace(step, events=events)
 
 

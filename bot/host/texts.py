@@ -53,6 +53,13 @@ PRIVACY = N_(
     "Send /mydata to get a copy, or /delete to remove everything."
 )
 PICK_LANGUAGE = N_("Which language would you like?")
+# TRANSLATORS: a language typed at a question of languages that has no button for it, only one
+# for another language ({other}: that button's words; {language}: the name of the language
+# typed, in your language, as CLDR writes it, maybe in lower case: "francuski", "francés").
+UNLISTED_LANGUAGE = N_("{language} is not on the list: tap “{other}” and we will ask which.")
+UNLISTED_LANGUAGES = N_(
+    "{language} is not on the list: tap “{other}”, then Done, and we will ask which."
+)
 LANGUAGE_CHANGED = N_("From now on I will write in {language}.")
 STOPPED = N_(
     "You will not get any more news from us. Your answers are kept. "

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, localedata
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
 from bot.flows.words import ENGLISH_HELP, PLAIN, fold, index_in, is_typed_plainly, to_number
@@ -26,6 +26,9 @@ NO_WORDS = N_("no, nope")
 # "help, cymorth, helpu"). Keep "help" if people use English too.
 HELP_WORDS = N_("help")
 
+
+# The id of the option for an answer the others do not list ("Another language").
+OTHER = "other"
 
 # Letters typed, at the least, for an option to be found by some of its words ("no" or "a"
 # start too many words to mean one option).
@@ -74,19 +77,41 @@ class TranslatedWords:
         the resident's ("Pwyleg") or English ("Polish"). Welsh puts a mutated name after
         some words ("yn Gymraeg", "yng Nghymraeg"): read as its radical when it names no
         other option."""
-        names = {o.id: _language_names(o.id, self.tr.locale) for o in options}
-        # Only options that are a language by their label: an id such as "no" is not Norsk.
-        names = {
-            o.id: names[o.id]
-            for o in options
-            if names[o.id] & {fold(o.label), fold(self.tr.label(o.label, o.context))}
-        }
+        names = self._languages(options)
         found = next((o for o in options if text in names.get(o.id, ())), None)
         if found is not None or self.tr.locale != "cy":
             return found
         radicals = _welsh_radicals(text)
         meant = [o for o in options if radicals & names.get(o.id, frozenset())]
         return meant[0] if len(meant) == 1 else None
+
+    def _languages(self, options: Sequence[Option]) -> dict[str, frozenset[str]]:
+        """The names of the options that are a language by their label: an id such as "no"
+        is not Norsk."""
+        names = {o.id: _language_names(o.id, self.tr.locale) for o in options}
+        return {
+            o.id: names[o.id]
+            for o in options
+            if names[o.id] & {fold(o.label), fold(self.tr.label(o.label, o.context))}
+        }
+
+    def unlisted_language(self, typed: str, options: Sequence[Option]) -> str | None:
+        """The name, in the resident's language, of a language typed that no option is, when
+        the options are languages with another (`other`): "French" where French has no
+        button, so they can be told to tap "Another language". None otherwise."""
+        listed = self._languages(options)
+        if not listed or not any(o.id == OTHER for o in options):
+            return None
+        text = fold(typed)
+        codes = _language_codes(self.tr.locale)
+        code = codes.get(text)
+        if code is None and self.tr.locale == "cy":
+            meant = {codes[r] for r in _welsh_radicals(text) if r in codes}
+            code = meant.pop() if len(meant) == 1 else None
+        # "British English" where English has a button is no other language.
+        if code is None or code.split("_")[0] in listed:
+            return None
+        return Locale.parse(self.tr.locale).languages.get(code)
 
     def _by_some_words(self, text: str, options: Sequence[Option]) -> Option | None:
         """The one option whose label has every typed word, or a word starting with it:
@@ -159,6 +184,27 @@ def _language_names(code: str, locale: str) -> frozenset[str]:
         return frozenset()
     names = (language.get_display_name(where) for where in (code, locale, "en"))
     return frozenset(fold(name) for name in names if name)
+
+
+@lru_cache(maxsize=16)  # one per language of the bot
+def _language_codes(locale: str) -> dict[str, str]:
+    """Every language babel names, by its name as typed words are compared: in itself, in
+    English or in `locale` (the later first where two share a name)."""
+    codes = dict(_own_names())
+    for where in ("en", locale):
+        codes.update((fold(name), code) for code, name in Locale.parse(where).languages.items())
+    return codes
+
+
+@lru_cache(maxsize=1)  # parses every language babel has, once: most of a second
+def _own_names() -> dict[str, str]:
+    """Languages by their names in themselves ("polski", "Soomaali")."""
+    codes: dict[str, str] = {}
+    for code in localedata.locale_identifiers():
+        name = Locale.parse(code).get_display_name(code) if "_" not in code else None
+        if name:
+            codes.setdefault(fold(name), code)
+    return codes
 
 
 # Welsh mutations of a word's first letters, each with the radicals it may come from: nasal

@@ -216,3 +216,51 @@ def test_an_option_is_found_by_some_of_its_words_only_where_that_is_safe(
     assert english.option("a place", kinds) == kinds[2]
     assert english.option("show exactly", exact) is None
     assert english.option("skip", kinds) is None
+
+
+SPOKEN = """\
+id: spoken
+title: Languages
+start: first
+nodes:
+  - id: first
+    kind: choice
+    text: "Which language did you speak first?"
+    save_as: first
+    options:
+      - {id: en, label: "English"}
+      - {id: cy, label: "Cymraeg"}
+      - {id: other, label: "Another language"}
+    next: food
+  - id: food
+    kind: choice
+    text: "Which do you like?"
+    save_as: food
+    options:
+      - {id: a, label: "Apples"}
+      - {id: other, label: "Something else"}
+    next: done
+  - id: done
+    kind: end
+    text: "Thanks!"
+"""
+
+
+async def test_a_language_typed_at_a_choice_without_its_button_is_told_which_to_tap(
+    tmp_path: Path, db: Database, catalogs: Catalogs, hooks: Registry
+) -> None:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    (folder / "spoken.yaml").write_text(SPOKEN)
+    host = await _host_on(folder, db, catalogs, hooks)
+    await db.write(_consent, WHO)
+    await host.begin(WHO, "spoken")
+    out = await host.handle(WHO, Text("Somali"))
+    assert _texts(out.replies)[0] == (
+        "Somali is not on the list: tap “Another language” and we will ask which."
+    )
+    out = await host.handle(WHO, Text("Welsh"))
+    assert _texts(out.replies)[-1].startswith("Which do you like?")
+    # Options that are not languages: French is no answer there, and is not told it is.
+    out = await host.handle(WHO, Text("French"))
+    assert _texts(out.replies)[0] == "Please tap one of the buttons."

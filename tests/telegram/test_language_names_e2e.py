@@ -1,5 +1,6 @@
 """Languages chosen by typing their name: in the language itself, in the resident's, in
-English, and in Welsh with the mutation a sentence gives it ("yn Gymraeg", "yng Nghymraeg")."""
+English, and in Welsh with the mutation a sentence gives it ("yn Gymraeg", "yng Nghymraeg");
+and a language typed that has no button is told which button to tap for it."""
 
 from __future__ import annotations
 
@@ -10,20 +11,21 @@ CY = Catalogs().get("cy")
 DYLAN, AMINA = 1001, 1002
 
 
-async def _welsh_champion_offer(tg: Harness, user: int) -> None:
-    """A Welsh speaker offers to be a champion, up to "Which languages do you speak?"."""
-    await tg.command(user, "start", "flow-champions", language_code="cy")
-    await tg.tap(user, CY.gettext("Yes, I agree"))
-    await tg.text(user, "Grangetown", language_code="cy")
-    await tg.tap(user, CY.pgettext("yes/no: would you", "No, thanks"))
-    await tg.tap(user, CY.pgettext("yes/no: would you", "Yes"))
-    await tg.tap(user, CY.gettext("Connector"))
-    await tg.tap(user, CY.gettext("✔️ Done"))
-    assert CY.gettext("Which languages do you speak?") in tg.asked(user)
+async def _champion_offer(tg: Harness, user: int, locale: str = "cy") -> None:
+    """A resident offers to be a champion, up to "Which languages do you speak?"."""
+    tr = Catalogs().get(locale)
+    await tg.command(user, "start", "flow-champions", language_code=locale)
+    await tg.tap(user, tr.gettext("Yes, I agree"))
+    await tg.text(user, "Grangetown", language_code=locale)
+    await tg.tap(user, tr.pgettext("yes/no: would you", "No, thanks"))
+    await tg.tap(user, tr.pgettext("yes/no: would you", "Yes"))
+    await tg.tap(user, tr.gettext("Connector"))
+    await tg.tap(user, tr.gettext("✔️ Done"))
+    assert tr.gettext("Which languages do you speak?") in tg.asked(user)
 
 
 async def test_a_welsh_champion_types_the_languages_they_speak(tg: Harness) -> None:
-    await _welsh_champion_offer(tg, DYLAN)
+    await _champion_offer(tg, DYLAN)
     # "Gymraeg" (soft mutation), "Saesneg" and "Pwyleg" (English and Polish in Welsh): each
     # was "Please tap the buttons to choose".
     for typed in ("Gymraeg", "Saesneg", "Pwyleg"):
@@ -56,3 +58,38 @@ async def test_the_language_picker_takes_a_language_s_name_in_any_of_its_forms(
     await tg.command(AMINA, "language")
     await tg.text(AMINA, "Gymraeg")
     assert tg.rows("SELECT locale FROM participants") == [("ur",)]
+
+
+async def test_a_language_with_no_button_is_told_to_tap_another_language(tg: Harness) -> None:
+    await _champion_offer(tg, AMINA, "en")
+    # Each was "Please tap the buttons to choose, then tap Done.", as if French were not a
+    # language: by its name in English, in itself, and in Polish (English's own Polski ticks).
+    for typed in ("French", "Français", "Somali"):
+        await tg.text(AMINA, typed)
+        named = "Somali" if typed == "Somali" else "French"
+        assert tg.texts(AMINA)[-1].startswith(
+            f"{named} is not on the list: tap “Another language”, then Done, and we will ask which."
+        ), typed
+    # A language with a button is still ticked by its name, and other words get the plain
+    # reply.
+    await tg.text(AMINA, "Polish")
+    assert [b for b in tg.last(AMINA).labels if b.startswith("✅")] == ["✅ Polski"]
+    await tg.text(AMINA, "Tuesdays")
+    assert tg.texts(AMINA)[-1].startswith("Please tap the buttons to choose, then tap Done.")
+    await tg.tap(AMINA, "Another language")
+    await tg.tap(AMINA, "✔️ Done")
+    assert "Which other languages do you speak?" in tg.asked(AMINA)
+
+
+async def test_a_welsh_speaker_typing_ffrangeg_is_told_in_welsh(tg: Harness) -> None:
+    await _champion_offer(tg, DYLAN)
+    for typed in ("Ffrangeg", "French"):
+        await tg.text(DYLAN, typed, language_code="cy")
+        assert tg.texts(DYLAN)[-1].startswith(
+            CY.gettext(
+                "{language} is not on the list: tap “{other}”, then Done, and we will ask which.",
+                language="Ffrangeg",
+                other="Iaith arall",
+            )
+        ), typed
+    assert tg.texts(DYLAN)[-1].startswith("Does dim Ffrangeg ar y rhestr")
