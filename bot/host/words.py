@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from babel import Locale, UnknownLocaleError, localedata
+from babel import Locale, UnknownLocaleError
 
 from bot.flows.model import CONSENT_NO, CONSENT_YES, Option
 from bot.flows.words import ENGLISH_HELP, PLAIN, fold, index_in, is_typed_plainly, to_number
@@ -96,9 +96,10 @@ class TranslatedWords:
         }
 
     def unlisted_language(self, typed: str, options: Sequence[Option]) -> str | None:
-        """The name, in the resident's language, of a language typed that no option is, when
-        the options are languages with another (`other`): "French" where French has no
-        button, so they can be told to tap "Another language". None otherwise."""
+        """The name, in the resident's language, of a language typed (in that language or
+        in English) that no option is, when the options are languages with another
+        (`other`): "French" where French has no button, so they can be told to tap "Another
+        language". None otherwise."""
         listed = self._languages(options)
         if not listed or not any(o.id == OTHER for o in options):
             return None
@@ -188,22 +189,12 @@ def _language_names(code: str, locale: str) -> frozenset[str]:
 
 @lru_cache(maxsize=16)  # one per language of the bot
 def _language_codes(locale: str) -> dict[str, str]:
-    """Every language babel names, by its name as typed words are compared: in itself, in
-    English or in `locale` (the later first where two share a name)."""
-    codes = dict(_own_names())
+    """Every language babel names, by its name as typed words are compared: in English or
+    in `locale` (the later first where two share a name). Not in itself: that would parse
+    every language babel has (most of a second, and 150 MB kept)."""
+    codes: dict[str, str] = {}
     for where in ("en", locale):
         codes.update((fold(name), code) for code, name in Locale.parse(where).languages.items())
-    return codes
-
-
-@lru_cache(maxsize=1)  # parses every language babel has, once: most of a second
-def _own_names() -> dict[str, str]:
-    """Languages by their names in themselves ("polski", "Soomaali")."""
-    codes: dict[str, str] = {}
-    for code in localedata.locale_identifiers():
-        name = Locale.parse(code).get_display_name(code) if "_" not in code else None
-        if name:
-            codes.setdefault(fold(name), code)
     return codes
 
 
