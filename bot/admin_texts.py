@@ -141,15 +141,27 @@ def add_parsers(actions: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = actions.add_parser("area-remove", help="stop offering an area")
     p.add_argument("area", help="its name, an alias or a postcode district")
     p = actions.add_parser(
-        "text", help="a question, topic, initiative or measure, in every language"
+        "text",
+        help="a question, topic, initiative (its title), description (an initiative's) or "
+        "measure, in every language",
     )
     p.add_argument("kind", choices=wording.KINDS)
-    p.add_argument("id", type=int, help="its number (for a question: the round's)")
+    p.add_argument(
+        "id",
+        type=int,
+        help="its number (for a question: the round's; a description: its initiative's)",
+    )
     p = actions.add_parser(
-        "edit", help="change or translate a question, topic, initiative or measure"
+        "edit",
+        help="change or translate a question, topic, initiative (its title), description or "
+        "measure",
     )
     p.add_argument("kind", choices=wording.KINDS)
-    p.add_argument("id", type=int, help="its number (for a question: the round's)")
+    p.add_argument(
+        "id",
+        type=int,
+        help="its number (for a question: the round's; a description: its initiative's)",
+    )
     p.add_argument("english", nargs="?", help="new English words (leave out to translate only)")
     tr(p, "the text")
 

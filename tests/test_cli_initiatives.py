@@ -233,3 +233,41 @@ def test_an_initiatives_description_is_translated_by_the_tr_after_it(
         "--tr", "cy=C", code=1,
     )  # fmt: skip
     assert said == "Not done: --tr 'cy=C': There are two cy translations of one text: give one."
+
+
+def test_an_initiatives_description_is_read_and_changed_in_every_language(
+    run: CliRun, tmp_path: Path
+) -> None:
+    """Written with its Welsh, a description could be read only on the dashboard."""
+    run(
+        "admin", "initiative-add", "Walking group", "--topics", "3",
+        "--description", "Every Tuesday", "--tr", "cy=Bob dydd Mawrth",
+    )  # fmt: skip
+    run("admin", "initiative-add", "Lunch club", "--topics", "3")
+    assert run("admin", "text", "description", "3").splitlines()[:3] == [
+        "The description of initiative 3:",
+        "  en: Every Tuesday",
+        "  cy: Bob dydd Mawrth",
+    ]
+    assert run("admin", "text", "description", "4").splitlines()[:2] == [
+        "The description of initiative 4:",
+        "  (none yet)",
+    ]
+    said = run("admin", "edit", "description", "3", "Every Tuesday at 10", "--tr", "cy=-")
+    assert said.splitlines()[:2] == [
+        "Changed. The description of initiative 3:",
+        "  en: Every Tuesday at 10",
+    ]
+    said = run("admin", "edit", "description", "4", "--tr", "cy=Dydd Gwener")
+    assert said.splitlines()[:2] == [
+        "Changed. The description of initiative 4:",
+        "  cy: Dydd Gwener",
+    ]
+    assert _rows(tmp_path, "SELECT description FROM initiatives WHERE id > 2") == [
+        ('{"en": "Every Tuesday at 10"}',),
+        ('{"cy": "Dydd Gwener"}',),
+    ]
+    assert _rows(
+        tmp_path,
+        "SELECT action, object_type, object_id FROM audit_log WHERE action = 'description.edit'",
+    ) == [("description.edit", "initiative", "3"), ("description.edit", "initiative", "4")]

@@ -1,5 +1,5 @@
 """Staff texts after they were written: a round's question, a topic, an initiative's title
-and a measure, shown in every language and edited or translated. Every change is
+and description, and a measure, shown in every language and edited or translated. Every change is
 role-checked and audited (the words before and after) in its own transaction."""
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from bot.store.texts import Texts
 if TYPE_CHECKING:
     from bot.staff.desk import StaffDesk
 
-KINDS = ("question", "topic", "initiative", "measure")
+KINDS = ("question", "topic", "initiative", "description", "measure")
 # Texts the bot translates itself (default question and topics): English msgids.
 _BUILT_IN = frozenset({demo.DEFAULT_QUESTION, *(label for _, label in demo.DEFAULT_TOPICS)})
 _NOT_WORDS = frozenset({"voice"})  # a resident's spoken proposal is kept under "voice"
+# What the audit log names a text's owner, where it is not the text's kind.
+_AUDITED_AS = {"question": "round", "description": "initiative"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +116,7 @@ async def edit(
         found.save(conn, texts, built_in, log.stamp)
         log(
             f"{kind}.edit",
-            "round" if kind == "question" else kind,
+            _AUDITED_AS.get(kind, kind),
             object_id,
             before=found.texts,
             after=texts,
@@ -180,6 +182,15 @@ _KINDS: dict[str, _Kind] = {
         lambda i: False,
         lambda c, i, texts, built_in, now: initiatives.set_title(c, i, texts, now),
     ),
+    "description": _Kind(
+        initiatives.get,
+        "There is no initiative {id}. {listed}.",
+        ("initiatives", ""),
+        lambda i: f"The description of initiative {i.id}",
+        lambda i: i.description,
+        lambda i: False,
+        lambda c, i, texts, built_in, now: initiatives.set_description(c, i, texts, now),
+    ),
     "measure": _Kind(
         initiatives.measure,
         "There is no measure {id}. {listed}.",
@@ -219,6 +230,8 @@ def _wording(conn: Tx, kind: str, object_id: int, channel: str) -> Wording:
 
 def _summary(found: Wording, languages: Collection[str]) -> str:
     lines = [f"{found.name}:"]
+    if not found.texts:
+        lines.append("  (none yet)")
     for code, words in _ordered(found.texts):
         if found.residents and code != "voice" and found.own in (code, None):
             lines.append(f"  {code}: «{words}» (a resident's words)")

@@ -167,6 +167,14 @@ def set_title(conn: Tx, initiative_id: int, title: Texts, now: str) -> None:
     )
 
 
+def set_description(conn: Tx, initiative_id: int, description: Texts, now: str) -> None:
+    """Change an initiative's description (its wording or translations)."""
+    conn.execute(
+        "UPDATE initiatives SET description = ?, updated_at = ? WHERE id = ?",
+        (dump_texts(description) if description else None, now, initiative_id),
+    )
+
+
 def set_measure_text(conn: Tx, measure_id: int, text: Texts) -> None:
     """Change a measure's words (its wording or translations)."""
     conn.execute("UPDATE measures SET text = ? WHERE id = ?", (dump_texts(text), measure_id))

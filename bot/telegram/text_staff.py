@@ -22,9 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "(default: the standard list), 'area: A, B' (default: everyone), and 'cy: ...' under "
         "the question or a topic for its translation",
     ),
-    "text": ("question|topic|initiative|measure ID", "a text in every language"),
+    "text": ("question|topic|initiative|description|measure ID", "a text in every language"),
     "edit": (
-        "question|topic|initiative|measure ID [new English]",
+        "question|topic|initiative|description|measure ID [new English]",
         "change a text; next lines 'cy: ...' translate it ('cy: -' removes one)",
     ),
     "areas": ("", "the areas residents pick from, and residents' own words in none"),

@@ -128,7 +128,7 @@ async def test_a_question_initiative_and_measure_are_edited_and_shown(
     ("kind", "number", "english", "translations", "message"),
     [
         ("topic", 99, None, {"cy": "X"}, "There is no topic 99. /results ROUND lists them."),
-        ("round", 1, "Q", {}, "Texts to change: question, topic, initiative, measure"),
+        ("round", 1, "Q", {}, "Texts to change: question, topic, initiative, description, measure"),
         ("question", 1, None, {}, "Give new English words, or translations like cy=..., for"),
         ("question", 1, None, {"xx": "Q"}, "'xx' is not one of our languages: ar, bn, cy"),
         ("question", 1, None, {"cy": "-"}, "The question of round 1 has no cy words to remove."),

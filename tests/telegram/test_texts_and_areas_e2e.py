@@ -105,7 +105,7 @@ async def test_staff_lines_that_cannot_be_read_are_refused_naming_the_line(tg: H
         ("/round_open 2099-01-31 Q?\nfr: Bonjour", "Not done: Line 2: 'fr' is not one of our"),
         ("/round_open 2099-01-31\ncy: Helo", "Not done: Line 2 (cy: ...): a translation goes"),
         ("/edit topic 1\ncy: Parciau", "Not done: There is no topic 1."),
-        ("/edit page 1", "Not done: Use: /edit question|topic|initiative|measure ID"),
+        ("/edit page 1", "Not done: Use: /edit question|topic|initiative|description|measure ID"),
         ("/area_add Riverside\npostcodes: CF10", "Not done: Line 2 ('postcodes: CF10') is not"),
         ("/area_add Riverside\ndistricts: CF10 1AA", "Not done: 'CF10 1AA' is a whole postcode"),
     ):
