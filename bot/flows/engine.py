@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 from typing import Any
 
 from bot.flows.events import (
@@ -237,10 +238,7 @@ class _Walk:
     @property
     def records(self) -> tuple[str, ...]:
         """The records this flow writes (`record:`), in the order its nodes name them."""
-        nodes = self.flow.nodes.values()
-        return tuple(
-            dict.fromkeys(e.target for n in nodes for e in n.effects if e.action == "record")
-        )
+        return _records(self.flow)
 
     def controls_for(self, node: Node) -> tuple[str, ...]:
         controls: list[str] = []
@@ -638,6 +636,12 @@ def _feed_rank(walk: _Walk, node: Node, received: Input, control: str | None) ->
     order = (*order, *(o.id for o in left))
     labels = {o.id: o.label for o in walk._rank_items(node)}
     walk.answer(node, list(order), tuple(labels[i] for i in order))
+
+
+@lru_cache(maxsize=64)  # a flow's versions in use: worked out once, not at every question
+def _records(flow: Flow) -> tuple[str, ...]:
+    nodes = flow.nodes.values()
+    return tuple(dict.fromkeys(e.target for n in nodes for e in n.effects if e.action == "record"))
 
 
 def _asks_help(walk: _Walk, node: Node, received: Input) -> bool:

@@ -8,7 +8,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.staff import notices
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import command, lists
+from bot.staff.commands import command, lists, no_such
 from bot.staff.desk import StaffDesk
 from bot.store import broadcasts, champions, participants, support
 from bot.store.champions import RETIRED, Champion
@@ -213,7 +213,7 @@ async def mark_answered(desk: StaffDesk, actor: Actor, request_id: int, note: st
 def _champion(conn: Tx, champion_id: int, channel: str) -> Champion:
     found = champions.get(conn, champion_id)
     if found is None:
-        raise StaffError(f"There is no champion {champion_id}. {lists(channel, 'champions')}.")
+        raise no_such(channel, "champion", champion_id)
     return found
 
 

@@ -4,6 +4,8 @@ what to do next must name a command that works where it is read."""
 
 from __future__ import annotations
 
+from bot.staff.actor import StaffError
+
 # Keyed by the command line's name; "{}" is where the argument goes.
 _COMMANDS: dict[str, dict[str, str]] = {
     "telegram": {
@@ -91,3 +93,12 @@ def lists(channel: str, name: str, argument: object = "") -> str:
     """Where staff in `channel` find the ids a not-found message is about: "admin rounds
     lists them", "/rounds lists them", "The Rounds page lists them"."""
     return f"{command(channel, name, argument)} lists them"
+
+
+def no_such(
+    channel: str, thing: str, number: object, listing: str | None = None, argument: object = ""
+) -> StaffError:
+    """ "There is no initiative 9. admin initiatives lists them.": a number not found, with
+    where staff in `channel` find the numbers (`listing`: the command, if not `thing` + s)."""
+    listed = lists(channel, listing or f"{thing}s", argument)
+    return StaffError(f"There is no {thing} {number}. {listed}.")

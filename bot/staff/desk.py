@@ -13,7 +13,7 @@ from bot.staff import demo, measures, notices
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names, unreached
 from bot.staff.auditing import Audit
-from bot.staff.commands import command, lists
+from bot.staff.commands import command, no_such
 from bot.staff.listings import LISTINGS, closing_time, listing, round_results
 from bot.staff.measures import Decided
 from bot.staff.news import plan, status_of
@@ -233,9 +233,7 @@ class StaffDesk:
             for topic_id in topic_ids:
                 found = rounds.topic(conn, topic_id)
                 if found is None:
-                    raise StaffError(
-                        f"There is no topic {topic_id}. {lists(actor.channel, 'results', 'ROUND')}."
-                    )
+                    raise no_such(actor.channel, "topic", topic_id, "results", "ROUND")
                 round_ids.add(found.round_id)
             new = initiatives.create(
                 conn,
@@ -331,8 +329,7 @@ class StaffDesk:
         def work(conn: Tx, log: Audit) -> int:
             found = initiatives.get(conn, initiative_id)
             if found is None:
-                listed = lists(actor.channel, "initiatives")
-                raise StaffError(f"There is no initiative {initiative_id}. {listed}.")
+                raise no_such(actor.channel, "initiative", initiative_id)
             if found.status == "finished":
                 # Residents vote on and rate planned and active initiatives only: a measure
                 # added now would never be used, though it read as part of the plan.
@@ -367,9 +364,7 @@ class StaffDesk:
         def work(conn: Tx, log: Audit) -> int:
             found = champions.get(conn, champion_id)
             if found is None:
-                raise StaffError(
-                    f"There is no champion {champion_id}. {lists(actor.channel, 'champions')}."
-                )
+                raise no_such(actor.channel, "champion", champion_id)
             now = "retired" if found.status == champions.RETIRED else found.status
             if status == found.status:
                 # Approved twice, they were told "you are now a community champion" twice.
@@ -446,5 +441,5 @@ class StaffDesk:
 def _round(conn: Tx, round_id: int, channel: str) -> rounds.Round:
     found = rounds.get(conn, round_id)
     if found is None:
-        raise StaffError(f"There is no round {round_id}. {lists(channel, 'rounds')}.")
+        raise no_such(channel, "round", round_id)
     return found

@@ -15,7 +15,7 @@ from typing import Any
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import command, lists
+from bot.staff.commands import command, no_such
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english
 from bot.store import heard, initiatives, rounds
@@ -176,7 +176,7 @@ class Hearing:
 
         def work(conn: Tx, log: Audit) -> list[heard.Suggestion]:
             if round_id is not None and rounds.get(conn, round_id) is None:
-                raise StaffError(f"There is no round {round_id}. {lists(actor.channel, 'rounds')}.")
+                raise no_such(actor.channel, "round", round_id)
             log("residents.read", "suggestions", round_id if round_id is not None else "all")
             return heard.suggestions(conn, round_id, limit)
 
@@ -195,10 +195,7 @@ class Hearing:
         def work(conn: Tx, log: Audit) -> tuple[int, ...]:
             found = _suggestion(conn, submission_id, actor.channel)
             if initiatives.get(conn, initiative_id) is None:
-                raise StaffError(
-                    f"There is no initiative {initiative_id}. "
-                    f"{lists(actor.channel, 'initiatives')}."
-                )
+                raise no_such(actor.channel, "initiative", initiative_id)
             if initiative_id in found.initiatives:
                 raise StaffError(
                     f"Suggestion {submission_id} is already linked to initiative "
@@ -310,10 +307,7 @@ class Hearing:
         def work(conn: Tx, log: Audit) -> Evaluated:
             found = initiatives.get(conn, initiative_id)
             if found is None:
-                raise StaffError(
-                    f"There is no initiative {initiative_id}. "
-                    f"{lists(actor.channel, 'initiatives')}."
-                )
+                raise no_such(actor.channel, "initiative", initiative_id)
             log("residents.read", "evaluations", initiative_id)
             return (
                 found,
@@ -435,9 +429,7 @@ def _words(value: Any, voice_answer: int | None, channel: str) -> str:
 def _suggestion(conn: Tx, submission_id: int, channel: str) -> heard.Suggestion:
     found = heard.suggestion(conn, submission_id)
     if found is None:
-        raise StaffError(
-            f"There is no suggestion {submission_id}. {lists(channel, 'suggestions')}."
-        )
+        raise no_such(channel, "suggestion", submission_id)
     return found
 
 

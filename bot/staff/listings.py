@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.staff import suppress
-from bot.staff.actor import StaffError
-from bot.staff.commands import command, lists
+from bot.staff.commands import command, no_such
 from bot.staff.parsing import english
 from bot.store import assets, champions, initiatives, rounds
 from bot.store.db import Tx
@@ -193,7 +192,7 @@ def round_results(conn: Tx, round_id: int, threshold: int, channel: str = "cli")
     show as "<5", and first choices all as "[c]" when any is small (see `ranked`)."""
     found = rounds.get(conn, round_id)
     if found is None:
-        raise StaffError(f"There is no round {round_id}. {lists(channel, 'rounds')}.")
+        raise no_such(channel, "round", round_id)
     shown = ranked(
         rounds.results(conn, round_id), rounds.participant_count(conn, round_id), threshold
     )

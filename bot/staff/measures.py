@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import command, lists
+from bot.staff.commands import command, no_such
 from bot.store import initiatives
 from bot.store.db import Tx
 
@@ -106,9 +106,7 @@ async def decide(desk: StaffDesk, actor: Actor, measure_id: int, status: str) ->
     def work(conn: Tx, log: Audit) -> Decided:
         found = initiatives.measure(conn, measure_id)
         if found is None:
-            raise StaffError(
-                f"There is no measure {measure_id}. {lists(actor.channel, 'measures')}."
-            )
+            raise no_such(actor.channel, "measure", measure_id)
         if found.status == status:
             raise StaffError(f"Measure {measure_id} is already {_ALREADY[status]}.")
         if status == "proposed" and found.status == "adopted":

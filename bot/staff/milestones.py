@@ -8,7 +8,7 @@ from typing import Any
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import lists
+from bot.staff.commands import no_such
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english, parse_day
 from bot.store import initiatives, milestones
@@ -26,9 +26,7 @@ async def add(
 
     def work(conn: Tx, log: Audit) -> int:
         if initiatives.get(conn, initiative_id) is None:
-            raise StaffError(
-                f"There is no initiative {initiative_id}. {lists(actor.channel, 'initiatives')}."
-            )
+            raise no_such(actor.channel, "initiative", initiative_id)
         for m in milestones.of_initiative(conn, initiative_id):
             # Sent twice (a second tap, a command run again), it was listed twice, and one
             # of the two stayed "overdue" once the other was marked done.
@@ -60,9 +58,7 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
     def work(conn: Tx, log: Audit) -> str:
         found = milestones.get(conn, milestone_id)
         if found is None:
-            raise StaffError(
-                f"There is no milestone {milestone_id}. {lists(actor.channel, 'milestones')}."
-            )
+            raise no_such(actor.channel, "milestone", milestone_id)
         if found.done_on is not None and (on is None or found.done_on == day.isoformat()):
             # "Milestone 1 done." twice read as if it were done twice (and moved its day).
             raise StaffError(
@@ -84,9 +80,7 @@ async def remove(desk: StaffDesk, actor: Actor, milestone_id: int) -> milestones
     def work(conn: Tx, log: Audit) -> milestones.Milestone:
         found = milestones.get(conn, milestone_id)
         if found is None:
-            raise StaffError(
-                f"There is no milestone {milestone_id}. {lists(actor.channel, 'milestones')}."
-            )
+            raise no_such(actor.channel, "milestone", milestone_id)
         milestones.remove(conn, milestone_id)
         before = {
             "initiative": found.initiative_id,
@@ -117,8 +111,7 @@ async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = Non
     def read(conn: Tx) -> list[milestones.Milestone]:
         if initiative_id is not None and initiatives.get(conn, initiative_id) is None:
             # "No milestones yet." read as if initiative 5 were there with none.
-            listed = lists(actor.channel, "initiatives")
-            raise StaffError(f"There is no initiative {initiative_id}. {listed}.")
+            raise no_such(actor.channel, "initiative", initiative_id)
         return milestones.of_initiative(conn, initiative_id)
 
     found = await desk.db.read(read)
@@ -149,9 +142,7 @@ async def history(desk: StaffDesk, actor: Actor, initiative_id: int, threshold: 
 
     found, updates, steps = await desk.db.read(read)
     if found is None:
-        raise StaffError(
-            f"There is no initiative {initiative_id}. {lists(actor.channel, 'initiatives')}."
-        )
+        raise no_such(actor.channel, "initiative", initiative_id)
     lines = [f"Initiative {found.id} [{found.status}]: {english(found.title)}"]
     lines.append(f"Recorded {found.created_at[:10]}.")
     events: list[tuple[str, str]] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.staff.actor import StaffError
-from bot.staff.commands import lists
+from bot.staff.commands import no_such
 from bot.staff.parsing import english
 from bot.store import initiatives
 from bot.store.db import Tx
@@ -89,9 +89,7 @@ def plan(
     or it would tell residents nothing new (the status it already has, and no note)."""
     found = initiatives.get(conn, initiative_id)
     if found is None:
-        raise StaffError(
-            f"There is no initiative {initiative_id}. {lists(channel, 'initiatives')}."
-        )
+        raise no_such(channel, "initiative", initiative_id)
     if status == found.status:
         # "Now: Started" again would read as news; the note, if any, is the news.
         status = None

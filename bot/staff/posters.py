@@ -9,7 +9,7 @@ import re
 from bot.i18n.organisation import Organisation
 from bot.jobs.artwork import MatplotlibArtwork, Poster, PosterRequest
 from bot.staff.actor import Actor, Role, StaffError
-from bot.staff.commands import lists
+from bot.staff.commands import no_such
 from bot.staff.desk import StaffDesk
 from bot.store import champions, participants
 from bot.store.db import Tx
@@ -90,7 +90,7 @@ class PosterDesk:
 def _champion(conn: Tx, champion_id: int, channel: str) -> tuple[str, str, str | None, str | None]:
     found = champions.get(conn, champion_id)
     if found is None:
-        raise StaffError(f"There is no champion {champion_id}. {lists(channel, 'champions')}.")
+        raise no_such(channel, "champion", champion_id)
     person = participants.get(conn, found.participant_id)
     return (
         found.code,
