@@ -84,6 +84,8 @@ test-latest:
 # Start a language with: $(BIN)/pybabel init -i locales/messages.pot -d locales -l <code>
 # The template is kept as it is when only its creation date would change.
 I18N_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+# As bot/web/i18n.py's KEYWORDS (the test that the dashboard's template is current uses those).
+DASHBOARD_KEYWORDS := -k W_ -k S_ -k StaffError -k Refused -k Said
 I18N_KEYWORDS := -k N_ -k N_plural:1,2 -k gettext -k ngettext:1,2 -k pgettext:1c,2
 
 # $(call keep_pot,FILE): FILE.new replaces FILE unless only its creation date differs.
@@ -104,7 +106,7 @@ i18n: $(STAMP)
 			--no-fuzzy-matching --ignore-pot-creation-date && \
 		$(BIN)/pybabel compile -d locales -D messages --statistics; \
 	else echo "no locales/<code>/LC_MESSAGES/messages.po yet: nothing to update"; fi
-	$(BIN)/pybabel extract -F babel-dashboard.cfg -k W_ --add-comments=TRANSLATORS: \
+	$(BIN)/pybabel extract -F babel-dashboard.cfg $(DASHBOARD_KEYWORDS) --add-comments=TRANSLATORS: \
 		--sort-by-file --project="Community Voice dashboard" --version="$(I18N_VERSION)" \
 		-o locales/dashboard.pot.new .
 	$(call keep_pot,locales/dashboard.pot)

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
+
+from bot.staff.said import Said
 
 
 class StaffError(ValueError):
-    """A staff request that cannot be done as asked; the message says why and what to do."""
+    """A staff request that cannot be done as asked; the message says why and what to do.
+
+    `StaffError("There is no round {round_id}.", round_id=7)`: the template is English,
+    marked for the dashboard's translators by being written here (see bot/staff/said.py);
+    `str(error)` is the English, `error.said` the text the dashboard translates."""
+
+    def __init__(self, message: str, /, **params: Any) -> None:
+        said = message if isinstance(message, Said) and not params else Said(message, **params)
+        super().__init__(str(said))
+        self.said = said
 
 
 class Refused(StaffError):
@@ -37,9 +49,12 @@ class Actor:
     channel: str
 
     def require(self, role: Role, what: str) -> None:
-        """Refuse unless the actor's role is at least `role`."""
+        """Refuse unless the actor's role is at least `role` (`what` they tried: "open a
+        round", or `Said` to be translated on the dashboard)."""
         if self.role < role:
             raise Refused(
-                f"Your role ({self.role.label}) cannot {what}; that needs {role.label}. "
-                "Ask an admin."
+                "Your role ({role}) cannot {what}; that needs {needed}. Ask an admin.",
+                role=self.role.label,
+                what=what,
+                needed=role.label,
             )

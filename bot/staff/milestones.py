@@ -32,8 +32,13 @@ async def add(
             # of the two stayed "overdue" once the other was marked done.
             if (_key(m.title), m.due_on, _key(m.owner)) == (_key(title), day, _key(owner)):
                 raise StaffError(
-                    f"Initiative {initiative_id} already has that milestone: milestone {m.id}, "
-                    f"due {day}, owner {m.owner}: {m.title}. Nothing was added."
+                    "Initiative {initiative_id} already has that milestone: milestone "
+                    "{milestone_id}, due {day}, owner {owner}: {title}. Nothing was added.",
+                    initiative_id=initiative_id,
+                    milestone_id=m.id,
+                    day=day,
+                    owner=m.owner,
+                    title=m.title,
                 )
         new = milestones.add(conn, initiative_id, title, day, owner, log.stamp)
         after = {"initiative": initiative_id, "title": title, "due": day, "owner": owner}
@@ -51,8 +56,11 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
         # A milestone is done when it was done: a day to come is most likely a typo (2027
         # for 2026), and would show it done before it was.
         raise StaffError(
-            f"{day} is after today ({today}). Give the day milestone {milestone_id} was "
-            "done; check the year, or mark it done on the day it is."
+            "{day} is after today ({today}). Give the day milestone {milestone_id} was "
+            "done; check the year, or mark it done on the day it is.",
+            day=day,
+            today=today,
+            milestone_id=milestone_id,
         )
 
     def work(conn: Tx, log: Audit) -> str:
@@ -62,8 +70,10 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
         if found.done_on is not None and (on is None or found.done_on == day.isoformat()):
             # "Milestone 1 done." twice read as if it were done twice (and moved its day).
             raise StaffError(
-                f"Milestone {milestone_id} was already done on {found.done_on}. To correct "
-                "the day, give the day it was done."
+                "Milestone {milestone_id} was already done on {day}. To correct the day, "
+                "give the day it was done.",
+                milestone_id=milestone_id,
+                day=found.done_on,
             )
         milestones.set_done(conn, milestone_id, day.isoformat())
         before = {"done": found.done_on}

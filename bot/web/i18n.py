@@ -22,9 +22,14 @@ from babel.support import Translations
 
 from bot.i18n.catalogs import SOURCE_LOCALE, default_locales_dir
 from bot.staff import suppress
+from bot.staff.actor import StaffError
+from bot.staff.said import Said
 
 DOMAIN = "dashboard"
 MAPPING = "babel-dashboard.cfg"  # what `make i18n` extracts for this domain
+# The marks it extracts beside gettext's own (the Makefile's DASHBOARD_KEYWORDS): W_ here,
+# the staff layer's templates (bot/staff/said.py) there.
+KEYWORDS = ("W_", "S_", "StaffError", "Refused", "Said")
 LANGUAGE_COOKIE = "lang"
 _ENGLISH = gettext.NullTranslations()
 _current: ContextVar[gettext.NullTranslations | None] = ContextVar(
@@ -42,6 +47,24 @@ def tr(message: str, **params: object) -> str:
     """A dashboard text in the language of the page being made, placeholders filled."""
     text = (_current.get() or _ENGLISH).gettext(message)
     return text.format(**params) if params else text
+
+
+def say(text: str) -> str:
+    """What the staff layer said (`Said`: its errors, some of its answers) in the language
+    of the page being made; any other text as it is."""
+    if isinstance(text, Said):
+        return text.translated((_current.get() or _ENGLISH).gettext)
+    return text
+
+
+def explain(error: StaffError) -> str:
+    """Why a staff request was not done, in the language of the page being made."""
+    return say(error.said)
+
+
+def not_done(error: StaffError) -> str:
+    """A flash after a form: "Not done: ..." and why."""
+    return tr(W_("Not done: {reason}"), reason=explain(error))
 
 
 class DashboardCatalogs:

@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.staff.actor import Actor, Refused, Role, StaffError
 from bot.staff.dashboard import DashboardDoor
 from bot.staff.desk import Queued
+from bot.staff.said import Said
 from bot.staff.telling import sending_after, sending_now, told
 from bot.store.broadcasts import Audience, Reach
 from bot.store.texts import Texts
@@ -27,8 +28,11 @@ from bot.web.i18n import (
     LANGUAGE_COOKIE,
     W_,
     DashboardCatalogs,
+    explain,
     gettext_now,
     ngettext_now,
+    not_done,
+    say,
     status,
     tr,
 )
@@ -198,14 +202,17 @@ class Dashboard:
                     return self.refused(request, tr(EXPIRED_FORM))
             try:
                 actor.require(
-                    role, "make this change" if request.method == "POST" else "see this page"
+                    role,
+                    Said(W_("make this change"))
+                    if request.method == "POST"
+                    else Said(W_("see this page")),
                 )
                 return await handler(self, request)
             except Refused as exc:
-                return self.refused(request, str(exc))
+                return self.refused(request, explain(exc))
             except StaffError as exc:
                 return self.page(
-                    request, "refused.html", code=404, reason=str(exc), heading=W_("Not found")
+                    request, "refused.html", code=404, reason=explain(exc), heading=W_("Not found")
                 )
             except web.HTTPNotFound:  # /rounds/99: a page in the dashboard's look, not text
                 return self.page(
@@ -270,12 +277,12 @@ class Dashboard:
         try:
             said = await work()
         except Refused as exc:
-            return self.refused(request, str(exc))
+            return self.refused(request, explain(exc))
         except StaffError as exc:
-            self.tell(request, tr(W_("Not done: {reason}"), reason=str(exc)), "error")
+            self.tell(request, not_done(exc), "error")
         else:
             if said:
-                self.tell(request, said)
+                self.tell(request, say(said))
         raise web.HTTPSeeOther(back)
 
     async def sending(self, queued: Queued) -> str:
@@ -312,7 +319,7 @@ class Dashboard:
         try:
             signed = await self.door.sign_in(request.match_info["token"])
         except StaffError as exc:
-            return self.page(request, "signin.html", code=403, problem=str(exc))
+            return self.page(request, "signin.html", code=403, problem=explain(exc))
         response = web.HTTPSeeOther("/")
         response.set_cookie(
             COOKIE,

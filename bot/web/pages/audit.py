@@ -9,6 +9,7 @@ from aiohttp import web
 from bot.staff.actor import StaffError
 from bot.staff.parsing import parse_day
 from bot.store import audit
+from bot.web.i18n import explain
 from bot.web.server import Dashboard
 
 SHOWN = 200
@@ -23,7 +24,7 @@ async def show(d: Dashboard, request: web.Request) -> web.StreamResponse:
         try:
             start = parse_day(since, end_of_day=False).isoformat()
         except StaffError as exc:
-            problem = str(exc)
+            problem = explain(exc)
     entries = await d.core.db.read(audit.entries, start, SHOWN)
     return d.page(
         request,

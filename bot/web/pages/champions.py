@@ -19,7 +19,7 @@ from bot.store import champions, dashboard, support
 from bot.store.db import Tx
 from bot.store.referral_stats import FLOWS, referral_stats
 from bot.web.forms import field
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, not_done, tr
 from bot.web.server import ACTOR, Dashboard, Handler
 
 VERB_LABELS = {
@@ -152,7 +152,7 @@ async def _poster(
         )
         stem, drawn = await draw(desk)
     except StaffError as exc:
-        d.tell(request, tr(W_("Not done: {reason}"), reason=str(exc)), "error")
+        d.tell(request, not_done(exc), "error")
         raise web.HTTPSeeOther("/champions") from None
     return web.Response(
         body=drawn.pdf if fmt == "pdf" else drawn.png,

@@ -21,7 +21,7 @@ from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 from bot.store.texts import Texts
 from bot.web.forms import field, maybe_translated, number, numbers, optional, translated
-from bot.web.i18n import W_, hidden_note, staff_text, tr
+from bot.web.i18n import W_, explain, hidden_note, staff_text, tr
 from bot.web.i18n import status as status_word
 from bot.web.server import ACTOR, Dashboard, Handler
 
@@ -167,7 +167,7 @@ async def preview(d: Dashboard, request: web.Request) -> web.StreamResponse:
         else:
             news = await d.core.db.read(plan, initiative_id, status, note, "web")
     except StaffError as exc:
-        problem = str(exc)
+        problem = explain(exc)
     if news is not None and news.repeats:
         carried["again"] = "yes"
         warnings.append(tr(REPEATS, day=news.repeats))

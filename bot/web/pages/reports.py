@@ -16,7 +16,7 @@ from bot.staff.report.build import FORMATS as REPORT_FORMATS
 from bot.staff.report.build import make_report
 from bot.staff.report.common import scope
 from bot.web.forms import field, optional
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, explain, not_done, tr
 from bot.web.server import ACTOR, Dashboard, Handler
 
 TYPES = {
@@ -56,7 +56,7 @@ async def report(d: Dashboard, request: web.Request) -> web.StreamResponse:
             await make_report(d.core.desk, request[ACTOR], options, fmt, path)
             body = path.read_bytes()
     except Refused as exc:
-        return d.refused(request, str(exc))
+        return d.refused(request, explain(exc))
     except StaffError as exc:
         return _back(d, request, exc, "/reports")
     day = d.core.clock().date().isoformat()
@@ -86,7 +86,7 @@ async def download(d: Dashboard, request: web.Request) -> web.StreamResponse:
             )
             body = path.read_bytes()
     except Refused as exc:
-        return d.refused(request, str(exc))
+        return d.refused(request, explain(exc))
     except StaffError as exc:
         return _back(d, request, exc, "/assets" if what == "assets" else "/exports")
     day = d.core.clock().date().isoformat()
@@ -120,7 +120,7 @@ def _file(body: bytes, name: str, kind: str) -> web.Response:
 
 
 def _back(d: Dashboard, request: web.Request, exc: StaffError, page: str) -> web.Response:
-    d.tell(request, tr(W_("Not done: {reason}"), reason=str(exc)), "error")
+    d.tell(request, not_done(exc), "error")
     raise web.HTTPSeeOther(page)
 
 
