@@ -203,6 +203,7 @@ class Dashboard:
             try:
                 actor.require(
                     role,
+                    # TRANSLATORS: put into "Your role (viewer) cannot {what}; ...".
                     Said(W_("make this change"))
                     if request.method == "POST"
                     else Said(W_("see this page")),
