@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.staff.actor import Actor, Role
 from bot.staff.parsing import parse_day
+from bot.staff.said import Said
 from bot.store import audit
 from bot.store.db import Tx
 
@@ -51,7 +52,7 @@ class Audit:
 
 async def listing(desk: StaffDesk, actor: Actor, since: str | None = None) -> str:
     """The audit log, newest first (the latest 1,000 entries from `since`, a date)."""
-    actor.require(Role.VIEWER, "read the audit log")
+    actor.require(Role.VIEWER, Said("read the audit log"))
     start = parse_day(since, end_of_day=False).isoformat() if since else None
     found = await desk.db.read(audit.entries, start)
     if found:

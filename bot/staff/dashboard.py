@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
+from bot.staff.said import Said
 from bot.staff.staffing import token_hash
 from bot.store import dashboard, staffing
 from bot.store.db import Tx
@@ -20,7 +21,6 @@ from bot.store.staffing import Member
 LINK_MINUTES = 10
 # A session's last-seen time is written at most this often (not on every page).
 TOUCH_SECONDS = 60
-AGAIN = "Send /dashboard to the bot (or ask an admin) for a new link."
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ class DashboardDoor:
             )
             log("dashboard.link", "dashboard_link", new, after={"for": name, "role": role})
 
-        await self.desk.act(actor, Role.VIEWER, "open the dashboard", work)
+        await self.desk.act(actor, Role.VIEWER, Said("open the dashboard"), work)
         return NewLink(token, expires)
 
     async def sign_in(self, token: str) -> SignedIn:
@@ -98,17 +98,31 @@ class DashboardDoor:
         def work(conn: Tx) -> SignedIn:
             now = self.desk.now()
             found = dashboard.link(conn, hashed)
+            # Each with what to do next in the same sentence for translators, not a part
+            # they would see on its own.
             if found is None:
-                raise StaffError(f"This sign-in link is not valid. {AGAIN}")
+                raise StaffError(
+                    "This sign-in link is not valid. Send /dashboard to the bot (or ask an "
+                    "admin) for a new link."
+                )
             if found.used_at is not None:
-                raise StaffError(f"This sign-in link has already been used. {AGAIN}")
+                raise StaffError(
+                    "This sign-in link has already been used. Send /dashboard to the bot (or "
+                    "ask an admin) for a new link."
+                )
             if found.expires_at <= now.isoformat():
-                raise StaffError(f"This sign-in link has expired. {AGAIN}")
+                raise StaffError(
+                    "This sign-in link has expired. Send /dashboard to the bot (or ask an "
+                    "admin) for a new link."
+                )
             role = _current_role(conn, found.member_id, found.role)
             if role is None:
                 raise StaffError("You are no longer on the staff list. Ask an admin.")
             if not dashboard.use_link(conn, found.id, now.isoformat()):
-                raise StaffError(f"This sign-in link has already been used. {AGAIN}")
+                raise StaffError(
+                    "This sign-in link has already been used. Send /dashboard to the bot (or "
+                    "ask an admin) for a new link."
+                )
             actor = Actor(found.name, role, "web")
             session_id = dashboard.create_session(
                 conn, token_hash(cookie), found.name, found.member_id, found.role, now.isoformat()
@@ -149,7 +163,7 @@ class DashboardDoor:
             dashboard.end_session(conn, session_id, log.stamp)
             log("dashboard.logout", "dashboard_session", session_id)
 
-        await self.desk.act(actor, Role.VIEWER, "sign out", work)
+        await self.desk.act(actor, Role.VIEWER, Said("sign out"), work)
 
 
 def _current_role(conn: Tx, member_id: int | None, role: str) -> Role | None:

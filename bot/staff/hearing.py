@@ -15,9 +15,10 @@ from typing import Any
 from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import command, no_such
+from bot.staff.commands import command, lists, no_such
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english
+from bot.staff.said import Said
 from bot.store import heard, initiatives, rounds
 from bot.store.db import Tx
 
@@ -101,7 +102,9 @@ class Hearing:
         if flow_id is not None and not nodes:
             flows = sorted({f for f, _ in self.typed})
             raise StaffError(
-                f"Flow {flow_id!r} has no questions answered in words. Try: {', '.join(flows)}."
+                "Flow {flow_id!r} has no questions answered in words. Try: {flows}.",
+                flow_id=flow_id,
+                flows=", ".join(flows),
             )
 
         def work(conn: Tx, log: Audit) -> list[heard.Said]:
@@ -109,7 +112,7 @@ class Hearing:
             return heard.own_words(conn, nodes, limit)
 
         found: list[heard.Said] = await self.desk.act(
-            actor, Role.VIEWER, "read residents' answers", work
+            actor, Role.VIEWER, Said("read residents' answers"), work
         )
         return found
 
@@ -120,7 +123,9 @@ class Hearing:
             log("residents.read", "voice_notes", "all")
             return heard.voice_notes(conn, limit)
 
-        found: list[heard.Said] = await self.desk.act(actor, Role.VIEWER, "list voice notes", work)
+        found: list[heard.Said] = await self.desk.act(
+            actor, Role.VIEWER, Said("list voice notes"), work
+        )
         return found
 
     async def voice_notes(self, actor: Actor, limit: int = DEFAULT_LIMIT) -> str:
@@ -140,12 +145,16 @@ class Hearing:
         def work(conn: Tx, log: Audit) -> heard.Said:
             found = heard.answer(conn, answer_id)
             if found is None or found.voice is None:
-                listed = command(actor.channel, "voice-notes")
-                raise StaffError(f"There is no voice note {answer_id}. {listed} lists them.")
+                # TRANSLATORS: {listed} is where they are listed: "admin voice-notes lists them".
+                raise StaffError(
+                    "There is no voice note {number}. {listed}.",
+                    number=answer_id,
+                    listed=lists(actor.channel, "voice-notes"),
+                )
             log("residents.hear", "answer", answer_id)
             return found
 
-        said = await self.desk.act(actor, Role.VIEWER, "hear a voice note", work)
+        said = await self.desk.act(actor, Role.VIEWER, Said("hear a voice note"), work)
         assert said.voice is not None
         return said.voice, self._context(said)
 
@@ -181,7 +190,7 @@ class Hearing:
             return heard.suggestions(conn, round_id, limit)
 
         found: list[heard.Suggestion] = await self.desk.act(
-            actor, Role.VIEWER, "read suggestions", work
+            actor, Role.VIEWER, Said("read suggestions"), work
         )
         return found
 
@@ -198,8 +207,10 @@ class Hearing:
                 raise no_such(actor.channel, "initiative", initiative_id)
             if initiative_id in found.initiatives:
                 raise StaffError(
-                    f"Suggestion {submission_id} is already linked to initiative "
-                    f"{initiative_id}: nothing changed."
+                    "Suggestion {submission_id} is already linked to initiative "
+                    "{initiative_id}: nothing changed.",
+                    submission_id=submission_id,
+                    initiative_id=initiative_id,
                 )
             initiatives.link_suggestion(conn, initiative_id, submission_id, log.stamp)
             log(
@@ -211,7 +222,7 @@ class Hearing:
             )
             return found.initiatives
 
-        others = await self.desk.act(actor, Role.STAFF, "link a suggestion", work)
+        others = await self.desk.act(actor, Role.STAFF, Said("link a suggestion"), work)
         said = (
             f"Linked suggestion {submission_id} to initiative {initiative_id}: the person who "
             "made it is told its news from now on."
@@ -231,15 +242,21 @@ class Hearing:
 
         def work(conn: Tx, log: Audit) -> tuple[int, ...]:
             found = _suggestion(conn, submission_id, actor.channel)
-            if initiative_id not in found.initiatives:
-                linked = (
-                    f"it is linked to {_initiatives(found.initiatives)}"
-                    if found.initiatives
-                    else "it is not linked to any initiative"
-                )
+            if initiative_id not in found.initiatives and found.initiatives:
+                # TRANSLATORS: {linked} is "initiative 2" or "initiatives 2 and 3".
                 raise StaffError(
-                    f"Suggestion {submission_id} is not linked to initiative {initiative_id}: "
-                    f"{linked}."
+                    "Suggestion {submission_id} is not linked to initiative {initiative_id}: "
+                    "it is linked to {linked}.",
+                    submission_id=submission_id,
+                    initiative_id=initiative_id,
+                    linked=_initiatives(found.initiatives),
+                )
+            if initiative_id not in found.initiatives:
+                raise StaffError(
+                    "Suggestion {submission_id} is not linked to initiative {initiative_id}: "
+                    "it is not linked to any initiative.",
+                    submission_id=submission_id,
+                    initiative_id=initiative_id,
                 )
             initiatives.unlink_suggestion(conn, initiative_id, submission_id)
             log(
@@ -250,7 +267,7 @@ class Hearing:
             )
             return tuple(i for i in found.initiatives if i != initiative_id)
 
-        left = await self.desk.act(actor, Role.STAFF, "unlink a suggestion", work)
+        left = await self.desk.act(actor, Role.STAFF, Said("unlink a suggestion"), work)
         still = f" It is still linked to {_initiatives(left)}." if left else ""
         return (
             f"Unlinked suggestion {submission_id} from initiative {initiative_id}: its news no "
@@ -317,7 +334,9 @@ class Hearing:
                 heard.comments(conn, initiative_id, 200),
             )
 
-        evaluated: Evaluated = await self.desk.act(actor, Role.VIEWER, "read evaluations", work)
+        evaluated: Evaluated = await self.desk.act(
+            actor, Role.VIEWER, Said("read evaluations"), work
+        )
         return evaluated
 
     def measured(self, rows: list[tuple[str, int, int]]) -> Measured:
@@ -438,5 +457,6 @@ def _initiatives(ids: Sequence[int]) -> str:
     and 5"."""
     words = [str(i) for i in ids]
     if len(words) == 1:
-        return f"initiative {words[0]}"
-    return f"initiatives {', '.join(words[:-1])} and {words[-1]}"
+        return Said("initiative {number}", number=words[0])
+    # TRANSLATORS: {some} is "2" or "2, 3", {last} "5": "initiatives 2, 3 and 5".
+    return Said("initiatives {some} and {last}", some=", ".join(words[:-1]), last=words[-1])

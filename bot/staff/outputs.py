@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.staff.actor import StaffError
+from bot.staff.said import Said
 
 # Endings that name a format, so a name ending in one of them and a --format that says
 # another are refused rather than written as the wrong kind of file.
@@ -49,21 +50,34 @@ def _format(
     named = by_ending.get(name_ends)
     if given is None:
         if named is None:
+            # TRANSLATORS: {endings} lists file endings: ".csv, .xlsx or .zip".
             raise StaffError(
-                f"{output.name} does not say which format to write: end the name in "
-                f"{_either(list(by_ending))}, or give --format."
+                "{name} does not say which format to write: end the name in {endings}, or "
+                "give --format.",
+                name=output.name,
+                endings=_either(list(by_ending)),
             )
         return named
     if named is not None and named != given:
+        # TRANSLATORS: {ending} is the name's ending (".csv"), {given} and {named} formats.
         raise StaffError(
-            f"{output.name} ends in {output.suffix} but --format is {given}: name it "
-            f"{output.with_suffix(ending(given)).name}, or give --format {named}."
+            "{name} ends in {ending} but --format is {given}: name it {renamed}, or give "
+            "--format {named}.",
+            name=output.name,
+            ending=output.suffix,
+            given=given,
+            renamed=output.with_suffix(ending(given)).name,
+            named=named,
         )
     if named is None and name_ends in _KINDS and name_ends != ending(given):
         # "all.csv" with --format csv: every table as CSV is a zip, which that name hides.
+        # TRANSLATORS: {ending} and {written} are file endings (".csv", ".zip").
         raise StaffError(
-            f"{output.name} ends in {output.suffix}, but this is written as "
-            f"{ending(given)}: name it {output.with_suffix(ending(given)).name}."
+            "{name} ends in {ending}, but this is written as {written}: name it {renamed}.",
+            name=output.name,
+            ending=output.suffix,
+            written=ending(given),
+            renamed=output.with_suffix(ending(given)).name,
         )
     return given
 
@@ -74,22 +88,34 @@ def writing(output: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise StaffError(f"Could not write {output}: {exc.strerror or exc}.") from None
+        # TRANSLATORS: {reason} is the system's words, in English ("No space left on device").
+        raise StaffError(
+            "Could not write {output}: {reason}.",
+            output=output,
+            reason=exc.strerror or exc,
+        ) from None
 
 
 def check_writable(output: Path) -> None:
     """Refuse a file that cannot be written, before anything is made or recorded."""
     if output.is_dir():
-        raise StaffError(f"{output} is a folder: give a file name in it, like {output}/NAME.")
+        raise StaffError(
+            "{output} is a folder: give a file name in it, like {output}/NAME.", output=output
+        )
     folder = output.parent
     if not folder.is_dir():
-        raise StaffError(f"There is no folder {folder} to write {output.name} in.")
+        raise StaffError(
+            "There is no folder {folder} to write {name} in.", folder=folder, name=output.name
+        )
     if output.exists() and not output.is_file():
-        raise StaffError(f"{output} is not a file that can be written.")
+        raise StaffError("{output} is not a file that can be written.", output=output)
     # Not opened to check: a file made by the check would stay behind if the export did not.
     if not os.access(output if output.exists() else folder, os.W_OK):
-        raise StaffError(f"Cannot write {output}: permission denied.")
+        raise StaffError("Cannot write {output}: permission denied.", output=output)
 
 
 def _either(endings: list[str]) -> str:
-    return ", ".join(endings[:-1]) + f" or {endings[-1]}" if len(endings) > 1 else endings[0]
+    if len(endings) == 1:
+        return endings[0]
+    # TRANSLATORS: file endings: {some} is ".csv, .xlsx", {last} ".zip".
+    return Said("{some} or {last}", some=", ".join(endings[:-1]), last=endings[-1])

@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
+from bot.staff.said import Said
 from bot.store import population
 from bot.store.db import Tx
 from bot.store.population import Count
@@ -34,41 +35,65 @@ def parse(text: str) -> list[Count]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in next(reader, [])]
     if header != HEADER:
-        raise StaffError(f"The first line must be: {','.join(HEADER)}")
+        raise StaffError("The first line must be: {header}", header=",".join(HEADER))
     found: list[Count] = []
     seen: dict[tuple[str, str, str], int] = {}
-    problems: list[str] = []
+    problems: list[Said] = []
     for line, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != 4:
-            problems.append(f"line {line}: {len(row)} columns, expected 4")
+            problems.append(
+                Said("line {line}: {columns} columns, expected 4", line=line, columns=len(row))
+            )
             continue
         area, characteristic, group, number = (cell.strip() for cell in row)
         characteristic = characteristic.lower()
         if characteristic not in CHARACTERISTICS:
             problems.append(
-                f"line {line}: characteristic {characteristic!r} is not one of "
-                f"{', '.join(CHARACTERISTICS)}"
+                Said(
+                    "line {line}: characteristic {characteristic!r} is not one of {known}",
+                    line=line,
+                    characteristic=characteristic,
+                    known=", ".join(CHARACTERISTICS),
+                )
             )
             continue
         if characteristic == "area" and area:
-            problems.append(f"line {line}: leave the area column empty on 'area' lines")
+            problems.append(
+                Said("line {line}: leave the area column empty on 'area' lines", line=line)
+            )
             continue
         if not group:
-            problems.append(f"line {line}: the group is empty")
+            problems.append(Said("line {line}: the group is empty", line=line))
             continue
         if not (number.isascii() and number.isdigit()):
-            problems.append(f"line {line}: count must be a whole number, not {number!r}")
+            problems.append(
+                Said(
+                    "line {line}: count must be a whole number, not {number!r}",
+                    line=line,
+                    number=number,
+                )
+            )
             continue
         key = (area.lower(), characteristic, group.lower() if characteristic == "area" else group)
         if key in seen:
-            problems.append(f"line {line}: the same area and group as line {seen[key]}")
+            problems.append(
+                Said(
+                    "line {line}: the same area and group as line {earlier}",
+                    line=line,
+                    earlier=seen[key],
+                )
+            )
             continue
         seen[key] = line
         found.append(Count(key[0], characteristic, key[2], int(number)))
     if problems:
-        raise StaffError("The population file has problems:\n" + "\n".join(problems[:20]))
+        # TRANSLATORS: {problems} is a line each, "line 3: the group is empty".
+        raise StaffError(
+            "The population file has problems:\n{problems}",
+            problems=_lines(problems[:20]),
+        )
     if not found:
         raise StaffError("The population file has no rows after the header.")
     return found
@@ -76,15 +101,20 @@ def parse(text: str) -> list[Count]:
 
 async def load(desk: StaffDesk, actor: Actor, path: Path) -> str:
     """Replace the population table with the file's rows (all or nothing)."""
-    actor.require(Role.STAFF, "load population figures")
+    actor.require(Role.STAFF, Said("load population figures"))
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise StaffError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        # TRANSLATORS: {reason} is the system's words, in English ("No such file or directory").
+        raise StaffError(
+            "Cannot read {path}: {reason}.",
+            path=path,
+            reason=exc.strerror or exc,
+        ) from None
     try:
         counts = parse(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise StaffError(f"{path} is not UTF-8 text. Save it as CSV UTF-8.") from None
+        raise StaffError("{path} is not UTF-8 text. Save it as CSV UTF-8.", path=path) from None
     digest = hashlib.sha256(raw).hexdigest()
 
     def work(conn: Tx, log: Audit) -> int:
@@ -93,8 +123,15 @@ async def load(desk: StaffDesk, actor: Actor, path: Path) -> str:
         log("population.load", "population", None, after=after)
         return loaded
 
-    loaded = int(await desk.act(actor, Role.STAFF, "load population figures", work))
+    loaded = int(await desk.act(actor, Role.STAFF, Said("load population figures"), work))
     areas = {c.area for c in counts if c.area} | {
         c.group for c in counts if c.characteristic == "area"
     }
     return f"Loaded {loaded} population rows from {path.name} ({len(areas)} areas)."
+
+
+def _lines(lines: list[Said]) -> Said:
+    """Lines one under another, each translated on its own."""
+    # A template of placeholders only, not marked: there is nothing in it to translate.
+    template = "\n".join(f"{{line{i}}}" for i in range(len(lines)))
+    return Said(template, **{f"line{i}": line for i, line in enumerate(lines)})

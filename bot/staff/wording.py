@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from bot.staff import demo
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
-from bot.staff.commands import lists
+from bot.staff.commands import no_such
 from bot.staff.parsing import REMOVE
+from bot.staff.said import S_, Said
 from bot.store import initiatives, rounds
 from bot.store.db import Tx
 from bot.store.texts import Texts
@@ -26,6 +27,29 @@ _BUILT_IN = frozenset({demo.DEFAULT_QUESTION, *(label for _, label in demo.DEFAU
 _NOT_WORDS = frozenset({"voice"})  # a resident's spoken proposal is kept under "voice"
 # What the audit log names a text's owner, where it is not the text's kind.
 _AUDITED_AS = {"question": "round", "description": "initiative"}
+# Whole sentences a kind, as a kind's name is said differently in other languages.
+_NOTHING_GIVEN = {
+    "question": S_("Give new English words, or translations like cy=..., for question {number}."),
+    "topic": S_("Give new English words, or translations like cy=..., for topic {number}."),
+    "initiative": S_(
+        "Give new English words, or translations like cy=..., for initiative {number}."
+    ),
+    "description": S_(
+        "Give new English words, or translations like cy=..., for description {number}."
+    ),
+    "measure": S_("Give new English words, or translations like cy=..., for measure {number}."),
+}
+# TRANSLATORS: {kind} as staff typed it (a kind of text), {number} its id.
+_NOTHING_GIVEN_KIND = S_(
+    "Give new English words, or translations like cy=..., for {kind} {number}."
+)
+_CHANGE = {
+    "question": S_("change a question"),
+    "topic": S_("change a topic"),
+    "initiative": S_("change an initiative"),
+    "description": S_("change a description"),
+    "measure": S_("change a measure"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +71,7 @@ class Wording:
 
 async def show(desk: StaffDesk, actor: Actor, kind: str, object_id: int) -> str:
     """A text in every language it has, and the languages it has not."""
-    actor.require(Role.VIEWER, "read staff texts")
+    actor.require(Role.VIEWER, Said("read staff texts"))
     found = await desk.db.read(_wording, kind, object_id, actor.channel)
     if found.residents:
 
@@ -55,7 +79,7 @@ async def show(desk: StaffDesk, actor: Actor, kind: str, object_id: int) -> str:
             log("residents.read", kind, object_id)
             return _wording(conn, kind, object_id, actor.channel)
 
-        found = await desk.act(actor, Role.VIEWER, "read residents' words", work)
+        found = await desk.act(actor, Role.VIEWER, Said("read residents' words"), work)
     return _summary(found, desk.languages)
 
 
@@ -75,7 +99,9 @@ async def edit(
         raise StaffError("The new English text is empty.")
     if english is None and not changes:
         raise StaffError(
-            f"Give new English words, or translations like cy=..., for {kind} {object_id}."
+            _NOTHING_GIVEN.get(kind, _NOTHING_GIVEN_KIND),
+            kind=kind,
+            number=object_id,
         )
 
     def work(conn: Tx, log: Audit) -> str:
@@ -106,12 +132,21 @@ async def edit(
         for code, words in changes.items():
             if words == REMOVE:
                 if code not in texts:
-                    raise StaffError(f"{found.name} has no {code} words to remove.")
+                    # TRANSLATORS: {name} is "Topic 12 (round 3)", {code} a language code.
+                    raise StaffError(
+                        "{name} has no {code} words to remove.",
+                        name=found.name,
+                        code=code,
+                    )
                 texts.pop(code)
             else:
                 texts[code] = words
         if texts == found.texts:
-            raise StaffError(f"{found.name} already reads like that: nothing changed.")
+            # TRANSLATORS: {name} is "Topic 12 (round 3)", "Initiative 4" and the like.
+            raise StaffError(
+                "{name} already reads like that: nothing changed.",
+                name=found.name,
+            )
         built_in = found.built_in and texts.get("en") == found.texts.get("en")
         found.save(conn, texts, built_in, log.stamp)
         log(
@@ -136,7 +171,8 @@ async def edit(
         )
         return "\n".join(["Changed. " + changed, *notes])
 
-    return str(await desk.act(actor, Role.STAFF, f"change a {kind}", work))
+    what = Said(_CHANGE[kind]) if kind in _CHANGE else Said("change a {kind}", kind=kind)
+    return str(await desk.act(actor, Role.STAFF, what, work))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +180,7 @@ class _Kind:
     """How to find one kind of staff text, name it, and write it back."""
 
     read: Callable[[Tx, int], Any]  # the row, or None
-    missing: str  # said when there is no such row ({id} is its number, {listed} where)
+    missing: str  # what there is none of, as `no_such` says it
     listed: tuple[str, str]  # the command that lists them, and its argument
     name: Callable[[Any], str]
     texts: Callable[[Any], Texts]
@@ -157,45 +193,49 @@ class _Kind:
 _KINDS: dict[str, _Kind] = {
     "question": _Kind(
         rounds.get,
-        "There is no round {id}. {listed}.",
+        "round",
         ("rounds", ""),
-        lambda r: f"The question of round {r.id}",
+        lambda r: Said("The question of round {round_id}", round_id=r.id),
         lambda r: r.question,
         lambda r: r.question.get("en") in _BUILT_IN,
         lambda c, i, texts, built_in, now: rounds.set_question(c, i, texts),
     ),
     "topic": _Kind(
         rounds.topic,
-        "There is no topic {id}. {listed}.",
+        "topic",
         ("results", "ROUND"),
-        lambda t: f"Topic {t.id} (round {t.round_id})",
+        lambda t: Said("Topic {topic_id} (round {round_id})", topic_id=t.id, round_id=t.round_id),
         lambda t: t.label,
         lambda t: t.builtin,
         lambda c, i, texts, built_in, now: rounds.set_topic_label(c, i, texts, built_in),
     ),
     "initiative": _Kind(
         initiatives.get,
-        "There is no initiative {id}. {listed}.",
+        "initiative",
         ("initiatives", ""),
-        lambda i: f"Initiative {i.id}",
+        lambda i: Said("Initiative {initiative_id}", initiative_id=i.id),
         lambda i: i.title,
         lambda i: False,
         lambda c, i, texts, built_in, now: initiatives.set_title(c, i, texts, now),
     ),
     "description": _Kind(
         initiatives.get,
-        "There is no initiative {id}. {listed}.",
+        "initiative",
         ("initiatives", ""),
-        lambda i: f"The description of initiative {i.id}",
+        lambda i: Said("The description of initiative {initiative_id}", initiative_id=i.id),
         lambda i: i.description,
         lambda i: False,
         lambda c, i, texts, built_in, now: initiatives.set_description(c, i, texts, now),
     ),
     "measure": _Kind(
         initiatives.measure,
-        "There is no measure {id}. {listed}.",
+        "measure",
         ("measures", ""),
-        lambda m: f"Measure {m.id} (initiative {m.initiative_id})",
+        lambda m: Said(
+            "Measure {measure_id} (initiative {initiative_id})",
+            measure_id=m.id,
+            initiative_id=m.initiative_id,
+        ),
         lambda m: m.text,
         lambda m: False,
         lambda c, i, texts, built_in, now: initiatives.set_measure_text(c, i, texts),
@@ -207,10 +247,14 @@ _KINDS: dict[str, _Kind] = {
 def _wording(conn: Tx, kind: str, object_id: int, channel: str) -> Wording:
     how = _KINDS.get(kind)
     if how is None:
-        raise StaffError(f"Texts to change: {', '.join(KINDS)} (then its number), not {kind!r}.")
+        raise StaffError(
+            "Texts to change: {kinds} (then its number), not {kind!r}.",
+            kinds=", ".join(KINDS),
+            kind=kind,
+        )
     row = how.read(conn, object_id)
     if row is None:
-        raise StaffError(how.missing.format(id=object_id, listed=lists(channel, *how.listed)))
+        raise no_such(channel, how.missing, object_id, *how.listed)
 
     def save(c: Tx, texts: Texts, built_in: bool, now: str) -> None:
         how.write(c, object_id, texts, built_in, now)

@@ -8,7 +8,6 @@ from typing import Any
 from bot.staff.actor import StaffError
 from bot.staff.parsing import texts
 from bot.store.texts import Texts
-from bot.web.i18n import W_, tr
 
 
 def field(form: Mapping[str, Any], name: str) -> str:
@@ -38,7 +37,7 @@ def number(form: Mapping[str, Any], name: str, what: str) -> int:
     """A whole number from a field; StaffError naming the field when it is not one."""
     value = field(form, name)
     if not (value.isascii() and value.isdigit()):
-        raise StaffError(tr(W_("{what} must be a whole number."), what=what))
+        raise StaffError("{what} must be a whole number.", what=what)
     return int(value)
 
 

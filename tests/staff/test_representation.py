@@ -3,6 +3,7 @@ suppression that agrees between the report for all areas and the report for one 
 
 from __future__ import annotations
 
+import contextvars
 import json
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bot.staff.report.common import Options
 from bot.staff.report.model import Table
 from bot.store.db import Database, Tx
 from bot.store.report import Scope, area_key
+from bot.web.i18n import DashboardCatalogs, explain
 from tests.conftest import REPO, STAFF
 from tests.staff.test_report_measures import T0, insert, person
 
@@ -142,8 +144,23 @@ def test_the_population_csv_is_checked_line_by_line() -> None:
     assert "line 3: leave the area column empty" in said
     assert "line 4: count must be a whole number, not 'many'" in said
     assert "line 6: the same area and group as line 5" in said
+    # On the Welsh dashboard every line is in Welsh, not only the heading above them.
+    welsh = _in_welsh(problem.value)
+    assert welsh.startswith("Mae problemau yn y ffeil poblogaeth:\nllinell 2: nid yw'r nodwedd")
+    assert "llinell 4: rhaid i'r cyfrif fod yn rhif cyfan, nid 'many'" in welsh
     with pytest.raises(StaffError, match="first line must be"):
         parse("place,count\nx,1\n")
+
+
+def _in_welsh(error: StaffError) -> str:
+    """The error as the Welsh dashboard says it (in a context of its own: the page's language
+    is a context variable)."""
+
+    def say() -> str:
+        DashboardCatalogs().use("cy")
+        return explain(error)
+
+    return contextvars.copy_context().run(say)
 
 
 def test_the_shipped_example_loads() -> None:
