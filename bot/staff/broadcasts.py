@@ -18,20 +18,25 @@ from bot.staff import suppress
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.areas import area_names
 from bot.staff.auditing import Audit
-from bot.staff.commands import lists
+from bot.staff.commands import no_such
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
+from bot.staff.said import S_, Said
 from bot.staff.telling import how_many, told
 from bot.store import broadcasts, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 
-AUDIENCE_HELP = (
+# TRANSLATORS: everyone, champions, round:ID, topic:ID, initiative:ID, people:ID and
+# area:NAME are what staff type: keep them in English.
+AUDIENCE_HELP = S_(
     "everyone, champions, round:ID (took part in a round), topic:ID (chose a topic), "
     "initiative:ID (evaluated it), people:ID (chose its topics, evaluated it, or voted for "
     "or proposed its measures), "
     'area:NAME (use quotes for spaces: area:"Riverside Park")'
 )
+# What staff may not be allowed to do, as "Your role (viewer) cannot ..." says it.
+_SEND = Said("send a broadcast")
 _PREFIXES = {
     "round": "round",
     "topic": "topic",
@@ -59,11 +64,16 @@ def parse_audience(text: str) -> Audience:
     prefix, _, value = word.partition(":")
     kind = _PREFIXES.get(prefix)
     if kind is None or not value:
-        raise StaffError(f"Unknown audience {word!r}. Use one of: {AUDIENCE_HELP}.")
+        raise StaffError(
+            "Unknown audience {word!r}. Use one of: {audiences}.",
+            word=word,
+            audiences=Said(AUDIENCE_HELP),
+        )
     if kind == "area":
         return Audience(kind, value)
     if not (value.isascii() and value.isdigit()):
-        raise StaffError(f"{prefix}: needs a number, like {prefix}:3.")
+        # TRANSLATORS: {prefix} is what staff typed before the colon (round, topic, ...).
+        raise StaffError("{prefix}: needs a number, like {prefix}:3.", prefix=prefix)
     return Audience(kind, int(value))
 
 
@@ -72,7 +82,9 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     try:
         local = datetime.fromisoformat(text.replace(" ", "T"))
     except ValueError:
-        raise StaffError(f"{text!r} is not a time. Write it like 2026-12-01T10:00.") from None
+        raise StaffError(
+            "{text!r} is not a time. Write it like 2026-12-01T10:00.", text=text
+        ) from None
     when = local if local.tzinfo else local.replace(tzinfo=ZoneInfo(zone))
     if when <= now:
         raise StaffError("That time has already passed. Choose a later time.")
@@ -84,11 +96,12 @@ def parse_request(message: str, zone: str, now: datetime) -> Request:
     then the message, then `cy: ...` lines for other languages."""
     lines = message.strip().splitlines()
     if not lines or not lines[0].strip():
-        raise StaffError(f"Say who it is for first: {AUDIENCE_HELP}.")
+        raise StaffError("Say who it is for first: {audiences}.", audiences=Said(AUDIENCE_HELP))
     try:
         words = shlex.split(lines[0])
     except ValueError as exc:
-        raise StaffError(f"Could not read the first line: {exc}.") from None
+        # TRANSLATORS: {problem} is Python's own English, like "No closing quotation".
+        raise StaffError("Could not read the first line: {problem}.", problem=str(exc)) from None
     audience = parse_audience(words[0])
     options = dict(w.split("=", 1) for w in words[1:] if "=" in w)
     strays = [w for w in words[1:] if "=" not in w]
@@ -108,7 +121,7 @@ def parse_request(message: str, zone: str, now: datetime) -> Request:
     content: dict[str, Any]
     if "template" in options:
         if options["template"] not in TEMPLATES:
-            raise StaffError(f"Templates: {', '.join(TEMPLATES)}.")
+            raise StaffError("Templates: {names}.", names=", ".join(TEMPLATES))
         content = {"template": options["template"]}
     else:
         body, translations = split_translations("\n".join(lines[1:]))
@@ -149,7 +162,7 @@ async def draft(desk: StaffDesk, actor: Actor, request: Request) -> int:
         )
         return new
 
-    return int(await desk.act(actor, Role.STAFF, "send a broadcast", work))
+    return int(await desk.act(actor, Role.STAFF, _SEND, work))
 
 
 # An audience naming a row that does not exist would reach nobody, and say so only in the
@@ -167,9 +180,7 @@ def _check_exists(conn: Tx, audience: Audience, channel: str) -> None:
     named = _NAMED.get(audience.type)
     if named is not None and named[0](conn, int(audience.value)) is None:
         _, what, listing, argument = named
-        raise StaffError(
-            f"There is no {what} {audience.value}. {lists(channel, listing, argument)}."
-        )
+        raise no_such(channel, what, audience.value, listing, argument)
 
 
 async def preview(
@@ -185,7 +196,7 @@ async def preview(
 
     found, reach = await desk.db.read(_with_reach, broadcast_id)
     if found is None or reach is None:
-        raise StaffError(f"There is no broadcast {broadcast_id}.")
+        raise StaffError("There is no broadcast {broadcast_id}.", broadcast_id=broadcast_id)
     template = found.content.get("template")
     # A template is translated through the catalogs: only staff's own words can lack some.
     texts = None if template in TEMPLATES else found.content.get("texts")
@@ -214,7 +225,7 @@ async def preview(
 async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int, *, threshold: int) -> str:
     """Send now (queue the ledger) or, with a start time in the future, schedule it. The
     audit says how many it goes to as the preview said it (below `threshold`, "<5")."""
-    actor.require(Role.STAFF, "send a broadcast")
+    actor.require(Role.STAFF, _SEND)
     # The audit says how many it goes to, as the preview did: counted in a read first (a whole
     # audience takes longer to count than a write may hold the database; the write below
     # queues only the first thousand, and the sender the rest). Not for one scheduled later.
@@ -223,7 +234,10 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int, *, threshold
     def work(conn: Tx, log: Audit) -> str:
         found = broadcasts.get(conn, broadcast_id)
         if found is None or found.status != "draft":
-            raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
+            raise StaffError(
+                "Broadcast {broadcast_id} is not waiting for confirmation.",
+                broadcast_id=broadcast_id,
+            )
         if found.send_at and found.send_at > log.stamp:
             broadcasts.set_status(conn, broadcast_id, "scheduled", log.stamp)
             log("broadcast.schedule", "broadcast", broadcast_id, after={"send_at": found.send_at})
@@ -236,7 +250,7 @@ async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int, *, threshold
         log("broadcast.send", "broadcast", broadcast_id, after={"recipients": told})
         return "sending"
 
-    return str(await desk.act(actor, Role.STAFF, "send a broadcast", work))
+    return str(await desk.act(actor, Role.STAFF, _SEND, work))
 
 
 def _with_reach(
@@ -255,7 +269,10 @@ async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
     def work(conn: Tx, log: Audit) -> None:
         found = broadcasts.get(conn, broadcast_id)
         if found is None or found.status != "draft":
-            raise StaffError(f"Broadcast {broadcast_id} is not waiting for confirmation.")
+            raise StaffError(
+                "Broadcast {broadcast_id} is not waiting for confirmation.",
+                broadcast_id=broadcast_id,
+            )
         broadcasts.schedule(conn, broadcast_id, found.send_at or log.stamp)
         log(
             "broadcast.queue",
@@ -264,7 +281,7 @@ async def queue(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
             after={"send_at": found.send_at or log.stamp},
         )
 
-    await desk.act(actor, Role.STAFF, "send a broadcast", work)
+    await desk.act(actor, Role.STAFF, _SEND, work)
 
 
 async def discard(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
@@ -274,7 +291,7 @@ async def discard(desk: StaffDesk, actor: Actor, broadcast_id: int) -> None:
         broadcasts.delete_draft(conn, broadcast_id)
         log("broadcast.discard", "broadcast", broadcast_id)
 
-    await desk.act(actor, Role.STAFF, "send a broadcast", work)
+    await desk.act(actor, Role.STAFF, _SEND, work)
 
 
 # action -> (the statuses it applies to, the status it sets)
@@ -283,26 +300,57 @@ CONTROLS = {
     "resume": (("paused",), "sending"),
     "cancel": (("draft", "scheduled", "sending", "paused"), "cancelled"),
 }
+# What staff may not be allowed to do, as "Your role (viewer) cannot ..." says it.
+_DOING = {
+    "pause": S_("pause a broadcast"),
+    "resume": S_("resume a broadcast"),
+    "cancel": S_("cancel a broadcast"),
+}
+# Why an action cannot be done now: a sentence an action, as languages say each verb
+# differently.
+_NOT_NOW = {
+    # TRANSLATORS: {status} is the broadcast's status, one of the words draft, scheduled,
+    # sending, paused, cancelled or done as translated elsewhere.
+    "pause": S_("Broadcast {broadcast_id} is {status}; it cannot be paused now."),
+    # TRANSLATORS: {status} is the broadcast's status, one of the words draft, scheduled,
+    # sending, paused, cancelled or done as translated elsewhere.
+    "resume": S_("Broadcast {broadcast_id} is {status}; it cannot be resumed now."),
+    # TRANSLATORS: {status} is the broadcast's status, one of the words draft, scheduled,
+    # sending, paused, cancelled or done as translated elsewhere.
+    "cancel": S_("Broadcast {broadcast_id} is {status}; it cannot be cancelled now."),
+}
+# A broadcast's status as staff read it in _NOT_NOW (the dashboard's words for them).
+_STATUSES = {
+    "draft": S_("draft"),
+    "scheduled": S_("scheduled"),
+    "sending": S_("sending"),
+    "paused": S_("paused"),
+    "cancelled": S_("cancelled"),
+    "done": S_("done"),
+}
 
 
 async def control(desk: StaffDesk, actor: Actor, broadcast_id: int, action: str) -> str:
     """Pause, resume or cancel a broadcast; returns its new status."""
     if action not in CONTROLS:
-        raise StaffError(f"A broadcast can be {', '.join(CONTROLS)}d.")
+        raise StaffError("A broadcast can be paused, resumed or cancelled.")
     applies, becomes = CONTROLS[action]
 
     def work(conn: Tx, log: Audit) -> str:
         found = broadcasts.get(conn, broadcast_id)
         if found is None:
-            raise StaffError(f"There is no broadcast {broadcast_id}.")
+            raise StaffError("There is no broadcast {broadcast_id}.", broadcast_id=broadcast_id)
         if found.status == "draft" and action == "cancel":
             # A previewed draft that is not wanted leaves nothing in the list.
             broadcasts.delete_draft(conn, broadcast_id)
             log("broadcast.discard", "broadcast", broadcast_id)
             return "discarded"
         if found.status not in applies:
+            status = _STATUSES.get(found.status)
             raise StaffError(
-                f"Broadcast {broadcast_id} is {found.status}; it cannot be {action}d now."
+                _NOT_NOW[action],
+                broadcast_id=broadcast_id,
+                status=Said(status) if status else found.status,
             )
         broadcasts.set_status(conn, broadcast_id, becomes, log.stamp)
         log(
@@ -314,7 +362,7 @@ async def control(desk: StaffDesk, actor: Actor, broadcast_id: int, action: str)
         )
         return becomes
 
-    return str(await desk.act(actor, Role.STAFF, f"{action} a broadcast", work))
+    return str(await desk.act(actor, Role.STAFF, Said(_DOING[action]), work))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,20 +12,42 @@ from typing import TYPE_CHECKING
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.commands import command, no_such
+from bot.staff.said import S_, Said
 from bot.store import initiatives
 from bot.store.db import Tx
 
 if TYPE_CHECKING:
     from bot.staff.desk import StaffDesk
 
-# A status staff can give -> its verb (in the audit log and "your role cannot ..."). Nobody
-# makes a measure 'suggested': only a resident's idea starts so.
+# A status staff can give -> its verb (in the audit log). Nobody makes a measure
+# 'suggested': only a resident's idea starts so.
 VERBS = {"proposed": "accept", "adopted": "adopt", "rejected": "reject"}
-# A status as staff read it in "already ...".
+# What staff did, as "Your role (viewer) cannot ..." says it.
+_DOING = {
+    "proposed": S_("accept a measure"),
+    "adopted": S_("adopt a measure"),
+    "rejected": S_("reject a measure"),
+}
+# A decision that changes nothing, a sentence a status.
 _ALREADY = {
-    "proposed": "open for residents' votes",
-    "adopted": "adopted",
-    "rejected": "rejected",
+    "proposed": S_("Measure {measure_id} is already open for residents' votes."),
+    "adopted": S_("Measure {measure_id} is already adopted."),
+    "rejected": S_("Measure {measure_id} is already rejected."),
+}
+# A measure with no words (a resident's voice note) accepted or adopted, a sentence a verb.
+_NO_WORDS = {
+    # TRANSLATORS: {edit} is how to change the measure's words (a command, or where on the
+    # dashboard); 'words' stands for the words staff give.
+    "proposed": S_(
+        "Measure {measure_id} is a voice note: give it words residents can read first "
+        "({edit} 'words'), then accept it."
+    ),
+    # TRANSLATORS: {edit} is how to change the measure's words (a command, or where on the
+    # dashboard); 'words' stands for the words staff give.
+    "adopted": S_(
+        "Measure {measure_id} is a voice note: give it words residents can read first "
+        "({edit} 'words'), then adopt it."
+    ),
 }
 
 
@@ -108,18 +130,19 @@ async def decide(desk: StaffDesk, actor: Actor, measure_id: int, status: str) ->
         if found is None:
             raise no_such(actor.channel, "measure", measure_id)
         if found.status == status:
-            raise StaffError(f"Measure {measure_id} is already {_ALREADY[status]}.")
+            raise StaffError(_ALREADY[status], measure_id=measure_id)
         if status == "proposed" and found.status == "adopted":
             raise StaffError(
-                f"Measure {measure_id} is already adopted: it is in the evaluation plan, "
-                "past voting."
+                "Measure {measure_id} is already adopted: it is in the evaluation plan, "
+                "past voting.",
+                measure_id=measure_id,
             )
         written = {c: w for c, w in found.text.items() if c != "voice"}
         if status != "rejected" and not written:
             raise StaffError(
-                f"Measure {measure_id} is a voice note: give it words residents can read "
-                f"first ({command(actor.channel, 'edit-measure', measure_id)} 'words'), "
-                f"then {verb} it."
+                _NO_WORDS[status],
+                measure_id=measure_id,
+                edit=command(actor.channel, "edit-measure", measure_id),
             )
         rated = found.status == "adopted" and initiatives.rating_count(conn, measure_id) > 0
         initiatives.set_measure_status(conn, measure_id, status, log.stamp)
@@ -139,7 +162,7 @@ async def decide(desk: StaffDesk, actor: Actor, measure_id: int, status: str) ->
             missing=_missing(written, desk.languages) if status != "rejected" else (),
         )
 
-    decided: Decided = await desk.act(actor, Role.STAFF, f"{verb} a measure", work)
+    decided: Decided = await desk.act(actor, Role.STAFF, Said(_DOING[status]), work)
     return decided
 
 

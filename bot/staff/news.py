@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.staff.actor import StaffError
 from bot.staff.commands import no_such
 from bot.staff.parsing import english
+from bot.staff.said import S_, Said
 from bot.store import initiatives
 from bot.store.db import Tx
 from bot.store.texts import Texts
@@ -21,14 +22,61 @@ INITIATIVE_STATUSES = ("planned", "active", "paused", "finished")
 STAGES = {"planned": 0, "active": 1, "paused": 1, "finished": 2}
 # How staff confirm a repeat or a step back, where they are.
 _AGAIN = {
-    "cli": "run this again with --again",
-    "telegram": "put --again after the status: /initiative_update {id} - --again and the note",
-    "web": "press 'Send it again anyway'",
+    "cli": S_("run this again with --again"),
+    # TRANSLATORS: keep the command as it is: staff type it.
+    "telegram": S_("put --again after the status: /initiative_update {id} - --again and the note"),
+    # TRANSLATORS: 'Send it again anyway' is the dashboard's button: as it is translated there.
+    "web": S_("press 'Send it again anyway'"),
 }
 _BACK = {
-    "cli": "run this again with --back",
-    "telegram": "put --back after the status: /initiative_update {id} {status} --back",
-    "web": "press 'Move it back and tell them'",
+    "cli": S_("run this again with --back"),
+    # TRANSLATORS: keep the command as it is: staff type it ({status} is its status, in English).
+    "telegram": S_("put --back after the status: /initiative_update {id} {status} --back"),
+    # TRANSLATORS: 'Move it back and tell them' is the dashboard's button: as it is translated
+    # there.
+    "web": S_("press 'Move it back and tell them'"),
+}
+# An update that changes nothing, a sentence a status (said differently in other languages).
+_ALREADY = {
+    "planned": S_(
+        "Initiative {initiative_id} is already planned, and there is no note: nothing new to "
+        "tell residents. Give a new status or a note of what was done."
+    ),
+    "active": S_(
+        "Initiative {initiative_id} is already active, and there is no note: nothing new to "
+        "tell residents. Give a new status or a note of what was done."
+    ),
+    "paused": S_(
+        "Initiative {initiative_id} is already paused, and there is no note: nothing new to "
+        "tell residents. Give a new status or a note of what was done."
+    ),
+    "finished": S_(
+        "Initiative {initiative_id} is already finished, and there is no note: nothing new to "
+        "tell residents. Give a new status or a note of what was done."
+    ),
+}
+# A step back, a sentence each (from, to): every move to a lower stage of STAGES.
+_MOVES_BACK = {
+    ("active", "planned"): S_(
+        "This moves initiative {initiative_id} back from active to planned: residents will "
+        "read that it is planned again."
+    ),
+    ("paused", "planned"): S_(
+        "This moves initiative {initiative_id} back from paused to planned: residents will "
+        "read that it is planned again."
+    ),
+    ("finished", "planned"): S_(
+        "This moves initiative {initiative_id} back from finished to planned: residents will "
+        "read that it is planned again."
+    ),
+    ("finished", "active"): S_(
+        "This moves initiative {initiative_id} back from finished to active: residents will "
+        "read that it is active again."
+    ),
+    ("finished", "paused"): S_(
+        "This moves initiative {initiative_id} back from finished to paused: residents will "
+        "read that it is paused again."
+    ),
 }
 
 
@@ -39,7 +87,9 @@ def status_of(given: str | None) -> str | None:
         return None
     status = given.strip().lower()
     if status not in INITIATIVE_STATUSES:
-        raise StaffError(f"Status must be one of: {', '.join(INITIATIVE_STATUSES)}.")
+        raise StaffError(
+            "Status must be one of: {statuses}.", statuses=", ".join(INITIATIVE_STATUSES)
+        )
     return status
 
 
@@ -58,28 +108,35 @@ class News:
     @property
     def back_words(self) -> str:
         """The step back, said plainly."""
-        return (
-            f"This moves initiative {self.initiative_id} back from {self.was} to "
-            f"{self.status}: residents will read that it is {self.status} again."
-        )
+        return Said(_MOVES_BACK[self.was, str(self.status)], initiative_id=self.initiative_id)
 
     @property
     def repeat_words(self) -> str:
         """The repeated note, said plainly."""
-        return (
-            f"That note is word for word the last one about initiative {self.initiative_id} "
-            f"(recorded {self.repeats}): residents would read it twice."
+        # TRANSLATORS: {day} is the day the note was last recorded (2026-12-01).
+        return Said(
+            "That note is word for word the last one about initiative {initiative_id} "
+            "(recorded {day}): residents would read it twice.",
+            initiative_id=self.initiative_id,
+            day=self.repeats,
         )
 
     def confirm(self, channel: str, *, again: bool, back: bool) -> None:
         """Refuse a repeat or a step back that staff have not confirmed, saying how to."""
         if self.repeats is not None and not again:
-            how = _AGAIN.get(channel, _AGAIN["telegram"]).format(id=self.initiative_id)
-            raise StaffError(f"{self.repeat_words} To send it again anyway, {how}.")
+            how = Said(_AGAIN.get(channel, _AGAIN["telegram"]), id=self.initiative_id)
+            # TRANSLATORS: {repeat} says the note is the same as the last; {how} is what to
+            # press or type, like "run this again with --again".
+            raise StaffError(
+                "{repeat} To send it again anyway, {how}.", repeat=self.repeat_words, how=how
+            )
         if self.back and not back:
-            how = _BACK.get(channel, _BACK["telegram"])
-            how = how.format(id=self.initiative_id, status=self.status)
-            raise StaffError(f"{self.back_words} If that is right, {how}.")
+            how = Said(
+                _BACK.get(channel, _BACK["telegram"]), id=self.initiative_id, status=self.status
+            )
+            # TRANSLATORS: {back} says the update moves the initiative back a stage; {how} is
+            # what to press or type, like "run this again with --back".
+            raise StaffError("{back} If that is right, {how}.", back=self.back_words, how=how)
 
 
 def plan(
@@ -94,10 +151,7 @@ def plan(
         # "Now: Started" again would read as news; the note, if any, is the news.
         status = None
     if status is None and note is None:
-        raise StaffError(
-            f"Initiative {initiative_id} is already {found.status}, and there is no note: "
-            "nothing new to tell residents. Give a new status or a note of what was done."
-        )
+        raise StaffError(_ALREADY[found.status], initiative_id=initiative_id)
     last = initiatives.last_note(conn, initiative_id)
     repeats = None
     if note is not None and last is not None and _same(last[0], note):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from bot.staff.actor import StaffError
+from bot.staff.said import Said
 from bot.store.texts import Texts
 
 _LANG_LINE = re.compile(r"^([a-z]{2,3}(?:[-_][A-Za-z]{2,4})?):\s*(.+)$")
@@ -33,26 +34,47 @@ def translation_items(items: Sequence[str]) -> list[tuple[str, str]]:
     for item in items:
         cut = min((i for i in (item.find("="), item.find(":")) if i >= 0), default=-1)
         if cut < 0:
-            raise StaffError(f"Write a translation as LANG=TEXT, like cy=Helo, not {item!r}.")
+            raise StaffError(
+                "Write a translation as LANG=TEXT, like cy=Helo, not {item!r}.", item=item
+            )
         code, words = item[:cut].strip().lower().replace("_", "-"), item[cut + 1 :]
         if not code:
-            raise StaffError(f"{item!r} does not say its language: write it like cy=Helo.")
+            raise StaffError(
+                "{item!r} does not say its language: write it like cy=Helo.", item=item
+            )
         if not _CODE.fullmatch(code):
-            raise StaffError(f"{code!r} is not a language code like cy, pl or ur (in {item!r}).")
+            raise StaffError(
+                "{code!r} is not a language code like cy, pl or ur (in {item!r}).",
+                code=code,
+                item=item,
+            )
         if not words.strip():
-            raise StaffError(f"The {code} translation is empty: write {code}=... with its words.")
+            # TRANSLATORS: {code} is a language code staff typed, like cy.
+            raise StaffError(
+                "The {code} translation is empty: write {code}=... with its words.", code=code
+            )
         found.append((code, words.strip()))
     return found
 
 
 def translate(target: Texts, code: str, words: str, where: str = "") -> None:
-    """Add the `code` translation to `target`, refusing a second one or the English."""
+    """Add the `code` translation to `target`, refusing a second one or the English;
+    `where` the message begins with names where it was given ("Line 3 (cy: ...): ")."""
     if code == "en":
+        # TRANSLATORS: {where} is empty, or where the text was given, like "Line 3 (cy:
+        # ...): ".
         raise StaffError(
-            f"{where}The English is the main text itself: give other languages, like cy=..."
+            "{where}The English is the main text itself: give other languages, like cy=...",
+            where=where,
         )
     if code in target:
-        raise StaffError(f"{where}There are two {code} translations of one text: give one.")
+        # TRANSLATORS: {where} is empty, or where the text was given, like "Line 3 (cy:
+        # ...): "; {code} is a language code, like cy.
+        raise StaffError(
+            "{where}There are two {code} translations of one text: give one.",
+            where=where,
+            code=code,
+        )
     target[code] = words
 
 
@@ -60,12 +82,15 @@ def check_languages(found: Texts, languages: Collection[str], removing: bool = F
     """Refuse a language we have no translations for (and "-", unless removing)."""
     unknown = sorted(code for code in found if code not in languages)
     if unknown:
+        # TRANSLATORS: {codes} are the language codes staff gave ('fr', 'xx'); {languages}
+        # ours (cy, en, pl, ...).
         raise StaffError(
-            f"{', '.join(repr(c) for c in unknown)} is not one of our languages: "
-            f"{', '.join(sorted(languages))}."
+            "{codes} is not one of our languages: {languages}.",
+            codes=", ".join(repr(c) for c in unknown),
+            languages=", ".join(sorted(languages)),
         )
     if not removing and REMOVE in found.values():
-        raise StaffError(f"'{REMOVE}' removes a translation, which only 'edit' does.")
+        raise StaffError("'{remove}' removes a translation, which only 'edit' does.", remove=REMOVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +104,10 @@ class Line:
 
     @property
     def where(self) -> str:
-        """How a message names the line."""
-        return f"Line {self.number} ({self.key}: ...): "
+        """How a message names the line (to begin it)."""
+        # TRANSLATORS: the start of a message about a line of what staff sent; {key} is
+        # what the line begins with (topic, area or a language code like cy).
+        return Said("Line {number} ({key}: ...): ", number=self.number, key=self.key)
 
 
 def keyed_lines(
@@ -100,17 +127,34 @@ def keyed_lines(
         key = match.group(1).lower().replace("_", "-") if match else ""
         if match is None or (key not in keywords and key not in languages):
             if match is not None and _CODE.fullmatch(key):
+                # TRANSLATORS: {key} is the language code a line began with; {languages}
+                # ours (cy, en, pl, ...).
                 raise StaffError(
-                    f"Line {number}: '{key}' is not one of our languages: "
-                    f"{', '.join(sorted(languages))}."
+                    "Line {number}: '{key}' is not one of our languages: {languages}.",
+                    number=number,
+                    key=key,
+                    languages=", ".join(sorted(languages)),
+                )
+            if ways:
+                # TRANSLATORS: {ways} are the keywords the command takes, like 'topic:
+                # ...', 'area: ...': keep them in English.
+                raise StaffError(
+                    "Line {number} ({line!r}) is not understood: write {ways}, or a "
+                    "translation like 'cy: ...'.",
+                    number=number,
+                    line=line.strip(),
+                    ways=ways,
                 )
             raise StaffError(
-                f"Line {number} ({line.strip()!r}) is not understood: write "
-                f"{ways + ', or ' if ways else ''}a translation like 'cy: ...'."
+                "Line {number} ({line!r}) is not understood: write a translation like 'cy: ...'.",
+                number=number,
+                line=line.strip(),
             )
         value = match.group(2).strip()
         if not value:
-            raise StaffError(f"Line {number} ('{key}:') has nothing after the colon.")
+            raise StaffError(
+                "Line {number} ('{key}:') has nothing after the colon.", number=number, key=key
+            )
         found.append(Line(number, key, value))
     return first, found
 
@@ -147,8 +191,10 @@ def round_request(body: str, languages: Collection[str]) -> RoundRequest:
             areas += split_list(line.value)
         elif current is None:
             raise StaffError(
-                f"{line.where}a translation goes under the text it translates: write the "
-                "question after the date, or a 'topic: ...' line, first."
+                "Line {number} ({key}: ...): a translation goes under the text it translates: "
+                "write the question after the date, or a 'topic: ...' line, first.",
+                number=line.number,
+                key=line.key,
             )
         else:
             translate(current, line.key, line.value, line.where)
@@ -178,7 +224,9 @@ def parse_day(value: str, *, end_of_day: bool = True) -> datetime:
             return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0), UTC)
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise StaffError(f"{value!r} is not a date. Write it like 2026-12-31.") from None
+        raise StaffError(
+            "{value!r} is not a date. Write it like 2026-12-31.", value=value
+        ) from None
     # Stored times are compared as text, so they must all be in UTC.
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -49,5 +49,10 @@ async def test_a_welsh_idea_is_shown_in_its_words_and_accepted_for_votes(web: We
     assert await web.rows(
         "SELECT actor, channel, before, after FROM audit_log WHERE action = 'measure.accept'"
     ) == [("web:bryn", "web", '{"status": "suggested"}', '{"status": "proposed"}')]
-    again = await (await web.client.post(f"/measures/{idea}/accept", data={"csrf": csrf})).text()
+    ac = {"csrf": csrf}
+    again = await (await web.client.post(f"/measures/{idea}/accept", data=ac)).text()
     assert "Not done: Measure" in again and "is already open for residents&#39; votes." in again
+    # In Welsh, the status is said in a sentence of its own, not a word slotted in.
+    cy = {"Accept-Language": "cy"}
+    again = await (await web.client.post(f"/measures/{idea}/accept", data=ac, headers=cy)).text()
+    assert f"Heb ei wneud: Mae mesur {idea} eisoes ar agor i breswylwyr bleidleisio arno." in again
