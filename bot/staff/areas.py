@@ -14,6 +14,7 @@ from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.commands import command, lists
 from bot.staff.parsing import REMOVE
+from bot.staff.said import Said
 from bot.store import areas, places, population, report, rounds
 from bot.store.areas import Area
 from bot.store.db import Tx
@@ -112,10 +113,15 @@ def area_names(conn: Tx, wanted: Sequence[str], channel: str) -> list[str]:
             continue
         found = areas.match(defined, given)
         if found is None:
+            # TRANSLATORS: {listed} is "admin areas lists them" or the like; {add} the
+            # command that adds an area.
             raise StaffError(
-                f"There is no area {given!r}. Areas: "
-                f"{', '.join(a.english for a in defined)} ({lists(channel, 'areas')} with "
-                f"their postcode districts; add one with {command(channel, 'area-add')})."
+                "There is no area {area!r}. Areas: {names} ({listed} with their postcode "
+                "districts; add one with {add}).",
+                area=given,
+                names=", ".join(a.english for a in defined),
+                listed=lists(channel, "areas"),
+                add=command(channel, "area-add"),
             )
         names.append(found.english)
     return list(dict.fromkeys(names))
@@ -171,10 +177,18 @@ def for_report(conn: Tx, key: str, channel: str) -> str:
             seen.add(report.area_key(words))
             names.append(words)
     listed = lists(channel, "areas")
-    known = f"Areas: {_some(names)} ({listed})" if names else "No areas are known yet"
+    known = (
+        Said("Areas: {names} ({listed})", names=_some(names), listed=listed)
+        if names
+        else Said("No areas are known yet")
+    )
+    # TRANSLATORS: {known} is "Areas: Riverside, Canton (admin areas lists them)" or "No
+    # areas are known yet".
     raise StaffError(
-        f"There is no area {key!r} to report on: it is not a defined area, no resident gave "
-        f"it, and it is not in the population figures. {known}."
+        "There is no area {area!r} to report on: it is not a defined area, no resident gave "
+        "it, and it is not in the population figures. {known}.",
+        area=key,
+        known=known,
     )
 
 
@@ -187,10 +201,14 @@ def districts_of(given: Sequence[str]) -> tuple[str, ...]:
             found.append(code)
         elif places.district(item):
             raise StaffError(
-                f"{item!r} is a whole postcode: give its first part, {places.district(item)}."
+                "{postcode!r} is a whole postcode: give its first part, {district}.",
+                postcode=item,
+                district=places.district(item),
             )
         else:
-            raise StaffError(f"{item!r} is not a postcode district: write it like CF10.")
+            raise StaffError(
+                "{given!r} is not a postcode district: write it like CF10.", given=item
+            )
     return tuple(dict.fromkeys(found))
 
 
@@ -217,7 +235,7 @@ async def add(
         log("area.add", "area", area_id, after=_shown(new))
         return f"Added area {new.english}.{_residents_in(conn, new, threshold)}"
 
-    return str(await desk.act(actor, Role.STAFF, "change the areas", work))
+    return str(await desk.act(actor, Role.STAFF, Said("change the areas"), work))
 
 
 async def edit(
@@ -267,7 +285,7 @@ async def edit(
         log("area.edit", "area", old.id, before=_shown(old), after=_shown(new))
         return f"Changed area {new.english}: {_describe(new)}.{_residents_in(conn, new, threshold)}"
 
-    return str(await desk.act(actor, Role.STAFF, "change the areas", work))
+    return str(await desk.act(actor, Role.STAFF, Said("change the areas"), work))
 
 
 async def remove(desk: StaffDesk, actor: Actor, which: str) -> str:
@@ -279,7 +297,9 @@ async def remove(desk: StaffDesk, actor: Actor, which: str) -> str:
         busy = rounds.uses_area(conn, found.english)
         if busy:
             raise StaffError(
-                f"Round {busy[0]} is open for {found.english}: remove the area once it closes."
+                "Round {round_id} is open for {area}: remove the area once it closes.",
+                round_id=busy[0],
+                area=found.english,
             )
         areas.remove(conn, found.id)
         log("area.remove", "area", found.id, before=_shown(found))
@@ -288,7 +308,7 @@ async def remove(desk: StaffDesk, actor: Actor, which: str) -> str:
             "it is no longer offered."
         )
 
-    return str(await desk.act(actor, Role.STAFF, "change the areas", work))
+    return str(await desk.act(actor, Role.STAFF, Said("change the areas"), work))
 
 
 async def listing(desk: StaffDesk, actor: Actor, *, threshold: int) -> str:
@@ -296,7 +316,7 @@ async def listing(desk: StaffDesk, actor: Actor, *, threshold: int) -> str:
     in each; then what residents typed that is in no area (worth adding, or adding as an
     alias), and how many take part in all. The counts are hidden as the overview hides them
     (`by_area`): a count one channel hid, another must not show."""
-    actor.require(Role.VIEWER, "list areas")
+    actor.require(Role.VIEWER, Said("list areas"))
 
     def read(conn: Tx) -> str:
         defined = areas.all_areas(conn)
@@ -348,8 +368,13 @@ def _aliases(given: Sequence[str]) -> tuple[str, ...]:
 def _find(defined: Sequence[Area], which: str) -> Area:
     found = areas.match(defined, which)
     if found is None:
-        names = ", ".join(a.english for a in defined) or "none yet"
-        raise StaffError(f"There is no area {which!r}. Areas: {names}.")
+        if not defined:
+            raise StaffError("There is no area {area!r}. Areas: none yet.", area=which)
+        raise StaffError(
+            "There is no area {area!r}. Areas: {names}.",
+            area=which,
+            names=", ".join(a.english for a in defined),
+        )
     return found
 
 
@@ -362,9 +387,13 @@ def _clash(new: Area, others: Sequence[Area]) -> None:
     for other in others:
         for word in other.words():
             if places.fold_place(word) in mine:
+                # TRANSLATORS: {word} is a name, alias or postcode district; {area} the
+                # area that has it.
                 raise StaffError(
-                    f"{mine[places.fold_place(word)]!r} is already {other.english}'s: "
-                    "each name, alias and postcode district belongs to one area."
+                    "{word!r} is already {area}'s: each name, alias and postcode district "
+                    "belongs to one area.",
+                    word=mine[places.fold_place(word)],
+                    area=other.english,
                 )
 
 
@@ -406,4 +435,7 @@ def _residents_in(conn: Tx, area: Area, threshold: int) -> str:
 
 def _some(names: Sequence[str], most: int = 12) -> str:
     shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+    if len(names) <= most:
+        return shown
+    # TRANSLATORS: {names} is a list of areas' names.
+    return Said("{names} and {more} more", names=shown, more=len(names) - most)

@@ -9,7 +9,8 @@ from bot.staff import notices
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.commands import command, lists, no_such
-from bot.staff.desk import StaffDesk
+from bot.staff.desk import StaffDesk, champion_is
+from bot.staff.said import S_, Said
 from bot.store import broadcasts, champions, participants, support
 from bot.store.champions import RETIRED, Champion
 from bot.store.db import Tx
@@ -21,6 +22,25 @@ CHANGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "pause": ("paused", ("active",)),
     "retire": (RETIRED, ("interested", "active", "paused")),
     "reactivate": ("active", ("paused", RETIRED)),
+}
+# What each change is, as a role's refusal says it ("Your role (viewer) cannot ..."), and why
+# it cannot be done from another status (the statuses of CHANGES, a sentence a verb: the
+# test of the refusals checks they agree).
+_DOING = {
+    "approve": S_("approve a champion"),
+    "pause": S_("pause a champion"),
+    "retire": S_("retire a champion"),
+    "reactivate": S_("reactivate a champion"),
+}
+_ONLY = {
+    # TRANSLATORS: {state} is a sentence such as "Champion 3 is paused".
+    "approve": S_("{state}: only a champion who is interested can be approved."),
+    # TRANSLATORS: {state} is a sentence such as "Champion 3 is retired".
+    "pause": S_("{state}: only a champion who is active can be paused."),
+    # TRANSLATORS: {state} is a sentence such as "Champion 3 is retired".
+    "retire": S_("{state}: only a champion who is interested or active or paused can be retired."),
+    # TRANSLATORS: {state} is a sentence such as "Champion 3 is retired".
+    "reactivate": S_("{state}: only a champion who is paused or retired can be reactivated."),
 }
 
 
@@ -37,10 +57,7 @@ async def change(desk: StaffDesk, actor: Actor, champion_id: int, verb: str) -> 
     def work(conn: Tx, log: Audit) -> int:
         found = _champion(conn, champion_id, actor.channel)
         if found.status not in allowed:
-            raise StaffError(
-                f"Champion {champion_id} is {status_word(found.status)}: only a champion who "
-                f"is {' or '.join(status_word(s) for s in allowed)} can be {verb}d."
-            )
+            raise StaffError(_ONLY[verb], state=champion_is(champion_id, found.status))
         champions.set_status(conn, champion_id, new, log.stamp)
         if verb in ("pause", "retire") or actor.channel == "cli":
             # Told, as the sign-up promised: Telegram and the dashboard tell an approved or
@@ -55,13 +72,13 @@ async def change(desk: StaffDesk, actor: Actor, champion_id: int, verb: str) -> 
         )
         return found.participant_id
 
-    return int(await desk.act(actor, Role.STAFF, f"{verb} a champion", work))
+    return int(await desk.act(actor, Role.STAFF, Said(_DOING[verb]), work))
 
 
 async def stats(desk: StaffDesk, actor: Actor, champion_id: int) -> str:
     """What a champion achieved (as they see it: small numbers hidden), their last
     check-in and their open support requests, in plain English."""
-    actor.require(Role.VIEWER, "see a champion's figures")
+    actor.require(Role.VIEWER, Said("see a champion's figures"))
     return await desk.db.read(_stats, champion_id, actor.channel)
 
 
@@ -128,7 +145,7 @@ def words(request: support.Request) -> str:
 
 async def open_requests(desk: StaffDesk, actor: Actor) -> str:
     """Support requests waiting for an answer, oldest first."""
-    actor.require(Role.VIEWER, "list support requests")
+    actor.require(Role.VIEWER, Said("list support requests"))
     waiting = await desk.db.read(support.with_status, "open")
     if not waiting:
         return "No open support requests."
@@ -148,9 +165,11 @@ async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> s
         if person is not None and person.unreachable_at is not None:
             # Closed as answered, it would be counted as answered and reach nobody.
             raise StaffError(
-                f"The champion of request #{request_id} has blocked the bot, so the answer "
-                "cannot reach them. If you answer them another way, "
-                f"{command(actor.channel, 'support-done', request_id)} closes the request."
+                "The champion of request #{request_id} has blocked the bot, so the answer "
+                "cannot reach them. If you answer them another way, {command} closes the "
+                "request.",
+                request_id=request_id,
+                command=command(actor.channel, "support-done", request_id),
             )
         support.close(conn, request_id, text.strip(), True, actor.name, log.stamp)
         notices.to_champion(
@@ -165,7 +184,9 @@ async def answer(desk: StaffDesk, actor: Actor, request_id: int, text: str) -> s
         log("support.answer", "support_request", request_id, after={"answer": text.strip()})
         return found
 
-    result: support.Request = await desk.act(actor, Role.STAFF, "answer a support request", work)
+    result: support.Request = await desk.act(
+        actor, Role.STAFF, Said("answer a support request"), work
+    )
     return result
 
 
@@ -180,23 +201,27 @@ async def message(desk: StaffDesk, actor: Actor, champion_id: int, text: str) ->
         found = _champion(conn, champion_id, actor.channel)
         person = participants.get(conn, found.participant_id)
         if person is None:
-            raise StaffError(f"Champion {champion_id} has deleted their data.")
+            raise StaffError(
+                "Champion {champion_id} has deleted their data.", champion_id=champion_id
+            )
         if not found.may_contact:
             raise StaffError(
-                f"Champion {champion_id} said our team may not contact them about this: "
-                "nothing was sent. They can still write to us with /support."
+                "Champion {champion_id} said our team may not contact them about this: "
+                "nothing was sent. They can still write to us with /support.",
+                champion_id=champion_id,
             )
         if person.opted_out_at is not None or person.unreachable_at is not None:
             raise StaffError(
-                f"Champion {champion_id} has stopped messages from the bot (/stop, or blocked "
-                "it), so a message cannot reach them."
+                "Champion {champion_id} has stopped messages from the bot (/stop, or blocked "
+                "it), so a message cannot reach them.",
+                champion_id=champion_id,
             )
         notices.to_champion(
             conn, found.participant_id, {"message": text.strip()}, log.stamp, actor.name
         )
         log("champion.message", "champion", champion_id, after={"message": text.strip()})
 
-    await desk.act(actor, Role.STAFF, "send a champion a message", work)
+    await desk.act(actor, Role.STAFF, Said("send a champion a message"), work)
 
 
 async def mark_answered(desk: StaffDesk, actor: Actor, request_id: int, note: str = "") -> None:
@@ -207,7 +232,7 @@ async def mark_answered(desk: StaffDesk, actor: Actor, request_id: int, note: st
         support.close(conn, request_id, note.strip() or None, False, actor.name, log.stamp)
         log("support.done", "support_request", request_id, after={"note": note.strip() or None})
 
-    await desk.act(actor, Role.STAFF, "close a support request", work)
+    await desk.act(actor, Role.STAFF, Said("close a support request"), work)
 
 
 def _champion(conn: Tx, champion_id: int, channel: str) -> Champion:
@@ -220,9 +245,17 @@ def _champion(conn: Tx, champion_id: int, channel: str) -> Champion:
 def _open_request(conn: Tx, request_id: int, channel: str) -> support.Request:
     found = support.get(conn, request_id)
     if found is None:
-        raise StaffError(f"There is no support request #{request_id}. {lists(channel, 'support')}.")
+        raise StaffError(
+            "There is no support request #{request_id}. {listed}.",
+            request_id=request_id,
+            listed=lists(channel, "support"),
+        )
     if found.status != "open":
-        raise StaffError(f"Support request #{request_id} has already been answered.")
+        raise StaffError(
+            "Support request #{request_id} has already been answered.", request_id=request_id
+        )
     if participants.get(conn, found.participant_id) is None:
-        raise StaffError(f"The champion of request #{request_id} has deleted their data.")
+        raise StaffError(
+            "The champion of request #{request_id} has deleted their data.", request_id=request_id
+        )
     return found

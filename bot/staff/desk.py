@@ -18,12 +18,33 @@ from bot.staff.listings import LISTINGS, closing_time, listing, round_results
 from bot.staff.measures import Decided
 from bot.staff.news import plan, status_of
 from bot.staff.parsing import check_languages, english, parse_day, slug
+from bot.staff.said import S_, Said
 from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
 from bot.store.texts import Texts
 
 ASSET_STATUSES = ("verified", "hidden", "new")
+
+# A champion's status, a sentence each: Welsh says them differently ("wedi ymddeol", "yn
+# weithredol"), so a status word is never slotted into a sentence. Keyed by the stored status.
+_CHAMPION_IS = {
+    "interested": S_("Champion {champion_id} is interested"),
+    "active": S_("Champion {champion_id} is active"),
+    "paused": S_("Champion {champion_id} is paused"),
+    champions.RETIRED: S_("Champion {champion_id} is retired"),
+}
+_ALREADY = {
+    "interested": S_("Champion {champion_id} is interested already."),
+    "active": S_("Champion {champion_id} is active already."),
+    "paused": S_("Champion {champion_id} is paused already."),
+    champions.RETIRED: S_("Champion {champion_id} is retired already."),
+}
+
+
+def champion_is(champion_id: int, status: str) -> Said:
+    """ "Champion 3 is retired", to begin a sentence saying why something cannot be done."""
+    return Said(_CHAMPION_IS[status], champion_id=champion_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +145,13 @@ class StaffDesk:
             )
             return new
 
-        return int(await self.act(actor, Role.STAFF, "open a round", work))
+        return int(await self.act(actor, Role.STAFF, Said("open a round"), work))
 
     async def overlaps(self, actor: Actor, round_id: int) -> str:
         """A note naming the other open rounds some of the same residents are asked at the
         same time (one is for everyone, or they share an area, and their periods overlap);
         empty when there are none."""
-        actor.require(Role.VIEWER, "see rounds")
+        actor.require(Role.VIEWER, Said("see rounds"))
 
         def read(conn: Tx) -> str:
             this = _round(conn, round_id, actor.channel)
@@ -160,7 +181,7 @@ class StaffDesk:
     async def round_notes(self, actor: Actor, round_id: int) -> str:
         """What staff are told after opening a round, whichever way they opened it: a
         warning when an area it is for has nobody in it, then any overlapping rounds."""
-        actor.require(Role.VIEWER, "see rounds")
+        actor.require(Role.VIEWER, Said("see rounds"))
         warning = await self.db.read(unreached, round_id, actor.channel)
         return "\n".join(n for n in (warning, await self.overlaps(actor, round_id)) if n)
 
@@ -172,16 +193,21 @@ class StaffDesk:
             found = _round(conn, round_id, actor.channel)
             if found.status != "open":
                 raise StaffError(
-                    f"Round {round_id} is closed. Topics can only be added while it is open."
+                    "Round {round_id} is closed. Topics can only be added while it is open.",
+                    round_id=round_id,
                 )
             key = slug(label["en"])
             if key in {t.key for t in rounds.topics(conn, round_id)}:
-                raise StaffError(f"Round {round_id} already has a topic called {label['en']!r}.")
+                raise StaffError(
+                    "Round {round_id} already has a topic called {topic!r}.",
+                    round_id=round_id,
+                    topic=label["en"],
+                )
             new = rounds.add_topic(conn, round_id, key, label)
             log("topic.add", "topic", new, after={"round": round_id, "label": label})
             return new
 
-        return int(await self.act(actor, Role.STAFF, "add a topic", work))
+        return int(await self.act(actor, Role.STAFF, Said("add a topic"), work))
 
     async def close_round(self, actor: Actor, round_id: int) -> Queued:
         """Close a round now; its results are queued for everyone who took part in the same
@@ -190,19 +216,19 @@ class StaffDesk:
         def work(conn: Tx, log: Audit) -> Queued:
             _round(conn, round_id, actor.channel)
             if not rounds.close(conn, round_id, log.stamp):
-                raise StaffError(f"Round {round_id} is already closed.")
+                raise StaffError("Round {round_id} is already closed.", round_id=round_id)
             log("round.close", "round", round_id)
             new = broadcasts.queue_results(conn, round_id, log.stamp, actor.name)
             audience = Audience("round", round_id)
             return Queued(new, audience, broadcasts.reach(conn, audience))
 
-        found: Queued = await self.act(actor, Role.STAFF, "close a round", work)
+        found: Queued = await self.act(actor, Role.STAFF, Said("close a round"), work)
         return found
 
     async def results(self, actor: Actor, round_id: int, *, threshold: int) -> str:
         """A round's ranked topics as plain text, for staff; counts of people below
         `threshold` (SUPPRESS_BELOW) show as "<5"."""
-        actor.require(Role.VIEWER, "see results")
+        actor.require(Role.VIEWER, Said("see results"))
 
         return await self.db.read(round_results, round_id, threshold, actor.channel)
 
@@ -254,7 +280,7 @@ class StaffDesk:
             )
             return new
 
-        return int(await self.act(actor, Role.STAFF, "record an initiative", work))
+        return int(await self.act(actor, Role.STAFF, Said("record an initiative"), work))
 
     async def update_initiative(
         self,
@@ -316,7 +342,7 @@ class StaffDesk:
             reach = broadcasts.reach(conn, audience)
             return Queued(new, audience, reach, " ".join(said), note)
 
-        queued: Queued = await self.act(actor, Role.STAFF, "update an initiative", work)
+        queued: Queued = await self.act(actor, Role.STAFF, Said("update an initiative"), work)
         return queued
 
     async def add_measure(
@@ -334,10 +360,11 @@ class StaffDesk:
                 # Residents vote on and rate planned and active initiatives only: a measure
                 # added now would never be used, though it read as part of the plan.
                 raise StaffError(
-                    f"Initiative {initiative_id} is finished: residents are no longer asked to "
+                    "Initiative {initiative_id} is finished: residents are no longer asked to "
                     "vote on its measures or rate it, so a new measure would never be used. If "
-                    "the work has started again, change its status first: "
-                    f"{command(actor.channel, 'initiative-active', initiative_id)}."
+                    "the work has started again, change its status first: {command}.",
+                    initiative_id=initiative_id,
+                    command=command(actor.channel, "initiative-active", initiative_id),
                 )
             new = initiatives.add_measure(conn, initiative_id, text, log.stamp, status=status)
             log(
@@ -348,7 +375,7 @@ class StaffDesk:
             )
             return new
 
-        return int(await self.act(actor, Role.STAFF, "add a measure", work))
+        return int(await self.act(actor, Role.STAFF, Said("add a measure"), work))
 
     async def set_measure(self, actor: Actor, measure_id: int, status: str) -> Decided:
         """Accept a resident's idea for votes ('proposed'), adopt or reject a measure."""
@@ -365,15 +392,16 @@ class StaffDesk:
             found = champions.get(conn, champion_id)
             if found is None:
                 raise no_such(actor.channel, "champion", champion_id)
-            now = "retired" if found.status == champions.RETIRED else found.status
             if status == found.status:
                 # Approved twice, they were told "you are now a community champion" twice.
-                raise StaffError(f"Champion {champion_id} is {now} already.")
+                raise StaffError(_ALREADY[status], champion_id=champion_id)
             if status == "active" and found.status != "interested":
                 # Approving is for an offer; a paused or retired champion is reactivated.
+                # TRANSLATORS: {state} is a sentence such as "Champion 3 is paused".
                 raise StaffError(
-                    f"Champion {champion_id} is {now}: only someone waiting for approval can "
-                    "be approved. Reactivate them instead."
+                    "{state}: only someone waiting for approval can be approved. Reactivate "
+                    "them instead.",
+                    state=champion_is(champion_id, found.status),
                 )
             champions.set_status(conn, champion_id, status, log.stamp)
             if status != "interested" and actor.channel == "cli":
@@ -388,7 +416,7 @@ class StaffDesk:
             )
             return found.participant_id
 
-        return int(await self.act(actor, Role.STAFF, "change a champion", work))
+        return int(await self.act(actor, Role.STAFF, Said("change a champion"), work))
 
     async def set_asset(self, actor: Actor, asset_id: int, status: str) -> None:
         """Mark an asset verified or hidden."""
@@ -398,7 +426,7 @@ class StaffDesk:
         def work(conn: Tx, log: Audit) -> None:
             found = assets.get(conn, asset_id)
             if found is None:
-                raise StaffError(f"There is no asset {asset_id}.")
+                raise StaffError("There is no asset {asset_id}.", asset_id=asset_id)
             assets.set_status(conn, asset_id, status, log.stamp)
             log(
                 "asset.status",
@@ -408,16 +436,18 @@ class StaffDesk:
                 after={"status": status},
             )
 
-        await self.act(actor, Role.STAFF, "review an asset", work)
+        await self.act(actor, Role.STAFF, Said("review an asset"), work)
 
     # -- listings --------------------------------------------------------------------------
 
     async def listing(self, actor: Actor, what: str, *, threshold: int) -> str:
         """rounds, initiatives, measures, champions or assets, one per line; counts of people
         below `threshold` (SUPPRESS_BELOW) show as "<5"."""
-        actor.require(Role.VIEWER, f"list {what}")
+        # TRANSLATORS: {what} is what staff typed to list: rounds, initiatives, measures...
+        doing = Said("list {what}", what=what)
+        actor.require(Role.VIEWER, doing)
         if what not in LISTINGS:
-            raise StaffError(f"List one of: {', '.join(LISTINGS)}.")
+            raise StaffError("List one of: {listings}.", listings=", ".join(LISTINGS))
         if what in ("measures", "assets", "champions"):
             # Residents' own words (ideas, what an asset is, a champion's skills): reading
             # them is audited, as elsewhere.
@@ -426,7 +456,7 @@ class StaffDesk:
                 log("residents.read", what, "all")
                 return listing(conn, what, actor.channel, threshold)
 
-            lines = await self.act(actor, Role.VIEWER, f"list {what}", work)
+            lines = await self.act(actor, Role.VIEWER, doing, work)
         else:
             lines = await self.db.read(listing, what, actor.channel, threshold)
         return "\n".join(lines) or f"No {what} yet."

@@ -17,6 +17,7 @@ from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
 from bot.staff.geojson import write_geojson
 from bot.staff.pseudonym import Pseudonyms, ensure_secret
+from bot.staff.said import Said
 from bot.staff.shaping import Shape, Shaper
 from bot.store import exports
 from bot.store.db import Tx
@@ -45,9 +46,9 @@ async def export(
 ) -> str:
     """Write the export to `output`; returns a line saying what is in it."""
     if what != "all" and what not in TABLES:
-        raise StaffError(f"Export one of: all, {', '.join(TABLES)}.")
+        raise StaffError("Export one of: all, {tables}.", tables=", ".join(TABLES))
     if fmt not in FORMATS:
-        raise StaffError(f"The export format is one of: {', '.join(FORMATS)}.")
+        raise StaffError("The export format is one of: {formats}.", formats=", ".join(FORMATS))
     if fmt == "geojson" and what != "assets":
         raise StaffError("GeoJSON is for assets only: --what assets --format geojson.")
 
@@ -55,7 +56,7 @@ async def export(
         log("export.make", "export", what, after={"format": fmt})
         return secret or ensure_secret(conn, log.stamp)
 
-    key = str(await desk.act(actor, Role.VIEWER, "export data", note))
+    key = str(await desk.act(actor, Role.VIEWER, Said("export data"), note))
     return await desk.db.read(_write, what, fmt, output, key, threshold)
 
 

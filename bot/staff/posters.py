@@ -11,6 +11,7 @@ from bot.jobs.artwork import MatplotlibArtwork, Poster, PosterRequest
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.commands import no_such
 from bot.staff.desk import StaffDesk
+from bot.staff.said import Said
 from bot.store import champions, participants
 from bot.store.db import Tx
 
@@ -41,7 +42,8 @@ class PosterDesk:
         unknown = [c for c in codes if c not in have]
         if unknown or not 1 <= len(codes) <= 2:
             raise StaffError(
-                f"Give one or two languages separated by a comma, from: {', '.join(have)}."
+                "Give one or two languages separated by a comma, from: {codes}.",
+                codes=", ".join(have),
             )
         return codes
 
@@ -50,13 +52,14 @@ class PosterDesk:
     ) -> tuple[str, Poster]:
         """An active champion's poster: (file name stem, poster). By default in their own
         language beside English."""
-        actor.require(Role.STAFF, "print posters")
+        actor.require(Role.STAFF, Said("print posters"))
         wanted = self.languages(languages)
         code, status, locale, area = await self.desk.db.read(_champion, champion_id, actor.channel)
         if status != "active":
             raise StaffError(
-                f"Champion {champion_id} is not active. Only an active champion's poster "
-                "can be printed."
+                "Champion {champion_id} is not active. Only an active champion's poster can be "
+                "printed.",
+                champion_id=champion_id,
             )
         chosen = wanted or tuple(dict.fromkeys((locale or "en", "en")))
         link = f"https://t.me/{self.bot_username}?start={code}"
@@ -67,12 +70,16 @@ class PosterDesk:
         self, actor: Actor, place: str, languages: str | None, flow: str | None, flows: set[str]
     ) -> tuple[str, Poster]:
         """A poster for a place (no champion): the bot's link, opening `flow` if given."""
-        actor.require(Role.STAFF, "print posters")
+        actor.require(Role.STAFF, Said("print posters"))
         if not place.strip():
             raise StaffError("Say which place the poster is for, e.g. Riverside Library.")
         flow_id = flow.removeprefix(FLOW_PREFIX) if flow else None
         if flow_id is not None and flow_id not in flows:
-            raise StaffError(f"There is no flow {flow_id!r}. Flows: {', '.join(sorted(flows))}.")
+            raise StaffError(
+                "There is no flow {flow!r}. Flows: {flows}.",
+                flow=flow_id,
+                flows=", ".join(sorted(flows)),
+            )
         chosen = self.languages(languages) or ("en",)
         link = f"https://t.me/{self.bot_username}"
         if flow_id:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
+from bot.staff.said import Said
 from bot.store import kept, staffing
 from bot.store.db import Tx
 from bot.store.staffing import Member
@@ -22,7 +23,8 @@ SEEDED = "STAFF_TELEGRAM_IDS"
 # The name a seeded admin has until Telegram tells us their first name.
 SEEDED_NAME = "admin from STAFF_TELEGRAM_IDS"
 BOT_USERNAME = "bot_username"  # kept by the running bot (bot.store.kept), for invite links
-ASK = "Ask an admin for a new one."
+# Said twice: the invitation was used before, or by someone else at the same moment.
+_USED = Said("This staff invitation has already been used. Ask an admin for a new one.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +47,7 @@ def parse_role(text: str) -> Role:
     try:
         return Role[text.strip().upper()]
     except KeyError:
-        raise StaffError(f"{text!r} is not a role. Use admin, staff or viewer.") from None
+        raise StaffError("{role!r} is not a role. Use admin, staff or viewer.", role=text) from None
 
 
 def token_hash(token: str) -> str:
@@ -122,7 +124,7 @@ class StaffRoster:
                 log("staff.seed", "staff", None, after={"added": 0})
             return added
 
-        return list(await self.desk.act(system, Role.ADMIN, "add admins", work))
+        return list(await self.desk.act(system, Role.ADMIN, Said("add admins"), work))
 
     async def telegram_actor(self, user_id: int, first_name: str | None = None) -> Actor | None:
         """The actor behind a Telegram user, read from the table on every request; None for
@@ -159,7 +161,7 @@ class StaffRoster:
             )
             return new
 
-        new = int(await self.desk.act(actor, Role.ADMIN, "invite staff", work))
+        new = int(await self.desk.act(actor, Role.ADMIN, Said("invite staff"), work))
         return NewInvite(new, role, token, expires)
 
     async def accept(self, token: str, telegram_user_id: int, first_name: str) -> Member:
@@ -170,11 +172,11 @@ class StaffRoster:
             invite = staffing.invite_by_hash(conn, hashed)
             now = self.desk.now()
             if invite is None:
-                raise StaffError(f"This staff invitation is not valid. {ASK}")
+                raise StaffError("This staff invitation is not valid. Ask an admin for a new one.")
             if invite.used_at is not None:
-                raise StaffError(f"This staff invitation has already been used. {ASK}")
+                raise StaffError(_USED)
             if invite.expires_at <= now.isoformat():
-                raise StaffError(f"This staff invitation has expired. {ASK}")
+                raise StaffError("This staff invitation has expired. Ask an admin for a new one.")
             stamp = now.isoformat()
             found = staffing.by_telegram(conn, telegram_user_id)
             name = invite.name or first_name.strip()[:64] or "staff member"
@@ -188,7 +190,7 @@ class StaffRoster:
                 before = {"role": found.role, "removed": found.removed_at is not None}
                 staffing.rejoin(conn, member_id, invite.role, stamp, invite.created_by)
             if not staffing.use_invite(conn, invite.id, member_id, stamp):
-                raise StaffError(f"This staff invitation has already been used. {ASK}")
+                raise StaffError(_USED)
             member = staffing.get(conn, member_id)
             assert member is not None
             log = Audit(conn, telegram_actor(member), now)
@@ -199,7 +201,7 @@ class StaffRoster:
 
     async def members(self, actor: Actor) -> str:
         """Current staff, one per line."""
-        actor.require(Role.ADMIN, "list staff")
+        actor.require(Role.ADMIN, Said("list staff"))
         found = await self.desk.db.read(staffing.members)
         return "\n".join(describe(m) for m in found) or "No staff yet."
 
@@ -222,7 +224,7 @@ class StaffRoster:
             assert changed is not None
             return changed
 
-        return await self.desk.act(actor, Role.ADMIN, "change a role", work)  # type: ignore[no-any-return]
+        return await self.desk.act(actor, Role.ADMIN, Said("change a role"), work)  # type: ignore[no-any-return]
 
     async def remove(self, actor: Actor, member_id: int) -> Member:
         """Remove a staff member (the last admin cannot be removed)."""
@@ -235,13 +237,15 @@ class StaffRoster:
             log("staff.remove", "staff", member_id, before={"role": member.role})
             return member
 
-        return await self.desk.act(actor, Role.ADMIN, "remove staff", work)  # type: ignore[no-any-return]
+        return await self.desk.act(actor, Role.ADMIN, Said("remove staff"), work)  # type: ignore[no-any-return]
 
 
 def _current(conn: Tx, member_id: int) -> Member:
     member = staffing.get(conn, member_id)
     if member is None or member.removed_at is not None:
-        raise StaffError(f"There is no staff member {member_id}. 'staff list' shows them.")
+        raise StaffError(
+            "There is no staff member {member_id}. 'staff list' shows them.", member_id=member_id
+        )
     return member
 
 

@@ -16,6 +16,7 @@ from bot.staff.report import champions, evaluation, priorities, representation, 
 from bot.staff.report.common import Options
 from bot.staff.report.model import Report
 from bot.staff.report.render import html, markdown
+from bot.staff.said import Said
 from bot.store.db import Tx
 
 FORMATS = ("md", "html", "xlsx")
@@ -60,7 +61,7 @@ async def make_report(
     """Write the report as md, html or xlsx (to `output`, or a new temporary file) and
     record in the audit log who made it, for what period and area."""
     if fmt not in FORMATS:
-        raise StaffError(f"The report format is one of: {', '.join(FORMATS)}.")
+        raise StaffError("The report format is one of: {formats}.", formats=", ".join(FORMATS))
 
     def note(conn: Tx, log: Audit) -> Options:
         scope = options.scope
@@ -70,7 +71,7 @@ async def make_report(
         log("report.make", "report", None, after=asked)
         return replace(options, scope=scope)
 
-    options = await desk.act(actor, Role.VIEWER, "make a report", note)
+    options = await desk.act(actor, Role.VIEWER, Said("make a report"), note)
     report = await desk.db.read(build, options)
     path = output or new_file("qs148-report-", f".{fmt}")
     if fmt == "xlsx":
