@@ -11,6 +11,7 @@ from bot.staff.auditing import Audit
 from bot.staff.commands import no_such
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import english, parse_day
+from bot.staff.said import Said
 from bot.store import initiatives, milestones
 from bot.store.db import Tx
 
@@ -45,7 +46,7 @@ async def add(
         log("milestone.add", "milestone", new, after=after)
         return new
 
-    return int(await desk.act(actor, Role.STAFF, "add a milestone", work))
+    return int(await desk.act(actor, Role.STAFF, Said("add a milestone"), work))
 
 
 async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None = None) -> str:
@@ -80,7 +81,7 @@ async def done(desk: StaffDesk, actor: Actor, milestone_id: int, on: str | None 
         log("milestone.done", "milestone", milestone_id, before=before, after={"done": str(day)})
         return day.isoformat()
 
-    return str(await desk.act(actor, Role.STAFF, "mark a milestone done", work))
+    return str(await desk.act(actor, Role.STAFF, Said("mark a milestone done"), work))
 
 
 async def remove(desk: StaffDesk, actor: Actor, milestone_id: int) -> milestones.Milestone:
@@ -102,7 +103,9 @@ async def remove(desk: StaffDesk, actor: Actor, milestone_id: int) -> milestones
         log("milestone.remove", "milestone", milestone_id, before=before)
         return found
 
-    removed: milestones.Milestone = await desk.act(actor, Role.STAFF, "remove a milestone", work)
+    removed: milestones.Milestone = await desk.act(
+        actor, Role.STAFF, Said("remove a milestone"), work
+    )
     return removed
 
 
@@ -116,7 +119,7 @@ def said_removed(m: milestones.Milestone) -> str:
 
 async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = None) -> str:
     """Milestones, by due date: done, overdue or to come."""
-    actor.require(Role.VIEWER, "list milestones")
+    actor.require(Role.VIEWER, Said("list milestones"))
 
     def read(conn: Tx) -> list[milestones.Milestone]:
         if initiative_id is not None and initiatives.get(conn, initiative_id) is None:
@@ -141,7 +144,7 @@ async def listing(desk: StaffDesk, actor: Actor, initiative_id: int | None = Non
 async def history(desk: StaffDesk, actor: Actor, initiative_id: int, threshold: int = 5) -> str:
     """An initiative's updates and what was done to its milestones, oldest first: when, who,
     status, what was done, and how many people the news reached (small numbers suppressed)."""
-    actor.require(Role.VIEWER, "see an initiative's history")
+    actor.require(Role.VIEWER, Said("see an initiative's history"))
 
     def read(conn: Tx) -> tuple[Any, ...]:
         return (

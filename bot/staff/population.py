@@ -133,5 +133,6 @@ async def load(desk: StaffDesk, actor: Actor, path: Path) -> str:
 def _lines(lines: list[Said]) -> Said:
     """Lines one under another, each translated on its own."""
     # A template of placeholders only, not marked: there is nothing in it to translate.
-    template = "\n".join(f"{{line{i}}}" for i in range(len(lines)))
-    return Said(template, **{f"line{i}": line for i, line in enumerate(lines)})
+    names = [f"line{i}" for i in range(len(lines))]
+    template = "\n".join("{" + name + "}" for name in names)
+    return Said(template, **dict(zip(names, lines, strict=True)))

@@ -56,6 +56,11 @@ EXPIRED_FORM = W_("This form has expired. Go back, reload the page and try again
 NOTHING_THERE = W_("There is nothing at this address: the number may be wrong, or it was removed.")
 Handler = Callable[["Dashboard", web.Request], Awaitable[web.StreamResponse]]
 # (path, label, least role): the navigation, in order.
+# TRANSLATORS: put into "Your role (viewer) cannot {what}; ...", reading on from "cannot".
+_CHANGING = Said("make this change")
+# TRANSLATORS: put into "Your role (viewer) cannot {what}; ...", reading on from "cannot".
+_SEEING = Said("see this page")
+
 NAV: tuple[tuple[str, str, Role], ...] = (
     ("/", W_("Overview"), Role.VIEWER),
     ("/rounds", W_("Rounds"), Role.VIEWER),
@@ -201,13 +206,7 @@ class Dashboard:
                     log.info("dashboard: a form without its CSRF token was refused")
                     return self.refused(request, tr(EXPIRED_FORM))
             try:
-                actor.require(
-                    role,
-                    # TRANSLATORS: put into "Your role (viewer) cannot {what}; ...".
-                    Said(W_("make this change"))
-                    if request.method == "POST"
-                    else Said(W_("see this page")),
-                )
+                actor.require(role, _CHANGING if request.method == "POST" else _SEEING)
                 return await handler(self, request)
             except Refused as exc:
                 return self.refused(request, explain(exc))

@@ -14,6 +14,7 @@ from bot.staff import suppress
 from bot.staff.actor import Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.posters import PosterDesk
+from bot.staff.said import Said
 from bot.staff.staffing import known_bot_username
 from bot.store import champions, dashboard, support
 from bot.store.db import Tx
@@ -71,7 +72,9 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
             log("residents.read", "champion", champion_id)
             return _one(conn, champion_id)
 
-        found = await d.core.desk.act(request[ACTOR], Role.VIEWER, "read a champion's page", work)
+        found = await d.core.desk.act(
+            request[ACTOR], Role.VIEWER, Said("read a champion's page"), work
+        )
     if found is None:
         raise web.HTTPNotFound()
     champion, figures, checkin, waiting = found
