@@ -141,19 +141,46 @@ def unreached(conn: Tx, round_id: int, channel: str) -> str:
     nobody = [a for a in found.areas if places.area_key(a) not in known]
     if not nobody:
         return ""
-    what = "it is not an area" if len(nobody) == 1 else "they are not areas"
     listed = lists(channel, "areas")
     if defined:
-        have = f"Areas: {_some([a.english for a in defined])} ({listed})"
+        # TRANSLATORS: {names} is a list of areas' names; {listed} says where they are listed.
+        have = Said(
+            "Areas: {names} ({listed})", names=_some([a.english for a in defined]), listed=listed
+        )
     elif given:
-        have = f"Areas residents gave: {_some(sorted(given, key=str.casefold))} ({listed})"
+        # TRANSLATORS: {names} is a list of areas' names; {listed} says where they are listed.
+        have = Said(
+            "Areas residents gave: {names} ({listed})",
+            names=_some(sorted(given, key=str.casefold)),
+            listed=listed,
+        )
     else:
-        have = "No resident has given an area yet"
-    return (
-        f"Warning: no resident is in {' or '.join(nobody)} and {what} you defined, so round "
-        f"{round_id} asks nobody there yet. {have}. A typo? Close round {round_id} "
-        f"and open it again. A new area? Define it with {command(channel, 'area-add')}, so "
-        "residents can pick it."
+        have = Said("No resident has given an area yet")
+    add = command(channel, "area-add")
+    if len(nobody) == 1:
+        # TRANSLATORS: {area} is the area the round is for; {have} is "Areas: Riverside, Canton
+        # (admin areas lists them)" or "No resident has given an area yet"; {add} a command.
+        return Said(
+            "Warning: no resident is in {area} and it is not an area you defined, so round "
+            "{round_id} asks nobody there yet. {have}. A typo? Close round {round_id} and open "
+            "it again. A new area? Define it with {add}, so residents can pick it.",
+            area=nobody[0],
+            round_id=round_id,
+            have=have,
+            add=add,
+        )
+    # TRANSLATORS: {some} is one or more areas' names, "Canton, Grange"; {last} one more.
+    areas_named = Said("{some} or {last}", some=", ".join(nobody[:-1]), last=nobody[-1])
+    # TRANSLATORS: {areas} is "Canton or Grange"; {have} is "Areas: Riverside, Canton (admin
+    # areas lists them)" or "No resident has given an area yet"; {add} a command.
+    return Said(
+        "Warning: no resident is in {areas} and they are not areas you defined, so round "
+        "{round_id} asks nobody there yet. {have}. A typo? Close round {round_id} and open it "
+        "again. A new area? Define it with {add}, so residents can pick it.",
+        areas=areas_named,
+        round_id=round_id,
+        have=have,
+        add=add,
     )
 
 

@@ -21,7 +21,7 @@ from bot.staff.auditing import Audit
 from bot.staff.commands import no_such
 from bot.staff.desk import StaffDesk
 from bot.staff.parsing import split_translations, texts
-from bot.staff.said import S_, Said
+from bot.staff.said import S_, Said, joined
 from bot.staff.telling import how_many, told
 from bot.store import broadcasts, initiatives, rounds
 from bot.store.broadcasts import Audience
@@ -202,24 +202,33 @@ async def preview(
     texts = None if template in TEMPLATES else found.content.get("texts")
     lines = [told(reach, found.audience, threshold=threshold, texts=texts)]
     if template in TEMPLATES:
-        lines.append(f"Template '{template}', translated for everyone.")
+        # TRANSLATORS: {template} is a template's name, as staff choose it (new-round).
+        lines.append(Said("Template '{template}', translated for everyone.", template=template))
     start = datetime.fromisoformat(found.send_at) if found.send_at else desk.now()
     if found.send_at:
-        lines.append(f"Starts {start.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone}).")
+        # TRANSLATORS: {zone} is a time zone's name: Europe/London.
+        lines.append(Said("Starts {start} ({zone}).", start=_minute(start, zone), zone=zone))
     resume = quiet.resume_at(start) if quiet else None
     if resume is not None:
         lines.append(
-            "⚠️ That is inside quiet hours, when nobody is messaged: it will start at "
-            f"{resume.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}. Choose another time if "
-            "that is too late."
+            Said(
+                "⚠️ That is inside quiet hours, when nobody is messaged: it will start at "
+                "{start}. Choose another time if that is too late.",
+                start=_minute(resume, zone),
+            )
         )
     if found.spread_hours:
-        lines.append(f"Spread over {found.spread_hours:g} hours.")
+        lines.append(Said("Spread over {hours} hours.", hours=f"{found.spread_hours:g}"))
     # A template's English is its source text: what English readers get, word for word.
     text = TEMPLATES.get(template) if template else (found.content.get("texts") or {}).get("en")
     if text:
-        lines.append(f"Message: {text}")
-    return "\n".join(lines)
+        # TRANSLATORS: {text} is the message itself, as staff wrote it.
+        lines.append(Said("Message: {text}", text=text))
+    return joined(lines)
+
+
+def _minute(moment: datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
 
 
 async def confirm(desk: StaffDesk, actor: Actor, broadcast_id: int, *, threshold: int) -> str:
@@ -319,7 +328,8 @@ _NOT_NOW = {
     # sending, paused, cancelled or done as translated elsewhere.
     "cancel": S_("Broadcast {broadcast_id} is {status}; it cannot be cancelled now."),
 }
-# A broadcast's status as staff read it in _NOT_NOW (the dashboard's words for them).
+# A broadcast's status as staff read it in _NOT_NOW and its progress (the dashboard's words
+# for them).
 _STATUSES = {
     "draft": S_("draft"),
     "scheduled": S_("scheduled"),
@@ -414,18 +424,37 @@ def shown(progress: Progress, threshold: int) -> Shown:
 def progress_text(progress: Progress, threshold: int) -> str:
     """The staff member's status message, its counts of people suppressed below `threshold`."""
     s = shown(progress, threshold)
-    lines = [
-        f"Broadcast {progress.broadcast_id} · {progress.status}",
-        f"Sent {s.sent} of {s.total} · unreachable {s.unreachable} · failed {s.failed}",
+    status = progress.status
+    lines: list[str] = [
+        # TRANSLATORS: {status} is a broadcast's status word (draft, sending, done...).
+        Said(
+            "Broadcast {broadcast_id} · {status}",
+            broadcast_id=progress.broadcast_id,
+            status=Said(_STATUSES[status]) if status in _STATUSES else status,
+        ),
+        Said(
+            "Sent {sent} of {total} · unreachable {unreachable} · failed {failed}",
+            sent=s.sent,
+            total=s.total,
+            unreachable=s.unreachable,
+            failed=s.failed,
+        ),
     ]
     if progress.sending and progress.status != "sending":
-        lines.append(f"{s.in_doubt} were being sent when the bot stopped; they are not sent again.")
+        lines.append(
+            Said(
+                "{count} were being sent when the bot stopped; they are not sent again.",
+                count=s.in_doubt,
+            )
+        )
     note = suppress.hidden_note((s.total, s.sent, s.unreachable, s.failed, s.in_doubt), threshold)
     if note:
         lines.append(note)
     if progress.status == "sending" and progress.eta_seconds:
         minutes = progress.eta_seconds / 60
         lines.append(
-            f"About {minutes:.0f} minutes left." if minutes >= 1 else "Less than a minute left."
+            Said("About {minutes} minutes left.", minutes=f"{minutes:.0f}")
+            if minutes >= 1
+            else Said("Less than a minute left.")
         )
-    return "\n".join(lines)
+    return joined(lines)

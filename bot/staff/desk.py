@@ -18,7 +18,7 @@ from bot.staff.listings import LISTINGS, closing_time, listing, round_results
 from bot.staff.measures import Decided
 from bot.staff.news import plan, status_of
 from bot.staff.parsing import check_languages, english, parse_day, slug
-from bot.staff.said import S_, Said
+from bot.staff.said import S_, Said, joined
 from bot.store import assets, broadcasts, champions, initiatives, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Database, Tx
@@ -166,15 +166,32 @@ class StaffDesk:
             if not others:
                 return ""
             lines = [
-                f"Note: round {round_id} overlaps with {len(others)} other open round(s) for "
-                "some of the same residents. They are asked which question to answer first:"
+                Said(
+                    "Note: round {round_id} overlaps with {count} other open round(s) for some "
+                    "of the same residents. They are asked which question to answer first:",
+                    round_id=round_id,
+                    count=len(others),
+                )
             ]
-            lines += [
-                f"- round {o.id} (for {o.area or 'everyone'}, closes {closing_time(o.closes_at)}): "
-                f"{english(o.question)}"
-                for o in others
-            ]
-            return "\n".join(lines)
+            for o in others:
+                facts = {
+                    "other": o.id,
+                    "closes": closing_time(o.closes_at),
+                    "question": english(o.question),
+                }
+                lines.append(
+                    # TRANSLATORS: {question} is the round's question, as staff wrote it.
+                    Said(
+                        "- round {other} (for {area}, closes {closes}): {question}",
+                        area=o.area,
+                        **facts,
+                    )
+                    if o.area
+                    else Said(
+                        "- round {other} (for everyone, closes {closes}): {question}", **facts
+                    )
+                )
+            return joined(lines)
 
         return await self.db.read(read)
 
@@ -183,7 +200,7 @@ class StaffDesk:
         warning when an area it is for has nobody in it, then any overlapping rounds."""
         actor.require(Role.VIEWER, Said("see rounds"))
         warning = await self.db.read(unreached, round_id, actor.channel)
-        return "\n".join(n for n in (warning, await self.overlaps(actor, round_id)) if n)
+        return joined(n for n in (warning, await self.overlaps(actor, round_id)) if n)
 
     async def add_topic(self, actor: Actor, round_id: int, label: Texts) -> int:
         """Add a topic to an open round."""

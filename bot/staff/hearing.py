@@ -223,17 +223,22 @@ class Hearing:
             return found.initiatives
 
         others = await self.desk.act(actor, Role.STAFF, Said("link a suggestion"), work)
-        said = (
-            f"Linked suggestion {submission_id} to initiative {initiative_id}: the person who "
-            "made it is told its news from now on."
-        )
         if not others:
-            return said
-        both = _initiatives([*others, initiative_id])
-        undo = command(actor.channel, "suggestion-unlink", f"{submission_id} {others[0]}")
-        return (
-            f"{said} It is now linked to {both}, and they are told the news of "
-            f"each. If an earlier link was a mistake, unlink it: {undo}."
+            return Said(
+                "Linked suggestion {submission_id} to initiative {initiative_id}: the person "
+                "who made it is told its news from now on.",
+                submission_id=submission_id,
+                initiative_id=initiative_id,
+            )
+        # TRANSLATORS: {both} is "initiatives 2 and 3"; {undo} is a command or a page.
+        return Said(
+            "Linked suggestion {submission_id} to initiative {initiative_id}: the person who "
+            "made it is told its news from now on. It is now linked to {both}, and they are "
+            "told the news of each. If an earlier link was a mistake, unlink it: {undo}.",
+            submission_id=submission_id,
+            initiative_id=initiative_id,
+            both=_initiatives([*others, initiative_id]),
+            undo=command(actor.channel, "suggestion-unlink", f"{submission_id} {others[0]}"),
         )
 
     async def unlink(self, actor: Actor, submission_id: int, initiative_id: int) -> str:
@@ -268,12 +273,24 @@ class Hearing:
             return tuple(i for i in found.initiatives if i != initiative_id)
 
         left = await self.desk.act(actor, Role.STAFF, Said("unlink a suggestion"), work)
-        still = f" It is still linked to {_initiatives(left)}." if left else ""
-        return (
-            f"Unlinked suggestion {submission_id} from initiative {initiative_id}: its news no "
+        if not left:
+            return Said(
+                "Unlinked suggestion {submission_id} from initiative {initiative_id}: its news "
+                "no longer reaches the person who made it through this suggestion (it still "
+                "does if they chose its topics, evaluated it, or voted for or proposed its "
+                "measures).",
+                submission_id=submission_id,
+                initiative_id=initiative_id,
+            )
+        # TRANSLATORS: {linked} is "initiative 2" or "initiatives 2 and 3".
+        return Said(
+            "Unlinked suggestion {submission_id} from initiative {initiative_id}: its news no "
             "longer reaches the person who made it through this suggestion (it still does if "
-            "they chose its topics, evaluated it, or voted for or proposed its measures)."
-            f"{still}"
+            "they chose its topics, evaluated it, or voted for or proposed its measures). It "
+            "is still linked to {linked}.",
+            submission_id=submission_id,
+            initiative_id=initiative_id,
+            linked=_initiatives(left),
         )
 
     async def evaluations(self, actor: Actor, initiative_id: int) -> str:

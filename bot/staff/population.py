@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.staff.actor import Actor, Role, StaffError
 from bot.staff.auditing import Audit
 from bot.staff.desk import StaffDesk
-from bot.staff.said import Said
+from bot.staff.said import Said, joined
 from bot.store import population
 from bot.store.db import Tx
 from bot.store.population import Count
@@ -92,7 +92,7 @@ def parse(text: str) -> list[Count]:
         # TRANSLATORS: {problems} is a line each, "line 3: the group is empty".
         raise StaffError(
             "The population file has problems:\n{problems}",
-            problems=_lines(problems[:20]),
+            problems=joined(problems[:20]),
         )
     if not found:
         raise StaffError("The population file has no rows after the header.")
@@ -127,12 +127,9 @@ async def load(desk: StaffDesk, actor: Actor, path: Path) -> str:
     areas = {c.area for c in counts if c.area} | {
         c.group for c in counts if c.characteristic == "area"
     }
-    return f"Loaded {loaded} population rows from {path.name} ({len(areas)} areas)."
-
-
-def _lines(lines: list[Said]) -> Said:
-    """Lines one under another, each translated on its own."""
-    # A template of placeholders only, not marked: there is nothing in it to translate.
-    names = [f"line{i}" for i in range(len(lines))]
-    template = "\n".join("{" + name + "}" for name in names)
-    return Said(template, **dict(zip(names, lines, strict=True)))
+    return Said(
+        "Loaded {rows} population rows from {file} ({areas} areas).",
+        rows=loaded,
+        file=path.name,
+        areas=len(areas),
+    )

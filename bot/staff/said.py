@@ -10,7 +10,7 @@ arguments: a value that is itself `Said` is translated too. Translators keep the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -42,8 +42,18 @@ class Said(str):
             name: value.translated(gettext) if isinstance(value, Said) else value
             for name, value in self.params.items()
         }
-        text = gettext(self.template)
+        # gettext("") is the catalog's header, not a translation of nothing.
+        text = gettext(self.template) if self.template else ""
         return text.format(**params) if params else text
+
+
+def joined(parts: Iterable[str], separator: str = "\n") -> Said:
+    """Texts one after another (lines, or a list), each translated on its own where it is
+    `Said`."""
+    names = {f"part{n}": part for n, part in enumerate(parts)}
+    # A template of placeholders only, not marked: there is nothing in it to translate.
+    between = separator.replace("{", "{{").replace("}", "}}")
+    return Said(between.join("{" + name + "}" for name in names), **names)
 
 
 def _remake(template: str, params: dict[str, Any]) -> Said:

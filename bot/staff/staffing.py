@@ -87,11 +87,15 @@ async def bot_username(desk: StaffDesk, configured: str | None) -> str:
 
 def invite_text(invite: NewInvite, username: str) -> str:
     """What an admin is told about a new invitation: the link to pass on, shown only once."""
-    return (
-        f"Invitation {invite.id} to join as {invite.role.label}, valid until "
-        f"{invite.expires_at[:16].replace('T', ' ')} UTC, for one person:\n"
-        f"https://t.me/{username}?start={invite.payload}\n"
-        "Send it to them privately: whoever opens it first joins. It is not shown again."
+    # TRANSLATORS: {role} is a role as staff type it (viewer, staff, admin); {link} the link.
+    return Said(
+        "Invitation {invite_id} to join as {role}, valid until {until} UTC, for one person:\n"
+        "{link}\n"
+        "Send it to them privately: whoever opens it first joins. It is not shown again.",
+        invite_id=invite.id,
+        role=invite.role.label,
+        until=invite.expires_at[:16].replace("T", " "),
+        link=f"https://t.me/{username}?start={invite.payload}",
     )
 
 

@@ -23,6 +23,8 @@ import heapq
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.staff.said import Said
+
 HIDDEN = "[c]"
 # An edge: (row-side node, column-side node, sign). The sign says how the count enters its
 # sums (a total counts -1 against its parts), so that every node's signed edges add to 0.
@@ -64,8 +66,10 @@ def hidden_note(shown: Iterable[str], threshold: int) -> str:
     is one (else nothing). The dashboard says it in the page's language (bot/web/i18n.py)."""
     if HIDDEN not in shown:
         return ""
-    return (
-        f"{HIDDEN}: hidden, so that a count under {threshold} cannot be worked out from the others."
+    # "[c]" is HIDDEN, written out: a template must be a plain string to be translated.
+    return Said(
+        "[c]: hidden, so that a count under {threshold} cannot be worked out from the others.",
+        threshold=threshold,
     )
 
 

@@ -304,8 +304,8 @@ class Dashboard:
     ) -> str:
         """Who a message would reach, its counts suppressed as this bot is set to, and who
         will read staff's `texts` in it in English."""
-        return told(
-            reach, audience, sending, threshold=self.core.settings.suppress_below, texts=texts
+        return say(
+            told(reach, audience, sending, threshold=self.core.settings.suppress_below, texts=texts)
         )
 
     # -- signing in and out --------------------------------------------------------------

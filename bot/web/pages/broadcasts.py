@@ -16,7 +16,7 @@ from bot.staff.telling import describe, quiet_until
 from bot.store import broadcasts, dashboard
 from bot.store.db import Tx
 from bot.web.forms import field
-from bot.web.i18n import W_, tr
+from bot.web.i18n import W_, say, tr
 from bot.web.i18n import status as status_word
 from bot.web.server import ACTOR, Dashboard, Handler
 
@@ -48,7 +48,7 @@ async def index(d: Dashboard, request: web.Request) -> web.StreamResponse:
         request,
         "broadcasts.html",
         broadcasts=[
-            (b, describe(b.audience), _shown(d, _progress(b, counts))) for b, counts in found
+            (b, say(describe(b.audience)), _shown(d, _progress(b, counts))) for b, counts in found
         ],
         audiences=[(k, tr(v)) for k, v in AUDIENCES.items()],
         templates=list(TEMPLATES),
@@ -105,12 +105,12 @@ async def one(d: Dashboard, request: web.Request) -> web.StreamResponse:
         request,
         "broadcast.html",
         broadcast=broadcast,
-        who=describe(broadcast.audience),
-        preview=preview.splitlines(),
+        who=say(describe(broadcast.audience)),
+        preview=say(preview).splitlines(),
         message=(broadcast.content.get("texts") or {}).get("en")
         or broadcast.content.get("template"),
         progress=_shown(d, now),
-        text=drafts.progress_text(now, d.core.settings.suppress_below),
+        text=say(drafts.progress_text(now, d.core.settings.suppress_below)),
         # "Sending." and "Sent 0 of 5" at night said nothing of the wait until morning.
         quiet_until=(
             quiet_until(d.core.quiet, d.core.desk.now(), d.core.settings.timezone)
@@ -142,7 +142,7 @@ async def progress(d: Dashboard, request: web.Request) -> web.StreamResponse:
             "unreachable": _number(shown.unreachable),
             "queued": _number(shown.waiting),
             "bar": None if bar is None else {"value": bar[0], "max": bar[1]},
-            "text": drafts.progress_text(now, d.core.settings.suppress_below),
+            "text": say(drafts.progress_text(now, d.core.settings.suppress_below)),
         }
     )
 

@@ -16,7 +16,7 @@ from bot.store import broadcasts, rounds
 from bot.store.broadcasts import Audience
 from bot.store.db import Tx
 from bot.web.forms import field, maybe_translated, optional, translated
-from bot.web.i18n import W_, hidden_note, staff_text, tr
+from bot.web.i18n import W_, hidden_note, say, staff_text, tr
 from bot.web.server import ACTOR, LANG, Dashboard, Handler
 
 # Drawn charts by what they show: a refresh draws again only when a count moved.
@@ -141,7 +141,7 @@ async def open_round(d: Dashboard, request: web.Request) -> web.StreamResponse:
         d.tell(request, tr(W_("Opened round {round}."), round=new))
         notes = await d.core.desk.round_notes(request[ACTOR], new)
         if notes:
-            d.tell(request, notes, "warn")
+            d.tell(request, say(notes), "warn")
         raise web.HTTPSeeOther(f"/rounds/{new}")
 
     return await d.act(request, work, "/rounds")
