@@ -52,6 +52,8 @@ class Actor:
         """Refuse unless the actor's role is at least `role` (`what` they tried: "open a
         round", or `Said` to be translated on the dashboard)."""
         if self.role < role:
+            # TRANSLATORS: {what} is an action ("open a round"), translated on its own;
+            # {role} and {needed} are the roles' names as staff type them: viewer, staff, admin.
             raise Refused(
                 "Your role ({role}) cannot {what}; that needs {needed}. Ask an admin.",
                 role=self.role.label,

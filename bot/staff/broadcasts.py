@@ -218,7 +218,7 @@ async def preview(
             )
         )
     if found.spread_hours:
-        lines.append(Said("Spread over {hours} hours.", hours=f"{found.spread_hours:g}"))
+        lines.append(Said("Spread over {hours} hours.", hours=format(found.spread_hours, "g")))
     # A template's English is its source text: what English readers get, word for word.
     text = TEMPLATES.get(template) if template else (found.content.get("texts") or {}).get("en")
     if text:
@@ -453,7 +453,7 @@ def progress_text(progress: Progress, threshold: int) -> str:
     if progress.status == "sending" and progress.eta_seconds:
         minutes = progress.eta_seconds / 60
         lines.append(
-            Said("About {minutes} minutes left.", minutes=f"{minutes:.0f}")
+            Said("About {minutes} minutes left.", minutes=format(minutes, ".0f"))
             if minutes >= 1
             else Said("Less than a minute left.")
         )

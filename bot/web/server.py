@@ -56,9 +56,9 @@ EXPIRED_FORM = W_("This form has expired. Go back, reload the page and try again
 NOTHING_THERE = W_("There is nothing at this address: the number may be wrong, or it was removed.")
 Handler = Callable[["Dashboard", web.Request], Awaitable[web.StreamResponse]]
 # (path, label, least role): the navigation, in order.
-# TRANSLATORS: put into "Your role (viewer) cannot {what}; ...", reading on from "cannot".
+# TRANSLATORS: an action, put into "Your role (viewer) cannot {what}; ...".
 _CHANGING = Said("make this change")
-# TRANSLATORS: put into "Your role (viewer) cannot {what}; ...", reading on from "cannot".
+# TRANSLATORS: an action, put into "Your role (viewer) cannot {what}; ...".
 _SEEING = Said("see this page")
 
 NAV: tuple[tuple[str, str, Role], ...] = (

@@ -98,7 +98,7 @@ async def test_a_role_refused_is_said_in_welsh(web: Web) -> None:
     response = await web.client.post("/milestones/1/done", data={"csrf": csrf})
     assert response.status == 403
     assert (
-        "Ni all eich rôl (viewer) wneud y newid hwn; mae angen staff ar gyfer hynny. "
+        "Nid yw eich rôl (viewer) yn caniatáu gwneud y newid hwn; mae angen staff ar gyfer hynny. "
         "Gofynnwch i weinyddwr."
     ) in html.unescape(await response.text())
 
