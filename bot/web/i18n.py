@@ -44,9 +44,12 @@ def W_(message: str) -> str:
 
 
 def tr(message: str, **params: object) -> str:
-    """A dashboard text in the language of the page being made, placeholders filled."""
+    """A dashboard text in the language of the page being made, placeholders filled (a value
+    the staff layer said, such as where a command is on the dashboard, in that language too)."""
     text = (_current.get() or _ENGLISH).gettext(message)
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{k: say(v) if isinstance(v, Said) else v for k, v in params.items()})
 
 
 def say(text: str) -> str:

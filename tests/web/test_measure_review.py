@@ -4,6 +4,8 @@ button to accept it for votes, which stores it and is audited as made on the web
 
 from __future__ import annotations
 
+import html
+
 from bot.staff.actor import Role
 from bot.store import initiatives, participants
 from bot.store.db import Tx
@@ -56,3 +58,17 @@ async def test_a_welsh_idea_is_shown_in_its_words_and_accepted_for_votes(web: We
     cy = {"Accept-Language": "cy"}
     again = await (await web.client.post(f"/measures/{idea}/accept", data=ac, headers=cy)).text()
     assert f"Heb ei wneud: Mae mesur {idea} eisoes ar agor i breswylwyr bleidleisio arno." in again
+
+
+async def test_how_to_translate_an_accepted_idea_is_said_in_welsh(web: Web) -> None:
+    """The command that translates it is put into the dashboard's own sentence: in Welsh,
+    its "(in Telegram) or" is Welsh too."""
+    await web.core.db.write(_welsh_idea, web.clock().isoformat())
+    [(idea,)] = await web.rows("SELECT id FROM measures WHERE status = 'suggested'")
+    csrf = await web.sign_in(Role.STAFF, "bryn")
+    cy = {"Accept-Language": "cy"}
+    done = await web.client.post(f"/measures/{idea}/accept", data={"csrf": csrf}, headers=cy)
+    said = html.unescape(await done.text())
+    assert (
+        f"Cyfieithwch ef gyda /edit measure {idea} (yn Telegram) neu admin edit measure {idea}."
+    ) in said
