@@ -55,12 +55,12 @@ LANG = web.RequestKey("lang", str)
 EXPIRED_FORM = W_("This form has expired. Go back, reload the page and try again.")
 NOTHING_THERE = W_("There is nothing at this address: the number may be wrong, or it was removed.")
 Handler = Callable[["Dashboard", web.Request], Awaitable[web.StreamResponse]]
-# (path, label, least role): the navigation, in order.
 # TRANSLATORS: an action, put into "Your role (viewer) cannot {what}; ...".
 _CHANGING = Said("make this change")
 # TRANSLATORS: an action, put into "Your role (viewer) cannot {what}; ...".
 _SEEING = Said("see this page")
 
+# (path, label, least role): the navigation, in order.
 NAV: tuple[tuple[str, str, Role], ...] = (
     ("/", W_("Overview"), Role.VIEWER),
     ("/rounds", W_("Rounds"), Role.VIEWER),
