@@ -87,6 +87,7 @@ async def bot_username(desk: StaffDesk, configured: str | None) -> str:
 
 def invite_text(invite: NewInvite, username: str) -> str:
     """What an admin is told about a new invitation: the link to pass on, shown only once."""
+    link = f"https://t.me/{username}?start={invite.payload}"
     # TRANSLATORS: {role} is a role as staff type it (viewer, staff, admin); {link} the link.
     return Said(
         "Invitation {invite_id} to join as {role}, valid until {until} UTC, for one person:\n"
@@ -95,7 +96,7 @@ def invite_text(invite: NewInvite, username: str) -> str:
         invite_id=invite.id,
         role=invite.role.label,
         until=invite.expires_at[:16].replace("T", " "),
-        link=f"https://t.me/{username}?start={invite.payload}",
+        link=link,
     )
 
 
