@@ -274,6 +274,8 @@ def residents(
     """(participant id, chat id) of `count` English-speaking fixture residents who can be
     sent news; with `outside_round`, only those who did not take part in that round (so they
     get no results). Spread over the id range, deterministically."""
+    if count <= 0:  # a broadcast with nobody tapping meanwhile (--residents 0)
+        return []
     query = (
         "SELECT id, chat_id FROM participants p WHERE locale = 'en' AND consent_at IS NOT NULL "
         "AND opted_out_at IS NULL AND unreachable_at IS NULL AND id > ?"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench._realbot import residents
 from bench.broadcast import BroadcastAPI, Reply, Run, _at_double, percentile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -238,3 +239,9 @@ def test_rate_over_a_window_and_over_the_whole_audience() -> None:
     assert window.measured == 4 and window.achieved == pytest.approx(2.0)
     assert window.ratio == pytest.approx(0.2)
     assert percentile([1.0, 2.0, 3.0], 99) == 3.0
+
+
+def test_a_broadcast_with_nobody_tapping_picks_no_residents(tmp_path: Path) -> None:
+    # --residents 0 measures the broadcast alone (at 30/s the replies otherwise take their
+    # share of the one limit first); it used to fail dividing by zero.
+    assert residents(tmp_path / "unused.db", 0) == []
